@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Build the bundled OFL font subsets in this folder.
+
+Sources are Debian's packages `fonts-noto-cjk` and `fonts-lxgw-wenkai`; the tool is
+fontTools' subsetter (`pip install fonttools`). Run from anywhere:
+
+    python3 fonts/make-subsets.py
+
+Character sets:
+  * GB2312: every two-byte code 0xA1A1-0xF7FE that decodes as gb2312 (6,763 hanzi + symbols)
+  * GBK hanzi: codes 0x8140-0xFEFE that decode as gbk and are CJK ideographs (~21,000)
+  * always: ASCII, Latin-1, General Punctuation, CJK Symbols and Punctuation,
+    full-width forms, and a few report symbols (㎡, №, ℃, ①-⑳).
+No layout features are kept (the typesetter does not use them; `locl,vert` double the size).
+"""
+import os
+import sys
+from fontTools import subset
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOTO = "/usr/share/fonts/opentype/noto"
+WENKAI = "/usr/share/fonts/truetype/lxgw-wenkai"
+
+
+def gb2312_chars():
+    out = set()
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return out
+
+
+def is_ideograph(c):
+    cp = ord(c)
+    return 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF
+
+
+def gbk_hanzi():
+    out = set()
+    for hi in range(0x81, 0xFF):
+        for lo in range(0x40, 0xFF):
+            if lo == 0x7F:
+                continue
+            try:
+                c = bytes([hi, lo]).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if is_ideograph(c):
+                out.add(c)
+    return out
+
+
+def common_chars():
+    out = set()
+    ranges = [
+        (0x20, 0x7E),      # ASCII
+        (0xA0, 0xFF),      # Latin-1
+        (0x2000, 0x206F),  # General Punctuation
+        (0x3000, 0x303F),  # CJK Symbols and Punctuation
+        (0xFF00, 0xFFEF),  # Half-width and full-width forms
+        (0x2460, 0x2473),  # circled numbers
+        (0x2160, 0x216B),  # Roman numerals
+    ]
+    for a, b in ranges:
+        out.update(chr(c) for c in range(a, b + 1))
+    out.update("㎡№℃×÷±≤≥≈≠‰°·—…")
+    return out
+
+
+def make(src, face, chars, dst):
+    options = subset.Options()
+    options.font_number = face
+    options.hinting = False
+    options.notdef_outline = True
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.drop_tables += ["DSIG", "vhea", "vmtx", "VORG"]
+    font = subset.load_font(src, options)
+    sub = subset.Subsetter(options)
+    sub.populate(text="".join(sorted(chars)))
+    sub.subset(font)
+    subset.save_font(font, dst, options)
+    print(f"{os.path.basename(dst)}: {os.path.getsize(dst) / 1e6:.1f} MB, {len(chars)} chars requested")
+
+
+def main():
+    base = common_chars()
+    gb = gb2312_chars() | base
+    gbk = gbk_hanzi() | gb
+    jobs = [
+        (f"{NOTO}/NotoSerifCJK-Regular.ttc", 2, gbk, "NotoSerifSC-Regular-GBK.otf"),
+        (f"{NOTO}/NotoSerifCJK-Bold.ttc", 2, gb, "NotoSerifSC-Bold-GB2312.otf"),
+        (f"{NOTO}/NotoSansCJK-Regular.ttc", 2, gb, "NotoSansSC-Regular-GB2312.otf"),
+        (f"{WENKAI}/LXGWWenKai-Regular.ttf", 0, gb, "LXGWWenKai-Regular-GB2312.ttf"),
+    ]
+    for src, face, chars, dst in jobs:
+        if not os.path.exists(src):
+            sys.exit(f"missing {src}: apt-get install fonts-noto-cjk fonts-lxgw-wenkai")
+        make(src, face, chars, os.path.join(HERE, dst))
+
+
+if __name__ == "__main__":
+    main()

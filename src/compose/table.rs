@@ -1,0 +1,397 @@
+//! `table(...)`: a fully resolved table directive from a dataset and a column list.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::format::{fixed, NO_VALUE};
+use crate::doc::{Align, Table, TableCell};
+use crate::stats::Figures;
+use crate::survey::schema::{FieldDef, Kind};
+use crate::survey::{Cell, Schema};
+
+/// The arguments a template passes to `table()`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableArgs {
+    /// `units` (default) or the name of another table of the data file.
+    #[serde(default = "units")]
+    pub rows: String,
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Add a 合计 row.
+    #[serde(default)]
+    pub total: bool,
+    /// Add a 平均 row.
+    #[serde(default)]
+    pub average: bool,
+    /// Decimals of the 平均 row.
+    #[serde(default)]
+    pub average_decimals: usize,
+    /// `单位：…` above the table; defaults to the columns' shared unit.
+    #[serde(default)]
+    pub unit_note: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// For other tables: merge equal consecutive values of this column.
+    #[serde(default)]
+    pub group_by: Option<String>,
+}
+
+fn units() -> String {
+    "units".to_string()
+}
+
+/// Resolve `args` against the schema and figures into a [`Table`], or say what is wrong.
+pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    if args.rows == "units" {
+        build_units(args, schema, figures)
+    } else {
+        build_other(args, schema, figures)
+    }
+}
+
+fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    let defs: Vec<&FieldDef> = args
+        .columns
+        .iter()
+        .map(|c| {
+            schema
+                .fields
+                .get(c)
+                .ok_or_else(|| format!("table(): 未知字段 {c}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let note = unit_note(args, &defs);
+    // Which schema group each column's header sits under.
+    let group_of: Vec<Option<&str>> = (0..args.columns.len())
+        .map(|i| {
+            let col = &args.columns[i];
+            schema.groups.values().find_map(|g| {
+                let is_part = g.parts.contains(col);
+                // A total heads its group only when it totals no other group (办公用房总面积
+                // does; 工作人员总数, the total of 学历, 年龄 and 性别, stands alone).
+                let sole_total = schema
+                    .groups
+                    .values()
+                    .filter(|h| h.total.as_deref() == Some(col.as_str()))
+                    .count()
+                    == 1;
+                let leads = sole_total
+                    && g.total.as_deref() == Some(col.as_str())
+                    && args.columns.get(i + 1).is_some_and(|n| g.parts.contains(n));
+                (is_part || leads).then_some(g.label.as_str())
+            })
+        })
+        .collect();
+    let two_level = group_of.iter().any(Option::is_some);
+    let header_text = |d: &FieldDef| {
+        if note.is_some() {
+            d.label.clone()
+        } else {
+            d.label_with_unit()
+        }
+    };
+    let mut head: Vec<Vec<TableCell>> = vec![Vec::new()];
+    let depth = if two_level { 2 } else { 1 };
+    let mut first = TableCell::new(schema.unit_label.clone(), Align::Center);
+    first.rowspan = depth;
+    head[0].push(first);
+    if two_level {
+        head.push(Vec::new());
+    }
+    let mut i = 0;
+    while i < args.columns.len() {
+        match group_of[i] {
+            Some(g) if two_level => {
+                let run = group_of[i..].iter().take_while(|x| **x == Some(g)).count();
+                let mut top = TableCell::new(g, Align::Center);
+                top.colspan = run as u16;
+                head[0].push(top);
+                for d in &defs[i..i + run] {
+                    let t = if note.is_some() {
+                        d.column_label().to_string()
+                    } else {
+                        format!(
+                            "{}（{}）",
+                            d.column_label(),
+                            d.unit.as_deref().unwrap_or("")
+                        )
+                    };
+                    head[1].push(TableCell::new(t, Align::Center));
+                }
+                i += run;
+            }
+            _ => {
+                let mut c = TableCell::new(header_text(defs[i]), Align::Center);
+                c.rowspan = depth;
+                head[0].push(c);
+                i += 1;
+            }
+        }
+    }
+    let decs: Vec<usize> = args
+        .columns
+        .iter()
+        .zip(&defs)
+        .map(|(c, d)| {
+            decimals(
+                d,
+                figures
+                    .units
+                    .iter()
+                    .filter_map(|u| u.values.get(c).copied()),
+            )
+        })
+        .collect();
+    let body = figures
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![TableCell::new(u.name.clone(), Align::Left)];
+            for (c, dec) in args.columns.iter().zip(&decs) {
+                row.push(num_cell(u.values.get(c).copied(), *dec));
+            }
+            row
+        })
+        .collect();
+    let mut foot = Vec::new();
+    if args.total {
+        let mut row = vec![label_cell("合计")];
+        for (c, dec) in args.columns.iter().zip(&decs) {
+            row.push(num_cell(figures.fields.get(c).map(|f| f.sum), *dec));
+        }
+        foot.push(row);
+    }
+    if args.average {
+        let mut row = vec![label_cell("平均")];
+        for c in &args.columns {
+            row.push(num_cell(
+                figures.fields.get(c).and_then(|f| f.mean),
+                args.average_decimals,
+            ));
+        }
+        foot.push(row);
+    }
+    Ok(finish(
+        args,
+        note,
+        args.columns.len() as u16 + 1,
+        head,
+        body,
+        foot,
+    ))
+}
+
+fn build_other(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    let tdef = schema
+        .tables
+        .get(&args.rows)
+        .ok_or_else(|| format!("table(): 未知的数据集 {}", args.rows))?;
+    let stats = figures
+        .tables
+        .get(&args.rows)
+        .ok_or_else(|| format!("table(): 数据文件中没有表 {}", args.rows))?;
+    let defs: Vec<&FieldDef> = args
+        .columns
+        .iter()
+        .map(|c| {
+            tdef.columns
+                .get(c)
+                .ok_or_else(|| format!("table(): 表 {} 没有列 {c}", args.rows))
+        })
+        .collect::<Result<_, _>>()?;
+    let note = unit_note(args, &defs);
+    let head = vec![defs
+        .iter()
+        .map(|d| {
+            let t = if note.is_some() {
+                d.label.clone()
+            } else {
+                d.label_with_unit()
+            };
+            TableCell::new(t, Align::Center)
+        })
+        .collect::<Vec<_>>()];
+    let decs: Vec<usize> = args
+        .columns
+        .iter()
+        .zip(&defs)
+        .map(|(c, d)| {
+            let vals = stats.rows.iter().filter_map(|r| match r.get(c) {
+                Some(Cell::Number(x)) => Some(*x),
+                _ => None,
+            });
+            decimals(d, vals)
+        })
+        .collect();
+    let group_col = args
+        .group_by
+        .as_ref()
+        .and_then(|g| args.columns.iter().position(|c| c == g));
+    let mut body: Vec<Vec<TableCell>> = Vec::new();
+    let mut group_start: Option<(usize, String)> = None;
+    for row in &stats.rows {
+        let mut cells: Vec<TableCell> = Vec::new();
+        for (ci, (c, d)) in args.columns.iter().zip(&defs).enumerate() {
+            let cell = row.get(c).cloned().unwrap_or(Cell::Empty);
+            let tc = match (&cell, d.kind) {
+                (Cell::Number(x), _) => num_cell(Some(*x), decs[ci]),
+                (Cell::Text(t), _) => TableCell::new(t.clone(), Align::Left),
+                (Cell::Empty, Kind::Text) => {
+                    // An empty text cell widens the text cell before it.
+                    if let Some(prev) = cells.last_mut() {
+                        if prev.align == Align::Left && ci > 0 {
+                            prev.colspan += 1;
+                            continue;
+                        }
+                    }
+                    TableCell::new("", Align::Left)
+                }
+                (Cell::Empty, _) => TableCell::new(NO_VALUE, Align::Center),
+            };
+            cells.push(tc);
+        }
+        if let Some(gc) = group_col {
+            let key = match row.get(&args.columns[gc]) {
+                Some(Cell::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            let continues = matches!(&group_start, Some((_, k)) if *k == key && !key.is_empty())
+                && cells.first().is_some_and(|c| c.colspan == 1);
+            if continues {
+                if let Some((start, _)) = &group_start {
+                    body[*start][0].rowspan += 1;
+                }
+                cells.remove(0);
+            } else {
+                group_start = Some((body.len(), key));
+            }
+        }
+        body.push(cells);
+    }
+    let text_cols = defs
+        .iter()
+        .take_while(|d| d.kind == Kind::Text)
+        .count()
+        .max(1);
+    let mut foot = Vec::new();
+    if args.total || args.average {
+        for (flag, label) in [(args.total, "合计"), (args.average, "平均")] {
+            if !flag {
+                continue;
+            }
+            let mut lc = label_cell(label);
+            lc.colspan = text_cols as u16;
+            let mut row = vec![lc];
+            for (ci, c) in args.columns.iter().enumerate().skip(text_cols) {
+                let st = stats.columns.get(c);
+                let (v, dec) = if label == "合计" {
+                    (st.map(|s| s.sum), decs[ci])
+                } else {
+                    (st.and_then(|s| s.mean), args.average_decimals)
+                };
+                row.push(num_cell(v, dec));
+            }
+            foot.push(row);
+        }
+    }
+    Ok(finish(
+        args,
+        note,
+        args.columns.len() as u16,
+        head,
+        body,
+        foot,
+    ))
+}
+
+fn finish(
+    args: &TableArgs,
+    unit_note: Option<String>,
+    columns: u16,
+    head: Vec<Vec<TableCell>>,
+    body: Vec<Vec<TableCell>>,
+    foot: Vec<Vec<TableCell>>,
+) -> Table {
+    let mut t = Table {
+        caption: args.caption.clone(),
+        id: args.id.clone(),
+        unit_note,
+        source_note: args.source.clone(),
+        columns,
+        widths: Vec::new(),
+        head,
+        body,
+        foot,
+    };
+    t.widths = content_widths(&t);
+    t
+}
+
+/// `单位：人` when every numeric column shares one unit (or as the template says).
+fn unit_note(args: &TableArgs, defs: &[&FieldDef]) -> Option<String> {
+    if let Some(n) = &args.unit_note {
+        return (!n.is_empty()).then(|| n.clone());
+    }
+    let mut units: IndexMap<&str, ()> = IndexMap::new();
+    for d in defs.iter().filter(|d| d.kind != Kind::Text) {
+        units.insert(d.unit.as_deref().unwrap_or(""), ());
+    }
+    match units.keys().collect::<Vec<_>>().as_slice() {
+        [u] if !u.is_empty() => Some(format!("单位：{u}")),
+        _ => None,
+    }
+}
+
+/// Decimals a column shows: 0 for counts; for decimal fields as many as the data needs
+/// (at most 2), the same for every row.
+fn decimals(d: &FieldDef, values: impl Iterator<Item = f64>) -> usize {
+    match d.kind {
+        Kind::Decimal => values
+            .map(|x| {
+                (0..2)
+                    .find(|k| ((x * 10f64.powi(*k)).fract()).abs() < 1e-9)
+                    .unwrap_or(2) as usize
+            })
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn num_cell(x: Option<f64>, decimals: usize) -> TableCell {
+    match x {
+        Some(_) => TableCell::new(fixed(x, decimals), Align::Right),
+        None => TableCell::new(NO_VALUE, Align::Center),
+    }
+}
+
+fn label_cell(text: &str) -> TableCell {
+    let mut c = TableCell::new(text, Align::Center);
+    c.bold = true;
+    c
+}
+
+/// Relative column widths from content: the widest single-column cell, in half-em units
+/// (a CJK character counts 2), at least 4.
+fn content_widths(t: &Table) -> Vec<f32> {
+    let mut w = vec![4f32; t.columns as usize];
+    for rows in [&t.head, &t.body, &t.foot] {
+        for row in t.place(rows) {
+            for (col, cell) in row {
+                if cell.colspan == 1 {
+                    let width: f32 = cell
+                        .text
+                        .chars()
+                        .map(|c| if crate::doc::is_cjk(c) { 2.0 } else { 1.0 })
+                        .sum();
+                    w[col] = w[col].max(width + 2.0);
+                }
+            }
+        }
+    }
+    w
+}

@@ -1,0 +1,9 @@
+//! The Document model (the waist of the pipeline) and the report-Markdown parser.
+
+mod model;
+mod numbering;
+mod parse;
+
+pub use model::{Align, Block, Document, Meta, Run, Table, TableCell};
+pub use numbering::{chinese_numeral, label as heading_label, number_headings};
+pub use parse::{is_cjk, parse, PAGE_BREAK, TABLE_DIRECTIVE};

@@ -1,0 +1,157 @@
+//! The Document model: the only thing the backends see.
+
+use serde::{Deserialize, Serialize};
+
+/// Document metadata, from the report's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub author: Option<String>,
+    pub organisation: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub meta: Meta,
+    pub blocks: Vec<Block>,
+}
+
+/// A run of text with one style.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub text: String,
+    #[serde(default)]
+    pub bold: bool,
+    #[serde(default)]
+    pub italic: bool,
+}
+
+impl Run {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Run {
+            text: text.into(),
+            ..Run::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Block {
+    /// A heading, level 1–4. `number` is filled by [`crate::doc::number_headings`]
+    /// (一、 （一） 1. （1）) unless the heading is unnumbered.
+    Heading {
+        level: u8,
+        numbered: bool,
+        number: Option<String>,
+        runs: Vec<Run>,
+    },
+    Paragraph(Vec<Run>),
+    List {
+        ordered: bool,
+        items: Vec<Vec<Block>>,
+    },
+    Quote(Vec<Block>),
+    Table(Table),
+    PageBreak,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
+}
+
+/// One table cell; spans follow HTML: a cell covered by a span is not listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableCell {
+    pub text: String,
+    #[serde(default = "one")]
+    pub colspan: u16,
+    #[serde(default = "one")]
+    pub rowspan: u16,
+    #[serde(default)]
+    pub align: Align,
+    #[serde(default)]
+    pub bold: bool,
+}
+
+fn one() -> u16 {
+    1
+}
+
+impl TableCell {
+    pub fn new(text: impl Into<String>, align: Align) -> Self {
+        TableCell {
+            text: text.into(),
+            colspan: 1,
+            rowspan: 1,
+            align,
+            bold: false,
+        }
+    }
+}
+
+/// A fully resolved table: header rows, body rows, footer rows (totals), notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Table {
+    /// Caption text without its number; numbered 表N by the backends.
+    pub caption: Option<String>,
+    /// Identifier for cross-references.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// 单位：人 — printed above the table at the right.
+    #[serde(default)]
+    pub unit_note: Option<String>,
+    /// 资料来源：… — printed below the table.
+    #[serde(default)]
+    pub source_note: Option<String>,
+    /// Number of grid columns.
+    pub columns: u16,
+    /// Relative column widths (any unit); empty means equal.
+    #[serde(default)]
+    pub widths: Vec<f32>,
+    pub head: Vec<Vec<TableCell>>,
+    pub body: Vec<Vec<TableCell>>,
+    #[serde(default)]
+    pub foot: Vec<Vec<TableCell>>,
+}
+
+impl Table {
+    /// Lay the cells of `rows` on the grid: for each row, the (grid column, cell) pairs,
+    /// skipping positions covered by row spans from above.
+    pub fn place(&self, rows: &[Vec<TableCell>]) -> Vec<Vec<(usize, TableCell)>> {
+        let cols = self.columns as usize;
+        let mut covered = vec![0u16; cols];
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut placed = Vec::new();
+            let mut col = 0;
+            for cell in row {
+                while col < cols && covered[col] > 0 {
+                    col += 1;
+                }
+                if col >= cols {
+                    break;
+                }
+                let span = (cell.colspan.max(1) as usize).min(cols - col);
+                for c in covered.iter_mut().skip(col).take(span) {
+                    *c = cell.rowspan.max(1);
+                }
+                placed.push((col, cell.clone()));
+                col += span;
+            }
+            for c in covered.iter_mut() {
+                *c = c.saturating_sub(1);
+            }
+            out.push(placed);
+        }
+        out
+    }
+}

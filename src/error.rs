@@ -1,0 +1,126 @@
+//! Errors and diagnostics shared by every stage.
+//!
+//! Data problems are reported as [`Diagnostic`]s in Chinese, naming the file, line, unit and
+//! field; everything a user can fix maps to exit code 2.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in user input, printable as `file:line: 单位：message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The unit (community) the problem is in, if any.
+    pub unit: Option<String>,
+    /// The field's dotted path, if any.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: None,
+            column: None,
+            unit: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, line: Option<usize>, column: Option<usize>) -> Self {
+        self.line = line;
+        self.column = column;
+        self
+    }
+
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": ")?;
+        if let Some(unit) = &self.unit {
+            write!(f, "{unit}：")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Every error the library returns.
+#[derive(Debug)]
+pub enum Error {
+    /// Problems in the data file or template pack that the user must fix (exit 2).
+    Input(Vec<Diagnostic>),
+    /// A template failed to parse or render (exit 2).
+    Template(String),
+    /// Reading or writing a file failed.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A backend could not produce its output (a bug or a resource problem).
+    Render(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn input(d: Diagnostic) -> Self {
+        Error::Input(vec![d])
+    }
+
+    /// The process exit code this error maps to.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Template(_) | Error::Io { .. } => 2,
+            Error::Render(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(diags) => {
+                for (i, d) in diags.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{d}")?;
+                }
+                Ok(())
+            }
+            Error::Template(msg) => write!(f, "模板错误：{msg}"),
+            Error::Io { path, source } => write!(f, "{}: 无法读写文件：{source}", path.display()),
+            Error::Render(msg) => write!(f, "生成输出失败：{msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,133 @@
+//! diaoyan (调研): survey data → statistics → Tera templates → Markdown → one Document →
+//! DOCX and PDF.
+//!
+//! Each stage is a function from one typed value to the next:
+//!
+//! ```text
+//! survey::load → stats::compute → compose::Composer::render → doc::parse → render::{docx, pdf}
+//! ```
+
+pub mod compose;
+pub mod doc;
+pub mod error;
+pub mod render;
+pub mod stats;
+pub mod survey;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Diagnostic, Error, Result};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Docx,
+    Pdf,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
+/// A report built in memory: the Document and the name its files take.
+pub struct Report {
+    pub name: String,
+    pub markdown: String,
+    pub document: doc::Document,
+}
+
+/// Load, compute, compose and parse one data file.
+pub fn build(data: &Path, template_dir: Option<&Path>) -> Result<Report> {
+    let (survey, pack) = survey::load(data, template_dir)?;
+    let figures = stats::compute(&survey, &pack.schema);
+    let composer = compose::Composer::new(&pack)?;
+    let markdown = composer.render(&survey, &figures)?;
+    let document = doc::parse(&markdown, meta_of(&survey.report))?;
+    let name = output_name(&survey.report, data);
+    Ok(Report {
+        name,
+        markdown,
+        document,
+    })
+}
+
+fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
+    doc::Meta {
+        title: r.title.clone(),
+        subtitle: r.subtitle.clone(),
+        author: r.author.clone().or_else(|| r.organisation.clone()),
+        organisation: r.organisation.clone(),
+        date: r.date.clone(),
+        subject: Some(format!("{}{}年调研报告", r.region, r.period)),
+    }
+}
+
+/// The file name stem: the report's `output:`, else the data file's stem, made safe for
+/// every file system (no separators, no control or reserved characters, no leading dot).
+pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
+    let raw = r.output.clone().unwrap_or_else(|| {
+        data.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let safe: String = raw
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let safe = safe
+        .trim()
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' '])
+        .to_string();
+    if safe.is_empty() {
+        "report".to_string()
+    } else {
+        safe.chars().take(120).collect()
+    }
+}
+
+/// Render `report` into each format, writing `dir/<name>.<ext>` atomically (temporary file
+/// in `dir`, then rename). Returns the written paths in format order.
+pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    let mut outputs = Vec::new();
+    // Render everything first: nothing is written unless every format succeeded.
+    for f in formats {
+        let bytes = match f {
+            Format::Docx => render::docx::render(&report.document)?,
+            Format::Pdf => render::pdf::render(&report.document)?,
+        };
+        outputs.push((*f, bytes));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths = Vec::new();
+    for (f, bytes) in outputs {
+        let path = dir.join(format!("{}.{}", report.name, f.extension()));
+        write_atomic(&path, &bytes)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// Write `bytes` to a temporary file beside `path` and rename it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let fname = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{fname}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

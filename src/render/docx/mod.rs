@@ -1,0 +1,307 @@
+//! Document → .docx with docx-rs, then a normalisation pass and a deterministic re-zip.
+
+mod package;
+
+use docx_rs::{
+    AlignmentType, Docx, FieldCharType, Footer, InstrText, LineSpacing, LineSpacingType,
+    PageMargin, Paragraph, Run as DRun, RunFonts, SpecialIndentType, Table as DTable,
+    TableCell as DCell, TableRow, VAlignType, VMergeType, WidthType,
+};
+
+use crate::doc::{Align, Block, Document, Run, Table};
+use crate::error::{Error, Result};
+
+/// Fonts of the GB/T 9704 preset, per role: (East Asian, fallback Latin).
+const FANGSONG: &str = "仿宋_GB2312";
+const HEITI: &str = "黑体";
+const KAITI: &str = "楷体_GB2312";
+const TITLE: &str = "方正小标宋简体";
+const LATIN: &str = "Times New Roman";
+
+/// Half-points: 三号 16 pt, 二号 22 pt, 四号 14 pt, 小四 12 pt, 五号 10.5 pt.
+const BODY: usize = 32;
+const TITLE_SIZE: usize = 44;
+const FOOTER_SIZE: usize = 28;
+const TABLE_SIZE: usize = 24;
+/// Fixed line pitch for 22 lines on a 225 mm text block: 28.9 pt = 578 twips.
+const LINE_PITCH: i32 = 578;
+/// Text width: 210 − 28 − 26 = 156 mm in twips.
+const TEXT_WIDTH: usize = 8844;
+
+fn fonts(east_asia: &str) -> RunFonts {
+    RunFonts::new()
+        .east_asia(east_asia)
+        .ascii(LATIN)
+        .hi_ansi(LATIN)
+        .cs(LATIN)
+}
+
+fn exact() -> LineSpacing {
+    LineSpacing::new()
+        .line_rule(LineSpacingType::Exact)
+        .line(LINE_PITCH)
+}
+
+fn run(text: &str, font: &str, size: usize) -> DRun {
+    DRun::new().add_text(text).fonts(fonts(font)).size(size)
+}
+
+fn runs(p: Paragraph, rs: &[Run], font: &str, size: usize) -> Paragraph {
+    rs.iter().fold(p, |p, r| {
+        let mut dr = run(&r.text, font, size);
+        if r.bold {
+            dr = dr.bold();
+        }
+        if r.italic {
+            dr = dr.italic();
+        }
+        p.add_run(dr)
+    })
+}
+
+/// Render `doc` to .docx bytes.
+pub fn render(doc: &Document) -> Result<Vec<u8>> {
+    let mut d = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(
+            PageMargin::new()
+                .top(2098)
+                .bottom(1984)
+                .left(1588)
+                .right(1474)
+                .header(851)
+                .footer(992),
+        )
+        .default_fonts(fonts(FANGSONG))
+        .default_size(BODY)
+        .footer(page_footer());
+    if let Some(date) = &doc.meta.date {
+        let stamp = format!("{date}T00:00:00Z");
+        d = d.created_at(&stamp).updated_at(&stamp);
+    }
+    d = d.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .line_spacing(
+                LineSpacing::new()
+                    .line_rule(LineSpacingType::Auto)
+                    .line(240)
+                    .after(0),
+            )
+            .add_run(run(&doc.meta.title, TITLE, TITLE_SIZE)),
+    );
+    if let Some(sub) = &doc.meta.subtitle {
+        d = d.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(exact())
+                .add_run(run(sub, KAITI, BODY)),
+        );
+    }
+    d = d.add_paragraph(Paragraph::new().line_spacing(exact()));
+    let mut table_no = 0;
+    for b in &doc.blocks {
+        d = block(d, b, &mut table_no);
+    }
+    let xml = d.build();
+    package::normalise_and_zip(xml, &doc.meta).map_err(|e| Error::Render(format!("DOCX: {e}")))
+}
+
+fn body_paragraph() -> Paragraph {
+    Paragraph::new()
+        .align(AlignmentType::Both)
+        .line_spacing(exact())
+        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .first_line_chars(200)
+}
+
+fn block(d: Docx, b: &Block, table_no: &mut usize) -> Docx {
+    match b {
+        Block::Heading {
+            level,
+            number,
+            runs: rs,
+            ..
+        } => {
+            let (font, indent) = match level {
+                1 => (HEITI, true),
+                2 => (KAITI, true),
+                _ => (FANGSONG, true),
+            };
+            let mut p = Paragraph::new()
+                .line_spacing(exact())
+                .keep_next(true)
+                .outline_lvl((*level as usize).saturating_sub(1));
+            if indent {
+                p = p
+                    .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                    .first_line_chars(200);
+            }
+            if let Some(n) = number {
+                p = p.add_run(run(n, font, BODY));
+            }
+            let p = runs(p, rs, font, BODY);
+            d.add_paragraph(p)
+        }
+        Block::Paragraph(rs) => d.add_paragraph(runs(body_paragraph(), rs, FANGSONG, BODY)),
+        Block::List { ordered, items } => {
+            let mut d = d;
+            for (i, item) in items.iter().enumerate() {
+                let marker = if *ordered {
+                    format!("{}. ", i + 1)
+                } else {
+                    "• ".to_string()
+                };
+                for (j, inner) in item.iter().enumerate() {
+                    if let Block::Paragraph(rs) = inner {
+                        let mut p = body_paragraph();
+                        if j == 0 {
+                            p = p.add_run(run(&marker, FANGSONG, BODY));
+                        }
+                        d = d.add_paragraph(runs(p, rs, FANGSONG, BODY));
+                    } else {
+                        d = block(d, inner, table_no);
+                    }
+                }
+            }
+            d
+        }
+        Block::Quote(inner) => inner.iter().fold(d, |d, b| block(d, b, table_no)),
+        Block::Table(t) => {
+            *table_no += 1;
+            table(d, t, *table_no)
+        }
+        Block::PageBreak => d.add_paragraph(
+            Paragraph::new().add_run(DRun::new().add_break(docx_rs::BreakType::Page)),
+        ),
+    }
+}
+
+fn small_paragraph(text: &str, align: AlignmentType, bold: bool, font: &str) -> Paragraph {
+    let mut r = run(text, font, TABLE_SIZE);
+    if bold {
+        r = r.bold();
+    }
+    Paragraph::new()
+        .align(align)
+        .line_spacing(
+            LineSpacing::new()
+                .line_rule(LineSpacingType::Auto)
+                .line(240),
+        )
+        .add_run(r)
+}
+
+fn table(d: Docx, t: &Table, no: usize) -> Docx {
+    let mut d = d;
+    if let Some(c) = &t.caption {
+        d = d.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .keep_next(true)
+                .line_spacing(exact())
+                .add_run(run(&format!("表{no}  {c}"), HEITI, 28)),
+        );
+    }
+    if let Some(u) = &t.unit_note {
+        d = d.add_paragraph(
+            small_paragraph(u, AlignmentType::Right, false, FANGSONG).keep_next(true),
+        );
+    }
+    let total: f32 = t.widths.iter().sum::<f32>().max(1.0);
+    let grid: Vec<usize> = if t.widths.len() == t.columns as usize {
+        t.widths
+            .iter()
+            .map(|w| (w / total * TEXT_WIDTH as f32) as usize)
+            .collect()
+    } else {
+        vec![TEXT_WIDTH / t.columns.max(1) as usize; t.columns as usize]
+    };
+    let mut rows = Vec::new();
+    for (part, is_head) in [(&t.head, true), (&t.body, false), (&t.foot, false)] {
+        let placed = t.place(part);
+        // Grid positions still covered by a row span from above: (remaining rows, colspan).
+        let mut pending: Vec<(u16, u16)> = vec![(0, 1); t.columns as usize];
+        for row in placed {
+            let mut cells = Vec::new();
+            let mut col = 0usize;
+            let mut it = row.into_iter().peekable();
+            while col < t.columns as usize {
+                if pending[col].0 > 0 {
+                    let span = pending[col].1 as usize;
+                    pending[col].0 -= 1;
+                    let mut c = DCell::new()
+                        .vertical_merge(VMergeType::Continue)
+                        .add_paragraph(Paragraph::new());
+                    if span > 1 {
+                        c = c.grid_span(span);
+                    }
+                    cells.push(c);
+                    col += span;
+                    continue;
+                }
+                let Some((pos, cell)) = it.next_if(|(p, _)| *p == col) else {
+                    cells.push(DCell::new().add_paragraph(Paragraph::new()));
+                    col += 1;
+                    continue;
+                };
+                let span = (cell.colspan.max(1) as usize).min(t.columns as usize - pos);
+                let align = match cell.align {
+                    Align::Left => AlignmentType::Left,
+                    Align::Center => AlignmentType::Center,
+                    Align::Right => AlignmentType::Right,
+                };
+                let font = if is_head { HEITI } else { FANGSONG };
+                let mut c = DCell::new()
+                    .vertical_align(VAlignType::Center)
+                    .width(grid[pos..pos + span].iter().sum(), WidthType::Dxa)
+                    .add_paragraph(small_paragraph(&cell.text, align, cell.bold, font));
+                if span > 1 {
+                    c = c.grid_span(span);
+                }
+                if cell.rowspan > 1 {
+                    c = c.vertical_merge(VMergeType::Restart);
+                    pending[pos] = (cell.rowspan - 1, span as u16);
+                }
+                cells.push(c);
+                col += span;
+            }
+            let mut r = TableRow::new(cells).cant_split();
+            if is_head {
+                r = r.row_height(0.0);
+            }
+            rows.push(r);
+        }
+    }
+    d = d.add_table(
+        DTable::new(rows)
+            .set_grid(grid)
+            .align(docx_rs::TableAlignmentType::Center)
+            .width(TEXT_WIDTH, WidthType::Dxa),
+    );
+    if let Some(s) = &t.source_note {
+        d = d.add_paragraph(small_paragraph(s, AlignmentType::Left, false, FANGSONG));
+    }
+    d.add_paragraph(Paragraph::new().line_spacing(exact()))
+}
+
+/// "— N —" centred, 四号 宋体, with a PAGE field.
+fn page_footer() -> Footer {
+    let f = |t: &str| run(t, "宋体", FOOTER_SIZE);
+    Footer::new().add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(f("— "))
+            .add_run(DRun::new().add_field_char(FieldCharType::Begin, false))
+            .add_run(
+                DRun::new()
+                    .fonts(fonts("宋体"))
+                    .size(FOOTER_SIZE)
+                    .add_instr_text(InstrText::Unsupported("PAGE".to_string())),
+            )
+            .add_run(DRun::new().add_field_char(FieldCharType::Separate, false))
+            .add_run(f("1"))
+            .add_run(DRun::new().add_field_char(FieldCharType::End, false))
+            .add_run(f(" —")),
+    )
+}

@@ -1,0 +1,111 @@
+//! The normalisation pass over docx-rs's XML parts and the deterministic re-zip.
+
+use std::io::{Cursor, Write};
+
+use docx_rs::XMLDocx;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::doc::Meta;
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Patch what docx-rs drops: `w:firstLineChars` (so the indent follows the font size).
+fn normalise_document(xml: &[u8]) -> Vec<u8> {
+    let s = String::from_utf8_lossy(xml);
+    s.replace(
+        "w:firstLine=\"640\"",
+        "w:firstLine=\"640\" w:firstLineChars=\"200\"",
+    )
+    .into_bytes()
+}
+
+/// Give the core properties the report's title and author, dated from the data.
+fn normalise_core(xml: &[u8], meta: &Meta) -> Vec<u8> {
+    let s = String::from_utf8_lossy(xml).into_owned();
+    let mut extra = format!("<dc:title>{}</dc:title>", xml_escape(&meta.title));
+    if let Some(a) = &meta.author {
+        extra.push_str(&format!("<dc:creator>{}</dc:creator>", xml_escape(a)));
+    }
+    if let Some(sub) = &meta.subject {
+        extra.push_str(&format!("<dc:subject>{}</dc:subject>", xml_escape(sub)));
+    }
+    extra.push_str("<dc:language>zh-CN</dc:language>");
+    // Drop docx-rs's own creator/title, if any, then add ours before the closing tag.
+    let mut out = s;
+    for tag in ["dc:title", "dc:creator", "dc:subject", "dc:language"] {
+        while let (Some(a), Some(b)) =
+            (out.find(&format!("<{tag}")), out.find(&format!("</{tag}>")))
+        {
+            if b < a {
+                break;
+            }
+            out.replace_range(a..b + tag.len() + 3, "");
+        }
+        while let Some(a) = out.find(&format!("<{tag}/>")) {
+            out.replace_range(a..a + tag.len() + 3, "");
+        }
+    }
+    match out.rfind("</cp:coreProperties>") {
+        Some(i) => out.insert_str(i, &extra),
+        None => return xml.to_vec(),
+    }
+    out.into_bytes()
+}
+
+/// Normalise the parts and zip them deterministically: fixed order, fixed timestamps,
+/// deflate.
+pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Vec<u8>> {
+    let mut parts: Vec<(String, Vec<u8>)> = vec![
+        ("[Content_Types].xml".into(), xml.content_type),
+        ("_rels/.rels".into(), xml.rels),
+        ("docProps/app.xml".into(), xml.doc_props.app),
+        (
+            "docProps/core.xml".into(),
+            normalise_core(&xml.doc_props.core, meta),
+        ),
+        ("docProps/custom.xml".into(), xml.doc_props.custom),
+        ("word/_rels/document.xml.rels".into(), xml.document_rels),
+        (
+            "word/document.xml".into(),
+            normalise_document(&xml.document),
+        ),
+        ("word/styles.xml".into(), xml.styles),
+        ("word/settings.xml".into(), xml.settings),
+        ("word/fontTable.xml".into(), xml.font_table),
+        ("word/comments.xml".into(), xml.comments),
+        ("word/numbering.xml".into(), xml.numberings),
+        ("word/commentsExtended.xml".into(), xml.comments_extended),
+        ("word/footnotes.xml".into(), xml.footnotes),
+    ];
+    for (i, h) in xml.headers.into_iter().enumerate() {
+        parts.push((format!("word/header{}.xml", i + 1), h));
+    }
+    for (i, r) in xml.header_rels.into_iter().enumerate() {
+        parts.push((format!("word/_rels/header{}.xml.rels", i + 1), r));
+    }
+    for (i, f) in xml.footers.into_iter().enumerate() {
+        parts.push((format!("word/footer{}.xml", i + 1), f));
+    }
+    for (i, r) in xml.footer_rels.into_iter().enumerate() {
+        parts.push((format!("word/_rels/footer{}.xml.rels", i + 1), r));
+    }
+    for (name, bytes) in xml.media {
+        parts.push((format!("word/media/{name}.png"), bytes));
+    }
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644);
+    for (name, bytes) in parts {
+        zip.start_file(name, options)?;
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}

@@ -1,0 +1,191 @@
+//! Document → PDF: our own typesetting (fonts, line breaking, pages) with printpdf for the
+//! PDF objects. Fonts are subset per document, so the file grows with the text.
+
+mod fonts;
+pub mod layout;
+pub mod linebreak;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use printpdf::{
+    Color, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Pt, Rgb, TextItem, TextMatrix,
+};
+
+pub use fonts::{FontSet, Role};
+pub use layout::{layout, Layout, Preset};
+
+use crate::doc::Document;
+use crate::error::{Error, Result};
+
+/// Render `doc` to PDF bytes.
+pub fn render(doc: &Document) -> Result<Vec<u8>> {
+    let fonts = FontSet::bundled();
+    if fonts.files.is_empty() {
+        return Err(Error::Render("内置字体无法读取".into()));
+    }
+    let lay = layout(doc, fonts, Preset::gbt9704());
+    to_pdf(doc, &lay, fonts)
+}
+
+fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
+    let mut pdf = PdfDocument::new(&doc.meta.title);
+    let info = &mut pdf.metadata.info;
+    info.author = doc.meta.author.clone().unwrap_or_default();
+    info.subject = doc.meta.subject.clone().unwrap_or_default();
+    info.creator = "diaoyan".into();
+    info.producer = "diaoyan".into();
+    if let Some(ts) = doc.meta.date.as_deref().and_then(unix_day) {
+        if let Ok(d) = printpdf::OffsetDateTime::from_unix_timestamp(ts) {
+            info.creation_date = d;
+            info.modification_date = d;
+            info.metadata_date = d;
+        }
+    }
+
+    // Per-document subsets: only the characters each font actually draws.
+    let mut used: BTreeMap<usize, BTreeSet<char>> = BTreeMap::new();
+    for page in &lay.pages {
+        for item in &page.items {
+            if let layout::Item::Text { font, text, .. } = item {
+                used.entry(*font).or_default().extend(text.chars());
+            }
+        }
+    }
+    let mut ids = BTreeMap::new();
+    for (idx, chars) in &used {
+        let file = &fonts.files[*idx];
+        let bytes = fonts::subset_font(file, chars).map_err(Error::Render)?;
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+            .ok_or_else(|| Error::Render(format!("子集字体无法读取：{}", file.name)))?;
+        ids.insert(*idx, pdf.add_font(&parsed));
+    }
+
+    let p = Preset::gbt9704();
+    let mut pages = Vec::with_capacity(lay.pages.len());
+    for page in &lay.pages {
+        let mut ops = vec![
+            Op::SetOutlineColor {
+                col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)),
+            },
+            Op::SetFillColor {
+                col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)),
+            },
+        ];
+        let mut width = -1.0;
+        for item in &page.items {
+            if let layout::Item::Rule {
+                x1,
+                y1,
+                x2,
+                y2,
+                width: w,
+            } = item
+            {
+                if *w != width {
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*w) });
+                    width = *w;
+                }
+                ops.push(Op::DrawLine {
+                    line: Line {
+                        points: vec![
+                            LinePoint {
+                                p: Point {
+                                    x: Pt(*x1),
+                                    y: Pt(*y1),
+                                },
+                                bezier: false,
+                            },
+                            LinePoint {
+                                p: Point {
+                                    x: Pt(*x2),
+                                    y: Pt(*y2),
+                                },
+                                bezier: false,
+                            },
+                        ],
+                        is_closed: false,
+                    },
+                });
+            }
+        }
+        ops.push(Op::StartTextSection);
+        let mut cur: Option<(usize, f32)> = None;
+        let mut cur_tc = f32::NAN;
+        for item in &page.items {
+            if let layout::Item::Text {
+                x,
+                y,
+                size,
+                font,
+                tc,
+                text,
+            } = item
+            {
+                let Some(id) = ids.get(font) else { continue };
+                if cur != Some((*font, *size)) {
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(id.clone()),
+                        size: Pt(*size),
+                    });
+                    cur = Some((*font, *size));
+                }
+                if *tc != cur_tc {
+                    ops.push(Op::SetCharacterSpacing { multiplier: *tc });
+                    cur_tc = *tc;
+                }
+                ops.push(Op::SetTextMatrix {
+                    matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(text.clone())],
+                });
+            }
+        }
+        ops.push(Op::EndTextSection);
+        pages.push(PdfPage::new(
+            printpdf::Mm(p.page_w / layout::MM),
+            printpdf::Mm(p.page_h / layout::MM),
+            ops,
+        ));
+    }
+    for b in lay.bookmarks.iter().filter(|b| b.level <= 2) {
+        pdf.add_bookmark(&b.title, b.page);
+    }
+    let opts = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: false,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    Ok(pdf.with_pages(pages).save(&opts, &mut warnings))
+}
+
+/// `YYYY-MM-DD` as a Unix timestamp at midnight UTC.
+fn unix_day(date: &str) -> Option<i64> {
+    let mut it = date.trim().splitn(3, '-').map(|s| s.parse::<i64>().ok());
+    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146097 + doe - 719468) * 86400)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_days() {
+        assert_eq!(super::unix_day("1970-01-01"), Some(0));
+        assert_eq!(super::unix_day("2020-03-16"), Some(1584316800));
+        assert_eq!(super::unix_day("2020-13-01"), None);
+    }
+}

@@ -1,0 +1,443 @@
+//! The data file a writer fills in, loaded and checked against the pack's schema.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value as Yaml;
+
+use super::locate::Locator;
+use super::schema::{FieldDef, Kind, Schema};
+use crate::error::{Diagnostic, Error, Result};
+
+/// Report metadata: title, region, period, organisation, date.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportMeta {
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    pub region: String,
+    pub period: String,
+    #[serde(default)]
+    pub organisation: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Publication date, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Output file name (without extension); defaults to the data file's name.
+    #[serde(default)]
+    pub output: Option<String>,
+}
+
+/// A piece of the writer's own prose: a finding or a recommendation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prose {
+    pub title: String,
+    /// Paragraphs separated by blank lines.
+    pub text: String,
+    /// Lets the template attach computed evidence (e.g. `office`, `pay`, `staff`).
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// The raw shape of a data file, before schema checks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurvey {
+    pub template: String,
+    pub report: ReportMeta,
+    pub units: Vec<Yaml>,
+    #[serde(default)]
+    pub tables: IndexMap<String, Vec<IndexMap<String, Yaml>>>,
+    #[serde(default)]
+    pub facts: IndexMap<String, Yaml>,
+    #[serde(default)]
+    pub findings: Vec<Prose>,
+    #[serde(default)]
+    pub recommendations: Vec<Prose>,
+    #[serde(default)]
+    pub closing: Option<String>,
+}
+
+/// One surveyed unit with its numeric values by dotted path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub name: String,
+    pub short: String,
+    pub values: IndexMap<String, f64>,
+}
+
+/// A cell of another table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Number(f64),
+    Text(String),
+    Empty,
+}
+
+/// A validated survey: what the statistics stage sees.
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub source: PathBuf,
+    pub template: String,
+    pub report: ReportMeta,
+    pub units: Vec<Unit>,
+    pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    pub facts: serde_json::Value,
+    pub findings: Vec<Prose>,
+    pub recommendations: Vec<Prose>,
+    pub closing: Option<String>,
+}
+
+/// Decode a data file's bytes: UTF-8 (with or without BOM, LF or CRLF) only.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.replace("\r\n", "\n")),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Err(Error::input(
+                Diagnostic::new(
+                    path,
+                    "文件不是 UTF-8 编码（可能是 GBK/ANSI），请用 UTF-8 编码另存后重试",
+                )
+                .at(Some(line), None),
+            ))
+        }
+    }
+}
+
+/// Parse the YAML text into the raw shape, with line and column on syntax errors.
+pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
+    serde_yaml::from_str::<RawSurvey>(text).map_err(|e| {
+        let loc = e.location();
+        Error::input(
+            Diagnostic::new(path, format!("YAML 格式错误：{}", yaml_message(&e))).at(
+                loc.as_ref().map(|l| l.line()),
+                loc.as_ref().map(|l| l.column()),
+            ),
+        )
+    })
+}
+
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    // serde_yaml appends " at line X column Y"; the diagnostic carries the position itself.
+    let msg = e.to_string();
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+/// Check the raw data against the schema and build the typed survey. Every problem is
+/// collected and reported at once.
+pub fn validate(path: &Path, text: &str, raw: RawSurvey, schema: &Schema) -> Result<Survey> {
+    let loc = Locator::new(text);
+    let mut diags = Vec::new();
+    if raw.units.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                path,
+                format!("units 为空：至少需要一个{}", schema.unit_label),
+            )
+            .at(loc.key_line("units"), None),
+        );
+    }
+    let mut units = Vec::with_capacity(raw.units.len());
+    let mut seen: IndexMap<String, usize> = IndexMap::new();
+    for (i, u) in raw.units.iter().enumerate() {
+        let line = loc.unit_line(i);
+        let name = match u.get("name").and_then(Yaml::as_str) {
+            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => {
+                diags.push(
+                    Diagnostic::new(
+                        path,
+                        format!("第 {} 个{}缺少名称（name）", i + 1, schema.unit_label),
+                    )
+                    .at(line, None),
+                );
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(name.clone(), i) {
+            diags.push(
+                Diagnostic::new(
+                    path,
+                    format!("名称重复：与第 {} 个{}同名", first + 1, schema.unit_label),
+                )
+                .at(line, None)
+                .unit(&name),
+            );
+        }
+        let short = u
+            .get("short")
+            .and_then(Yaml::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| name.clone());
+        let mut values = IndexMap::new();
+        for (fpath, def) in &schema.fields {
+            let fline = loc.field_line(i, fpath).or(line);
+            match lookup(u, fpath) {
+                None | Some(Yaml::Null) => {
+                    if def.required {
+                        diags.push(
+                            Diagnostic::new(
+                                path,
+                                format!("缺少必填字段 {}（{}）", def.label, fpath),
+                            )
+                            .at(fline, None)
+                            .unit(&name)
+                            .field(fpath),
+                        );
+                    }
+                }
+                Some(v) => match number(v, def) {
+                    Ok(x) => {
+                        values.insert(fpath.clone(), x);
+                    }
+                    Err(msg) => diags.push(
+                        Diagnostic::new(path, format!("{}（{}）{}", def.label, fpath, msg))
+                            .at(fline, None)
+                            .unit(&name)
+                            .field(fpath),
+                    ),
+                },
+            }
+        }
+        unknown_keys(u, "", schema, &mut |key| {
+            let mut known: Vec<String> = schema.fields.keys().cloned().collect();
+            for f in schema.fields.keys() {
+                let mut prefix = String::new();
+                for seg in f.split('.') {
+                    if !prefix.is_empty() {
+                        known.push(prefix.clone());
+                        prefix.push('.');
+                    }
+                    prefix.push_str(seg);
+                }
+            }
+            known.sort();
+            known.dedup();
+            let hint = nearest(key, known.iter().map(String::as_str))
+                .map(|n| format!("，是否应为 {n}？"))
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::new(path, format!("未知字段 {key}{hint}"))
+                    .at(loc.field_line(i, key).or(line), None)
+                    .unit(&name)
+                    .field(key),
+            );
+        });
+        for (gname, g) in &schema.groups {
+            let Some(total_path) = &g.total else { continue };
+            let Some(total) = values.get(total_path) else {
+                continue;
+            };
+            let parts: Option<Vec<f64>> = g.parts.iter().map(|p| values.get(p).copied()).collect();
+            let Some(parts) = parts else { continue };
+            let sum: f64 = parts.iter().sum();
+            if (sum - total).abs() > 1e-9 {
+                let tdef = &schema.fields[total_path];
+                let unit = tdef.unit.clone().unwrap_or_default();
+                diags.push(
+                    Diagnostic::new(
+                        path,
+                        format!(
+                            "{}合计 {} {unit}，与{} {} {unit}不一致",
+                            g.label,
+                            fmt_num(sum),
+                            tdef.label,
+                            fmt_num(*total)
+                        ),
+                    )
+                    .at(loc.field_line(i, &g.parts[0]).or(line), None)
+                    .unit(&name)
+                    .field(gname),
+                );
+            }
+        }
+        units.push(Unit {
+            name,
+            short,
+            values,
+        });
+    }
+    let mut tables = IndexMap::new();
+    for (tname, rows) in &raw.tables {
+        let Some(tdef) = schema.tables.get(tname) else {
+            diags.push(
+                Diagnostic::new(path, format!("未知的表 tables.{tname}"))
+                    .at(loc.key_line(tname), None),
+            );
+            continue;
+        };
+        let mut out_rows = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            let mut out = IndexMap::new();
+            for (cname, cdef) in &tdef.columns {
+                let cell = match row.get(cname) {
+                    None | Some(Yaml::Null) => Cell::Empty,
+                    Some(v) if cdef.kind == Kind::Text => match v {
+                        Yaml::String(s) => Cell::Text(s.clone()),
+                        Yaml::Number(n) => Cell::Text(n.to_string()),
+                        _ => {
+                            diags.push(Diagnostic::new(
+                                path,
+                                format!("{} 第 {} 行：{} 应为文字", tdef.label, r + 1, cdef.label),
+                            ));
+                            Cell::Empty
+                        }
+                    },
+                    Some(v) => match number(v, cdef) {
+                        Ok(x) => Cell::Number(x),
+                        Err(msg) => {
+                            diags.push(Diagnostic::new(
+                                path,
+                                format!("{} 第 {} 行：{}{}", tdef.label, r + 1, cdef.label, msg),
+                            ));
+                            Cell::Empty
+                        }
+                    },
+                };
+                if cell == Cell::Empty && cdef.required {
+                    diags.push(Diagnostic::new(
+                        path,
+                        format!("{} 第 {} 行：缺少 {}", tdef.label, r + 1, cdef.label),
+                    ));
+                }
+                out.insert(cname.clone(), cell);
+            }
+            for key in row.keys() {
+                if !tdef.columns.contains_key(key) {
+                    diags.push(Diagnostic::new(
+                        path,
+                        format!("{} 第 {} 行：未知列 {key}", tdef.label, r + 1),
+                    ));
+                }
+            }
+            out_rows.push(out);
+        }
+        tables.insert(tname.clone(), out_rows);
+    }
+    if !diags.is_empty() {
+        return Err(Error::Input(diags));
+    }
+    let facts = serde_json::to_value(&raw.facts)
+        .map_err(|e| Error::input(Diagnostic::new(path, format!("facts 无法读取：{e}"))))?;
+    Ok(Survey {
+        source: path.to_path_buf(),
+        template: raw.template,
+        report: raw.report,
+        units,
+        tables,
+        facts,
+        findings: raw.findings,
+        recommendations: raw.recommendations,
+        closing: raw.closing,
+    })
+}
+
+fn lookup<'a>(v: &'a Yaml, dotted: &str) -> Option<&'a Yaml> {
+    dotted.split('.').try_fold(v, |v, key| v.get(key))
+}
+
+/// Report every leaf key under a unit that the schema does not know.
+fn unknown_keys(v: &Yaml, prefix: &str, schema: &Schema, report: &mut dyn FnMut(&str)) {
+    let Yaml::Mapping(m) = v else { return };
+    for (k, child) in m {
+        let key = match k {
+            Yaml::String(s) => s.clone(),
+            other => serde_yaml::to_string(other)
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if prefix.is_empty() && (key == "name" || key == "short") {
+            continue;
+        }
+        if schema.fields.contains_key(&full) {
+            continue;
+        }
+        let is_branch = schema
+            .fields
+            .keys()
+            .any(|f| f.starts_with(&format!("{full}.")));
+        if is_branch && matches!(child, Yaml::Mapping(_)) {
+            unknown_keys(child, &full, schema, report);
+        } else {
+            report(&full);
+        }
+    }
+}
+
+/// The known name closest to a typo (edit distance ≤ 2), if any.
+fn nearest<'a>(typo: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (edit_distance(typo, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Read a YAML scalar as a number the field admits, or say why not (in Chinese).
+fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
+    let x = match v {
+        Yaml::Number(n) => n.as_f64().ok_or_else(|| "不是有效数字".to_string())?,
+        Yaml::String(s) => return Err(format!("应为数字，实际为文字“{s}”")),
+        Yaml::Bool(b) => return Err(format!("应为数字，实际为 {b}")),
+        _ => return Err("应为数字".to_string()),
+    };
+    if !x.is_finite() {
+        return Err("不是有限数值（NaN 或无穷大）".to_string());
+    }
+    if def.kind == Kind::Integer && x.fract() != 0.0 {
+        return Err(format!("应为整数，实际为 {}", fmt_num(x)));
+    }
+    if let Some(lo) = def.lower_bound() {
+        if x < lo {
+            return Err(format!("为 {}，不能小于 {}", fmt_num(x), fmt_num(lo)));
+        }
+    }
+    if let Some(hi) = def.max {
+        if x > hi {
+            return Err(format!("为 {}，不能大于 {}", fmt_num(x), fmt_num(hi)));
+        }
+    }
+    Ok(x)
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}

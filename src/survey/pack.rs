@@ -1,0 +1,171 @@
+//! Template packs: a schema plus the report template(s), found on disk or built in.
+
+use std::path::{Path, PathBuf};
+
+use super::schema::Schema;
+use crate::error::{Diagnostic, Error, Result};
+
+/// A loaded template pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Where the pack came from: a folder, or `None` for a pack compiled into the binary.
+    pub dir: Option<PathBuf>,
+    pub schema: Schema,
+    /// Every template file of the pack (name relative to the pack, content).
+    pub templates: Vec<(String, String)>,
+}
+
+/// A pack compiled into the binary: name, template.yaml, and its template files.
+type BuiltinPack = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const BUILTIN: &[BuiltinPack] = &[(
+    "community-survey",
+    include_str!("../../templates/community-survey/template.yaml"),
+    &[(
+        "report.md",
+        include_str!("../../templates/community-survey/report.md"),
+    )],
+)];
+
+/// Names of the packs compiled into the binary.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(n, _, _)| *n)
+}
+
+impl Pack {
+    /// Find pack `name`: in `template_dir` (the pack itself, or a folder of packs), else in
+    /// `templates/<name>/` under the current folder, else among the built-in packs.
+    pub fn resolve(name: &str, template_dir: Option<&Path>, data_file: &Path) -> Result<Pack> {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(Error::input(Diagnostic::new(
+                data_file,
+                format!("模板名称“{name}”无效：只能是模板包的名称，不能是路径"),
+            )));
+        }
+        if let Some(dir) = template_dir {
+            for cand in [dir.to_path_buf(), dir.join(name)] {
+                if cand.join("template.yaml").is_file() {
+                    let pack = Pack::from_dir(&cand)?;
+                    if pack.schema.name == name || cand == dir.join(name) {
+                        return Ok(pack);
+                    }
+                }
+            }
+        }
+        let local = Path::new("templates").join(name);
+        if local.join("template.yaml").is_file() {
+            return Pack::from_dir(&local);
+        }
+        if let Some(pack) = Pack::builtin(name)? {
+            return Ok(pack);
+        }
+        let known: Vec<&str> = builtin_names().collect();
+        Err(Error::input(Diagnostic::new(
+            data_file,
+            format!("找不到模板“{name}”（可用的内置模板：{}）", known.join("、")),
+        )))
+    }
+
+    /// A pack compiled into the binary.
+    pub fn builtin(name: &str) -> Result<Option<Pack>> {
+        let Some((_, yaml, files)) = BUILTIN.iter().find(|(n, _, _)| *n == name) else {
+            return Ok(None);
+        };
+        let schema = parse_schema(Path::new(&format!("<内置>/{name}/template.yaml")), yaml)?;
+        let templates = files
+            .iter()
+            .map(|(f, c)| (f.to_string(), c.to_string()))
+            .collect();
+        Ok(Some(Pack {
+            dir: None,
+            schema,
+            templates,
+        }))
+    }
+
+    /// A pack in a folder: `template.yaml` and every `*.md` beside it.
+    pub fn from_dir(dir: &Path) -> Result<Pack> {
+        let ypath = dir.join("template.yaml");
+        let yaml = std::fs::read_to_string(&ypath).map_err(|e| Error::io(&ypath, e))?;
+        let schema = parse_schema(&ypath, &yaml)?;
+        let mut templates = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+            .collect();
+        names.sort();
+        for p in names {
+            let content = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+            let fname = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            templates.push((fname, content));
+        }
+        if !templates.iter().any(|(n, _)| *n == schema.report) {
+            return Err(Error::input(Diagnostic::new(
+                &ypath,
+                format!("模板包中缺少报告模板文件 {}", schema.report),
+            )));
+        }
+        Ok(Pack {
+            dir: Some(dir.to_path_buf()),
+            schema,
+            templates,
+        })
+    }
+
+    /// A display name for messages: the folder, or `<内置>/name`.
+    pub fn origin(&self) -> String {
+        match &self.dir {
+            Some(d) => d.display().to_string(),
+            None => format!("<内置>/{}", self.schema.name),
+        }
+    }
+}
+
+fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
+    let schema: Schema = serde_yaml::from_str(yaml).map_err(|e| {
+        let loc = e.location();
+        Error::input(Diagnostic::new(path, format!("模板定义格式错误：{e}")).at(
+            loc.as_ref().map(|l| l.line()),
+            loc.as_ref().map(|l| l.column()),
+        ))
+    })?;
+    check_schema(path, &schema)?;
+    Ok(schema)
+}
+
+/// Every path a group, standard or band names must be a declared field.
+fn check_schema(path: &Path, s: &Schema) -> Result<()> {
+    let mut diags = Vec::new();
+    let mut need = |what: String, field: &str| {
+        if !s.fields.contains_key(field) {
+            diags.push(Diagnostic::new(
+                path,
+                format!("{what} 引用了未定义的字段 {field}"),
+            ));
+        }
+    };
+    for (name, g) in &s.groups {
+        for p in g.parts.iter().chain(g.total.iter()) {
+            need(format!("groups.{name}"), p);
+        }
+    }
+    for (name, st) in &s.standards {
+        need(format!("standards.{name}"), &st.field);
+    }
+    for (name, b) in &s.bands {
+        need(format!("bands.{name}"), &b.field);
+    }
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Input(diags))
+    }
+}

@@ -1,0 +1,164 @@
+//! The template pack's schema (`template.yaml`): what a survey of one kind contains.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// `template.yaml`, deserialised.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// The pack's name, as data files name it in `template:`.
+    pub name: String,
+    /// What the pack produces, for `diaoyan` listings.
+    #[serde(default)]
+    pub description: String,
+    /// The report template file inside the pack (Markdown + Tera).
+    #[serde(default = "default_report")]
+    pub report: String,
+    /// What one surveyed unit is called (社区).
+    pub unit_label: String,
+    /// Per-unit numeric fields by dotted path.
+    pub fields: IndexMap<String, FieldDef>,
+    /// Parts that make a whole.
+    #[serde(default)]
+    pub groups: IndexMap<String, GroupDef>,
+    /// Named thresholds with their source.
+    #[serde(default)]
+    pub standards: IndexMap<String, Standard>,
+    /// Per-unit values looked up in bands of a field (committee size by households).
+    #[serde(default)]
+    pub bands: IndexMap<String, BandDef>,
+    /// Other tables a data file carries (the pay scale).
+    #[serde(default)]
+    pub tables: IndexMap<String, TableDef>,
+}
+
+fn default_report() -> String {
+    "report.md".to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A count: a whole number.
+    #[default]
+    Integer,
+    /// A measurement that may have decimals.
+    Decimal,
+    /// Text (only in other tables).
+    Text,
+}
+
+/// One field: label, unit, type, bounds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub label: String,
+    /// A shorter label for a column under its group's header (总面积 under 办公用房面积).
+    #[serde(default)]
+    pub short: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Kind,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Lower bound; counts default to 0.
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl FieldDef {
+    /// The label with its unit, as a table header shows it: `居民户数（户）`.
+    pub fn label_with_unit(&self) -> String {
+        match &self.unit {
+            Some(u) if !u.is_empty() => format!("{}（{}）", self.label, u),
+            _ => self.label.clone(),
+        }
+    }
+
+    /// The label a column shows under its group's header.
+    pub fn column_label(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.label)
+    }
+
+    pub fn lower_bound(&self) -> Option<f64> {
+        self.min.or(match self.kind {
+            Kind::Integer | Kind::Decimal => Some(0.0),
+            Kind::Text => None,
+        })
+    }
+}
+
+/// Parts that make a whole; with `total`, a consistency check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDef {
+    pub label: String,
+    #[serde(default)]
+    pub total: Option<String>,
+    pub parts: Vec<String>,
+}
+
+/// A named threshold (300 ㎡ office space) applied to a field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standard {
+    pub label: String,
+    pub field: String,
+    pub value: f64,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Bands of a field's value, each giving a value (committee size by households).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandDef {
+    pub label: String,
+    pub field: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Checked in order; the first band whose bound admits the value wins.
+    pub bands: Vec<Band>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    /// The band holds values strictly below this.
+    #[serde(default)]
+    pub below: Option<f64>,
+    /// The band holds values up to and including this.
+    #[serde(default)]
+    pub upto: Option<f64>,
+    pub value: f64,
+    /// How the band is named in prose (2000户以下).
+    pub label: String,
+}
+
+impl Band {
+    pub fn admits(&self, x: f64) -> bool {
+        match (self.below, self.upto) {
+            (Some(b), _) => x < b,
+            (None, Some(u)) => x <= u,
+            (None, None) => true,
+        }
+    }
+}
+
+/// Another table of the data file: its columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    pub label: String,
+    pub columns: IndexMap<String, FieldDef>,
+}

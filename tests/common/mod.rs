@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: run the real binary, read outputs, find tools.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn seed() -> PathBuf {
+    root().join("data/qingnianlu-2019.yaml")
+}
+
+/// Run `diaoyan ARGS` from the crate root.
+pub fn diaoyan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the diaoyan binary runs")
+}
+
+/// Render the seed into a fresh temporary folder; returns the folder.
+pub fn render_seed() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = diaoyan(&[
+        "render",
+        seed().to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+/// The text of each paragraph of a .docx, in order.
+pub fn docx_paragraphs(path: &Path) -> Vec<String> {
+    let file = std::fs::File::open(path).expect("docx exists");
+    let mut zip = zip::ZipArchive::new(file).expect("docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("document part")
+        .read_to_string(&mut xml)
+        .expect("utf-8");
+    xml.split("</w:p>")
+        .map(|p| {
+            let mut text = String::new();
+            let mut rest = p;
+            while let Some(i) = rest.find("<w:t") {
+                rest = &rest[i + 4..];
+                // Only <w:t> and <w:t attr…>, not <w:tab/>, <w:tbl>, <w:tc>, …
+                if !(rest.starts_with('>') || rest.starts_with(' ')) {
+                    continue;
+                }
+                let Some(open_end) = rest.find('>') else {
+                    break;
+                };
+                if rest[..open_end].ends_with('/') {
+                    continue;
+                }
+                rest = &rest[open_end + 1..];
+                if let Some(close) = rest.find("</w:t>") {
+                    text.push_str(&rest[..close]);
+                    rest = &rest[close..];
+                }
+            }
+            text.replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+        })
+        .collect()
+}
+
+/// Whether an external tool is on PATH. When `DIAOYAN_REQUIRE_TOOLS` is set a missing
+/// tool is a failure, not a skip.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found && std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_some() {
+        panic!("{tool} is required (DIAOYAN_REQUIRE_TOOLS is set) but not installed");
+    }
+    if !found {
+        eprintln!("skipping: {tool} not installed");
+    }
+    found
+}

@@ -1,0 +1,157 @@
+//! Golden figures of the seed survey, asserted from the computed statistics and from the
+//! rendered DOCX and PDF. Expected values come from `shared/reference/` (the seed's tables
+//! and the table of the seed's errors), not from the code under test: where the seed's
+//! hand-typed text is wrong, the correct value is asserted.
+
+mod common;
+
+use common::*;
+use diaoyan::{stats, survey};
+
+fn figures() -> stats::Figures {
+    let (s, pack) = survey::load(&seed(), None).expect("seed loads");
+    stats::compute(&s, &pack.schema)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn seed_statistics_match_the_reference_tables() {
+    let f = figures();
+    assert_eq!(f.unit_count, 12);
+    // Table 1: population. Column sums 30458 / 81758 over 12 communities.
+    assert!(close(f.fields["households"].sum, 30458.0));
+    assert!(close(f.fields["residents"].sum, 81758.0));
+    assert!(close(f.fields["households"].mean.unwrap(), 30458.0 / 12.0)); // 2538.2
+    assert!(close(f.fields["residents"].mean.unwrap(), 81758.0 / 12.0)); // 6813.2
+                                                                         // Table 2: office space 2492 = 1112 owned + 1380 rented; 207.7 per community.
+    assert!(close(f.fields["office.total"].sum, 2492.0));
+    assert!(close(f.fields["office.owned"].sum, 1112.0));
+    assert!(close(f.fields["office.rented"].sum, 1380.0));
+    assert!(close(f.fields["office.total"].mean.unwrap(), 2492.0 / 12.0));
+    assert_eq!(f.fields["office.rented"].positive.count, 7);
+    assert_eq!(
+        f.standards["office_area"].met.names,
+        ["青年路第二社区", "习武园社区"]
+    );
+    // Tables 3–4: 141 staff; education 49/53/39; age 50/30/45/16; gender 28/113.
+    assert!(close(f.fields["staff.total"].sum, 141.0));
+    let sums = |g: &str| f.groups[g].parts.iter().map(|p| p.sum).collect::<Vec<_>>();
+    assert_eq!(sums("education"), [49.0, 53.0, 39.0]);
+    assert_eq!(sums("age"), [50.0, 30.0, 45.0, 16.0]);
+    assert_eq!(sums("gender"), [28.0, 113.0]);
+    // One-decimal shares by largest remainder add up to exactly 100.0.
+    let pct1 = |g: &str| {
+        f.groups[g]
+            .parts
+            .iter()
+            .map(|p| p.pct1.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pct1("age"), [35.5, 21.3, 31.9, 11.3]); // the seed's 33% for 40—50 is wrong
+    assert_eq!(pct1("gender"), [19.9, 80.1]);
+    // Whole-percent largest remainder for 49/53/39 of 141 (34.75/37.59/27.66): the two
+    // largest remainders are .75 and .66, so 35/37/28 (the reference table's 35/38/27 is
+    // naive rounding forced to 100, not Hamilton's method).
+    let pct0: Vec<i64> = f.groups["education"]
+        .parts
+        .iter()
+        .map(|p| p.pct0.unwrap())
+        .collect();
+    assert_eq!(pct0, [35, 37, 28]);
+    // Table 5: pay scale, 15000 / 7 = 2142.9 (the seed's 2230 is a typing error).
+    let pay = &f.tables["pay_scale"].columns["monthly"];
+    assert!(close(pay.sum, 15000.0));
+    assert!(close(pay.mean.unwrap(), 15000.0 / 7.0));
+    // Table 6: caseload 64800 / 12 = 5400.
+    assert!(close(f.fields["caseload"].mean.unwrap(), 5400.0));
+    // Committee size bands: <2000 → 5 (青二, 安定), ≤4000 → 7, >4000 → 9 (莲二).
+    let bands: Vec<usize> = f.bands["committee_size"]
+        .bands
+        .iter()
+        .map(|b| b.units.count)
+        .collect();
+    assert_eq!(bands, [2, 9, 1]);
+}
+
+const MUST_HAVE: [&str; 9] = [
+    "2538", "6813", "2492", "1380", "208", "55.4%", "141", "2143", "5400",
+];
+const MUST_NOT: [&str; 2] = ["2230", "55.3%"];
+
+#[test]
+fn docx_prints_the_correct_figures_and_numbers_sections_once() {
+    let dir = render_seed();
+    let paras = docx_paragraphs(&dir.path().join("qingnianlu-2019.docx"));
+    let text = paras.concat();
+    for want in MUST_HAVE {
+        assert!(text.contains(want), "DOCX lacks {want}");
+    }
+    for bad in MUST_NOT {
+        assert!(!text.contains(bad), "DOCX contains the seed's error {bad}");
+    }
+    let starts: Vec<&String> = paras.iter().filter(|p| p.starts_with("二、")).collect();
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    for n in ["一、", "三、", "四、"] {
+        assert_eq!(paras.iter().filter(|p| p.starts_with(n)).count(), 1, "{n}");
+    }
+    assert!(text.contains("40岁以上的工作人员占43.3%"));
+}
+
+#[test]
+fn pdf_is_small_embeds_its_fonts_and_prints_the_correct_figures() {
+    let dir = render_seed();
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let bytes = std::fs::read(&pdf).expect("pdf written");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.len() < 1_000_000, "PDF is {} bytes", bytes.len());
+    if have("pdftotext") {
+        let out = std::process::Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).replace(['\n', ' '], "");
+        for want in MUST_HAVE {
+            assert!(text.contains(want), "PDF lacks {want}");
+        }
+        for bad in MUST_NOT {
+            assert!(!text.contains(bad), "PDF contains the seed's error {bad}");
+        }
+        let raw = String::from_utf8_lossy(&out.stdout);
+        let heads = raw
+            .lines()
+            .filter(|l| l.trim_start().starts_with("二、"))
+            .count();
+        assert_eq!(heads, 1, "exactly one heading starts with 二、");
+    }
+    if have("pdffonts") {
+        let out = std::process::Command::new("pdffonts")
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        let list = String::from_utf8_lossy(&out.stdout);
+        let rows: Vec<&str> = list.lines().skip(2).collect();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // name type… encoding emb sub uni id gen: "emb" is the 4th from the end + 1.
+            let emb = cols[cols.len() - 5];
+            assert_eq!(emb, "yes", "font not embedded: {row}");
+        }
+    }
+    if have("qpdf") {
+        let st = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stdout)
+        );
+    }
+}
