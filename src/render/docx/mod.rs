@@ -59,6 +59,32 @@ fn runs(p: Paragraph, rs: &[Run], font: &str, size: usize) -> Paragraph {
     })
 }
 
+/// Characters of 二号 type on one line of the 156 mm text block.
+const TITLE_CHARS: usize = 20;
+
+/// Split a long title at the phrase boundary (a space) that balances its lines, so Word
+/// never breaks inside a word such as 现代化. Short titles and titles without spaces stay
+/// one paragraph line.
+fn title_lines(title: &str, max: usize) -> Vec<&str> {
+    let n = title.chars().count();
+    if n <= max {
+        return vec![title];
+    }
+    let best = title
+        .char_indices()
+        .filter(|(_, c)| *c == ' ')
+        .map(|(i, _)| {
+            let left = title[..i].chars().count();
+            (i, left.max(n - left - 1))
+        })
+        .filter(|(_, longest)| *longest <= max)
+        .min_by_key(|(_, longest)| *longest);
+    match best {
+        Some((i, _)) => vec![&title[..i], &title[i + 1..]],
+        None => vec![title],
+    }
+}
+
 /// Render `doc` to .docx bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut d = Docx::new()
@@ -79,17 +105,20 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         let stamp = format!("{date}T00:00:00Z");
         d = d.created_at(&stamp).updated_at(&stamp);
     }
-    d = d.add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Center)
-            .line_spacing(
-                LineSpacing::new()
-                    .line_rule(LineSpacingType::Auto)
-                    .line(240)
-                    .after(0),
-            )
-            .add_run(run(&doc.meta.title, TITLE, TITLE_SIZE)),
+    let mut title = Paragraph::new().align(AlignmentType::Center).line_spacing(
+        LineSpacing::new()
+            .line_rule(LineSpacingType::Auto)
+            .line(240)
+            .after(0),
     );
+    for (i, line) in title_lines(&doc.meta.title, TITLE_CHARS).iter().enumerate() {
+        let mut r = DRun::new();
+        if i > 0 {
+            r = r.add_break(docx_rs::BreakType::TextWrapping);
+        }
+        title = title.add_run(r.add_text(*line).fonts(fonts(TITLE)).size(TITLE_SIZE));
+    }
+    d = d.add_paragraph(title);
     if let Some(sub) = &doc.meta.subtitle {
         d = d.add_paragraph(
             Paragraph::new()
@@ -283,6 +312,19 @@ fn table(d: Docx, t: &Table, no: usize) -> Docx {
         d = d.add_paragraph(small_paragraph(s, AlignmentType::Left, false, FANGSONG));
     }
     d.add_paragraph(Paragraph::new().line_spacing(exact()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_titles_break_between_phrases() {
+        let t = "强化基层保障 理顺管理体制 推动社区治理能力现代化";
+        assert_eq!(
+            super::title_lines(t, 20),
+            ["强化基层保障 理顺管理体制", "推动社区治理能力现代化"]
+        );
+        assert_eq!(super::title_lines("短标题", 20), ["短标题"]);
+    }
 }
 
 /// "— N —" centred, 四号 宋体, with a PAGE field.
