@@ -314,19 +314,6 @@ fn table(d: Docx, t: &Table, no: usize) -> Docx {
     d.add_paragraph(Paragraph::new().line_spacing(exact()))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn long_titles_break_between_phrases() {
-        let t = "强化基层保障 理顺管理体制 推动社区治理能力现代化";
-        assert_eq!(
-            super::title_lines(t, 20),
-            ["强化基层保障 理顺管理体制", "推动社区治理能力现代化"]
-        );
-        assert_eq!(super::title_lines("短标题", 20), ["短标题"]);
-    }
-}
-
 /// "— N —" centred, 四号 宋体, with a PAGE field.
 fn page_footer() -> Footer {
     let f = |t: &str| run(t, "宋体", FOOTER_SIZE);
@@ -346,4 +333,17 @@ fn page_footer() -> Footer {
             .add_run(DRun::new().add_field_char(FieldCharType::End, false))
             .add_run(f(" —")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_titles_break_between_phrases() {
+        let t = "强化基层保障 理顺管理体制 推动社区治理能力现代化";
+        assert_eq!(
+            super::title_lines(t, 20),
+            ["强化基层保障 理顺管理体制", "推动社区治理能力现代化"]
+        );
+        assert_eq!(super::title_lines("短标题", 20), ["短标题"]);
+    }
 }
