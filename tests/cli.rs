@@ -141,3 +141,43 @@ fn docx_opens_in_libreoffice() {
     let len = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
     assert!(len > 10_000, "LibreOffice produced {len} bytes");
 }
+
+/// The ECMA-376 validator from `shared/tools/ooxml` must report 0 problems.
+#[test]
+fn docx_is_schema_valid() {
+    let validator = root().join("../shared/tools/ooxml/validate-docx");
+    if !validator.exists() {
+        assert!(
+            std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_none(),
+            "validate-docx not found at {}",
+            validator.display()
+        );
+        eprintln!("skipping: {} not found", validator.display());
+        return;
+    }
+    // A Python that has lxml: the one on PATH, else Debian's (python3-lxml).
+    let python = ["python3", "/usr/bin/python3"].into_iter().find(|py| {
+        std::process::Command::new(py)
+            .args(["-c", "import lxml"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    });
+    let Some(python) = python else {
+        assert!(
+            std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_none(),
+            "no python3 with lxml"
+        );
+        eprintln!("skipping: no python3 with lxml");
+        return;
+    };
+    let dir = render_seed();
+    let out = std::process::Command::new(python)
+        .arg(&validator)
+        .arg(dir.path().join("qingnianlu-2019.docx"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(report.lines().last(), Some("0 problems"), "{report}");
+    assert!(out.status.success());
+}

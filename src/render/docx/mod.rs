@@ -1,5 +1,6 @@
 //! Document → .docx with docx-rs, then a normalisation pass and a deterministic re-zip.
 
+mod normalize;
 mod package;
 
 use docx_rs::{
@@ -62,26 +63,20 @@ fn runs(p: Paragraph, rs: &[Run], font: &str, size: usize) -> Paragraph {
 /// Characters of 二号 type on one line of the 156 mm text block.
 const TITLE_CHARS: usize = 20;
 
-/// Split a long title at the phrase boundary (a space) that balances its lines, so Word
-/// never breaks inside a word such as 现代化. Short titles and titles without spaces stay
-/// one paragraph line.
-fn title_lines(title: &str, max: usize) -> Vec<&str> {
-    let n = title.chars().count();
-    if n <= max {
-        return vec![title];
+/// A long title as lines split between its phrases (see [`crate::render::phrase_break`]),
+/// measured in em (CJK 1, other characters ½), so Word never breaks inside a word.
+fn title_lines(title: &str, max: usize) -> Vec<String> {
+    let chars: Vec<char> = title.chars().collect();
+    let widths: Vec<f32> = chars
+        .iter()
+        .map(|c| if crate::doc::is_cjk(*c) { 1.0 } else { 0.5 })
+        .collect();
+    if widths.iter().sum::<f32>() <= max as f32 {
+        return vec![title.to_string()];
     }
-    let best = title
-        .char_indices()
-        .filter(|(_, c)| *c == ' ')
-        .map(|(i, _)| {
-            let left = title[..i].chars().count();
-            (i, left.max(n - left - 1))
-        })
-        .filter(|(_, longest)| *longest <= max)
-        .min_by_key(|(_, longest)| *longest);
-    match best {
-        Some((i, _)) => vec![&title[..i], &title[i + 1..]],
-        None => vec![title],
+    match crate::render::phrase_break(&chars, &widths, max as f32) {
+        Some(i) => vec![chars[..i - 1].iter().collect(), chars[i..].iter().collect()],
+        None => vec![title.to_string()],
     }
 }
 
@@ -116,7 +111,11 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         if i > 0 {
             r = r.add_break(docx_rs::BreakType::TextWrapping);
         }
-        title = title.add_run(r.add_text(*line).fonts(fonts(TITLE)).size(TITLE_SIZE));
+        title = title.add_run(
+            r.add_text(line.as_str())
+                .fonts(fonts(TITLE))
+                .size(TITLE_SIZE),
+        );
     }
     d = d.add_paragraph(title);
     if let Some(sub) = &doc.meta.subtitle {

@@ -6,6 +6,7 @@ use docx_rs::XMLDocx;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use super::normalize;
 use crate::doc::Meta;
 
 fn xml_escape(s: &str) -> String {
@@ -83,16 +84,20 @@ pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Ve
         ("word/commentsExtended.xml".into(), xml.comments_extended),
         ("word/footnotes.xml".into(), xml.footnotes),
     ];
+    // docx-rs emits a rels part for every possible header and footer; keep only those
+    // whose part exists.
+    let headers = xml.headers.len();
     for (i, h) in xml.headers.into_iter().enumerate() {
         parts.push((format!("word/header{}.xml", i + 1), h));
     }
-    for (i, r) in xml.header_rels.into_iter().enumerate() {
+    for (i, r) in xml.header_rels.into_iter().enumerate().take(headers) {
         parts.push((format!("word/_rels/header{}.xml.rels", i + 1), r));
     }
+    let footers = xml.footers.len();
     for (i, f) in xml.footers.into_iter().enumerate() {
         parts.push((format!("word/footer{}.xml", i + 1), f));
     }
-    for (i, r) in xml.footer_rels.into_iter().enumerate() {
+    for (i, r) in xml.footer_rels.into_iter().enumerate().take(footers) {
         parts.push((format!("word/_rels/footer{}.xml.rels", i + 1), r));
     }
     for (name, bytes) in xml.media {
@@ -104,6 +109,14 @@ pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Ve
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
     for (name, bytes) in parts {
+        let bytes = if name.ends_with(".xml") {
+            match String::from_utf8(bytes) {
+                Ok(text) => normalize::normalise(&text).into_bytes(),
+                Err(e) => e.into_bytes(),
+            }
+        } else {
+            bytes
+        };
         zip.start_file(name, options)?;
         zip.write_all(&bytes)?;
     }

@@ -683,17 +683,9 @@ impl<'f> Typesetter<'f> {
 fn balanced_title_lines(chars: &[char], widths: &[f32], w: f32) -> Vec<std::ops::Range<usize>> {
     let n = chars.len();
     let total: f32 = widths.iter().sum();
-    let spaces: Vec<usize> = (1..n).filter(|i| chars[*i - 1] == ' ').collect();
-    let best = spaces
-        .iter()
-        .map(|&i| {
-            let a: f32 = widths[..i].iter().sum();
-            (i, a.max(total - a))
-        })
-        .filter(|(_, m)| *m <= w)
-        .min_by(|x, y| x.1.total_cmp(&y.1));
+    let best = crate::render::phrase_break(chars, widths, w);
     match best {
-        Some((i, _)) => vec![0..i, i..n],
+        Some(i) => vec![0..i, i..n],
         None => {
             // No phrase boundary works: balance by target width.
             let lines = break_lines(chars, widths, w, w).len().max(1) as f32;
