@@ -17,6 +17,8 @@ pub struct Diagnostic {
     /// The field's dotted path, if any.
     pub field: Option<String>,
     pub message: String,
+    /// The offending source line, shown under the message.
+    pub source_line: Option<String>,
 }
 
 impl Diagnostic {
@@ -28,6 +30,7 @@ impl Diagnostic {
             unit: None,
             field: None,
             message: message.into(),
+            source_line: None,
         }
     }
 
@@ -61,7 +64,29 @@ impl fmt::Display for Diagnostic {
         if let Some(unit) = &self.unit {
             write!(f, "{unit}：")?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", self.message)?;
+        if let (Some(line), Some(src)) = (self.line, &self.source_line) {
+            let n = line.to_string();
+            let pad = " ".repeat(n.len());
+            write!(f, "\n{pad} |\n{n} | {src}")?;
+            if let Some(col) = self.column {
+                let lead: String = src
+                    .chars()
+                    .take(col.saturating_sub(1))
+                    .map(|c| {
+                        if c == '\t' {
+                            '\t'
+                        } else if crate::doc::is_cjk(c) {
+                            '\u{3000}'
+                        } else {
+                            ' '
+                        }
+                    })
+                    .collect();
+                write!(f, "\n{pad} | {lead}^")?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value as Yaml;
 
-use super::locate::Locator;
+use super::positions::Positions;
 use super::schema::{FieldDef, Kind, Schema};
 use crate::error::{Diagnostic, Error, Result};
 
@@ -60,6 +60,35 @@ pub struct RawSurvey {
     pub recommendations: Vec<Prose>,
     #[serde(default)]
     pub closing: Option<String>,
+    /// The previous period, for 同比 figures: a data file's path (relative to this file) or
+    /// inline `period`, `units` and `tables`.
+    #[serde(default)]
+    pub previous: Option<RawPrevious>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawPrevious {
+    Path(String),
+    Inline(RawPeriod),
+}
+
+/// A previous period given inline.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeriod {
+    pub period: String,
+    pub units: Vec<Yaml>,
+    #[serde(default)]
+    pub tables: IndexMap<String, Vec<IndexMap<String, Yaml>>>,
+}
+
+/// The previous period's data, checked against the same schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub period: String,
+    pub units: Vec<Unit>,
+    pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
 }
 
 /// One surveyed unit with its numeric values by dotted path.
@@ -91,6 +120,7 @@ pub struct Survey {
     pub findings: Vec<Prose>,
     pub recommendations: Vec<Prose>,
     pub closing: Option<String>,
+    pub previous: Option<Period>,
 }
 
 /// Decode a data file's bytes: UTF-8 (with or without BOM, LF or CRLF) only.
@@ -140,196 +170,24 @@ fn yaml_message(e: &serde_yaml::Error) -> String {
 /// Check the raw data against the schema and build the typed survey. Every problem is
 /// collected and reported at once.
 pub fn validate(path: &Path, text: &str, raw: RawSurvey, schema: &Schema) -> Result<Survey> {
-    let loc = Locator::new(text);
-    let mut diags = Vec::new();
-    if raw.units.is_empty() {
-        diags.push(
-            Diagnostic::new(
-                path,
-                format!("units 为空：至少需要一个{}", schema.unit_label),
-            )
-            .at(loc.key_line("units"), None),
-        );
-    }
-    let mut units = Vec::with_capacity(raw.units.len());
-    let mut seen: IndexMap<String, usize> = IndexMap::new();
-    for (i, u) in raw.units.iter().enumerate() {
-        let line = loc.unit_line(i);
-        let name = match u.get("name").and_then(Yaml::as_str) {
-            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-            _ => {
-                diags.push(
-                    Diagnostic::new(
-                        path,
-                        format!("第 {} 个{}缺少名称（name）", i + 1, schema.unit_label),
-                    )
-                    .at(line, None),
-                );
-                continue;
-            }
-        };
-        if let Some(first) = seen.insert(name.clone(), i) {
-            diags.push(
-                Diagnostic::new(
-                    path,
-                    format!("名称重复：与第 {} 个{}同名", first + 1, schema.unit_label),
-                )
-                .at(line, None)
-                .unit(&name),
-            );
+    let mut ck = Checker::new(path, text, schema);
+    let units = ck.units(&raw.units, "units");
+    let tables = ck.tables(&raw.tables, "tables");
+    let previous = match &raw.previous {
+        None => None,
+        Some(RawPrevious::Inline(p)) => {
+            let units = ck.units(&p.units, "previous.units");
+            let tables = ck.tables(&p.tables, "previous.tables");
+            Some(Period {
+                period: p.period.clone(),
+                units,
+                tables,
+            })
         }
-        let short = u
-            .get("short")
-            .and_then(Yaml::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| name.clone());
-        let mut values = IndexMap::new();
-        for (fpath, def) in &schema.fields {
-            let fline = loc.field_line(i, fpath).or(line);
-            match lookup(u, fpath) {
-                None | Some(Yaml::Null) => {
-                    if def.required {
-                        diags.push(
-                            Diagnostic::new(
-                                path,
-                                format!("缺少必填字段 {}（{}）", def.label, fpath),
-                            )
-                            .at(fline, None)
-                            .unit(&name)
-                            .field(fpath),
-                        );
-                    }
-                }
-                Some(v) => match number(v, def) {
-                    Ok(x) => {
-                        values.insert(fpath.clone(), x);
-                    }
-                    Err(msg) => diags.push(
-                        Diagnostic::new(path, format!("{}（{}）{}", def.label, fpath, msg))
-                            .at(fline, None)
-                            .unit(&name)
-                            .field(fpath),
-                    ),
-                },
-            }
-        }
-        unknown_keys(u, "", schema, &mut |key| {
-            let mut known: Vec<String> = schema.fields.keys().cloned().collect();
-            for f in schema.fields.keys() {
-                let mut prefix = String::new();
-                for seg in f.split('.') {
-                    if !prefix.is_empty() {
-                        known.push(prefix.clone());
-                        prefix.push('.');
-                    }
-                    prefix.push_str(seg);
-                }
-            }
-            known.sort();
-            known.dedup();
-            let hint = nearest(key, known.iter().map(String::as_str))
-                .map(|n| format!("，是否应为 {n}？"))
-                .unwrap_or_default();
-            diags.push(
-                Diagnostic::new(path, format!("未知字段 {key}{hint}"))
-                    .at(loc.field_line(i, key).or(line), None)
-                    .unit(&name)
-                    .field(key),
-            );
-        });
-        for (gname, g) in &schema.groups {
-            let Some(total_path) = &g.total else { continue };
-            let Some(total) = values.get(total_path) else {
-                continue;
-            };
-            let parts: Option<Vec<f64>> = g.parts.iter().map(|p| values.get(p).copied()).collect();
-            let Some(parts) = parts else { continue };
-            let sum: f64 = parts.iter().sum();
-            if (sum - total).abs() > 1e-9 {
-                let tdef = &schema.fields[total_path];
-                let unit = tdef.unit.clone().unwrap_or_default();
-                diags.push(
-                    Diagnostic::new(
-                        path,
-                        format!(
-                            "{}合计 {} {unit}，与{} {} {unit}不一致",
-                            g.label,
-                            fmt_num(sum),
-                            tdef.label,
-                            fmt_num(*total)
-                        ),
-                    )
-                    .at(loc.field_line(i, &g.parts[0]).or(line), None)
-                    .unit(&name)
-                    .field(gname),
-                );
-            }
-        }
-        units.push(Unit {
-            name,
-            short,
-            values,
-        });
-    }
-    let mut tables = IndexMap::new();
-    for (tname, rows) in &raw.tables {
-        let Some(tdef) = schema.tables.get(tname) else {
-            diags.push(
-                Diagnostic::new(path, format!("未知的表 tables.{tname}"))
-                    .at(loc.key_line(tname), None),
-            );
-            continue;
-        };
-        let mut out_rows = Vec::new();
-        for (r, row) in rows.iter().enumerate() {
-            let mut out = IndexMap::new();
-            for (cname, cdef) in &tdef.columns {
-                let cell = match row.get(cname) {
-                    None | Some(Yaml::Null) => Cell::Empty,
-                    Some(v) if cdef.kind == Kind::Text => match v {
-                        Yaml::String(s) => Cell::Text(s.clone()),
-                        Yaml::Number(n) => Cell::Text(n.to_string()),
-                        _ => {
-                            diags.push(Diagnostic::new(
-                                path,
-                                format!("{} 第 {} 行：{} 应为文字", tdef.label, r + 1, cdef.label),
-                            ));
-                            Cell::Empty
-                        }
-                    },
-                    Some(v) => match number(v, cdef) {
-                        Ok(x) => Cell::Number(x),
-                        Err(msg) => {
-                            diags.push(Diagnostic::new(
-                                path,
-                                format!("{} 第 {} 行：{}{}", tdef.label, r + 1, cdef.label, msg),
-                            ));
-                            Cell::Empty
-                        }
-                    },
-                };
-                if cell == Cell::Empty && cdef.required {
-                    diags.push(Diagnostic::new(
-                        path,
-                        format!("{} 第 {} 行：缺少 {}", tdef.label, r + 1, cdef.label),
-                    ));
-                }
-                out.insert(cname.clone(), cell);
-            }
-            for key in row.keys() {
-                if !tdef.columns.contains_key(key) {
-                    diags.push(Diagnostic::new(
-                        path,
-                        format!("{} 第 {} 行：未知列 {key}", tdef.label, r + 1),
-                    ));
-                }
-            }
-            out_rows.push(out);
-        }
-        tables.insert(tname.clone(), out_rows);
-    }
-    if !diags.is_empty() {
-        return Err(Error::Input(diags));
+        Some(RawPrevious::Path(rel)) => ck.previous_file(rel, &raw.template),
+    };
+    if !ck.diags.is_empty() {
+        return Err(Error::Input(ck.diags));
     }
     let facts = serde_json::to_value(&raw.facts)
         .map_err(|e| Error::input(Diagnostic::new(path, format!("facts 无法读取：{e}"))))?;
@@ -343,7 +201,288 @@ pub fn validate(path: &Path, text: &str, raw: RawSurvey, schema: &Schema) -> Res
         findings: raw.findings,
         recommendations: raw.recommendations,
         closing: raw.closing,
+        previous,
     })
+}
+
+/// Collects diagnostics for one data file, with positions and the offending lines.
+struct Checker<'a> {
+    path: &'a Path,
+    lines: Vec<&'a str>,
+    pos: Positions,
+    schema: &'a Schema,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(path: &'a Path, text: &'a str, schema: &'a Schema) -> Self {
+        Checker {
+            path,
+            lines: text.lines().collect(),
+            pos: Positions::of(text),
+            schema,
+            diags: Vec::new(),
+        }
+    }
+
+    /// A diagnostic at the value `at` (a dotted path in the document).
+    fn at(&self, at: &str, message: String) -> Diagnostic {
+        let p = self.pos.find(at);
+        let mut d = Diagnostic::new(self.path, message).at(p.map(|p| p.0), p.map(|p| p.1));
+        d.source_line = p
+            .and_then(|p| self.lines.get(p.0 - 1))
+            .map(|l| l.to_string());
+        d
+    }
+
+    fn units(&mut self, raw: &[Yaml], base: &str) -> Vec<Unit> {
+        let schema = self.schema;
+        if raw.is_empty() {
+            let d = self.at(
+                base,
+                format!("{base} 为空：至少需要一个{}", schema.unit_label),
+            );
+            self.diags.push(d);
+        }
+        let mut units = Vec::with_capacity(raw.len());
+        let mut seen: IndexMap<String, usize> = IndexMap::new();
+        for (i, u) in raw.iter().enumerate() {
+            let here = format!("{base}.{i}");
+            let name = match u.get("name") {
+                Some(Yaml::String(n)) if !n.trim().is_empty() => n.trim().to_string(),
+                Some(Yaml::Number(n)) => n.to_string(),
+                _ => {
+                    let d = self.at(
+                        &format!("{here}.name"),
+                        format!("第 {} 个{}缺少名称（name）", i + 1, schema.unit_label),
+                    );
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            if let Some(first) = seen.insert(name.clone(), i) {
+                let d = self
+                    .at(
+                        &format!("{here}.name"),
+                        format!("名称重复：与第 {} 个{}同名", first + 1, schema.unit_label),
+                    )
+                    .unit(&name);
+                self.diags.push(d);
+            }
+            let short = match u.get("short") {
+                Some(Yaml::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => name.clone(),
+            };
+            let mut values = IndexMap::new();
+            for (fpath, def) in &schema.fields {
+                let at = format!("{here}.{fpath}");
+                match lookup(u, fpath) {
+                    None | Some(Yaml::Null) => {
+                        if def.required {
+                            let d = self
+                                .at(&at, format!("缺少必填字段 {}（{}）", def.label, fpath))
+                                .unit(&name)
+                                .field(fpath);
+                            self.diags.push(d);
+                        }
+                    }
+                    Some(v) => match number(v, def) {
+                        Ok(x) => {
+                            values.insert(fpath.clone(), x);
+                        }
+                        Err(msg) => {
+                            let d = self
+                                .at(&at, format!("{}（{}）{}", def.label, fpath, msg))
+                                .unit(&name)
+                                .field(fpath);
+                            self.diags.push(d);
+                        }
+                    },
+                }
+            }
+            let mut unknown = Vec::new();
+            unknown_keys(u, "", schema, &mut |key| unknown.push(key.to_string()));
+            for key in unknown {
+                let hint = nearest(&key, known_paths(schema).iter().map(String::as_str))
+                    .map(|n| format!("，是否应为 {n}？"))
+                    .unwrap_or_default();
+                let d = self
+                    .at(&format!("{here}.{key}"), format!("未知字段 {key}{hint}"))
+                    .unit(&name)
+                    .field(&key);
+                self.diags.push(d);
+            }
+            for (gname, g) in &schema.groups {
+                let Some(total_path) = &g.total else { continue };
+                let Some(total) = values.get(total_path) else {
+                    continue;
+                };
+                let parts: Option<Vec<f64>> =
+                    g.parts.iter().map(|p| values.get(p).copied()).collect();
+                let Some(parts) = parts else { continue };
+                let sum: f64 = parts.iter().sum();
+                if (sum - total).abs() > 1e-9 {
+                    let tdef = &schema.fields[total_path];
+                    let unit = tdef.unit.clone().unwrap_or_default();
+                    // Point at the group's first part: the line a writer edits.
+                    let d = self
+                        .at(
+                            &format!("{here}.{}", g.parts[0]),
+                            format!(
+                                "{}合计 {} {unit}，与{} {} {unit}不一致",
+                                g.label,
+                                fmt_num(sum),
+                                tdef.label,
+                                fmt_num(*total)
+                            ),
+                        )
+                        .unit(&name)
+                        .field(gname);
+                    self.diags.push(d);
+                }
+            }
+            units.push(Unit {
+                name,
+                short,
+                values,
+            });
+        }
+        units
+    }
+
+    fn tables(
+        &mut self,
+        raw: &IndexMap<String, Vec<IndexMap<String, Yaml>>>,
+        base: &str,
+    ) -> IndexMap<String, Vec<IndexMap<String, Cell>>> {
+        let schema = self.schema;
+        let mut tables = IndexMap::new();
+        for (tname, rows) in raw {
+            let Some(tdef) = schema.tables.get(tname) else {
+                let known: Vec<&str> = schema.tables.keys().map(String::as_str).collect();
+                let d = self.at(
+                    &format!("{base}.{tname}"),
+                    format!("未知的表 {base}.{tname}（可用：{}）", known.join("、")),
+                );
+                self.diags.push(d);
+                continue;
+            };
+            let mut out_rows = Vec::new();
+            for (r, row) in rows.iter().enumerate() {
+                let here = format!("{base}.{tname}.{r}");
+                let mut out = IndexMap::new();
+                for (cname, cdef) in &tdef.columns {
+                    let at = format!("{here}.{cname}");
+                    let problem = |msg: String| {
+                        format!("{} 第 {} 行：{}{}", tdef.label, r + 1, cdef.label, msg)
+                    };
+                    let cell = match row.get(cname) {
+                        None | Some(Yaml::Null) => Cell::Empty,
+                        Some(v) if cdef.kind == Kind::Text => match v {
+                            Yaml::String(s) => Cell::Text(s.clone()),
+                            Yaml::Number(n) => Cell::Text(n.to_string()),
+                            _ => {
+                                let d = self.at(&at, problem("应为文字".into()));
+                                self.diags.push(d);
+                                Cell::Empty
+                            }
+                        },
+                        Some(v) => match number(v, cdef) {
+                            Ok(x) => Cell::Number(x),
+                            Err(msg) => {
+                                let d = self.at(&at, problem(msg));
+                                self.diags.push(d);
+                                Cell::Empty
+                            }
+                        },
+                    };
+                    if cell == Cell::Empty && cdef.required && row.get(cname).is_none() {
+                        let d = self.at(&here, problem("缺失".into()));
+                        self.diags.push(d);
+                    }
+                    out.insert(cname.clone(), cell);
+                }
+                for key in row.keys() {
+                    if !tdef.columns.contains_key(key) {
+                        let hint = nearest(key, tdef.columns.keys().map(String::as_str))
+                            .map(|n| format!("，是否应为 {n}？"))
+                            .unwrap_or_default();
+                        let d = self.at(
+                            &format!("{here}.{key}"),
+                            format!("{} 第 {} 行：未知列 {key}{hint}", tdef.label, r + 1),
+                        );
+                        self.diags.push(d);
+                    }
+                }
+                out_rows.push(out);
+            }
+            tables.insert(tname.clone(), out_rows);
+        }
+        tables
+    }
+
+    /// Load the previous period from a data file next to this one.
+    fn previous_file(&mut self, rel: &str, template: &str) -> Option<Period> {
+        let file = self.path.parent().unwrap_or(Path::new(".")).join(rel);
+        let loaded = std::fs::read(&file)
+            .map_err(|e| Error::io(&file, e))
+            .and_then(|bytes| decode(&file, &bytes))
+            .and_then(|text| {
+                let raw = parse_raw(&file, &text)?;
+                if raw.template != template {
+                    return Err(Error::input(Diagnostic::new(
+                        &file,
+                        format!(
+                            "上一期数据使用模板“{}”，与本期“{template}”不同",
+                            raw.template
+                        ),
+                    )));
+                }
+                if raw.previous.is_some() {
+                    return Err(Error::input(Diagnostic::new(
+                        &file,
+                        "上一期数据不能再包含 previous",
+                    )));
+                }
+                let period = raw.report.period.clone();
+                let s = validate(&file, &text, raw, self.schema)?;
+                Ok(Period {
+                    period,
+                    units: s.units,
+                    tables: s.tables,
+                })
+            });
+        match loaded {
+            Ok(p) => Some(p),
+            Err(Error::Input(ds)) => {
+                self.diags.extend(ds);
+                None
+            }
+            Err(e) => {
+                let d = self.at("previous", format!("无法读取上一期数据：{e}"));
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+/// Every field path and every prefix of one (for typo hints).
+fn known_paths(schema: &Schema) -> Vec<String> {
+    let mut known: Vec<String> = schema.fields.keys().cloned().collect();
+    for f in schema.fields.keys() {
+        let mut prefix = String::new();
+        for seg in f.split('.') {
+            if !prefix.is_empty() {
+                known.push(prefix.clone());
+                prefix.push('.');
+            }
+            prefix.push_str(seg);
+        }
+    }
+    known.sort();
+    known.dedup();
+    known
 }
 
 fn lookup<'a>(v: &'a Yaml, dotted: &str) -> Option<&'a Yaml> {

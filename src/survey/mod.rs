@@ -1,12 +1,13 @@
 //! Stage 1 — load: a data file and its template pack become a validated [`Survey`].
 
 mod data;
-mod locate;
 mod pack;
+mod positions;
 pub mod schema;
 
-pub use data::{Cell, Prose, ReportMeta, Survey, Unit};
+pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
 pub use pack::{builtin_names, Pack};
+pub use positions::Positions;
 pub use schema::Schema;
 
 use std::path::Path;

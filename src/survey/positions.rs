@@ -1,0 +1,144 @@
+//! Where every value of a YAML document starts, by path (`units.3.staff.total`).
+//!
+//! serde_yaml forgets positions once a document is deserialised, so the same text is read
+//! a second time with yaml-rust2's event parser, which marks every node.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// 1-based line and column.
+pub type Pos = (usize, usize);
+
+/// Value positions by dotted path; sequence items are numbered from 0.
+#[derive(Debug, Default)]
+pub struct Positions {
+    values: HashMap<String, Pos>,
+}
+
+impl Positions {
+    /// Read the positions of `text`; a document yaml-rust2 cannot read yields none.
+    pub fn of(text: &str) -> Positions {
+        let mut rec = Recorder::default();
+        let mut parser = Parser::new_from_str(text);
+        if parser.load(&mut rec, false).is_err() {
+            return Positions::default();
+        }
+        Positions { values: rec.values }
+    }
+
+    /// Position of the value at `path`, or of its nearest recorded ancestor.
+    pub fn find(&self, path: &str) -> Option<Pos> {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.values.get(p) {
+                return Some(*pos);
+            }
+            p = &p[..p.rfind('.')?];
+        }
+    }
+
+    /// Line of the value at `path` (or its nearest ancestor).
+    pub fn line(&self, path: &str) -> Option<usize> {
+        self.find(path).map(|p| p.0)
+    }
+}
+
+enum Frame {
+    /// A mapping: the pending key, if the next node is a value.
+    Map {
+        path: String,
+        key: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct Recorder {
+    stack: Vec<Frame>,
+    values: HashMap<String, Pos>,
+}
+
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
+}
+
+impl Recorder {
+    /// The path of the node that starts now, or `None` if it is a mapping key.
+    fn node_path(&mut self, scalar: Option<&str>) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Seq { path, next }) => {
+                let p = join(path, &next.to_string());
+                *next += 1;
+                Some(p)
+            }
+            Some(Frame::Map { path, key }) => match key.take() {
+                Some(k) => Some(join(path, &k)),
+                None => {
+                    // This node is a key; remember it (complex keys become "?").
+                    *key = Some(scalar.unwrap_or("?").to_string());
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Recorder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let pos = (mark.line(), mark.col() + 1);
+        match ev {
+            Event::Scalar(s, ..) => {
+                if let Some(p) = self.node_path(Some(&s)) {
+                    self.values.insert(p, pos);
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(p) = self.node_path(Some("*")) {
+                    self.values.insert(p, pos);
+                }
+            }
+            Event::MappingStart(..) => {
+                let path = self.node_path(None).unwrap_or_else(|| "?".into());
+                self.values.insert(path.clone(), pos);
+                self.stack.push(Frame::Map { path, key: None });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.node_path(None).unwrap_or_else(|| "?".into());
+                self.values.insert(path.clone(), pos);
+                self.stack.push(Frame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_and_flow_values_have_positions() {
+        let text = "template: x\nunits:\n  - name: 甲\n    staff:\n      total: 9\n      gender: {male: 3, female: 5}\n  - name: 乙\n    households: 1\nfindings: []\n";
+        let p = Positions::of(text);
+        assert_eq!(p.find("template"), Some((1, 11)));
+        assert_eq!(p.line("units.0.staff.total"), Some(5));
+        assert_eq!(p.find("units.0.staff.gender.female"), Some((6, 33)));
+        assert_eq!(p.line("units.1.households"), Some(8));
+        // A missing field falls back to its unit.
+        assert_eq!(p.line("units.1.staff.total"), Some(7));
+        assert_eq!(p.line("findings"), Some(9));
+    }
+}
