@@ -1,10 +1,10 @@
 //! The `diaoyan` command line: parse arguments, call the library, map errors to exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use diaoyan::Format;
+use diaoyan::{stats, survey, Error, Format};
 
 #[derive(Parser)]
 #[command(
@@ -42,48 +42,85 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Check a data file against its template pack; list every problem.
+    Check {
+        data: PathBuf,
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
+    /// Print every computed figure of a data file.
+    Stats {
+        data: PathBuf,
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// One nested JSON object keyed by field path.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    let result = match Cli::parse().command {
         Command::Render {
             data,
             output,
             format,
             template,
             markdown,
-        } => {
-            let mut formats: Vec<Format> = format
-                .iter()
-                .map(|f| match f {
-                    FormatArg::Docx => Format::Docx,
-                    FormatArg::Pdf => Format::Pdf,
-                })
-                .collect();
-            formats.sort();
-            formats.dedup();
-            let result = diaoyan::build(&data, template.as_deref()).and_then(|report| {
-                let mut paths = diaoyan::write(&report, &output, &formats)?;
-                if markdown {
-                    let md = output.join(format!("{}.md", report.name));
-                    diaoyan::write_atomic(&md, report.markdown.as_bytes())?;
-                    paths.push(md);
-                }
-                Ok(paths)
-            });
-            match result {
-                Ok(paths) => {
-                    for p in paths {
-                        println!("{}", p.display());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::from(e.exit_code() as u8)
-                }
+        } => render(&data, &output, &format, template.as_deref(), markdown),
+        Command::Check { data, template } => {
+            survey::load(&data, template.as_deref()).map(|(s, _)| {
+                println!("{}：数据有效（{} 个单位）", data.display(), s.units.len());
+            })
+        }
+        Command::Stats {
+            data,
+            template,
+            json,
+        } => survey::load(&data, template.as_deref()).map(|(s, pack)| {
+            let figures = stats::compute(&s, &pack.schema);
+            if json {
+                let v = stats::to_json(&figures);
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                print!("{}", stats::to_text(&figures));
             }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+fn render(
+    data: &Path,
+    output: &Path,
+    format: &[FormatArg],
+    template: Option<&Path>,
+    markdown: bool,
+) -> Result<(), Error> {
+    let mut formats: Vec<Format> = format
+        .iter()
+        .map(|f| match f {
+            FormatArg::Docx => Format::Docx,
+            FormatArg::Pdf => Format::Pdf,
+        })
+        .collect();
+    formats.sort();
+    formats.dedup();
+    let report = diaoyan::build(data, template)?;
+    let mut paths = diaoyan::write(&report, output, &formats)?;
+    if markdown {
+        let md = output.join(format!("{}.md", report.name));
+        diaoyan::write_atomic(&md, report.markdown.as_bytes())?;
+        paths.push(md);
+    }
+    for p in paths {
+        println!("{}", p.display());
+    }
+    Ok(())
 }

@@ -54,15 +54,11 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
 }
 
 fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    let all = schema.all_fields();
     let defs: Vec<&FieldDef> = args
         .columns
         .iter()
-        .map(|c| {
-            schema
-                .fields
-                .get(c)
-                .ok_or_else(|| format!("table(): 未知字段 {c}"))
-        })
+        .map(|c| all.get(c).ok_or_else(|| format!("table(): 未知字段 {c}")))
         .collect::<Result<_, _>>()?;
     let note = unit_note(args, &defs);
     // Which schema group each column's header sits under.

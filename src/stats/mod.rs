@@ -3,7 +3,12 @@
 //!
 //! Shares are `None` (printed "—") when the whole is zero; nothing here is NaN or infinite.
 
+mod derive;
+mod json;
 mod rounding;
+
+pub use derive::Derived;
+pub use json::{to_json, to_text};
 
 pub use rounding::largest_remainder;
 
@@ -17,6 +22,8 @@ use crate::survey::{Cell, Schema, Survey};
 pub struct Figures {
     /// How many units were surveyed.
     pub unit_count: usize,
+    /// The previous period's name, when the data carries one.
+    pub previous_period: Option<String>,
     pub units: Vec<UnitFigures>,
     pub fields: IndexMap<String, FieldStats>,
     pub groups: IndexMap<String, GroupStats>,
@@ -37,6 +44,10 @@ pub struct UnitFigures {
     pub ranks: IndexMap<String, usize>,
     /// Band values by band name (committee size).
     pub bands: IndexMap<String, f64>,
+    /// Values in the previous period (units matched by name).
+    pub previous: IndexMap<String, f64>,
+    /// Growth against the previous period per field (`None` when that value was 0).
+    pub growth: IndexMap<String, Option<f64>>,
 }
 
 /// Units picked by a condition: how many, which share, their names.
@@ -64,9 +75,24 @@ pub struct FieldStats {
     pub std: Option<f64>,
     pub max_unit: Option<String>,
     pub min_unit: Option<String>,
-    /// Units whose value is above zero, and those at zero.
+    /// Units whose value is above zero (for yes/no fields: the yeses), and those at zero.
     pub positive: Selection,
     pub zero: Selection,
+    /// Change against the previous period, when the data carries one.
+    pub previous: Option<Change>,
+}
+
+/// 同比: a field's total and mean in the previous period, and how they changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Change {
+    pub sum: f64,
+    pub mean: Option<f64>,
+    /// `sum − previous sum`.
+    pub sum_change: f64,
+    /// `sum_change / previous sum` (`None` when the previous sum is 0).
+    pub sum_growth: Option<f64>,
+    pub mean_change: Option<f64>,
+    pub mean_growth: Option<f64>,
 }
 
 /// One part of a group.
@@ -132,28 +158,63 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
     let n = survey.units.len();
     let names: Vec<&str> = survey.units.iter().map(|u| u.name.as_str()).collect();
     let shorts: Vec<&str> = survey.units.iter().map(|u| u.short.as_str()).collect();
+    let derived = Derived::new(schema);
+    let values = derived.values(&survey.units, schema);
+    let previous = survey.previous.as_ref().map(|p| {
+        let vals = derived.values(&p.units, schema);
+        let by_name: IndexMap<&str, IndexMap<String, f64>> =
+            p.units.iter().map(|u| u.name.as_str()).zip(vals).collect();
+        by_name
+    });
+    let all = schema.all_fields();
 
     let mut fields = IndexMap::new();
-    for (path, def) in &schema.fields {
-        let vals: Vec<Option<f64>> = survey
-            .units
-            .iter()
-            .map(|u| u.values.get(path).copied())
-            .collect();
-        let st = field_stats(path, &def.label, def.unit.clone(), &vals, &names, &shorts);
+    for (path, def) in &all {
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(path).copied()).collect();
+        let mut st = field_stats(path, &def.label, def.unit.clone(), &vals, &names, &shorts);
+        if let Some(prev) = &previous {
+            let pv: Vec<f64> = prev.values().filter_map(|v| v.get(path).copied()).collect();
+            if !pv.is_empty() {
+                let psum: f64 = pv.iter().sum();
+                let pmean = ratio(psum, pv.len() as f64);
+                let mean_change = st.mean.zip(pmean).map(|(m, p)| m - p);
+                st.previous = Some(Change {
+                    sum: psum,
+                    mean: pmean,
+                    sum_change: st.sum - psum,
+                    sum_growth: ratio(st.sum - psum, psum),
+                    mean_change,
+                    mean_growth: mean_change.zip(pmean).and_then(|(c, p)| ratio(c, p)),
+                });
+            }
+        }
         fields.insert(path.clone(), st);
     }
 
     let mut units: Vec<UnitFigures> = survey
         .units
         .iter()
-        .map(|u| UnitFigures {
-            name: u.name.clone(),
-            short: u.short.clone(),
-            values: u.values.clone(),
-            shares: IndexMap::new(),
-            ranks: IndexMap::new(),
-            bands: IndexMap::new(),
+        .zip(&values)
+        .map(|(u, v)| {
+            let prev = previous
+                .as_ref()
+                .and_then(|p| p.get(u.name.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let growth = v
+                .iter()
+                .filter_map(|(k, x)| prev.get(k).map(|p| (k.clone(), ratio(x - p, *p))))
+                .collect();
+            UnitFigures {
+                name: u.name.clone(),
+                short: u.short.clone(),
+                values: v.clone(),
+                shares: IndexMap::new(),
+                ranks: IndexMap::new(),
+                bands: IndexMap::new(),
+                previous: prev,
+                growth,
+            }
         })
         .collect();
     for (path, st) in &fields {
@@ -161,6 +222,7 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
         for (i, u) in units.iter_mut().enumerate() {
             let Some(v) = col[i] else { continue };
             u.shares.insert(path.clone(), ratio(v, st.sum));
+            // Competition ranking: 1 = largest; equal values share the best rank (1, 2, 2, 4).
             let rank = 1 + col.iter().flatten().filter(|x| **x > v).count();
             u.ranks.insert(path.clone(), rank);
         }
@@ -197,11 +259,7 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
 
     let mut standards = IndexMap::new();
     for (sname, s) in &schema.standards {
-        let vals: Vec<Option<f64>> = survey
-            .units
-            .iter()
-            .map(|u| u.values.get(&s.field).copied())
-            .collect();
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(&s.field).copied()).collect();
         let met = select(&vals, &names, &shorts, |x| x >= s.value);
         let unmet = select(&vals, &names, &shorts, |x| x < s.value);
         standards.insert(
@@ -220,11 +278,7 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
 
     let mut bands = IndexMap::new();
     for (bname, b) in &schema.bands {
-        let vals: Vec<Option<f64>> = survey
-            .units
-            .iter()
-            .map(|u| u.values.get(&b.field).copied())
-            .collect();
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(&b.field).copied()).collect();
         let band_of = |x: f64| b.bands.iter().position(|band| band.admits(x));
         let mut total = 0.0;
         for (i, u) in units.iter_mut().enumerate() {
@@ -309,6 +363,7 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
 
     Figures {
         unit_count: n,
+        previous_period: survey.previous.as_ref().map(|p| p.period.clone()),
         units,
         fields,
         groups,
@@ -397,5 +452,157 @@ fn field_stats(
         min_unit: min.map(|m| m.1),
         positive: select(vals, names, shorts, |x| x > 0.0),
         zero: select(vals, names, shorts, |x| x == 0.0),
+        previous: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each aggregate, on hand-checkable numbers.
+    use super::*;
+    use crate::survey::{Period, Unit};
+
+    fn schema() -> Schema {
+        serde_yaml::from_str(
+            r#"
+name: t
+unit_label: 社区
+fields:
+  a: { label: 甲, unit: 人 }
+  b: { label: 乙, unit: 人 }
+groups:
+  ab: { label: 甲乙, parts: [a, b] }
+standards:
+  big: { label: 大, field: a, value: 3 }
+bands:
+  size: { label: 规模, field: a, bands: [ { below: 2, value: 5, label: 小 }, { upto: 3, value: 7, label: 中 }, { value: 9, label: 大 } ] }
+"#,
+        )
+        .expect("schema")
+    }
+
+    fn unit(name: &str, a: f64, b: f64) -> Unit {
+        Unit {
+            name: name.into(),
+            short: name.chars().take(1).collect(),
+            values: [("a".to_string(), a), ("b".to_string(), b)]
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn survey(units: Vec<Unit>) -> Survey {
+        Survey {
+            source: "x".into(),
+            template: "t".into(),
+            report: Default::default(),
+            units,
+            tables: IndexMap::new(),
+            facts: serde_json::Value::Null,
+            findings: Vec::new(),
+            recommendations: Vec::new(),
+            closing: None,
+            previous: None,
+        }
+    }
+
+    fn figs() -> Figures {
+        compute(
+            &survey(vec![
+                unit("一", 1.0, 0.0),
+                unit("二", 3.0, 0.0),
+                unit("三", 3.0, 0.0),
+                unit("四", 5.0, 0.0),
+            ]),
+            &schema(),
+        )
+    }
+
+    #[test]
+    fn aggregates() {
+        let f = &figs().fields["a"];
+        assert_eq!(
+            (f.count, f.sum, f.mean, f.median),
+            (4, 12.0, Some(3.0), Some(3.0))
+        );
+        assert_eq!((f.min, f.max), (Some(1.0), Some(5.0)));
+        assert_eq!(f.std, Some(2f64.sqrt())); // deviations −2, 0, 0, 2 → variance 2
+        assert_eq!(
+            (f.max_unit.as_deref(), f.min_unit.as_deref()),
+            (Some("四"), Some("一"))
+        );
+    }
+
+    #[test]
+    fn median_of_an_odd_count() {
+        let f = compute(
+            &survey(vec![
+                unit("一", 1.0, 0.0),
+                unit("二", 9.0, 0.0),
+                unit("三", 4.0, 0.0),
+            ]),
+            &schema(),
+        );
+        assert_eq!(f.fields["a"].median, Some(4.0));
+    }
+
+    #[test]
+    fn shares_and_competition_ranks() {
+        let f = figs();
+        let ranks: Vec<usize> = f.units.iter().map(|u| u.ranks["a"]).collect();
+        assert_eq!(ranks, [4, 2, 2, 1]);
+        assert_eq!(f.units[3].shares["a"], Some(5.0 / 12.0));
+        // A total of zero has no shares: "—", never NaN.
+        assert_eq!(f.units[0].shares["b"], None);
+        assert_eq!(f.fields["b"].positive.count, 0);
+        assert_eq!(f.fields["b"].zero.shorts, ["一", "二", "三", "四"]);
+    }
+
+    #[test]
+    fn groups_without_a_total_field() {
+        let g = &figs().groups["ab"];
+        assert_eq!(g.total, 12.0);
+        assert_eq!(g.parts[0].share, Some(1.0));
+        assert_eq!(g.parts[1].pct0, Some(0));
+        assert_eq!(g.parts[0].pct1, Some(100.0));
+    }
+
+    #[test]
+    fn standards_and_bands() {
+        let f = figs();
+        let s = &f.standards["big"];
+        assert_eq!((s.met.count, s.met.share), (3, Some(0.75)));
+        assert_eq!(s.unmet.names, ["一"]);
+        let b = &f.bands["size"];
+        let counts: Vec<usize> = b.bands.iter().map(|x| x.units.count).collect();
+        assert_eq!(counts, [1, 2, 1]);
+        assert_eq!(b.total, 5.0 + 7.0 + 7.0 + 9.0);
+        assert_eq!(f.units[3].bands["size"], 9.0);
+    }
+
+    #[test]
+    fn empty_survey_has_no_values_not_nan() {
+        let f = compute(&survey(Vec::new()), &schema());
+        assert_eq!(
+            (f.fields["a"].mean, f.fields["a"].median, f.fields["a"].std),
+            (None, None, None)
+        );
+        assert_eq!(f.groups["ab"].parts[0].share, None);
+    }
+
+    #[test]
+    fn change_against_the_previous_period() {
+        let mut s = survey(vec![unit("一", 6.0, 0.0), unit("二", 6.0, 0.0)]);
+        s.previous = Some(Period {
+            period: "去年".into(),
+            units: vec![unit("一", 4.0, 0.0), unit("二", 6.0, 0.0)],
+            tables: IndexMap::new(),
+        });
+        let f = compute(&s, &schema());
+        let c = f.fields["a"].previous.as_ref().expect("change");
+        assert_eq!((c.sum, c.sum_change, c.sum_growth), (10.0, 2.0, Some(0.2)));
+        assert_eq!(f.units[0].growth["a"], Some(0.5));
+        assert_eq!(f.units[0].growth["b"], None); // 0 → 0: no growth rate
+        assert_eq!(f.previous_period.as_deref(), Some("去年"));
     }
 }

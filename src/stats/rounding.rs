@@ -51,3 +51,28 @@ mod tests {
         assert_eq!(largest_remainder(&[0.0, 0.0], 100), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::largest_remainder;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn shares_always_sum_to_the_scale(parts in proptest::collection::vec(0u32..100_000, 1..12),
+                                          scale in prop_oneof![Just(100i64), Just(1000i64)]) {
+            let parts: Vec<f64> = parts.into_iter().map(f64::from).collect();
+            match largest_remainder(&parts, scale) {
+                None => prop_assert!(parts.iter().sum::<f64>() == 0.0),
+                Some(v) => {
+                    prop_assert_eq!(v.iter().sum::<i64>(), scale);
+                    let total: f64 = parts.iter().sum();
+                    for (p, s) in parts.iter().zip(&v) {
+                        // Never more than one unit away from the exact quota.
+                        prop_assert!((p / total * scale as f64 - *s as f64).abs() < 1.0);
+                    }
+                }
+            }
+        }
+    }
+}

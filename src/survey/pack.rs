@@ -144,8 +144,9 @@ fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
 /// Every path a group, standard or band names must be a declared field.
 fn check_schema(path: &Path, s: &Schema) -> Result<()> {
     let mut diags = Vec::new();
+    let all = s.all_fields();
     let mut need = |what: String, field: &str| {
-        if !s.fields.contains_key(field) {
+        if !all.contains_key(field) {
             diags.push(Diagnostic::new(
                 path,
                 format!("{what} 引用了未定义的字段 {field}"),
@@ -162,6 +163,35 @@ fn check_schema(path: &Path, s: &Schema) -> Result<()> {
     }
     for (name, b) in &s.bands {
         need(format!("bands.{name}"), &b.field);
+    }
+    // Derived expressions: they must parse, and use only fields, earlier derived fields
+    // and standards.
+    let mut known: Vec<String> = s.fields.keys().cloned().collect();
+    known.extend(s.standards.keys().map(|k| format!("standards.{k}")));
+    for (name, d) in &s.derived {
+        if s.fields.contains_key(name) {
+            diags.push(Diagnostic::new(
+                path,
+                format!("derived.{name} 与已有字段同名"),
+            ));
+        }
+        match evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(&d.expr) {
+            Err(e) => diags.push(Diagnostic::new(
+                path,
+                format!("derived.{name} 的表达式“{}”无法解析：{e}", d.expr),
+            )),
+            Ok(tree) => {
+                for var in tree.iter_variable_identifiers() {
+                    if !known.iter().any(|k| k == var) {
+                        diags.push(Diagnostic::new(
+                            path,
+                            format!("derived.{name} 的表达式引用了未定义的 {var}"),
+                        ));
+                    }
+                }
+            }
+        }
+        known.push(name.clone());
     }
     if diags.is_empty() {
         Ok(())

@@ -19,6 +19,10 @@ pub struct Schema {
     pub unit_label: String,
     /// Per-unit numeric fields by dotted path.
     pub fields: IndexMap<String, FieldDef>,
+    /// Per-unit fields computed by expressions over other fields (evalexpr syntax; field
+    /// paths and `standards.<name>` are the variables).
+    #[serde(default)]
+    pub derived: IndexMap<String, DerivedDef>,
     /// Parts that make a whole.
     #[serde(default)]
     pub groups: IndexMap<String, GroupDef>,
@@ -47,6 +51,8 @@ pub enum Kind {
     Decimal,
     /// Text (only in other tables).
     Text,
+    /// Yes or no (stored as 1 or 0; aggregates count the yeses).
+    Boolean,
 }
 
 /// One field: label, unit, type, bounds.
@@ -91,8 +97,53 @@ impl FieldDef {
     pub fn lower_bound(&self) -> Option<f64> {
         self.min.or(match self.kind {
             Kind::Integer | Kind::Decimal => Some(0.0),
-            Kind::Text => None,
+            Kind::Text | Kind::Boolean => None,
         })
+    }
+}
+
+/// A field computed per unit from an expression.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedDef {
+    pub label: String,
+    #[serde(default)]
+    pub short: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// e.g. `residents / staff.total` or `office.total >= standards.office_area`.
+    pub expr: String,
+    #[serde(default = "decimal", rename = "type")]
+    pub kind: Kind,
+}
+
+fn decimal() -> Kind {
+    Kind::Decimal
+}
+
+impl DerivedDef {
+    /// The derived field seen as a field (label, unit, type) for tables and statistics.
+    pub fn as_field(&self) -> FieldDef {
+        FieldDef {
+            label: self.label.clone(),
+            short: self.short.clone(),
+            unit: self.unit.clone(),
+            kind: self.kind,
+            required: false,
+            min: None,
+            max: None,
+        }
+    }
+}
+
+impl Schema {
+    /// Every per-unit field, data fields first, then derived ones, in declaration order.
+    pub fn all_fields(&self) -> IndexMap<String, FieldDef> {
+        let mut all = self.fields.clone();
+        for (p, d) in &self.derived {
+            all.insert(p.clone(), d.as_field());
+        }
+        all
     }
 }
 
