@@ -44,6 +44,45 @@ pub fn wan(x: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// A signed change in words: `up`/`down` followed by the magnitude, or 持平 when it rounds
+/// to zero, or "—".
+fn signed(x: Option<f64>, decimals: usize, up: &str, down: &str, suffix: &str) -> String {
+    match x {
+        Some(x) if x.is_finite() => {
+            let mag = fixed(Some(x.abs()), decimals);
+            if mag.trim_start_matches(['0', '.']).is_empty() {
+                "持平".to_string()
+            } else if x > 0.0 {
+                format!("{up}{mag}{suffix}")
+            } else {
+                format!("{down}{mag}{suffix}")
+            }
+        }
+        _ => NO_VALUE.to_string(),
+    }
+}
+
+/// A growth rate (0.032) in words: `增长3.2%`, `下降3.2%`, `持平`, or "—".
+pub fn growth(ratio: Option<f64>, decimals: usize) -> String {
+    signed(ratio.map(|r| r * 100.0), decimals, "增长", "下降", "%")
+}
+
+/// A change of a share (0.012 = 1.2 points) in words: `提高1.2个百分点`, `降低…`, `持平`.
+pub fn points(diff: Option<f64>, decimals: usize) -> String {
+    signed(
+        diff.map(|d| d * 100.0),
+        decimals,
+        "提高",
+        "降低",
+        "个百分点",
+    )
+}
+
+/// An absolute change with its unit: `增加12人`, `减少12人`, `持平`.
+pub fn change(diff: Option<f64>, decimals: usize, unit: &str) -> String {
+    signed(diff, decimals, "增加", "减少", unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +97,33 @@ mod tests {
         assert_eq!(wan(Some(35000.0), 1), "3.5万");
         assert_eq!(wan(Some(20000.0), 1), "2万");
         assert_eq!(fixed(Some(-0.01), 0), "0");
+    }
+
+    #[test]
+    fn edge_values() {
+        assert_eq!(fixed(Some(0.0), 1), "0.0");
+        assert_eq!(fixed(Some(-2.25), 1), "-2.3");
+        assert_eq!(fixed(Some(f64::NAN), 1), "—");
+        assert_eq!(percent(Some(0.0), 1), "0.0%");
+        assert_eq!(percent(Some(-0.0312), 1), "-3.1%");
+        assert_eq!(percent(Some(f64::INFINITY), 1), "—");
+        assert_eq!(wan(Some(0.0), 1), "0万");
+        assert_eq!(wan(Some(-15000.0), 1), "-1.5万");
+        assert_eq!(wan(None, 1), "—");
+    }
+
+    #[test]
+    fn signed_changes() {
+        assert_eq!(growth(Some(0.032), 1), "增长3.2%");
+        assert_eq!(growth(Some(-0.032), 1), "下降3.2%");
+        assert_eq!(growth(Some(0.0004), 1), "持平");
+        assert_eq!(growth(Some(0.0), 1), "持平");
+        assert_eq!(growth(None, 1), "—");
+        assert_eq!(points(Some(0.012), 1), "提高1.2个百分点");
+        assert_eq!(points(Some(-0.012), 1), "降低1.2个百分点");
+        assert_eq!(points(None, 1), "—");
+        assert_eq!(change(Some(12.0), 0, "人"), "增加12人");
+        assert_eq!(change(Some(-12.0), 0, "人"), "减少12人");
+        assert_eq!(change(Some(0.0), 0, "人"), "持平");
     }
 }

@@ -315,6 +315,7 @@ fn finish(
     let mut t = Table {
         caption: args.caption.clone(),
         id: args.id.clone(),
+        number: None,
         unit_note,
         source_note: args.source.clone(),
         columns,

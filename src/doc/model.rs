@@ -18,6 +18,9 @@ pub struct Meta {
 pub struct Document {
     pub meta: Meta,
     pub blocks: Vec<Block>,
+    /// Footnotes (data sources), referenced from runs by their index + 1.
+    #[serde(default)]
+    pub notes: Vec<Vec<Run>>,
 }
 
 /// A run of text with one style.
@@ -28,6 +31,9 @@ pub struct Run {
     pub bold: bool,
     #[serde(default)]
     pub italic: bool,
+    /// This run is the reference mark of footnote N (1-based); its text is the mark.
+    #[serde(default)]
+    pub note: Option<usize>,
 }
 
 impl Run {
@@ -56,7 +62,48 @@ pub enum Block {
     },
     Quote(Vec<Block>),
     Table(Table),
+    Chart(Chart),
     PageBreak,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartKind {
+    #[default]
+    Bar,
+    /// Bars of several series stacked per category.
+    Stacked,
+    Line,
+    Pie,
+}
+
+/// One data series of a chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    /// One value per category; `None` is "no value".
+    pub values: Vec<Option<f64>>,
+}
+
+/// A fully resolved chart: what to draw, not how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Chart {
+    pub kind: ChartKind,
+    /// Caption text without its number; numbered 图N below the chart.
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Filled by the parser: the chart's number among the document's figures.
+    #[serde(default)]
+    pub number: Option<usize>,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+    /// Unit of the values (人, 平方米).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Alternative text for readers who cannot see the chart.
+    #[serde(default)]
+    pub alt: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,9 +150,12 @@ impl TableCell {
 pub struct Table {
     /// Caption text without its number; numbered 表N by the backends.
     pub caption: Option<String>,
-    /// Identifier for cross-references.
+    /// Identifier for cross-references (`[@id]` in the text prints 表N).
     #[serde(default)]
     pub id: Option<String>,
+    /// Filled by the parser: the table's number among the document's tables.
+    #[serde(default)]
+    pub number: Option<usize>,
     /// 单位：人 — printed above the table at the right.
     #[serde(default)]
     pub unit_note: Option<String>,
@@ -153,5 +203,62 @@ impl Table {
             out.push(placed);
         }
         out
+    }
+}
+
+impl Chart {
+    /// The caption line printed below the chart: `图2　各社区常住人口`.
+    pub fn label(&self) -> String {
+        let n = self.number.map(|n| format!("图{n}")).unwrap_or_default();
+        match &self.caption {
+            Some(c) if !n.is_empty() => format!("{n}　{c}"),
+            Some(c) => c.clone(),
+            None => n,
+        }
+    }
+
+    /// The chart's data as a table (categories down, series across).
+    pub fn data_table(&self) -> Table {
+        let fmt = |v: &Option<f64>| match v {
+            Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+            Some(x) => format!("{x:.1}"),
+            None => "—".to_string(),
+        };
+        let mut head = vec![TableCell::new("", Align::Center)];
+        head.extend(
+            self.series
+                .iter()
+                .map(|s| TableCell::new(s.name.clone(), Align::Center)),
+        );
+        let body = self
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut row = vec![TableCell::new(c.clone(), Align::Left)];
+                row.extend(self.series.iter().map(|s| {
+                    TableCell::new(fmt(&s.values.get(i).copied().flatten()), Align::Right)
+                }));
+                row
+            })
+            .collect();
+        Table {
+            unit_note: self.unit.as_ref().map(|u| format!("单位：{u}")),
+            columns: self.series.len() as u16 + 1,
+            head: vec![head],
+            body,
+            ..Table::default()
+        }
+    }
+}
+
+impl Table {
+    /// The caption line printed above the table: `表3　各社区工作人员数量`.
+    pub fn label(&self) -> Option<String> {
+        let c = self.caption.as_ref()?;
+        Some(match self.number {
+            Some(n) => format!("表{n}　{c}"),
+            None => c.clone(),
+        })
     }
 }

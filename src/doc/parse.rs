@@ -4,36 +4,146 @@
 use comrak::nodes::{AstNode, ListType, NodeValue, TableAlignment};
 use comrak::{parse_document, Arena, Options};
 
-use super::model::{Align, Block, Document, Meta, Run, Table, TableCell};
+use std::collections::HashMap;
+
+use super::model::{Align, Block, Chart, Document, Meta, Run, Table, TableCell};
 use crate::error::{Error, Result};
 
 /// Info string of a fenced block that carries a resolved table (JSON).
 pub const TABLE_DIRECTIVE: &str = "diaoyan-table";
+/// Info string of a fenced block that carries a resolved chart (JSON).
+pub const CHART_DIRECTIVE: &str = "diaoyan-chart";
 /// A paragraph holding only this text becomes a page break.
 pub const PAGE_BREAK: &str = "\\newpage";
 
-/// Parse report Markdown into a Document with `meta`; headings are numbered.
+/// Parse report Markdown into a Document with `meta`: headings numbered, tables and
+/// charts numbered (表N, 图N), cross-references `[@id]` resolved, footnotes collected.
 pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let arena = Arena::new();
     let mut options = Options::default();
     options.extension.table = true;
+    options.extension.footnotes = true;
     options.extension.strikethrough = false;
     options.extension.cjk_friendly_emphasis = true;
     let root = parse_document(&arena, markdown, &options);
+    let mut cx = Cx::default();
     let mut blocks = Vec::new();
     for child in root.children() {
-        block(child, &mut blocks)?;
+        block(child, &mut blocks, &mut cx)?;
     }
-    let mut doc = Document { meta, blocks };
+    // Footnotes in the order they are first referenced.
+    let mut notes = Vec::new();
+    for name in &cx.note_order {
+        let runs = cx
+            .note_bodies
+            .remove(name)
+            .ok_or_else(|| Error::Template(format!("脚注 [^{name}] 没有定义")))?;
+        notes.push(runs);
+    }
+    let mut doc = Document {
+        meta,
+        blocks,
+        notes,
+    };
     super::numbering::number_headings(&mut doc);
+    number_captions(&mut doc)?;
     Ok(doc)
 }
 
-fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>) -> Result<()> {
+/// Parse state: footnote references and definitions.
+#[derive(Default)]
+struct Cx {
+    note_order: Vec<String>,
+    note_bodies: HashMap<String, Vec<Run>>,
+}
+
+impl Cx {
+    fn note_number(&mut self, name: &str) -> usize {
+        match self.note_order.iter().position(|n| n == name) {
+            Some(i) => i + 1,
+            None => {
+                self.note_order.push(name.to_string());
+                self.note_order.len()
+            }
+        }
+    }
+}
+
+/// Number tables (表N) and charts (图N) in document order and replace each `[@id]` in the
+/// text with its label. An unknown id is an error.
+fn number_captions(doc: &mut Document) -> Result<()> {
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let (mut tables, mut charts) = (0, 0);
+    visit_blocks(&mut doc.blocks, &mut |b| match b {
+        Block::Table(t) if t.caption.is_some() => {
+            tables += 1;
+            t.number = Some(tables);
+            if let Some(id) = &t.id {
+                labels.insert(id.clone(), format!("表{tables}"));
+            }
+        }
+        Block::Chart(c) => {
+            charts += 1;
+            c.number = Some(charts);
+            if let Some(id) = &c.id {
+                labels.insert(id.clone(), format!("图{charts}"));
+            }
+        }
+        _ => {}
+    });
+    let mut missing = None;
+    let mut fix = |runs: &mut Vec<Run>| {
+        for r in runs.iter_mut() {
+            while let Some(a) = r.text.find("[@") {
+                let Some(len) = r.text[a..].find(']') else {
+                    break;
+                };
+                let id = r.text[a + 2..a + len].to_string();
+                match labels.get(&id) {
+                    Some(l) => r.text.replace_range(a..a + len + 1, l),
+                    None => {
+                        missing.get_or_insert(id);
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    visit_blocks(&mut doc.blocks, &mut |b| match b {
+        Block::Paragraph(runs) | Block::Heading { runs, .. } => fix(runs),
+        _ => {}
+    });
+    for n in &mut doc.notes {
+        fix(n);
+    }
+    match missing {
+        Some(id) => Err(Error::Template(format!(
+            "交叉引用 [@{id}] 找不到对应的表或图"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn visit_blocks(blocks: &mut [Block], f: &mut dyn FnMut(&mut Block)) {
+    for b in blocks {
+        f(b);
+        match b {
+            Block::List { items, .. } => {
+                for item in items {
+                    visit_blocks(item, f);
+                }
+            }
+            Block::Quote(inner) => visit_blocks(inner, f),
+            _ => {}
+        }
+    }
+}
+
+fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result<()> {
     let value = node.data.borrow().value.clone();
     match value {
         NodeValue::Heading(h) => {
-            let mut runs = inlines(node);
+            let mut runs = inlines(node, cx);
             let numbered = !strip_unnumbered(&mut runs);
             out.push(Block::Heading {
                 level: h.level.clamp(1, 4),
@@ -43,7 +153,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>) -> Result<()> {
             });
         }
         NodeValue::Paragraph => {
-            let runs = inlines(node);
+            let runs = inlines(node, cx);
             let text: String = runs.iter().map(|r| r.text.as_str()).collect();
             if text.trim() == PAGE_BREAK.trim_start_matches('\\') || text.trim() == PAGE_BREAK {
                 out.push(Block::PageBreak);
@@ -56,7 +166,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>) -> Result<()> {
             for item in node.children() {
                 let mut inner = Vec::new();
                 for c in item.children() {
-                    block(c, &mut inner)?;
+                    block(c, &mut inner, cx)?;
                 }
                 items.push(inner);
             }
@@ -68,7 +178,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>) -> Result<()> {
         NodeValue::BlockQuote => {
             let mut inner = Vec::new();
             for c in node.children() {
-                block(c, &mut inner)?;
+                block(c, &mut inner, cx)?;
             }
             out.push(Block::Quote(inner));
         }
@@ -77,32 +187,59 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>) -> Result<()> {
                 let table: Table = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("表格指令无法解析：{e}")))?;
                 out.push(Block::Table(table));
+            } else if cb.info.trim() == CHART_DIRECTIVE {
+                let chart: Chart = serde_json::from_str(&cb.literal)
+                    .map_err(|e| Error::Template(format!("图表指令无法解析：{e}")))?;
+                out.push(Block::Chart(chart));
             } else {
                 for line in cb.literal.lines() {
                     out.push(Block::Paragraph(vec![Run::plain(line)]));
                 }
             }
         }
-        NodeValue::Table(t) => out.push(Block::Table(gfm_table(node, &t.alignments))),
+        NodeValue::Table(t) => out.push(Block::Table(gfm_table(node, &t.alignments, cx))),
+        NodeValue::FootnoteDefinition(def) => {
+            let mut inner = Vec::new();
+            for c in node.children() {
+                block(c, &mut inner, cx)?;
+            }
+            let runs: Vec<Run> = inner
+                .into_iter()
+                .flat_map(|b| match b {
+                    Block::Paragraph(r) => r,
+                    _ => Vec::new(),
+                })
+                .collect();
+            cx.note_bodies.insert(def.name.clone(), runs);
+        }
         NodeValue::ThematicBreak => out.push(Block::PageBreak),
+        // Raw HTML is shown as text, never interpreted.
+        NodeValue::HtmlBlock(h) => {
+            let text = h.literal.trim();
+            if !text.is_empty() {
+                out.push(Block::Paragraph(vec![Run::plain(text)]));
+            }
+        }
         _ => {}
     }
     Ok(())
 }
 
-/// A heading ending in `{-}` is unnumbered; the marker is removed.
+/// A heading ending in `{-}` or `{.unnumbered}` is unnumbered; the marker is removed.
 fn strip_unnumbered(runs: &mut [Run]) -> bool {
     if let Some(last) = runs.last_mut() {
         let t = last.text.trim_end();
-        if let Some(stripped) = t.strip_suffix("{-}") {
-            last.text = stripped.trim_end().to_string();
-            return true;
+        for marker in ["{-}", "{.unnumbered}"] {
+            if let Some(stripped) = t.strip_suffix(marker) {
+                last.text = stripped.trim_end().to_string();
+                return true;
+            }
         }
     }
     false
 }
 
-fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment]) -> Table {
+fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment], cx: &mut Cx) -> Table {
     let mut head = Vec::new();
     let mut body = Vec::new();
     for row in node.children() {
@@ -111,7 +248,7 @@ fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment]) -> Table {
             .children()
             .enumerate()
             .map(|(i, c)| {
-                let text: String = inlines(c).into_iter().map(|r| r.text).collect();
+                let text: String = inlines(c, cx).into_iter().map(|r| r.text).collect();
                 let align = match aligns.get(i) {
                     Some(TableAlignment::Right) => Align::Right,
                     Some(TableAlignment::Center) => Align::Center,
@@ -136,9 +273,9 @@ fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment]) -> Table {
 }
 
 /// The inline content of a node as styled runs, adjacent runs of one style merged.
-fn inlines<'a>(node: &'a AstNode<'a>) -> Vec<Run> {
+fn inlines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
-    collect(node, false, false, &mut runs);
+    collect(node, false, false, &mut runs, cx);
     runs
 }
 
@@ -147,7 +284,7 @@ fn push(runs: &mut Vec<Run>, text: &str, bold: bool, italic: bool) {
         return;
     }
     if let Some(last) = runs.last_mut() {
-        if last.bold == bold && last.italic == italic {
+        if last.bold == bold && last.italic == italic && last.note.is_none() {
             last.text.push_str(text);
             return;
         }
@@ -156,10 +293,11 @@ fn push(runs: &mut Vec<Run>, text: &str, bold: bool, italic: bool) {
         text: text.to_string(),
         bold,
         italic,
+        note: None,
     });
 }
 
-fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<Run>) {
+fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<Run>, cx: &mut Cx) {
     for child in node.children() {
         let value = child.data.borrow().value.clone();
         match value {
@@ -175,9 +313,20 @@ fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<R
                 }
             }
             NodeValue::LineBreak => push(runs, "\n", bold, italic),
-            NodeValue::Strong => collect(child, true, italic, runs),
-            NodeValue::Emph => collect(child, bold, true, runs),
-            _ => collect(child, bold, italic, runs),
+            NodeValue::Strong => collect(child, true, italic, runs, cx),
+            NodeValue::Emph => collect(child, bold, true, runs, cx),
+            NodeValue::FootnoteReference(r) => {
+                let n = cx.note_number(&r.name);
+                runs.push(Run {
+                    text: n.to_string(),
+                    bold,
+                    italic,
+                    note: Some(n),
+                });
+            }
+            // Raw HTML is shown as text, never interpreted.
+            NodeValue::HtmlInline(h) => push(runs, &h, bold, italic),
+            _ => collect(child, bold, italic, runs, cx),
         }
     }
 }

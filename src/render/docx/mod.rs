@@ -24,6 +24,8 @@ const BODY: usize = 32;
 const TITLE_SIZE: usize = 44;
 const FOOTER_SIZE: usize = 28;
 const TABLE_SIZE: usize = 24;
+/// 小五 9 pt for footnotes.
+const NOTE_SIZE: usize = 18;
 /// Fixed line pitch for 22 lines on a 225 mm text block: 28.9 pt = 578 twips.
 const LINE_PITCH: i32 = 578;
 /// Text width: 210 − 28 − 26 = 156 mm in twips.
@@ -47,8 +49,40 @@ fn run(text: &str, font: &str, size: usize) -> DRun {
     DRun::new().add_text(text).fonts(fonts(font)).size(size)
 }
 
-fn runs(p: Paragraph, rs: &[Run], font: &str, size: usize) -> Paragraph {
+/// The document's footnotes, for the runs that reference them.
+type Notes<'a> = &'a [Vec<Run>];
+
+fn runs(p: Paragraph, rs: &[Run], font: &str, size: usize, notes: Notes) -> Paragraph {
     rs.iter().fold(p, |p, r| {
+        if let Some(n) = r.note {
+            let body = notes.get(n - 1).map(Vec::as_slice).unwrap_or(&[]);
+            let mut mark = DRun::new()
+                .add_text(format!("{n} "))
+                .fonts(fonts(FANGSONG))
+                .size(NOTE_SIZE);
+            mark.run_property = mark
+                .run_property
+                .vert_align(docx_rs::VertAlignType::SuperScript);
+            let content = runs(
+                Paragraph::new().add_run(mark),
+                body,
+                FANGSONG,
+                NOTE_SIZE,
+                &[],
+            );
+            // Our own id (docx-rs's comes from a process-wide counter).
+            let note = docx_rs::Footnote {
+                id: n,
+                content: vec![content],
+            };
+            let mut dr = DRun::new().add_footnote_reference(note);
+            dr.run_property = dr
+                .run_property
+                .vert_align(docx_rs::VertAlignType::SuperScript)
+                .fonts(fonts(FANGSONG))
+                .size(size);
+            return p.add_run(dr);
+        }
         let mut dr = run(&r.text, font, size);
         if r.bold {
             dr = dr.bold();
@@ -127,9 +161,15 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         );
     }
     d = d.add_paragraph(Paragraph::new().line_spacing(exact()));
-    let mut table_no = 0;
+    let mut footnote_style =
+        docx_rs::Style::new("FootnoteReference", docx_rs::StyleType::Character)
+            .name("footnote reference");
+    footnote_style.run_property = footnote_style
+        .run_property
+        .vert_align(docx_rs::VertAlignType::SuperScript);
+    d = d.add_style(footnote_style);
     for b in &doc.blocks {
-        d = block(d, b, &mut table_no);
+        d = block(d, b, &doc.notes);
     }
     let xml = d.build();
     package::normalise_and_zip(xml, &doc.meta).map_err(|e| Error::Render(format!("DOCX: {e}")))
@@ -143,7 +183,7 @@ fn body_paragraph() -> Paragraph {
         .first_line_chars(200)
 }
 
-fn block(d: Docx, b: &Block, table_no: &mut usize) -> Docx {
+fn block(d: Docx, b: &Block, notes: Notes) -> Docx {
     match b {
         Block::Heading {
             level,
@@ -168,10 +208,10 @@ fn block(d: Docx, b: &Block, table_no: &mut usize) -> Docx {
             if let Some(n) = number {
                 p = p.add_run(run(n, font, BODY));
             }
-            let p = runs(p, rs, font, BODY);
+            let p = runs(p, rs, font, BODY, notes);
             d.add_paragraph(p)
         }
-        Block::Paragraph(rs) => d.add_paragraph(runs(body_paragraph(), rs, FANGSONG, BODY)),
+        Block::Paragraph(rs) => d.add_paragraph(runs(body_paragraph(), rs, FANGSONG, BODY, notes)),
         Block::List { ordered, items } => {
             let mut d = d;
             for (i, item) in items.iter().enumerate() {
@@ -186,19 +226,37 @@ fn block(d: Docx, b: &Block, table_no: &mut usize) -> Docx {
                         if j == 0 {
                             p = p.add_run(run(&marker, FANGSONG, BODY));
                         }
-                        d = d.add_paragraph(runs(p, rs, FANGSONG, BODY));
+                        d = d.add_paragraph(runs(p, rs, FANGSONG, BODY, notes));
                     } else {
-                        d = block(d, inner, table_no);
+                        d = block(d, inner, notes);
                     }
                 }
             }
             d
         }
-        Block::Quote(inner) => inner.iter().fold(d, |d, b| block(d, b, table_no)),
-        Block::Table(t) => {
-            *table_no += 1;
-            table(d, t, *table_no)
-        }
+        Block::Quote(inner) => inner.iter().fold(d, |d, b| match b {
+            // A quotation: 楷体, indented two characters on both sides.
+            Block::Paragraph(rs) => d.add_paragraph(runs(
+                body_paragraph().indent(
+                    Some(640),
+                    Some(SpecialIndentType::FirstLine(640)),
+                    Some(640),
+                    None,
+                ),
+                rs,
+                KAITI,
+                BODY,
+                notes,
+            )),
+            other => block(d, other, notes),
+        }),
+        Block::Chart(c) => table(d, &c.data_table()).add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(exact())
+                .add_run(run(&c.label(), HEITI, 28)),
+        ),
+        Block::Table(t) => table(d, t),
         Block::PageBreak => d.add_paragraph(
             Paragraph::new().add_run(DRun::new().add_break(docx_rs::BreakType::Page)),
         ),
@@ -220,15 +278,15 @@ fn small_paragraph(text: &str, align: AlignmentType, bold: bool, font: &str) -> 
         .add_run(r)
 }
 
-fn table(d: Docx, t: &Table, no: usize) -> Docx {
+fn table(d: Docx, t: &Table) -> Docx {
     let mut d = d;
-    if let Some(c) = &t.caption {
+    if let Some(label) = t.label() {
         d = d.add_paragraph(
             Paragraph::new()
                 .align(AlignmentType::Center)
                 .keep_next(true)
                 .line_spacing(exact())
-                .add_run(run(&format!("表{no}  {c}"), HEITI, 28)),
+                .add_run(run(&label, HEITI, 28)),
         );
     }
     if let Some(u) = &t.unit_note {

@@ -20,6 +20,8 @@ pub enum Role {
     Kai,
     /// 小标宋: the title; also bold body text.
     Title,
+    /// A footnote mark: body fonts, set small and raised.
+    Note,
 }
 
 /// One bundled font file.
@@ -84,7 +86,7 @@ impl FontSet {
     /// Fonts to try for `role`, in order: the role's own font, then the others.
     fn chain(&self, role: Role) -> [FontIdx; 4] {
         match role {
-            Role::Body => [0, 2, 3, 1],
+            Role::Body | Role::Note => [0, 2, 3, 1],
             Role::Title => [1, 0, 2, 3],
             Role::Hei => [2, 0, 3, 1],
             Role::Kai => [3, 0, 2, 1],

@@ -1,0 +1,614 @@
+//! Page layout: the Document as positioned text and rules on A4 pages (GB/T 9704 preset).
+
+mod table;
+
+use std::ops::Range;
+
+use super::fonts::{FontIdx, FontSet, Role};
+use super::linebreak::break_lines;
+use crate::doc::{Block, Document, Run};
+
+/// 1 mm in points.
+pub const MM: f32 = 72.0 / 25.4;
+/// Size of a footnote mark relative to its text, and how far it is raised.
+const SUP_SCALE: f32 = 0.6;
+const SUP_RISE: f32 = 0.38;
+
+/// The page geometry and type sizes of the `gbt9704` preset.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub page_w: f32,
+    pub page_h: f32,
+    pub top: f32,
+    pub bottom: f32,
+    pub left: f32,
+    pub right: f32,
+    pub body: f32,
+    pub pitch: f32,
+    pub title: f32,
+    pub table: f32,
+    pub note: f32,
+    pub folio: f32,
+}
+
+impl Preset {
+    pub fn gbt9704() -> Preset {
+        Preset {
+            page_w: 210.0 * MM,
+            page_h: 297.0 * MM,
+            top: 37.0 * MM,
+            bottom: 35.0 * MM,
+            left: 28.0 * MM,
+            right: 26.0 * MM,
+            body: 16.0,
+            // 22 lines on the 225 mm text block.
+            pitch: 225.0 * MM / 22.0,
+            title: 22.0,
+            table: 12.0,
+            note: 12.0,
+            folio: 14.0,
+        }
+    }
+
+    pub fn text_width(&self) -> f32 {
+        self.page_w - self.left - self.right
+    }
+}
+
+/// Something drawn on a page. `y` is the baseline, measured from the page's bottom edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        font: FontIdx,
+        /// Extra space after each character (PDF `Tc`), for justification.
+        tc: f32,
+        text: String,
+    },
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// Footnotes referenced on this page (1-based numbers), drawn at its foot.
+    pub notes: Vec<usize>,
+}
+
+/// A heading's entry in the PDF outline.
+#[derive(Debug, Clone)]
+pub struct Bookmark {
+    pub title: String,
+    pub page: usize,
+    pub level: u8,
+}
+
+pub struct Layout {
+    pub pages: Vec<Page>,
+    pub bookmarks: Vec<Bookmark>,
+    /// Characters no font could draw.
+    pub missing: Vec<char>,
+}
+
+/// Text shaped for one size: characters, their roles and advances, and footnote marks.
+#[derive(Default)]
+pub(super) struct Shaped {
+    chars: Vec<char>,
+    roles: Vec<Role>,
+    widths: Vec<f32>,
+    /// (character index, footnote number) of each footnote mark.
+    marks: Vec<(usize, usize)>,
+}
+
+impl Shaped {
+    fn notes_in(&self, r: &Range<usize>) -> Vec<usize> {
+        self.marks
+            .iter()
+            .filter(|(i, _)| r.contains(i))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(super) enum HAlign {
+    Justify,
+    Left,
+    Center,
+    Right,
+}
+
+/// How a paragraph is set.
+#[derive(Clone, Copy)]
+pub(super) struct Para {
+    role: Role,
+    size: f32,
+    pitch: f32,
+    /// First-line indent, from the left margin of the paragraph.
+    first: f32,
+    left: f32,
+    right: f32,
+    align: HAlign,
+}
+
+pub(super) struct Typesetter<'f> {
+    fonts: &'f FontSet,
+    p: Preset,
+    pages: Vec<Page>,
+    /// Distance of the cursor from the page top.
+    y: f32,
+    bookmarks: Vec<Bookmark>,
+    missing: Vec<char>,
+    /// The document's footnotes, shaped at the note size, with their line breaks.
+    notes: Vec<(Shaped, Vec<Range<usize>>)>,
+}
+
+impl<'f> Typesetter<'f> {
+    fn page(&mut self) -> &mut Page {
+        if self.pages.is_empty() {
+            self.pages.push(Page::default());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Page::default());
+        self.y = self.p.top;
+    }
+
+    fn at_page_top(&self) -> bool {
+        self.y <= self.p.top + 0.01
+    }
+
+    fn note_pitch(&self) -> f32 {
+        self.p.note * 1.5
+    }
+
+    /// Height of the footnote area for `notes` (separator rule included).
+    fn notes_height(&self, notes: &[usize]) -> f32 {
+        if notes.is_empty() {
+            return 0.0;
+        }
+        let lines: usize = notes
+            .iter()
+            .map(|n| self.notes.get(n - 1).map_or(0, |(_, r)| r.len().max(1)))
+            .sum();
+        self.note_pitch() * 0.75 + lines as f32 * self.note_pitch()
+    }
+
+    /// Space left on the page above the footnote area.
+    fn room(&self) -> f32 {
+        let notes = self.pages.last().map(|p| p.notes.as_slice()).unwrap_or(&[]);
+        self.p.page_h - self.p.bottom - self.notes_height(notes) - self.y
+    }
+
+    /// Space left if the footnotes `extra` joined this page.
+    fn room_with(&self, extra: &[usize]) -> f32 {
+        let mut notes: Vec<usize> = self
+            .pages
+            .last()
+            .map(|p| p.notes.clone())
+            .unwrap_or_default();
+        notes.extend(
+            extra
+                .iter()
+                .filter(|n| !notes.contains(n))
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        self.p.page_h - self.p.bottom - self.notes_height(&notes) - self.y
+    }
+
+    pub(super) fn shape(&mut self, runs: &[Run], role: Role, size: f32) -> Shaped {
+        let mut s = Shaped::default();
+        for r in runs {
+            let role = match (r.note, r.bold) {
+                (Some(_), _) => Role::Note,
+                (None, true) if role == Role::Body => Role::Title,
+                _ => role,
+            };
+            if let Some(n) = r.note {
+                s.marks.push((s.chars.len(), n));
+            }
+            let csize = if role == Role::Note {
+                size * SUP_SCALE
+            } else {
+                size
+            };
+            for c in r.text.chars() {
+                let c = if c == '\n' || c == '\t' { ' ' } else { c };
+                if self.fonts.resolve(role, c).is_none() && c != ' ' && !self.missing.contains(&c) {
+                    self.missing.push(c);
+                }
+                s.chars.push(c);
+                s.roles.push(role);
+                s.widths.push(if c == ' ' {
+                    csize * 0.3
+                } else {
+                    self.fonts.advance(role, c, csize)
+                });
+            }
+        }
+        s
+    }
+
+    /// The items of one line: characters `range` of `s`, set from `x0` in `width` with
+    /// the baseline at `base` (from the page top).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn line_items(
+        &self,
+        s: &Shaped,
+        range: Range<usize>,
+        x0: f32,
+        width: f32,
+        size: f32,
+        base: f32,
+        align: HAlign,
+    ) -> Vec<Item> {
+        let mut end = range.end;
+        while end > range.start && s.chars[end - 1] == ' ' {
+            end -= 1;
+        }
+        let natural: f32 = s.widths[range.start..end].iter().sum();
+        let n = end - range.start;
+        let (mut x, tc) = match align {
+            HAlign::Justify if n > 1 => (
+                x0,
+                ((width - natural) / (n - 1) as f32).clamp(-size * 0.1, size),
+            ),
+            HAlign::Center => (x0 + (width - natural) / 2.0, 0.0),
+            HAlign::Right => (x0 + width - natural, 0.0),
+            _ => (x0, 0.0),
+        };
+        let mut items = Vec::new();
+        let mut i = range.start;
+        while i < end {
+            let key = |j: usize| {
+                (
+                    self.fonts.resolve(s.roles[j], s.chars[j]).map(|f| f.0),
+                    s.roles[j] == Role::Note,
+                )
+            };
+            let k = key(i);
+            let mut j = i + 1;
+            while j < end && key(j) == k {
+                j += 1;
+            }
+            let run_w: f32 = s.widths[i..j].iter().sum::<f32>() + tc * (j - i) as f32;
+            if let (Some(font), sup) = k {
+                let (csize, rise) = if sup {
+                    (size * SUP_SCALE, size * SUP_RISE)
+                } else {
+                    (size, 0.0)
+                };
+                items.push(Item::Text {
+                    x,
+                    y: self.p.page_h - base + rise,
+                    size: csize,
+                    font,
+                    tc,
+                    text: s.chars[i..j].iter().collect(),
+                });
+            }
+            x += run_w;
+            i = j;
+        }
+        items
+    }
+
+    /// Baseline of a line box of height `pitch` starting at `top`, for type of `size`.
+    pub(super) fn baseline(top: f32, pitch: f32, size: f32) -> f32 {
+        top + (pitch - size) / 2.0 + size * 0.88
+    }
+
+    /// Lay out a paragraph line by line: footnotes go to the foot of the page that holds
+    /// their mark; no single first line at a page's foot (orphan) and no single last line
+    /// at the head of the next (widow).
+    fn paragraph(&mut self, runs: &[Run], st: Para) {
+        let s = self.shape(runs, st.role, st.size);
+        if s.chars.is_empty() {
+            return;
+        }
+        let w = self.p.text_width() - st.left - st.right;
+        let ranges = break_lines(&s.chars, &s.widths, w - st.first, w);
+        let total = ranges.len();
+        let mut on_this_page = 0;
+        for (k, r) in ranges.iter().enumerate() {
+            let notes = s.notes_in(r);
+            let fits = |ts: &Self, lines: f32| ts.room_with(&notes) >= st.pitch * lines - 0.01;
+            let mut new_page = !fits(self, 1.0);
+            // Orphan: the first line alone at the foot, with more to come.
+            if k == 0 && total > 1 && !fits(self, 2.0) {
+                new_page = true;
+            }
+            // Widow: the last line alone on the next page; carry the one before with it.
+            if k + 2 == total && on_this_page >= 2 && fits(self, 1.0) && !fits(self, 2.0) {
+                new_page = true;
+            }
+            if new_page && !self.at_page_top() {
+                self.new_page();
+                on_this_page = 0;
+            }
+            let x0 = self.p.left + st.left + if k == 0 { st.first } else { 0.0 };
+            let width = w - if k == 0 { st.first } else { 0.0 };
+            let align = if st.align == HAlign::Justify && k + 1 == total {
+                HAlign::Left
+            } else {
+                st.align
+            };
+            let base = Self::baseline(self.y, st.pitch, st.size);
+            let items = self.line_items(&s, r.clone(), x0, width, st.size, base, align);
+            let page = self.page();
+            page.items.extend(items);
+            for n in notes {
+                if !page.notes.contains(&n) {
+                    page.notes.push(n);
+                }
+            }
+            self.y += st.pitch;
+            on_this_page += 1;
+        }
+    }
+
+    fn body_para(&self) -> Para {
+        Para {
+            role: Role::Body,
+            size: self.p.body,
+            pitch: self.p.pitch,
+            first: self.p.body * 2.0,
+            left: 0.0,
+            right: 0.0,
+            align: HAlign::Justify,
+        }
+    }
+
+    fn centred(&self, role: Role, size: f32, pitch: f32) -> Para {
+        Para {
+            role,
+            size,
+            pitch,
+            first: 0.0,
+            left: 0.0,
+            right: 0.0,
+            align: HAlign::Center,
+        }
+    }
+
+    fn title(&mut self, doc: &Document) {
+        let size = self.p.title;
+        let pitch = size * 1.5;
+        let s = self.shape(&[Run::plain(doc.meta.title.clone())], Role::Title, size);
+        let w = self.p.text_width();
+        let total: f32 = s.widths.iter().sum();
+        let ranges = if total <= w {
+            std::iter::once(0..s.chars.len()).collect()
+        } else {
+            balanced_title_lines(&s.chars, &s.widths, w)
+        };
+        for r in ranges {
+            let base = Self::baseline(self.y, pitch, size);
+            let items = self.line_items(&s, r, self.p.left, w, size, base, HAlign::Center);
+            self.page().items.extend(items);
+            self.y += pitch;
+        }
+        if let Some(sub) = &doc.meta.subtitle {
+            let st = self.centred(Role::Kai, self.p.body, self.p.pitch);
+            self.paragraph(&[Run::plain(sub.clone())], st);
+        }
+        self.y += self.p.pitch;
+    }
+
+    fn block(&mut self, b: &Block) {
+        let body = self.body_para();
+        match b {
+            Block::Heading {
+                level,
+                number,
+                runs,
+                ..
+            } => {
+                let role = match level {
+                    1 => Role::Hei,
+                    2 => Role::Kai,
+                    _ => Role::Body,
+                };
+                let mut all = Vec::new();
+                if let Some(n) = number {
+                    all.push(Run::plain(n.clone()));
+                }
+                all.extend(runs.iter().cloned());
+                let title: String = all
+                    .iter()
+                    .filter(|r| r.note.is_none())
+                    .map(|r| r.text.as_str())
+                    .collect();
+                // Keep with next: the heading and two lines of what follows.
+                if self.room() < body.pitch * 3.0 && !self.at_page_top() {
+                    self.new_page();
+                }
+                self.bookmarks.push(Bookmark {
+                    title,
+                    page: self.pages.len().max(1),
+                    level: *level,
+                });
+                self.paragraph(
+                    &all,
+                    Para {
+                        role,
+                        align: HAlign::Left,
+                        ..body
+                    },
+                );
+            }
+            Block::Paragraph(runs) => self.paragraph(runs, body),
+            Block::List { ordered, items } => {
+                for (i, item) in items.iter().enumerate() {
+                    let marker = if *ordered {
+                        format!("{}. ", i + 1)
+                    } else {
+                        "• ".to_string()
+                    };
+                    for (j, b) in item.iter().enumerate() {
+                        match b {
+                            Block::Paragraph(runs) if j == 0 => {
+                                let mut all = vec![Run::plain(marker.clone())];
+                                all.extend(runs.iter().cloned());
+                                self.paragraph(&all, body);
+                            }
+                            other => self.block(other),
+                        }
+                    }
+                }
+            }
+            Block::Quote(inner) => {
+                // A quotation: 楷体, indented two characters on both sides.
+                let q = Para {
+                    role: Role::Kai,
+                    left: body.size * 2.0,
+                    right: body.size * 2.0,
+                    ..body
+                };
+                for b in inner {
+                    match b {
+                        Block::Paragraph(runs) => self.paragraph(runs, q),
+                        other => self.block(other),
+                    }
+                }
+            }
+            Block::Table(t) => self.table(t),
+            Block::Chart(c) => {
+                self.table(&c.data_table());
+                let st = self.centred(Role::Hei, 14.0, self.p.pitch);
+                self.paragraph(&[Run::plain(c.label())], st);
+            }
+            Block::PageBreak => {
+                if !self.at_page_top() {
+                    self.new_page();
+                }
+            }
+        }
+    }
+
+    /// Footnotes at the foot of each page, above the folio, and the folio "— N —".
+    fn finish(&mut self) {
+        let size = self.p.folio;
+        for i in 0..self.pages.len() {
+            let mut items = Vec::new();
+            let notes = self.pages[i].notes.clone();
+            if !notes.is_empty() {
+                let np = self.note_pitch();
+                let mut top = self.p.page_h - self.p.bottom - self.notes_height(&notes);
+                let y = self.p.page_h - top - np * 0.25;
+                items.push(Item::Rule {
+                    x1: self.p.left,
+                    y1: y,
+                    x2: self.p.left + self.p.text_width() / 4.0,
+                    y2: y,
+                    width: 0.5,
+                });
+                top += np * 0.75;
+                for n in notes {
+                    let mark = self.shape(&[Run::plain(format!("{n}"))], Role::Note, self.p.note);
+                    let Some((s, ranges)) = self.notes.get(n - 1) else {
+                        continue;
+                    };
+                    let base = Self::baseline(top, np, self.p.note);
+                    items.extend(self.line_items(
+                        &mark,
+                        0..mark.chars.len(),
+                        self.p.left,
+                        self.p.note,
+                        self.p.note,
+                        base,
+                        HAlign::Left,
+                    ));
+                    for r in ranges {
+                        let base = Self::baseline(top, np, self.p.note);
+                        let x0 = self.p.left + self.p.note;
+                        let w = self.p.text_width() - self.p.note;
+                        items.extend(self.line_items(
+                            s,
+                            r.clone(),
+                            x0,
+                            w,
+                            self.p.note,
+                            base,
+                            HAlign::Left,
+                        ));
+                        top += np;
+                    }
+                }
+            }
+            let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Body, size);
+            // 7 mm below the text block.
+            let base = self.p.page_h - self.p.bottom + 7.0 * MM + size * 0.88;
+            items.extend(self.line_items(
+                &folio,
+                0..folio.chars.len(),
+                self.p.left,
+                self.p.text_width(),
+                size,
+                base,
+                HAlign::Center,
+            ));
+            self.pages[i].items.extend(items);
+        }
+    }
+}
+
+/// Break a long title into lines of similar length, preferring the spaces between its
+/// phrases, so a word such as 现代化 is never split.
+fn balanced_title_lines(chars: &[char], widths: &[f32], w: f32) -> Vec<Range<usize>> {
+    let n = chars.len();
+    let total: f32 = widths.iter().sum();
+    match crate::render::phrase_break(chars, widths, w) {
+        Some(i) => vec![0..i, i..n],
+        None => {
+            // No phrase boundary works: balance by target width.
+            let lines = break_lines(chars, widths, w, w).len().max(1) as f32;
+            break_lines(chars, widths, (total / lines).max(w * 0.5) + 1.0, w)
+        }
+    }
+}
+
+/// Lay out `doc` on pages.
+pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
+    let mut ts = Typesetter {
+        fonts,
+        p: preset,
+        pages: vec![Page::default()],
+        y: preset.top,
+        bookmarks: Vec::new(),
+        missing: Vec::new(),
+        notes: Vec::new(),
+    };
+    let w = preset.text_width() - preset.note;
+    ts.notes = doc
+        .notes
+        .iter()
+        .map(|runs| {
+            let s = ts.shape(runs, Role::Body, preset.note);
+            let r = break_lines(&s.chars, &s.widths, w, w);
+            (s, r)
+        })
+        .collect();
+    ts.title(doc);
+    for b in &doc.blocks {
+        ts.block(b);
+    }
+    ts.finish();
+    Layout {
+        pages: ts.pages,
+        bookmarks: ts.bookmarks,
+        missing: ts.missing,
+    }
+}
