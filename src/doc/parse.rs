@@ -389,6 +389,97 @@ mod tests {
     }
 
     #[test]
+    fn numbering_restarts_below_each_level() {
+        let d = parse_str("# 甲\n\n## 子\n\n### 一\n\n#### 细\n\n#### 细\n\n### 二\n\n#### 细\n\n## 丑\n\n### 一\n\n# 乙 {.unnumbered}\n\n# 丙\n");
+        let nums: Vec<String> = d
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { number, .. } => number.clone().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            nums,
+            [
+                "一、",
+                "（一）",
+                "1.",
+                "（1）",
+                "（2）",
+                "2.",
+                "（1）",
+                "（二）",
+                "1.",
+                "",
+                "二、"
+            ]
+        );
+    }
+
+    #[test]
+    fn footnotes_are_collected_in_reference_order() {
+        let d = parse_str("甲[^b]乙[^a]。\n\n[^a]: 来源甲\n[^b]: 来源乙\n");
+        let Block::Paragraph(runs) = &d.blocks[0] else {
+            panic!("paragraph")
+        };
+        let marks: Vec<(String, Option<usize>)> =
+            runs.iter().map(|r| (r.text.clone(), r.note)).collect();
+        assert_eq!(
+            marks,
+            [
+                ("甲".into(), None),
+                ("1".into(), Some(1)),
+                ("乙".into(), None),
+                ("2".into(), Some(2)),
+                ("。".into(), None)
+            ]
+        );
+        let notes: Vec<String> = d
+            .notes
+            .iter()
+            .map(|n| n.iter().map(|r| r.text.as_str()).collect())
+            .collect();
+        assert_eq!(notes, ["来源乙", "来源甲"]);
+    }
+
+    #[test]
+    fn quotes_lists_and_page_breaks() {
+        let d = parse_str("> 引文\n\n1. 一\n2. 二\n\n\\newpage\n\n- 甲\n\n---\n");
+        assert!(matches!(&d.blocks[0], Block::Quote(q) if q.len() == 1));
+        assert!(matches!(&d.blocks[1], Block::List { ordered: true, items } if items.len() == 2));
+        assert_eq!(d.blocks[2], Block::PageBreak);
+        assert!(matches!(&d.blocks[3], Block::List { ordered: false, .. }));
+        assert_eq!(d.blocks[4], Block::PageBreak);
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let d = parse_str("甲<b>乙</b>\n\n<div>丙</div>\n");
+        let texts: Vec<String> = d
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(r) => r.iter().map(|r| r.text.as_str()).collect(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(texts, ["甲<b>乙</b>", "<div>丙</div>"]);
+    }
+
+    #[test]
+    fn captions_are_numbered_and_cross_references_resolve() {
+        let t = |id: &str| {
+            format!("```diaoyan-table\n{{\"caption\":\"表{id}\",\"id\":\"{id}\",\"columns\":1,\"head\":[],\"body\":[]}}\n```\n")
+        };
+        let md = format!("见[@b]和[@a]。\n\n{}\n{}", t("a"), t("b"));
+        let d = parse_str(&md);
+        assert!(matches!(&d.blocks[0], Block::Paragraph(r) if r[0].text == "见表2和表1。"));
+        let err = parse("见[@nope]。", Meta::default()).expect_err("unknown id");
+        assert!(err.to_string().contains("[@nope]"));
+    }
+
+    #[test]
     fn cjk_friendly_emphasis() {
         let d = parse_str("**重要的。**但");
         let Block::Paragraph(runs) = &d.blocks[0] else {

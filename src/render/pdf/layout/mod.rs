@@ -612,3 +612,124 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         missing: ts.missing,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Align, Table, TableCell};
+
+    fn texts(p: &Page) -> String {
+        p.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn lay(blocks: Vec<Block>, notes: Vec<Vec<Run>>) -> Layout {
+        let doc = Document {
+            blocks,
+            notes,
+            ..Document::default()
+        };
+        layout(&doc, FontSet::bundled(), Preset::gbt9704())
+    }
+
+    #[test]
+    fn long_tables_repeat_their_header_on_every_page() {
+        let t = Table {
+            caption: Some("长表".into()),
+            number: Some(1),
+            columns: 2,
+            head: vec![vec![
+                TableCell::new("表头甲", Align::Center),
+                TableCell::new("表头乙", Align::Center),
+            ]],
+            body: (0..80)
+                .map(|i| {
+                    vec![
+                        TableCell::new(format!("行{i}号"), Align::Left),
+                        TableCell::new(i.to_string(), Align::Right),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        assert!(l.pages.len() >= 3, "{} pages", l.pages.len());
+        for (i, p) in l.pages.iter().enumerate() {
+            assert!(
+                texts(p).contains("表头甲表头乙"),
+                "page {} lacks the header",
+                i + 1
+            );
+            assert!(texts(p).contains(&format!("— {} —", i + 1)));
+        }
+        // The caption is printed once, and no row is lost or repeated.
+        let all: String = l.pages.iter().map(texts).collect();
+        assert_eq!(all.matches("表1　长表").count(), 1);
+        for i in 0..80 {
+            assert_eq!(all.matches(&format!("行{i}号")).count(), 1, "行{i}");
+        }
+    }
+
+    #[test]
+    fn a_footnote_sits_at_the_foot_of_the_page_of_its_mark() {
+        let filler = || Block::Paragraph(vec![Run::plain("正文".repeat(60))]);
+        let mut blocks: Vec<Block> = (0..5).map(|_| filler()).collect();
+        blocks.push(Block::Paragraph(vec![
+            Run::plain("有注释的句子"),
+            Run {
+                text: "1".into(),
+                note: Some(1),
+                ..Run::default()
+            },
+        ]));
+        let l = lay(blocks, vec![vec![Run::plain("资料来源：街道统计")]]);
+        let page = l
+            .pages
+            .iter()
+            .position(|p| texts(p).contains("有注释的句子"))
+            .expect("mark");
+        assert!(texts(&l.pages[page]).contains("资料来源：街道统计"));
+        assert_eq!(l.pages[page].notes, [1]);
+        // The note is below every line of text on its page.
+        let y_of = |needle: &str| {
+            l.pages[page].items.iter().find_map(|i| match i {
+                Item::Text { text, y, .. } if text.contains(needle) => Some(*y),
+                _ => None,
+            })
+        };
+        assert!(y_of("资料来源").expect("note") < y_of("有注释").expect("text"));
+    }
+
+    #[test]
+    fn headings_keep_with_what_follows() {
+        let mut blocks: Vec<Block> = (0..7)
+            .map(|_| Block::Paragraph(vec![Run::plain("正文".repeat(40))]))
+            .collect();
+        blocks.push(Block::Heading {
+            level: 1,
+            numbered: true,
+            number: Some("二、".into()),
+            runs: vec![Run::plain("标题")],
+        });
+        blocks.push(Block::Paragraph(vec![Run::plain(
+            "紧随其后的正文。".repeat(4),
+        )]));
+        let l = lay(blocks, Vec::new());
+        let heading = l
+            .pages
+            .iter()
+            .position(|p| texts(p).contains("二、标题"))
+            .expect("heading");
+        let body = l
+            .pages
+            .iter()
+            .position(|p| texts(p).contains("紧随其后"))
+            .expect("body");
+        assert_eq!(heading, body);
+    }
+}
