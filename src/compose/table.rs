@@ -35,6 +35,9 @@ pub struct TableArgs {
     pub unit_note: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
+    /// `grid` (default) or `three-line` (三线表).
+    #[serde(default)]
+    pub rules: crate::doc::TableRules,
     /// For other tables: merge equal consecutive values of this column.
     #[serde(default)]
     pub group_by: Option<String>,
@@ -316,6 +319,7 @@ fn finish(
         caption: args.caption.clone(),
         id: args.id.clone(),
         number: None,
+        rules: args.rules,
         unit_note,
         source_note: args.source.clone(),
         columns,

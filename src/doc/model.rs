@@ -145,6 +145,17 @@ impl TableCell {
     }
 }
 
+/// How a table is ruled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TableRules {
+    /// Every cell boxed (the usual statistics table).
+    #[default]
+    Grid,
+    /// 三线表: a heavy rule above and below, a light one under the header.
+    ThreeLine,
+}
+
 /// A fully resolved table: header rows, body rows, footer rows (totals), notes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Table {
@@ -164,6 +175,8 @@ pub struct Table {
     pub source_note: Option<String>,
     /// Number of grid columns.
     pub columns: u16,
+    #[serde(default)]
+    pub rules: TableRules,
     /// Relative column widths (any unit); empty means equal.
     #[serde(default)]
     pub widths: Vec<f32>,

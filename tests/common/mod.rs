@@ -40,15 +40,50 @@ pub fn render_seed() -> tempfile::TempDir {
     dir
 }
 
-/// The text of each paragraph of a .docx, in order.
-pub fn docx_paragraphs(path: &Path) -> Vec<String> {
+/// One part of a .docx as text.
+pub fn docx_part(path: &Path, name: &str) -> String {
     let file = std::fs::File::open(path).expect("docx exists");
     let mut zip = zip::ZipArchive::new(file).expect("docx is a zip");
     let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .expect("document part")
+    zip.by_name(name)
+        .expect("part")
         .read_to_string(&mut xml)
         .expect("utf-8");
+    xml
+}
+
+/// Convert a .docx to PDF with LibreOffice and return the PDF's text (`None` when the
+/// tools are missing and not required).
+pub fn libreoffice_text(docx: &Path) -> Option<String> {
+    if !have("soffice") || !have("pdftotext") {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(docx)
+        .env("HOME", dir.path())
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stem = docx.file_stem().expect("a file name");
+    let pdf = dir.path().join(stem).with_extension("pdf");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    Some(String::from_utf8_lossy(&text.stdout).into_owned())
+}
+
+/// The text of each paragraph of a .docx, in order.
+pub fn docx_paragraphs(path: &Path) -> Vec<String> {
+    let xml = docx_part(path, "word/document.xml");
     xml.split("</w:p>")
         .map(|p| {
             let mut text = String::new();

@@ -216,6 +216,7 @@ const ORDERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("w:docDefaults", &["rPrDefault", "pPrDefault"]),
+    ("w:numPr", &["ilvl", "numId", "numberingChange", "ins"]),
     (
         "w:settings",
         &[
@@ -340,17 +341,180 @@ struct Node {
     children: Vec<Child>,
 }
 
-/// Normalise one XML part. Input that is not well-formed XML is returned unchanged (the
-/// parts come from docx-rs, so this only guards against surprises).
-pub fn normalise(xml: &str) -> String {
-    parse(xml)
-        .map(|(prolog, root)| {
-            let mut out = String::with_capacity(xml.len());
-            out.push_str(&prolog);
-            write(&root, &mut out);
-            out
+impl Node {
+    fn new(name: &str, attrs: &str) -> Node {
+        Node {
+            name: name.to_string(),
+            attrs: attrs.to_string(),
+            empty: true,
+            children: Vec::new(),
+        }
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut Node> {
+        self.children.iter_mut().filter_map(|c| match c {
+            Child::Elem(e) => Some(e),
+            Child::Raw(_) => None,
         })
-        .unwrap_or_else(|| xml.to_string())
+    }
+
+    fn child_mut(&mut self, name: &str) -> Option<&mut Node> {
+        self.elems_mut().find(|e| e.name == name)
+    }
+
+    /// The child `name`, created (empty) if missing.
+    fn ensure(&mut self, name: &str) -> &mut Node {
+        if self.child_mut(name).is_none() {
+            self.push(Node::new(name, ""));
+        }
+        match self.children.iter_mut().rev().find_map(|c| match c {
+            Child::Elem(e) if e.name == name => Some(e),
+            _ => None,
+        }) {
+            Some(e) => e,
+            None => unreachable!("just inserted"),
+        }
+    }
+
+    fn push(&mut self, n: Node) {
+        self.empty = false;
+        self.children.push(Child::Elem(n));
+    }
+
+    fn attr(&self, key: &str) -> Option<&str> {
+        let pat = format!("{key}=\"");
+        let mut from = 0;
+        while let Some(i) = self.attrs[from..].find(&pat) {
+            let at = from + i;
+            let boundary = at == 0 || self.attrs[..at].ends_with(char::is_whitespace);
+            let start = at + pat.len();
+            let end = start + self.attrs[start..].find('"')?;
+            if boundary {
+                return Some(&self.attrs[start..end]);
+            }
+            from = end;
+        }
+        None
+    }
+
+    fn set_attr(&mut self, key: &str, value: &str) {
+        if let Some(old) = self.attr(key).map(str::to_string) {
+            self.attrs = self.attrs.replacen(
+                &format!("{key}=\"{old}\""),
+                &format!("{key}=\"{value}\""),
+                1,
+            );
+        } else {
+            self.attrs.push_str(&format!(" {key}=\"{value}\""));
+        }
+    }
+
+    fn visit(&mut self, f: &mut dyn FnMut(&mut Node)) {
+        f(self);
+        for c in self.elems_mut() {
+            c.visit(f);
+        }
+    }
+}
+
+/// What the pass knows about the document beyond its XML.
+#[derive(Debug, Default)]
+pub struct Hints {
+    /// Header rows of each table, in document order: they get `w:tblHeader` (repeated on
+    /// every page).
+    pub table_header_rows: Vec<usize>,
+}
+
+/// Normalises the parts of one package; paragraph ids are renumbered across all of them,
+/// so a document's bytes never depend on what was built before it in the process.
+#[derive(Debug, Default)]
+pub struct Normaliser {
+    next_para_id: u32,
+}
+
+impl Normaliser {
+    /// Normalise the part `name`. Input that is not well-formed XML is returned unchanged
+    /// (the parts come from docx-rs, so this only guards against surprises).
+    pub fn part(&mut self, name: &str, xml: &str, hints: &Hints) -> String {
+        let Some((prolog, mut root)) = parse(xml) else {
+            return xml.to_string();
+        };
+        match name {
+            "word/document.xml" => {
+                mark_header_rows(&mut root, &hints.table_header_rows);
+                add_doc_grid(&mut root);
+            }
+            "word/styles.xml" => add_language(&mut root),
+            _ => {}
+        }
+        root.visit(&mut |n| {
+            if n.attr("w14:paraId").is_some() {
+                self.next_para_id += 1;
+                // Word requires ids below 0x80000000.
+                n.set_attr("w14:paraId", &format!("{:08X}", self.next_para_id));
+            }
+            if n.name == "w:ind" && n.attr("w:firstLine") == Some("640") {
+                // docx-rs drops firstLineChars: 2 characters of 三号 = 640 twips.
+                n.set_attr("w:firstLineChars", "200");
+            }
+            drop_attrs(n);
+            reorder(n);
+        });
+        let mut out = String::with_capacity(xml.len() + 256);
+        out.push_str(&prolog);
+        write(&root, &mut out);
+        out
+    }
+}
+
+/// Normalise one XML part on its own.
+#[cfg(test)]
+pub fn normalise(xml: &str) -> String {
+    Normaliser::default().part("", xml, &Hints::default())
+}
+
+fn mark_header_rows(root: &mut Node, counts: &[usize]) {
+    let mut k = 0;
+    root.visit(&mut |n| {
+        if n.name != "w:tbl" {
+            return;
+        }
+        let rows = counts.get(k).copied().unwrap_or(0);
+        k += 1;
+        for tr in n.elems_mut().filter(|e| e.name == "w:tr").take(rows) {
+            let tr_pr = tr.ensure("w:trPr");
+            if tr_pr.child_mut("w:tblHeader").is_none() {
+                tr_pr.push(Node::new("w:tblHeader", ""));
+            }
+        }
+    });
+}
+
+/// Fixed line pitch: 22 lines a page on the GB/T 9704 grid.
+fn add_doc_grid(root: &mut Node) {
+    root.visit(&mut |n| {
+        if n.name == "w:sectPr" && n.child_mut("w:docGrid").is_none() {
+            n.push(Node::new(
+                "w:docGrid",
+                r#" w:type="lines" w:linePitch="578""#,
+            ));
+        }
+    });
+}
+
+/// Text is Chinese: `w:lang` with East-Asian zh-CN in the document defaults.
+fn add_language(root: &mut Node) {
+    root.visit(&mut |n| {
+        if n.name == "w:rPrDefault" {
+            let r_pr = n.ensure("w:rPr");
+            if r_pr.child_mut("w:lang").is_none() {
+                r_pr.push(Node::new(
+                    "w:lang",
+                    r#" w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA""#,
+                ));
+            }
+        }
+    });
 }
 
 fn parse(xml: &str) -> Option<(String, Node)> {
@@ -366,24 +530,25 @@ fn parse(xml: &str) -> Option<(String, Node)> {
         match ev {
             Event::Start(e) | Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let attrs = String::from_utf8_lossy(e.attributes_raw()).into_owned();
+                let attrs = String::from_utf8_lossy(e.attributes_raw())
+                    .trim_end()
+                    .to_string();
                 let empty = raw.ends_with("/>");
                 let node = Node {
-                    attrs: drop_attrs(&name, &attrs),
+                    attrs,
                     name,
                     empty,
                     children: Vec::new(),
                 };
                 if empty {
-                    push(&mut stack, &mut root, node);
+                    push_to(&mut stack, &mut root, node);
                 } else {
                     stack.push(node);
                 }
             }
             Event::End(_) => {
-                let mut node = stack.pop()?;
-                reorder(&mut node);
-                push(&mut stack, &mut root, node);
+                let node = stack.pop()?;
+                push_to(&mut stack, &mut root, node);
             }
             Event::Eof => break,
             _ => match stack.last_mut() {
@@ -399,27 +564,25 @@ fn parse(xml: &str) -> Option<(String, Node)> {
     root.map(|r| (prolog, r))
 }
 
-fn push(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
+fn push_to(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(Child::Elem(node)),
         None => *root = Some(node),
     }
 }
 
-fn drop_attrs(element: &str, attrs: &str) -> String {
-    let mut out = attrs.to_string();
+fn drop_attrs(node: &mut Node) {
     for (el, attr) in DROP_ATTRS {
-        if *el != element {
+        if *el != node.name {
             continue;
         }
         let key = format!(" {attr}=\"");
-        if let Some(a) = out.find(&key) {
-            if let Some(len) = out[a + key.len()..].find('"') {
-                out.replace_range(a..a + key.len() + len + 1, "");
+        if let Some(a) = node.attrs.find(&key) {
+            if let Some(len) = node.attrs[a + key.len()..].find('"') {
+                node.attrs.replace_range(a..a + key.len() + len + 1, "");
             }
         }
     }
-    out
 }
 
 /// Parents whose `w:pPr` is the schema's CT_PPrGeneral, which has no `w:rPr`.
@@ -427,27 +590,22 @@ const GENERAL_PPR_PARENTS: &[&str] = &["w:lvl", "w:style", "w:pPrDefault"];
 
 fn reorder(node: &mut Node) {
     if GENERAL_PPR_PARENTS.contains(&node.name.as_str()) {
-        for c in &mut node.children {
-            if let Child::Elem(p) = c {
-                if p.name == "w:pPr" {
-                    // docx-rs writes an empty <w:rPr/> there; drop it (only when empty).
-                    p.children.retain(|g| {
-                        !matches!(g, Child::Elem(e) if e.name == "w:rPr" && e.children.is_empty())
-                    });
-                }
-            }
+        for p in node.elems_mut().filter(|e| e.name == "w:pPr") {
+            // docx-rs writes an empty <w:rPr/> there; drop it (only when empty).
+            p.children.retain(
+                |g| !matches!(g, Child::Elem(e) if e.name == "w:rPr" && e.children.is_empty()),
+            );
         }
     }
     let Some((_, order)) = ORDERS.iter().find(|(n, _)| *n == node.name) else {
         return;
     };
     let rank = |c: &Child| match c {
-        Child::Elem(e) => {
-            let local = e.name.strip_prefix("w:");
-            local
-                .and_then(|l| order.iter().position(|o| *o == l))
-                .unwrap_or(order.len())
-        }
+        Child::Elem(e) => e
+            .name
+            .strip_prefix("w:")
+            .and_then(|l| order.iter().position(|o| *o == l))
+            .unwrap_or(order.len()),
         Child::Raw(_) => order.len(),
     };
     // A stable sort keeps repeated elements (headerReference …) in their written order.
@@ -463,8 +621,8 @@ fn write(node: &Node, out: &mut String) {
         }
         out.push_str(&node.attrs);
     }
-    if node.empty && node.children.is_empty() {
-        out.push_str("/>");
+    if node.children.is_empty() && node.empty {
+        out.push_str(" />");
         return;
     }
     out.push('>');

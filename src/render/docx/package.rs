@@ -16,16 +16,6 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Patch what docx-rs drops: `w:firstLineChars` (so the indent follows the font size).
-fn normalise_document(xml: &[u8]) -> Vec<u8> {
-    let s = String::from_utf8_lossy(xml);
-    s.replace(
-        "w:firstLine=\"640\"",
-        "w:firstLine=\"640\" w:firstLineChars=\"200\"",
-    )
-    .into_bytes()
-}
-
 /// Give the core properties the report's title and author, dated from the data.
 fn normalise_core(xml: &[u8], meta: &Meta) -> Vec<u8> {
     let s = String::from_utf8_lossy(xml).into_owned();
@@ -61,7 +51,11 @@ fn normalise_core(xml: &[u8], meta: &Meta) -> Vec<u8> {
 
 /// Normalise the parts and zip them deterministically: fixed order, fixed timestamps,
 /// deflate.
-pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Vec<u8>> {
+pub fn normalise_and_zip(
+    xml: XMLDocx,
+    meta: &Meta,
+    hints: &normalize::Hints,
+) -> zip::result::ZipResult<Vec<u8>> {
     let mut parts: Vec<(String, Vec<u8>)> = vec![
         ("[Content_Types].xml".into(), xml.content_type),
         ("_rels/.rels".into(), xml.rels),
@@ -72,13 +66,13 @@ pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Ve
         ),
         ("docProps/custom.xml".into(), xml.doc_props.custom),
         ("word/_rels/document.xml.rels".into(), xml.document_rels),
-        (
-            "word/document.xml".into(),
-            normalise_document(&xml.document),
-        ),
+        ("word/document.xml".into(), xml.document),
         ("word/styles.xml".into(), xml.styles),
         ("word/settings.xml".into(), xml.settings),
-        ("word/fontTable.xml".into(), xml.font_table),
+        (
+            "word/fontTable.xml".into(),
+            super::styles::font_table().into_bytes(),
+        ),
         ("word/comments.xml".into(), xml.comments),
         ("word/numbering.xml".into(), xml.numberings),
         ("word/commentsExtended.xml".into(), xml.comments_extended),
@@ -108,10 +102,11 @@ pub fn normalise_and_zip(xml: XMLDocx, meta: &Meta) -> zip::result::ZipResult<Ve
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
+    let mut normaliser = normalize::Normaliser::default();
     for (name, bytes) in parts {
         let bytes = if name.ends_with(".xml") {
             match String::from_utf8(bytes) {
-                Ok(text) => normalize::normalise(&text).into_bytes(),
+                Ok(text) => normaliser.part(&name, &text, hints).into_bytes(),
                 Err(e) => e.into_bytes(),
             }
         } else {

@@ -8,8 +8,8 @@ pub mod linebreak;
 use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
-    Color, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, Rgb, TextItem, TextMatrix,
+    Color, FontId, Line, LinePoint, Op, PageAnnotId, PageAnnotation, ParsedFont, PdfDocument,
+    PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
 };
 
 pub use fonts::{FontSet, Role};
@@ -59,7 +59,21 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         let mut warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
             .ok_or_else(|| Error::Render(format!("子集字体无法读取：{}", file.name)))?;
-        ids.insert(*idx, pdf.add_font(&parsed));
+        // Our own id, which is also the PDF font name: a subset tag (six letters from a
+        // hash of the characters) and the font's name. printpdf's own ids come from a
+        // process-wide counter, so they would differ between documents.
+        let tag: String = fnv64(chars.iter().collect::<String>().as_bytes())
+            .to_le_bytes()
+            .iter()
+            .take(6)
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
+        let id = FontId(format!("{tag}+{}", file.name));
+        pdf.resources
+            .fonts
+            .map
+            .insert(id.clone(), PdfFont::new(parsed));
+        ids.insert(*idx, id);
     }
 
     let p = Preset::gbt9704();
@@ -150,8 +164,14 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
             ops,
         ));
     }
-    for b in lay.bookmarks.iter().filter(|b| b.level <= 2) {
-        pdf.add_bookmark(&b.title, b.page);
+    for (i, b) in lay.bookmarks.iter().filter(|b| b.level <= 2).enumerate() {
+        pdf.bookmarks.map.insert(
+            PageAnnotId(format!("B{i:05}")),
+            PageAnnotation {
+                name: b.title.clone(),
+                page: b.page,
+            },
+        );
     }
     let opts = PdfSaveOptions {
         optimize: true,
@@ -160,7 +180,46 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         image_optimization: None,
     };
     let mut warnings = Vec::new();
-    Ok(pdf.with_pages(pages).save(&opts, &mut warnings))
+    let bytes = pdf.with_pages(pages).save(&opts, &mut warnings);
+    Ok(deterministic_id(bytes))
+}
+
+/// FNV-1a, 64 bit: a small stable hash for ids (not for security).
+fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Replace the trailer's `/ID` (random in printpdf) by one derived from the file's
+/// content, keeping its length so no offset moves.
+fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(at) = bytes.windows(3).rposition(|w| w == b"/ID") else {
+        return bytes;
+    };
+    let digest = format!(
+        "{:016X}{:016X}",
+        fnv64(&bytes[..at]),
+        fnv64(&bytes[..at / 2])
+    );
+    let mut i = at;
+    for _ in 0..2 {
+        let Some(open) = bytes[i..].iter().position(|b| *b == b'(').map(|p| p + i) else {
+            break;
+        };
+        let Some(close) = bytes[open..]
+            .iter()
+            .position(|b| *b == b')')
+            .map(|p| p + open)
+        else {
+            break;
+        };
+        let len = close - open - 1;
+        let fill: Vec<u8> = digest.bytes().cycle().take(len).collect();
+        bytes[open + 1..close].copy_from_slice(&fill);
+        i = close;
+    }
+    bytes
 }
 
 /// `YYYY-MM-DD` as a Unix timestamp at midnight UTC.

@@ -676,6 +676,39 @@ mod tests {
     }
 
     #[test]
+    fn three_line_tables_have_only_horizontal_rules() {
+        let t = Table {
+            columns: 2,
+            rules: crate::doc::TableRules::ThreeLine,
+            head: vec![vec![
+                TableCell::new("甲", Align::Center),
+                TableCell::new("乙", Align::Center),
+            ]],
+            body: vec![
+                vec![
+                    TableCell::new("1", Align::Right),
+                    TableCell::new("2", Align::Right)
+                ];
+                3
+            ],
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        let rules: Vec<(f32, f32, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Rule { y1, y2, width, .. } => Some((*y1, *y2, *width)),
+                _ => None,
+            })
+            .collect();
+        assert!(rules.iter().all(|(a, b, _)| a == b), "a vertical rule");
+        let heavy = rules.iter().filter(|r| r.2 == 1.5).count();
+        let light = rules.iter().filter(|r| r.2 == 0.75).count();
+        assert_eq!((heavy, light), (2, 2), "{rules:?}"); // one light rule per header cell
+    }
+
+    #[test]
     fn a_footnote_sits_at_the_foot_of_the_page_of_its_mark() {
         let filler = || Block::Paragraph(vec![Run::plain("正文".repeat(60))]);
         let mut blocks: Vec<Block> = (0..5).map(|_| filler()).collect();

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::{HAlign, Item, Para, Shaped, Typesetter};
-use crate::doc::{Align, Run, Table, TableCell};
+use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
 use crate::render::pdf::linebreak::break_lines;
 
@@ -13,6 +13,7 @@ const PAD_Y: f32 = 4.0;
 
 /// A table prepared for drawing: grid, rows with heights, unsplittable row blocks.
 struct Grid {
+    three_line: bool,
     xs: Vec<f32>,
     /// (is header, cells with their grid column).
     rows: Vec<(bool, Vec<(usize, TableCell)>)>,
@@ -107,6 +108,7 @@ impl Typesetter<'_> {
         }
         let head_rows = rows.iter().take_while(|(h, _)| *h).count();
         Grid {
+            three_line: t.rules == TableRules::ThreeLine,
             xs,
             rows,
             heights,
@@ -157,6 +159,7 @@ impl Typesetter<'_> {
         }
         let mut ri = 0;
         let mut first_block = true;
+        let mut segment_top = self.y;
         while ri < g.rows.len() {
             let end = if ri < g.head_rows {
                 g.head_rows
@@ -165,7 +168,9 @@ impl Typesetter<'_> {
             };
             let h: f32 = g.heights[ri..end].iter().sum();
             if !first_block && self.room() < h {
+                self.three_line_frame(&g, segment_top);
                 self.new_page();
+                segment_top = self.y;
                 // Repeat the header rows on the new page.
                 if ri >= g.head_rows {
                     self.draw_rows(&g, 0..g.head_rows);
@@ -175,6 +180,7 @@ impl Typesetter<'_> {
             first_block = false;
             ri = end;
         }
+        self.three_line_frame(&g, segment_top);
         if let Some(s) = &t.source_note {
             let st = Para {
                 role: Role::Body,
@@ -190,6 +196,24 @@ impl Typesetter<'_> {
         self.y += self.p.pitch * 0.5;
     }
 
+    /// 三线表: the heavy rules above and below the part of the table on this page.
+    fn three_line_frame(&mut self, g: &Grid, top: f32) {
+        if !g.three_line {
+            return;
+        }
+        let (x1, x2) = (g.xs[0], g.xs[g.xs.len() - 1]);
+        for y in [top, self.y] {
+            let y = self.p.page_h - y;
+            self.page().items.push(Item::Rule {
+                x1,
+                y1: y,
+                x2,
+                y2: y,
+                width: 1.5,
+            });
+        }
+    }
+
     fn draw_rows(&mut self, g: &Grid, range: Range<usize>) {
         let (size, lh) = self.table_size();
         let cols = g.xs.len() - 1;
@@ -202,18 +226,29 @@ impl Typesetter<'_> {
                 let h: f32 = g.heights[ri..ri + rspan].iter().sum();
                 let (x1, x2) = (g.xs[*c], g.xs[c + span]);
                 let (y1, y2) = (self.p.page_h - top, self.p.page_h - top - h);
-                for (a, b, cc, d) in [
-                    (x1, y1, x2, y1),
-                    (x1, y2, x2, y2),
-                    (x1, y1, x1, y2),
-                    (x2, y1, x2, y2),
-                ] {
+                if !g.three_line {
+                    for (a, b, cc, d) in [
+                        (x1, y1, x2, y1),
+                        (x1, y2, x2, y2),
+                        (x1, y1, x1, y2),
+                        (x2, y1, x2, y2),
+                    ] {
+                        items.push(Item::Rule {
+                            x1: a,
+                            y1: b,
+                            x2: cc,
+                            y2: d,
+                            width: 0.5,
+                        });
+                    }
+                } else if ri + rspan == g.head_rows {
+                    // The light rule under the header.
                     items.push(Item::Rule {
-                        x1: a,
-                        y1: b,
-                        x2: cc,
-                        y2: d,
-                        width: 0.5,
+                        x1,
+                        y1: y2,
+                        x2,
+                        y2,
+                        width: 0.75,
                     });
                 }
                 let w = x2 - x1 - 2.0 * PAD_X;

@@ -1,0 +1,221 @@
+//! The `gbt9704` preset as real Word styles, the native heading numbering, and the font
+//! table with fallbacks.
+
+use docx_rs::{
+    AbstractNumbering, AlignmentType, IndentLevel, Level, LevelJc, LevelSuffixType, LevelText,
+    LineSpacing, LineSpacingType, NumberFormat, Numbering, NumberingId, RunFonts,
+    SpecialIndentType, Start, Style, StyleType,
+};
+
+/// East-Asian fonts per role, as Chinese offices have them installed.
+pub const FANGSONG: &str = "仿宋_GB2312";
+pub const HEITI: &str = "黑体";
+pub const KAITI: &str = "楷体_GB2312";
+pub const TITLE: &str = "方正小标宋简体";
+pub const SONGTI: &str = "宋体";
+pub const LATIN: &str = "Times New Roman";
+
+/// Half-points: 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt, 小五 9 pt.
+pub const TITLE_SIZE: usize = 44;
+pub const BODY: usize = 32;
+pub const CAPTION_SIZE: usize = 28;
+pub const FOOTER_SIZE: usize = 28;
+pub const TABLE_SIZE: usize = 24;
+pub const NOTE_SIZE: usize = 18;
+/// Fixed line pitch for 22 lines on a 225 mm text block: 28.9 pt = 578 twips.
+pub const LINE_PITCH: i32 = 578;
+/// Two characters of 三号 type: the first-line indent.
+pub const INDENT: i32 = 640;
+
+/// The numbering the heading styles use (docx-rs always writes its own preset as 1).
+pub const HEADING_NUM: usize = 2;
+
+pub fn fonts(east_asia: &str) -> RunFonts {
+    RunFonts::new()
+        .east_asia(east_asia)
+        .ascii(LATIN)
+        .hi_ansi(LATIN)
+        .cs(LATIN)
+}
+
+pub fn exact() -> LineSpacing {
+    LineSpacing::new()
+        .line_rule(LineSpacingType::Exact)
+        .line(LINE_PITCH)
+}
+
+pub fn single() -> LineSpacing {
+    LineSpacing::new()
+        .line_rule(LineSpacingType::Auto)
+        .line(240)
+        .before(0)
+        .after(0)
+}
+
+fn paragraph(id: &str, name: &str) -> Style {
+    Style::new(id, StyleType::Paragraph)
+        .name(name)
+        .q_format(true)
+}
+
+/// Every style the document uses, starting with Normal (the body text).
+pub fn styles() -> Vec<Style> {
+    let body = paragraph("Normal", "Normal")
+        .fonts(fonts(FANGSONG))
+        .size(BODY)
+        .align(AlignmentType::Both)
+        .line_spacing(exact())
+        .indent(None, Some(SpecialIndentType::FirstLine(INDENT)), None, None)
+        .first_line_chars(200);
+    let mut out = vec![
+        body,
+        paragraph("Title", "Title")
+            .based_on("Normal")
+            .next("Subtitle")
+            .fonts(fonts(TITLE))
+            .size(TITLE_SIZE)
+            .align(AlignmentType::Center)
+            .line_spacing(single())
+            .snap_to_grid(false)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+        paragraph("Subtitle", "Subtitle")
+            .based_on("Normal")
+            .next("Normal")
+            .fonts(fonts(KAITI))
+            .align(AlignmentType::Center)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    ];
+    for level in 1..=4usize {
+        let font = match level {
+            1 => HEITI,
+            2 => KAITI,
+            _ => FANGSONG,
+        };
+        let mut st = paragraph(&format!("Heading{level}"), &format!("heading {level}"))
+            .based_on("Normal")
+            .next("Normal")
+            .fonts(fonts(font))
+            .align(AlignmentType::Left)
+            .outline_lvl(level - 1);
+        if level == 3 {
+            st = st.bold();
+        }
+        st.paragraph_property = st
+            .paragraph_property
+            .keep_next(true)
+            .numbering(NumberingId::new(HEADING_NUM), IndentLevel::new(level - 1));
+        out.push(st);
+    }
+    out.push(
+        paragraph("Caption", "caption")
+            .based_on("Normal")
+            .next("Normal")
+            .fonts(fonts(HEITI))
+            .size(CAPTION_SIZE)
+            .align(AlignmentType::Center)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    out.push(
+        paragraph("TableText", "表格文字")
+            .based_on("Normal")
+            .size(TABLE_SIZE)
+            .line_spacing(single())
+            .snap_to_grid(false)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    out.push(
+        paragraph("Quote", "Quote")
+            .based_on("Normal")
+            .fonts(fonts(KAITI))
+            .indent(
+                Some(INDENT),
+                Some(SpecialIndentType::FirstLine(INDENT)),
+                Some(INDENT),
+                None,
+            ),
+    );
+    out.push(
+        paragraph("FootnoteText", "footnote text")
+            .based_on("Normal")
+            .size(NOTE_SIZE)
+            .line_spacing(single())
+            .snap_to_grid(false)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    out.push(
+        paragraph("Footer", "footer")
+            .based_on("Normal")
+            .fonts(fonts(SONGTI))
+            .size(FOOTER_SIZE)
+            .align(AlignmentType::Center)
+            .line_spacing(single())
+            .snap_to_grid(false)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    let mut note_ref =
+        Style::new("FootnoteReference", StyleType::Character).name("footnote reference");
+    note_ref.run_property = note_ref
+        .run_property
+        .vert_align(docx_rs::VertAlignType::SuperScript);
+    out.push(note_ref);
+    out
+}
+
+/// Heading numbers 一、 （一） 1. （1）: levels restart under their parent, the number is
+/// followed by nothing (no tab), and sits at the 2-character indent.
+pub fn heading_numbering() -> (AbstractNumbering, Numbering) {
+    let levels = [
+        ("chineseCounting", "%1、"),
+        ("chineseCounting", "（%2）"),
+        ("decimal", "%3."),
+        ("decimal", "（%4）"),
+    ];
+    let mut abs = AbstractNumbering::new(HEADING_NUM);
+    for (i, (fmt, text)) in levels.iter().enumerate() {
+        abs = abs.add_level(
+            Level::new(
+                i,
+                Start::new(1),
+                NumberFormat::new(*fmt),
+                LevelText::new(*text),
+                LevelJc::new("left"),
+            )
+            .suffix(LevelSuffixType::Nothing)
+            .paragraph_style(format!("Heading{}", i + 1))
+            .indent(
+                Some(0),
+                Some(SpecialIndentType::FirstLine(INDENT)),
+                None,
+                None,
+            ),
+        );
+    }
+    (abs, Numbering::new(HEADING_NUM, HEADING_NUM))
+}
+
+/// The font table: every font the styles name, with the fallbacks Word and WPS use when
+/// the GB2312-era fonts are not installed.
+pub fn font_table() -> String {
+    let fonts: [(&str, Option<&str>, &str, &str); 6] = [
+        (LATIN, None, "00", "roman"),
+        (SONGTI, Some("SimSun"), "86", "roman"),
+        (HEITI, Some("SimHei"), "86", "swiss"),
+        (FANGSONG, Some("仿宋"), "86", "modern"),
+        (KAITI, Some("楷体"), "86", "script"),
+        (TITLE, Some("宋体"), "86", "roman"),
+    ];
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">"#,
+    );
+    for (name, alt, charset, family) in fonts {
+        xml.push_str(&format!(r#"<w:font w:name="{name}">"#));
+        if let Some(a) = alt {
+            xml.push_str(&format!(r#"<w:altName w:val="{a}" />"#));
+        }
+        xml.push_str(&format!(
+            r#"<w:charset w:val="{charset}" /><w:family w:val="{family}" /><w:pitch w:val="variable" /></w:font>"#
+        ));
+    }
+    xml.push_str("</w:fonts>");
+    xml
+}

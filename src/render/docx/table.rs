@@ -1,0 +1,144 @@
+//! Tables: caption with a SEQ field, unit note, merged cells, header rows repeated on every
+//! page (`w:tblHeader`, set by the normalisation pass), grid or three-line rules.
+
+use docx_rs::{
+    AlignmentType, BorderType, Docx, Paragraph, Run as DRun, Table as DTable, TableBorder,
+    TableBorderPosition, TableBorders, TableCell as DCell, TableCellBorder,
+    TableCellBorderPosition, TableCellBorders, TableRow, VAlignType, VMergeType, WidthType,
+};
+
+use super::Writer;
+use crate::doc::{Align, Table, TableRules};
+
+/// Text width: 210 − 28 − 26 = 156 mm in twips.
+const TEXT_WIDTH: usize = 8844;
+
+fn cell_paragraph(text: &str, align: Align, bold: bool) -> Paragraph {
+    let align = match align {
+        Align::Left => AlignmentType::Left,
+        Align::Center => AlignmentType::Center,
+        Align::Right => AlignmentType::Right,
+    };
+    let mut r = DRun::new().add_text(text);
+    if bold {
+        r = r.bold();
+    }
+    Paragraph::new().style("TableText").align(align).add_run(r)
+}
+
+impl Writer<'_> {
+    pub(super) fn table(&mut self, d: Docx, t: &Table) -> Docx {
+        let mut d = d;
+        if t.caption.is_some() {
+            d = d.add_paragraph(super::caption("表", t.number, t.caption.as_deref()));
+        }
+        if let Some(u) = &t.unit_note {
+            d = d.add_paragraph(cell_paragraph(u, Align::Right, false).keep_next(true));
+        }
+        let cols = t.columns.max(1) as usize;
+        let total: f32 = t.widths.iter().sum::<f32>().max(1.0);
+        let grid: Vec<usize> = if t.widths.len() == cols {
+            t.widths
+                .iter()
+                .map(|w| (w / total * TEXT_WIDTH as f32) as usize)
+                .collect()
+        } else {
+            vec![TEXT_WIDTH / cols; cols]
+        };
+        let three_line = t.rules == TableRules::ThreeLine;
+        let head_rows = t.head.len();
+        let mut rows = Vec::new();
+        for (part, is_head) in [(&t.head, true), (&t.body, false), (&t.foot, false)] {
+            let placed = t.place(part);
+            let last_row = placed.len().saturating_sub(1);
+            // Grid positions still covered by a row span from above: (rows left, colspan).
+            let mut pending: Vec<(u16, u16)> = vec![(0, 1); cols];
+            for (ri, row) in placed.into_iter().enumerate() {
+                let mut cells = Vec::new();
+                let mut col = 0usize;
+                let mut it = row.into_iter().peekable();
+                while col < cols {
+                    let mut c = if pending[col].0 > 0 {
+                        let span = pending[col].1 as usize;
+                        pending[col].0 -= 1;
+                        let c = DCell::new()
+                            .vertical_merge(VMergeType::Continue)
+                            .add_paragraph(Paragraph::new().style("TableText"));
+                        col += span;
+                        (c, span)
+                    } else if let Some((pos, cell)) = it.next_if(|(p, _)| *p == col) {
+                        let span = (cell.colspan.max(1) as usize).min(cols - pos);
+                        let mut c = DCell::new()
+                            .vertical_align(VAlignType::Center)
+                            .add_paragraph(cell_paragraph(
+                                &cell.text,
+                                cell.align,
+                                cell.bold || is_head,
+                            ));
+                        if cell.rowspan > 1 {
+                            c = c.vertical_merge(VMergeType::Restart);
+                            pending[pos] = (cell.rowspan - 1, span as u16);
+                        }
+                        col += span;
+                        (c, span)
+                    } else {
+                        col += 1;
+                        (
+                            DCell::new().add_paragraph(Paragraph::new().style("TableText")),
+                            1,
+                        )
+                    };
+                    let start = col - c.1;
+                    c.0 = c.0.width(grid[start..col].iter().sum(), WidthType::Dxa);
+                    if c.1 > 1 {
+                        c.0 = c.0.grid_span(c.1);
+                    }
+                    if three_line && is_head && ri == last_row {
+                        // The light rule under the header.
+                        c.0 = c.0.set_borders(
+                            TableCellBorders::with_empty().set(
+                                TableCellBorder::new(TableCellBorderPosition::Bottom)
+                                    .border_type(BorderType::Single)
+                                    .size(6),
+                            ),
+                        );
+                    }
+                    cells.push(c.0);
+                }
+                rows.push(TableRow::new(cells).cant_split());
+            }
+        }
+        let mut table = DTable::new(rows)
+            .set_grid(grid)
+            .align(docx_rs::TableAlignmentType::Center)
+            .width(TEXT_WIDTH, WidthType::Dxa);
+        let rule = |pos, size| {
+            TableBorder::new(pos)
+                .border_type(BorderType::Single)
+                .size(size)
+        };
+        table = if three_line {
+            table.set_borders(
+                TableBorders::with_empty()
+                    .set(rule(TableBorderPosition::Top, 12))
+                    .set(rule(TableBorderPosition::Bottom, 12)),
+            )
+        } else {
+            table.set_borders(
+                TableBorders::with_empty()
+                    .set(rule(TableBorderPosition::Top, 4))
+                    .set(rule(TableBorderPosition::Bottom, 4))
+                    .set(rule(TableBorderPosition::Left, 4))
+                    .set(rule(TableBorderPosition::Right, 4))
+                    .set(rule(TableBorderPosition::InsideH, 4))
+                    .set(rule(TableBorderPosition::InsideV, 4)),
+            )
+        };
+        self.hints.table_header_rows.push(head_rows);
+        d = d.add_table(table);
+        if let Some(s) = &t.source_note {
+            d = d.add_paragraph(cell_paragraph(s, Align::Left, false));
+        }
+        d.add_paragraph(Paragraph::new())
+    }
+}
