@@ -95,15 +95,37 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     }
 }
 
+/// What [`write`] produced.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub paths: Vec<PathBuf>,
+    /// Warnings for the writer (in Chinese), e.g. characters no font can draw.
+    pub warnings: Vec<String>,
+}
+
+/// Render `report` into each format with the bundled fonts; see [`write_with`].
+pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Written> {
+    write_with(report, dir, formats, render::pdf::FontSet::bundled())
+}
+
 /// Render `report` into each format, writing `dir/<name>.<ext>` atomically (temporary file
-/// in `dir`, then rename). Returns the written paths in format order.
-pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+/// in `dir`, then rename). Nothing is written unless every format rendered.
+pub fn write_with(
+    report: &Report,
+    dir: &Path,
+    formats: &[Format],
+    fonts: &render::pdf::FontSet,
+) -> Result<Written> {
     let mut outputs = Vec::new();
-    // Render everything first: nothing is written unless every format succeeded.
+    let mut warnings = Vec::new();
     for f in formats {
         let bytes = match f {
             Format::Docx => render::docx::render(&report.document)?,
-            Format::Pdf => render::pdf::render(&report.document)?,
+            Format::Pdf => {
+                let r = render::pdf::render_with(&report.document, fonts)?;
+                warnings.extend(r.warnings);
+                r.bytes
+            }
         };
         outputs.push((*f, bytes));
     }
@@ -114,7 +136,7 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
         write_atomic(&path, &bytes)?;
         paths.push(path);
     }
-    Ok(paths)
+    Ok(Written { paths, warnings })
 }
 
 /// Write `bytes` to a temporary file beside `path` and rename it into place.

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use diaoyan::render::pdf::FontSet;
 use diaoyan::{stats, survey, Error, Format};
 
 #[derive(Parser)]
@@ -21,6 +22,22 @@ struct Cli {
 enum FormatArg {
     Docx,
     Pdf,
+}
+
+#[derive(clap::Args)]
+struct FontArgs {
+    /// A folder of fonts that take precedence over the bundled ones (repeatable).
+    #[arg(long = "font-dir")]
+    font_dirs: Vec<PathBuf>,
+    /// Do not look for installed fonts (仿宋_GB2312, 楷体_GB2312, 方正小标宋简体, …).
+    #[arg(long)]
+    no_system_fonts: bool,
+}
+
+impl FontArgs {
+    fn load(&self) -> FontSet {
+        FontSet::discover(&self.font_dirs, !self.no_system_fonts)
+    }
 }
 
 #[derive(Subcommand)]
@@ -41,6 +58,13 @@ enum Command {
         /// Also write the intermediate report Markdown.
         #[arg(long)]
         markdown: bool,
+        #[command(flatten)]
+        fonts: FontArgs,
+    },
+    /// Show which font file serves each role in the PDF.
+    Fonts {
+        #[command(flatten)]
+        fonts: FontArgs,
     },
     /// Check a data file against its template pack; list every problem.
     Check {
@@ -67,7 +91,19 @@ fn main() -> ExitCode {
             format,
             template,
             markdown,
-        } => render(&data, &output, &format, template.as_deref(), markdown),
+            fonts,
+        } => render(
+            &data,
+            &output,
+            &format,
+            template.as_deref(),
+            markdown,
+            &fonts.load(),
+        ),
+        Command::Fonts { fonts } => {
+            print!("{}", diaoyan::render::pdf::describe_fonts(&fonts.load()));
+            Ok(())
+        }
         Command::Check { data, template } => {
             survey::load(&data, template.as_deref()).map(|(s, _)| {
                 println!("{}：数据有效（{} 个单位）", data.display(), s.units.len());
@@ -102,6 +138,7 @@ fn render(
     format: &[FormatArg],
     template: Option<&Path>,
     markdown: bool,
+    fonts: &FontSet,
 ) -> Result<(), Error> {
     let mut formats: Vec<Format> = format
         .iter()
@@ -113,13 +150,16 @@ fn render(
     formats.sort();
     formats.dedup();
     let report = diaoyan::build(data, template)?;
-    let mut paths = diaoyan::write(&report, output, &formats)?;
+    let mut written = diaoyan::write_with(&report, output, &formats, fonts)?;
     if markdown {
         let md = output.join(format!("{}.md", report.name));
         diaoyan::write_atomic(&md, report.markdown.as_bytes())?;
-        paths.push(md);
+        written.paths.push(md);
     }
-    for p in paths {
+    for w in &written.warnings {
+        eprintln!("警告：{w}");
+    }
+    for p in written.paths {
         println!("{}", p.display());
     }
     Ok(())

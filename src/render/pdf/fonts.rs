@@ -1,7 +1,9 @@
-//! Fonts for the PDF: the bundled OFL subsets, metrics, per-character fallback and
-//! per-document subsetting.
+//! Fonts for the PDF: the bundled OFL subsets, installed fonts found by family name
+//! (fontdb) that take precedence per role, per-character fallback, and per-document
+//! subsetting.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use allsorts::binary::read::ReadScope;
@@ -24,20 +26,61 @@ pub enum Role {
     Note,
 }
 
-/// One bundled font file.
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Body, Role::Hei, Role::Kai, Role::Title];
+
+    /// Installed families that serve this role, best first.
+    fn families(self) -> &'static [&'static str] {
+        match self {
+            Role::Body | Role::Note => &[
+                "仿宋_GB2312",
+                "仿宋",
+                "FangSong_GB2312",
+                "FangSong",
+                "STFangsong",
+            ],
+            Role::Hei => &["黑体", "SimHei", "STHeiti"],
+            Role::Kai => &["楷体_GB2312", "楷体", "KaiTi_GB2312", "KaiTi", "STKaiti"],
+            Role::Title => &[
+                "方正小标宋简体",
+                "方正小标宋_GBK",
+                "FZXiaoBiaoSong-B05S",
+                "FZXiaoBiaoSong-B05",
+            ],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Body | Role::Note => "正文（仿宋）",
+            Role::Hei => "黑体",
+            Role::Kai => "楷体",
+            Role::Title => "标题（小标宋）",
+        }
+    }
+}
+
+/// One font face.
 pub struct FontFile {
-    pub name: &'static str,
-    pub bytes: &'static [u8],
+    /// The PostScript-like name used in the PDF.
+    pub name: String,
+    /// Where it came from: a path, or `内置` for the bundled subsets.
+    pub origin: String,
+    pub face: usize,
     pub parsed: ParsedFont,
 }
 
 impl FontFile {
-    fn load(name: &'static str, bytes: &'static [u8]) -> Option<FontFile> {
+    fn load(name: &str, origin: String, bytes: &[u8], face: usize) -> Option<FontFile> {
         let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings)?;
+        let parsed = ParsedFont::from_bytes(bytes, face, &mut warnings)?;
         Some(FontFile {
-            name,
-            bytes,
+            name: name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect(),
+            origin,
+            face,
             parsed,
         })
     }
@@ -46,7 +89,7 @@ impl FontFile {
         self.parsed.lookup_glyph_index(c as u32).filter(|g| *g != 0)
     }
 
-    /// Advance of `c` in em.
+    /// Advance of glyph `gid` in em.
     pub fn advance(&self, gid: u16) -> f32 {
         let upm = self.parsed.units_per_em.max(1) as f32;
         self.parsed.get_glyph_width(gid).unwrap_or(0) as f32 / upm
@@ -56,9 +99,11 @@ impl FontFile {
 /// Index into [`FontSet::files`].
 pub type FontIdx = usize;
 
-/// The fonts available to the typesetter, loaded once per process.
+/// The fonts available to the typesetter.
 pub struct FontSet {
     pub files: Vec<FontFile>,
+    /// Per role, the fonts to try in order.
+    chains: BTreeMap<Role, Vec<FontIdx>>,
 }
 
 const SERIF: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-GBK.otf");
@@ -66,39 +111,105 @@ const SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Bold-GB2312
 const SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-GB2312.otf");
 const KAI: &[u8] = include_bytes!("../../../fonts/LXGWWenKai-Regular-GB2312.ttf");
 
+/// The bundled fonts' order in `files`.
+const B_SERIF: usize = 0;
+const B_SERIF_BOLD: usize = 1;
+const B_SANS: usize = 2;
+const B_KAI: usize = 3;
+
 impl FontSet {
-    /// The bundled fonts (parsed on first use).
+    fn bundled_files() -> Vec<FontFile> {
+        [
+            ("NotoSerifSC-Regular", SERIF),
+            ("NotoSerifSC-Bold", SERIF_BOLD),
+            ("NotoSansSC-Regular", SANS),
+            ("LXGWWenKai-Regular", KAI),
+        ]
+        .into_iter()
+        .filter_map(|(n, b)| FontFile::load(n, "内置".into(), b, 0))
+        .collect()
+    }
+
+    fn bundled_chains() -> BTreeMap<Role, Vec<FontIdx>> {
+        [
+            (Role::Body, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
+            (Role::Note, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
+            (Role::Title, vec![B_SERIF_BOLD, B_SERIF, B_SANS, B_KAI]),
+            (Role::Hei, vec![B_SANS, B_SERIF, B_KAI, B_SERIF_BOLD]),
+            (Role::Kai, vec![B_KAI, B_SERIF, B_SANS, B_SERIF_BOLD]),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    /// Only the bundled fonts (parsed once per process): the same bytes on every machine.
     pub fn bundled() -> &'static FontSet {
         static SET: OnceLock<FontSet> = OnceLock::new();
         SET.get_or_init(|| FontSet {
-            files: [
-                ("NotoSerifSC-Regular", SERIF),
-                ("NotoSerifSC-Bold", SERIF_BOLD),
-                ("NotoSansSC-Regular", SANS),
-                ("LXGWWenKai-Regular", KAI),
-            ]
-            .into_iter()
-            .filter_map(|(n, b)| FontFile::load(n, b))
-            .collect(),
+            files: Self::bundled_files(),
+            chains: Self::bundled_chains(),
         })
     }
 
-    /// Fonts to try for `role`, in order: the role's own font, then the others.
-    fn chain(&self, role: Role) -> [FontIdx; 4] {
-        match role {
-            Role::Body | Role::Note => [0, 2, 3, 1],
-            Role::Title => [1, 0, 2, 3],
-            Role::Hei => [2, 0, 3, 1],
-            Role::Kai => [3, 0, 2, 1],
+    /// The bundled fonts, with installed fonts taking precedence per role: those in
+    /// `dirs`, then (with `system`) the system's, found by family name (仿宋_GB2312, 楷体_GB2312,
+    /// 方正小标宋简体, …).
+    pub fn discover(dirs: &[PathBuf], system: bool) -> FontSet {
+        let mut set = FontSet {
+            files: Self::bundled_files(),
+            chains: Self::bundled_chains(),
+        };
+        if dirs.is_empty() && !system {
+            return set;
         }
+        let mut db = fontdb::Database::new();
+        for d in dirs {
+            db.load_fonts_dir(d);
+        }
+        if system {
+            db.load_system_fonts();
+        }
+        for role in [Role::Body, Role::Hei, Role::Kai, Role::Title] {
+            let found = role.families().iter().find_map(|fam| {
+                db.faces()
+                    .find(|f| f.families.iter().any(|(n, _)| n == fam))
+            });
+            let Some(face) = found else { continue };
+            let (path, index) = match &face.source {
+                fontdb::Source::File(p) => (Some(p.clone()), face.index),
+                _ => (None, face.index),
+            };
+            let Some(path) = path else { continue };
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let name = face.post_script_name.clone();
+            let Some(file) =
+                FontFile::load(&name, path.display().to_string(), &bytes, index as usize)
+            else {
+                continue;
+            };
+            let idx = set.files.len();
+            set.files.push(file);
+            for r in if role == Role::Body {
+                vec![Role::Body, Role::Note]
+            } else {
+                vec![role]
+            } {
+                if let Some(chain) = set.chains.get_mut(&r) {
+                    chain.insert(0, idx);
+                }
+            }
+        }
+        set
     }
 
     /// The font that draws `c` in `role`, with the glyph id; `None` if no font has it.
     pub fn resolve(&self, role: Role, c: char) -> Option<(FontIdx, u16)> {
-        self.chain(role)
-            .into_iter()
-            .filter(|i| *i < self.files.len())
-            .find_map(|i| self.files[i].glyph(c).map(|g| (i, g)))
+        self.chains
+            .get(&role)?
+            .iter()
+            .find_map(|i| self.files.get(*i)?.glyph(c).map(|g| (*i, g)))
     }
 
     /// Advance of `c` at `size` pt in `role` (0 for characters no font has).
@@ -108,9 +219,17 @@ impl FontSet {
             None => 0.0,
         }
     }
+
+    /// The font that serves `role` first: for `diaoyan fonts`.
+    pub fn primary(&self, role: Role) -> Option<&FontFile> {
+        self.chains
+            .get(&role)?
+            .first()
+            .and_then(|i| self.files.get(*i))
+    }
 }
 
-/// Subset font `idx` to the glyphs of `chars`: a standalone font program whose cmap maps
+/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
 /// exactly those characters. Glyph 0 (.notdef) is always kept first.
 pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
     let mut gids: BTreeMap<u16, char> = BTreeMap::new();
@@ -120,9 +239,20 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
         }
     }
     let ids: Vec<u16> = std::iter::once(0).chain(gids.keys().copied()).collect();
-    let scope = ReadScope::new(file.bytes);
+    let scope = ReadScope::new(&file.parsed.original_bytes);
     let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
-    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
+    let provider = data.table_provider(file.face).map_err(|e| e.to_string())?;
     subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
         .map_err(|e| format!("{}: {e}", file.name))
+}
+
+/// A display of where each role's font comes from.
+pub fn describe(set: &FontSet) -> String {
+    let mut out = String::new();
+    for role in Role::ALL {
+        if let Some(f) = set.primary(role) {
+            out.push_str(&format!("{}\t{}\t{}\n", role.label(), f.name, f.origin));
+        }
+    }
+    out
 }

@@ -1,7 +1,8 @@
-//! Line breaking for Chinese text (clreq / GB/T 15834 rules on top of per-character
-//! opportunities): closing punctuation never starts a line, opening punctuation never ends
-//! one, —— and …… stay whole, Latin words and numbers stay whole, and a paragraph never
-//! ends with one character alone on its last line.
+//! Line breaking for Chinese text: break opportunities per UAX #14 (unicode-linebreak) with
+//! the clreq / GB/T 15834 rules on top — closing punctuation never starts a line, opening
+//! punctuation never ends one, —— and …… stay whole, Latin words and numbers stay whole —
+//! and a paragraph never ends with one character alone on its last line. A full-width
+//! closing mark at a line's end may be squeezed to half width (its ink is in the left half).
 
 use std::ops::Range;
 
@@ -15,61 +16,72 @@ pub fn no_line_end(c: char) -> bool {
     "（《「『【〔〈〖“‘([{<".contains(c)
 }
 
+/// Full-width closing marks whose right half is empty, so they can hang half outside.
+pub fn squeezable(c: char) -> bool {
+    "，。、；：？！）》」』】〕〉〗”’".contains(c)
+}
+
+/// Where a line may break before character `i` (index `chars.len()` is always allowed).
+pub fn opportunities(chars: &[char]) -> Vec<bool> {
+    let text: String = chars.iter().collect();
+    // Byte offset → char index.
+    let mut char_at = vec![0usize; text.len() + 1];
+    for (ci, (bi, _)) in text.char_indices().enumerate() {
+        char_at[bi] = ci;
+    }
+    char_at[text.len()] = chars.len();
+    let mut ok = vec![false; chars.len() + 1];
+    for (byte, _kind) in unicode_linebreak::linebreaks(&text) {
+        ok[char_at[byte]] = true;
+    }
+    for i in 1..chars.len() {
+        let (a, b) = (chars[i - 1], chars[i]);
+        if ok[i] && (no_line_start(b) || no_line_end(a) || (a == b && matches!(a, '—' | '…'))) {
+            ok[i] = false;
+        }
+        // Between Chinese characters UAX #14 always allows a break; keep Latin words and
+        // numbers (with their decimal points and percent signs) whole.
+        if is_word(a) && is_word(b) {
+            ok[i] = false;
+        }
+    }
+    ok[0] = false;
+    ok
+}
+
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '%' | '-' | '_' | '/' | '\'')
 }
 
-/// Whether a line may break between `chars[i - 1]` and `chars[i]`.
+/// Whether the line may break between `chars[i - 1]` and `chars[i]`.
 pub fn can_break_before(chars: &[char], i: usize) -> bool {
-    if i == 0 || i >= chars.len() {
-        return i >= chars.len();
-    }
-    let (a, b) = (chars[i - 1], chars[i]);
-    if b == ' ' {
-        return false; // break after the space instead
-    }
-    if a == ' ' {
-        return true;
-    }
-    if no_line_start(b) || no_line_end(a) {
-        return false;
-    }
-    if a == b && matches!(a, '—' | '…') {
-        return false;
-    }
-    !(is_word(a) && is_word(b))
+    opportunities(chars).get(i).copied().unwrap_or(false)
 }
 
-/// Break `chars` (with per-character advances `widths`) into lines no wider than
-/// `first` (the first line) and `rest` (the others). Returns the character range of each
-/// line; spaces at a line's end are not counted in its width.
+/// Break `chars` (per-character advances `widths`) into lines no wider than `first` (the
+/// first line) and `rest` (the others). Trailing spaces take no width; a trailing
+/// full-width closing mark counts half its width. Returns each line's character range.
 pub fn break_lines(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Vec<Range<usize>> {
     let n = chars.len();
+    let ok = opportunities(chars);
     let mut prefix = Vec::with_capacity(n + 1);
     prefix.push(0.0f32);
     for w in widths {
         prefix.push(prefix.last().copied().unwrap_or(0.0) + w);
     }
-    let width_of = |a: usize, b: usize| {
-        let mut e = b;
-        while e > a && chars[e - 1] == ' ' {
-            e -= 1;
-        }
-        prefix[e] - prefix[a]
-    };
     let mut lines = Vec::new();
     let mut start = 0;
     while start < n {
         let avail = if lines.is_empty() { first } else { rest };
         let mut best = None;
         let mut forced = start + 1;
-        for end in start + 1..=n {
-            let w = width_of(start, end);
+        for (end, &allowed) in ok.iter().enumerate().skip(start + 1) {
+            let w = line_width(chars, widths, &prefix, start, end);
             if w > avail + 0.01 {
                 break;
             }
             forced = end;
-            if can_break_before(chars, end) {
+            if allowed {
                 best = Some(end);
             }
         }
@@ -77,23 +89,33 @@ pub fn break_lines(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Vec
         lines.push(start..end);
         start = end;
     }
-    avoid_lone_last_char(chars, &mut lines);
+    avoid_lone_last_char(&ok, &mut lines);
     lines
 }
 
-/// If the last line holds a single character (ignoring nothing), pull one more from the
-/// line before, at a legal break.
-fn avoid_lone_last_char(chars: &[char], lines: &mut [Range<usize>]) {
+/// The width a line occupies: trailing spaces are free, a trailing squeezable mark counts
+/// half.
+pub fn line_width(chars: &[char], widths: &[f32], prefix: &[f32], a: usize, b: usize) -> f32 {
+    let mut e = b;
+    while e > a && chars[e - 1] == ' ' {
+        e -= 1;
+    }
+    let mut w = prefix[e] - prefix[a];
+    if e > a && squeezable(chars[e - 1]) {
+        w -= widths[e - 1] / 2.0;
+    }
+    w
+}
+
+/// If the last line holds a single character, pull one more from the line before, at a
+/// legal break.
+fn avoid_lone_last_char(ok: &[bool], lines: &mut [Range<usize>]) {
     let k = lines.len();
     if k < 2 || lines[k - 1].len() != 1 {
         return;
     }
     let prev = lines[k - 2].clone();
-    let mut cut = prev.end - 1;
-    while cut > prev.start + 1 && !can_break_before(chars, cut) {
-        cut -= 1;
-    }
-    if cut > prev.start + 1 && can_break_before(chars, cut) {
+    if let Some(cut) = (prev.start + 2..prev.end).rev().find(|c| ok[*c]) {
         lines[k - 2].end = cut;
         lines[k - 1].start = cut;
     }
@@ -102,13 +124,19 @@ fn avoid_lone_last_char(chars: &[char], lines: &mut [Range<usize>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn width(c: char) -> f32 {
+        if c.is_ascii() {
+            0.5
+        } else {
+            1.0
+        }
+    }
 
     fn lines_of(s: &str, per_line: usize) -> Vec<String> {
         let chars: Vec<char> = s.chars().collect();
-        let widths: Vec<f32> = chars
-            .iter()
-            .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
-            .collect();
+        let widths: Vec<f32> = chars.iter().map(|c| width(*c)).collect();
         break_lines(&chars, &widths, per_line as f32, per_line as f32)
             .into_iter()
             .map(|r| chars[r].iter().collect())
@@ -123,6 +151,16 @@ mod tests {
     }
 
     #[test]
+    fn a_closing_mark_squeezes_into_the_line_end() {
+        // Five characters and a comma at half width fit 5.5 em; at full width they would
+        // not, and 五 would be pushed to the next line with its comma.
+        let chars: Vec<char> = "一二三四五，六七八九十".chars().collect();
+        let widths = vec![1.0; chars.len()];
+        let lines = break_lines(&chars, &widths, 5.5, 5.5);
+        assert_eq!(lines[0], 0..6);
+    }
+
+    #[test]
     fn opening_quote_never_ends_a_line() {
         let got = lines_of("一二三四“五六七八”九", 5);
         assert!(got.iter().all(|l| !l.ends_with('“')), "{got:?}");
@@ -130,8 +168,9 @@ mod tests {
 
     #[test]
     fn numbers_stay_whole() {
-        let got = lines_of("共有人口10303人", 6);
+        let got = lines_of("共有人口10303人，占55.4%", 6);
         assert!(got.iter().any(|l| l.contains("10303")), "{got:?}");
+        assert!(got.iter().any(|l| l.contains("55.4%")), "{got:?}");
     }
 
     #[test]
@@ -144,11 +183,71 @@ mod tests {
     }
 
     #[test]
-    fn dashes_stay_together() {
-        let got = lines_of("一二三四——五六", 5);
-        assert!(
-            got.iter().all(|l| !l.ends_with("—") || l.ends_with("——")),
-            "{got:?}"
-        );
+    fn dashes_and_ellipses_stay_together() {
+        for s in ["一二三四——五六", "一二三四……五六"] {
+            let got = lines_of(s, 5);
+            assert!(
+                got.iter()
+                    .all(|l| !l.ends_with(['—', '…']) || l.ends_with("——") || l.ends_with("……")),
+                "{got:?}"
+            );
+        }
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            4 => proptest::sample::select(vec!["社区", "工作", "人员", "办公", "用房", "面积", "现代化", "调研"]).prop_map(String::from),
+            2 => proptest::sample::select(vec!["，", "。", "、", "；", "：", "？", "！", "（", "）", "“", "”", "《", "》", "——", "……"]).prop_map(String::from),
+            1 => "[0-9]{1,6}(\\.[0-9])?%?".prop_map(String::from),
+            1 => "[A-Za-z]{1,8}".prop_map(String::from),
+            1 => Just(" ".to_string()),
+        ];
+        proptest::collection::vec(pieces, 1..60).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn no_rule_is_broken_and_no_text_is_lost(s in text(), measure in 4usize..30) {
+            let chars: Vec<char> = s.chars().collect();
+            let widths: Vec<f32> = chars.iter().map(|c| width(*c)).collect();
+            let m = measure as f32;
+            let lines = break_lines(&chars, &widths, m, m);
+            // Nothing lost, nothing duplicated, in order.
+            let joined: String = lines.iter().map(|r| chars[r.clone()].iter().collect::<String>()).collect();
+            prop_assert_eq!(&joined, &s);
+            let mut prefix = vec![0.0f32];
+            for w in &widths { prefix.push(prefix.last().unwrap() + w); }
+            let ok = opportunities(&chars);
+            for (k, r) in lines.iter().enumerate() {
+                let line = &chars[r.clone()];
+                // No line exceeds the measure, unless one unbreakable piece is wider.
+                let w = line_width(&chars, &widths, &prefix, r.start, r.end);
+                let single_piece = (r.start + 1..r.end).all(|i| !ok[i]);
+                prop_assert!(w <= m + 0.01 || single_piece, "line {} is {} wide: {:?}", k, w, line);
+                if k > 0 && ok[r.start] {
+                    prop_assert!(!no_line_start(line[0]), "line starts with {:?}", line[0]);
+                }
+                if k + 1 < lines.len() && ok[r.end] {
+                    let last = *line.last().unwrap();
+                    prop_assert!(!no_line_end(last), "line ends with {:?}", last);
+                }
+            }
+        }
+
+        #[test]
+        fn breaks_only_at_opportunities_when_possible(s in text()) {
+            let chars: Vec<char> = s.chars().collect();
+            let widths: Vec<f32> = chars.iter().map(|c| width(*c)).collect();
+            let lines = break_lines(&chars, &widths, 12.0, 12.0);
+            let ok = opportunities(&chars);
+            let mut prefix = vec![0.0f32];
+            for w in &widths { prefix.push(prefix.last().unwrap() + w); }
+            for r in &lines[..lines.len() - 1] {
+                // A forced break happens only when no opportunity fits the measure.
+                if !ok[r.end] {
+                    prop_assert!((r.start + 1..r.end).all(|i| !ok[i]) || line_width(&chars, &widths, &prefix, r.start, r.end + 1) > 12.0);
+                }
+            }
+        }
     }
 }

@@ -12,20 +12,44 @@ use printpdf::{
     PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
 };
 
-pub use fonts::{FontSet, Role};
+pub use fonts::{describe as describe_fonts, FontSet, Role};
 pub use layout::{layout, Layout, Preset};
 
 use crate::doc::Document;
 use crate::error::{Error, Result};
 
-/// Render `doc` to PDF bytes.
+/// A rendered PDF and what the writer should know about it.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// Warnings in Chinese: characters no font can draw, with where they occur.
+    pub warnings: Vec<String>,
+}
+
+/// Render `doc` to PDF bytes with the bundled fonts.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
-    let fonts = FontSet::bundled();
+    render_with(doc, FontSet::bundled()).map(|r| r.bytes)
+}
+
+/// Render `doc` with `fonts`.
+pub fn render_with(doc: &Document, fonts: &FontSet) -> Result<Rendered> {
     if fonts.files.is_empty() {
         return Err(Error::Render("内置字体无法读取".into()));
     }
     let lay = layout(doc, fonts, Preset::gbt9704());
-    to_pdf(doc, &lay, fonts)
+    let warnings = lay
+        .missing
+        .iter()
+        .map(|(c, ctx)| {
+            format!(
+                "字符“{c}”（U+{:04X}）没有可用的字体，不会显示；出现在“{ctx}”",
+                *c as u32
+            )
+        })
+        .collect();
+    Ok(Rendered {
+        bytes: to_pdf(doc, &lay, fonts)?,
+        warnings,
+    })
 }
 
 fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
@@ -181,7 +205,16 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     };
     let mut warnings = Vec::new();
     let bytes = pdf.with_pages(pages).save(&opts, &mut warnings);
-    Ok(deterministic_id(bytes))
+    Ok(set_version(deterministic_id(bytes)))
+}
+
+/// Declare PDF 1.7 (printpdf writes a 1.3 header; nothing we use needs less than 1.4 and
+/// 1.7 is ISO 32000-1). The header keeps its length.
+fn set_version(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.starts_with(b"%PDF-1.") && bytes.len() > 8 {
+        bytes[7] = b'7';
+    }
+    bytes
 }
 
 /// FNV-1a, 64 bit: a small stable hash for ids (not for security).

@@ -94,8 +94,8 @@ pub struct Bookmark {
 pub struct Layout {
     pub pages: Vec<Page>,
     pub bookmarks: Vec<Bookmark>,
-    /// Characters no font could draw.
-    pub missing: Vec<char>,
+    /// Characters no font could draw, each with the text around its first occurrence.
+    pub missing: Vec<(char, String)>,
 }
 
 /// Text shaped for one size: characters, their roles and advances, and footnote marks.
@@ -146,7 +146,7 @@ pub(super) struct Typesetter<'f> {
     /// Distance of the cursor from the page top.
     y: f32,
     bookmarks: Vec<Bookmark>,
-    missing: Vec<char>,
+    missing: Vec<(char, String)>,
     /// The document's footnotes, shaped at the note size, with their line breaks.
     notes: Vec<(Shaped, Vec<Range<usize>>)>,
 }
@@ -224,10 +224,17 @@ impl<'f> Typesetter<'f> {
             } else {
                 size
             };
-            for c in r.text.chars() {
+            let run: Vec<char> = r.text.chars().collect();
+            for (i, &c) in run.iter().enumerate() {
                 let c = if c == '\n' || c == '\t' { ' ' } else { c };
-                if self.fonts.resolve(role, c).is_none() && c != ' ' && !self.missing.contains(&c) {
-                    self.missing.push(c);
+                if c != ' '
+                    && self.fonts.resolve(role, c).is_none()
+                    && !self.missing.iter().any(|(m, _)| *m == c)
+                {
+                    let context: String = run[i.saturating_sub(8)..(i + 9).min(run.len())]
+                        .iter()
+                        .collect();
+                    self.missing.push((c, context));
                 }
                 s.chars.push(c);
                 s.roles.push(role);
@@ -258,8 +265,13 @@ impl<'f> Typesetter<'f> {
         while end > range.start && s.chars[end - 1] == ' ' {
             end -= 1;
         }
-        let natural: f32 = s.widths[range.start..end].iter().sum();
+        let mut natural: f32 = s.widths[range.start..end].iter().sum();
         let n = end - range.start;
+        // A justified line ending in a full-width closing mark sets it at half width: its
+        // empty right half hangs past the margin.
+        if align == HAlign::Justify && n > 1 && super::linebreak::squeezable(s.chars[end - 1]) {
+            natural -= s.widths[end - 1] / 2.0;
+        }
         let (mut x, tc) = match align {
             HAlign::Justify if n > 1 => (
                 x0,

@@ -1,0 +1,261 @@
+//! The seed report's PDF, checked with poppler and qpdf: fonts, pages, line breaking and
+//! justification measured on the rendered text.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+/// Right margin of the GB/T 9704 text block: 210 mm − 26 mm, in points.
+const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
+const LEFT: f64 = 28.0 * 72.0 / 25.4;
+
+fn tool(cmd: &str, args: &[&str], pdf: &std::path::Path) -> String {
+    let mut c = Command::new(cmd);
+    c.args(args).arg(pdf);
+    if cmd == "pdftotext" {
+        c.arg("-");
+    }
+    let out = c.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
+struct BoxLine {
+    page: usize,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    height: f64,
+    text: String,
+}
+
+fn attr(tag: &str, name: &str) -> f64 {
+    let key = format!("{name}=\"");
+    let at = tag.find(&key).expect("attribute") + key.len();
+    tag[at..at + tag[at..].find('"').expect("quote")]
+        .parse()
+        .expect("number")
+}
+
+fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
+    let xml = tool("pdftotext", &["-bbox-layout"], pdf);
+    let mut out = Vec::new();
+    for (p, page) in xml.split("<page ").skip(1).enumerate() {
+        for l in page.split("<line ").skip(1) {
+            let tag = &l[..l.find('>').expect("tag end")];
+            let text: String = l
+                .split("<word ")
+                .skip(1)
+                .filter_map(|w| {
+                    let start = w.find('>')? + 1;
+                    let end = w.find("</word>")?;
+                    Some(
+                        w[start..end]
+                            .replace("&amp;", "&")
+                            .replace("&lt;", "<")
+                            .replace("&gt;", ">"),
+                    )
+                })
+                .collect();
+            out.push(BoxLine {
+                page: p + 1,
+                x_min: attr(tag, "xMin"),
+                x_max: attr(tag, "xMax"),
+                y_min: attr(tag, "yMin"),
+                height: attr(tag, "yMax") - attr(tag, "yMin"),
+                text,
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn fonts_pages_outline_and_size() {
+    if !have("pdffonts") || !have("qpdf") || !have("pdfinfo") {
+        return;
+    }
+    let dir = render_seed();
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    assert!(std::fs::metadata(&pdf).unwrap().len() <= 400_000);
+    let fonts = tool("pdffonts", &[], &pdf);
+    for row in fonts.lines().skip(2) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        // emb sub uni: embedded, subset, Unicode-mapped.
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
+    }
+    let info = tool("pdfinfo", &[], &pdf);
+    assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains("PDF version:     1.7"), "{info}");
+    assert!(info.contains("Author:          青年路街道办事处"));
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("page count");
+    for p in 1..=pages {
+        let text = tool(
+            "pdftotext",
+            &["-f", &p.to_string(), "-l", &p.to_string()],
+            &pdf,
+        );
+        assert!(
+            text.contains(&format!("—{p}—")) || text.contains(&format!("— {p} —")),
+            "page {p} has no folio"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&tool("qpdf", &["--json"], &pdf)).expect("json");
+    let titles: Vec<&str> = json["outlines"]
+        .as_array()
+        .expect("outline")
+        .iter()
+        .filter_map(|o| o["title"].as_str())
+        .collect();
+    for h in [
+        "一、调研的范围和方法",
+        "二、社区基本情况",
+        "三、存在的主要问题",
+        "四、对策建议",
+    ] {
+        assert!(titles.contains(&h), "{h} not in the outline {titles:?}");
+    }
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+}
+
+#[test]
+fn lines_obey_the_rules_and_body_text_is_justified() {
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = render_seed();
+    let all = lines(&dir.path().join("qingnianlu-2019.pdf"));
+    assert!(all.len() > 200);
+    for l in &all {
+        let first = l.text.chars().next().unwrap_or(' ');
+        let last = l.text.chars().last().unwrap_or(' ');
+        assert!(
+            !"，。、；：？！）》」』】".contains(first),
+            "line starts with {first}: {}",
+            l.text
+        );
+        assert!(
+            !"（《「『【“".contains(last),
+            "line ends with {last}: {}",
+            l.text
+        );
+    }
+    // Body lines: 三号 type from the left margin or the 2-character indent.
+    let body = |l: &BoxLine| {
+        l.height > 20.0 && ((l.x_min - LEFT).abs() < 0.5 || (l.x_min - LEFT - 32.0).abs() < 0.5)
+    };
+    let mut checked = 0;
+    for w in all.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        // `a` is a non-final line of a paragraph when the next line on the page continues
+        // it from the left margin, one line pitch below.
+        let continues = b.page == a.page
+            && (b.x_min - LEFT).abs() < 0.5
+            && (b.y_min - a.y_min - 28.99).abs() < 1.0;
+        if !(body(a) && body(b) && continues) {
+            continue;
+        }
+        let hang = if "，。、；：？！）》」』】”".contains(a.text.chars().last().unwrap_or(' '))
+        {
+            8.0
+        } else {
+            0.0
+        };
+        assert!(
+            a.x_max >= RIGHT - 1.5 && a.x_max <= RIGHT + 1.5 + hang,
+            "page {}: line not flush right ({:.1} vs {RIGHT:.1}): {}",
+            a.page,
+            a.x_max,
+            a.text
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} lines checked");
+}
+
+#[test]
+fn installed_fonts_take_precedence_per_role() {
+    let out = diaoyan(&[
+        "fonts",
+        "--font-dir",
+        "tests/fixtures/fonts",
+        "--no-system-fonts",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("楷体\tTestKai-Regular\ttests/fixtures/fonts/TestKai.ttf"),
+        "{text}"
+    );
+    assert!(text.contains("黑体\tNotoSansSC-Regular\t内置"), "{text}");
+    // The PDF uses it for level-2 headings, with the bundled 楷体 filling in the characters
+    // the installed font lacks.
+    let dir = tempfile::tempdir().unwrap();
+    let out = diaoyan(&[
+        "render",
+        seed().to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--font-dir",
+        "tests/fixtures/fonts",
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if have("pdffonts") {
+        let fonts = tool("pdffonts", &[], &dir.path().join("qingnianlu-2019.pdf"));
+        assert!(fonts.contains("+TestKai-Regular"), "{fonts}");
+        assert!(
+            fonts.contains("+LXGWWenKai-Regular"),
+            "fallback for missing glyphs: {fonts}"
+        );
+    }
+}
+
+#[test]
+fn characters_no_font_has_are_reported_not_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read_to_string(seed()).unwrap();
+    // 𠀀 (U+20000, CJK Extension B) is in no bundled font.
+    let p = dir.path().join("rare.yaml");
+    std::fs::write(&p, data.replace("name: 安定社区", "name: 安定𠀀社区")).unwrap();
+    let out = diaoyan(&[
+        "render",
+        p.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--no-system-fonts",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("警告：字符“𠀀”（U+20000）没有可用的字体"),
+        "{err}"
+    );
+    assert!(err.contains("安定𠀀社区"), "the warning shows where: {err}");
+    // Once, however often it occurs.
+    assert_eq!(err.matches("U+20000").count(), 1, "{err}");
+}
