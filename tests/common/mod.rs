@@ -26,11 +26,13 @@ pub fn diaoyan(args: &[&str]) -> Output {
 /// Render the seed into a fresh temporary folder; returns the folder.
 pub fn render_seed() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
+    // The bundled fonts only: the same bytes on every machine.
     let out = diaoyan(&[
         "render",
         seed().to_str().unwrap(),
         "-o",
         dir.path().to_str().unwrap(),
+        "--no-system-fonts",
     ]);
     assert!(
         out.status.success(),
