@@ -3,20 +3,23 @@
 pub mod docx;
 pub mod pdf;
 
-/// Where to break a title that needs two lines: after the space between phrases that makes
-/// the longer line shortest, if that line fits in `max`. Titles break only between their
-/// phrases, never inside a word such as 现代化. Returns the index of the first character of
-/// the second line.
-pub fn phrase_break(chars: &[char], widths: &[f32], max: f32) -> Option<usize> {
+/// Where to break a title or heading that needs two lines: at a phrase boundary — after a
+/// space between phrases (the space is dropped) or after ，、；： — choosing the break that
+/// makes the longer line shortest, with the first line within `first` and the second within
+/// `rest`. Titles and headings never break inside a word such as 现代化. Returns the index
+/// of the second line's first character.
+pub fn phrase_break(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Option<usize> {
     let total: f32 = widths.iter().sum();
     (1..chars.len())
-        .filter(|&i| chars[i - 1] == ' ')
-        .map(|i| {
-            // The space ends the first line and takes no width there.
-            let first: f32 = widths[..i - 1].iter().sum();
-            (i, first.max(total - first - widths[i - 1]))
+        .filter_map(|i| {
+            let before: f32 = widths[..i].iter().sum();
+            let (a, b) = match chars[i - 1] {
+                ' ' => (before - widths[i - 1], total - before),
+                '，' | '、' | '；' | '：' => (before, total - before),
+                _ => return None,
+            };
+            (a <= first + 0.01 && b <= rest + 0.01).then_some((i, a.max(b)))
         })
-        .filter(|(_, longest)| *longest <= max)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i)
 }
@@ -32,8 +35,11 @@ mod tests {
             .iter()
             .map(|c| if *c == ' ' { 0.3 } else { 1.0 })
             .collect();
-        let i = super::phrase_break(&t, &w, 20.0).expect("a break");
+        let i = super::phrase_break(&t, &w, 20.0, 20.0).expect("a break");
         assert_eq!(t[i..].iter().collect::<String>(), "推动社区治理能力现代化");
-        assert_eq!(super::phrase_break(&t, &w, 5.0), None);
+        assert_eq!(super::phrase_break(&t, &w, 5.0, 5.0), None);
+        let h: Vec<char> = "厘清职责分工，构建三位一体的社区治理格局".chars().collect();
+        let i = super::phrase_break(&h, &vec![1.0; h.len()], 16.0, 18.0).expect("a break");
+        assert_eq!(h[..i].iter().collect::<String>(), "厘清职责分工，");
     }
 }

@@ -84,8 +84,11 @@ fn title_lines(title: &str, max: usize) -> Vec<String> {
     if widths.iter().sum::<f32>() <= max as f32 {
         return vec![title.to_string()];
     }
-    match crate::render::phrase_break(&chars, &widths, max as f32) {
-        Some(i) => vec![chars[..i - 1].iter().collect(), chars[i..].iter().collect()],
+    match crate::render::phrase_break(&chars, &widths, max as f32, max as f32) {
+        Some(i) => vec![
+            chars[..i].iter().collect::<String>().trim_end().to_string(),
+            chars[i..].iter().collect(),
+        ],
         None => vec![title.to_string()],
     }
 }

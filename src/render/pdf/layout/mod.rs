@@ -332,6 +332,28 @@ impl<'f> Typesetter<'f> {
         }
         let w = self.p.text_width() - st.left - st.right;
         let ranges = break_lines(&s.chars, &s.widths, w - st.first, w);
+        self.set_paragraph(&s, &ranges, st);
+    }
+
+    /// A heading: one line, or two broken at a phrase boundary, never inside a word.
+    fn heading(&mut self, runs: &[Run], st: Para) {
+        let s = self.shape(runs, st.role, st.size);
+        let w = self.p.text_width() - st.left - st.right;
+        let n = s.chars.len();
+        let ranges = if s.widths.iter().sum::<f32>() <= w - st.first {
+            vec![0..n]
+        } else {
+            match crate::render::phrase_break(&s.chars, &s.widths, w - st.first, w) {
+                Some(i) => vec![0..i, i..n],
+                None => break_lines(&s.chars, &s.widths, w - st.first, w),
+            }
+        };
+        self.set_paragraph(&s, &ranges, st);
+    }
+
+    /// Place the lines `ranges` of `s` as a paragraph.
+    fn set_paragraph(&mut self, s: &Shaped, ranges: &[Range<usize>], st: Para) {
+        let w = self.p.text_width() - st.left - st.right;
         let total = ranges.len();
         let mut on_this_page = 0;
         for (k, r) in ranges.iter().enumerate() {
@@ -358,7 +380,7 @@ impl<'f> Typesetter<'f> {
                 st.align
             };
             let base = Self::baseline(self.y, st.pitch, st.size);
-            let items = self.line_items(&s, r.clone(), x0, width, st.size, base, align);
+            let items = self.line_items(s, r.clone(), x0, width, st.size, base, align);
             let page = self.page();
             page.items.extend(items);
             for n in notes {
@@ -452,7 +474,7 @@ impl<'f> Typesetter<'f> {
                     page: self.pages.len().max(1),
                     level: *level,
                 });
-                self.paragraph(
+                self.heading(
                     &all,
                     Para {
                         role,
@@ -582,7 +604,7 @@ impl<'f> Typesetter<'f> {
 fn balanced_title_lines(chars: &[char], widths: &[f32], w: f32) -> Vec<Range<usize>> {
     let n = chars.len();
     let total: f32 = widths.iter().sum();
-    match crate::render::phrase_break(chars, widths, w) {
+    match crate::render::phrase_break(chars, widths, w, w) {
         Some(i) => vec![0..i, i..n],
         None => {
             // No phrase boundary works: balance by target width.
