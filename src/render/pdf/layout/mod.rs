@@ -341,7 +341,7 @@ impl<'f> Typesetter<'f> {
         let w = self.p.text_width() - st.left - st.right;
         let n = s.chars.len();
         let ranges = if s.widths.iter().sum::<f32>() <= w - st.first {
-            vec![0..n]
+            std::iter::once(0..n).collect()
         } else {
             match crate::render::phrase_break(&s.chars, &s.widths, w - st.first, w) {
                 Some(i) => vec![0..i, i..n],
