@@ -1,5 +1,6 @@
 //! Stage 5 — render: the Document into DOCX and PDF.
 
+pub mod chart;
 pub mod docx;
 pub mod pdf;
 

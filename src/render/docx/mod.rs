@@ -4,6 +4,7 @@
 
 mod normalize;
 mod package;
+mod raster;
 mod styles;
 mod table;
 
@@ -180,14 +181,44 @@ impl Writer<'_> {
                 other => self.block(d, other),
             }),
             Block::Table(t) => self.table(d, t),
-            Block::Chart(c) => {
-                let d = self.table(d, &c.data_table());
-                d.add_paragraph(caption("图", c.number, c.caption.as_deref()))
-            }
+            Block::Chart(c) => self.chart(d, c),
             Block::PageBreak => d.add_paragraph(
                 Paragraph::new().add_run(DRun::new().add_break(docx_rs::BreakType::Page)),
             ),
         }
+    }
+}
+
+impl Writer<'_> {
+    /// A chart as a PNG at print resolution, text width, in its own paragraph (auto line
+    /// spacing so it is not clipped), with its caption 图N below.
+    fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
+        let width = 156.0 * 72.0 / 25.4;
+        let height = (width * 0.55f32).round();
+        let sc = crate::render::chart::scene(c, width, height, &raster::measure);
+        let Some((png, w, h)) = raster::png(&sc) else {
+            // Could not rasterise: keep the data readable.
+            let d = self.table(d, &c.data_table());
+            return d.add_paragraph(caption("图", c.number, c.caption.as_deref()));
+        };
+        self.hints.charts += 1;
+        self.hints.chart_alts.push(
+            c.alt
+                .clone()
+                .or_else(|| c.caption.clone())
+                .unwrap_or_default(),
+        );
+        let emu = |pt: f32| (pt * 12700.0).round() as u32;
+        let pic = docx_rs::Pic::new_with_dimensions(png, w, h)
+            .id(format!("rIdChart{}", self.hints.charts))
+            .size(emu(width), emu(height));
+        d.add_paragraph(
+            Paragraph::new()
+                .style("Figure")
+                .keep_next(true)
+                .add_run(DRun::new().add_image(pic)),
+        )
+        .add_paragraph(caption("图", c.number, c.caption.as_deref()))
     }
 }
 

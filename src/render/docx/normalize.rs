@@ -423,6 +423,9 @@ pub struct Hints {
     /// Header rows of each table, in document order: they get `w:tblHeader` (repeated on
     /// every page).
     pub table_header_rows: Vec<usize>,
+    /// How many charts the document has, and their alternative texts in order.
+    pub charts: usize,
+    pub chart_alts: Vec<String>,
 }
 
 /// Normalises the parts of one package; paragraph ids are renumbered across all of them,
@@ -443,6 +446,7 @@ impl Normaliser {
             "word/document.xml" => {
                 mark_header_rows(&mut root, &hints.table_header_rows);
                 add_doc_grid(&mut root);
+                number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => add_language(&mut root),
             _ => {}
@@ -486,6 +490,28 @@ fn mark_header_rows(root: &mut Node, counts: &[usize]) {
             if tr_pr.child_mut("w:tblHeader").is_none() {
                 tr_pr.push(Node::new("w:tblHeader", ""));
             }
+        }
+    });
+}
+
+/// Drawing ids are unique and in document order (docx-rs takes them from a process-wide
+/// counter); each chart gets its alternative text.
+fn number_drawings(root: &mut Node, alts: &[String]) {
+    let mut k: usize = 0;
+    root.visit(&mut |n| {
+        if n.name == "wp:docPr" || n.name == "pic:cNvPr" {
+            if n.name == "wp:docPr" {
+                k += 1;
+            }
+            n.set_attr("id", &k.to_string());
+            if let Some(alt) = alts.get(k.saturating_sub(1)) {
+                let escaped = alt
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;");
+                n.set_attr("descr", &escaped);
+            }
+            n.set_attr("name", &format!("图表{k}"));
         }
     });
 }

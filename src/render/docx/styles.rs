@@ -116,6 +116,15 @@ pub fn styles() -> Vec<Style> {
             .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
     );
     out.push(
+        paragraph("Figure", "图")
+            .based_on("Normal")
+            .next("Caption")
+            .align(AlignmentType::Center)
+            .line_spacing(single())
+            .snap_to_grid(false)
+            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    out.push(
         paragraph("TableText", "表格文字")
             .based_on("Normal")
             .size(TABLE_SIZE)

@@ -8,8 +8,9 @@ pub mod linebreak;
 use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PageAnnotId, PageAnnotation, ParsedFont, PdfDocument,
-    PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
+    Color, FontId, Line, LinePoint, Op, PageAnnotId, PageAnnotation, PaintMode, ParsedFont,
+    PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt,
+    Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 pub use fonts::{describe as describe_fonts, FontSet, Role};
@@ -112,46 +113,90 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
             },
         ];
         let mut width = -1.0;
+        let rgb = |c: [u8; 3]| {
+            Color::Rgb(Rgb::new(
+                c[0] as f32 / 255.0,
+                c[1] as f32 / 255.0,
+                c[2] as f32 / 255.0,
+                None,
+            ))
+        };
+        let pt = |(x, y): (f32, f32), bezier: bool| LinePoint {
+            p: Point { x: Pt(x), y: Pt(y) },
+            bezier,
+        };
         for item in &page.items {
-            if let layout::Item::Rule {
-                x1,
-                y1,
-                x2,
-                y2,
-                width: w,
-            } = item
-            {
-                if *w != width {
+            match item {
+                layout::Item::Rule {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width: w,
+                } => {
+                    if *w != width {
+                        ops.push(Op::SetOutlineThickness { pt: Pt(*w) });
+                        width = *w;
+                    }
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![pt((*x1, *y1), false), pt((*x2, *y2), false)],
+                            is_closed: false,
+                        },
+                    });
+                }
+                layout::Item::Fill {
+                    points,
+                    bezier,
+                    color,
+                } => {
+                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.push(Op::DrawPolygon {
+                        polygon: Polygon {
+                            rings: vec![PolygonRing {
+                                points: points
+                                    .iter()
+                                    .zip(bezier)
+                                    .map(|(p, b)| pt(*p, *b))
+                                    .collect(),
+                            }],
+                            mode: PaintMode::Fill,
+                            winding_order: WindingOrder::NonZero,
+                        },
+                    });
+                }
+                layout::Item::Stroke {
+                    points,
+                    width: w,
+                    color,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(*w) });
                     width = *w;
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: points.iter().map(|p| pt(*p, false)).collect(),
+                            is_closed: false,
+                        },
+                    });
+                    ops.push(Op::SetOutlineColor {
+                        col: rgb([0, 0, 0]),
+                    });
                 }
-                ops.push(Op::DrawLine {
-                    line: Line {
-                        points: vec![
-                            LinePoint {
-                                p: Point {
-                                    x: Pt(*x1),
-                                    y: Pt(*y1),
-                                },
-                                bezier: false,
-                            },
-                            LinePoint {
-                                p: Point {
-                                    x: Pt(*x2),
-                                    y: Pt(*y2),
-                                },
-                                bezier: false,
-                            },
-                        ],
-                        is_closed: false,
-                    },
-                });
+                _ => {}
             }
         }
+        ops.push(Op::SetFillColor {
+            col: rgb([0, 0, 0]),
+        });
         ops.push(Op::StartTextSection);
         let mut cur: Option<(usize, f32)> = None;
         let mut cur_tc = f32::NAN;
         for item in &page.items {
+            if let layout::Item::TextColor(c) = item {
+                ops.push(Op::SetFillColor { col: rgb(*c) });
+                continue;
+            }
             if let layout::Item::Text {
                 x,
                 y,

@@ -74,6 +74,20 @@ pub enum Item {
         y2: f32,
         width: f32,
     },
+    /// A filled closed path (charts); `bezier` marks cubic control points.
+    Fill {
+        points: Vec<(f32, f32)>,
+        bezier: Vec<bool>,
+        color: [u8; 3],
+    },
+    /// A coloured polyline (charts).
+    Stroke {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        color: [u8; 3],
+    },
+    /// The colour of the text items that follow (charts), until the next one.
+    TextColor([u8; 3]),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -519,17 +533,84 @@ impl<'f> Typesetter<'f> {
                 }
             }
             Block::Table(t) => self.table(t),
-            Block::Chart(c) => {
-                self.table(&c.data_table());
-                let st = self.centred(Role::Hei, 14.0, self.p.pitch);
-                self.paragraph(&[Run::plain(c.label())], st);
-            }
+            Block::Chart(c) => self.chart(c),
             Block::PageBreak => {
                 if !self.at_page_top() {
                     self.new_page();
                 }
             }
         }
+    }
+
+    /// A chart as vectors, full text width, its caption 图N below; the two stay together.
+    fn chart(&mut self, c: &crate::doc::Chart) {
+        use crate::render::chart::{scene, Shape};
+        let width = self.p.text_width();
+        let height = (width * 0.55).round();
+        let caption = self.p.pitch;
+        if self.room() < height + caption + 8.0 && !self.at_page_top() {
+            self.new_page();
+        }
+        let fonts = self.fonts;
+        let measure = |t: &str, size: f32| {
+            t.chars()
+                .map(|ch| fonts.advance(Role::Hei, ch, size))
+                .sum::<f32>()
+        };
+        let sc = scene(c, width, height, &measure);
+        let (ox, oy) = (self.p.left, self.y + 4.0);
+        let ph = self.p.page_h;
+        let at = |(x, y): (f32, f32)| (ox + x, ph - (oy + y));
+        let mut items = Vec::new();
+        for sh in sc.shapes {
+            match sh {
+                Shape::Fill {
+                    points,
+                    bezier,
+                    color,
+                } => items.push(Item::Fill {
+                    points: points.into_iter().map(at).collect(),
+                    bezier,
+                    color,
+                }),
+                Shape::Line {
+                    points,
+                    width,
+                    color,
+                } => items.push(Item::Stroke {
+                    points: points.into_iter().map(at).collect(),
+                    width,
+                    color,
+                }),
+                Shape::Text {
+                    x,
+                    y,
+                    size,
+                    text,
+                    color,
+                    ..
+                } => {
+                    let sh = self.shape(&[Run::plain(text)], Role::Hei, size);
+                    items.push(Item::TextColor(color));
+                    let w = sh.widths.iter().sum::<f32>();
+                    items.extend(self.line_items(
+                        &sh,
+                        0..sh.chars.len(),
+                        ox + x,
+                        w,
+                        size,
+                        oy + y,
+                        HAlign::Left,
+                    ));
+                    items.push(Item::TextColor([0, 0, 0]));
+                }
+            }
+        }
+        self.page().items.extend(items);
+        self.y += height + 8.0;
+        let st = self.centred(Role::Hei, 14.0, self.p.pitch);
+        self.paragraph(&[Run::plain(c.label())], st);
+        self.y += self.p.pitch * 0.5;
     }
 
     /// Footnotes at the foot of each page, above the folio, and the folio "— N —".

@@ -1,0 +1,185 @@
+//! Charts for the DOCX: the shared chart scene rasterised to PNG at print resolution with
+//! tiny-skia, text drawn from the bundled fonts' outlines (ttf-parser). Deterministic bytes.
+
+use std::sync::OnceLock;
+
+use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
+
+use crate::render::chart::{Scene, Shape};
+use crate::render::pdf::FontSet;
+
+/// Pixels per point: 200 dpi, so a text-width chart (156 mm) is 1228 px wide.
+pub const SCALE: f32 = 200.0 / 72.0;
+
+/// The faces text is drawn with: 黑体 (Noto Sans SC), then 宋体 (Noto Serif SC, all GBK).
+fn faces() -> &'static [ttf_parser::Face<'static>] {
+    static FACES: OnceLock<Vec<ttf_parser::Face<'static>>> = OnceLock::new();
+    FACES.get_or_init(|| {
+        let set = FontSet::bundled();
+        ["NotoSansSC-Regular", "NotoSerifSC-Regular"]
+            .iter()
+            .filter_map(|name| set.files.iter().find(|f| f.name == *name))
+            .filter_map(|f| ttf_parser::Face::parse(&f.parsed.original_bytes, 0).ok())
+            .collect()
+    })
+}
+
+/// Width of `text` at `size` pt, as the rasteriser will draw it.
+pub fn measure(text: &str, size: f32) -> f32 {
+    text.chars()
+        .map(|c| {
+            faces()
+                .iter()
+                .find_map(|f| {
+                    let g = f.glyph_index(c)?;
+                    Some(f.glyph_hor_advance(g)? as f32 / f.units_per_em() as f32)
+                })
+                .unwrap_or(0.5)
+                * size
+        })
+        .sum()
+}
+
+struct Outline<'a> {
+    pb: &'a mut PathBuilder,
+    /// Font units → pixels.
+    k: f32,
+    x: f32,
+    y: f32,
+}
+
+impl ttf_parser::OutlineBuilder for Outline<'_> {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.pb.move_to(self.x + x * self.k, self.y - y * self.k);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.pb.line_to(self.x + x * self.k, self.y - y * self.k);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        self.pb.quad_to(
+            self.x + x1 * self.k,
+            self.y - y1 * self.k,
+            self.x + x * self.k,
+            self.y - y * self.k,
+        );
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        self.pb.cubic_to(
+            self.x + x1 * self.k,
+            self.y - y1 * self.k,
+            self.x + x2 * self.k,
+            self.y - y2 * self.k,
+            self.x + x * self.k,
+            self.y - y * self.k,
+        );
+    }
+    fn close(&mut self) {
+        self.pb.close();
+    }
+}
+
+fn paint(c: [u8; 3]) -> Paint<'static> {
+    let mut p = Paint::default();
+    p.set_color_rgba8(c[0], c[1], c[2], 255);
+    p.anti_alias = true;
+    p
+}
+
+/// Rasterise `scene` to PNG bytes; returns (png, width px, height px).
+pub fn png(scene: &Scene) -> Option<(Vec<u8>, u32, u32)> {
+    let (w, h) = (
+        (scene.width * SCALE).ceil() as u32,
+        (scene.height * SCALE).ceil() as u32,
+    );
+    let mut pm = Pixmap::new(w, h)?;
+    pm.fill(tiny_skia::Color::WHITE);
+    let t = Transform::identity();
+    for sh in &scene.shapes {
+        match sh {
+            Shape::Fill {
+                points,
+                bezier,
+                color,
+            } => {
+                let mut pb = PathBuilder::new();
+                let mut i = 0;
+                while i < points.len() {
+                    let (x, y) = (points[i].0 * SCALE, points[i].1 * SCALE);
+                    if i == 0 {
+                        pb.move_to(x, y);
+                        i += 1;
+                    } else if bezier[i] && i + 2 < points.len() {
+                        let p = |j: usize| (points[j].0 * SCALE, points[j].1 * SCALE);
+                        let ((x1, y1), (x2, y2), (x3, y3)) = (p(i), p(i + 1), p(i + 2));
+                        pb.cubic_to(x1, y1, x2, y2, x3, y3);
+                        i += 3;
+                    } else {
+                        pb.line_to(x, y);
+                        i += 1;
+                    }
+                }
+                pb.close();
+                if let Some(path) = pb.finish() {
+                    pm.fill_path(&path, &paint(*color), FillRule::Winding, t, None);
+                }
+            }
+            Shape::Line {
+                points,
+                width,
+                color,
+            } => {
+                let mut pb = PathBuilder::new();
+                for (i, (x, y)) in points.iter().enumerate() {
+                    if i == 0 {
+                        pb.move_to(x * SCALE, y * SCALE);
+                    } else {
+                        pb.line_to(x * SCALE, y * SCALE);
+                    }
+                }
+                if let Some(path) = pb.finish() {
+                    let stroke = Stroke {
+                        width: width * SCALE,
+                        ..Stroke::default()
+                    };
+                    pm.stroke_path(&path, &paint(*color), &stroke, t, None);
+                }
+            }
+            Shape::Text {
+                x,
+                y,
+                size,
+                text,
+                color,
+                ..
+            } => {
+                let mut pb = PathBuilder::new();
+                let mut pen = *x;
+                for c in text.chars() {
+                    let Some((face, g)) = faces()
+                        .iter()
+                        .find_map(|f| f.glyph_index(c).map(|g| (f, g)))
+                    else {
+                        pen += size * 0.5;
+                        continue;
+                    };
+                    let k = size / face.units_per_em() as f32 * SCALE;
+                    let mut o = Outline {
+                        pb: &mut pb,
+                        k,
+                        x: pen * SCALE,
+                        y: y * SCALE,
+                    };
+                    face.outline_glyph(g, &mut o);
+                    pen += face.glyph_hor_advance(g).unwrap_or(0) as f32
+                        / face.units_per_em() as f32
+                        * size;
+                }
+                if let Some(path) = pb.finish() {
+                    pm.fill_path(&path, &paint(*color), FillRule::Winding, t, None);
+                }
+            }
+        }
+    }
+    let bytes = pm.encode_png().ok()?;
+    Some((bytes, w, h))
+}
