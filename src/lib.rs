@@ -7,10 +7,12 @@
 //! survey::load → stats::compute → compose::Composer::render → doc::parse → render::{docx, pdf}
 //! ```
 
+pub mod batch;
 pub mod compose;
 pub mod doc;
 pub mod error;
 pub mod render;
+pub mod sample;
 pub mod stats;
 pub mod survey;
 
@@ -44,11 +46,16 @@ pub struct Report {
 /// Load, compute, compose and parse one data file.
 pub fn build(data: &Path, template_dir: Option<&Path>) -> Result<Report> {
     let (survey, pack) = survey::load(data, template_dir)?;
-    let figures = stats::compute(&survey, &pack.schema);
     let composer = compose::Composer::new(&pack)?;
-    let markdown = composer.render(&survey, &figures)?;
+    build_from(&survey, &pack.schema, &composer)
+}
+
+/// Compute, compose and parse an already loaded survey with a ready composer.
+pub fn build_from(survey: &survey::Survey, schema: &survey::Schema, composer: &compose::Composer) -> Result<Report> {
+    let figures = stats::compute(survey, schema);
+    let markdown = composer.render(survey, &figures)?;
     let document = doc::parse(&markdown, meta_of(&survey.report))?;
-    let name = output_name(&survey.report, data);
+    let name = output_name(&survey.report, &survey.source);
     Ok(Report {
         name,
         markdown,
@@ -139,6 +146,19 @@ pub fn write_with(
     Ok(Written { paths, warnings })
 }
 
+/// Temporary files being written now, so an interrupted run can remove them.
+static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Remove every temporary file still being written (for a Ctrl-C handler): an interrupted
+/// run leaves no half-written report and no stray file.
+pub fn remove_temporaries() {
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        for p in t.drain(..) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Write `bytes` to a temporary file beside `path` and rename it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -147,9 +167,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{fname}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        t.push(tmp.clone());
+    }
+    let result = std::fs::write(&tmp, bytes)
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    }
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        t.retain(|p| *p != tmp);
+    }
+    result
 }

@@ -316,6 +316,7 @@ groups:
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+                tags: Default::default(),
             })
             .collect();
         Survey {

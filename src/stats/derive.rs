@@ -87,6 +87,7 @@ derived:
             values: [("a".to_string(), a), ("b".to_string(), b)]
                 .into_iter()
                 .collect(),
+            tags: Default::default(),
         }
     }
 

@@ -488,6 +488,7 @@ bands:
             values: [("a".to_string(), a), ("b".to_string(), b)]
                 .into_iter()
                 .collect(),
+            tags: Default::default(),
         }
     }
 

@@ -97,6 +97,9 @@ pub struct Unit {
     pub name: String,
     pub short: String,
     pub values: IndexMap<String, f64>,
+    /// Text attributes declared as `tags` in the schema (所属街道 …).
+    #[serde(default)]
+    pub tags: IndexMap<String, String>,
 }
 
 /// A cell of another table.
@@ -341,10 +344,30 @@ impl<'a> Checker<'a> {
                     self.diags.push(d);
                 }
             }
+            let mut tags = IndexMap::new();
+            for (tag, def) in &schema.tags {
+                match u.get(tag.as_str()) {
+                    Some(Yaml::String(t)) if !t.trim().is_empty() => {
+                        tags.insert(tag.clone(), t.trim().to_string());
+                    }
+                    Some(Yaml::Number(n)) => {
+                        tags.insert(tag.clone(), n.to_string());
+                    }
+                    None | Some(Yaml::Null) if !def.required => {}
+                    _ => {
+                        let d = self
+                            .at(&format!("{here}.{tag}"), format!("{}（{tag}）应为文字，且不能为空", def.label))
+                            .unit(&name)
+                            .field(tag);
+                        self.diags.push(d);
+                    }
+                }
+            }
             units.push(Unit {
                 name,
                 short,
                 values,
+                tags,
             });
         }
         units
@@ -505,7 +528,7 @@ fn unknown_keys(v: &Yaml, prefix: &str, schema: &Schema, report: &mut dyn FnMut(
         } else {
             format!("{prefix}.{key}")
         };
-        if prefix.is_empty() && (key == "name" || key == "short") {
+        if prefix.is_empty() && (key == "name" || key == "short" || schema.tags.contains_key(&key)) {
             continue;
         }
         if schema.fields.contains_key(&full) {

@@ -32,3 +32,38 @@ pub fn load_bytes(
     let survey = data::validate(path, &text, raw, &pack.schema)?;
     Ok((survey, pack))
 }
+
+/// Split a survey by the tag `tag` of its units: one survey per value, in order of first
+/// appearance, each named after its value (`report.region`, and `-<value>` appended to the
+/// output name). Units without the tag are left out of every part.
+pub fn split(survey: &Survey, tag: &str) -> Vec<(String, Survey)> {
+    let mut values: Vec<String> = Vec::new();
+    for u in &survey.units {
+        if let Some(v) = u.tags.get(tag) {
+            if !values.contains(v) {
+                values.push(v.clone());
+            }
+        }
+    }
+    values
+        .into_iter()
+        .map(|v| {
+            let mut part = survey.clone();
+            part.units.retain(|u| u.tags.get(tag) == Some(&v));
+            if let Some(prev) = &mut part.previous {
+                let names: Vec<&str> = part.units.iter().map(|u| u.name.as_str()).collect();
+                prev.units.retain(|u| names.contains(&u.name.as_str()));
+            }
+            let stem = part.report.output.clone().unwrap_or_else(|| {
+                survey
+                    .source
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            part.report.output = Some(format!("{stem}-{v}"));
+            part.report.region = v.clone();
+            (v, part)
+        })
+        .collect()
+}

@@ -19,6 +19,10 @@ pub struct Schema {
     pub unit_label: String,
     /// Per-unit numeric fields by dotted path.
     pub fields: IndexMap<String, FieldDef>,
+    /// Per-unit text attributes (e.g. the 街道 a community belongs to), usable to split a
+    /// file into one report per value (`diaoyan batch --split-by`).
+    #[serde(default)]
+    pub tags: IndexMap<String, TagDef>,
     /// Per-unit fields computed by expressions over other fields (evalexpr syntax; field
     /// paths and `standards.<name>` are the variables).
     #[serde(default)]
@@ -145,6 +149,15 @@ impl Schema {
         }
         all
     }
+}
+
+/// A per-unit text attribute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagDef {
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// Parts that make a whole; with `total`, a consistency check.
