@@ -11,8 +11,16 @@ use diaoyan::Format;
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -53,7 +61,9 @@ fn benches(c: &mut Criterion) {
     let (_dir, opts) = setup(100);
     let mut group = c.benchmark_group("batch");
     group.sample_size(10);
-    group.bench_function("100 districts, DOCX + PDF", |b| b.iter(|| run(&opts, fonts, &|_, _| {}).expect("runs")));
+    group.bench_function("100 districts, DOCX + PDF", |b| {
+        b.iter(|| run(&opts, fonts, &|_, _| {}).expect("runs"))
+    });
     group.finish();
 }
 

@@ -57,10 +57,16 @@ impl Summary {
 
 /// Parse `I/N` (1 ≤ I ≤ N).
 pub fn parse_shard(s: &str) -> std::result::Result<(usize, usize), String> {
-    let (i, n) = s.split_once('/').ok_or_else(|| format!("--shard 应为 I/N，例如 1/4，实际为“{s}”"))?;
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("--shard 应为 I/N，例如 1/4，实际为“{s}”"))?;
     let (i, n): (usize, usize) = (
-        i.trim().parse().map_err(|_| format!("--shard 中的 I 不是正整数：“{i}”"))?,
-        n.trim().parse().map_err(|_| format!("--shard 中的 N 不是正整数：“{n}”"))?,
+        i.trim()
+            .parse()
+            .map_err(|_| format!("--shard 中的 I 不是正整数：“{i}”"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("--shard 中的 N 不是正整数：“{n}”"))?,
     );
     if n == 0 || i == 0 || i > n {
         return Err(format!("--shard {i}/{n} 无效：需要 1 ≤ I ≤ N"));
@@ -77,7 +83,10 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.exists() {
             files.push(p.clone());
         } else {
-            return Err(Error::io(p, std::io::Error::new(std::io::ErrorKind::NotFound, "文件或目录不存在")));
+            return Err(Error::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "文件或目录不存在"),
+            ));
         }
     }
     files.sort();
@@ -92,7 +101,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         .collect();
     entries.sort();
     for p in entries {
-        let hidden = p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if hidden {
             continue;
         }
@@ -193,7 +204,11 @@ fn load_job(job: &Job, opts: &Options) -> Result<(Survey, Pack)> {
 }
 
 /// Render every job; `progress` is told of each finished report (from worker threads).
-pub fn run(opts: &Options, fonts: &FontSet, progress: &(dyn Fn(usize, &Outcome) + Sync)) -> Result<Summary> {
+pub fn run(
+    opts: &Options,
+    fonts: &FontSet,
+    progress: &(dyn Fn(usize, &Outcome) + Sync),
+) -> Result<Summary> {
     let files = collect_inputs(&opts.inputs)?;
     if files.is_empty() {
         return Err(Error::Input(vec![crate::Diagnostic::new(
@@ -208,7 +223,12 @@ pub fn run(opts: &Options, fonts: &FontSet, progress: &(dyn Fn(usize, &Outcome) 
     pool.install(|| {
         let mut jobs = plan(opts, &files);
         if let Some((i, n)) = opts.shard {
-            jobs = jobs.into_iter().enumerate().filter(|(k, _)| k % n == i - 1).map(|(_, j)| j).collect();
+            jobs = jobs
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| k % n == i - 1)
+                .map(|(_, j)| j)
+                .collect();
         }
         let total = jobs.len();
         std::fs::create_dir_all(&opts.output).map_err(|e| Error::io(&opts.output, e))?;
@@ -220,7 +240,9 @@ pub fn run(opts: &Options, fonts: &FontSet, progress: &(dyn Fn(usize, &Outcome) 
                 let result = match &job.error {
                     Some(e) => Err(e.clone()),
                     None => load_job(&job, opts)
-                        .and_then(|(s, pack)| render_one(&s, &pack, &job.name, opts, fonts, &composers))
+                        .and_then(|(s, pack)| {
+                            render_one(&s, &pack, &job.name, opts, fonts, &composers)
+                        })
                         .map_err(|e| e.to_string()),
                 };
                 let outcome = Outcome {

@@ -51,7 +51,11 @@ pub fn build(data: &Path, template_dir: Option<&Path>) -> Result<Report> {
 }
 
 /// Compute, compose and parse an already loaded survey with a ready composer.
-pub fn build_from(survey: &survey::Survey, schema: &survey::Schema, composer: &compose::Composer) -> Result<Report> {
+pub fn build_from(
+    survey: &survey::Survey,
+    schema: &survey::Schema,
+    composer: &compose::Composer,
+) -> Result<Report> {
     let figures = stats::compute(survey, schema);
     let markdown = composer.render(survey, &figures)?;
     let document = doc::parse(&markdown, meta_of(&survey.report))?;

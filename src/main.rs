@@ -145,7 +145,11 @@ fn main() -> ExitCode {
             shard,
             template,
             fonts,
-        } => return batch(inputs, output, jobs, &format, split_by, shard, template, &fonts),
+        } => {
+            return batch(
+                inputs, output, jobs, &format, split_by, shard, template, &fonts,
+            )
+        }
         Command::Sample {
             districts,
             seed,
@@ -209,7 +213,11 @@ fn batch(
     fonts: &FontArgs,
 ) -> ExitCode {
     use std::io::IsTerminal;
-    let shard = match shard.as_deref().map(diaoyan::batch::parse_shard).transpose() {
+    let shard = match shard
+        .as_deref()
+        .map(diaoyan::batch::parse_shard)
+        .transpose()
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -225,7 +233,11 @@ fn batch(
     let opts = diaoyan::batch::Options {
         inputs,
         output,
-        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        jobs: jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
         formats: formats_of(format),
         split_by,
         shard,
@@ -266,7 +278,12 @@ fn batch(
     let failed: Vec<_> = summary.failed().collect();
     println!("完成 {} 份报告，失败 {} 份", summary.ok(), failed.len());
     for f in &failed {
-        let first = f.result.as_ref().err().and_then(|e| e.lines().next()).unwrap_or("");
+        let first = f
+            .result
+            .as_ref()
+            .err()
+            .and_then(|e| e.lines().next())
+            .unwrap_or("");
         println!("  失败：{}：{first}", f.label);
     }
     if failed.is_empty() {
@@ -279,7 +296,10 @@ fn batch(
 fn sample(districts: usize, seed: u64, output: &Path, one_file: bool) -> Result<(), Error> {
     std::fs::create_dir_all(output).map_err(|e| Error::io(output, e))?;
     let files = if one_file {
-        vec![("city.yaml".to_string(), diaoyan::sample::city(districts, seed))]
+        vec![(
+            "city.yaml".to_string(),
+            diaoyan::sample::city(districts, seed),
+        )]
     } else {
         diaoyan::sample::districts(districts, seed)
     };

@@ -35,8 +35,17 @@ impl Rng {
     }
 }
 
-const STREETS: [&str; 12] = ["东风", "解放", "建设", "和平", "胜利", "幸福", "光明", "团结", "新华", "人民", "友谊", "朝阳"];
-const SUFFIX: [&str; 6] = ["第一社区", "第二社区", "第三社区", "北社区", "南社区", "东社区"];
+const STREETS: [&str; 12] = [
+    "东风", "解放", "建设", "和平", "胜利", "幸福", "光明", "团结", "新华", "人民", "友谊", "朝阳",
+];
+const SUFFIX: [&str; 6] = [
+    "第一社区",
+    "第二社区",
+    "第三社区",
+    "北社区",
+    "南社区",
+    "东社区",
+];
 
 fn units(rng: &mut Rng, prefix: &str, region: Option<&str>, out: &mut String) {
     let n = rng.range(8, 15) as usize;
@@ -47,7 +56,11 @@ fn units(rng: &mut Rng, prefix: &str, region: Option<&str>, out: &mut String) {
         let households = rng.range(300, 5200);
         let residents = households * rng.range(22, 32) / 10;
         let office = rng.range(80, 420);
-        let rented = if rng.range(0, 2) == 0 { 0 } else { rng.range(0, office) };
+        let rented = if rng.range(0, 2) == 0 {
+            0
+        } else {
+            rng.range(0, office)
+        };
         let staff = rng.range(6, 16);
         let edu = rng.split(staff, 3);
         let age = rng.split(staff, 4);
@@ -58,12 +71,28 @@ fn units(rng: &mut Rng, prefix: &str, region: Option<&str>, out: &mut String) {
         }
         let _ = writeln!(out, "    households: {households}");
         let _ = writeln!(out, "    residents: {residents}");
-        let _ = writeln!(out, "    office: {{ total: {office}, owned: {}, rented: {rented} }}", office - rented);
+        let _ = writeln!(
+            out,
+            "    office: {{ total: {office}, owned: {}, rented: {rented} }}",
+            office - rented
+        );
         let _ = writeln!(out, "    staff:");
         let _ = writeln!(out, "      total: {staff}");
-        let _ = writeln!(out, "      education: {{ graduate: {}, college: {}, secondary: {} }}", edu[0], edu[1], edu[2]);
-        let _ = writeln!(out, "      age: {{ under30: {}, from30: {}, from40: {}, over50: {} }}", age[0], age[1], age[2], age[3]);
-        let _ = writeln!(out, "      gender: {{ male: {male}, female: {} }}", staff - male);
+        let _ = writeln!(
+            out,
+            "      education: {{ graduate: {}, college: {}, secondary: {} }}",
+            edu[0], edu[1], edu[2]
+        );
+        let _ = writeln!(
+            out,
+            "      age: {{ under30: {}, from30: {}, from40: {}, over50: {} }}",
+            age[0], age[1], age[2], age[3]
+        );
+        let _ = writeln!(
+            out,
+            "      gender: {{ male: {male}, female: {} }}",
+            staff - male
+        );
         let _ = writeln!(out, "    caseload: {}", rng.range(3, 110) * 100);
     }
 }
@@ -149,11 +178,18 @@ mod tests {
         assert_ne!(a, districts(3, 8));
         let dir = std::env::temp_dir().join(format!("diaoyan-sample-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in a.iter().chain(std::iter::once(&("city.yaml".to_string(), city(3, 7)))) {
+        for (name, text) in a
+            .iter()
+            .chain(std::iter::once(&("city.yaml".to_string(), city(3, 7))))
+        {
             let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
             let loaded = crate::survey::load(&p, None);
-            assert!(loaded.is_ok(), "{name}: {}", loaded.err().map(|e| e.to_string()).unwrap_or_default());
+            assert!(
+                loaded.is_ok(),
+                "{name}: {}",
+                loaded.err().map(|e| e.to_string()).unwrap_or_default()
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

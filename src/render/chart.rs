@@ -246,6 +246,9 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         cat_size -= 0.5;
     }
     let two_rows = widest(cat_size) > band * 0.95;
+    // Too many categories even for two rows (hundreds of units): no labels rather than a
+    // smudge of overlapping text.
+    let label_categories = widest(cat_size) <= band * 1.9;
     let bottom = if two_rows {
         cat_size * 2.6 + 8.0
     } else {
@@ -286,7 +289,12 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         );
     }
     // Category labels.
-    for (ci, c) in chart.categories.iter().enumerate() {
+    for (ci, c) in chart
+        .categories
+        .iter()
+        .enumerate()
+        .filter(|_| label_categories)
+    {
         let x = left + band * (ci as f32 + 0.5);
         let row = if two_rows { (ci % 2) as f32 } else { 0.0 };
         let y = top + plot_h + 4.0 + cat_size + row * cat_size * 1.3;

@@ -150,23 +150,91 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
 
 /// Parse the YAML text into the raw shape, with line and column on syntax errors.
 pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
-    serde_yaml::from_str::<RawSurvey>(text).map_err(|e| {
+    let fail = |msg: String, line: Option<usize>, col: Option<usize>| {
+        Error::input(Diagnostic::new(path, msg).at(line, col))
+    };
+    if text.trim().is_empty() {
+        return Err(fail("数据文件是空的".into(), None, None));
+    }
+    if let Some(i) = text.find('\0') {
+        let line = text[..i].matches('\n').count() + 1;
+        return Err(fail(
+            "这不是文本文件（含有二进制数据），请检查文件是否选错".into(),
+            Some(line),
+            None,
+        ));
+    }
+    let located = |e: &serde_yaml::Error| {
         let loc = e.location();
-        Error::input(
-            Diagnostic::new(path, format!("YAML 格式错误：{}", yaml_message(&e))).at(
-                loc.as_ref().map(|l| l.line()),
-                loc.as_ref().map(|l| l.column()),
-            ),
+        (
+            loc.as_ref().map(|l| l.line()),
+            loc.as_ref().map(|l| l.column()),
         )
+    };
+    // First the shape of the top level, so a list or a bare value gets a plain answer.
+    let top: Yaml = serde_yaml::from_str(text).map_err(|e| {
+        let (l, c) = located(&e);
+        let tab_indented = l.and_then(|l| text.lines().nth(l - 1)).is_some_and(|src| {
+            src.chars()
+                .take_while(|c| c.is_whitespace())
+                .any(|c| c == '\t')
+        });
+        let msg = if tab_indented {
+            "不能用 Tab 缩进，请改用空格".to_string()
+        } else {
+            yaml_message(&e)
+        };
+        fail(format!("YAML 格式错误：{msg}"), l, c)
+    })?;
+    let kind = match &top {
+        Yaml::Mapping(_) => None,
+        Yaml::Sequence(_) => Some("列表"),
+        Yaml::Null => Some("空值"),
+        _ => Some("单个值"),
+    };
+    if let Some(k) = kind {
+        return Err(fail(
+            format!("文件顶层应为键值对（template、report、units 等），实际为{k}"),
+            Some(1),
+            None,
+        ));
+    }
+    serde_yaml::from_value::<RawSurvey>(top).map_err(|e| {
+        let (l, c) = located(&e);
+        // Values lose their positions: find the offending key in the text.
+        let line = l.or_else(|| {
+            let key = e.to_string().split('`').nth(1).map(str::to_string)?;
+            Positions::of(text).line(&key)
+        });
+        fail(format!("数据格式错误：{}", yaml_message(&e)), line, c)
     })
 }
 
+/// serde_yaml's message in Chinese where we know it; positions are carried separately.
 fn yaml_message(e: &serde_yaml::Error) -> String {
-    // serde_yaml appends " at line X column Y"; the diagnostic carries the position itself.
     let msg = e.to_string();
-    match msg.find(" at line ") {
+    let msg = match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg,
+    };
+    let quoted = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
+    if msg.contains("found a tab character") || msg.contains("tab") && msg.contains("indent") {
+        "不能用 Tab 缩进，请改用空格".into()
+    } else if msg.starts_with("missing field") {
+        format!("缺少字段 {}", quoted(&msg))
+    } else if msg.starts_with("unknown field") {
+        let expected: Vec<&str> = msg.split('`').skip(3).step_by(2).collect();
+        format!("未知字段 {}（可用：{}）", quoted(&msg), expected.join("、"))
+    } else if msg.contains("recursion limit exceeded") {
+        "嵌套层数过深".into()
+    } else if msg.contains("repetition limit exceeded")
+        || msg.contains("alias") && msg.contains("limit")
+    {
+        "别名（alias）展开过多，文件可能是恶意构造的".into()
+    } else if msg.starts_with("invalid type") {
+        format!("类型不对：{msg}")
+    } else {
+        msg
     }
 }
 
@@ -356,7 +424,10 @@ impl<'a> Checker<'a> {
                     None | Some(Yaml::Null) if !def.required => {}
                     _ => {
                         let d = self
-                            .at(&format!("{here}.{tag}"), format!("{}（{tag}）应为文字，且不能为空", def.label))
+                            .at(
+                                &format!("{here}.{tag}"),
+                                format!("{}（{tag}）应为文字，且不能为空", def.label),
+                            )
                             .unit(&name)
                             .field(tag);
                         self.diags.push(d);
@@ -528,7 +599,8 @@ fn unknown_keys(v: &Yaml, prefix: &str, schema: &Schema, report: &mut dyn FnMut(
         } else {
             format!("{prefix}.{key}")
         };
-        if prefix.is_empty() && (key == "name" || key == "short" || schema.tags.contains_key(&key)) {
+        if prefix.is_empty() && (key == "name" || key == "short" || schema.tags.contains_key(&key))
+        {
             continue;
         }
         if schema.fields.contains_key(&full) {
@@ -575,6 +647,9 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
         Yaml::Bool(b) if def.kind == Kind::Boolean => return Ok(f64::from(u8::from(*b))),
         _ if def.kind == Kind::Boolean => return Err("应为 true 或 false".to_string()),
         Yaml::Number(n) => n.as_f64().ok_or_else(|| "不是有效数字".to_string())?,
+        Yaml::String(s) if s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) => {
+            return Err(format!("为 {s}，超出数值范围（NaN 或无穷大）"));
+        }
         Yaml::String(s) => return Err(format!("应为数字，实际为文字“{s}”")),
         Yaml::Bool(b) => return Err(format!("应为数字，实际为 {b}")),
         _ => return Err("应为数字".to_string()),
