@@ -133,3 +133,15 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// The level-1 heading numbers that begin lines of `text`, in order.
+pub fn heading_numbers(text: &str) -> Vec<&'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter_map(|l| {
+            ["一、", "二、", "三、", "四、", "五、"]
+                .into_iter()
+                .find(|n| l.starts_with(n))
+        })
+        .collect()
+}
