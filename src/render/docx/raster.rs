@@ -12,14 +12,14 @@ use crate::render::pdf::FontSet;
 pub const SCALE: f32 = 200.0 / 72.0;
 
 /// The faces text is drawn with: 黑体 (Noto Sans SC), then 宋体 (Noto Serif SC, all GBK).
-fn faces() -> &'static [ttf_parser::Face<'static>] {
-    static FACES: OnceLock<Vec<ttf_parser::Face<'static>>> = OnceLock::new();
+fn faces() -> &'static [&'static ttf_parser::Face<'static>] {
+    static FACES: OnceLock<Vec<&'static ttf_parser::Face<'static>>> = OnceLock::new();
     FACES.get_or_init(|| {
         let set = FontSet::bundled();
         ["NotoSansSC-Regular", "NotoSerifSC-Regular"]
             .iter()
             .filter_map(|name| set.files.iter().find(|f| f.name == *name))
-            .filter_map(|f| ttf_parser::Face::parse(&f.parsed.original_bytes, 0).ok())
+            .map(|f| &f.face)
             .collect()
     })
 }

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
-use printpdf::ParsedFont;
 
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,39 +59,51 @@ impl Role {
     }
 }
 
-/// One font face.
+/// One font face. Metrics are read in place from the font's bytes (ttf-parser); only the
+/// per-document subsets are parsed by printpdf, so a 7 MB font is never copied.
 pub struct FontFile {
     /// The PostScript-like name used in the PDF.
     pub name: String,
     /// Where it came from: a path, or `内置` for the bundled subsets.
     pub origin: String,
-    pub face: usize,
-    pub parsed: ParsedFont,
+    pub face_index: usize,
+    pub bytes: &'static [u8],
+    pub face: ttf_parser::Face<'static>,
 }
 
 impl FontFile {
-    fn load(name: &str, origin: String, bytes: &[u8], face: usize) -> Option<FontFile> {
-        let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(bytes, face, &mut warnings)?;
+    /// `bytes` live for the whole process: the bundled fonts are in the binary, and an
+    /// installed font is read once and kept (fonts are loaded once per process).
+    fn load(
+        name: &str,
+        origin: String,
+        bytes: &'static [u8],
+        face_index: usize,
+    ) -> Option<FontFile> {
+        let face = ttf_parser::Face::parse(bytes, face_index as u32).ok()?;
         Some(FontFile {
             name: name
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .collect(),
             origin,
+            face_index,
+            bytes,
             face,
-            parsed,
         })
     }
 
     pub fn glyph(&self, c: char) -> Option<u16> {
-        self.parsed.lookup_glyph_index(c as u32).filter(|g| *g != 0)
+        self.face.glyph_index(c).map(|g| g.0).filter(|g| *g != 0)
     }
 
     /// Advance of glyph `gid` in em.
     pub fn advance(&self, gid: u16) -> f32 {
-        let upm = self.parsed.units_per_em.max(1) as f32;
-        self.parsed.get_glyph_width(gid).unwrap_or(0) as f32 / upm
+        let upm = self.face.units_per_em().max(1) as f32;
+        self.face
+            .glyph_hor_advance(ttf_parser::GlyphId(gid))
+            .unwrap_or(0) as f32
+            / upm
     }
 }
 
@@ -183,9 +194,11 @@ impl FontSet {
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
             };
+            // Kept for the process: fonts are discovered once per run.
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
             let name = face.post_script_name.clone();
             let Some(file) =
-                FontFile::load(&name, path.display().to_string(), &bytes, index as usize)
+                FontFile::load(&name, path.display().to_string(), bytes, index as usize)
             else {
                 continue;
             };
@@ -239,9 +252,11 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
         }
     }
     let ids: Vec<u16> = std::iter::once(0).chain(gids.keys().copied()).collect();
-    let scope = ReadScope::new(&file.parsed.original_bytes);
+    let scope = ReadScope::new(file.bytes);
     let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
-    let provider = data.table_provider(file.face).map_err(|e| e.to_string())?;
+    let provider = data
+        .table_provider(file.face_index)
+        .map_err(|e| e.to_string())?;
     subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
         .map_err(|e| format!("{}: {e}", file.name))
 }
