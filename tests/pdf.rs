@@ -95,6 +95,10 @@ fn fonts_pages_outline_and_size() {
     let info = tool("pdfinfo", &[], &pdf);
     assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
     assert!(info.contains("PDF version:     1.7"), "{info}");
+    // printpdf writes an empty /GTS_PDFXVersion; it is removed, so no reader reports PDF/X.
+    assert!(!info.contains("PDF subtype"), "{info}");
+    let raw = std::fs::read(&pdf).expect("pdf bytes");
+    assert!(!raw.windows(15).any(|w| w == b"GTS_PDFXVersion"));
     assert!(info.contains("Author:          青年路街道办事处"));
     let pages: usize = info
         .lines()

@@ -382,12 +382,16 @@ impl Node {
     }
 
     fn attr(&self, key: &str) -> Option<&str> {
-        let pat = format!("{key}=\"");
         let mut from = 0;
-        while let Some(i) = self.attrs[from..].find(&pat) {
+        while let Some(i) = self.attrs[from..].find(key) {
             let at = from + i;
             let boundary = at == 0 || self.attrs[..at].ends_with(char::is_whitespace);
-            let start = at + pat.len();
+            let after = at + key.len();
+            if !self.attrs[after..].starts_with("=\"") {
+                from = after;
+                continue;
+            }
+            let start = after + 2;
             let end = start + self.attrs[start..].find('"')?;
             if boundary {
                 return Some(&self.attrs[start..end]);
@@ -635,7 +639,9 @@ fn reorder(node: &mut Node) {
         Child::Raw(_) => order.len(),
     };
     // A stable sort keeps repeated elements (headerReference …) in their written order.
-    node.children.sort_by_key(rank);
+    if !node.children.is_sorted_by_key(rank) {
+        node.children.sort_by_cached_key(rank);
+    }
 }
 
 fn write(node: &Node, out: &mut String) {

@@ -112,7 +112,13 @@ pub fn normalise_and_zip(
         } else {
             bytes
         };
-        zip.start_file(name, options)?;
+        // A PNG is already deflated: storing it saves the time of compressing it again.
+        let method = if name.ends_with(".png") {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        zip.start_file(name, options.compression_method(method))?;
         zip.write_all(&bytes)?;
     }
     Ok(zip.finish()?.into_inner())
