@@ -13,8 +13,10 @@ pub mod doc;
 pub mod error;
 pub mod render;
 pub mod sample;
+pub mod sheet;
 pub mod stats;
 pub mod survey;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -7,11 +7,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 use diaoyan::render::pdf::FontSet;
 use diaoyan::{stats, survey, Error, Format};
 
+const EXAMPLES: &str = "\
+常用流程 / Everyday use:
+  diaoyan init --template community-survey 青年路.yaml     写一份待填的数据文件
+  diaoyan import 社区统计.xlsx --template community-survey  从 Excel 导入
+  diaoyan check 青年路.yaml                                检查数据，列出所有问题
+  diaoyan render 青年路.yaml --watch                       保存即重新生成 DOCX 与 PDF
+  diaoyan batch data/ -o output/ -j 4                      全部街道一次生成
+  diaoyan export 青年路.yaml -o 社区统计.xlsx              导出为 Excel（含统计表）";
+
 #[derive(Parser)]
 #[command(
     name = "diaoyan",
     version,
-    about = "调研数据 → 调研报告（DOCX 与 PDF）"
+    about = "调研数据 → 调研报告（DOCX 与 PDF）",
+    after_help = EXAMPLES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -58,9 +68,77 @@ enum Command {
         /// Also write the intermediate report Markdown.
         #[arg(long)]
         markdown: bool,
+        /// Keep running: render again whenever the data file or template pack is saved.
+        #[arg(long)]
+        watch: bool,
         #[command(flatten)]
         fonts: FontArgs,
     },
+    /// Write a data file ready to fill (or, with --pack, a new template pack).
+    #[command(after_help = "\
+例 / Examples:
+  diaoyan init --template community-survey 青年路-2020.yaml
+  diaoyan init --pack templates/my-survey")]
+    Init {
+        /// The data file to write (default: survey.yaml).
+        file: Option<PathBuf>,
+        /// Template pack: a name (see `diaoyan templates`) or a pack folder.
+        #[arg(long)]
+        template: Option<String>,
+        /// Scaffold a new template pack in this folder instead.
+        #[arg(long, conflicts_with_all = ["file", "template"])]
+        pack: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the template packs found (./templates, --template folder, built-in).
+    Templates {
+        /// A pack folder or a folder of packs to look in as well.
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
+    /// Read units from a spreadsheet (xlsx, xls, ods, csv) into a data file.
+    #[command(after_help = "\
+列按中文名称（居民户数）、带单位的名称（常住人口（人））或字段路径匹配；
+两行表头（年龄 / 30岁以下 …）与合并单元格均可。问题按单元格地址（B7）列出。
+例 / Examples:
+  diaoyan import 社区统计.xlsx --template community-survey -o data/青年路-2020.yaml
+  diaoyan import 社区统计.csv --template community-survey --into data/青年路-2020.yaml")]
+    Import {
+        /// The spreadsheet.
+        file: PathBuf,
+        /// Template pack: a name or a pack folder.
+        #[arg(long)]
+        template: String,
+        /// The data file to write (default: beside the spreadsheet, .yaml).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace only the units (and tables) of this existing data file, keeping its
+        /// report metadata, facts, findings and comments; written back to it unless -o.
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a data file's units (and computed statistics) to an Excel workbook.
+    #[command(after_help = "\
+例 / Example:
+  diaoyan export data/qingnianlu-2019.yaml -o 社区统计.xlsx")]
+    Export {
+        data: PathBuf,
+        /// The workbook to write (default: beside the data file, .xlsx).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "\
+例 / Example:
+  diaoyan completions bash > ~/.local/share/bash-completion/completions/diaoyan")]
+    Completions { shell: clap_complete::Shell },
     /// Render many data files (or folders of them) in parallel.
     Batch {
         /// Data files or folders of them.
@@ -127,15 +205,53 @@ fn main() -> ExitCode {
             format,
             template,
             markdown,
+            watch,
             fonts,
-        } => render(
-            &data,
-            &output,
-            &format,
-            template.as_deref(),
-            markdown,
-            &fonts.load(),
-        ),
+        } => {
+            let fonts = fonts.load();
+            let run = || {
+                render(
+                    &data,
+                    &output,
+                    &format,
+                    template.as_deref(),
+                    markdown,
+                    &fonts,
+                )
+            };
+            if watch {
+                return watch_render(&data, template.as_deref(), run);
+            }
+            run()
+        }
+        Command::Init {
+            file,
+            template,
+            pack,
+            force,
+        } => init(file, template.as_deref(), pack.as_deref(), force),
+        Command::Templates { template } => {
+            templates(template.as_deref());
+            Ok(())
+        }
+        Command::Import {
+            file,
+            template,
+            output,
+            into,
+            force,
+        } => import(&file, &template, output, into, force),
+        Command::Export {
+            data,
+            output,
+            template,
+        } => export(&data, output, template.as_deref()),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "diaoyan", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Batch {
             inputs,
             output,
@@ -334,4 +450,220 @@ fn render(
         println!("{}", p.display());
     }
     Ok(())
+}
+
+/// A pack from `--template`: a pack folder, or a name (./templates/<name>, built-in).
+/// Without one, the only pack there is.
+fn pack_arg(arg: Option<&str>) -> Result<survey::Pack, Error> {
+    use diaoyan::error::Diagnostic;
+    let names = || {
+        survey::list(None)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    match arg {
+        Some(a) if Path::new(a).join("template.yaml").is_file() => {
+            survey::Pack::from_dir(Path::new(a))
+        }
+        Some(a) => survey::Pack::resolve(a, None, Path::new("--template")),
+        None => {
+            let all = survey::list(None);
+            match all.as_slice() {
+                [only] => survey::Pack::resolve(&only.name, None, Path::new("--template")),
+                _ => Err(Error::input(Diagnostic::new(
+                    "--template",
+                    format!("请用 --template 指定模板（可用：{}）", names()),
+                ))),
+            }
+        }
+    }
+}
+
+fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Error> {
+    if path.exists() && !force {
+        return Err(Error::input(diaoyan::error::Diagnostic::new(
+            path,
+            "文件已存在，未覆盖（确需覆盖请加 --force）",
+        )));
+    }
+    Ok(())
+}
+
+fn init(
+    file: Option<PathBuf>,
+    template: Option<&str>,
+    pack_dir: Option<&Path>,
+    force: bool,
+) -> Result<(), Error> {
+    if let Some(dir) = pack_dir {
+        for p in survey::scaffold(dir)? {
+            println!("{}", p.display());
+        }
+        println!("新模板包已生成：修改 template.yaml 与 report.md，再用 diaoyan init --template {} 写数据文件", dir.display());
+        return Ok(());
+    }
+    let pack = pack_arg(template)?;
+    let file = file.unwrap_or_else(|| PathBuf::from("survey.yaml"));
+    refuse_overwrite(&file, force)?;
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    diaoyan::write_atomic(&file, survey::skeleton::data_file(&pack).as_bytes())?;
+    println!("{}", file.display());
+    println!("请填写后运行：diaoyan check {}", file.display());
+    Ok(())
+}
+
+fn templates(dir: Option<&Path>) {
+    for p in survey::list(dir) {
+        match &p.problem {
+            None => println!(
+                "{}\t{}\t{} 个字段\t{}",
+                p.name, p.origin, p.fields, p.description
+            ),
+            Some(why) => println!(
+                "{}\t{}\t不可用：{}",
+                p.name,
+                p.origin,
+                why.lines().next().unwrap_or("")
+            ),
+        }
+    }
+}
+
+fn import(
+    file: &Path,
+    template: &str,
+    output: Option<PathBuf>,
+    into: Option<PathBuf>,
+    force: bool,
+) -> Result<(), Error> {
+    let pack = pack_arg(Some(template))?;
+    let into_text = match &into {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            Some(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
+        }
+        None => None,
+    };
+    let output = match (output, &into) {
+        (Some(o), _) => {
+            if into.as_deref() != Some(o.as_path()) {
+                refuse_overwrite(&o, force)?;
+            }
+            o
+        }
+        (None, Some(i)) => i.clone(),
+        (None, None) => {
+            let o = file.with_extension("yaml");
+            refuse_overwrite(&o, force)?;
+            o
+        }
+    };
+    let sheets = diaoyan::sheet::read(file)?;
+    let imported = diaoyan::sheet::import(file, &sheets, &pack)?;
+    for note in &imported.notes {
+        eprintln!("提示：{note}");
+    }
+    let text = diaoyan::sheet::data_file(&pack, &imported, file, into_text.as_deref());
+    // The result must pass `check`: problems are told against the spreadsheet's rows.
+    if let Err(Error::Input(diags)) =
+        survey::load_bytes(&output, text.as_bytes(), pack.dir.as_deref())
+    {
+        let mapped = diags
+            .into_iter()
+            .map(|mut d| {
+                d.file = file.to_path_buf();
+                d.line = None;
+                d.column = None;
+                d.source_line = None;
+                if let Some(place) = d.unit.as_ref().and_then(|u| imported.rows.get(u)) {
+                    d.message = format!("{place}：{}", d.message);
+                }
+                d
+            })
+            .collect();
+        return Err(Error::Input(mapped));
+    }
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    diaoyan::write_atomic(&output, text.as_bytes())?;
+    println!(
+        "{}：{} 个{}",
+        output.display(),
+        imported.units.len(),
+        pack.schema.unit_label
+    );
+    Ok(())
+}
+
+fn export(data: &Path, output: Option<PathBuf>, template: Option<&Path>) -> Result<(), Error> {
+    let (s, pack) = survey::load(data, template)?;
+    let figures = stats::compute(&s, &pack.schema);
+    let bytes = diaoyan::sheet::export(&s, &pack, &figures)?;
+    let output = output.unwrap_or_else(|| data.with_extension("xlsx"));
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    diaoyan::write_atomic(&output, &bytes)?;
+    println!("{}", output.display());
+    Ok(())
+}
+
+/// Render, then render again on every save until interrupted; a bad save prints its
+/// problems and waits for the next one.
+fn watch_render(
+    data: &Path,
+    template: Option<&Path>,
+    run: impl Fn() -> Result<(), Error>,
+) -> ExitCode {
+    let _ = ctrlc::set_handler(|| {
+        diaoyan::remove_temporaries();
+        std::process::exit(130);
+    });
+    let once = || {
+        let t = std::time::Instant::now();
+        match run() {
+            Ok(()) => println!(
+                "已生成（{} 毫秒）；保存数据文件或模板后自动重新生成，Ctrl-C 退出",
+                t.elapsed().as_millis()
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                println!(
+                    "生成失败（{} 毫秒）；改正后保存即重新生成",
+                    t.elapsed().as_millis()
+                );
+            }
+        }
+    };
+    let dirs = || {
+        let mut dirs = Vec::new();
+        let dir = data
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dirs.push(dir.to_path_buf());
+        if let Some(t) = template {
+            dirs.push(t.to_path_buf());
+        }
+        // The pack the data file names now (it may change between saves).
+        if let Ok(bytes) = std::fs::read(data) {
+            if let Ok((_, pack)) = survey::load_bytes(data, &bytes, template) {
+                dirs.extend(pack.dir);
+            }
+        }
+        dirs.retain(|d| d.is_dir());
+        dirs
+    };
+    match diaoyan::watch::watch(dirs, once) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
 }

@@ -240,8 +240,34 @@ fn yaml_message(e: &serde_yaml::Error) -> String {
 
 /// Check the raw data against the schema and build the typed survey. Every problem is
 /// collected and reported at once.
-pub fn validate(path: &Path, text: &str, raw: RawSurvey, schema: &Schema) -> Result<Survey> {
+pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) -> Result<Survey> {
     let mut ck = Checker::new(path, text, schema);
+    for (key, label, value) in [
+        ("title", "报告标题", &raw.report.title),
+        ("region", "调研地区", &raw.report.region),
+        ("period", "调研期", &raw.report.period),
+    ] {
+        if value.trim().is_empty() {
+            let d = ck.at(
+                &format!("report.{key}"),
+                format!("{label}（report.{key}）不能为空"),
+            );
+            ck.diags.push(d);
+        }
+    }
+    // An optional item left as '' is an item not given.
+    let r = &mut raw.report;
+    for opt in [
+        &mut r.subtitle,
+        &mut r.organisation,
+        &mut r.author,
+        &mut r.date,
+        &mut r.output,
+    ] {
+        if opt.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *opt = None;
+        }
+    }
     let units = ck.units(&raw.units, "units");
     let tables = ck.tables(&raw.tables, "tables");
     let previous = match &raw.previous {

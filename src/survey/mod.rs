@@ -1,12 +1,14 @@
 //! Stage 1 — load: a data file and its template pack become a validated [`Survey`].
 
 mod data;
+pub mod emit;
 mod pack;
 mod positions;
 pub mod schema;
+pub mod skeleton;
 
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
-pub use pack::{builtin_names, Pack};
+pub use pack::{builtin_names, list, scaffold, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
 

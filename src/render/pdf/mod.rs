@@ -250,7 +250,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     };
     let mut warnings = Vec::new();
     let pdf = pdf.with_pages(pages);
-    let mut lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut warnings);
+    let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &opts, &mut warnings);
     finish(&mut lo);
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)

@@ -1,0 +1,422 @@
+//! `diaoyan export`: a data file's units as a workbook an office can hand out to be filled
+//! and read back with `diaoyan import` — two-row headers for groups, input rules and
+//! prompts on every data cell — plus the computed statistics, the schema's other tables
+//! and the report metadata on their own sheets. Same input, same bytes.
+
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use crate::error::{Error, Result};
+use crate::stats::Figures;
+use crate::survey::emit::describe;
+use crate::survey::schema::{Kind, Schema};
+use crate::survey::{Cell, Pack, Survey};
+
+/// Rows below the data that still carry input rules, for units yet to be added.
+const SPARE_ROWS: u32 = 200;
+
+/// The sheets that hold no units (import passes over them).
+pub const STATS_SHEET: &str = "统计";
+pub const REPORT_SHEET: &str = "报告信息";
+
+/// One column of the units sheet.
+enum Col {
+    Name,
+    Short,
+    Tag(String),
+    Field(String),
+}
+
+/// The workbook bytes for `survey`.
+pub fn export(survey: &Survey, pack: &Pack, figures: &Figures) -> Result<Vec<u8>> {
+    build(survey, pack, figures).map_err(|e| Error::Render(format!("写 Excel 文件失败：{e}")))
+}
+
+fn build(
+    survey: &Survey,
+    pack: &Pack,
+    figures: &Figures,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    let schema = &pack.schema;
+    let mut wb = Workbook::new();
+    // A fixed creation time: the same data gives the same bytes.
+    let when = survey
+        .report
+        .date
+        .as_deref()
+        .and_then(ymd)
+        .map_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1), Ok)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&survey.report.title)
+            .set_author("diaoyan")
+            .set_creation_datetime(&when),
+    );
+    let head = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E8EEF4");
+    let int = Format::new()
+        .set_num_format("0")
+        .set_border(FormatBorder::Thin);
+    let dec = Format::new()
+        .set_num_format("0.##")
+        .set_border(FormatBorder::Thin);
+    let text = Format::new().set_border(FormatBorder::Thin);
+
+    let ws = wb.add_worksheet();
+    ws.set_name(format!("{}数据", schema.unit_label))?;
+    units_sheet(ws, survey, schema, &head, &int, &dec, &text)?;
+
+    let ws = wb.add_worksheet();
+    ws.set_name(STATS_SHEET)?;
+    stats_sheet(ws, figures, schema, &head, &dec, &text)?;
+
+    for (key, def) in &schema.tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&def.label))?;
+        let rows = survey.tables.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        for (c, (_, cdef)) in def.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, cdef.label_with_unit(), &head)?;
+            ws.set_column_width(c as u16, 16)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, (ckey, cdef)) in def.columns.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match row.get(ckey) {
+                    Some(Cell::Number(x)) => {
+                        let f = if cdef.kind == Kind::Integer {
+                            &int
+                        } else {
+                            &dec
+                        };
+                        ws.write_number_with_format(r, c, *x, f)?;
+                    }
+                    Some(Cell::Text(t)) => {
+                        ws.write_string_with_format(r, c, t, &text)?;
+                    }
+                    _ => {
+                        ws.write_blank(r, c, &text)?;
+                    }
+                }
+            }
+        }
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name(REPORT_SHEET)?;
+    ws.write_string_with_format(0, 0, "项目", &head)?;
+    ws.write_string_with_format(0, 1, "内容", &head)?;
+    let m = &survey.report;
+    let rows: [(&str, Option<&str>); 8] = [
+        ("报告标题", Some(&m.title)),
+        ("副标题", m.subtitle.as_deref()),
+        ("调研地区", Some(&m.region)),
+        ("调研期", Some(&m.period)),
+        ("发文单位", m.organisation.as_deref()),
+        ("执笔人", m.author.as_deref()),
+        ("成文日期", m.date.as_deref()),
+        ("输出文件名", m.output.as_deref()),
+    ];
+    for (r, (k, v)) in rows.iter().enumerate() {
+        ws.write_string_with_format(r as u32 + 1, 0, *k, &text)?;
+        ws.write_string_with_format(r as u32 + 1, 1, v.unwrap_or(""), &text)?;
+    }
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 60)?;
+    wb.save_to_buffer()
+}
+
+/// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(label: &str) -> String {
+    label
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
+
+fn ymd(date: &str) -> Option<ExcelDateTime> {
+    let mut it = date.trim().splitn(3, '-').map(|s| s.parse::<u16>().ok());
+    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
+    ExcelDateTime::from_ymd(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
+}
+
+/// The group a field's column sits under: a group it is a part of, or the group whose total
+/// it is when no other group shares that total.
+fn column_group<'s>(schema: &'s Schema, path: &str) -> Option<&'s str> {
+    let groups = || schema.groups.iter();
+    if let Some((k, _)) = groups().find(|(_, g)| g.parts.iter().any(|p| p == path)) {
+        return Some(k);
+    }
+    let totals: Vec<&str> = groups()
+        .filter(|(_, g)| g.total.as_deref() == Some(path))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    (totals.len() == 1).then(|| totals[0])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn units_sheet(
+    ws: &mut Worksheet,
+    survey: &Survey,
+    schema: &Schema,
+    head: &Format,
+    int: &Format,
+    dec: &Format,
+    text: &Format,
+) -> std::result::Result<(), XlsxError> {
+    let mut cols = vec![Col::Name, Col::Short];
+    cols.extend(schema.tags.keys().map(|k| Col::Tag(k.clone())));
+    cols.extend(schema.fields.keys().map(|p| Col::Field(p.clone())));
+    // Header: one column alone spans both rows; a run of one group's fields shares a
+    // group label over their own labels.
+    // Column widths follow the header a column shows (a CJK character is two units).
+    let mut widths = vec![11.0f64; cols.len()];
+    let fit = |label: &str| {
+        let w: usize = label
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum();
+        (w as f64 + 2.0).clamp(9.0, 30.0)
+    };
+    let mut c = 0usize;
+    while c < cols.len() {
+        let group = match &cols[c] {
+            Col::Field(p) => column_group(schema, p),
+            _ => None,
+        };
+        let run = cols[c..]
+            .iter()
+            .take_while(|col| match col {
+                Col::Field(p) => group.is_some() && column_group(schema, p) == group,
+                _ => false,
+            })
+            .count()
+            .max(1);
+        let fields: Vec<&str> = cols[c..c + run]
+            .iter()
+            .filter_map(|col| match col {
+                Col::Field(p) => Some(p.as_str()),
+                _ => None,
+            })
+            .collect();
+        match (group.and_then(|g| schema.groups.get(g)), fields.len() > 1) {
+            (Some(g), true) => {
+                let units: Vec<Option<&str>> = fields
+                    .iter()
+                    .map(|p| schema.fields.get(*p).and_then(|d| d.unit.as_deref()))
+                    .collect();
+                let common = units
+                    .iter()
+                    .all(|u| *u == units[0])
+                    .then_some(units[0])
+                    .flatten();
+                let label = match common {
+                    Some(u) => format!("{}（{u}）", g.label),
+                    None => g.label.clone(),
+                };
+                let (c0, c1) = (c as u16, (c + run - 1) as u16);
+                ws.merge_range(0, c0, 0, c1, &label, head)?;
+                for (i, p) in fields.iter().enumerate() {
+                    let Some(d) = schema.fields.get(*p) else {
+                        continue;
+                    };
+                    let sub = if common.is_some() {
+                        d.column_label().to_string()
+                    } else {
+                        match &d.unit {
+                            Some(u) => format!("{}（{u}）", d.column_label()),
+                            None => d.column_label().to_string(),
+                        }
+                    };
+                    widths[c + i] = fit(&sub);
+                    ws.write_string_with_format(1, c0 + i as u16, sub, head)?;
+                }
+            }
+            _ => {
+                let label = match &cols[c] {
+                    Col::Name => schema.unit_label.clone(),
+                    Col::Short => "简称".into(),
+                    Col::Tag(k) => schema
+                        .tags
+                        .get(k)
+                        .map(|t| t.label.clone())
+                        .unwrap_or_default(),
+                    Col::Field(p) => schema
+                        .fields
+                        .get(p)
+                        .map(|d| d.label_with_unit())
+                        .unwrap_or_default(),
+                };
+                widths[c] = fit(&label);
+                ws.merge_range(0, c as u16, 1, c as u16, &label, head)?;
+            }
+        }
+        c += run;
+    }
+    ws.set_row_height(0, 30)?;
+    ws.set_row_height(1, 30)?;
+    for (r, u) in survey.units.iter().enumerate() {
+        let r = r as u32 + 2;
+        for (c, col) in cols.iter().enumerate() {
+            let c = c as u16;
+            match col {
+                Col::Name => {
+                    ws.write_string_with_format(r, c, &u.name, text)?;
+                }
+                Col::Short => {
+                    ws.write_string_with_format(r, c, &u.short, text)?;
+                }
+                Col::Tag(k) => {
+                    ws.write_string_with_format(r, c, u.tags.get(k).map_or("", |s| s), text)?;
+                }
+                Col::Field(p) => {
+                    let kind = schema.fields.get(p).map(|d| d.kind).unwrap_or_default();
+                    match u.values.get(p) {
+                        Some(x) if kind == Kind::Boolean => {
+                            ws.write_string_with_format(
+                                r,
+                                c,
+                                if *x != 0.0 { "是" } else { "否" },
+                                text,
+                            )?;
+                        }
+                        Some(x) => {
+                            let f = if kind == Kind::Integer { int } else { dec };
+                            ws.write_number_with_format(r, c, *x, f)?;
+                        }
+                        None => {
+                            ws.write_blank(r, c, text)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Input rules and prompts down to spare rows, so new units can be added in place.
+    let last = survey.units.len() as u32 + 1 + SPARE_ROWS;
+    for (c, col) in cols.iter().enumerate() {
+        let Col::Field(p) = col else { continue };
+        let Some(d) = schema.fields.get(p) else {
+            continue;
+        };
+        let rule = match d.kind {
+            Kind::Integer => {
+                let lo = d.lower_bound().unwrap_or(f64::from(i32::MIN)) as i32;
+                let rule = match d.max {
+                    Some(hi) => DataValidationRule::Between(lo, hi as i32),
+                    None => DataValidationRule::GreaterThanOrEqualTo(lo),
+                };
+                DataValidation::new().allow_whole_number(rule)
+            }
+            Kind::Decimal => {
+                let lo = d.lower_bound().unwrap_or(f64::MIN);
+                let rule = match d.max {
+                    Some(hi) => DataValidationRule::Between(lo, hi),
+                    None => DataValidationRule::GreaterThanOrEqualTo(lo),
+                };
+                DataValidation::new().allow_decimal_number(rule)
+            }
+            Kind::Boolean => DataValidation::new().allow_list_strings(&["是", "否"])?,
+            Kind::Text => continue,
+        };
+        let prompt: String = describe(schema, p, d).chars().take(250).collect();
+        let title: String = d.label.chars().take(30).collect();
+        let rule = rule
+            .set_input_title(title)?
+            .set_input_message(prompt)?
+            .set_error_title("数据不符合要求")?
+            .set_error_message(format!("{}：请填写符合要求的数字", d.label_with_unit()))?;
+        ws.add_data_validation(2, c as u16, last, c as u16, &rule)?;
+    }
+    let longest = survey
+        .units
+        .iter()
+        .map(|u| fit(&u.name))
+        .fold(0.0, f64::max);
+    widths[0] = widths[0].max(longest);
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(2, 1)?;
+    Ok(())
+}
+
+fn stats_sheet(
+    ws: &mut Worksheet,
+    figures: &Figures,
+    schema: &Schema,
+    head: &Format,
+    dec: &Format,
+    text: &Format,
+) -> std::result::Result<(), XlsxError> {
+    let unit = &schema.unit_label;
+    let heads = [
+        "字段".to_string(),
+        "单位".into(),
+        format!("{unit}数"),
+        "合计".into(),
+        "平均".into(),
+        "中位数".into(),
+        "最小".into(),
+        format!("最小的{unit}"),
+        "最大".into(),
+        format!("最大的{unit}"),
+        "标准差".into(),
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, head)?;
+    }
+    let mut r = 1u32;
+    for f in figures.fields.values() {
+        ws.write_string_with_format(r, 0, &f.label, text)?;
+        ws.write_string_with_format(r, 1, f.unit.as_deref().unwrap_or(""), text)?;
+        ws.write_number_with_format(r, 2, f.count as f64, dec)?;
+        ws.write_number_with_format(r, 3, f.sum, dec)?;
+        let nums = [
+            (4, f.mean),
+            (5, f.median),
+            (6, f.min),
+            (8, f.max),
+            (10, f.std),
+        ];
+        for (c, v) in nums {
+            match v {
+                Some(x) => ws.write_number_with_format(r, c, x, dec)?,
+                None => ws.write_blank(r, c, text)?,
+            };
+        }
+        ws.write_string_with_format(r, 7, f.min_unit.as_deref().unwrap_or(""), text)?;
+        ws.write_string_with_format(r, 9, f.max_unit.as_deref().unwrap_or(""), text)?;
+        r += 1;
+    }
+    r += 1;
+    for (c, h) in ["构成", "项目", "合计", "占比（%）"].iter().enumerate() {
+        ws.write_string_with_format(r, c as u16, *h, head)?;
+    }
+    r += 1;
+    for g in figures.groups.values() {
+        for p in &g.parts {
+            ws.write_string_with_format(r, 0, &g.label, text)?;
+            ws.write_string_with_format(r, 1, &p.label, text)?;
+            ws.write_number_with_format(r, 2, p.sum, dec)?;
+            match p.pct1 {
+                Some(x) => ws.write_number_with_format(r, 3, x, dec)?,
+                None => ws.write_blank(r, 3, text)?,
+            };
+            r += 1;
+        }
+    }
+    ws.set_column_width(0, 26)?;
+    for c in 1..heads.len() as u16 {
+        ws.set_column_width(c, 12)?;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    Ok(())
+}

@@ -1,0 +1,576 @@
+//! `diaoyan import`: units from a spreadsheet become a data file. Every worksheet with a
+//! unit-name column contributes the fields it has (one sheet per table, as offices keep
+//! them, or everything on one sheet); a sheet named after a schema table fills that table;
+//! a 报告信息 sheet fills the report metadata. Every problem is listed with its cell address.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::header::{fold, Matcher, Target};
+use super::{address, Sheet, Value};
+use crate::error::{Diagnostic, Error, Result};
+use crate::survey::emit::{self, UnitRow};
+use crate::survey::schema::{FieldDef, Kind, Schema, TableDef};
+use crate::survey::{Cell, Pack, ReportMeta};
+
+/// What a spreadsheet held.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub units: Vec<UnitRow>,
+    pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    pub report: Option<ReportMeta>,
+    /// Things passed over that the user should know about (unmatched columns, 合计 rows …).
+    pub notes: Vec<String>,
+    /// Where each unit's row is: `工作表“数据”第 7 行`.
+    pub rows: IndexMap<String, String>,
+}
+
+/// The rows that are totals, not units.
+const TOTAL_ROWS: &[&str] = &["合计", "总计", "小计", "平均", "平均值", "总数"];
+
+/// Read the sheets of `path` against `pack`.
+pub fn import(path: &Path, sheets: &[Sheet], pack: &Pack) -> Result<Imported> {
+    let schema = &pack.schema;
+    let mut st = State {
+        path,
+        schema,
+        out: Imported::default(),
+        problems: Vec::new(),
+        sources: IndexMap::new(),
+    };
+    for sheet in sheets {
+        if sheet.rows.iter().all(|r| r.iter().all(Value::is_empty)) {
+            continue;
+        }
+        let folded = fold(&sheet.name);
+        if folded == fold(super::STATS_SHEET) || folded == fold("说明") {
+            // Computed figures and instructions, written by `export`: nothing to read.
+            continue;
+        }
+        if folded == fold(super::REPORT_SHEET) {
+            st.report_sheet(sheet);
+        } else if let Some((key, def)) = schema
+            .tables
+            .iter()
+            .find(|(k, d)| fold(k) == folded || fold(&d.label) == folded)
+        {
+            st.table_sheet(sheet, key, def);
+        } else {
+            st.unit_sheet(sheet);
+        }
+    }
+    st.missing();
+    if st.problems.is_empty() {
+        Ok(st.out)
+    } else {
+        Err(Error::Input(st.problems))
+    }
+}
+
+struct State<'a> {
+    path: &'a Path,
+    schema: &'a Schema,
+    out: Imported,
+    problems: Vec<Diagnostic>,
+    /// For each (unit, field): the cell it came from, to catch the same value twice.
+    sources: IndexMap<(String, String), String>,
+}
+
+fn at(sheet: &Sheet, row: usize, col: usize) -> String {
+    format!("工作表“{}”{}", sheet.name, address(row, col))
+}
+
+impl State<'_> {
+    fn problem(&mut self, unit: Option<&str>, msg: String) {
+        let mut d = Diagnostic::new(self.path, msg);
+        if let Some(u) = unit {
+            d = d.unit(u);
+        }
+        self.problems.push(d);
+    }
+
+    fn unit_sheet(&mut self, sheet: &Sheet) {
+        let matcher = Matcher::new(self.schema);
+        let Some(h) = sheet
+            .rows
+            .iter()
+            .position(|r| r.iter().any(|v| !v.is_empty()))
+        else {
+            return;
+        };
+        let width = sheet.width();
+        let name_col = (0..width)
+            .find(|&c| matcher.resolve(None, &sheet.get(h, c).text()) == Ok(Target::Name));
+        let Some(name_col) = name_col else {
+            self.out.notes.push(format!(
+                "工作表“{}”：第 {} 行没有“{}”（名称）列，整张表已跳过",
+                sheet.name,
+                h + 1,
+                self.schema.unit_label
+            ));
+            return;
+        };
+        // A second header row: no name under the name header, and text (not numbers).
+        let next = h + 1;
+        let two_rows = next < sheet.rows.len()
+            && {
+                let n = sheet.get(next, name_col);
+                n.is_empty() || n == sheet.get(h, name_col)
+            }
+            && (0..width).any(|c| {
+                c != name_col && matches!(sheet.get(next, c), Value::Text(t) if parse_number(t).is_none() && !t.trim().is_empty())
+            });
+        let mut columns: Vec<(usize, Target)> = Vec::new();
+        let mut carried = String::new();
+        for c in 0..width {
+            let top = sheet.get(h, c).text();
+            let bottom = if two_rows {
+                sheet.get(next, c).text()
+            } else {
+                String::new()
+            };
+            if !top.is_empty() {
+                carried = top.clone();
+            }
+            // A group header spans its parts: empty cells to its right carry it.
+            let top = if top.is_empty() && !bottom.is_empty() {
+                carried.clone()
+            } else {
+                top
+            };
+            let resolved = match (top.is_empty(), bottom.is_empty() || bottom == top) {
+                (true, true) => continue,
+                (false, true) => matcher.resolve(None, &top),
+                (true, false) => matcher.resolve(None, &bottom),
+                (false, false) => matcher.resolve(Some(&top), &bottom),
+            };
+            let shown = if bottom.is_empty() || bottom == top {
+                top.clone()
+            } else {
+                format!("{top} / {bottom}")
+            };
+            match resolved {
+                Ok(Target::Skip) => {}
+                Ok(t) => {
+                    if let Some((c0, _)) = columns.iter().find(|(_, t0)| *t0 == t) {
+                        let msg = format!(
+                            "{}列“{shown}”与 {} 列指同一项，请删去其中一列",
+                            at(sheet, h, c),
+                            address(h, *c0)
+                        );
+                        self.problem(None, msg);
+                        continue;
+                    }
+                    columns.push((c, t));
+                }
+                Err(why) => {
+                    let msg = format!("{}：列“{shown}”未导入（{why}）", at(sheet, h, c));
+                    if why.contains("单位") || why.contains("任何一个") {
+                        self.problem(None, msg);
+                    } else {
+                        self.out.notes.push(msg);
+                    }
+                }
+            }
+        }
+        let first = if two_rows { next + 1 } else { next };
+        for r in first..sheet.rows.len() {
+            if sheet.rows[r].iter().all(Value::is_empty) {
+                continue;
+            }
+            let name = sheet.get(r, name_col).text();
+            if name.is_empty() {
+                let msg = format!(
+                    "{}：这一行有数字，但没有{}名称",
+                    at(sheet, r, name_col),
+                    self.schema.unit_label
+                );
+                self.problem(None, msg);
+                continue;
+            }
+            if TOTAL_ROWS.contains(&fold(&name).as_str()) {
+                self.out.notes.push(format!(
+                    "{}：“{name}”行是汇总行，未作为{}导入",
+                    at(sheet, r, name_col),
+                    self.schema.unit_label
+                ));
+                continue;
+            }
+            let idx = match self.out.units.iter().position(|u| u.name == name) {
+                Some(i) => i,
+                None => {
+                    self.out.units.push(UnitRow {
+                        name: name.clone(),
+                        ..UnitRow::default()
+                    });
+                    self.out.rows.insert(
+                        name.clone(),
+                        format!("工作表“{}”第 {} 行", sheet.name, r + 1),
+                    );
+                    self.out.units.len() - 1
+                }
+            };
+            for (c, target) in &columns {
+                let v = sheet.get(r, *c);
+                let here = at(sheet, r, *c);
+                match target {
+                    Target::Name | Target::Skip => {}
+                    Target::Short => {
+                        if !v.is_empty() {
+                            self.out.units[idx].short = Some(v.text());
+                        }
+                    }
+                    Target::Tag(key) => {
+                        if !v.is_empty() {
+                            self.out.units[idx].tags.insert(key.clone(), v.text());
+                        }
+                    }
+                    Target::Field(path) => {
+                        let Some(def) = self.schema.fields.get(path) else {
+                            continue;
+                        };
+                        match cell_number(v, def) {
+                            Ok(None) => {}
+                            Ok(Some(x)) => {
+                                let key = (name.clone(), path.clone());
+                                if let Some(prev) = self.sources.get(&key) {
+                                    let old = self.out.units[idx].values.get(path).copied();
+                                    if old != Some(x) {
+                                        let msg = format!(
+                                            "{here}：{}是 {}，但 {prev} 是 {}",
+                                            def.label,
+                                            emit::number(x, def.kind),
+                                            old.map(|o| emit::number(o, def.kind))
+                                                .unwrap_or_default()
+                                        );
+                                        self.problem(Some(&name), msg);
+                                    }
+                                    continue;
+                                }
+                                self.sources.insert(key, here);
+                                self.out.units[idx].values.insert(path.clone(), x);
+                            }
+                            Err(why) => {
+                                let msg = format!("{here}：{}{why}", def.label_with_unit());
+                                self.problem(Some(&name), msg);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Required fields no sheet gave: one problem per field missing everywhere, else per unit.
+    fn missing(&mut self) {
+        if self.out.units.is_empty() {
+            if self.problems.is_empty() {
+                let msg = format!(
+                    "没有找到任何{unit}：需要一张工作表，首行有“{unit}”（名称）列，下面每行一个{unit}",
+                    unit = self.schema.unit_label
+                );
+                self.problem(None, msg);
+            }
+            return;
+        }
+        let fields: Vec<(String, FieldDef)> = self
+            .schema
+            .fields
+            .iter()
+            .filter(|(_, d)| d.required)
+            .map(|(p, d)| (p.clone(), d.clone()))
+            .collect();
+        for (path, def) in fields {
+            let without: Vec<String> = self
+                .out
+                .units
+                .iter()
+                .filter(|u| !u.values.contains_key(&path))
+                .map(|u| u.name.clone())
+                .collect();
+            if without.len() == self.out.units.len() {
+                let msg = format!("没有找到“{}”列（字段 {path}）", def.label_with_unit());
+                self.problem(None, msg);
+            } else {
+                for name in without {
+                    let place = self.out.rows.get(&name).cloned().unwrap_or_default();
+                    let msg = format!("{place}：缺少{}", def.label_with_unit());
+                    self.problem(Some(&name), msg);
+                }
+            }
+        }
+    }
+
+    fn table_sheet(&mut self, sheet: &Sheet, key: &str, def: &TableDef) {
+        let Some(h) = sheet
+            .rows
+            .iter()
+            .position(|r| r.iter().any(|v| !v.is_empty()))
+        else {
+            return;
+        };
+        let mut cols: Vec<(usize, String)> = Vec::new();
+        for c in 0..sheet.width() {
+            let (label, _) = super::header::split_unit(&fold(&sheet.get(h, c).text()));
+            if label.is_empty() {
+                continue;
+            }
+            match def
+                .columns
+                .iter()
+                .find(|(k, d)| fold(k) == label || fold(&d.label) == label)
+            {
+                Some((k, _)) => cols.push((c, k.clone())),
+                None => self.out.notes.push(format!(
+                    "{}：列“{}”不是表“{}”的列，未导入",
+                    at(sheet, h, c),
+                    sheet.get(h, c).text(),
+                    def.label
+                )),
+            }
+        }
+        let mut rows = Vec::new();
+        for r in h + 1..sheet.rows.len() {
+            if sheet.rows[r].iter().all(Value::is_empty) {
+                continue;
+            }
+            let mut row = IndexMap::new();
+            for (c, k) in &cols {
+                let Some(cdef) = def.columns.get(k) else {
+                    continue;
+                };
+                let v = sheet.get(r, *c);
+                let cell = match cdef.kind {
+                    Kind::Text => {
+                        if v.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(v.text())
+                        }
+                    }
+                    _ => match cell_number(v, cdef) {
+                        Ok(Some(x)) => Cell::Number(x),
+                        Ok(None) => Cell::Empty,
+                        Err(why) => {
+                            let msg =
+                                format!("{}：{}{why}", at(sheet, r, *c), cdef.label_with_unit());
+                            self.problem(None, msg);
+                            Cell::Empty
+                        }
+                    },
+                };
+                if cell != Cell::Empty {
+                    row.insert(k.clone(), cell);
+                }
+            }
+            rows.push(row);
+        }
+        self.out.tables.insert(key.to_string(), rows);
+    }
+
+    fn report_sheet(&mut self, sheet: &Sheet) {
+        let mut meta = ReportMeta::default();
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let key = fold(&row.first().map(Value::text).unwrap_or_default());
+            let value = row.get(1).map(Value::text).unwrap_or_default();
+            let slot = match key.as_str() {
+                "报告标题" | "标题" | "title" => &mut meta.title,
+                "调研地区" | "地区" | "region" => &mut meta.region,
+                "调研期" | "period" => &mut meta.period,
+                "副标题" | "subtitle" => meta.subtitle.get_or_insert_with(String::new),
+                "发文单位" | "organisation" => {
+                    meta.organisation.get_or_insert_with(String::new)
+                }
+                "执笔人" | "author" => meta.author.get_or_insert_with(String::new),
+                "成文日期" | "date" => meta.date.get_or_insert_with(String::new),
+                "输出文件名" | "output" => meta.output.get_or_insert_with(String::new),
+                "项目" | "" => continue,
+                _ => {
+                    self.out.notes.push(format!(
+                        "{}：“{}”不是报告信息的项目，未导入",
+                        at(sheet, r, 0),
+                        row.first().map(Value::text).unwrap_or_default()
+                    ));
+                    continue;
+                }
+            };
+            *slot = value;
+        }
+        for opt in [
+            &mut meta.subtitle,
+            &mut meta.organisation,
+            &mut meta.author,
+            &mut meta.date,
+            &mut meta.output,
+        ] {
+            if opt.as_deref() == Some("") {
+                *opt = None;
+            }
+        }
+        self.out.report = Some(meta);
+    }
+}
+
+/// A number written as text: `1,234`, `１２３`, ` 12.5 `.
+fn parse_number(t: &str) -> Option<f64> {
+    let s: String = fold(t)
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    if s.is_empty() {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// A cell as a field's value: `Ok(None)` for an empty cell of an optional field.
+fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, String> {
+    let x = match v {
+        Value::Empty => {
+            return if def.required {
+                Err("是空白，请填写（没有就填 0）".into())
+            } else {
+                Ok(None)
+            }
+        }
+        Value::Text(t) if t.trim().is_empty() => {
+            return if def.required {
+                Err("是空白，请填写（没有就填 0）".into())
+            } else {
+                Ok(None)
+            }
+        }
+        Value::Number(x) => *x,
+        Value::Bool(b) => {
+            if def.kind == Kind::Boolean {
+                return Ok(Some(if *b { 1.0 } else { 0.0 }));
+            }
+            return Err("应是数字，不是是/否".into());
+        }
+        Value::Text(t) => {
+            if def.kind == Kind::Boolean {
+                return match fold(t).as_str() {
+                    "是" | "true" | "yes" | "1" | "达标" => Ok(Some(1.0)),
+                    "否" | "false" | "no" | "0" | "不达标" => Ok(Some(0.0)),
+                    _ => Err(format!("应填“是”或“否”，不是“{}”", t.trim())),
+                };
+            }
+            match parse_number(t) {
+                Some(x) => x,
+                None => return Err(format!("应是数字，不是“{}”", t.trim())),
+            }
+        }
+    };
+    if def.kind == Kind::Integer && x.fract() != 0.0 {
+        return Err(format!("应是整数，不是 {x}"));
+    }
+    Ok(Some(x))
+}
+
+/// The data file for what was imported. With `into` (an existing data file's text), only its
+/// `units:` section (and tables the spreadsheet had) are replaced; everything else, comments
+/// included, is kept.
+pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&str>) -> String {
+    let schema = &pack.schema;
+    let mut units = String::new();
+    emit::units(&mut units, schema, &imported.units, false);
+    if let Some(text) = into {
+        let mut out = replace_section(text, "units", &units);
+        if !imported.tables.is_empty() {
+            let mut tables = String::new();
+            emit::tables(&mut tables, schema, &imported.tables, false);
+            out = replace_section(&out, "tables", &tables);
+        }
+        return out;
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# 由 diaoyan import 从 {} 生成（模板 {}）。\n",
+        source.display(),
+        schema.name
+    ));
+    let meta = imported.report.clone().unwrap_or_else(|| {
+        out.push_str("# 报告信息是占位文字，请修改 report 下各项。\n");
+        ReportMeta {
+            title: "（请填写报告标题）".into(),
+            region: "（请填写调研地区）".into(),
+            period: "（请填写调研期）".into(),
+            ..ReportMeta::default()
+        }
+    });
+    out.push_str(&format!("template: {}\n\n", emit::scalar(&schema.name)));
+    emit::report(&mut out, &meta, false);
+    out.push('\n');
+    out.push_str(&units);
+    if !imported.tables.is_empty() {
+        out.push('\n');
+        emit::tables(&mut out, schema, &imported.tables, false);
+    }
+    out
+}
+
+/// `text` with its top-level `key:` section replaced by `section` (appended when absent).
+fn replace_section(text: &str, key: &str, section: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let head = format!("{key}:");
+    let Some(start) = lines.iter().position(|l| l.starts_with(&head)) else {
+        let mut out = text.trim_end().to_string();
+        out.push_str("\n\n");
+        out.push_str(section);
+        return out;
+    };
+    let top_level = |l: &&str| {
+        l.chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#')
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(top_level)
+        .map(|i| start + 1 + i)
+        .unwrap_or(lines.len());
+    // Comments just above the next key belong to it.
+    let mut cut = end;
+    while cut > start + 1 && (lines[cut - 1].starts_with('#') || lines[cut - 1].trim().is_empty()) {
+        cut -= 1;
+    }
+    let mut out = lines[..start].join("\n");
+    if start > 0 {
+        out.push('\n');
+    }
+    out.push_str(section);
+    if cut < lines.len() {
+        if !lines[cut].trim().is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&lines[cut..].join("\n"));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_written_as_text() {
+        assert_eq!(parse_number("1,234"), Some(1234.0));
+        assert_eq!(parse_number("１２３"), Some(123.0));
+        assert_eq!(parse_number(" 12.5 "), Some(12.5));
+        assert_eq!(parse_number("约200"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
+
+    #[test]
+    fn sections_are_replaced_in_place() {
+        let text =
+            "template: a\n# units\nunits:\n  - name: x\n    n: 1\n\n# the tables\ntables: {}\n";
+        let out = replace_section(text, "units", "units:\n  - name: y\n");
+        assert_eq!(
+            out,
+            "template: a\n# units\nunits:\n  - name: y\n\n# the tables\ntables: {}\n"
+        );
+    }
+}

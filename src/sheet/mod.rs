@@ -1,0 +1,240 @@
+//! Spreadsheets: reading units from Excel/CSV (`diaoyan import`) and writing them out
+//! (`diaoyan export`). A spreadsheet is read into plain [`Sheet`]s first, merged cells filled
+//! in, so matching and parsing never see the file format.
+
+mod export;
+mod header;
+mod import;
+
+pub use export::export;
+pub use export::{REPORT_SHEET, STATS_SHEET};
+pub use import::{data_file, import, Imported};
+
+use std::path::Path;
+
+use crate::error::{Diagnostic, Error, Result};
+
+/// One cell's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Empty,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text (numbers without a trailing `.0`).
+    pub fn text(&self) -> String {
+        match self {
+            Value::Empty => String::new(),
+            Value::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
+            Value::Number(x) => format!("{x}"),
+            Value::Text(t) => t.trim().to_string(),
+            Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        }
+    }
+}
+
+/// A worksheet as a grid from A1: `rows[r][c]` is the cell at row `r + 1`, column `c`.
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Sheet {
+    pub fn get(&self, row: usize, col: usize) -> &Value {
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .unwrap_or(&Value::Empty)
+    }
+
+    pub fn width(&self) -> usize {
+        self.rows.iter().map(Vec::len).max().unwrap_or(0)
+    }
+}
+
+/// A cell's address as a spreadsheet shows it: `(6, 1)` is `B7`.
+pub fn address(row: usize, col: usize) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        let r = (c - 1) % 26;
+        letters.push(b'A' + r as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+/// Read every worksheet of `path`: xlsx, xlsm, xls, xlsb or ods (calamine), or CSV in UTF-8
+/// or GBK.
+pub fn read(path: &Path) -> Result<Vec<Sheet>> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(vec![read_csv(path, &name, &bytes)?])
+        }
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path),
+        _ => Err(Error::input(Diagnostic::new(
+            path,
+            "不支持的文件类型：请使用 .xlsx、.xls、.ods 或 .csv",
+        ))),
+    }
+}
+
+fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
+    use calamine::{Data, Reader, Sheets};
+    if !path.exists() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在"),
+        ));
+    }
+    let bad = |e: &dyn std::fmt::Display| {
+        Error::input(Diagnostic::new(path, format!("无法读取电子表格：{e}")))
+    };
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(&e))?;
+    let names = book.sheet_names();
+    let mut sheets = Vec::new();
+    for name in names {
+        let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
+        for row in range.rows() {
+            let mut cells = vec![Value::Empty; c0 as usize];
+            cells.extend(row.iter().map(|d| match d {
+                Data::Int(i) => Value::Number(*i as f64),
+                Data::Float(x) => Value::Number(*x),
+                Data::String(s) => Value::Text(s.clone()),
+                Data::Bool(b) => Value::Bool(*b),
+                Data::DateTime(dt) => Value::Text(dt.to_string()),
+                Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
+                Data::Error(e) => Value::Text(format!("#{e}")),
+                Data::Empty => Value::Empty,
+            }));
+            rows.push(cells);
+        }
+        let merged: Vec<calamine::Dimensions> = match &mut book {
+            Sheets::Xlsx(x) => x
+                .worksheet_merge_cells(&name)
+                .and_then(|r| r.ok())
+                .unwrap_or_default(),
+            Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut sheet = Sheet { name, rows };
+        fill_merged(&mut sheet, &merged);
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+/// Every cell of a merged region takes the value of its top-left cell (a region label over
+/// several rows, a group header over several columns).
+fn fill_merged(sheet: &mut Sheet, merged: &[calamine::Dimensions]) {
+    for m in merged {
+        let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
+        let (r1, c1) = (m.end.0 as usize, m.end.1 as usize);
+        // Guard against absurd regions in a hostile file.
+        if r1.saturating_sub(r0) > 100_000 || c1.saturating_sub(c0) > 1_000 {
+            continue;
+        }
+        let v = sheet.get(r0, c0).clone();
+        for r in r0..=r1 {
+            if sheet.rows.len() <= r {
+                sheet.rows.resize(r + 1, Vec::new());
+            }
+            let row = &mut sheet.rows[r];
+            if row.len() <= c1 {
+                row.resize(c1 + 1, Value::Empty);
+            }
+            for cell in &mut row[c0..=c1] {
+                *cell = v.clone();
+            }
+        }
+    }
+}
+
+/// CSV in UTF-8 (with or without BOM) or, failing that, GBK (GB 18030); cells stay text.
+pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
+    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
+            if bad {
+                return Err(Error::input(Diagnostic::new(
+                    path,
+                    "无法识别 CSV 的编码：既不是 UTF-8 也不是 GBK",
+                )));
+            }
+            s.into_owned()
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            Error::input(Diagnostic::new(path, format!("CSV 格式错误：{e}")).at(Some(i + 1), None))
+        })?;
+        rows.push(
+            rec.iter()
+                .map(|c| {
+                    if c.trim().is_empty() {
+                        Value::Empty
+                    } else {
+                        Value::Text(c.to_string())
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(Sheet {
+        name: name.to_string(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(address(0, 0), "A1");
+        assert_eq!(address(6, 1), "B7");
+        assert_eq!(address(0, 25), "Z1");
+        assert_eq!(address(9, 26), "AA10");
+        assert_eq!(address(0, 701), "ZZ1");
+        assert_eq!(address(0, 702), "AAA1");
+    }
+
+    #[test]
+    fn csv_in_gbk_is_decoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("社区,居民户数\n青一,2219\n");
+        let s = read_csv(Path::new("x.csv"), "x", &bytes).expect("gbk csv");
+        assert_eq!(s.get(0, 0), &Value::Text("社区".into()));
+        assert_eq!(s.get(1, 1), &Value::Text("2219".into()));
+    }
+}

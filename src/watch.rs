@@ -1,0 +1,103 @@
+//! `diaoyan render --watch`: re-run a job whenever the data file or its template pack
+//! changes on disk (notify: inotify, FSEvents, ReadDirectoryChangesW). Editors save by
+//! writing a new file and renaming it, so folders are watched, not files.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::{EventKind, RecursiveMode, Watcher};
+
+use crate::error::{Diagnostic, Error, Result};
+
+/// Quiet time after a change before the job runs: one save is often several events.
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Whether a changed path can affect a report: data files, schemas and templates, not the
+/// outputs or an editor's swap and temporary files.
+fn relevant(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.starts_with('.') || name.ends_with('~') || name.contains(".tmp") {
+        return false;
+    }
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "md")
+    )
+}
+
+/// Watch `dirs()` (recomputed after every run, so a changed `template:` is followed), run
+/// `job` once the watch is in place, then again after each relevant change. Returns only
+/// when watching itself fails.
+pub fn watch(mut dirs: impl FnMut() -> Vec<PathBuf>, mut job: impl FnMut()) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |ev| {
+        let _ = tx.send(ev);
+    })
+    .map_err(|e| watch_error(Path::new("."), e))?;
+    let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut update = |watcher: &mut notify::RecommendedWatcher, watched: &mut BTreeSet<PathBuf>| {
+        for d in dirs() {
+            if watched.contains(&d) {
+                continue;
+            }
+            watcher
+                .watch(&d, RecursiveMode::NonRecursive)
+                .map_err(|e| watch_error(&d, e))?;
+            watched.insert(d);
+        }
+        Ok::<(), Error>(())
+    };
+    update(&mut watcher, &mut watched)?;
+    job();
+    update(&mut watcher, &mut watched)?;
+    loop {
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        let mut changed = matters(&first);
+        // Let the save finish: take every event until the folder is quiet.
+        while let Ok(ev) = rx.recv_timeout(SETTLE) {
+            changed |= matters(&ev);
+        }
+        if changed {
+            job();
+            update(&mut watcher, &mut watched)?;
+        }
+    }
+}
+
+fn matters(ev: &notify::Result<notify::Event>) -> bool {
+    match ev {
+        Ok(ev) => {
+            matches!(
+                ev.kind,
+                EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+            ) && ev.paths.iter().any(|p| relevant(p))
+        }
+        Err(_) => false,
+    }
+}
+
+fn watch_error(path: &Path, e: notify::Error) -> Error {
+    Error::input(Diagnostic::new(path, format!("无法监视文件变化：{e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sources_matter() {
+        assert!(relevant(Path::new("data/a.yaml")));
+        assert!(relevant(Path::new("templates/x/report.md")));
+        assert!(!relevant(Path::new("output/a.pdf")));
+        assert!(!relevant(Path::new("data/.a.yaml.swp")));
+        assert!(!relevant(Path::new("data/a.yaml~")));
+        assert!(!relevant(Path::new("output/.a.pdf.tmp123")));
+    }
+}

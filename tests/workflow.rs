@@ -1,0 +1,554 @@
+//! The writer's and the office's everyday path: `init`, `templates`, `import`, `export`,
+//! `render --watch`, completions. Golden values come from the reference tables
+//! (`../shared/reference/seed-tables`), read independently of the code under test.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rust_xlsxwriter::{Format, Workbook};
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the diaoyan binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn seed_tables() -> PathBuf {
+    root().join("../shared/reference/seed-tables")
+}
+
+/// A reference table: header and rows of cells.
+fn table(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(seed_tables().join(name)).expect("reference table");
+    let head = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|x| x.expect("row").iter().map(String::from).collect())
+        .collect();
+    (head, rows)
+}
+
+fn stats_json(dir: &Path, data: &Path) -> serde_json::Value {
+    let out = run(dir, &["stats", "--json", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stats json")
+}
+
+#[test]
+fn export_then_import_gives_identical_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("units.xlsx");
+    let out = run(
+        dir.path(),
+        &[
+            "export",
+            seed().to_str().unwrap(),
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Same data, same bytes.
+    let again = dir.path().join("again.xlsx");
+    run(
+        dir.path(),
+        &[
+            "export",
+            seed().to_str().unwrap(),
+            "-o",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&xlsx).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    let back = dir.path().join("back.yaml");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            xlsx.to_str().unwrap(),
+            "--template",
+            "community-survey",
+            "-o",
+            back.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stats_json(dir.path(), &seed()),
+        stats_json(dir.path(), &back)
+    );
+    // The workbook names what each sheet is for.
+    let names: Vec<String> = {
+        use calamine::Reader;
+        let wb = calamine::open_workbook_auto(&xlsx).unwrap();
+        wb.sheet_names()
+    };
+    assert_eq!(
+        names,
+        ["社区数据", "统计", "工作人员类别及平均月薪", "报告信息"]
+    );
+}
+
+/// The seed's tables as an office keeps them: one sheet per table, two-row headers with
+/// merged group cells for office space and for age and gender, a 合计 row.
+fn seed_layout_workbook(path: &Path, bad_cell: Option<(u32, u16, &str)>) {
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold();
+    let plain = |wb: &mut Workbook, sheet: &str, file: &str| {
+        let (h, rows) = table(file);
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet).unwrap();
+        for (c, v) in h.iter().enumerate() {
+            ws.write_string(0, c as u16, v).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                match v.parse::<f64>() {
+                    Ok(x) => ws.write_number(r as u32 + 1, c as u16, x).unwrap(),
+                    Err(_) => ws.write_string(r as u32 + 1, c as u16, v).unwrap(),
+                };
+            }
+        }
+    };
+    plain(&mut wb, "人口", "1-population.csv");
+    // 办公用房: 社区 over two rows; 办公用房面积（平方米） over 总面积 / 自有 / 租赁.
+    {
+        let (_, rows) = table("2-office-space.csv");
+        let ws = wb.add_worksheet();
+        ws.set_name("办公用房").unwrap();
+        ws.merge_range(0, 0, 1, 0, "社区", &head).unwrap();
+        ws.merge_range(0, 1, 0, 3, "办公用房面积（平方米）", &head)
+            .unwrap();
+        for (c, v) in ["总面积", "自有", "租赁"].iter().enumerate() {
+            ws.write_string_with_format(1, c as u16 + 1, *v, &head)
+                .unwrap();
+        }
+        let mut sums = [0.0; 3];
+        for (r, row) in rows.iter().enumerate() {
+            ws.write_string(r as u32 + 2, 0, &row[0]).unwrap();
+            for c in 1..4 {
+                let x: f64 = row[c].parse().unwrap();
+                sums[c - 1] += x;
+                ws.write_number(r as u32 + 2, c as u16, x).unwrap();
+            }
+        }
+        let total = rows.len() as u32 + 2;
+        ws.write_string(total, 0, "合计").unwrap();
+        for (c, s) in sums.iter().enumerate() {
+            ws.write_number(total, c as u16 + 1, *s).unwrap();
+        }
+    }
+    plain(&mut wb, "学历", "3-staff-education.csv");
+    // 年龄性别: 年龄 over four bands, 性别 over 男 / 女.
+    {
+        let (h, rows) = table("4-staff-age-gender.csv");
+        let ws = wb.add_worksheet();
+        ws.set_name("年龄性别").unwrap();
+        ws.merge_range(0, 0, 1, 0, "社区", &head).unwrap();
+        ws.merge_range(0, 1, 0, 4, "年龄", &head).unwrap();
+        ws.merge_range(0, 5, 0, 6, "性别", &head).unwrap();
+        for (c, v) in h.iter().enumerate().skip(1) {
+            ws.write_string_with_format(1, c as u16, v, &head).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            ws.write_string(r as u32 + 2, 0, &row[0]).unwrap();
+            for (c, v) in row.iter().enumerate().skip(1) {
+                ws.write_number(r as u32 + 2, c as u16, v.parse::<f64>().unwrap())
+                    .unwrap();
+            }
+        }
+    }
+    plain(&mut wb, "业务量", "6-annual-caseload.csv");
+    plain(&mut wb, "工作人员类别及平均月薪", "5-salary.csv");
+    if let Some((r, c, v)) = bad_cell {
+        let ws = wb.worksheet_from_name("人口").unwrap();
+        ws.write_string(r, c, v).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn a_workbook_in_the_seed_tables_layout_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("社区统计.xlsx");
+    seed_layout_workbook(&xlsx, None);
+    let data = dir.path().join("imported.yaml");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            xlsx.to_str().unwrap(),
+            "--template",
+            "community-survey",
+            "-o",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let notes = text(&out.stderr);
+    assert!(
+        notes.contains("合计") && notes.contains("A15"),
+        "the 合计 row is passed over: {notes}"
+    );
+    let check = run(dir.path(), &["check", data.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+
+    // Every figure of the reference tables arrives in its field.
+    let stats = stats_json(dir.path(), &data);
+    let units = stats["units"].as_object().expect("units by name");
+    assert_eq!(units.len(), 12);
+    let value = |name: &str, path: &str| -> f64 {
+        path.split('.').fold(&units[name], |v, k| &v[k])["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name} {path}"))
+    };
+    let files: [(&str, &[&str]); 5] = [
+        ("1-population.csv", &["households", "residents"]),
+        (
+            "2-office-space.csv",
+            &["office.total", "office.owned", "office.rented"],
+        ),
+        (
+            "3-staff-education.csv",
+            &[
+                "staff.total",
+                "staff.education.graduate",
+                "staff.education.college",
+                "staff.education.secondary",
+            ],
+        ),
+        (
+            "4-staff-age-gender.csv",
+            &[
+                "staff.age.under30",
+                "staff.age.from30",
+                "staff.age.from40",
+                "staff.age.over50",
+                "staff.gender.male",
+                "staff.gender.female",
+            ],
+        ),
+        ("6-annual-caseload.csv", &["caseload"]),
+    ];
+    for (file, paths) in files {
+        let (_, rows) = table(file);
+        for row in rows {
+            for (i, path) in paths.iter().enumerate() {
+                let want: f64 = row[i + 1].parse().unwrap();
+                assert_eq!(value(&row[0], path), want, "{file}: {} {path}", row[0]);
+            }
+        }
+    }
+    // The pay table came from its own sheet: 7 grades, 15000 元 in all (reference README).
+    let pay = &stats["tables"]["pay_scale"]["monthly"];
+    assert_eq!(pay["count"], 7, "{pay}");
+    assert_eq!(pay["sum"], 15000.0, "{pay}");
+    // And the statistics of the fields equal those of the hand-kept seed data file (short
+    // names aside: the reference tables have none).
+    fn without_shorts(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .filter(|(k, _)| *k != "shorts")
+                .map(|(k, v)| (k.clone(), without_shorts(v)))
+                .collect(),
+            serde_json::Value::Array(a) => a.iter().map(without_shorts).collect(),
+            v => v.clone(),
+        }
+    }
+    assert_eq!(
+        without_shorts(&stats["fields"]),
+        without_shorts(&stats_json(dir.path(), &seed())["fields"])
+    );
+}
+
+#[test]
+fn a_text_cell_where_a_number_belongs_is_reported_with_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("bad.xlsx");
+    // 人口 sheet, row 7 (the 6th unit, 莲湖路第四社区), column C (常住人口).
+    seed_layout_workbook(&xlsx, Some((6, 2, "约6000")));
+    let data = dir.path().join("bad.yaml");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            xlsx.to_str().unwrap(),
+            "--template",
+            "community-survey",
+            "-o",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("工作表“人口”C7"), "{err}");
+    assert!(err.contains("莲湖路第四社区"), "{err}");
+    assert!(err.contains("约6000"), "{err}");
+    assert!(!data.exists(), "nothing is written when a cell is wrong");
+}
+
+#[test]
+fn csv_in_gbk_with_units_in_headers_imports_and_mismatched_units_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read_to_string(seed()).unwrap();
+    // Build the one-sheet CSV an office would save from Excel (GBK, CRLF) from the seed.
+    let out = run(
+        dir.path(),
+        &["export", seed().to_str().unwrap(), "-o", "u.xlsx"],
+    );
+    assert!(out.status.success());
+    let sheets = diaoyan::sheet::read(&dir.path().join("u.xlsx")).unwrap();
+    let mut csv = String::new();
+    for row in &sheets[0].rows {
+        let cells: Vec<String> = row.iter().map(|v| v.text()).collect();
+        csv.push_str(&cells.join(","));
+        csv.push_str("\r\n");
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    std::fs::write(dir.path().join("u.csv"), &gbk).unwrap();
+    let out = run(
+        dir.path(),
+        &["import", "u.csv", "--template", "community-survey"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stats_json(dir.path(), &dir.path().join("u.yaml"))["fields"],
+        stats_json(dir.path(), &seed())["fields"]
+    );
+    // 常住人口 in 万人 is not 常住人口 in 人: refused, not silently imported.
+    let wrong = csv.replace("常住人口（人）", "常住人口（万人）");
+    std::fs::write(dir.path().join("w.csv"), wrong).unwrap();
+    let out = run(
+        dir.path(),
+        &["import", "w.csv", "--template", "community-survey"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("万人"), "{}", text(&out.stderr));
+    drop(data);
+}
+
+#[test]
+fn import_into_an_existing_file_keeps_everything_but_the_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(dir.path().join("q.yaml"), &original).unwrap();
+    let xlsx = dir.path().join("u.xlsx");
+    assert!(run(dir.path(), &["export", "q.yaml", "-o", "u.xlsx"])
+        .status
+        .success());
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            xlsx.to_str().unwrap(),
+            "--template",
+            "community-survey",
+            "--into",
+            "q.yaml",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let updated = std::fs::read_to_string(dir.path().join("q.yaml")).unwrap();
+    for kept in [
+        "# 青年路街道 2019 年社区管理情况调研数据。",
+        "findings:",
+        "seniority_raise: 15",
+        "closing: |",
+    ] {
+        assert!(updated.contains(kept), "{kept} is kept");
+    }
+    assert_eq!(
+        stats_json(dir.path(), &dir.path().join("q.yaml")),
+        stats_json(dir.path(), &seed())
+    );
+    // And the report still renders from it.
+    let r = run(
+        dir.path(),
+        &["render", "q.yaml", "-o", "out", "--format", "docx"],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
+
+/// Fill the blanks of an `init` file: report metadata, and plausible numbers that add up.
+fn fill(skeleton: &str) -> String {
+    skeleton
+        .replace("  title: ''", "  title: 测试报告")
+        .replace("  region: ''", "  region: 测试街道")
+        .replace("  period: ''", "  period: '2020'")
+        .replace("households: 0", "households: 2000")
+        .replace("residents: 0", "residents: 6000")
+        .replace("total: 0 ", "total: 10 ")
+        .replace("owned: 0", "owned: 10")
+        .replace("graduate: 0", "graduate: 10")
+        .replace("under30: 0", "under30: 10")
+        .replace("  male: 0", "  male: 10")
+        .replace("caseload: 0", "caseload: 100")
+        .replace("category: ''", "category: 居委会")
+        .replace("monthly: 0", "monthly: 2000")
+}
+
+#[test]
+fn init_writes_a_commented_file_that_checks_once_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &["init", "--template", "community-survey", "new.yaml"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let skeleton = std::fs::read_to_string(dir.path().join("new.yaml")).unwrap();
+    // Every field is there with its label, unit and bounds.
+    for line in [
+        "households: 0",
+        "# 居民户数（户），整数，≥ 0",
+        "# 办公用房总面积（平方米），数字，≥ 0；应等于自有、租赁之和",
+        "30—40岁（人）",
+        "findings: []",
+        "recommendations: []",
+        "seniority_raise: 0",
+    ] {
+        assert!(skeleton.contains(line), "{line} missing from:\n{skeleton}");
+    }
+    // As written it lists what to fill…
+    let check = run(dir.path(), &["check", "new.yaml"]);
+    assert_eq!(check.status.code(), Some(2));
+    assert!(text(&check.stderr).contains("报告标题（report.title）不能为空"));
+    // …and does not overwrite a file.
+    assert_eq!(
+        run(
+            dir.path(),
+            &["init", "--template", "community-survey", "new.yaml"]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    // Filled in, it checks and renders.
+    std::fs::write(dir.path().join("new.yaml"), fill(&skeleton)).unwrap();
+    let check = run(dir.path(), &["check", "new.yaml"]);
+    assert!(
+        check.status.success(),
+        "{}\n{}",
+        text(&check.stderr),
+        fill(&skeleton)
+    );
+    let r = run(dir.path(), &["render", "new.yaml", "-o", "out"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
+
+#[test]
+fn a_scaffolded_pack_is_listed_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["init", "--pack", "templates/my-survey"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&run(dir.path(), &["templates"]).stdout);
+    assert!(list.contains("my-survey\ttemplates/my-survey"), "{list}");
+    assert!(list.contains("community-survey\t<内置>"), "{list}");
+    let out = run(dir.path(), &["init", "--template", "my-survey", "d.yaml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let filled = fill(&std::fs::read_to_string(dir.path().join("d.yaml")).unwrap());
+    std::fs::write(dir.path().join("d.yaml"), filled).unwrap();
+    let r = run(dir.path(), &["render", "d.yaml", "-o", "out"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(dir.path().join("out/d.pdf").is_file());
+    // A second scaffold into the same folder refuses to overwrite.
+    assert_eq!(
+        run(dir.path(), &["init", "--pack", "templates/my-survey"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn watch_renders_again_after_a_save_and_survives_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("q.yaml");
+    let original = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(&data, &original).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args([
+            "render", "q.yaml", "-o", "out", "--format", "docx", "--watch",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("watch starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |what: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                if line.contains(what) {
+                    return line;
+                }
+            }
+        }
+        panic!("no line with {what}");
+    };
+    wait_for("已生成");
+    let docx = dir.path().join("out/qingnianlu-2019.docx");
+    let first = std::fs::read(&docx).unwrap();
+    // A bad save: reported, and the watcher keeps going.
+    std::fs::write(
+        &data,
+        original.replace("households: 2219", "households: 多"),
+    )
+    .unwrap();
+    wait_for("生成失败");
+    // A good save with a new title: rendered again.
+    std::fs::write(
+        &data,
+        original.replace("推动社区治理能力现代化", "推动社区治理现代化"),
+    )
+    .unwrap();
+    wait_for("已生成");
+    let _ = child.kill();
+    let _ = child.wait();
+    let second = std::fs::read(&docx).unwrap();
+    assert_ne!(first, second, "the saved change reached the report");
+    let xml = docx_part(&docx, "word/document.xml");
+    assert!(xml.contains("推动社区治理现代化"));
+}
+
+#[test]
+fn completions_version_and_help_examples() {
+    let out = diaoyan(&["completions", "bash"]);
+    assert!(out.status.success());
+    let script = text(&out.stdout);
+    assert!(script.contains("diaoyan") && script.contains("import") && script.contains("--watch"));
+    let v = text(&diaoyan(&["--version"]).stdout);
+    assert!(v.starts_with("diaoyan "), "{v}");
+    let help = text(&diaoyan(&["import", "--help"]).stdout);
+    assert!(
+        help.contains("diaoyan import 社区统计.xlsx --template community-survey"),
+        "{help}"
+    );
+}
