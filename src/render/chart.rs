@@ -100,6 +100,7 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
+/// A value as charts print it: whole numbers as integers, others with one decimal.
 fn fmt_value(v: f64) -> String {
     if v.fract() == 0.0 {
         fmt_tick(v)
@@ -422,6 +423,15 @@ pub fn pie_angles(values: &[f64]) -> Vec<(f64, f64)> {
             a += sweep;
             w
         })
+        .collect()
+}
+
+/// Each slice's share as printed, one decimal, largest-remainder rounded to add to 100.0%.
+pub fn pie_percents(values: &[f64]) -> Vec<String> {
+    largest_remainder(values, 1000)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| format!("{:.1}%", *p as f64 / 10.0))
         .collect()
 }
 

@@ -2,9 +2,9 @@
 //! numbering, tables with merged and repeated header rows, footnotes; then a normalisation
 //! pass and a deterministic re-zip.
 
+mod chart;
 mod normalize;
 mod package;
-mod raster;
 mod styles;
 mod table;
 
@@ -190,16 +190,16 @@ impl Writer<'_> {
 }
 
 impl Writer<'_> {
-    /// A chart as a PNG at print resolution, text width, in its own paragraph (auto line
-    /// spacing so it is not clipped), with its caption 图N below.
+    /// A chart as a native Word chart, text width, in its own paragraph, with its caption
+    /// 图N below. The paragraph holds a marker run that the normalisation pass replaces by
+    /// the drawing (docx-rs has no charts).
     fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
-        let width = 156.0 * 72.0 / 25.4;
-        let height = (width * 0.55f32).round();
-        let sc = crate::render::chart::scene(c, width, height, &raster::measure);
-        let Some((png, w, h)) = raster::png(&sc) else {
-            // Could not rasterise: keep the data readable.
-            let d = self.table(d, &c.data_table());
-            return d.add_paragraph(caption("图", c.number, c.caption.as_deref()));
+        let figure = Paragraph::new().style("Figure").keep_next(true);
+        let Some(part) = chart::part(c) else {
+            // Nothing to draw: say so where the chart would be.
+            return d
+                .add_paragraph(figure.add_run(DRun::new().add_text("（无数据）")))
+                .add_paragraph(caption("图", c.number, c.caption.as_deref()));
         };
         self.hints.charts += 1;
         self.hints.chart_alts.push(
@@ -208,19 +208,19 @@ impl Writer<'_> {
                 .or_else(|| c.caption.clone())
                 .unwrap_or_default(),
         );
-        let emu = |pt: f32| (pt * 12700.0).round() as u32;
-        let pic = docx_rs::Pic::new_with_dimensions(png, w, h)
-            .id(format!("rIdChart{}", self.hints.charts))
-            .size(emu(width), emu(height));
-        d.add_paragraph(
-            Paragraph::new()
-                .style("Figure")
-                .keep_next(true)
-                .add_run(DRun::new().add_image(pic)),
-        )
-        .add_paragraph(caption("图", c.number, c.caption.as_deref()))
+        self.hints.chart_parts.push(part);
+        d.add_paragraph(figure.add_run(DRun::new().add_text(chart_marker(self.hints.charts))))
+            .add_paragraph(caption("图", c.number, c.caption.as_deref()))
     }
 }
+
+/// The text of the run that stands for chart `n` until the normalisation pass.
+pub(crate) fn chart_marker(n: usize) -> String {
+    format!("\u{E000}diaoyan-chart-{n}\u{E001}")
+}
+
+/// A chart's size: the text block's width (156 mm), 0.55 of it high, in EMU.
+pub(crate) const CHART_EMU: (u32, u32) = (5_616_000, 3_088_800);
 
 /// A caption: the label (表, 图) with a SEQ field that Word renumbers, then the text.
 fn caption(label: &str, number: Option<usize>, text: Option<&str>) -> Paragraph {

@@ -430,6 +430,8 @@ pub struct Hints {
     /// How many charts the document has, and their alternative texts in order.
     pub charts: usize,
     pub chart_alts: Vec<String>,
+    /// The chart parts, in order: chart `n` is `word/charts/chart{n}.xml`.
+    pub chart_parts: Vec<super::chart::ChartPart>,
 }
 
 /// Normalises the parts of one package; paragraph ids are renumbered across all of them,
@@ -450,6 +452,7 @@ impl Normaliser {
             "word/document.xml" => {
                 mark_header_rows(&mut root, &hints.table_header_rows);
                 add_doc_grid(&mut root);
+                place_charts(&mut root, hints.charts);
                 number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => add_language(&mut root),
@@ -495,6 +498,41 @@ fn mark_header_rows(root: &mut Node, counts: &[usize]) {
                 tr_pr.push(Node::new("w:tblHeader", ""));
             }
         }
+    });
+}
+
+/// Each chart's marker run becomes the run holding the chart's drawing.
+fn place_charts(root: &mut Node, charts: usize) {
+    if charts == 0 {
+        return;
+    }
+    root.visit(&mut |n| {
+        if n.name != "w:r" {
+            return;
+        }
+        let text = n
+            .elems_mut()
+            .find(|e| e.name == "w:t")
+            .map(|t| {
+                t.children
+                    .iter()
+                    .filter_map(|c| match c {
+                        Child::Raw(r) => Some(r.as_str()),
+                        Child::Elem(_) => None,
+                    })
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        let Some(k) = (1..=charts).find(|k| text == super::chart_marker(*k)) else {
+            return;
+        };
+        let (cx, cy) = super::CHART_EMU;
+        let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
+            return;
+        };
+        n.children
+            .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:rPr"));
+        n.push(drawing);
     });
 }
 

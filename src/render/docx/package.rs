@@ -97,6 +97,7 @@ pub fn normalise_and_zip(
     for (name, bytes) in xml.media {
         parts.push((format!("word/media/{name}.png"), bytes));
     }
+    add_charts(&mut parts, &hints.chart_parts);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -112,8 +113,9 @@ pub fn normalise_and_zip(
         } else {
             bytes
         };
-        // A PNG is already deflated: storing it saves the time of compressing it again.
-        let method = if name.ends_with(".png") {
+        // A PNG or a workbook is already deflated, and a part under 1 KB gains a few
+        // hundred bytes at the cost of setting up a compressor: both are stored.
+        let method = if name.ends_with(".png") || name.ends_with(".xlsx") || bytes.len() < 1024 {
             CompressionMethod::Stored
         } else {
             CompressionMethod::Deflated
@@ -122,4 +124,68 @@ pub fn normalise_and_zip(
         zip.write_all(&bytes)?;
     }
     Ok(zip.finish()?.into_inner())
+}
+
+/// The chart parts, each with its embedded workbook, and their relationships and content
+/// types in the parts docx-rs wrote.
+fn add_charts(parts: &mut Vec<(String, Vec<u8>)>, charts: &[super::chart::ChartPart]) {
+    use super::chart::{CHART_REL, CHART_TYPE, PACKAGE_REL, XLSX_TYPE};
+    if charts.is_empty() {
+        return;
+    }
+    let mut rels = String::new();
+    let mut types = format!(r#"<Default Extension="xlsx" ContentType="{XLSX_TYPE}"/>"#);
+    for (i, c) in charts.iter().enumerate() {
+        let n = i + 1;
+        rels.push_str(&format!(
+            r#"<Relationship Id="rIdChart{n}" Type="{CHART_REL}" Target="charts/chart{n}.xml"/>"#
+        ));
+        types.push_str(&format!(
+            r#"<Override PartName="/word/charts/chart{n}.xml" ContentType="{CHART_TYPE}"/>"#
+        ));
+        parts.push((
+            format!("word/charts/chart{n}.xml"),
+            c.xml.clone().into_bytes(),
+        ));
+        parts.push((
+            format!("word/charts/_rels/chart{n}.xml.rels"),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{PACKAGE_REL}" Target="../embeddings/Microsoft_Excel_Worksheet{n}.xlsx"/></Relationships>"#
+            )
+            .into_bytes(),
+        ));
+        parts.push((
+            format!("word/embeddings/Microsoft_Excel_Worksheet{n}.xlsx"),
+            c.workbook.clone(),
+        ));
+    }
+    let insert = |bytes: &mut Vec<u8>, before: &str, what: &str| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        if let Some(i) = text.rfind(before) {
+            let mut t = text;
+            t.insert_str(i, what);
+            *bytes = t.into_bytes();
+        }
+    };
+    for (name, bytes) in parts.iter_mut() {
+        match name.as_str() {
+            "word/_rels/document.xml.rels" => insert(bytes, "</Relationships>", &rels),
+            "[Content_Types].xml" => {
+                // Defaults come before overrides in the schema.
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                let at = text.find("<Override").or_else(|| text.rfind("</Types>"));
+                if let Some(i) = at {
+                    let mut t = text;
+                    let (defaults, overrides) =
+                        types.split_at(types.find("<Override").unwrap_or(types.len()));
+                    t.insert_str(i, defaults);
+                    let end = t.rfind("</Types>").unwrap_or(t.len());
+                    t.insert_str(end, overrides);
+                    *bytes = t.into_bytes();
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -264,7 +264,9 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
 /// * the Info dictionary loses `/GTS_PDFXVersion`, which printpdf writes (empty) into every
 ///   file and which makes readers report a PDF/X conformance we do not claim.
 fn finish(doc: &mut lopdf::Document) {
-    use std::io::Write;
+    // One compressor for every stream, reset between them: setting one up costs more
+    // than deflating a typical content stream.
+    let mut z = flate2::Compress::new(flate2::Compression::default(), true);
     for obj in doc.objects.values_mut() {
         let lopdf::Object::Stream(s) = obj else {
             continue;
@@ -272,11 +274,9 @@ fn finish(doc: &mut lopdf::Document) {
         if s.dict.get(b"Filter").is_ok() {
             continue;
         }
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(4));
-        if z.write_all(&s.content).is_err() {
+        let Some(packed) = deflate(&mut z, &s.content) else {
             continue;
-        }
-        let Ok(packed) = z.finish() else { continue };
+        };
         if packed.len() + 19 < s.content.len() {
             s.dict.set("Filter", "FlateDecode");
             s.set_content(packed);
@@ -289,6 +289,27 @@ fn finish(doc: &mut lopdf::Document) {
         .ok();
     if let Some(lopdf::Object::Dictionary(d)) = info.and_then(|id| doc.objects.get_mut(&id)) {
         d.remove(b"GTS_PDFXVersion");
+    }
+}
+
+/// `data` as a zlib stream, with a reused compressor.
+fn deflate(z: &mut flate2::Compress, data: &[u8]) -> Option<Vec<u8>> {
+    z.reset();
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    loop {
+        let read = usize::try_from(z.total_in()).ok()?;
+        if out.capacity() == out.len() {
+            out.reserve(out.capacity().max(1024));
+        }
+        match z.compress_vec(
+            &data[read.min(data.len())..],
+            &mut out,
+            flate2::FlushCompress::Finish,
+        ) {
+            Ok(flate2::Status::StreamEnd) => return Some(out),
+            Ok(_) => out.reserve(out.capacity().max(1024)),
+            Err(_) => return None,
+        }
     }
 }
 

@@ -1,0 +1,305 @@
+//! Charts for the DOCX as native DrawingML charts (`word/charts/chartN.xml`): Word and WPS
+//! draw them as vectors at any zoom and print size, and the numbers stay editable — each
+//! chart embeds a small workbook with its data, so 编辑数据 opens it. The look follows the
+//! PDF's vector charts: the same palette, no chart border, light grid lines, the unit
+//! above the value axis, largest-remainder percentages on a donut.
+
+use std::fmt::Write;
+
+use rust_xlsxwriter::{ExcelDateTime, Workbook};
+
+use crate::doc::{Chart, ChartKind};
+use crate::render::chart::{pie_percents, GRID, INK, PALETTE};
+use crate::sheet::address;
+
+pub const CHART_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
+pub const CHART_REL: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart";
+pub const CHART_TYPE: &str = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
+pub const PACKAGE_REL: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package";
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The chart's text face: 黑体, as captions and table heads.
+const FACE: &str = "黑体";
+
+/// One chart's parts: the chart XML and its embedded workbook.
+#[derive(Debug, Clone)]
+pub struct ChartPart {
+    pub xml: String,
+    pub workbook: Vec<u8>,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn hex(c: [u8; 3]) -> String {
+    format!("{:02X}{:02X}{:02X}", c[0], c[1], c[2])
+}
+
+fn fill(c: [u8; 3]) -> String {
+    format!(
+        r#"<a:solidFill><a:srgbClr val="{}"/></a:solidFill>"#,
+        hex(c)
+    )
+}
+
+fn line(c: [u8; 3], emu: u32) -> String {
+    format!(r#"<a:ln w="{emu}">{}</a:ln>"#, fill(c))
+}
+
+/// Text properties: `size` in hundredths of a point.
+fn tx_pr(size: u32) -> String {
+    tx_pr_with(size, "<a:bodyPr/>")
+}
+
+/// Text properties with a given `a:bodyPr` (rotation of axis labels).
+fn tx_pr_with(size: u32, body: &str) -> String {
+    format!(
+        r#"<c:txPr>{body}<a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="0">{}<a:latin typeface="{FACE}"/><a:ea typeface="{FACE}"/></a:defRPr></a:pPr><a:endParaRPr lang="zh-CN"/></a:p></c:txPr>"#,
+        fill(INK)
+    )
+}
+
+fn rich(text: &str, size: u32) -> String {
+    format!(
+        r#"<c:rich><a:bodyPr rot="0" vert="horz"/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="0"/></a:pPr><a:r><a:rPr lang="zh-CN" sz="{size}" b="0">{}<a:latin typeface="{FACE}"/><a:ea typeface="{FACE}"/></a:rPr><a:t>{}</a:t></a:r></a:p></c:rich>"#,
+        fill(INK),
+        esc(text)
+    )
+}
+
+/// Data-label switches, in schema order.
+fn shows(val: bool) -> String {
+    format!(
+        r#"<c:showLegendKey val="0"/><c:showVal val="{}"/><c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>"#,
+        u8::from(val)
+    )
+}
+
+/// The chart part for `chart`, or `None` when it has nothing to draw.
+pub fn part(chart: &Chart) -> Option<ChartPart> {
+    let has_data = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .any(|v| v.is_some_and(|x| x != 0.0 && x.is_finite()));
+    if !has_data || chart.categories.is_empty() || chart.series.is_empty() {
+        return None;
+    }
+    let n = chart.categories.len();
+    let cat_ref = format!("Sheet1!$A$2:$A${}", n + 1);
+    let mut cats =
+        format!(r#"<c:cat><c:strRef><c:f>{cat_ref}</c:f><c:strCache><c:ptCount val="{n}"/>"#);
+    for (i, c) in chart.categories.iter().enumerate() {
+        let _ = write!(cats, r#"<c:pt idx="{i}"><c:v>{}</c:v></c:pt>"#, esc(c));
+    }
+    cats.push_str("</c:strCache></c:strRef></c:cat>");
+
+    let series_xml = |k: usize, body: &dyn Fn(usize) -> String| -> String {
+        let s = &chart.series[k];
+        let col = address(0, k + 1);
+        let letters = col.trim_end_matches('1');
+        let mut vals = format!(
+            r#"<c:val><c:numRef><c:f>Sheet1!${letters}$2:${letters}${}</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val="{n}"/>"#,
+            n + 1
+        );
+        for (i, v) in s.values.iter().enumerate() {
+            if let Some(x) = v.filter(|x| x.is_finite()) {
+                let _ = write!(vals, r#"<c:pt idx="{i}"><c:v>{x}</c:v></c:pt>"#);
+            }
+        }
+        vals.push_str("</c:numCache></c:numRef></c:val>");
+        format!(
+            r#"<c:ser><c:idx val="{k}"/><c:order val="{k}"/><c:tx><c:strRef><c:f>Sheet1!${letters}$1</c:f><c:strCache><c:ptCount val="1"/><c:pt idx="0"><c:v>{}</c:v></c:pt></c:strCache></c:strRef></c:tx>{}{cats}{vals}{}</c:ser>"#,
+            esc(&s.name),
+            body(k),
+            if chart.kind == ChartKind::Line {
+                r#"<c:smooth val="0"/>"#
+            } else {
+                ""
+            }
+        )
+    };
+    let color = |k: usize| PALETTE[k % PALETTE.len()];
+    let many = chart.series.len() > 1;
+    let axes = r#"<c:axId val="500000001"/><c:axId val="500000002"/>"#;
+    let plot = match chart.kind {
+        ChartKind::Bar | ChartKind::Stacked => {
+            let stacked = chart.kind == ChartKind::Stacked;
+            let mut x = format!(
+                r#"<c:barChart><c:barDir val="col"/><c:grouping val="{}"/><c:varyColors val="0"/>"#,
+                if stacked { "stacked" } else { "clustered" }
+            );
+            for k in 0..chart.series.len() {
+                x.push_str(&series_xml(k, &|k| {
+                    // One series: its values above the bars, as in the PDF.
+                    let labels = if many {
+                        String::new()
+                    } else {
+                        format!(
+                            r#"<c:dLbls><c:numFmt formatCode="General" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:dLblPos val="outEnd"/>{}</c:dLbls>"#,
+                            tx_pr(800),
+                            shows(true)
+                        )
+                    };
+                    format!(
+                        r#"<c:spPr>{}<a:ln><a:noFill/></a:ln></c:spPr><c:invertIfNegative val="0"/>{labels}"#,
+                        fill(color(k))
+                    )
+                }));
+            }
+            let _ = write!(
+                x,
+                r#"<c:gapWidth val="{}"/>{}{axes}</c:barChart>"#,
+                if many && !stacked { 80 } else { 60 },
+                if stacked {
+                    r#"<c:overlap val="100"/>"#
+                } else if many {
+                    r#"<c:overlap val="0"/>"#
+                } else {
+                    ""
+                }
+            );
+            x
+        }
+        ChartKind::Line => {
+            let mut x =
+                r#"<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>"#.to_string();
+            for k in 0..chart.series.len() {
+                x.push_str(&series_xml(k, &|k| {
+                    format!(
+                        r#"<c:spPr>{}</c:spPr><c:marker><c:symbol val="circle"/><c:size val="5"/><c:spPr>{}{}</c:spPr></c:marker>"#,
+                        line(color(k), 28575),
+                        fill(color(k)),
+                        line(color(k), 9525)
+                    )
+                }));
+            }
+            let _ = write!(x, r#"<c:marker val="1"/>{axes}</c:lineChart>"#);
+            x
+        }
+        ChartKind::Pie => {
+            let values: Vec<f64> = chart.series[0]
+                .values
+                .iter()
+                .map(|v| v.unwrap_or(0.0).max(0.0))
+                .collect();
+            let pcts = pie_percents(&values);
+            let mut x = r#"<c:doughnutChart><c:varyColors val="1"/>"#.to_string();
+            x.push_str(&series_xml(0, &|_| {
+                let mut b = String::from(r#"<c:spPr><a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr>"#);
+                for i in 0..n {
+                    let _ = write!(
+                        b,
+                        r#"<c:dPt><c:idx val="{i}"/><c:bubble3D val="0"/><c:spPr>{}<a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr></c:dPt>"#,
+                        fill(color(i))
+                    );
+                }
+                // The printed shares are ours (largest remainder, adding to 100.0%), not
+                // Word's own rounding.
+                b.push_str("<c:dLbls>");
+                for (i, p) in pcts.iter().enumerate() {
+                    if values.get(i).is_some_and(|v| *v > 0.0) {
+                        let _ = write!(
+                            b,
+                            r#"<c:dLbl><c:idx val="{i}"/><c:tx>{}</c:tx>{}</c:dLbl>"#,
+                            rich(p, 900),
+                            shows(true)
+                        );
+                    }
+                }
+                let _ = write!(
+                    b,
+                    r#"<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}{}<c:showLeaderLines val="0"/></c:dLbls>"#,
+                    tx_pr(900),
+                    shows(false)
+                );
+                b
+            }));
+            x.push_str(r#"<c:firstSliceAng val="0"/><c:holeSize val="45"/></c:doughnutChart>"#);
+            x
+        }
+    };
+    let unit = chart.unit.as_deref().filter(|u| !u.is_empty());
+    let axes_xml = if chart.kind == ChartKind::Pie {
+        String::new()
+    } else {
+        let title = unit
+            .map(|u| {
+                format!(
+                    // Above the value axis, at the chart's top left, as in the PDF.
+                    r#"<c:title><c:tx>{}</c:tx><c:layout><c:manualLayout><c:xMode val="edge"/><c:yMode val="edge"/><c:x val="0"/><c:y val="0"/></c:manualLayout></c:layout><c:overlay val="0"/></c:title>"#,
+                    rich(&format!("单位：{u}"), 900)
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>"#,
+            line(INK, 9525),
+            // Category labels stay horizontal (Word wraps a long one onto two lines).
+            tx_pr_with(800, r#"<a:bodyPr rot="0" vert="horz"/>"#),
+            line(GRID, 6350),
+            tx_pr(900)
+        )
+    };
+    let legend = if many || chart.kind == ChartKind::Pie {
+        format!(
+            r#"<c:legend><c:legendPos val="{}"/><c:overlay val="0"/>{}</c:legend>"#,
+            if chart.kind == ChartKind::Pie {
+                "r"
+            } else {
+                "t"
+            },
+            tx_pr(900)
+        )
+    } else {
+        String::new()
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<c:chartSpace xmlns:c="{CHART_NS}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><c:date1904 val="0"/><c:lang val="zh-CN"/><c:roundedCorners val="0"/><c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/>{plot}{axes_xml}<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>"#,
+        tx_pr(900)
+    );
+    Some(ChartPart {
+        xml,
+        workbook: workbook(chart).unwrap_or_default(),
+    })
+}
+
+/// The chart's data as a workbook (categories down column A, one column per series), so
+/// 编辑数据 in Word or WPS opens the numbers. Fixed creation time: same chart, same bytes.
+fn workbook(chart: &Chart) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
+    );
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1")?;
+    for (k, s) in chart.series.iter().enumerate() {
+        ws.write_string(0, k as u16 + 1, &s.name)?;
+        for (i, v) in s.values.iter().enumerate() {
+            if let Some(x) = v.filter(|x| x.is_finite()) {
+                ws.write_number(i as u32 + 1, k as u16 + 1, x)?;
+            }
+        }
+    }
+    for (i, c) in chart.categories.iter().enumerate() {
+        ws.write_string(i as u32 + 1, 0, c)?;
+    }
+    ws.set_column_width(0, 16)?;
+    wb.save_to_buffer()
+}
+
+/// The run content that places chart `n` (relationship `rIdChart{n}`) inline, `cx` × `cy`
+/// EMU. Drawing ids and alternative text are set by the normalisation pass.
+pub fn drawing(n: usize, cx: u32, cy: u32) -> String {
+    format!(
+        r#"<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="图表{n}"/><wp:cNvGraphicFramePr/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="{CHART_NS}"><c:chart xmlns:c="{CHART_NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdChart{n}"/></a:graphicData></a:graphic></wp:inline></w:drawing>"#
+    )
+}
