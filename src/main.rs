@@ -562,6 +562,22 @@ fn import(
             o
         }
     };
+    if let (Some(text), Some(path)) = (&into_text, &into) {
+        let named = text
+            .lines()
+            .find_map(|l| l.strip_prefix("template:"))
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+            .unwrap_or_default();
+        if named != pack.schema.name {
+            return Err(Error::input(diaoyan::error::Diagnostic::new(
+                path,
+                format!(
+                    "此数据文件使用模板“{named}”，与 --template {} 不同",
+                    pack.schema.name
+                ),
+            )));
+        }
+    }
     let sheets = diaoyan::sheet::read(file)?;
     let imported = diaoyan::sheet::import(file, &sheets, &pack)?;
     for note in &imported.notes {

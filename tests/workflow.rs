@@ -24,6 +24,21 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `diaoyan import SHEET --template community-survey -o DATA` in `dir`.
+fn import(dir: &Path, sheet: &Path, data: &Path) -> std::process::Output {
+    run(
+        dir,
+        &[
+            "import",
+            sheet.to_str().unwrap(),
+            "--template",
+            "community-survey",
+            "-o",
+            data.to_str().unwrap(),
+        ],
+    )
+}
+
 fn seed_tables() -> PathBuf {
     root().join("../shared/reference/seed-tables")
 }
@@ -81,17 +96,7 @@ fn export_then_import_gives_identical_statistics() {
     );
 
     let back = dir.path().join("back.yaml");
-    let out = run(
-        dir.path(),
-        &[
-            "import",
-            xlsx.to_str().unwrap(),
-            "--template",
-            "community-survey",
-            "-o",
-            back.to_str().unwrap(),
-        ],
-    );
+    let out = import(dir.path(), &xlsx, &back);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         stats_json(dir.path(), &seed()),
@@ -193,17 +198,7 @@ fn a_workbook_in_the_seed_tables_layout_imports() {
     let xlsx = dir.path().join("社区统计.xlsx");
     seed_layout_workbook(&xlsx, None);
     let data = dir.path().join("imported.yaml");
-    let out = run(
-        dir.path(),
-        &[
-            "import",
-            xlsx.to_str().unwrap(),
-            "--template",
-            "community-survey",
-            "-o",
-            data.to_str().unwrap(),
-        ],
-    );
+    let out = import(dir.path(), &xlsx, &data);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let notes = text(&out.stderr);
     assert!(
@@ -289,17 +284,7 @@ fn a_text_cell_where_a_number_belongs_is_reported_with_its_address() {
     // 人口 sheet, row 7 (the 6th unit, 莲湖路第四社区), column C (常住人口).
     seed_layout_workbook(&xlsx, Some((6, 2, "约6000")));
     let data = dir.path().join("bad.yaml");
-    let out = run(
-        dir.path(),
-        &[
-            "import",
-            xlsx.to_str().unwrap(),
-            "--template",
-            "community-survey",
-            "-o",
-            data.to_str().unwrap(),
-        ],
-    );
+    let out = import(dir.path(), &xlsx, &data);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("工作表“人口”C7"), "{err}");
@@ -381,6 +366,29 @@ fn import_into_an_existing_file_keeps_everything_but_the_units() {
     assert_eq!(
         stats_json(dir.path(), &dir.path().join("q.yaml")),
         stats_json(dir.path(), &seed())
+    );
+    // A data file of another template is not overwritten with this one's units.
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        original.replace("template: community-survey", "template: other-survey"),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            "u.xlsx",
+            "--template",
+            "community-survey",
+            "--into",
+            "other.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("other-survey"),
+        "{}",
+        text(&out.stderr)
     );
     // And the report still renders from it.
     let r = run(

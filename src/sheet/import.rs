@@ -92,11 +92,7 @@ impl State<'_> {
 
     fn unit_sheet(&mut self, sheet: &Sheet) {
         let matcher = Matcher::new(self.schema);
-        let Some(h) = sheet
-            .rows
-            .iter()
-            .position(|r| r.iter().any(|v| !v.is_empty()))
-        else {
+        let Some(h) = sheet.first_row() else {
             return;
         };
         let width = sheet.width();
@@ -303,11 +299,7 @@ impl State<'_> {
     }
 
     fn table_sheet(&mut self, sheet: &Sheet, key: &str, def: &TableDef) {
-        let Some(h) = sheet
-            .rows
-            .iter()
-            .position(|r| r.iter().any(|v| !v.is_empty()))
-        else {
+        let Some(h) = sheet.first_row() else {
             return;
         };
         let mut cols: Vec<(usize, String)> = Vec::new();

@@ -59,6 +59,13 @@ impl Sheet {
             .unwrap_or(&Value::Empty)
     }
 
+    /// The first row with anything in it.
+    pub fn first_row(&self) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.iter().any(|v| !v.is_empty()))
+    }
+
     pub fn width(&self) -> usize {
         self.rows.iter().map(Vec::len).max().unwrap_or(0)
     }
