@@ -132,6 +132,19 @@ fn fonts_pages_outline_and_size() {
     ] {
         assert!(titles.contains(&h), "{h} not in the outline {titles:?}");
     }
+    // Level-2 headings sit under their level-1 heading, not beside it.
+    let basics = json["outlines"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["title"] == "二、社区基本情况"))
+        .expect("二、 in the outline");
+    let kids: Vec<&str> = basics["kids"]
+        .as_array()
+        .expect("kids")
+        .iter()
+        .filter_map(|o| o["title"].as_str())
+        .collect();
+    assert_eq!(kids.first(), Some(&"（一）人口规模"), "{kids:?}");
+    assert!(!titles.contains(&"（一）人口规模"), "{titles:?}");
     let check = Command::new("qpdf")
         .arg("--check")
         .arg(&pdf)

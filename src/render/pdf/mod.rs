@@ -8,9 +8,9 @@ pub mod linebreak;
 use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PageAnnotId, PageAnnotation, PaintMode, ParsedFont,
-    PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt,
-    Rgb, TextItem, TextMatrix, WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix,
+    WindingOrder,
 };
 
 pub use fonts::{describe as describe_fonts, FontSet, Role};
@@ -233,15 +233,6 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
             ops,
         ));
     }
-    for (i, b) in lay.bookmarks.iter().filter(|b| b.level <= 2).enumerate() {
-        pdf.bookmarks.map.insert(
-            PageAnnotId(format!("B{i:05}")),
-            PageAnnotation {
-                name: b.title.clone(),
-                page: b.page,
-            },
-        );
-    }
     let opts = PdfSaveOptions {
         optimize: true,
         subset_fonts: false,
@@ -252,6 +243,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     let pdf = pdf.with_pages(pages);
     let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &opts, &mut warnings);
     finish(&mut lo);
+    outline(&mut lo, &lay.bookmarks, p.page_h);
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
         .map_err(|e| Error::Render(format!("PDF 写出失败：{e}")))?;
@@ -289,6 +281,83 @@ fn finish(doc: &mut lopdf::Document) {
         .ok();
     if let Some(lopdf::Object::Dictionary(d)) = info.and_then(|id| doc.objects.get_mut(&id)) {
         d.remove(b"GTS_PDFXVersion");
+    }
+}
+
+/// The outline (bookmarks) as a tree: each level-2 heading under its level-1 heading, each
+/// entry jumping to the heading's top; the reader opens with the outline shown. printpdf
+/// writes a flat list only.
+fn outline(doc: &mut lopdf::Document, marks: &[layout::Bookmark], page_h: f32) {
+    use lopdf::{Dictionary, Object, ObjectId};
+    let pages = doc.get_pages();
+    let marks: Vec<&layout::Bookmark> = marks.iter().filter(|b| b.level <= 2).collect();
+    if marks.is_empty() {
+        return;
+    }
+    // Parent index per entry: a level-2 entry belongs to the latest level-1 entry.
+    let mut parent: Vec<Option<usize>> = Vec::with_capacity(marks.len());
+    let mut last_top: Option<usize> = None;
+    for (i, b) in marks.iter().enumerate() {
+        if b.level <= 1 || last_top.is_none() {
+            parent.push(None);
+            last_top = Some(i);
+        } else {
+            parent.push(last_top);
+        }
+    }
+    let root = doc.new_object_id();
+    let ids: Vec<ObjectId> = marks.iter().map(|_| doc.new_object_id()).collect();
+    let children =
+        |p: Option<usize>| -> Vec<usize> { (0..marks.len()).filter(|&i| parent[i] == p).collect() };
+    let title = |t: &str| {
+        let mut bytes = vec![0xFE, 0xFF];
+        bytes.extend(t.encode_utf16().flat_map(u16::to_be_bytes));
+        Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+    };
+    for (i, b) in marks.iter().enumerate() {
+        let siblings = children(parent[i]);
+        let at = siblings.iter().position(|&s| s == i).unwrap_or(0);
+        let mut d = Dictionary::new();
+        d.set("Title", title(&b.title));
+        d.set("Parent", parent[i].map_or(root, |p| ids[p]));
+        if at > 0 {
+            d.set("Prev", ids[siblings[at - 1]]);
+        }
+        if let Some(&next) = siblings.get(at + 1) {
+            d.set("Next", ids[next]);
+        }
+        let kids = children(Some(i));
+        if let (Some(&first), Some(&last)) = (kids.first(), kids.last()) {
+            d.set("First", ids[first]);
+            d.set("Last", ids[last]);
+            d.set("Count", kids.len() as i64);
+        }
+        if let Some(page) = pages.get(&(b.page as u32)) {
+            d.set(
+                "Dest",
+                vec![
+                    Object::Reference(*page),
+                    "XYZ".into(),
+                    Object::Null,
+                    Object::Real(page_h - b.top),
+                    Object::Null,
+                ],
+            );
+        }
+        doc.objects.insert(ids[i], Object::Dictionary(d));
+    }
+    let tops = children(None);
+    let mut r = Dictionary::new();
+    r.set("Type", "Outlines");
+    if let (Some(&first), Some(&last)) = (tops.first(), tops.last()) {
+        r.set("First", ids[first]);
+        r.set("Last", ids[last]);
+    }
+    r.set("Count", marks.len() as i64);
+    doc.objects.insert(root, Object::Dictionary(r));
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Outlines", root);
+        catalog.set("PageMode", "UseOutlines");
     }
 }
 

@@ -103,6 +103,8 @@ pub struct Bookmark {
     pub title: String,
     pub page: usize,
     pub level: u8,
+    /// The heading's top, from the page's top edge (pt).
+    pub top: f32,
 }
 
 pub struct Layout {
@@ -487,6 +489,7 @@ impl<'f> Typesetter<'f> {
                     title,
                     page: self.pages.len().max(1),
                     level: *level,
+                    top: self.y,
                 });
                 self.heading(
                     &all,
