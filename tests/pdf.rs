@@ -276,3 +276,64 @@ fn characters_no_font_has_are_reported_not_dropped_silently() {
     // Once, however often it occurs.
     assert_eq!(err.matches("U+20000").count(), 1, "{err}");
 }
+
+#[test]
+fn a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins() {
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let long = "超长名称社区".repeat(600);
+    let data = std::fs::read_to_string(seed()).unwrap().replacen(
+        "  - name: 青年路第二社区",
+        &format!("  - name: 青年路第二{long}"),
+        1,
+    );
+    let path = dir.path().join("long.yaml");
+    std::fs::write(&path, data).unwrap();
+    let out = diaoyan(&[
+        "render",
+        path.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let all = lines(&pdf);
+    // GB/T 9704: 297 mm page, 35 mm bottom margin; the folio sits below it, 7 mm up.
+    let page_h = 841.89;
+    let body_bottom = page_h - 35.0 / 25.4 * 72.0;
+    let text_right = 595.28 - 26.0 / 25.4 * 72.0;
+    for l in &all {
+        let folio = l.text.starts_with('—');
+        assert!(
+            folio || l.y_min + l.height <= body_bottom + 2.0,
+            "page {}: {} runs into the bottom margin",
+            l.page,
+            l.text
+        );
+        // Half an em of slack: a closing mark squeezed at line end keeps its full box in
+        // pdftotext's measure.
+        assert!(
+            l.x_max <= text_right + 8.5,
+            "page {}: {} runs off the right ({} > {text_right})",
+            l.page,
+            l.text,
+            l.x_max
+        );
+    }
+    // The header row is repeated on the pages the long row continues on.
+    let header_pages: std::collections::BTreeSet<usize> = all
+        .iter()
+        .filter(|l| l.text.starts_with("居民户数（户）"))
+        .map(|l| l.page)
+        .collect();
+    assert!(header_pages.len() >= 3, "{header_pages:?}");
+}

@@ -377,8 +377,11 @@ fn label_cell(text: &str) -> TableCell {
 }
 
 /// Relative column widths from content: the widest single-column cell, in half-em units
-/// (a CJK character counts 2), at least 4.
+/// (a CJK character counts 2), at least 4 and at most 20 CJK characters: a longer cell wraps
+/// rather than squeezing the other columns to nothing.
 fn content_widths(t: &Table) -> Vec<f32> {
+    /// 20 CJK characters.
+    const MAX_WIDTH: f32 = 42.0;
     let mut w = vec![4f32; t.columns as usize];
     for rows in [&t.head, &t.body, &t.foot] {
         for row in t.place(rows) {
@@ -389,7 +392,7 @@ fn content_widths(t: &Table) -> Vec<f32> {
                         .chars()
                         .map(|c| if crate::doc::is_cjk(c) { 2.0 } else { 1.0 })
                         .sum();
-                    w[col] = w[col].max(width + 2.0);
+                    w[col] = w[col].max((width + 2.0).min(MAX_WIDTH));
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! Tables: column widths from content, merged cells, rows that never split, header rows
-//! repeated on every page, caption and unit note kept with the table.
+//! Tables: column widths from content, merged cells, rows kept whole (a row taller than a
+//! page is continued on the next), header rows repeated on every page, caption and unit
+//! note kept with the table.
 
 use std::ops::Range;
 
@@ -10,6 +11,9 @@ use crate::render::pdf::linebreak::break_lines;
 
 const PAD_X: f32 = 4.0;
 const PAD_Y: f32 = 4.0;
+
+/// A cell of a row drawn in pieces: left and right edges, the cell, its text and lines.
+type SplitCell = (f32, f32, TableCell, Shaped, Vec<Range<usize>>);
 
 /// A table prepared for drawing: grid, rows with heights, unsplittable row blocks.
 struct Grid {
@@ -167,6 +171,21 @@ impl Typesetter<'_> {
                 g.block_end[ri]
             };
             let h: f32 = g.heights[ri..end].iter().sum();
+            // A lone row taller than a page (a very long cell) cannot be kept whole: it is
+            // continued across pages, header repeated.
+            let page = self.p.page_h - self.p.top - self.p.bottom - head_h;
+            if end == ri + 1 && ri >= g.head_rows && h > page {
+                if !first_block && self.room() < lh * 2.0 + 2.0 * PAD_Y {
+                    self.three_line_frame(&g, segment_top);
+                    self.new_page();
+                    segment_top = self.y;
+                    self.draw_rows(&g, 0..g.head_rows);
+                }
+                segment_top = self.split_row(&g, ri, segment_top);
+                first_block = false;
+                ri = end;
+                continue;
+            }
             if !first_block && self.room() < h {
                 self.three_line_frame(&g, segment_top);
                 self.new_page();
@@ -194,6 +213,81 @@ impl Typesetter<'_> {
             self.paragraph(&[Run::plain(s.clone())], st);
         }
         self.y += self.p.pitch * 0.5;
+    }
+
+    /// Draw row `ri` in pieces, as many lines of every cell as fit on each page, the header
+    /// rows repeated above each continuation. Returns the top of the table's part on the
+    /// last page.
+    fn split_row(&mut self, g: &Grid, ri: usize, mut segment_top: f32) -> f32 {
+        let (size, lh) = self.table_size();
+        let cols = g.xs.len() - 1;
+        let cells: Vec<SplitCell> = g.rows[ri]
+            .1
+            .iter()
+            .map(|(c, cell)| {
+                let span = (cell.colspan.max(1) as usize).min(cols - c);
+                let (x1, x2) = (g.xs[*c], g.xs[c + span]);
+                let (s, ranges) = self.cell_text(cell, x2 - x1 - 2.0 * PAD_X);
+                (x1, x2, cell.clone(), s, ranges)
+            })
+            .collect();
+        let total = cells.iter().map(|c| c.4.len()).max().unwrap_or(0);
+        let mut done = 0;
+        loop {
+            let fit =
+                (((self.room() - 2.0 * PAD_Y) / lh).floor().max(1.0) as usize).min(total - done);
+            let h = fit as f32 * lh + 2.0 * PAD_Y;
+            let top = self.y;
+            let mut items = Vec::new();
+            for (x1, x2, cell, s, ranges) in &cells {
+                let (y1, y2) = (self.p.page_h - top, self.p.page_h - top - h);
+                if !g.three_line {
+                    for (a, b, cc, d) in [
+                        (*x1, y1, *x2, y1),
+                        (*x1, y2, *x2, y2),
+                        (*x1, y1, *x1, y2),
+                        (*x2, y1, *x2, y2),
+                    ] {
+                        items.push(Item::Rule {
+                            x1: a,
+                            y1: b,
+                            x2: cc,
+                            y2: d,
+                            width: 0.5,
+                        });
+                    }
+                }
+                let align = match cell.align {
+                    Align::Left => HAlign::Left,
+                    Align::Center => HAlign::Center,
+                    Align::Right => HAlign::Right,
+                };
+                let mut line_top = top + PAD_Y;
+                for r in ranges.iter().skip(done).take(fit) {
+                    let base = Self::baseline(line_top, lh, size);
+                    items.extend(self.line_items(
+                        s,
+                        r.clone(),
+                        x1 + PAD_X,
+                        x2 - x1 - 2.0 * PAD_X,
+                        size,
+                        base,
+                        align,
+                    ));
+                    line_top += lh;
+                }
+            }
+            self.page().items.extend(items);
+            self.y = top + h;
+            done += fit;
+            if done >= total {
+                return segment_top;
+            }
+            self.three_line_frame(g, segment_top);
+            self.new_page();
+            segment_top = self.y;
+            self.draw_rows(g, 0..g.head_rows);
+        }
     }
 
     /// 三线表: the heavy rules above and below the part of the table on this page.
