@@ -245,7 +245,12 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     finish(&mut lo);
     outline(&mut lo, &lay.bookmarks, p.page_h);
     let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
+    let save = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .compression_level(6)
+        .build();
+    lo.save_with_options(&mut bytes, save)
         .map_err(|e| Error::Render(format!("PDF 写出失败：{e}")))?;
     Ok(set_version(deterministic_id(bytes)))
 }
