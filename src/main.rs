@@ -53,6 +53,11 @@ impl FontArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Render one data file to DOCX and PDF.
+    #[command(after_help = "\
+例 / Examples:
+  diaoyan render data/qingnianlu-2019.yaml                 写出 output/qingnianlu-2019.docx 与 .pdf
+  diaoyan render data/青年路-2020.yaml --format pdf -o 归档
+  diaoyan render data/青年路-2020.yaml --watch             保存即重新生成")]
     Render {
         /// The survey data file (YAML).
         data: PathBuf,
@@ -140,6 +145,11 @@ enum Command {
   diaoyan completions bash > ~/.local/share/bash-completion/completions/diaoyan")]
     Completions { shell: clap_complete::Shell },
     /// Render many data files (or folders of them) in parallel.
+    #[command(after_help = "\
+例 / Examples:
+  diaoyan batch data/ -o output/                          文件夹中的每个数据文件一份报告
+  diaoyan batch 全市.yaml --split-by region -o output/     每个街道一份，另加全市汇总
+  diaoyan batch data/ --shard 3/8                         八台机器中的第三台")]
     Batch {
         /// Data files or folders of them.
         #[arg(required = true)]
