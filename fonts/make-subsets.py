@@ -70,7 +70,22 @@ def common_chars():
     return out
 
 
-def make(src, face, chars, dst):
+def rename(font, family, postscript):
+    """Give a subset its own name.
+
+    The OFL forbids a Modified Version (a subset is one) to use a Reserved Font Name as its
+    primary name: LXGW WenKai reserves "LXGW" and "霞鹜".
+    """
+    names = {1: family, 3: f"{postscript};subset", 4: family, 6: postscript, 16: family, 17: "Regular"}
+    table = font["name"]
+    table.names = [n for n in table.names if n.nameID not in names and n.nameID != 18]
+    for name_id, value in names.items():
+        table.setName(value, name_id, 3, 1, 0x409)
+    if "CFF " in font:
+        font["CFF "].cff.fontNames = [postscript]
+
+
+def make(src, face, chars, dst, names=None):
     options = subset.Options()
     options.font_number = face
     options.hinting = False
@@ -89,6 +104,8 @@ def make(src, face, chars, dst):
     sub.subset(font)
     if "CFF " in font:
         identity_cids(font)
+    if names:
+        rename(font, *names)
     subset.save_font(font, dst, options)
     print(f"{os.path.basename(dst)}: {os.path.getsize(dst) / 1e6:.1f} MB, {len(chars)} chars requested")
 
@@ -122,12 +139,14 @@ def main():
         (f"{NOTO}/NotoSerifCJK-Regular.ttc", 2, gbk, "NotoSerifSC-Regular-GBK.otf"),
         (f"{NOTO}/NotoSerifCJK-Bold.ttc", 2, gb, "NotoSerifSC-Bold-GB2312.otf"),
         (f"{NOTO}/NotoSansCJK-Regular.ttc", 2, gb, "NotoSansSC-Regular-GB2312.otf"),
-        (f"{WENKAI}/LXGWWenKai-Regular.ttf", 0, gb, "LXGWWenKai-Regular-GB2312.ttf"),
+        # Renamed: "LXGW" and "霞鹜" are Reserved Font Names of the source.
+        (f"{WENKAI}/LXGWWenKai-Regular.ttf", 0, gb, "DiaoyanKai-Regular-GB2312.ttf",
+         ("Diaoyan Kai", "DiaoyanKai-Regular")),
     ]
-    for src, face, chars, dst in jobs:
+    for src, face, chars, dst, *names in jobs:
         if not os.path.exists(src):
             sys.exit(f"missing {src}: apt-get install fonts-noto-cjk fonts-lxgw-wenkai")
-        make(src, face, chars, os.path.join(HERE, dst))
+        make(src, face, chars, os.path.join(HERE, dst), names[0] if names else None)
 
 
 if __name__ == "__main__":

@@ -246,7 +246,7 @@ fn installed_fonts_take_precedence_per_role() {
         let fonts = tool("pdffonts", &[], &dir.path().join("qingnianlu-2019.pdf"));
         assert!(fonts.contains("+TestKai-Regular"), "{fonts}");
         assert!(
-            fonts.contains("+LXGWWenKai-Regular"),
+            fonts.contains("+DiaoyanKai-Regular"),
             "fallback for missing glyphs: {fonts}"
         );
     }

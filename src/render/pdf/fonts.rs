@@ -120,7 +120,7 @@ pub struct FontSet {
 const SERIF: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-GBK.otf");
 const SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Bold-GB2312.otf");
 const SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-GB2312.otf");
-const KAI: &[u8] = include_bytes!("../../../fonts/LXGWWenKai-Regular-GB2312.ttf");
+const KAI: &[u8] = include_bytes!("../../../fonts/DiaoyanKai-Regular-GB2312.ttf");
 
 /// The bundled fonts' order in `files`.
 const B_SERIF: usize = 0;
@@ -134,7 +134,7 @@ impl FontSet {
             ("NotoSerifSC-Regular", SERIF),
             ("NotoSerifSC-Bold", SERIF_BOLD),
             ("NotoSansSC-Regular", SANS),
-            ("LXGWWenKai-Regular", KAI),
+            ("DiaoyanKai-Regular", KAI),
         ]
         .into_iter()
         .filter_map(|(n, b)| FontFile::load(n, "内置".into(), b, 0))
