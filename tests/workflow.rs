@@ -560,3 +560,48 @@ fn completions_version_and_help_examples() {
         "{help}"
     );
 }
+
+#[test]
+fn bad_spreadsheets_are_refused_in_chinese_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut noise = Vec::new();
+    let mut x: u32 = 7;
+    for _ in 0..4000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        noise.push((x >> 16) as u8 | 0x80);
+    }
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "fake.xlsx",
+            b"PK\x03\x04 not really a workbook",
+            "不是可读的 Excel/ODS 电子表格",
+        ),
+        ("noise.csv", &noise, "无法识别 CSV 的编码"),
+        (
+            "header.csv",
+            "社区,居民户数\n".as_bytes(),
+            "没有找到任何社区",
+        ),
+        ("units.pdf", b"%PDF-1.7", "不支持的文件类型"),
+    ];
+    for (name, bytes, message) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let out = run(
+            dir.path(),
+            &["import", name, "--template", "community-survey"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(
+            text(&out.stderr).contains(message),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        let stem = name.rsplit_once('.').unwrap().0;
+        assert!(!dir.path().join(format!("{stem}.yaml")).exists(), "{name}");
+    }
+    let out = run(
+        dir.path(),
+        &["import", "missing.xlsx", "--template", "community-survey"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

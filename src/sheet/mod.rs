@@ -117,7 +117,10 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         ));
     }
     let bad = |e: &dyn std::fmt::Display| {
-        Error::input(Diagnostic::new(path, format!("无法读取电子表格：{e}")))
+        Error::input(Diagnostic::new(
+            path,
+            format!("不是可读的 Excel/ODS 电子表格，请用 Excel 或 WPS 另存为 .xlsx 后重试（{e}）"),
+        ))
     };
     let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(&e))?;
     let names = book.sheet_names();
