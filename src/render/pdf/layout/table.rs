@@ -27,6 +27,31 @@ struct Grid {
     head_rows: usize,
 }
 
+/// The four rules around a cell from `x1` to `x2`, `y1` (top) to `y2` (PDF coordinates).
+fn cell_box(x1: f32, x2: f32, y1: f32, y2: f32) -> [Item; 4] {
+    let rule = |(a, b, c, d): (f32, f32, f32, f32)| Item::Rule {
+        x1: a,
+        y1: b,
+        x2: c,
+        y2: d,
+        width: 0.5,
+    };
+    [
+        rule((x1, y1, x2, y1)),
+        rule((x1, y2, x2, y2)),
+        rule((x1, y1, x1, y2)),
+        rule((x2, y1, x2, y2)),
+    ]
+}
+
+fn halign(a: Align) -> HAlign {
+    match a {
+        Align::Left => HAlign::Left,
+        Align::Center => HAlign::Center,
+        Align::Right => HAlign::Right,
+    }
+}
+
 impl Typesetter<'_> {
     fn table_size(&self) -> (f32, f32) {
         (self.p.table, self.p.table * 1.4)
@@ -240,28 +265,15 @@ impl Typesetter<'_> {
             let top = self.y;
             let mut items = Vec::new();
             for (x1, x2, cell, s, ranges) in &cells {
-                let (y1, y2) = (self.p.page_h - top, self.p.page_h - top - h);
                 if !g.three_line {
-                    for (a, b, cc, d) in [
-                        (*x1, y1, *x2, y1),
-                        (*x1, y2, *x2, y2),
-                        (*x1, y1, *x1, y2),
-                        (*x2, y1, *x2, y2),
-                    ] {
-                        items.push(Item::Rule {
-                            x1: a,
-                            y1: b,
-                            x2: cc,
-                            y2: d,
-                            width: 0.5,
-                        });
-                    }
+                    items.extend(cell_box(
+                        *x1,
+                        *x2,
+                        self.p.page_h - top,
+                        self.p.page_h - top - h,
+                    ));
                 }
-                let align = match cell.align {
-                    Align::Left => HAlign::Left,
-                    Align::Center => HAlign::Center,
-                    Align::Right => HAlign::Right,
-                };
+                let align = halign(cell.align);
                 let mut line_top = top + PAD_Y;
                 for r in ranges.iter().skip(done).take(fit) {
                     let base = Self::baseline(line_top, lh, size);
@@ -321,20 +333,7 @@ impl Typesetter<'_> {
                 let (x1, x2) = (g.xs[*c], g.xs[c + span]);
                 let (y1, y2) = (self.p.page_h - top, self.p.page_h - top - h);
                 if !g.three_line {
-                    for (a, b, cc, d) in [
-                        (x1, y1, x2, y1),
-                        (x1, y2, x2, y2),
-                        (x1, y1, x1, y2),
-                        (x2, y1, x2, y2),
-                    ] {
-                        items.push(Item::Rule {
-                            x1: a,
-                            y1: b,
-                            x2: cc,
-                            y2: d,
-                            width: 0.5,
-                        });
-                    }
+                    items.extend(cell_box(x1, x2, y1, y2));
                 } else if ri + rspan == g.head_rows {
                     // The light rule under the header.
                     items.push(Item::Rule {
@@ -348,11 +347,7 @@ impl Typesetter<'_> {
                 let w = x2 - x1 - 2.0 * PAD_X;
                 let (s, ranges) = self.cell_text(cell, w);
                 let mut line_top = top + (h - ranges.len() as f32 * lh) / 2.0;
-                let align = match cell.align {
-                    Align::Left => HAlign::Left,
-                    Align::Center => HAlign::Center,
-                    Align::Right => HAlign::Right,
-                };
+                let align = halign(cell.align);
                 for r in ranges {
                     let base = Self::baseline(line_top, lh, size);
                     items.extend(self.line_items(&s, r, x1 + PAD_X, w, size, base, align));
