@@ -570,7 +570,7 @@ fn bad_spreadsheets_are_refused_in_chinese_and_write_nothing() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         noise.push((x >> 16) as u8 | 0x80);
     }
-    let cases: [(&str, &[u8], &str); 4] = [
+    let cases: [(&str, &[u8], &str); 5] = [
         (
             "fake.xlsx",
             b"PK\x03\x04 not really a workbook",
@@ -583,6 +583,12 @@ fn bad_spreadsheets_are_refused_in_chinese_and_write_nothing() {
             "没有找到任何社区",
         ),
         ("units.pdf", b"%PDF-1.7", "不支持的文件类型"),
+        // Why nothing was found: the sheet without a 社区 column is named.
+        (
+            "other.csv",
+            "名字,户数\n甲,1\n".as_bytes(),
+            "工作表“other”：第 1 行没有“社区”",
+        ),
     ];
     for (name, bytes, message) in cases {
         std::fs::write(dir.path().join(name), bytes).unwrap();

@@ -262,10 +262,15 @@ impl State<'_> {
     fn missing(&mut self) {
         if self.out.units.is_empty() {
             if self.problems.is_empty() {
-                let msg = format!(
+                let mut msg = format!(
                     "没有找到任何{unit}：需要一张工作表，首行有“{unit}”（名称）列，下面每行一个{unit}",
                     unit = self.schema.unit_label
                 );
+                // Why each sheet was passed over.
+                for note in &self.out.notes {
+                    msg.push_str("\n  ");
+                    msg.push_str(note);
+                }
                 self.problem(None, msg);
             }
             return;
