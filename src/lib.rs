@@ -108,6 +108,14 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     }
 }
 
+/// Write `bytes` to `path` atomically, creating its folder first.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    write_atomic(path, bytes)
+}
+
 /// What [`write`] produced.
 #[derive(Debug, Default)]
 pub struct Written {

@@ -314,6 +314,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Ctrl-C: remove the files being written, so nothing half-written remains.
+fn on_interrupt_remove_temporaries() {
+    let _ = ctrlc::set_handler(|| {
+        diaoyan::remove_temporaries();
+        eprintln!("已中断：未完成的文件已删除");
+        std::process::exit(130);
+    });
+}
+
 fn formats_of(format: &[FormatArg]) -> Vec<Format> {
     let mut formats: Vec<Format> = format
         .iter()
@@ -350,12 +359,7 @@ fn batch(
             return ExitCode::from(2);
         }
     };
-    // Ctrl-C: remove the files being written, so nothing half-written remains.
-    let _ = ctrlc::set_handler(|| {
-        diaoyan::remove_temporaries();
-        eprintln!("已中断：未完成的文件已删除");
-        std::process::exit(130);
-    });
+    on_interrupt_remove_temporaries();
     let opts = diaoyan::batch::Options {
         inputs,
         output,
@@ -517,10 +521,7 @@ fn init(
     let pack = pack_arg(template)?;
     let file = file.unwrap_or_else(|| PathBuf::from("survey.yaml"));
     refuse_overwrite(&file, force)?;
-    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    diaoyan::write_atomic(&file, survey::skeleton::data_file(&pack).as_bytes())?;
+    diaoyan::write_file(&file, survey::skeleton::data_file(&pack).as_bytes())?;
     println!("{}", file.display());
     println!("请填写后运行：diaoyan check {}", file.display());
     Ok(())
@@ -572,51 +573,12 @@ fn import(
             o
         }
     };
-    if let (Some(text), Some(path)) = (&into_text, &into) {
-        let named = text
-            .lines()
-            .find_map(|l| l.strip_prefix("template:"))
-            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
-            .unwrap_or_default();
-        if named != pack.schema.name {
-            return Err(Error::input(diaoyan::error::Diagnostic::new(
-                path,
-                format!(
-                    "此数据文件使用模板“{named}”，与 --template {} 不同",
-                    pack.schema.name
-                ),
-            )));
-        }
-    }
-    let sheets = diaoyan::sheet::read(file)?;
-    let imported = diaoyan::sheet::import(file, &sheets, &pack)?;
+    let into = into.as_deref().zip(into_text.as_deref());
+    let (text, imported) = diaoyan::sheet::import_file(file, &pack, into)?;
     for note in &imported.notes {
         eprintln!("提示：{note}");
     }
-    let text = diaoyan::sheet::data_file(&pack, &imported, file, into_text.as_deref());
-    // The result must pass `check`: problems are told against the spreadsheet's rows.
-    if let Err(Error::Input(diags)) =
-        survey::load_bytes(&output, text.as_bytes(), pack.dir.as_deref())
-    {
-        let mapped = diags
-            .into_iter()
-            .map(|mut d| {
-                d.file = file.to_path_buf();
-                d.line = None;
-                d.column = None;
-                d.source_line = None;
-                if let Some(place) = d.unit.as_ref().and_then(|u| imported.rows.get(u)) {
-                    d.message = format!("{place}：{}", d.message);
-                }
-                d
-            })
-            .collect();
-        return Err(Error::Input(mapped));
-    }
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    diaoyan::write_atomic(&output, text.as_bytes())?;
+    diaoyan::write_file(&output, text.as_bytes())?;
     println!(
         "{}：{} 个{}",
         output.display(),
@@ -631,10 +593,7 @@ fn export(data: &Path, output: Option<PathBuf>, template: Option<&Path>) -> Resu
     let figures = stats::compute(&s, &pack.schema);
     let bytes = diaoyan::sheet::export(&s, &pack, &figures)?;
     let output = output.unwrap_or_else(|| data.with_extension("xlsx"));
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    diaoyan::write_atomic(&output, &bytes)?;
+    diaoyan::write_file(&output, &bytes)?;
     println!("{}", output.display());
     Ok(())
 }
@@ -646,10 +605,7 @@ fn watch_render(
     template: Option<&Path>,
     run: impl Fn() -> Result<(), Error>,
 ) -> ExitCode {
-    let _ = ctrlc::set_handler(|| {
-        diaoyan::remove_temporaries();
-        std::process::exit(130);
-    });
+    on_interrupt_remove_temporaries();
     let once = || {
         let t = std::time::Instant::now();
         match run() {

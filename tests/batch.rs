@@ -110,13 +110,9 @@ fn a_hundred_districts_with_three_bad_files() {
     assert_eq!(hashes(&out1), h2, "-j 1 and -j 2 differ");
 }
 
-#[test]
-fn split_by_region_and_shards() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    sample(&input, 3, &["--one-file"]);
-    let out = dir.path().join("out");
-    let o = batch(&[
+/// `diaoyan batch INPUT -o OUT --split-by region --format pdf`.
+fn split_by_region(input: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    batch(&[
         input.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -124,7 +120,16 @@ fn split_by_region_and_shards() {
         "region",
         "--format",
         "pdf",
-    ]);
+    ])
+}
+
+#[test]
+fn split_by_region_and_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    sample(&input, 3, &["--one-file"]);
+    let out = dir.path().join("out");
+    let o = split_by_region(&input, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let names: Vec<String> = hashes(&out).into_keys().collect();
     assert_eq!(
@@ -183,15 +188,7 @@ fn hostile_names_cannot_leave_the_output_folder() {
     )
     .unwrap();
     let out = dir.path().join("deep/out");
-    let o = batch(&[
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--split-by",
-        "region",
-        "--format",
-        "pdf",
-    ]);
+    let o = split_by_region(&input, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let names: Vec<String> = hashes(&out).into_keys().collect();
     assert_eq!(names.len(), 3, "{names:?}");

@@ -13,6 +13,8 @@ pub use chart::{build as build_chart, ChartArgs};
 pub use escape::{escape_markdown, escape_markdown_string};
 pub use table::{build as build_table, TableArgs};
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -119,7 +121,7 @@ impl Composer {
             .map(split_paragraphs)
             .unwrap_or_default();
         ctx.insert("closing", &closing);
-        CURRENT.with(|c| *c.borrow_mut() = Some(figures.clone()));
+        CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
         let out = self
             .tera
             .render(&self.report, &ctx)
@@ -133,18 +135,17 @@ thread_local! {
     /// The figures of the report this thread is rendering, for `table()` and `chart()`:
     /// reading them back from the template context meant a JSON round trip of every figure
     /// per call (a tenth of a report's CPU time).
-    static CURRENT: std::cell::RefCell<Option<Figures>> = const { std::cell::RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<Figures>>> = const { RefCell::new(None) };
 }
 
-/// Run `f` on the figures of the report being rendered.
+/// Run `f` on the figures of the report being rendered (read back from the template
+/// context only when rendering did not go through [`Composer::render`]).
 fn with_figures<T>(state: &State, f: impl FnOnce(&Figures) -> T) -> tera::TeraResult<T> {
-    let mut f = Some(f);
-    let done = CURRENT.with(|c| c.borrow().as_ref().map(|figs| f.take().map(|f| f(figs))));
-    match (done.flatten(), f) {
-        (Some(out), _) => Ok(out),
-        (None, Some(f)) => Ok(f(&figures_of(state)?)),
-        (None, None) => Err(tera::Error::message("缺少统计数据")),
-    }
+    let figures = match CURRENT.with(|c| c.borrow().clone()) {
+        Some(figs) => figs,
+        None => Rc::new(figures_of(state)?),
+    };
+    Ok(f(&figures))
 }
 
 /// The figures of the report being rendered, from the template context.

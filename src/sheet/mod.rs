@@ -13,6 +13,57 @@ pub use import::{data_file, import, Imported};
 use std::path::Path;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::survey::Pack;
+
+/// A spreadsheet as a data file's text for `pack`, checked as `diaoyan check` would; the
+/// problems name the spreadsheet's sheets, cells and rows. With `into` (an existing data
+/// file and its text), only its units and tables are replaced; it must use the same pack.
+pub fn import_file(
+    file: &Path,
+    pack: &Pack,
+    into: Option<(&Path, &str)>,
+) -> Result<(String, Imported)> {
+    if let Some((path, text)) = into {
+        let named = text
+            .lines()
+            .find_map(|l| l.strip_prefix("template:"))
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string())
+            .unwrap_or_default();
+        if named != pack.schema.name {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                format!(
+                    "此数据文件使用模板“{named}”，与 --template {} 不同",
+                    pack.schema.name
+                ),
+            )));
+        }
+    }
+    let sheets = read(file)?;
+    let imported = import(file, &sheets, pack)?;
+    let text = data_file(pack, &imported, file, into.map(|(_, t)| t));
+    let as_file = into.map_or_else(|| file.with_extension("yaml"), |(p, _)| p.to_path_buf());
+    if let Err(Error::Input(diags)) =
+        crate::survey::load_bytes(&as_file, text.as_bytes(), pack.dir.as_deref())
+    {
+        // Told against the spreadsheet: the generated file's lines mean nothing to its user.
+        let mapped = diags
+            .into_iter()
+            .map(|mut d| {
+                d.file = file.to_path_buf();
+                d.line = None;
+                d.column = None;
+                d.source_line = None;
+                if let Some(place) = d.unit.as_ref().and_then(|u| imported.rows.get(u)) {
+                    d.message = format!("{place}：{}", d.message);
+                }
+                d
+            })
+            .collect();
+        return Err(Error::Input(mapped));
+    }
+    Ok((text, imported))
+}
 
 /// One cell's content.
 #[derive(Debug, Clone, PartialEq)]

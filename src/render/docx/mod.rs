@@ -216,8 +216,19 @@ impl Writer<'_> {
 
 /// The text of the run that stands for chart `n` until the normalisation pass.
 pub(crate) fn chart_marker(n: usize) -> String {
-    format!("\u{E000}diaoyan-chart-{n}\u{E001}")
+    format!("{CHART_OPEN}{n}{CHART_CLOSE}")
 }
+
+/// The chart a marker run's text stands for.
+pub(crate) fn chart_of_marker(text: &str) -> Option<usize> {
+    text.strip_prefix(CHART_OPEN)?
+        .strip_suffix(CHART_CLOSE)?
+        .parse()
+        .ok()
+}
+
+const CHART_OPEN: &str = "\u{E000}diaoyan-chart-";
+const CHART_CLOSE: &str = "\u{E001}";
 
 /// A chart's size: the text block's width (156 mm), 0.55 of it high, in EMU.
 pub(crate) const CHART_EMU: (u32, u32) = (5_616_000, 3_088_800);

@@ -506,24 +506,20 @@ fn place_charts(root: &mut Node, charts: usize) {
     if charts == 0 {
         return;
     }
+    let mut text = String::new();
     root.visit(&mut |n| {
         if n.name != "w:r" {
             return;
         }
-        let text = n
-            .elems_mut()
-            .find(|e| e.name == "w:t")
-            .map(|t| {
-                t.children
-                    .iter()
-                    .filter_map(|c| match c {
-                        Child::Raw(r) => Some(r.as_str()),
-                        Child::Elem(_) => None,
-                    })
-                    .collect::<String>()
-            })
-            .unwrap_or_default();
-        let Some(k) = (1..=charts).find(|k| text == super::chart_marker(*k)) else {
+        text.clear();
+        if let Some(t) = n.elems_mut().find(|e| e.name == "w:t") {
+            for c in &t.children {
+                if let Child::Raw(r) = c {
+                    text.push_str(r);
+                }
+            }
+        }
+        let Some(k) = super::chart_of_marker(&text).filter(|k| (1..=charts).contains(k)) else {
             return;
         };
         let (cx, cy) = super::CHART_EMU;

@@ -134,13 +134,13 @@ fn add_charts(parts: &mut Vec<(String, Vec<u8>)>, charts: &[super::chart::ChartP
         return;
     }
     let mut rels = String::new();
-    let mut types = format!(r#"<Default Extension="xlsx" ContentType="{XLSX_TYPE}"/>"#);
+    let mut overrides = String::new();
     for (i, c) in charts.iter().enumerate() {
         let n = i + 1;
         rels.push_str(&format!(
             r#"<Relationship Id="rIdChart{n}" Type="{CHART_REL}" Target="charts/chart{n}.xml"/>"#
         ));
-        types.push_str(&format!(
+        overrides.push_str(&format!(
             r#"<Override PartName="/word/charts/chart{n}.xml" ContentType="{CHART_TYPE}"/>"#
         ));
         parts.push((
@@ -160,30 +160,27 @@ fn add_charts(parts: &mut Vec<(String, Vec<u8>)>, charts: &[super::chart::ChartP
             c.workbook.clone(),
         ));
     }
-    let insert = |bytes: &mut Vec<u8>, before: &str, what: &str| {
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        if let Some(i) = text.rfind(before) {
-            let mut t = text;
-            t.insert_str(i, what);
-            *bytes = t.into_bytes();
+    let default = format!(r#"<Default Extension="xlsx" ContentType="{XLSX_TYPE}"/>"#);
+    // `what` inserted before the first `before` (or, with `last`, the last).
+    let insert = |bytes: &mut Vec<u8>, before: &str, last: bool, what: &str| {
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        let at = if last {
+            text.rfind(before)
+        } else {
+            text.find(before)
+        };
+        if let Some(i) = at {
+            text.insert_str(i, what);
+            *bytes = text.into_bytes();
         }
     };
     for (name, bytes) in parts.iter_mut() {
         match name.as_str() {
-            "word/_rels/document.xml.rels" => insert(bytes, "</Relationships>", &rels),
+            "word/_rels/document.xml.rels" => insert(bytes, "</Relationships>", true, &rels),
             "[Content_Types].xml" => {
-                // Defaults come before overrides in the schema.
-                let text = String::from_utf8_lossy(bytes).into_owned();
-                let at = text.find("<Override").or_else(|| text.rfind("</Types>"));
-                if let Some(i) = at {
-                    let mut t = text;
-                    let (defaults, overrides) =
-                        types.split_at(types.find("<Override").unwrap_or(types.len()));
-                    t.insert_str(i, defaults);
-                    let end = t.rfind("</Types>").unwrap_or(t.len());
-                    t.insert_str(end, overrides);
-                    *bytes = t.into_bytes();
-                }
+                // The schema wants every Default before the first Override.
+                insert(bytes, "<Override", false, &default);
+                insert(bytes, "</Types>", true, &overrides);
             }
             _ => {}
         }

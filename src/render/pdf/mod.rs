@@ -252,15 +252,18 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         .build();
     lo.save_with_options(&mut bytes, save)
         .map_err(|e| Error::Render(format!("PDF 写出失败：{e}")))?;
-    Ok(set_version(deterministic_id(bytes)))
+    Ok(deterministic_id(bytes))
 }
 
 /// Last touches on printpdf's document before it is written:
+/// * PDF 1.7 (ISO 32000-1) is declared: printpdf says 1.3, and the object and cross-reference
+///   streams we write need 1.5;
 /// * every stream is deflated at zlib's default level. printpdf's own pass uses level 9,
 ///   which took a sixth of a report's CPU time for 0.1 % smaller files;
 /// * the Info dictionary loses `/GTS_PDFXVersion`, which printpdf writes (empty) into every
 ///   file and which makes readers report a PDF/X conformance we do not claim.
 fn finish(doc: &mut lopdf::Document) {
+    doc.version = "1.7".into();
     // One compressor for every stream, reset between them: setting one up costs more
     // than deflating a typical content stream.
     let mut z = flate2::Compress::new(flate2::Compression::default(), true);
@@ -299,44 +302,54 @@ fn outline(doc: &mut lopdf::Document, marks: &[layout::Bookmark], page_h: f32) {
     if marks.is_empty() {
         return;
     }
-    // Parent index per entry: a level-2 entry belongs to the latest level-1 entry.
-    let mut parent: Vec<Option<usize>> = Vec::with_capacity(marks.len());
+    // Each entry's parent (a level-2 entry belongs to the latest level-1 entry) and the
+    // children of each entry; slot `marks.len()` holds the top-level entries.
+    let top = marks.len();
+    let mut parent = vec![top; marks.len()];
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); marks.len() + 1];
     let mut last_top: Option<usize> = None;
     for (i, b) in marks.iter().enumerate() {
-        if b.level <= 1 || last_top.is_none() {
-            parent.push(None);
-            last_top = Some(i);
-        } else {
-            parent.push(last_top);
+        match last_top {
+            Some(t) if b.level > 1 => parent[i] = t,
+            _ => last_top = Some(i),
         }
+        kids[parent[i]].push(i);
     }
     let root = doc.new_object_id();
     let ids: Vec<ObjectId> = marks.iter().map(|_| doc.new_object_id()).collect();
-    let children =
-        |p: Option<usize>| -> Vec<usize> { (0..marks.len()).filter(|&i| parent[i] == p).collect() };
     let title = |t: &str| {
         let mut bytes = vec![0xFE, 0xFF];
         bytes.extend(t.encode_utf16().flat_map(u16::to_be_bytes));
         Object::String(bytes, lopdf::StringFormat::Hexadecimal)
     };
+    // First, Last and Count of a node with these children.
+    let link = |d: &mut Dictionary, children: &[usize]| {
+        if let (Some(&first), Some(&last)) = (children.first(), children.last()) {
+            d.set("First", ids[first]);
+            d.set("Last", ids[last]);
+            d.set("Count", children.len() as i64);
+        }
+    };
     for (i, b) in marks.iter().enumerate() {
-        let siblings = children(parent[i]);
+        let siblings = &kids[parent[i]];
         let at = siblings.iter().position(|&s| s == i).unwrap_or(0);
         let mut d = Dictionary::new();
         d.set("Title", title(&b.title));
-        d.set("Parent", parent[i].map_or(root, |p| ids[p]));
+        d.set(
+            "Parent",
+            if parent[i] == top {
+                root
+            } else {
+                ids[parent[i]]
+            },
+        );
         if at > 0 {
             d.set("Prev", ids[siblings[at - 1]]);
         }
         if let Some(&next) = siblings.get(at + 1) {
             d.set("Next", ids[next]);
         }
-        let kids = children(Some(i));
-        if let (Some(&first), Some(&last)) = (kids.first(), kids.last()) {
-            d.set("First", ids[first]);
-            d.set("Last", ids[last]);
-            d.set("Count", kids.len() as i64);
-        }
+        link(&mut d, &kids[i]);
         if let Some(page) = pages.get(&(b.page as u32)) {
             d.set(
                 "Dest",
@@ -351,13 +364,10 @@ fn outline(doc: &mut lopdf::Document, marks: &[layout::Bookmark], page_h: f32) {
         }
         doc.objects.insert(ids[i], Object::Dictionary(d));
     }
-    let tops = children(None);
     let mut r = Dictionary::new();
     r.set("Type", "Outlines");
-    if let (Some(&first), Some(&last)) = (tops.first(), tops.last()) {
-        r.set("First", ids[first]);
-        r.set("Last", ids[last]);
-    }
+    link(&mut r, &kids[top]);
+    // Every entry is visible: the level-1 entries are open.
     r.set("Count", marks.len() as i64);
     doc.objects.insert(root, Object::Dictionary(r));
     if let Ok(catalog) = doc.catalog_mut() {
@@ -385,15 +395,6 @@ fn deflate(z: &mut flate2::Compress, data: &[u8]) -> Option<Vec<u8>> {
             Err(_) => return None,
         }
     }
-}
-
-/// Declare PDF 1.7 (printpdf writes a 1.3 header; nothing we use needs less than 1.4 and
-/// 1.7 is ISO 32000-1). The header keeps its length.
-fn set_version(mut bytes: Vec<u8>) -> Vec<u8> {
-    if bytes.starts_with(b"%PDF-1.") && bytes.len() > 8 {
-        bytes[7] = b'7';
-    }
-    bytes
 }
 
 /// FNV-1a, 64 bit: a small stable hash for ids (not for security).
