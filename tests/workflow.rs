@@ -1,6 +1,6 @@
 //! The writer's and the office's everyday path: `init`, `templates`, `import`, `export`,
 //! `render --watch`, completions. Golden values come from the reference tables
-//! (`../shared/reference/seed-tables`), read independently of the code under test.
+//! (`tests/fixtures/seed-tables`), read independently of the code under test.
 
 mod common;
 
@@ -40,7 +40,7 @@ fn import(dir: &Path, sheet: &Path, data: &Path) -> std::process::Output {
 }
 
 fn seed_tables() -> PathBuf {
-    root().join("../shared/reference/seed-tables")
+    root().join("tests/fixtures/seed-tables")
 }
 
 /// A reference table: header and rows of cells.

@@ -1,0 +1,119 @@
+//! Checks that need external tools: poppler (`pdftotext`, `pdffonts`, `pdfinfo`,
+//! `pdfimages`), `qpdf`, LibreOffice (`soffice`) and `validate-docx` (with a Python that
+//! has lxml). A check whose tool is missing is reported **ignored**, never passed; with
+//! `DIAOYAN_REQUIRE_TOOLS=1` (as `.ci/run` sets) it fails instead.
+//!
+//! A custom harness (libtest-mimic) because the built-in one cannot ignore a test at run
+//! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
+//! tools it needs.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod docx;
+mod pdf;
+mod text;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+type Check = (&'static str, &'static [&'static str], fn());
+
+/// Every check with the tools it needs.
+fn checks() -> Vec<Check> {
+    vec![
+        (
+            "docx::opens_in_libreoffice",
+            &["soffice"],
+            docx::docx_opens_in_libreoffice,
+        ),
+        (
+            "docx::libreoffice_renders_the_numbers_and_captions",
+            &["soffice", "pdftotext"],
+            docx::libreoffice_renders_the_numbers_and_captions,
+        ),
+        (
+            "docx::libreoffice_draws_the_charts",
+            &["soffice", "pdftotext"],
+            docx::libreoffice_draws_the_charts,
+        ),
+        (
+            "docx::is_schema_valid",
+            &["validate-docx"],
+            docx::docx_is_schema_valid,
+        ),
+        (
+            "pdf::fonts_pages_outline_and_size",
+            &["pdffonts", "qpdf", "pdfinfo", "pdftotext"],
+            pdf::fonts_pages_outline_and_size,
+        ),
+        (
+            "pdf::lines_obey_the_rules_and_body_text_is_justified",
+            &["pdftotext"],
+            pdf::lines_obey_the_rules_and_body_text_is_justified,
+        ),
+        (
+            "pdf::a_table_row_taller_than_a_page_continues_inside_the_margins",
+            &["pdftotext"],
+            pdf::a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins,
+        ),
+        (
+            "text::injected_markdown_is_literal_in_the_pdf",
+            &["pdftotext"],
+            text::injected_markdown_is_literal_in_the_pdf,
+        ),
+        (
+            "text::pdf_headings_and_captions_are_numbered_in_order",
+            &["pdftotext"],
+            text::pdf_headings_and_captions_are_numbered_in_order,
+        ),
+        (
+            "text::pdf_prints_the_correct_figures_and_embeds_its_fonts",
+            &["pdftotext", "pdffonts", "qpdf"],
+            text::pdf_prints_the_correct_figures_and_embeds_its_fonts,
+        ),
+        (
+            "text::pdf_charts_are_vectors_with_colour_and_text",
+            &["pdfimages", "pdftotext", "qpdf"],
+            text::pdf_charts_are_vectors_with_colour_and_text,
+        ),
+        (
+            "text::installed_fonts_are_embedded_with_the_bundled_fallback",
+            &["pdffonts"],
+            text::installed_fonts_are_embedded_with_the_bundled_fallback,
+        ),
+    ]
+}
+
+fn trial((name, tools, check): Check) -> Trial {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| !common::available(t))
+        .collect();
+    let required = std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_some();
+    if missing.is_empty() {
+        Trial::test(name, move || {
+            std::panic::catch_unwind(check).map_err(|e| {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panicked".to_string());
+                Failed::from(msg)
+            })
+        })
+    } else if required {
+        Trial::test(name, move || {
+            Err(format!("DIAOYAN_REQUIRE_TOOLS is set but {missing:?} is missing").into())
+        })
+    } else {
+        let reason = format!("needs {}", missing.join(", "));
+        Trial::test(name, || Ok(()))
+            .with_ignored_flag(true)
+            .with_kind(reason)
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    libtest_mimic::run(&args, checks().into_iter().map(trial).collect()).exit();
+}

@@ -1,0 +1,256 @@
+//! The seed report's PDF, checked with poppler and qpdf (run by the `tools` harness): fonts, pages, line breaking and
+//! justification measured on the rendered text.
+
+use std::process::Command;
+
+use crate::common::*;
+
+/// Right margin of the GB/T 9704 text block: 210 mm − 26 mm, in points.
+const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
+const LEFT: f64 = 28.0 * 72.0 / 25.4;
+
+fn tool(cmd: &str, args: &[&str], pdf: &std::path::Path) -> String {
+    let mut c = Command::new(cmd);
+    c.args(args).arg(pdf);
+    if cmd == "pdftotext" {
+        c.arg("-");
+    }
+    let out = c.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
+struct BoxLine {
+    page: usize,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    height: f64,
+    text: String,
+}
+
+fn attr(tag: &str, name: &str) -> f64 {
+    let key = format!("{name}=\"");
+    let at = tag.find(&key).expect("attribute") + key.len();
+    tag[at..at + tag[at..].find('"').expect("quote")]
+        .parse()
+        .expect("number")
+}
+
+fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
+    let xml = tool("pdftotext", &["-bbox-layout"], pdf);
+    let mut out = Vec::new();
+    for (p, page) in xml.split("<page ").skip(1).enumerate() {
+        for l in page.split("<line ").skip(1) {
+            let tag = &l[..l.find('>').expect("tag end")];
+            let text: String = l
+                .split("<word ")
+                .skip(1)
+                .filter_map(|w| {
+                    let start = w.find('>')? + 1;
+                    let end = w.find("</word>")?;
+                    Some(
+                        w[start..end]
+                            .replace("&amp;", "&")
+                            .replace("&lt;", "<")
+                            .replace("&gt;", ">"),
+                    )
+                })
+                .collect();
+            out.push(BoxLine {
+                page: p + 1,
+                x_min: attr(tag, "xMin"),
+                x_max: attr(tag, "xMax"),
+                y_min: attr(tag, "yMin"),
+                height: attr(tag, "yMax") - attr(tag, "yMin"),
+                text,
+            });
+        }
+    }
+    out
+}
+
+pub fn fonts_pages_outline_and_size() {
+    let dir = render_seed();
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    assert!(std::fs::metadata(&pdf).unwrap().len() <= 400_000);
+    let fonts = tool("pdffonts", &[], &pdf);
+    for row in fonts.lines().skip(2) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        // emb sub uni: embedded, subset, Unicode-mapped.
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
+    }
+    let info = tool("pdfinfo", &[], &pdf);
+    assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains("PDF version:     1.7"), "{info}");
+    // printpdf writes an empty /GTS_PDFXVersion; it is removed, so no reader reports PDF/X.
+    assert!(!info.contains("PDF subtype"), "{info}");
+    let raw = std::fs::read(&pdf).expect("pdf bytes");
+    assert!(!raw.windows(15).any(|w| w == b"GTS_PDFXVersion"));
+    assert!(info.contains("Author:          青年路街道办事处"));
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("page count");
+    for p in 1..=pages {
+        let text = tool(
+            "pdftotext",
+            &["-f", &p.to_string(), "-l", &p.to_string()],
+            &pdf,
+        );
+        assert!(
+            text.contains(&format!("—{p}—")) || text.contains(&format!("— {p} —")),
+            "page {p} has no folio"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&tool("qpdf", &["--json"], &pdf)).expect("json");
+    let titles: Vec<&str> = json["outlines"]
+        .as_array()
+        .expect("outline")
+        .iter()
+        .filter_map(|o| o["title"].as_str())
+        .collect();
+    for h in [
+        "一、调研的范围和方法",
+        "二、社区基本情况",
+        "三、存在的主要问题",
+        "四、对策建议",
+    ] {
+        assert!(titles.contains(&h), "{h} not in the outline {titles:?}");
+    }
+    // Level-2 headings sit under their level-1 heading, not beside it.
+    let basics = json["outlines"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["title"] == "二、社区基本情况"))
+        .expect("二、 in the outline");
+    let kids: Vec<&str> = basics["kids"]
+        .as_array()
+        .expect("kids")
+        .iter()
+        .filter_map(|o| o["title"].as_str())
+        .collect();
+    assert_eq!(kids.first(), Some(&"（一）人口规模"), "{kids:?}");
+    assert!(!titles.contains(&"（一）人口规模"), "{titles:?}");
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+}
+
+pub fn lines_obey_the_rules_and_body_text_is_justified() {
+    let dir = render_seed();
+    let all = lines(&dir.path().join("qingnianlu-2019.pdf"));
+    assert!(all.len() > 200);
+    for l in &all {
+        let first = l.text.chars().next().unwrap_or(' ');
+        let last = l.text.chars().last().unwrap_or(' ');
+        assert!(
+            !"，。、；：？！）》」』】".contains(first),
+            "line starts with {first}: {}",
+            l.text
+        );
+        assert!(
+            !"（《「『【“".contains(last),
+            "line ends with {last}: {}",
+            l.text
+        );
+    }
+    // Body lines: 三号 type from the left margin or the 2-character indent.
+    let body = |l: &BoxLine| {
+        l.height > 20.0 && ((l.x_min - LEFT).abs() < 0.5 || (l.x_min - LEFT - 32.0).abs() < 0.5)
+    };
+    let mut checked = 0;
+    for w in all.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        // `a` is a non-final line of a paragraph when the next line on the page continues
+        // it from the left margin, one line pitch below.
+        let continues = b.page == a.page
+            && (b.x_min - LEFT).abs() < 0.5
+            && (b.y_min - a.y_min - 28.99).abs() < 1.0;
+        if !(body(a) && body(b) && continues) {
+            continue;
+        }
+        let hang = if "，。、；：？！）》」』】”".contains(a.text.chars().last().unwrap_or(' '))
+        {
+            8.0
+        } else {
+            0.0
+        };
+        assert!(
+            a.x_max >= RIGHT - 1.5 && a.x_max <= RIGHT + 1.5 + hang,
+            "page {}: line not flush right ({:.1} vs {RIGHT:.1}): {}",
+            a.page,
+            a.x_max,
+            a.text
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} lines checked");
+}
+
+pub fn a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "超长名称社区".repeat(600);
+    let data = std::fs::read_to_string(seed()).unwrap().replacen(
+        "  - name: 青年路第二社区",
+        &format!("  - name: 青年路第二{long}"),
+        1,
+    );
+    let path = dir.path().join("long.yaml");
+    std::fs::write(&path, data).unwrap();
+    let out = diaoyan(&[
+        "render",
+        path.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let all = lines(&pdf);
+    // GB/T 9704: 297 mm page, 35 mm bottom margin; the folio sits below it, 7 mm up.
+    let page_h = 841.89;
+    let body_bottom = page_h - 35.0 / 25.4 * 72.0;
+    let text_right = 595.28 - 26.0 / 25.4 * 72.0;
+    for l in &all {
+        let folio = l.text.starts_with('—');
+        assert!(
+            folio || l.y_min + l.height <= body_bottom + 2.0,
+            "page {}: {} runs into the bottom margin",
+            l.page,
+            l.text
+        );
+        // Half an em of slack: a closing mark squeezed at line end keeps its full box in
+        // pdftotext's measure.
+        assert!(
+            l.x_max <= text_right + 8.5,
+            "page {}: {} runs off the right ({} > {text_right})",
+            l.page,
+            l.text,
+            l.x_max
+        );
+    }
+    // The header row is repeated on the pages the long row continues on.
+    let header_pages: std::collections::BTreeSet<usize> = all
+        .iter()
+        .filter(|l| l.text.starts_with("居民户数（户）"))
+        .map(|l| l.page)
+        .collect();
+    assert!(header_pages.len() >= 3, "{header_pages:?}");
+}
