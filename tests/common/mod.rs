@@ -204,11 +204,17 @@ pub fn available(tool: &str) -> bool {
 
 /// Run validate-docx on `docx` and return its report (the last line is "N problems").
 pub fn validate_docx(docx: &Path) -> String {
+    validate_docx_all(&[docx.to_path_buf()])
+}
+
+/// Run validate-docx once over many files; the last line counts the problems of all.
+pub fn validate_docx_all(docx: &[PathBuf]) -> String {
     let python = python_with_lxml().expect("a python3 with lxml");
     let out = Command::new(python)
         .arg(validator())
-        .arg(docx)
+        .args(docx)
         .output()
         .expect("validate-docx runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+pub mod hostile;

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+mod hostile;
 mod pdf;
 mod text;
 
@@ -20,6 +21,11 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "hostile::every_rendered_case_is_valid_and_keeps_its_text",
+            &["pdftotext", "soffice", "validate-docx"],
+            hostile::every_rendered_hostile_case_is_valid_and_keeps_its_text,
+        ),
         (
             "docx::opens_in_libreoffice",
             &["soffice"],
