@@ -64,6 +64,26 @@ fn rejects_path(data: &Path, out: &Path, expect: &str) {
     );
     let written = out.is_dir() && std::fs::read_dir(out).unwrap().next().is_some();
     assert!(!written, "something was written for {}", data.display());
+    // `check` refuses what `render` refuses, with the same message.
+    let c = check(data, &[]);
+    let cerr = String::from_utf8_lossy(&c.stderr);
+    assert_eq!(
+        c.status.code(),
+        Some(2),
+        "check passed {}: {err}",
+        data.display()
+    );
+    assert!(
+        cerr.contains(expect),
+        "check: expected “{expect}” in: {cerr}"
+    );
+}
+
+/// `diaoyan check DATA EXTRA…` with the bundled fonts only, as the renders here use.
+fn check(data: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["check", data.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args, 60)
 }
 
 #[test]
@@ -219,6 +239,12 @@ fn bad_templates() {
             "{expect}: {err}"
         );
         assert!(!out.exists());
+        let c = check(&seed(), &["--template", pack.to_str().unwrap()]);
+        assert_eq!(
+            c.status.code(),
+            Some(2),
+            "check passed a broken template: {expect}"
+        );
     }
 }
 
@@ -240,6 +266,12 @@ fn succeeds(name: &str, data: &str, secs: u64) -> tempfile::TempDir {
         o.status.success(),
         "{name}: {}",
         String::from_utf8_lossy(&o.stderr)
+    );
+    let c = check(&p, &[]);
+    assert!(
+        c.status.success(),
+        "check refused what render renders: {name}: {}",
+        String::from_utf8_lossy(&c.stderr)
     );
     dir
 }
