@@ -104,7 +104,7 @@ impl Composer {
         // All at once, so templates may include each other (only the pack's own files
         // exist for Tera: includes cannot reach outside the pack).
         tera.add_raw_templates(pack.templates.iter().map(|(n, c)| (n.as_str(), c.as_str())))
-            .map_err(|e| Error::Template(format!("{origin}: {e}")))?;
+            .map_err(|e| syntax_error(&origin, &e))?;
         Ok(Composer {
             tera,
             report: pack.schema.report.clone(),
@@ -174,7 +174,15 @@ impl Composer {
             .map(|src| expression_at(src, span.range.clone()))
             .unwrap_or_default();
         let msg = r.message();
-        if let Some(path) = undefined_path(msg, &expr) {
+        // A filter given an undefined value says so in our words; the value's expression
+        // is the part before the first `|`.
+        let filtered = || {
+            let src = self.sources.get(file)?;
+            let start = src.get(..span.range.start)?.rfind("{{")? + 2;
+            let input = src.get(start..span.range.end)?.split('|').next()?.trim();
+            (msg.starts_with(UNDEFINED_NUMBER) && is_path(input)).then(|| input.to_string())
+        };
+        if let Some(path) = undefined_path(msg, &expr).or_else(filtered) {
             let root = path.split(['.', '[']).next().unwrap_or("");
             if DATA_ROOTS.contains(&root) {
                 return Error::input(
@@ -205,6 +213,20 @@ impl Composer {
     }
 }
 
+/// A template that does not compile: where (file:line:column) and Tera's own words.
+fn syntax_error(origin: &str, e: &tera::Error) -> Error {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) => Error::Template(format!(
+            "{origin}/{}:{}:{}：模板语法错误：{}",
+            r.filename(),
+            r.span().start_line,
+            r.span().start_col + 1,
+            r.message()
+        )),
+        _ => Error::Template(format!("{origin}：模板错误：{e}")),
+    }
+}
+
 /// Top-level template names whose values come from the data file as written, so a missing
 /// one is the data's problem, not the template's.
 const DATA_ROOTS: [&str; 6] = [
@@ -222,7 +244,7 @@ fn expression_at(src: &str, range: std::ops::Range<usize>) -> String {
     let Some(text) = src.get(range.clone()) else {
         return String::new();
     };
-    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let is_name = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"');
     let before = src.get(..range.start).unwrap_or("");
     let prefix_len: usize = before
         .chars()
@@ -247,11 +269,7 @@ fn undefined_path(msg: &str, expr: &str) -> Option<String> {
     {
         return None;
     }
-    let is_path = !expr.is_empty()
-        && expr
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
-    Some(if is_path {
+    Some(if is_path(expr) {
         // Tera points either at the missing name itself (`facts.seniority_raise`) or at the
         // undefined value a further name was asked of (`tables.pay_scale` for `.columns`):
         // in both cases the expression up to that point is what is missing.
@@ -260,6 +278,18 @@ fn undefined_path(msg: &str, expr: &str) -> Option<String> {
         name.to_string()
     })
 }
+
+/// A dotted (or subscripted) name chain such as `facts.funding.office` or
+/// `tables["pay_scale"]`.
+fn is_path(expr: &str) -> bool {
+    !expr.is_empty()
+        && expr
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
+}
+
+/// What [`opt_f64`] says of an undefined value.
+const UNDEFINED_NUMBER: &str = "数值未定义";
 
 /// Tera's English rendering messages in Chinese; our own filters' messages are Chinese
 /// already and pass through.
@@ -366,7 +396,9 @@ fn opt_f64(v: &Value) -> tera::TeraResult<Option<f64>> {
     if v.is_none() {
         Ok(None)
     } else if v.is_undefined() {
-        Err(tera::Error::message("数值未定义（模板中的名称是否拼错？）"))
+        Err(tera::Error::message(format!(
+            "{UNDEFINED_NUMBER}（模板中的名称是否拼错？）"
+        )))
     } else {
         v.as_f64()
             .map(Some)
@@ -741,6 +773,78 @@ groups:
             Ok(c) => c.render(&s, &f).expect_err("outside the pack").to_string(),
         };
         assert!(err.contains("passwd"), "{err}");
+    }
+
+    #[test]
+    fn ratio_gives_no_value_for_a_zero_divisor() {
+        let md = render(
+            "{{ ratio(a=1, b=0) | fixed }} {{ ratio(a=3, b=2) | fixed(decimals=1) }} \
+             {{ ratio(a=facts.zero, b=facts.zero) | percent }} {{ share(part=1, whole=facts.zero) | percent }}",
+            &["甲"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["— 1.5 — —"]);
+    }
+
+    #[test]
+    fn share_of_a_union_is_the_sum_of_the_printed_parts() {
+        // 30岁以下 3 and 30岁以上 6 of 9 staff: 33.3% and 66.7%.
+        let md = render(
+            "{{ share_of(group=\"age\", parts=[\"staff.age.young\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"30岁以上\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"staff.age.young\", \"staff.age.old\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"staff.age.young\"], decimals=0) | percent(decimals=0) }}",
+            &["甲", "乙", "丙"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["33.3% 66.7% 100.0% 33%"]);
+        let err = render("{{ share_of(group=\"age\", parts=[\"x\"]) }}", &["甲"])
+            .expect_err("unknown part")
+            .to_string();
+        assert!(err.contains("分组 age 没有 x 这一项"), "{err}");
+    }
+
+    #[test]
+    fn a_value_missing_from_the_data_is_a_data_problem_naming_path_and_line() {
+        for (tpl, want) in [
+            (
+                "第一行\n每年增加{{ facts.seniority_raise }}元。",
+                "缺少 facts.seniority_raise（模板 report.md 第2行用到）",
+            ),
+            (
+                "{{ facts.funding.office | wan }}",
+                "缺少 facts.funding（模板 report.md 第1行用到）",
+            ),
+            (
+                "{{ facts.party | fixed }}",
+                "缺少 facts.party（模板 report.md 第1行用到）",
+            ),
+            (
+                "{%- set pay = tables.pay_scale.columns.monthly -%}\n{{ pay.mean }}",
+                "缺少 tables.pay_scale（模板 report.md 第1行用到）",
+            ),
+        ] {
+            match render(tpl, &["甲"]) {
+                Err(Error::Input(d)) => {
+                    assert_eq!(d[0].message, want);
+                    assert_eq!(d[0].file, std::path::Path::new("x.yaml"));
+                }
+                other => panic!("{tpl}: {:?}", other.map_err(|e| e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn other_template_errors_are_chinese_with_file_and_line() {
+        let err = render("第一行\n{{ 1 / facts.zero }}", &["甲"])
+            .expect_err("fails")
+            .to_string();
+        assert!(err.contains("report.md:2:") && err.contains("除数为零"), "{err}");
+        assert!(!err.contains("Cannot"), "{err}");
+        let err = render("{{ fields.nope.sum }}", &["甲"])
+            .expect_err("fails")
+            .to_string();
+        assert!(err.contains("fields.nope") && err.contains("未定义"), "{err}");
     }
 
     #[test]

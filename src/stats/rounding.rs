@@ -1,34 +1,30 @@
 //! Displayed shares: largest-remainder (Hamilton) rounding that adds up exactly, except
-//! where a tie forbids it.
+//! where a tie between equal parts forbids it.
 //!
 //! Rule (issue 14 §4): equal values always print equal shares. Largest remainder gives the
-//! units left over after flooring to the parts with the largest remainders; when the last
-//! unit handed out and the first one withheld would go to parts with *equal* remainders
-//! (e.g. 21, 21 and 15 of 57: 36.842…% twice, one unit for two parts), no fair choice
-//! exists, so every part is rounded conventionally (half away from zero) instead and the
-//! shares may add to 99.9% or 100.1% — the case for the usual note
-//! [`ROUNDING_NOTE`] (因四舍五入，构成比之和可能不等于100%).
+//! units left over after flooring to the parts with the largest remainders (between equal
+//! remainders, to the larger part). When the last unit handed out and the first one
+//! withheld would go to *equal* parts (e.g. 21, 21 and 15 of 57: 36.842…% twice, one unit
+//! for two parts), no fair choice exists, so every part is rounded conventionally (half
+//! away from zero) instead and the shares may add to 99.9% or 100.1% — the case for the
+//! usual note [`ROUNDING_NOTE`] (因四舍五入，构成比之和可能不等于100%).
 
 /// The note printed where shares are shown when they do not add up to 100%.
 pub const ROUNDING_NOTE: &str = "因四舍五入，构成比之和可能不等于100%";
-
-/// Remainders closer than this (in units of the scale) count as equal: equal real
-/// quotas computed from different numbers may differ in the last bits.
-const TIE: f64 = 1e-9;
 
 /// Apportion `scale` units (100 for whole percents, 1000 for one-decimal percents) among
 /// `parts` (non-negative) in proportion to their size.
 ///
 /// Each part gets the floor of its exact quota; the units left over go to the largest
-/// remainders. When the cut between the parts that get a unit and those that do not falls
-/// between equal remainders, every part is instead rounded conventionally (its quota to
-/// the nearest unit, halves away from zero), so equal parts always get equal shares and
-/// the sum may miss `scale` by a unit or so. Returns `None` when the parts sum to zero
-/// (or less).
+/// remainders, between equal remainders to the larger part. When the cut between the
+/// parts that get a unit and those that do not would separate two equal parts, every
+/// part is instead rounded conventionally (its quota to the nearest unit, halves away
+/// from zero), so equal parts always get equal shares and the sum may miss `scale` by a
+/// unit or so. Returns `None` when the parts sum to zero (or less).
 ///
-/// Properties: equal parts give equal results; the result depends only on the multiset
-/// of parts (order does not matter); each result is less than one unit from the exact
-/// quota; the results add up to `scale` unless a tie forbade it.
+/// Properties: equal parts give equal results; the result does not depend on the order
+/// of the parts; each result is less than one unit from the exact quota; the results add
+/// up to `scale` unless two equal parts straddled the cut.
 pub fn largest_remainder(parts: &[f64], scale: i64) -> Option<Vec<i64>> {
     let total: f64 = parts.iter().sum();
     if parts.is_empty() || total.is_nan() || total <= 0.0 {
@@ -39,10 +35,15 @@ pub fn largest_remainder(parts: &[f64], scale: i64) -> Option<Vec<i64>> {
     let left = (scale - out.iter().sum::<i64>()).max(0) as usize;
     let rem = |i: usize| quotas[i] - quotas[i].floor();
     let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|&a, &b| rem(b).total_cmp(&rem(a)));
-    let tie_at_cut =
-        left > 0 && left < order.len() && (rem(order[left - 1]) - rem(order[left])).abs() <= TIE;
-    if tie_at_cut {
+    // Equal parts have bit-identical quotas, hence equal remainders: they sort together.
+    order.sort_by(|&a, &b| {
+        rem(b)
+            .total_cmp(&rem(a))
+            .then(parts[b].total_cmp(&parts[a]))
+    });
+    let equal_parts_at_cut =
+        left > 0 && left < order.len() && parts[order[left - 1]] == parts[order[left]];
+    if equal_parts_at_cut {
         return Some(quotas.iter().map(|q| q.round() as i64).collect());
     }
     for &i in order.iter().take(left) {
@@ -93,6 +94,14 @@ mod tests {
     }
 
     #[test]
+    fn a_tie_between_unequal_parts_goes_to_the_larger() {
+        // 3 and 5 of 8: quotas 37.5 and 62.5, equal remainders; the larger part gets the
+        // unit (in either order) and the sum stays 100.
+        assert_eq!(largest_remainder(&[3.0, 5.0], 100), Some(vec![37, 63]));
+        assert_eq!(largest_remainder(&[5.0, 3.0], 100), Some(vec![63, 37]));
+    }
+
+    #[test]
     fn zero_total_has_no_shares() {
         assert_eq!(largest_remainder(&[0.0, 0.0], 100), None);
     }
@@ -100,7 +109,7 @@ mod tests {
 
 #[cfg(test)]
 mod properties {
-    use super::{largest_remainder, TIE};
+    use super::largest_remainder;
     use proptest::prelude::*;
 
     fn scale() -> impl Strategy<Value = i64> {
@@ -124,11 +133,10 @@ mod properties {
                         prop_assert!((q - *s as f64).abs() < 1.0);
                     }
                     if v.iter().sum::<i64>() != scale {
-                        // Only a tie may forbid an exact 100%: two parts with equal,
-                        // non-zero remainders.
-                        let rem: Vec<f64> = quotas.iter().map(|q| q - q.floor()).collect();
-                        let tie = (0..rem.len()).any(|i| (0..rem.len()).any(|j| {
-                            i != j && rem[i] > TIE && (rem[i] - rem[j]).abs() <= TIE
+                        // Only a tie may forbid an exact 100%: two equal parts whose
+                        // quota is not a whole number.
+                        let tie = (0..parts.len()).any(|i| (0..parts.len()).any(|j| {
+                            i != j && parts[i] == parts[j] && quotas[i].fract() != 0.0
                         }));
                         prop_assert!(tie, "{parts:?} → {v:?}");
                     }
