@@ -93,7 +93,8 @@ fn division_by_zero_in_the_builtin_report_prints_a_dash() {
     let (render, md) = check_and_render(dir.path(), &data);
     assert!(render.status.success(), "{}", text(&render.stderr));
     let md = md.unwrap();
-    assert!(md.contains("平均每名工作人员服务常住人口—人"), "{md}");
+    // No unit has a value of residents per staff member: the clause naming one is left out.
+    assert!(md.contains("平均每名工作人员服务常住人口—人。"), "{md}");
     // Shares of a zero whole are no value too, never "—%" or NaN.
     assert!(md.contains("本科及研究生学历0人，占—；"), "{md}");
     assert!(md.contains("40岁以上的工作人员占—；"), "{md}");
@@ -143,7 +144,10 @@ fn an_imported_workbook_without_facts_is_refused_by_check_naming_the_missing_val
     assert!(out.status.success(), "{}", text(&out.stderr));
     let (render, _) = check_and_render(dir.path(), &data);
     let err = text(&render.stderr);
-    if std::fs::read_to_string(&data).unwrap().contains("seniority_raise") {
+    if std::fs::read_to_string(&data)
+        .unwrap()
+        .contains("seniority_raise")
+    {
         // `import` writes the facts skeleton (issue 14 §2, second bullet): then the
         // verdict is whatever check and render agree on (asserted above).
         return;
@@ -165,7 +169,11 @@ fn a_data_file_without_the_pay_scale_table_is_refused_naming_it() {
     let start = seed_text.find("\ntables:").unwrap();
     let end = start + seed_text[start..].find("\nfacts:").unwrap();
     let data = dir.path().join("nopay.yaml");
-    std::fs::write(&data, format!("{}{}", &seed_text[..start], &seed_text[end..])).unwrap();
+    std::fs::write(
+        &data,
+        format!("{}{}", &seed_text[..start], &seed_text[end..]),
+    )
+    .unwrap();
     let (render, _) = check_and_render(dir.path(), &data);
     let err = text(&render.stderr);
     assert_eq!(render.status.code(), Some(2), "{err}");

@@ -297,7 +297,9 @@ fn chinese_message(msg: &str) -> String {
     let msg = msg.trim();
     if msg.contains("divide by 0") {
         "除数为零（除法请用 ratio(a=…, b=…)：除数为零时得到无值，显示为“—”）".into()
-    } else if let Some(rest) = msg.strip_prefix("Math operations can only be done on numbers, found `") {
+    } else if let Some(rest) =
+        msg.strip_prefix("Math operations can only be done on numbers, found `")
+    {
         let what = rest.trim_end_matches('`');
         if what == "None" || what == "none" {
             "算术运算的对象无值（除数为零等），请改用 ratio() 或 share_of()".into()
@@ -353,7 +355,10 @@ fn share_of(
 ) -> std::result::Result<Value, String> {
     let g = figures.groups.get(group).ok_or_else(|| {
         let known: Vec<&str> = figures.groups.keys().map(String::as_str).collect();
-        format!("share_of(): 未知的分组 {group}（可用：{}）", known.join("、"))
+        format!(
+            "share_of(): 未知的分组 {group}（可用：{}）",
+            known.join("、")
+        )
     })?;
     let mut units = 0i64;
     for name in parts {
@@ -839,12 +844,18 @@ groups:
         let err = render("第一行\n{{ 1 / facts.zero }}", &["甲"])
             .expect_err("fails")
             .to_string();
-        assert!(err.contains("report.md:2:") && err.contains("除数为零"), "{err}");
+        assert!(
+            err.contains("report.md:2:") && err.contains("除数为零"),
+            "{err}"
+        );
         assert!(!err.contains("Cannot"), "{err}");
         let err = render("{{ fields.nope.sum }}", &["甲"])
             .expect_err("fails")
             .to_string();
-        assert!(err.contains("fields.nope") && err.contains("未定义"), "{err}");
+        assert!(
+            err.contains("fields.nope") && err.contains("未定义"),
+            "{err}"
+        );
     }
 
     #[test]
