@@ -41,8 +41,75 @@ impl Format {
 /// A report built in memory: the Document and the name its files take.
 pub struct Report {
     pub name: String,
+    /// How many units the report covers.
+    pub units: usize,
     pub markdown: String,
     pub document: doc::Document,
+}
+
+/// Every requested format rendered in memory; nothing written yet.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Each format's file bytes, in the order asked for.
+    pub outputs: Vec<(Format, Vec<u8>)>,
+    /// Warnings for the writer (in Chinese), e.g. characters no font can draw.
+    pub warnings: Vec<String>,
+}
+
+/// Everything `render` does short of writing: load, compute, compose, parse, and render
+/// each format in memory (DOCX built and normalised, PDF laid out and serialised).
+///
+/// This is the one path `check` and `render` share, so they give the same verdict for
+/// every input: `check` is this function, `render` is this function and then
+/// [`write_rendered`]. Errors: [`Error::Input`] for problems in the data (Chinese, with
+/// file and line), [`Error::Template`] for the template pack, [`Error::Render`] for a
+/// backend failure.
+pub fn prepare(
+    data: &Path,
+    template_dir: Option<&Path>,
+    formats: &[Format],
+    fonts: &render::pdf::FontSet,
+) -> Result<(Report, Rendered)> {
+    let report = build(data, template_dir)?;
+    let rendered = render_formats(&report, formats, fonts)?;
+    Ok((report, rendered))
+}
+
+/// Render `report` into each of `formats` in memory.
+pub fn render_formats(
+    report: &Report,
+    formats: &[Format],
+    fonts: &render::pdf::FontSet,
+) -> Result<Rendered> {
+    let mut out = Rendered::default();
+    for f in formats {
+        let bytes = match f {
+            Format::Docx => render::docx::render(&report.document)?,
+            Format::Pdf => {
+                let r = render::pdf::render_with(&report.document, fonts)?;
+                out.warnings.extend(r.warnings);
+                r.bytes
+            }
+        };
+        out.outputs.push((*f, bytes));
+    }
+    Ok(out)
+}
+
+/// Write rendered outputs as `dir/<name>.<ext>`, each atomically (temporary file in
+/// `dir`, then rename); returns the paths and the rendering warnings.
+pub fn write_rendered(report: &Report, rendered: Rendered, dir: &Path) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths = Vec::new();
+    for (f, bytes) in rendered.outputs {
+        let path = dir.join(format!("{}.{}", report.name, f.extension()));
+        write_atomic(&path, &bytes)?;
+        paths.push(path);
+    }
+    Ok(Written {
+        paths,
+        warnings: rendered.warnings,
+    })
 }
 
 /// Load, compute, compose and parse one data file.
@@ -64,6 +131,7 @@ pub fn build_from(
     let name = output_name(&survey.report, &survey.source);
     Ok(Report {
         name,
+        units: survey.units.len(),
         markdown,
         document,
     })
@@ -137,27 +205,8 @@ pub fn write_with(
     formats: &[Format],
     fonts: &render::pdf::FontSet,
 ) -> Result<Written> {
-    let mut outputs = Vec::new();
-    let mut warnings = Vec::new();
-    for f in formats {
-        let bytes = match f {
-            Format::Docx => render::docx::render(&report.document)?,
-            Format::Pdf => {
-                let r = render::pdf::render_with(&report.document, fonts)?;
-                warnings.extend(r.warnings);
-                r.bytes
-            }
-        };
-        outputs.push((*f, bytes));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut paths = Vec::new();
-    for (f, bytes) in outputs {
-        let path = dir.join(format!("{}.{}", report.name, f.extension()));
-        write_atomic(&path, &bytes)?;
-        paths.push(path);
-    }
-    Ok(Written { paths, warnings })
+    let rendered = render_formats(report, formats, fonts)?;
+    write_rendered(report, rendered, dir)
 }
 
 /// Temporary files being written now, so an interrupted run can remove them.

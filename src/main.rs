@@ -190,11 +190,17 @@ enum Command {
         #[command(flatten)]
         fonts: FontArgs,
     },
-    /// Check a data file against its template pack; list every problem.
+    /// Check a data file: everything `render` does (load, statistics, composition,
+    /// layout of every format) except writing; list every problem.
     Check {
         data: PathBuf,
         #[arg(long)]
         template: Option<PathBuf>,
+        /// Formats to check (as for render).
+        #[arg(long, value_enum, value_delimiter = ',', default_values = ["docx", "pdf"])]
+        format: Vec<FormatArg>,
+        #[command(flatten)]
+        fonts: FontArgs,
     },
     /// Print every computed figure of a data file.
     Stats {
@@ -286,11 +292,12 @@ fn main() -> ExitCode {
             print!("{}", diaoyan::render::pdf::describe_fonts(&fonts.load()));
             Ok(())
         }
-        Command::Check { data, template } => {
-            survey::load(&data, template.as_deref()).map(|(s, _)| {
-                println!("{}：数据有效（{} 个单位）", data.display(), s.units.len());
-            })
-        }
+        Command::Check {
+            data,
+            template,
+            format,
+            fonts,
+        } => check(&data, template.as_deref(), &format, &fonts.load()),
         Command::Stats {
             data,
             template,
@@ -450,8 +457,8 @@ fn render(
     fonts: &FontSet,
 ) -> Result<(), Error> {
     let formats = formats_of(format);
-    let report = diaoyan::build(data, template)?;
-    let mut written = diaoyan::write_with(&report, output, &formats, fonts)?;
+    let (report, rendered) = diaoyan::prepare(data, template, &formats, fonts)?;
+    let mut written = diaoyan::write_rendered(&report, rendered, output)?;
     if markdown {
         let md = output.join(format!("{}.md", report.name));
         diaoyan::write_atomic(&md, report.markdown.as_bytes())?;
@@ -463,6 +470,22 @@ fn render(
     for p in written.paths {
         println!("{}", p.display());
     }
+    Ok(())
+}
+
+/// `check`: the render pipeline without the writing, so check passes exactly what render
+/// renders.
+fn check(
+    data: &Path,
+    template: Option<&Path>,
+    format: &[FormatArg],
+    fonts: &FontSet,
+) -> Result<(), Error> {
+    let (report, rendered) = diaoyan::prepare(data, template, &formats_of(format), fonts)?;
+    for w in &rendered.warnings {
+        eprintln!("警告：{w}");
+    }
+    println!("{}：数据有效（{} 个单位）", data.display(), report.units);
     Ok(())
 }
 

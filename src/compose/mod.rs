@@ -32,6 +32,8 @@ pub struct Composer {
     report: String,
     origin: String,
     schema: Arc<Schema>,
+    /// The pack's template sources by name, to quote the expression an error points at.
+    sources: Arc<std::collections::HashMap<String, String>>,
 }
 
 /// The writer's prose, split into paragraphs for templates.
@@ -75,6 +77,20 @@ impl Composer {
                 directive(TABLE_DIRECTIVE, &table)
             },
         );
+        tera.register_function(
+            "share_of",
+            |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                let group = kwargs
+                    .get::<String>("group")?
+                    .ok_or_else(|| tera::Error::message("share_of(): 需要 group"))?;
+                let parts = kwargs
+                    .get::<Vec<String>>("parts")?
+                    .ok_or_else(|| tera::Error::message("share_of(): 需要 parts"))?;
+                let decimals = kwargs.get::<usize>("decimals")?.unwrap_or(1);
+                with_figures(state, |figs| share_of(figs, &group, &parts, decimals))?
+                    .map_err(tera::Error::message)
+            },
+        );
         let chart_schema = Arc::clone(&schema);
         tera.register_function(
             "chart",
@@ -88,16 +104,23 @@ impl Composer {
         // All at once, so templates may include each other (only the pack's own files
         // exist for Tera: includes cannot reach outside the pack).
         tera.add_raw_templates(pack.templates.iter().map(|(n, c)| (n.as_str(), c.as_str())))
-            .map_err(|e| Error::Template(format!("{origin}: {e}")))?;
+            .map_err(|e| syntax_error(&origin, &e))?;
         Ok(Composer {
             tera,
             report: pack.schema.report.clone(),
             origin,
             schema,
+            sources: Arc::new(pack.templates.iter().cloned().collect()),
         })
     }
 
     /// Render the report Markdown for one survey.
+    ///
+    /// Errors: a value the template needs from the data file that the data file lacks
+    /// (`facts.…`, `tables.…`, `report.…`) is an [`Error::Input`] naming the data file and
+    /// the path (`缺少 facts.seniority_raise（模板 report.md 第54行用到）`); any other
+    /// failure is an [`Error::Template`] in Chinese naming the template file, line and
+    /// column. Both map to exit code 2.
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
         let mut ctx = Context::new();
         ctx.insert("figures", figures);
@@ -121,13 +144,172 @@ impl Composer {
             .map(split_paragraphs)
             .unwrap_or_default();
         ctx.insert("closing", &closing);
+        ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
         let out = self
             .tera
             .render(&self.report, &ctx)
-            .map_err(|e| Error::Template(format!("{}/{}: {e}", self.origin, self.report)));
+            .map_err(|e| self.translate(&e, &survey.source));
         CURRENT.with(|c| *c.borrow_mut() = None);
         out
+    }
+
+    /// A Tera rendering error as the writer's problem: a missing data value names the
+    /// data path and the template line that uses it; anything else says in Chinese what
+    /// went wrong and where in the template.
+    fn translate(&self, e: &tera::Error, data: &std::path::Path) -> Error {
+        let tera::ErrorKind::RenderingError(r) = e.kind() else {
+            return Error::Template(format!("{}/{}：模板错误：{e}", self.origin, self.report));
+        };
+        let file = if r.filename().is_empty() {
+            self.report.as_str()
+        } else {
+            r.filename()
+        };
+        let span = r.span();
+        let line = span.start_line;
+        let expr = self
+            .sources
+            .get(file)
+            .map(|src| expression_at(src, span.range.clone()))
+            .unwrap_or_default();
+        let msg = r.message();
+        // A filter given an undefined value says so in our words; the value's expression
+        // is the part before the first `|`.
+        let filtered = || {
+            let src = self.sources.get(file)?;
+            let start = src.get(..span.range.start)?.rfind("{{")? + 2;
+            let input = src.get(start..span.range.end)?.split('|').next()?.trim();
+            (msg.starts_with(UNDEFINED_NUMBER) && is_path(input)).then(|| input.to_string())
+        };
+        if let Some(path) = undefined_path(msg, &expr).or_else(filtered) {
+            let root = path.split(['.', '[']).next().unwrap_or("");
+            if DATA_ROOTS.contains(&root) {
+                return Error::input(
+                    crate::error::Diagnostic::new(
+                        data,
+                        format!("缺少 {path}（模板 {file} 第{line}行用到）"),
+                    )
+                    .field(path),
+                );
+            }
+            return Error::Template(format!(
+                "{}/{file}:{line}:{}：模板用到的 {path} 未定义（名称是否拼错？）",
+                self.origin,
+                span.start_col + 1
+            ));
+        }
+        Error::Template(format!(
+            "{}/{file}:{line}:{}：{}{}",
+            self.origin,
+            span.start_col + 1,
+            chinese_message(msg),
+            if expr.is_empty() {
+                String::new()
+            } else {
+                format!("（{expr}）")
+            }
+        ))
+    }
+}
+
+/// A template that does not compile: where (file:line:column) and Tera's own words.
+fn syntax_error(origin: &str, e: &tera::Error) -> Error {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) => Error::Template(format!(
+            "{origin}/{}:{}:{}：模板语法错误：{}",
+            r.filename(),
+            r.span().start_line,
+            r.span().start_col + 1,
+            r.message()
+        )),
+        _ => Error::Template(format!("{origin}：模板错误：{e}")),
+    }
+}
+
+/// Top-level template names whose values come from the data file as written, so a missing
+/// one is the data's problem, not the template's.
+const DATA_ROOTS: [&str; 6] = [
+    "facts",
+    "tables",
+    "report",
+    "findings",
+    "recommendations",
+    "closing",
+];
+
+/// The expression at `range` of `src`, extended left over a dotted name chain: Tera points
+/// at `seniority_raise` in `facts.seniority_raise`; the writer needs the whole path.
+fn expression_at(src: &str, range: std::ops::Range<usize>) -> String {
+    let Some(text) = src.get(range.clone()) else {
+        return String::new();
+    };
+    let is_name = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"');
+    let before = src.get(..range.start).unwrap_or("");
+    let prefix_len: usize = before
+        .chars()
+        .rev()
+        .take_while(|c| is_name(*c))
+        .map(char::len_utf8)
+        .sum();
+    let start = range.start - prefix_len;
+    let whole = src.get(start..range.end).unwrap_or(text);
+    whole.trim().trim_start_matches('.').to_string()
+}
+
+/// For "Field `x` is not defined" / "Variable `x` is not defined": the undefined path as
+/// written in the template (`facts.seniority_raise`, `tables.pay_scale`).
+fn undefined_path(msg: &str, expr: &str) -> Option<String> {
+    let name = msg
+        .strip_prefix("Field `")
+        .or_else(|| msg.strip_prefix("Variable `"))?;
+    let (name, rest) = name.split_once('`')?;
+    if !rest.trim_start().starts_with("is not defined")
+        && !rest.trim_start().starts_with("exists but")
+    {
+        return None;
+    }
+    Some(if is_path(expr) {
+        // Tera points either at the missing name itself (`facts.seniority_raise`) or at the
+        // undefined value a further name was asked of (`tables.pay_scale` for `.columns`):
+        // in both cases the expression up to that point is what is missing.
+        expr.to_string()
+    } else {
+        name.to_string()
+    })
+}
+
+/// A dotted (or subscripted) name chain such as `facts.funding.office` or
+/// `tables["pay_scale"]`.
+fn is_path(expr: &str) -> bool {
+    !expr.is_empty()
+        && expr
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
+}
+
+/// What [`opt_f64`] says of an undefined value.
+const UNDEFINED_NUMBER: &str = "数值未定义";
+
+/// Tera's English rendering messages in Chinese; our own filters' messages are Chinese
+/// already and pass through.
+fn chinese_message(msg: &str) -> String {
+    let msg = msg.trim();
+    if msg.contains("divide by 0") {
+        "除数为零（除法请用 ratio(a=…, b=…)：除数为零时得到无值，显示为“—”）".into()
+    } else if let Some(rest) =
+        msg.strip_prefix("Math operations can only be done on numbers, found `")
+    {
+        let what = rest.trim_end_matches('`');
+        if what == "None" || what == "none" {
+            "算术运算的对象无值（除数为零等），请改用 ratio() 或 share_of()".into()
+        } else {
+            format!("算术运算的对象不是数值（{what}）")
+        }
+    } else if msg.is_ascii() {
+        format!("模板渲染出错：{msg}")
+    } else {
+        msg.to_string()
     }
 }
 
@@ -158,6 +340,53 @@ fn figures_of(state: &State) -> tera::TeraResult<Figures> {
         .map_err(|e| tera::Error::message(format!("统计数据无法读取：{e}")))
 }
 
+/// The share of a union of a group's parts as the sum of their *displayed* shares, so
+/// the prose never contradicts the printed parts (issue 14 §4: 31.9% + 11.3% is 43.2%, not
+/// the 43.3% a fresh division gives).
+///
+/// `parts` are field paths or labels of `group`'s parts; `decimals` is 1 (sum of `pct1`,
+/// the default) or 0 (sum of `pct0`). Returns a fraction (0.432) for the `percent` filter,
+/// or none ("—") when the group's total is zero. Errors name an unknown group or part.
+fn share_of(
+    figures: &Figures,
+    group: &str,
+    parts: &[String],
+    decimals: usize,
+) -> std::result::Result<Value, String> {
+    let g = figures.groups.get(group).ok_or_else(|| {
+        let known: Vec<&str> = figures.groups.keys().map(String::as_str).collect();
+        format!(
+            "share_of(): 未知的分组 {group}（可用：{}）",
+            known.join("、")
+        )
+    })?;
+    let mut units = 0i64;
+    for name in parts {
+        let p = g
+            .parts
+            .iter()
+            .find(|p| p.path == *name || p.label == *name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = g.parts.iter().map(|p| p.path.as_str()).collect();
+                format!(
+                    "share_of(): 分组 {group} 没有 {name} 这一项（可用：{}）",
+                    known.join("、")
+                )
+            })?;
+        let units_of = match decimals {
+            0 => p.pct0,
+            1 => p.pct1.map(|x| (x * 10.0).round() as i64),
+            d => return Err(format!("share_of(): decimals 只能是 0 或 1，实际为 {d}")),
+        };
+        match units_of {
+            Some(u) => units += u,
+            None => return Ok(Value::none()),
+        }
+    }
+    let scale = if decimals == 0 { 100.0 } else { 1000.0 };
+    Ok(Value::from(units as f64 / scale))
+}
+
 /// A fenced directive block carrying `value` as JSON, marked safe (it is built from
 /// resolved data, and JSON strings cannot end the fence).
 fn directive<T: Serialize>(info: &str, value: &T) -> tera::TeraResult<Value> {
@@ -172,7 +401,9 @@ fn opt_f64(v: &Value) -> tera::TeraResult<Option<f64>> {
     if v.is_none() {
         Ok(None)
     } else if v.is_undefined() {
-        Err(tera::Error::message("数值未定义（模板中的名称是否拼错？）"))
+        Err(tera::Error::message(format!(
+            "{UNDEFINED_NUMBER}（模板中的名称是否拼错？）"
+        )))
     } else {
         v.as_f64()
             .map(Some)
@@ -269,16 +500,26 @@ fn register_filters(tera: &mut Tera) {
         },
     );
     tera.register_function(
+        "ratio",
+        |kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let a = opt_f64(&kw.get::<Value>("a")?.unwrap_or_else(Value::none))?;
+            let b = opt_f64(&kw.get::<Value>("b")?.unwrap_or_else(Value::none))?;
+            Ok(a.zip(b)
+                .and_then(|(a, b)| crate::stats::ratio(a, b))
+                .map(Value::from)
+                .unwrap_or_else(Value::none))
+        },
+    );
+    tera.register_function(
         "share",
         |kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let part = kw.get::<f64>("part")?;
-            let whole = kw.get::<f64>("whole")?;
-            Ok(match (part, whole) {
-                (Some(p), Some(w)) => crate::stats::ratio(p, w)
-                    .map(Value::from)
-                    .unwrap_or_else(Value::none),
-                _ => Value::none(),
-            })
+            let part = opt_f64(&kw.get::<Value>("part")?.unwrap_or_else(Value::none))?;
+            let whole = opt_f64(&kw.get::<Value>("whole")?.unwrap_or_else(Value::none))?;
+            Ok(part
+                .zip(whole)
+                .and_then(|(p, w)| crate::stats::ratio(p, w))
+                .map(Value::from)
+                .unwrap_or_else(Value::none))
         },
     );
 }
@@ -537,6 +778,84 @@ groups:
             Ok(c) => c.render(&s, &f).expect_err("outside the pack").to_string(),
         };
         assert!(err.contains("passwd"), "{err}");
+    }
+
+    #[test]
+    fn ratio_gives_no_value_for_a_zero_divisor() {
+        let md = render(
+            "{{ ratio(a=1, b=0) | fixed }} {{ ratio(a=3, b=2) | fixed(decimals=1) }} \
+             {{ ratio(a=facts.zero, b=facts.zero) | percent }} {{ share(part=1, whole=facts.zero) | percent }}",
+            &["甲"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["— 1.5 — —"]);
+    }
+
+    #[test]
+    fn share_of_a_union_is_the_sum_of_the_printed_parts() {
+        // 30岁以下 3 and 30岁以上 6 of 9 staff: 33.3% and 66.7%.
+        let md = render(
+            "{{ share_of(group=\"age\", parts=[\"staff.age.young\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"30岁以上\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"staff.age.young\", \"staff.age.old\"]) | percent }} \
+             {{ share_of(group=\"age\", parts=[\"staff.age.young\"], decimals=0) | percent(decimals=0) }}",
+            &["甲", "乙", "丙"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["33.3% 66.7% 100.0% 33%"]);
+        let err = render("{{ share_of(group=\"age\", parts=[\"x\"]) }}", &["甲"])
+            .expect_err("unknown part")
+            .to_string();
+        assert!(err.contains("分组 age 没有 x 这一项"), "{err}");
+    }
+
+    #[test]
+    fn a_value_missing_from_the_data_is_a_data_problem_naming_path_and_line() {
+        for (tpl, want) in [
+            (
+                "第一行\n每年增加{{ facts.seniority_raise }}元。",
+                "缺少 facts.seniority_raise（模板 report.md 第2行用到）",
+            ),
+            (
+                "{{ facts.funding.office | wan }}",
+                "缺少 facts.funding（模板 report.md 第1行用到）",
+            ),
+            (
+                "{{ facts.party | fixed }}",
+                "缺少 facts.party（模板 report.md 第1行用到）",
+            ),
+            (
+                "{%- set pay = tables.pay_scale.columns.monthly -%}\n{{ pay.mean }}",
+                "缺少 tables.pay_scale（模板 report.md 第1行用到）",
+            ),
+        ] {
+            match render(tpl, &["甲"]) {
+                Err(Error::Input(d)) => {
+                    assert_eq!(d[0].message, want);
+                    assert_eq!(d[0].file, std::path::Path::new("x.yaml"));
+                }
+                other => panic!("{tpl}: {:?}", other.map_err(|e| e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn other_template_errors_are_chinese_with_file_and_line() {
+        let err = render("第一行\n{{ 1 / facts.zero }}", &["甲"])
+            .expect_err("fails")
+            .to_string();
+        assert!(
+            err.contains("report.md:2:") && err.contains("除数为零"),
+            "{err}"
+        );
+        assert!(!err.contains("Cannot"), "{err}");
+        let err = render("{{ fields.nope.sum }}", &["甲"])
+            .expect_err("fails")
+            .to_string();
+        assert!(
+            err.contains("fields.nope") && err.contains("未定义"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod rounding;
 pub use derive::Derived;
 pub use json::{to_json, to_text};
 
-pub use rounding::largest_remainder;
+pub use rounding::{largest_remainder, ROUNDING_NOTE};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -103,17 +103,30 @@ pub struct PartStats {
     pub sum: f64,
     /// Share of the whole, 0..1.
     pub share: Option<f64>,
-    /// Whole-number percent, largest-remainder rounded so the parts add to 100.
+    /// Whole-number percent, largest-remainder rounded so the parts add to 100 (equal
+    /// parts always equal; see [`largest_remainder`] for the tie rule).
     pub pct0: Option<i64>,
-    /// One-decimal percent, largest-remainder rounded so the parts add to 100.0.
+    /// One-decimal percent, largest-remainder rounded so the parts add to 100.0 (equal
+    /// parts always equal; see [`largest_remainder`] for the tie rule).
     pub pct1: Option<f64>,
 }
 
+/// A group's parts with their shares of the whole.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupStats {
     pub label: String,
     pub total: f64,
     pub parts: Vec<PartStats>,
+    /// Sum of the parts' `pct0`: 100 unless a tie forbade it (`None` when the total is 0).
+    #[serde(default)]
+    pub pct0_sum: Option<i64>,
+    /// Sum of the parts' `pct1`: 100.0 unless a tie forbade it (`None` when the total is 0).
+    #[serde(default)]
+    pub pct1_sum: Option<f64>,
+    /// `true` when the one-decimal shares (`pct1`) do not add up to 100.0: print
+    /// [`ROUNDING_NOTE`] (因四舍五入，构成比之和可能不等于100%) where they are shown.
+    #[serde(default)]
+    pub rounding_note: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,12 +260,17 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
                 pct1: pct1.as_ref().map(|v| v[i] as f64 / 10.0),
             })
             .collect();
+        let pct0_sum = pct0.as_ref().map(|v| v.iter().sum::<i64>());
+        let pct1_sum = pct1.as_ref().map(|v| v.iter().sum::<i64>());
         groups.insert(
             gname.clone(),
             GroupStats {
                 label: g.label.clone(),
                 total,
                 parts,
+                pct0_sum,
+                pct1_sum: pct1_sum.map(|s| s as f64 / 10.0),
+                rounding_note: pct1_sum.is_some_and(|s| s != 1000),
             },
         );
     }
@@ -566,6 +584,27 @@ bands:
         assert_eq!(g.parts[0].share, Some(1.0));
         assert_eq!(g.parts[1].pct0, Some(0));
         assert_eq!(g.parts[0].pct1, Some(100.0));
+    }
+
+    #[test]
+    fn equal_parts_print_equal_shares_and_flag_the_note() {
+        // Issue 14 §4: 21, 21 and 15 of 57.
+        let mut s = survey(vec![unit("一", 21.0, 21.0)]);
+        s.units[0].values.insert("c".into(), 15.0);
+        let schema: Schema = serde_yaml::from_str(
+            "name: t\nunit_label: 社区\nfields:\n  a: { label: 甲 }\n  b: { label: 乙 }\n  c: { label: 丙 }\ngroups:\n  abc: { label: 甲乙丙, parts: [a, b, c] }\n",
+        )
+        .expect("schema");
+        let g = &compute(&s, &schema).groups["abc"];
+        let pct1: Vec<Option<f64>> = g.parts.iter().map(|p| p.pct1).collect();
+        assert_eq!(pct1, [Some(36.8), Some(36.8), Some(26.3)]);
+        assert_eq!((g.pct1_sum, g.rounding_note), (Some(99.9), true));
+        let pct0: Vec<Option<i64>> = g.parts.iter().map(|p| p.pct0).collect();
+        assert_eq!(pct0, [Some(37), Some(37), Some(26)]);
+        assert_eq!(g.pct0_sum, Some(100));
+        // The seed-like case adds up and needs no note.
+        let g = &figs().groups["ab"];
+        assert_eq!((g.pct1_sum, g.rounding_note), (Some(100.0), false));
     }
 
     #[test]
