@@ -380,7 +380,11 @@ impl State<'_> {
                     meta.organisation.get_or_insert_with(String::new)
                 }
                 "执笔人" | "author" => meta.author.get_or_insert_with(String::new),
-                "成文日期" | "date" => meta.date.get_or_insert_with(String::new),
+                "成文日期" | "date" => {
+                    let cell = row.get(1).unwrap_or(&Value::Empty);
+                    meta.date = self.date_cell(sheet, r, cell);
+                    continue;
+                }
                 "输出文件名" | "output" => meta.output.get_or_insert_with(String::new),
                 "项目" | "" => continue,
                 _ => {
@@ -398,7 +402,6 @@ impl State<'_> {
             &mut meta.subtitle,
             &mut meta.organisation,
             &mut meta.author,
-            &mut meta.date,
             &mut meta.output,
         ] {
             if opt.as_deref() == Some("") {
@@ -406,6 +409,52 @@ impl State<'_> {
             }
         }
         self.out.report = Some(meta);
+    }
+}
+
+impl State<'_> {
+    /// The report date from its cell: a date-formatted cell, or text in a spelling
+    /// [`crate::survey::date::parse`] accepts. A bare number (an Excel serial in a cell
+    /// not formatted as a date, usually) and unreadable text are problems, never passed on.
+    fn date_cell(&mut self, sheet: &Sheet, r: usize, cell: &Value) -> Option<crate::survey::Date> {
+        use crate::survey::date;
+        let place = at(sheet, r, 1);
+        match cell {
+            Value::Empty => None,
+            Value::Date(d) => Some(*d),
+            Value::Text(t) if t.trim().is_empty() => None,
+            Value::Text(t) => match date::parse(t) {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.problem(
+                        None,
+                        format!(
+                            "{place}：成文日期“{}”无法识别为日期，请写成 2020-03-16 或 2020年3月16日",
+                            t.trim()
+                        ),
+                    );
+                    None
+                }
+            },
+            Value::Number(x) => {
+                let hint = date::from_excel_serial(*x)
+                    .filter(|_| *x >= 3000.0)
+                    .map(|d| format!("，像是未设日期格式的 Excel 日期序号（即 {}）", date::ymd(d)))
+                    .unwrap_or_default();
+                self.problem(
+                    None,
+                    format!(
+                        "{place}：成文日期为数字 {}{hint}，请把单元格设为日期格式或写成 2020-03-16",
+                        cell.text()
+                    ),
+                );
+                None
+            }
+            Value::Bool(_) => {
+                self.problem(None, format!("{place}：成文日期应为日期"));
+                None
+            }
+        }
     }
 }
 
@@ -444,6 +493,12 @@ fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, St
                 return Ok(Some(if *b { 1.0 } else { 0.0 }));
             }
             return Err("应是数字，不是是/否".into());
+        }
+        Value::Date(d) => {
+            return Err(format!(
+                "应是数字，不是日期 {}（单元格设成了日期格式？）",
+                crate::survey::date::ymd(*d)
+            ))
         }
         Value::Text(t) => {
             if def.kind == Kind::Boolean {

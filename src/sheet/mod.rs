@@ -72,6 +72,8 @@ pub enum Value {
     Number(f64),
     Text(String),
     Bool(bool),
+    /// A date-formatted cell (Excel date serial, ODS date value).
+    Date(crate::survey::Date),
 }
 
 impl Value {
@@ -91,6 +93,7 @@ impl Value {
             Value::Number(x) => format!("{x}"),
             Value::Text(t) => t.trim().to_string(),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Value::Date(d) => crate::survey::date::ymd(*d),
         }
     }
 }
@@ -187,8 +190,10 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                 Data::Float(x) => Value::Number(*x),
                 Data::String(s) => Value::Text(s.clone()),
                 Data::Bool(b) => Value::Bool(*b),
-                Data::DateTime(dt) => Value::Text(dt.to_string()),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
+                Data::DateTime(dt) => excel_date(dt),
+                Data::DateTimeIso(s) => crate::survey::date::parse(s)
+                    .map_or_else(|_| Value::Text(s.clone()), Value::Date),
+                Data::DurationIso(s) => Value::Text(s.clone()),
                 Data::Error(e) => Value::Text(format!("#{e}")),
                 Data::Empty => Value::Empty,
             }));
@@ -207,6 +212,25 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         sheets.push(sheet);
     }
     Ok(sheets)
+}
+
+/// A date-formatted cell as a date (the time of day dropped); a duration (`[h]:mm`) as
+/// its number of days.
+fn excel_date(dt: &calamine::ExcelDateTime) -> Value {
+    use chrono::Datelike;
+    let day = dt
+        .is_datetime()
+        .then(|| dt.as_datetime())
+        .flatten()
+        .and_then(|t| {
+            let month = time::Month::try_from(u8::try_from(t.month()).ok()?).ok()?;
+            let day = u8::try_from(t.day()).ok()?;
+            crate::survey::Date::from_calendar_date(t.year(), month, day).ok()
+        });
+    match day {
+        Some(d) => Value::Date(d),
+        None => Value::Number(dt.as_f64()),
+    }
 }
 
 /// Every cell of a merged region takes the value of its top-left cell (a region label over

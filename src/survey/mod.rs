@@ -1,13 +1,16 @@
 //! Stage 1 — load: a data file and its template pack become a validated [`Survey`].
 
 mod data;
+pub mod date;
 pub mod emit;
 mod pack;
 mod positions;
 pub mod schema;
 pub mod skeleton;
+pub mod text;
 
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
+pub use date::Date;
 pub use pack::{builtin_names, list, scaffold, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
@@ -30,7 +33,15 @@ pub fn load_bytes(
 ) -> Result<(Survey, Pack)> {
     let text = data::decode(path, bytes)?;
     let raw = data::parse_raw(path, &text)?;
-    let pack = Pack::resolve(&raw.template, template_dir, path)?;
+    let pack = match Pack::resolve(&raw.template, template_dir, path) {
+        Ok(p) => p,
+        Err(Error::Input(mut ds)) => {
+            let mut all = data::early_diagnostics(path, &text, &raw);
+            all.append(&mut ds);
+            return Err(Error::Input(all));
+        }
+        Err(e) => return Err(e),
+    };
     let survey = data::validate(path, &text, raw, &pack.schema)?;
     Ok((survey, pack))
 }
