@@ -303,3 +303,93 @@ fn wrong_kinds_of_value_are_told_in_chinese_with_a_line() {
     );
     assert!(!msg.contains("invalid"), "{msg}");
 }
+
+/// Run the binary in `dir`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn import_into_a_gbk_file_refuses_like_check_and_leaves_it_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seed = seed_text();
+    std::fs::write(dir.path().join("q.yaml"), &seed).expect("write");
+    assert!(run_in(dir.path(), &["export", "q.yaml", "-o", "u.xlsx"])
+        .status
+        .success());
+    let (gbk, _, _) = encoding_rs::GBK.encode(&seed);
+    std::fs::write(dir.path().join("g.yaml"), &gbk).expect("write");
+    let check = run_in(dir.path(), &["check", "g.yaml"]);
+    assert_eq!(check.status.code(), Some(2));
+    let into = run_in(
+        dir.path(),
+        &["import", "u.xlsx", "--template", "community-survey", "--into", "g.yaml"],
+    );
+    assert_eq!(into.status.code(), Some(2), "{}", stderr(&into));
+    assert_eq!(stderr(&into), stderr(&check), "the same message as check");
+    assert!(stderr(&into).contains("g.yaml:1: 文件不是 UTF-8 编码"));
+    assert_eq!(
+        std::fs::read(dir.path().join("g.yaml")).expect("read"),
+        gbk.as_ref(),
+        "the file is untouched"
+    );
+}
+
+/// A copy of the built-in pack in `dir/p` with `from` replaced by `to` in template.yaml.
+fn pack_with(dir: &std::path::Path, from: &str, to: &str) -> PathBuf {
+    let src = root().join("templates/community-survey");
+    let p = dir.join("p");
+    std::fs::create_dir_all(&p).expect("mkdir");
+    for f in ["template.yaml", "report.md"] {
+        let mut t = std::fs::read_to_string(src.join(f)).expect("read");
+        if f == "template.yaml" {
+            assert!(t.contains(from), "{from}");
+            t = t.replacen(from, to, 1);
+        }
+        std::fs::write(p.join(f), t).expect("write");
+    }
+    p
+}
+
+#[test]
+fn pack_inconsistencies_are_messages_with_file_and_line() {
+    for (from, to, expect) in [
+        (
+            "parts: [staff.gender.male, staff.gender.female]",
+            "parts: []",
+            "groups.gender.parts 为空：至少需要一个组成部分",
+        ),
+        (
+            "parts: [staff.gender.male, staff.gender.female]",
+            "parts: [staff.gender.male, staff.gender.mal]",
+            "groups.gender 引用了未定义的字段 staff.gender.mal",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pack = pack_with(dir.path(), from, to);
+        let out = dir.path().join("out");
+        for args in [
+            vec!["check", seed().to_str().unwrap(), "--template", pack.to_str().unwrap()],
+            vec![
+                "render",
+                seed().to_str().unwrap(),
+                "--template",
+                pack.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        ] {
+            let o = diaoyan(&args);
+            let msg = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+            assert!(!msg.contains("panicked"), "{msg}");
+            assert!(msg.contains("template.yaml:37:"), "file and line: {msg}");
+            assert!(msg.contains(expect), "{expect}: {msg}");
+        }
+        assert!(!out.exists());
+    }
+}

@@ -591,7 +591,7 @@ fn problem_diagnostics(
 }
 
 /// serde_yaml's message in Chinese where we know it; positions are carried separately.
-fn yaml_message(e: &serde_yaml::Error) -> String {
+pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
     let msg = e.to_string();
     let msg = match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -876,9 +876,10 @@ impl<'a> Checker<'a> {
                     let tdef = &schema.fields[total_path];
                     let unit = tdef.unit.clone().unwrap_or_default();
                     // Point at the group's first part: the line a writer edits.
+                    let first = g.parts.first().unwrap_or(total_path);
                     let d = self
                         .at(
-                            &format!("{here}.{}", g.parts[0]),
+                            &format!("{here}.{first}"),
                             format!(
                                 "{}合计 {} {unit}，与{} {} {unit}不一致",
                                 g.label,

@@ -11,13 +11,21 @@ pub mod text;
 
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
 pub use date::Date;
-pub use pack::{builtin_names, list, scaffold, Pack, PackInfo};
+pub use pack::{builtin_names, list, parse_schema, scaffold, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// Read a data file as text: the one decoding every command uses (UTF-8 with or without
+/// BOM; CRLF read as LF). Any other encoding is refused with the line of the first bad
+/// byte (the same message `check` gives) — never decoded lossily.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    data::decode(path, &bytes)
+}
 
 /// Read `path`, find its template pack, and check the data against the pack's schema.
 pub fn load(path: &Path, template_dir: Option<&Path>) -> Result<(Survey, Pack)> {
@@ -44,6 +52,14 @@ pub fn load_bytes(
     };
     let survey = data::validate(path, &text, raw, &pack.schema)?;
     Ok((survey, pack))
+}
+
+/// Check a data file (`bytes`, named `path` in messages) against a pack already loaded,
+/// whatever its `template:` says (for fuzzing and tools that hold the pack).
+pub fn load_bytes_with(path: &Path, bytes: &[u8], pack: &Pack) -> Result<Survey> {
+    let text = data::decode(path, bytes)?;
+    let raw = data::parse_raw(path, &text)?;
+    data::validate(path, &text, raw, &pack.schema)
 }
 
 /// Split a survey by the tag `tag` of its units: one survey per value, in order of first
