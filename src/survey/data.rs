@@ -724,6 +724,47 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
     }
     let units = ck.units(&raw.units, "units");
     let tables = ck.tables(&raw.tables, "tables");
+    for (list, items, what) in [
+        ("findings", &mut raw.findings, "问题"),
+        ("recommendations", &mut raw.recommendations, "建议"),
+    ] {
+        for (i, item) in items.iter_mut().enumerate() {
+            if item.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                item.topic = None;
+            }
+            let Some(topic) = item.topic.as_deref().map(str::trim) else {
+                continue;
+            };
+            if schema.topics.contains_key(topic) {
+                continue;
+            }
+            let msg = if schema.topics.is_empty() {
+                format!("第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除", i + 1)
+            } else {
+                let hint = nearest(topic, schema.topics.keys().map(String::as_str))
+                    .map(|n| format!("，是否应为 {n}？"))
+                    .unwrap_or_default();
+                let known: Vec<String> = schema
+                    .topics
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}（{v}）")
+                        }
+                    })
+                    .collect();
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”不是此模板认识的主题{hint}（可用：{}）",
+                    i + 1,
+                    known.join("、")
+                )
+            };
+            let d = ck.at(&format!("{list}.{i}.topic"), msg);
+            ck.diags.push(d);
+        }
+    }
     let previous = match &raw.previous {
         None => None,
         Some(RawPrevious::Inline(p)) => {
@@ -915,6 +956,25 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            // What `init` leaves behind: its example unit (named 示例<unit>, every number 0).
+            let example_name = format!("示例{}", schema.unit_label);
+            let all_zero = !values.is_empty() && values.values().all(|x| *x == 0.0);
+            if name == example_name || all_zero {
+                let why = if name == example_name {
+                    format!("是 diaoyan init 写入的示例{}", schema.unit_label)
+                } else {
+                    "所有数字都是 0（diaoyan init 写入的示例？）".to_string()
+                };
+                let d = self
+                    .at(
+                        &format!("{here}.name"),
+                        format!(
+                            "{why}：请填写实际的名称和数字，或删除这一项"
+                        ),
+                    )
+                    .unit(&name);
+                self.diags.push(d);
+            }
             units.push(Unit {
                 name,
                 short,
@@ -976,6 +1036,23 @@ impl<'a> Checker<'a> {
                         self.diags.push(d);
                     }
                     out.insert(cname.clone(), cell);
+                }
+                // What `init` leaves behind: a row with no text and every number 0.
+                let blank = out.values().all(|c| match c {
+                    Cell::Empty => true,
+                    Cell::Text(t) => t.trim().is_empty(),
+                    Cell::Number(x) => *x == 0.0,
+                });
+                if blank && row.keys().all(|k| tdef.columns.contains_key(k)) {
+                    let d = self.at(
+                        &here,
+                        format!(
+                            "{} 第 {} 行是空行（diaoyan init 写入的示例行？）：请填写或删除",
+                            tdef.label,
+                            r + 1
+                        ),
+                    );
+                    self.diags.push(d);
                 }
                 for key in row.keys() {
                     if !tdef.columns.contains_key(key) {

@@ -76,11 +76,12 @@ impl Pack {
         let Some((_, yaml, files)) = BUILTIN.iter().find(|(n, _, _)| *n == name) else {
             return Ok(None);
         };
-        let schema = parse_schema(Path::new(&format!("<内置>/{name}/template.yaml")), yaml)?;
-        let templates = files
+        let mut schema = parse_schema(Path::new(&format!("<内置>/{name}/template.yaml")), yaml)?;
+        let templates: Vec<(String, String)> = files
             .iter()
             .map(|(f, c)| (f.to_string(), c.to_string()))
             .collect();
+        topics_from_templates(&mut schema, &templates);
         Ok(Some(Pack {
             dir: None,
             schema,
@@ -92,7 +93,7 @@ impl Pack {
     pub fn from_dir(dir: &Path) -> Result<Pack> {
         let ypath = dir.join("template.yaml");
         let yaml = std::fs::read_to_string(&ypath).map_err(|e| Error::io(&ypath, e))?;
-        let schema = parse_schema(&ypath, &yaml)?;
+        let mut schema = parse_schema(&ypath, &yaml)?;
         let mut templates = Vec::new();
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut names: Vec<PathBuf> = entries
@@ -108,6 +109,7 @@ impl Pack {
                 .unwrap_or_default();
             templates.push((fname, content));
         }
+        topics_from_templates(&mut schema, &templates);
         if !templates.iter().any(|(n, _)| *n == schema.report) {
             return Err(Error::input(Diagnostic::new(
                 &ypath,
@@ -126,6 +128,34 @@ impl Pack {
         match &self.dir {
             Some(d) => d.display().to_string(),
             None => format!("<内置>/{}", self.schema.name),
+        }
+    }
+}
+
+/// When the schema declares no topics, the ones its templates test for
+/// (`topic == "office"`, either quote).
+fn topics_from_templates(schema: &mut Schema, templates: &[(String, String)]) {
+    if !schema.topics.is_empty() {
+        return;
+    }
+    for (_, text) in templates {
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("topic") {
+            rest = &rest[i + "topic".len()..];
+            let Some(after) = rest.trim_start().strip_prefix("==") else {
+                continue;
+            };
+            let after = after.trim_start();
+            let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let Some(end) = after[1..].find(q) else {
+                continue;
+            };
+            let name = &after[1..1 + end];
+            if !name.is_empty() && !schema.topics.contains_key(name) {
+                schema.topics.insert(name.to_string(), String::new());
+            }
         }
     }
 }
