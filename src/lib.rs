@@ -143,7 +143,7 @@ fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
         subtitle: r.subtitle.clone(),
         author: r.author.clone().or_else(|| r.organisation.clone()),
         organisation: r.organisation.clone(),
-        date: r.date.clone(),
+        date: r.date,
         subject: Some(format!("{}{}年调研报告", r.region, r.period)),
     }
 }

@@ -576,10 +576,8 @@ fn import(
 ) -> Result<(), Error> {
     let pack = pack_arg(Some(template))?;
     let into_text = match &into {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
-            Some(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
-        }
+        // The same decoding as `check`: a GBK file is refused, never rewritten lossily.
+        Some(p) => Some(survey::read_text(p)?),
         None => None,
     };
     let output = match (output, &into) {

@@ -9,8 +9,10 @@ pub struct Meta {
     pub subtitle: Option<String>,
     pub author: Option<String>,
     pub organisation: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub date: Option<String>,
+    /// The report's date (成文日期): a calendar date, serialised as `YYYY-MM-DD`. The DOCX
+    /// core properties and the PDF info dates are this day at 00:00 UTC.
+    #[serde(default, with = "crate::survey::date::opt_ymd")]
+    pub date: Option<crate::survey::Date>,
     pub subject: Option<String>,
 }
 

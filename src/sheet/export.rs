@@ -45,8 +45,7 @@ fn build(
     let when = survey
         .report
         .date
-        .as_deref()
-        .and_then(ymd)
+        .and_then(|d| ExcelDateTime::from_ymd(d.year() as u16, d.month().into(), d.day()).ok())
         .map_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1), Ok)?;
     wb.set_properties(
         &DocProperties::new()
@@ -113,6 +112,7 @@ fn build(
     ws.write_string_with_format(0, 0, "项目", &head)?;
     ws.write_string_with_format(0, 1, "内容", &head)?;
     let m = &survey.report;
+    let date = m.date.map(crate::survey::date::ymd);
     let rows: [(&str, Option<&str>); 8] = [
         ("报告标题", Some(&m.title)),
         ("副标题", m.subtitle.as_deref()),
@@ -120,7 +120,7 @@ fn build(
         ("调研期", Some(&m.period)),
         ("发文单位", m.organisation.as_deref()),
         ("执笔人", m.author.as_deref()),
-        ("成文日期", m.date.as_deref()),
+        ("成文日期", date.as_deref()),
         ("输出文件名", m.output.as_deref()),
     ];
     for (r, (k, v)) in rows.iter().enumerate() {
@@ -139,12 +139,6 @@ fn sheet_name(label: &str) -> String {
         .filter(|c| !"[]:*?/\\".contains(*c))
         .take(31)
         .collect()
-}
-
-fn ymd(date: &str) -> Option<ExcelDateTime> {
-    let mut it = date.trim().splitn(3, '-').map(|s| s.parse::<u16>().ok());
-    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
-    ExcelDateTime::from_ymd(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
 }
 
 /// The group a field's column sits under: a group it is a part of, or the group whose total

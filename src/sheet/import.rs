@@ -11,6 +11,7 @@ use super::header::{fold, Matcher, Target};
 use super::{address, Sheet, Value};
 use crate::error::{Diagnostic, Error, Result};
 use crate::survey::emit::{self, UnitRow};
+use crate::survey::skeleton;
 use crate::survey::schema::{FieldDef, Kind, Schema, TableDef};
 use crate::survey::{Cell, Pack, ReportMeta};
 
@@ -77,8 +78,10 @@ struct State<'a> {
     sources: IndexMap<(String, String), String>,
 }
 
+/// A cell's place for messages: `工作表“数据”B7`, or `隐藏的工作表“旧数据”B7`.
 fn at(sheet: &Sheet, row: usize, col: usize) -> String {
-    format!("工作表“{}”{}", sheet.name, address(row, col))
+    let hidden = if sheet.hidden { "隐藏的" } else { "" };
+    format!("{hidden}工作表“{}”{}", sheet.name, address(row, col))
 }
 
 impl State<'_> {
@@ -171,8 +174,14 @@ impl State<'_> {
             }
         }
         let first = if two_rows { next + 1 } else { next };
+        let mut hidden: Vec<usize> = Vec::new();
         for r in first..sheet.rows.len() {
             if sheet.rows[r].iter().all(Value::is_empty) {
+                continue;
+            }
+            // A hidden row is a row the writer does not see (a voided unit): skipped, told.
+            if sheet.hidden_rows.contains(&r) {
+                hidden.push(r + 1);
                 continue;
             }
             let name = sheet.get(r, name_col).text();
@@ -255,6 +264,14 @@ impl State<'_> {
                     }
                 }
             }
+        }
+        if !hidden.is_empty() {
+            let rows: Vec<String> = hidden.iter().map(usize::to_string).collect();
+            self.out.notes.push(format!(
+                "工作表“{}”第 {} 行是隐藏行，未导入（如需导入，请在表格中取消隐藏）",
+                sheet.name,
+                rows.join("、")
+            ));
         }
     }
 
@@ -380,7 +397,11 @@ impl State<'_> {
                     meta.organisation.get_or_insert_with(String::new)
                 }
                 "执笔人" | "author" => meta.author.get_or_insert_with(String::new),
-                "成文日期" | "date" => meta.date.get_or_insert_with(String::new),
+                "成文日期" | "date" => {
+                    let cell = row.get(1).unwrap_or(&Value::Empty);
+                    meta.date = self.date_cell(sheet, r, cell);
+                    continue;
+                }
                 "输出文件名" | "output" => meta.output.get_or_insert_with(String::new),
                 "项目" | "" => continue,
                 _ => {
@@ -398,7 +419,6 @@ impl State<'_> {
             &mut meta.subtitle,
             &mut meta.organisation,
             &mut meta.author,
-            &mut meta.date,
             &mut meta.output,
         ] {
             if opt.as_deref() == Some("") {
@@ -406,6 +426,52 @@ impl State<'_> {
             }
         }
         self.out.report = Some(meta);
+    }
+}
+
+impl State<'_> {
+    /// The report date from its cell: a date-formatted cell, or text in a spelling
+    /// [`crate::survey::date::parse`] accepts. A bare number (an Excel serial in a cell
+    /// not formatted as a date, usually) and unreadable text are problems, never passed on.
+    fn date_cell(&mut self, sheet: &Sheet, r: usize, cell: &Value) -> Option<crate::survey::Date> {
+        use crate::survey::date;
+        let place = at(sheet, r, 1);
+        match cell {
+            Value::Empty => None,
+            Value::Date(d) => Some(*d),
+            Value::Text(t) if t.trim().is_empty() => None,
+            Value::Text(t) => match date::parse(t) {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.problem(
+                        None,
+                        format!(
+                            "{place}：成文日期“{}”无法识别为日期，请写成 2020-03-16 或 2020年3月16日",
+                            t.trim()
+                        ),
+                    );
+                    None
+                }
+            },
+            Value::Number(x) => {
+                let hint = date::from_excel_serial(*x)
+                    .filter(|_| *x >= 3000.0)
+                    .map(|d| format!("，像是未设日期格式的 Excel 日期序号（即 {}）", date::ymd(d)))
+                    .unwrap_or_default();
+                self.problem(
+                    None,
+                    format!(
+                        "{place}：成文日期为数字 {}{hint}，请把单元格设为日期格式或写成 2020-03-16",
+                        cell.text()
+                    ),
+                );
+                None
+            }
+            Value::Bool(_) => {
+                self.problem(None, format!("{place}：成文日期应为日期"));
+                None
+            }
+        }
     }
 }
 
@@ -445,6 +511,12 @@ fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, St
             }
             return Err("应是数字，不是是/否".into());
         }
+        Value::Date(d) => {
+            return Err(format!(
+                "应是数字，不是日期 {}（单元格设成了日期格式？）",
+                crate::survey::date::ymd(*d)
+            ))
+        }
         Value::Text(t) => {
             if def.kind == Kind::Boolean {
                 return match fold(t).as_str() {
@@ -468,6 +540,11 @@ fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, St
 /// The data file for what was imported. With `into` (an existing data file's text), only its
 /// `units:` section (and tables the spreadsheet had) are replaced; everything else, comments
 /// included, is kept.
+///
+/// Without `into`, the whole data file as `init` writes it — report items, units, every
+/// table (an example row for each the spreadsheet lacks), the facts the report template
+/// uses, findings, recommendations and closing — so `check` lists what is left to fill.
+/// Report items the spreadsheet does not give are left empty.
 pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&str>) -> String {
     let schema = &pack.schema;
     let mut units = String::new();
@@ -487,19 +564,40 @@ pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&
         source.display(),
         schema.name
     ));
-    let meta = imported.report.clone().unwrap_or_else(|| {
-        out.push_str("# 报告信息是占位文字，请修改 report 下各项。\n");
-        ReportMeta {
-            title: "（请填写报告标题）".into(),
-            region: "（请填写调研地区）".into(),
-            period: "（请填写调研期）".into(),
-            ..ReportMeta::default()
-        }
+    out.push_str("# 填好 report、facts、findings 等各项后运行 diaoyan check 本文件：尚待填写的项目会一一列出。\n");
+    let meta = imported.report.clone().unwrap_or_default();
+    out.push_str(&format!("template: {}\n\n", emit::scalar(&schema.name)));
+    emit::report(&mut out, &meta, true);
+    out.push('\n');
+    out.push_str(&units);
+    let mut tables = imported.tables.clone();
+    for (k, rows) in skeleton::example_tables(pack) {
+        tables.entry(k).or_insert(rows);
+    }
+    if !tables.is_empty() {
+        out.push('\n');
+        emit::tables(&mut out, schema, &tables, true);
+    }
+    skeleton::rest(&mut out, pack);
+    out
+}
+
+/// The text `import` checks: the spreadsheet's own content, with placeholders for the
+/// report items it lacks and nothing of the skeleton, so only the spreadsheet's problems
+/// are told against it.
+pub fn checked_text(pack: &Pack, imported: &Imported) -> String {
+    let schema = &pack.schema;
+    let mut out = String::new();
+    let meta = imported.report.clone().unwrap_or_else(|| ReportMeta {
+        title: "-".into(),
+        region: "-".into(),
+        period: "-".into(),
+        ..ReportMeta::default()
     });
     out.push_str(&format!("template: {}\n\n", emit::scalar(&schema.name)));
     emit::report(&mut out, &meta, false);
     out.push('\n');
-    out.push_str(&units);
+    emit::units(&mut out, schema, &imported.units, false);
     if !imported.tables.is_empty() {
         out.push('\n');
         emit::tables(&mut out, schema, &imported.tables, false);

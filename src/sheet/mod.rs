@@ -42,9 +42,15 @@ pub fn import_file(
     let sheets = read(file)?;
     let imported = import(file, &sheets, pack)?;
     let text = data_file(pack, &imported, file, into.map(|(_, t)| t));
+    // A new file is checked without its skeleton (what is left to fill is `check`'s to
+    // list); a file imported into is checked whole.
+    let checked = match into {
+        Some(_) => text.clone(),
+        None => import::checked_text(pack, &imported),
+    };
     let as_file = into.map_or_else(|| file.with_extension("yaml"), |(p, _)| p.to_path_buf());
     if let Err(Error::Input(diags)) =
-        crate::survey::load_bytes(&as_file, text.as_bytes(), pack.dir.as_deref())
+        crate::survey::load_bytes(&as_file, checked.as_bytes(), pack.dir.as_deref())
     {
         // Told against the spreadsheet: the generated file's lines mean nothing to its user.
         let mapped = diags
@@ -72,6 +78,8 @@ pub enum Value {
     Number(f64),
     Text(String),
     Bool(bool),
+    /// A date-formatted cell (Excel date serial, ODS date value).
+    Date(crate::survey::Date),
 }
 
 impl Value {
@@ -91,6 +99,7 @@ impl Value {
             Value::Number(x) => format!("{x}"),
             Value::Text(t) => t.trim().to_string(),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Value::Date(d) => crate::survey::date::ymd(*d),
         }
     }
 }
@@ -100,6 +109,11 @@ impl Value {
 pub struct Sheet {
     pub name: String,
     pub rows: Vec<Vec<Value>>,
+    /// The sheet is hidden in the workbook (messages say so).
+    pub hidden: bool,
+    /// Rows hidden in the workbook (0-based, as `rows`): a writer does not see them, so
+    /// `import` skips them and says which.
+    pub hidden_rows: Vec<usize>,
 }
 
 impl Sheet {
@@ -187,8 +201,10 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                 Data::Float(x) => Value::Number(*x),
                 Data::String(s) => Value::Text(s.clone()),
                 Data::Bool(b) => Value::Bool(*b),
-                Data::DateTime(dt) => Value::Text(dt.to_string()),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
+                Data::DateTime(dt) => excel_date(dt),
+                Data::DateTimeIso(s) => crate::survey::date::parse(s)
+                    .map_or_else(|_| Value::Text(s.clone()), Value::Date),
+                Data::DurationIso(s) => Value::Text(s.clone()),
                 Data::Error(e) => Value::Text(format!("#{e}")),
                 Data::Empty => Value::Empty,
             }));
@@ -202,11 +218,43 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),
             _ => Vec::new(),
         };
-        let mut sheet = Sheet { name, rows };
+        let hidden = book
+            .sheets_metadata()
+            .iter()
+            .any(|m| m.name == name && m.visible != calamine::SheetVisible::Visible);
+        let hidden_rows = match &book {
+            Sheets::Xlsx(_) => xlsx_hidden_rows(path, &name),
+            _ => Vec::new(),
+        };
+        let mut sheet = Sheet {
+            name,
+            rows,
+            hidden,
+            hidden_rows,
+        };
         fill_merged(&mut sheet, &merged);
         sheets.push(sheet);
     }
     Ok(sheets)
+}
+
+/// A date-formatted cell as a date (the time of day dropped); a duration (`[h]:mm`) as
+/// its number of days.
+fn excel_date(dt: &calamine::ExcelDateTime) -> Value {
+    use chrono::Datelike;
+    let day = dt
+        .is_datetime()
+        .then(|| dt.as_datetime())
+        .flatten()
+        .and_then(|t| {
+            let month = time::Month::try_from(u8::try_from(t.month()).ok()?).ok()?;
+            let day = u8::try_from(t.day()).ok()?;
+            crate::survey::Date::from_calendar_date(t.year(), month, day).ok()
+        });
+    match day {
+        Some(d) => Value::Date(d),
+        None => Value::Number(dt.as_f64()),
+    }
 }
 
 /// Every cell of a merged region takes the value of its top-left cell (a region label over
@@ -274,7 +322,99 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
     Ok(Sheet {
         name: name.to_string(),
         rows,
+        ..Sheet::default()
     })
+}
+
+/// The hidden rows (0-based) of worksheet `name` of an xlsx file: `<row r="7" hidden="1">`
+/// in its part, found through `xl/workbook.xml` and its relationships (calamine does not
+/// expose row visibility). Anything unreadable yields none: the rows are then imported.
+fn xlsx_hidden_rows(path: &Path, name: &str) -> Vec<usize> {
+    use quick_xml::events::Event;
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else {
+        return Vec::new();
+    };
+    let mut part = |n: &str| -> Option<String> {
+        let mut s = String::new();
+        let f = zip.by_name(n).ok()?;
+        // A guard against a hostile archive.
+        f.take(256 << 20).read_to_string(&mut s).ok()?;
+        Some(s)
+    };
+    let attr = |e: &quick_xml::events::BytesStart, key: &[u8]| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key || a.key.local_name().as_ref() == key)
+            .map(|a| {
+                let raw = String::from_utf8_lossy(&a.value).into_owned();
+                quick_xml::escape::unescape(&raw).map_or(raw.clone(), |v| v.into_owned())
+            })
+    };
+    let Some(workbook) = part("xl/workbook.xml") else {
+        return Vec::new();
+    };
+    let mut rid = None;
+    let mut reader = quick_xml::Reader::from_str(&workbook);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"sheet" => {
+                if attr(&e, b"name").as_deref() == Some(name) {
+                    rid = attr(&e, b"id");
+                    break;
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    let Some(rid) = rid else { return Vec::new() };
+    let Some(rels) = part("xl/_rels/workbook.xml.rels") else {
+        return Vec::new();
+    };
+    let mut target = None;
+    let mut reader = quick_xml::Reader::from_str(&rels);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref() == b"Relationship"
+                    && attr(&e, b"Id").as_deref() == Some(rid.as_str()) =>
+            {
+                target = attr(&e, b"Target");
+                break;
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    let Some(target) = target else { return Vec::new() };
+    let target = match target.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None => format!("xl/{target}"),
+    };
+    let Some(sheet) = part(&target) else {
+        return Vec::new();
+    };
+    let mut hidden = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(&sheet);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"row" => {
+                let is_hidden = matches!(attr(&e, b"hidden").as_deref(), Some("1" | "true"));
+                if let Some(r) = attr(&e, b"r").and_then(|r| r.parse::<usize>().ok()) {
+                    if is_hidden && r >= 1 {
+                        hidden.push(r - 1);
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    hidden
 }
 
 #[cfg(test)]

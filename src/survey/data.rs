@@ -6,8 +6,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value as Yaml;
 
+use super::date::{self, Date, DateError};
 use super::positions::Positions;
 use super::schema::{FieldDef, Kind, Schema};
+use super::text::{self, Use};
 use crate::error::{Diagnostic, Error, Result};
 
 /// Report metadata: title, region, period, organisation, date.
@@ -23,9 +25,10 @@ pub struct ReportMeta {
     pub organisation: Option<String>,
     #[serde(default)]
     pub author: Option<String>,
-    /// Publication date, `YYYY-MM-DD`.
-    #[serde(default)]
-    pub date: Option<String>,
+    /// Publication date (成文日期). Read from any spelling [`super::date::parse`] accepts;
+    /// stored and serialised (to templates, `stats --json`) as `YYYY-MM-DD`.
+    #[serde(default, with = "super::date::opt_ymd")]
+    pub date: Option<Date>,
     /// Output file name (without extension); defaults to the data file's name.
     #[serde(default)]
     pub output: Option<String>,
@@ -64,6 +67,30 @@ pub struct RawSurvey {
     /// inline `period`, `units` and `tables`.
     #[serde(default)]
     pub previous: Option<RawPrevious>,
+    /// Problems with strings found while reading (control characters, dates, values that
+    /// should be text), reported with the schema's labels by [`validate`].
+    #[serde(skip)]
+    pub problems: Vec<TextProblem>,
+}
+
+/// A problem with one string of a data file, found before the schema is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextProblem {
+    /// Dotted path of the value (`units.3.name`); a key's problem is at its value's path.
+    pub path: String,
+    pub kind: TextProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextProblemKind {
+    /// A character XML forbids (in the value, or in its key when `in_key`).
+    Illegal { ch: char, in_key: bool },
+    /// A list, mapping or true/false where text belongs (the kind, in Chinese).
+    NotText(&'static str),
+    /// `report.date` that is no date (the text as written).
+    BadDate(String, DateError),
+    /// `report.date` given as a bare number (an Excel serial, usually).
+    DateNumber(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +191,31 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             None,
         ));
     }
+    // Control characters typed into the file itself (not as escapes): YAML forbids them,
+    // and the parser's own message would be English and vague.
+    let raw_illegal: Vec<Diagnostic> = text
+        .lines()
+        .enumerate()
+        .flat_map(|(i, l)| {
+            l.chars()
+                .enumerate()
+                .filter(|(_, c)| text::is_xml_illegal(*c))
+                .map(move |(j, c)| (i + 1, j + 1, c))
+        })
+        .take(20)
+        .map(|(line, col, c)| {
+            let mut d = Diagnostic::new(
+                path,
+                format!("含控制字符 {}（文档中不允许出现，请删除）", text::code_point(c)),
+            )
+            .at(Some(line), Some(col));
+            d.source_line = text.lines().nth(line - 1).map(str::to_string);
+            d
+        })
+        .collect();
+    if !raw_illegal.is_empty() {
+        return Err(Error::Input(raw_illegal));
+    }
     let located = |e: &serde_yaml::Error| {
         let loc = e.location();
         (
@@ -199,19 +251,347 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             None,
         ));
     }
-    serde_yaml::from_value::<RawSurvey>(top).map_err(|e| {
-        let (l, c) = located(&e);
-        // Values lose their positions: find the offending key in the text.
-        let line = l.or_else(|| {
-            let key = e.to_string().split('`').nth(1).map(str::to_string)?;
-            Positions::of(text).line(&key)
-        });
-        fail(format!("数据格式错误：{}", yaml_message(&e)), line, c)
+    let mut top = top;
+    let mut problems = Vec::new();
+    sanitise(&mut top, "", &mut problems);
+    normalise_text_fields(&mut top, &mut problems);
+    match serde_yaml::from_value::<RawSurvey>(top) {
+        Ok(mut raw) => {
+            raw.problems = problems;
+            Ok(raw)
+        }
+        Err(e) => {
+            let (l, c) = located(&e);
+            // Values lose their positions: find the offending key in the text.
+            let line = l.or_else(|| {
+                let key = e.to_string().split('`').nth(1).map(str::to_string)?;
+                Positions::of(text).line(&key)
+            });
+            let mut diags = problem_diagnostics(path, text, &problems, None, None);
+            diags.push(
+                Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e))).at(line, c),
+            );
+            Err(Error::Input(diags))
+        }
+    }
+}
+
+/// Which strings are prose, where U+2028/U+2029 are line and paragraph breaks.
+fn is_prose(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('.').collect();
+    matches!(
+        parts.as_slice(),
+        ["closing"] | ["findings" | "recommendations", _, "text"]
+    )
+}
+
+/// Clean every string of the document, keys included (see [`text`]): default-ignorable
+/// characters removed, U+2028/U+2029 turned into breaks or spaces; XML-illegal characters
+/// recorded as problems (and left in place, so nothing else is misreported).
+fn sanitise(v: &mut Yaml, path: &str, problems: &mut Vec<TextProblem>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Yaml::String(s) => {
+            let usage = if is_prose(path) { Use::Prose } else { Use::Line };
+            if let std::borrow::Cow::Owned(c) = text::clean(s, usage) {
+                *s = c;
+            }
+            if let Some(ch) = text::first_illegal(s) {
+                problems.push(TextProblem {
+                    path: path.to_string(),
+                    kind: TextProblemKind::Illegal { ch, in_key: false },
+                });
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                sanitise(item, &join(&i.to_string()), problems);
+            }
+        }
+        Yaml::Mapping(m) => {
+            let old = std::mem::take(m);
+            for (k, mut child) in old {
+                let k = match k {
+                    Yaml::String(k) => {
+                        let k = text::clean(&k, Use::Line).into_owned();
+                        if let Some(ch) = text::first_illegal(&k) {
+                            problems.push(TextProblem {
+                                path: join(&k),
+                                kind: TextProblemKind::Illegal { ch, in_key: true },
+                            });
+                        }
+                        Yaml::String(k)
+                    }
+                    other => other,
+                };
+                let child_path = match &k {
+                    Yaml::String(k) => join(k),
+                    _ => join("?"),
+                };
+                sanitise(&mut child, &child_path, problems);
+                m.insert(k, child);
+            }
+        }
+        Yaml::Tagged(t) => sanitise(&mut t.value, path, problems),
+        _ => {}
+    }
+}
+
+/// The value at a dotted path (sequence items by index), for editing.
+fn value_mut<'a>(v: &'a mut Yaml, path: &str) -> Option<&'a mut Yaml> {
+    path.split('.').try_fold(v, |v, key| match v {
+        Yaml::Sequence(items) => items.get_mut(key.parse::<usize>().ok()?),
+        Yaml::Mapping(m) => m.get_mut(key),
+        _ => None,
     })
 }
 
+/// The paths of the data file's fixed text fields, with whether they are required.
+fn text_field_paths(top: &Yaml) -> Vec<(String, bool)> {
+    let mut paths: Vec<(String, bool)> = vec![("template".into(), true)];
+    for (k, required) in [
+        ("title", true),
+        ("subtitle", false),
+        ("region", true),
+        ("period", true),
+        ("organisation", false),
+        ("author", false),
+        ("output", false),
+    ] {
+        paths.push((format!("report.{k}"), required));
+    }
+    paths.push(("closing".into(), false));
+    for list in ["findings", "recommendations"] {
+        if let Some(Yaml::Sequence(items)) = top.get(list) {
+            for i in 0..items.len() {
+                paths.push((format!("{list}.{i}.title"), true));
+                paths.push((format!("{list}.{i}.text"), true));
+                paths.push((format!("{list}.{i}.topic"), false));
+            }
+        }
+    }
+    if matches!(top.get("previous"), Some(Yaml::Mapping(_))) {
+        paths.push(("previous.period".into(), true));
+    }
+    paths
+}
+
+/// Text fields accept numbers (`period: 2020`) and a required one left empty reads as
+/// ''; a list, mapping or true/false there is a problem with its position. `report.date`
+/// is read as a date and stored as `YYYY-MM-DD`.
+fn normalise_text_fields(top: &mut Yaml, problems: &mut Vec<TextProblem>) {
+    for (path, required) in text_field_paths(top) {
+        let Some(v) = value_mut(top, &path) else {
+            continue;
+        };
+        let found = match v {
+            Yaml::String(_) => continue,
+            Yaml::Number(n) => {
+                *v = Yaml::String(n.to_string());
+                continue;
+            }
+            Yaml::Null if required => {
+                *v = Yaml::String(String::new());
+                continue;
+            }
+            Yaml::Null => continue,
+            Yaml::Bool(_) => "true/false",
+            Yaml::Sequence(_) => "列表",
+            Yaml::Mapping(_) => "键值对",
+            Yaml::Tagged(_) => "带标签的值",
+        };
+        problems.push(TextProblem {
+            path: path.clone(),
+            kind: TextProblemKind::NotText(found),
+        });
+        *v = if required {
+            Yaml::String(String::new())
+        } else {
+            Yaml::Null
+        };
+    }
+    if let Some(v) = value_mut(top, "report.date") {
+        let kind = match v {
+            Yaml::Null => None,
+            Yaml::String(s) if s.trim().is_empty() => None,
+            Yaml::String(s) => match date::parse(s) {
+                Ok(d) => {
+                    *s = date::ymd(d);
+                    None
+                }
+                Err(e) => Some(TextProblemKind::BadDate(s.clone(), e)),
+            },
+            Yaml::Number(n) => Some(TextProblemKind::DateNumber(n.to_string())),
+            Yaml::Bool(_) => Some(TextProblemKind::NotText("true/false")),
+            Yaml::Sequence(_) => Some(TextProblemKind::NotText("列表")),
+            Yaml::Mapping(_) => Some(TextProblemKind::NotText("键值对")),
+            Yaml::Tagged(_) => Some(TextProblemKind::NotText("带标签的值")),
+        };
+        if let Some(kind) = kind {
+            problems.push(TextProblem {
+                path: "report.date".into(),
+                kind,
+            });
+            *v = Yaml::Null;
+        }
+    }
+}
+
+/// A reader's name for the value at `path`: `名称`, `报告标题（report.title）`,
+/// `第 2 个问题的正文` … using the schema's labels when it is known.
+fn label_of(path: &str, schema: Option<&Schema>) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let report = |k: &str| match k {
+        "title" => "报告标题",
+        "subtitle" => "副标题",
+        "region" => "调研地区",
+        "period" => "调研期",
+        "organisation" => "调研单位",
+        "author" => "作者",
+        "date" => "成文日期",
+        "output" => "输出文件名",
+        _ => "",
+    };
+    let nth = |i: &str| i.parse::<usize>().map(|i| i + 1).unwrap_or(0);
+    let prose_part = |k: &str| -> String {
+        match k {
+            "title" => "标题",
+            "text" => "正文",
+            _ => k,
+        }
+        .to_string()
+    };
+    let unit_field = |rest: &[&str]| -> String {
+        let key = rest.join(".");
+        match key.as_str() {
+            "name" => "名称".to_string(),
+            "short" => "简称".to_string(),
+            _ => match schema.and_then(|s| {
+                s.fields
+                    .get(&key)
+                    .map(|f| f.label.clone())
+                    .or_else(|| s.tags.get(&key).map(|t| t.label.clone()))
+            }) {
+                Some(l) => format!("{l}（{key}）"),
+                None => format!("字段 {key}"),
+            },
+        }
+    };
+    let table_cell = |t: &str, r: &str, rest: &[&str]| -> String {
+        let col = rest.join(".");
+        let tdef = schema.and_then(|s| s.tables.get(t));
+        let tl = tdef.map_or(t.to_string(), |d| d.label.clone());
+        let cl = tdef
+            .and_then(|d| d.columns.get(&col))
+            .map_or(col.clone(), |c| c.label.clone());
+        format!("{tl} 第 {} 行{cl}", nth(r))
+    };
+    match parts.as_slice() {
+        ["template"] => "模板名称（template）".into(),
+        ["report", k] if !report(k).is_empty() => format!("{}（report.{k}）", report(k)),
+        ["closing"] => "结束语（closing）".into(),
+        ["findings", i, k] => format!("第 {} 个问题的{}", nth(i), prose_part(k)),
+        ["recommendations", i, k] => format!("第 {} 条建议的{}", nth(i), prose_part(k)),
+        ["units", _, rest @ ..] if !rest.is_empty() => unit_field(rest),
+        ["previous", "units", _, rest @ ..] if !rest.is_empty() => {
+            format!("上一期{}", unit_field(rest))
+        }
+        ["tables", t, r, rest @ ..] if !rest.is_empty() => table_cell(t, r, rest),
+        ["previous", "tables", t, r, rest @ ..] if !rest.is_empty() => {
+            format!("上一期{}", table_cell(t, r, rest))
+        }
+        ["previous", "period"] => "上一期调研期（previous.period）".into(),
+        _ => path.to_string(),
+    }
+}
+
+/// The unit a path lies in, by its name as cleaned for display (without control
+/// characters), if it lies in one.
+fn unit_of(top_units: &[Yaml], prev_units: &[Yaml], path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let (units, i) = match parts.as_slice() {
+        ["units", i, ..] => (top_units, i),
+        ["previous", "units", i, ..] => (prev_units, i),
+        _ => return None,
+    };
+    let name = match units.get(i.parse::<usize>().ok()?)?.get("name")? {
+        Yaml::String(s) => s.chars().filter(|c| !text::is_xml_illegal(*c)).collect(),
+        Yaml::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(name).filter(|n: &String| !n.trim().is_empty())
+}
+
+/// Diagnostics for the problems found while reading `raw`'s strings, without the schema
+/// (for when the template pack cannot be found).
+pub fn early_diagnostics(path: &Path, text: &str, raw: &RawSurvey) -> Vec<Diagnostic> {
+    problem_diagnostics(path, text, &raw.problems, None, None)
+}
+
+/// Diagnostics for the problems found while reading strings, with positions, the unit,
+/// and the schema's labels when known.
+fn problem_diagnostics(
+    path: &Path,
+    text: &str,
+    problems: &[TextProblem],
+    schema: Option<&Schema>,
+    units: Option<(&[Yaml], &[Yaml])>,
+) -> Vec<Diagnostic> {
+    if problems.is_empty() {
+        return Vec::new();
+    }
+    let pos = Positions::of(text);
+    let lines: Vec<&str> = text.lines().collect();
+    problems
+        .iter()
+        .map(|p| {
+            let label: String = label_of(&p.path, schema)
+                .chars()
+                .filter(|c| !text::is_xml_illegal(*c))
+                .collect();
+            let msg = match &p.kind {
+                TextProblemKind::Illegal { ch, in_key } => format!(
+                    "{label}{}含控制字符 {}（文档中不允许出现，请删除）",
+                    if *in_key { "的键名" } else { "" },
+                    text::code_point(*ch)
+                ),
+                TextProblemKind::NotText(found) => format!("{label}应为文字，实际为{found}"),
+                TextProblemKind::BadDate(t, DateError::NoSuchDay) => {
+                    format!("{label}“{t}”不是存在的日期")
+                }
+                TextProblemKind::BadDate(t, DateError::Form) => format!(
+                    "{label}“{t}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日"
+                ),
+                TextProblemKind::DateNumber(n) => {
+                    let serial = n
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(date::from_excel_serial)
+                        .filter(|_| n.parse::<f64>().is_ok_and(|x| x >= 3000.0))
+                        .map(|d| format!("，像是 Excel 的日期序号（即 {}）", date::ymd(d)))
+                        .unwrap_or_default();
+                    format!("{label}为数字 {n}{serial}，请写成 2020-03-16 或 2020年3月16日")
+                }
+            };
+            let at = pos.find(&p.path);
+            let mut d = Diagnostic::new(path, msg).at(at.map(|a| a.0), at.map(|a| a.1));
+            d.source_line = at.and_then(|a| lines.get(a.0 - 1)).map(|l| l.to_string());
+            if let Some(u) = units.and_then(|(u, pu)| unit_of(u, pu, &p.path)) {
+                d = d.unit(u);
+            }
+            d
+        })
+        .collect()
+}
+
 /// serde_yaml's message in Chinese where we know it; positions are carried separately.
-fn yaml_message(e: &serde_yaml::Error) -> String {
+pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
     let msg = e.to_string();
     let msg = match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -231,10 +611,73 @@ fn yaml_message(e: &serde_yaml::Error) -> String {
         || msg.contains("alias") && msg.contains("limit")
     {
         "别名（alias）展开过多，文件可能是恶意构造的".into()
-    } else if msg.starts_with("invalid type") {
-        format!("类型不对：{msg}")
+    } else if let Some(rest) = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+    {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        format!(
+            "类型不对：应为{}，实际为{}",
+            kind_cn(expected),
+            kind_cn(found)
+        )
+    } else if msg.starts_with("duplicate entry with key") {
+        format!("键 {} 重复出现", quoted(&msg))
     } else {
-        msg
+        const SYNTAX: &[(&str, &str)] = &[
+            ("control characters are not allowed", "含有不允许的控制字符"),
+            ("found character that cannot start any token", "含有不能出现在此处的字符（如 @、`、% 开头的值要加引号）"),
+            ("mapping values are not allowed in this context", "此处不能出现“:”（值中含冒号时请加引号）"),
+            ("did not find expected key", "缩进不对齐或缺少键名"),
+            ("did not find expected node content", "缺少值"),
+            ("did not find expected ',' or ']'", "方括号列表缺少“,”或“]”"),
+            ("did not find expected ',' or '}'", "花括号缺少“,”或“}”"),
+            ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
+            ("found undefined alias", "引用了未定义的别名（*名称）"),
+            ("found unknown escape character", "双引号字符串中有无效的转义（\\ 后的字符）"),
+            ("invalid Unicode character escape code", "无效的 Unicode 转义"),
+            ("could not find expected ':'", "缺少“:”"),
+            ("block sequence entries are not allowed in this context", "此处不能开始“- ”列表项（检查缩进）"),
+            ("did not find expected '-' indicator", "列表项缩进不对齐"),
+            ("found a tab character", "不能用 Tab 缩进，请改用空格"),
+            ("found incompatible YAML document", "YAML 版本不兼容"),
+            ("deserializing from YAML containing more than one document", "文件中有多个 YAML 文档（---），只能有一个"),
+            ("invalid length", "列表长度不对"),
+        ];
+        match SYNTAX.iter().find(|(en, _)| msg.contains(en)) {
+            Some((_, cn)) => (*cn).to_string(),
+            None => format!("无法解析（{msg}）"),
+        }
+    }
+}
+
+/// serde's name of a kind of value, in Chinese.
+fn kind_cn(what: &str) -> String {
+    let what = what.trim();
+    let base = what.split(' ').next().unwrap_or(what);
+    let value = what.split('`').nth(1);
+    let cn = match base {
+        "integer" | "floating" => "数字",
+        "string" => "文字",
+        "sequence" => "列表",
+        "map" => "键值对",
+        "boolean" => "true/false",
+        "unit" | "null" => "空值",
+        "a" | "an" => match what.split(' ').nth(1).unwrap_or("") {
+            "string" => "文字",
+            "sequence" => "列表",
+            "map" => "键值对",
+            "boolean" => "true 或 false",
+            "number" | "integer" | "float" => "数字",
+            _ => "其他类型",
+        },
+        "struct" => "键值对",
+        "" => "其他类型",
+        _ => "其他类型",
+    };
+    match value {
+        Some(v) => format!("{cn} {v}"),
+        None => cn.to_string(),
     }
 }
 
@@ -242,12 +685,24 @@ fn yaml_message(e: &serde_yaml::Error) -> String {
 /// collected and reported at once.
 pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) -> Result<Survey> {
     let mut ck = Checker::new(path, text, schema);
+    let prev_units: &[Yaml] = match &raw.previous {
+        Some(RawPrevious::Inline(p)) => &p.units,
+        _ => &[],
+    };
+    ck.diags.extend(problem_diagnostics(
+        path,
+        text,
+        &raw.problems,
+        Some(schema),
+        Some((&raw.units, prev_units)),
+    ));
     for (key, label, value) in [
         ("title", "报告标题", &raw.report.title),
         ("region", "调研地区", &raw.report.region),
         ("period", "调研期", &raw.report.period),
     ] {
-        if value.trim().is_empty() {
+        let path_told = raw.problems.iter().any(|p| p.path == format!("report.{key}"));
+        if value.trim().is_empty() && !path_told {
             let d = ck.at(
                 &format!("report.{key}"),
                 format!("{label}（report.{key}）不能为空"),
@@ -261,7 +716,6 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         &mut r.subtitle,
         &mut r.organisation,
         &mut r.author,
-        &mut r.date,
         &mut r.output,
     ] {
         if opt.as_deref().is_some_and(|v| v.trim().is_empty()) {
@@ -270,6 +724,47 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
     }
     let units = ck.units(&raw.units, "units");
     let tables = ck.tables(&raw.tables, "tables");
+    for (list, items, what) in [
+        ("findings", &mut raw.findings, "问题"),
+        ("recommendations", &mut raw.recommendations, "建议"),
+    ] {
+        for (i, item) in items.iter_mut().enumerate() {
+            if item.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                item.topic = None;
+            }
+            let Some(topic) = item.topic.as_deref().map(str::trim) else {
+                continue;
+            };
+            if schema.topics.contains_key(topic) {
+                continue;
+            }
+            let msg = if schema.topics.is_empty() {
+                format!("第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除", i + 1)
+            } else {
+                let hint = nearest(topic, schema.topics.keys().map(String::as_str))
+                    .map(|n| format!("，是否应为 {n}？"))
+                    .unwrap_or_default();
+                let known: Vec<String> = schema
+                    .topics
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}（{v}）")
+                        }
+                    })
+                    .collect();
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”不是此模板认识的主题{hint}（可用：{}）",
+                    i + 1,
+                    known.join("、")
+                )
+            };
+            let d = ck.at(&format!("{list}.{i}.topic"), msg);
+            ck.diags.push(d);
+        }
+    }
     let previous = match &raw.previous {
         None => None,
         Some(RawPrevious::Inline(p)) => {
@@ -422,9 +917,10 @@ impl<'a> Checker<'a> {
                     let tdef = &schema.fields[total_path];
                     let unit = tdef.unit.clone().unwrap_or_default();
                     // Point at the group's first part: the line a writer edits.
+                    let first = g.parts.first().unwrap_or(total_path);
                     let d = self
                         .at(
-                            &format!("{here}.{}", g.parts[0]),
+                            &format!("{here}.{first}"),
                             format!(
                                 "{}合计 {} {unit}，与{} {} {unit}不一致",
                                 g.label,
@@ -459,6 +955,25 @@ impl<'a> Checker<'a> {
                         self.diags.push(d);
                     }
                 }
+            }
+            // What `init` leaves behind: its example unit (named 示例<unit>, every number 0).
+            let example_name = format!("示例{}", schema.unit_label);
+            let all_zero = !values.is_empty() && values.values().all(|x| *x == 0.0);
+            if name == example_name || all_zero {
+                let why = if name == example_name {
+                    format!("是 diaoyan init 写入的示例{}", schema.unit_label)
+                } else {
+                    "所有数字都是 0（diaoyan init 写入的示例？）".to_string()
+                };
+                let d = self
+                    .at(
+                        &format!("{here}.name"),
+                        format!(
+                            "{why}：请填写实际的名称和数字，或删除这一项"
+                        ),
+                    )
+                    .unit(&name);
+                self.diags.push(d);
             }
             units.push(Unit {
                 name,
@@ -521,6 +1036,23 @@ impl<'a> Checker<'a> {
                         self.diags.push(d);
                     }
                     out.insert(cname.clone(), cell);
+                }
+                // What `init` leaves behind: a row with no text and every number 0.
+                let blank = out.values().all(|c| match c {
+                    Cell::Empty => true,
+                    Cell::Text(t) => t.trim().is_empty(),
+                    Cell::Number(x) => *x == 0.0,
+                });
+                if blank && row.keys().all(|k| tdef.columns.contains_key(k)) {
+                    let d = self.at(
+                        &here,
+                        format!(
+                            "{} 第 {} 行是空行（diaoyan init 写入的示例行？）：请填写或删除",
+                            tdef.label,
+                            r + 1
+                        ),
+                    );
+                    self.diags.push(d);
                 }
                 for key in row.keys() {
                     if !tdef.columns.contains_key(key) {

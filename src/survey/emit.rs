@@ -140,7 +140,11 @@ pub fn report(out: &mut String, meta: &ReportMeta, comments: bool) {
             "发文单位（可不填）",
         ),
         ("author", opt(&meta.author), "执笔人（可不填）"),
-        ("date", opt(&meta.date), "成文日期 YYYY-MM-DD（可不填）"),
+        (
+            "date",
+            opt(&meta.date.map(super::date::ymd)),
+            "成文日期，如 2020-03-16 或 2020年3月16日（可不填）",
+        ),
         (
             "output",
             opt(&meta.output),

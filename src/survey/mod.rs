@@ -1,20 +1,31 @@
 //! Stage 1 — load: a data file and its template pack become a validated [`Survey`].
 
 mod data;
+pub mod date;
 pub mod emit;
 mod pack;
 mod positions;
 pub mod schema;
 pub mod skeleton;
+pub mod text;
 
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
-pub use pack::{builtin_names, list, scaffold, Pack, PackInfo};
+pub use date::Date;
+pub use pack::{builtin_names, list, parse_schema, scaffold, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// Read a data file as text: the one decoding every command uses (UTF-8 with or without
+/// BOM; CRLF read as LF). Any other encoding is refused with the line of the first bad
+/// byte (the same message `check` gives) — never decoded lossily.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    data::decode(path, &bytes)
+}
 
 /// Read `path`, find its template pack, and check the data against the pack's schema.
 pub fn load(path: &Path, template_dir: Option<&Path>) -> Result<(Survey, Pack)> {
@@ -30,9 +41,25 @@ pub fn load_bytes(
 ) -> Result<(Survey, Pack)> {
     let text = data::decode(path, bytes)?;
     let raw = data::parse_raw(path, &text)?;
-    let pack = Pack::resolve(&raw.template, template_dir, path)?;
+    let pack = match Pack::resolve(&raw.template, template_dir, path) {
+        Ok(p) => p,
+        Err(Error::Input(mut ds)) => {
+            let mut all = data::early_diagnostics(path, &text, &raw);
+            all.append(&mut ds);
+            return Err(Error::Input(all));
+        }
+        Err(e) => return Err(e),
+    };
     let survey = data::validate(path, &text, raw, &pack.schema)?;
     Ok((survey, pack))
+}
+
+/// Check a data file (`bytes`, named `path` in messages) against a pack already loaded,
+/// whatever its `template:` says (for fuzzing and tools that hold the pack).
+pub fn load_bytes_with(path: &Path, bytes: &[u8], pack: &Pack) -> Result<Survey> {
+    let text = data::decode(path, bytes)?;
+    let raw = data::parse_raw(path, &text)?;
+    data::validate(path, &text, raw, &pack.schema)
 }
 
 /// Split a survey by the tag `tag` of its units: one survey per value, in order of first

@@ -84,8 +84,12 @@ impl Recorder {
             Some(Frame::Map { path, key }) => match key.take() {
                 Some(k) => Some(join(path, &k)),
                 None => {
-                    // This node is a key; remember it (complex keys become "?").
-                    *key = Some(scalar.unwrap_or("?").to_string());
+                    // This node is a key; remember it (complex keys become "?"), cleaned as
+                    // the loader cleans keys, so paths match.
+                    *key = Some(
+                        super::text::clean(scalar.unwrap_or("?"), super::text::Use::Line)
+                            .into_owned(),
+                    );
                     None
                 }
             },

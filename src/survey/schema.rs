@@ -39,6 +39,11 @@ pub struct Schema {
     /// Other tables a data file carries (the pay scale).
     #[serde(default)]
     pub tables: IndexMap<String, TableDef>,
+    /// The topics a finding or recommendation may name in `topic:` (name → what it is
+    /// about). When a pack declares none, they are read from its templates
+    /// (`topic == "office"`); a data file naming another topic is refused.
+    #[serde(default)]
+    pub topics: IndexMap<String, String>,
 }
 
 fn default_report() -> String {

@@ -51,26 +51,39 @@ pub fn data_file(pack: &Pack) -> String {
     emit::units(&mut out, schema, &[example], true);
     if !schema.tables.is_empty() {
         out.push('\n');
-        let tables = schema
-            .tables
-            .iter()
-            .map(|(k, t)| {
-                let row: IndexMap<String, Cell> = t
-                    .columns
-                    .iter()
-                    .map(|(c, def)| {
-                        let cell = match def.kind {
-                            Kind::Text => Cell::Text(String::new()),
-                            _ => Cell::Number(def.lower_bound().unwrap_or(0.0)),
-                        };
-                        (c.clone(), cell)
-                    })
-                    .collect();
-                (k.clone(), vec![row])
-            })
-            .collect();
-        emit::tables(&mut out, schema, &tables, true);
+        emit::tables(&mut out, schema, &example_tables(pack), true);
     }
+    rest(&mut out, pack);
+    out
+}
+
+/// The tables as `init` writes them: one example row per table of the pack (text '',
+/// numbers at their lower bound), for the writer to fill in or delete.
+pub fn example_tables(pack: &Pack) -> IndexMap<String, Vec<IndexMap<String, Cell>>> {
+    pack.schema
+        .tables
+        .iter()
+        .map(|(k, t)| {
+            let row: IndexMap<String, Cell> = t
+                .columns
+                .iter()
+                .map(|(c, def)| {
+                    let cell = match def.kind {
+                        Kind::Text => Cell::Text(String::new()),
+                        _ => Cell::Number(def.lower_bound().unwrap_or(0.0)),
+                    };
+                    (c.clone(), cell)
+                })
+                .collect();
+            (k.clone(), vec![row])
+        })
+        .collect()
+}
+
+/// What follows the units and tables in a new data file: the facts the report template
+/// refers to (0, to be filled in), then empty findings, recommendations and closing, each
+/// with a comment on how to fill it.
+pub fn rest(out: &mut String, pack: &Pack) {
     let facts = facts_used(pack);
     out.push('\n');
     if facts.0.is_empty() {
@@ -78,11 +91,15 @@ pub fn data_file(pack: &Pack) -> String {
     } else {
         out.push_str("# 报告模板用到的其他数字（不属于任何单位），请按实际填写：\n");
         out.push_str("facts:\n");
-        write_facts(&mut out, &facts, 2);
+        write_facts(out, &facts, 2);
+    }
+    out.push_str("\n# 调研发现的问题，每项一段：\n");
+    if !pack.schema.topics.is_empty() {
+        let names: Vec<&str> = pack.schema.topics.keys().map(String::as_str).collect();
+        let _ = writeln!(out, "#   （topic 可用：{}）", names.join("、"));
     }
     out.push_str(
-        "\n# 调研发现的问题，每项一段：\n\
-         #   - title: 问题的标题\n\
+        "#   - title: 问题的标题\n\
          #     topic: office      # 可不填；报告模板据此在该问题下附上相关数字\n\
          #     text: |\n\
          #       正文。段落之间空一行。\n\
@@ -92,7 +109,6 @@ pub fn data_file(pack: &Pack) -> String {
          \n# 结束语（可不填）：\n\
          closing: ''\n",
     );
-    out
 }
 
 /// A nested map of the `facts.*` names the pack's templates refer to.

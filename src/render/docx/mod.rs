@@ -39,7 +39,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     // The styles use the numbering; docx-rs only links numbering.xml for paragraphs.
     d.document_rels.has_numberings = true;
     if let Some(date) = &doc.meta.date {
-        let stamp = format!("{date}T00:00:00Z");
+        let stamp = format!("{}T00:00:00Z", crate::survey::date::ymd(*date));
         d = d.created_at(&stamp).updated_at(&stamp);
     }
     let mut title = Paragraph::new().style("Title");

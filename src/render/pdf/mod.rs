@@ -60,7 +60,9 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     info.subject = doc.meta.subject.clone().unwrap_or_default();
     info.creator = "diaoyan".into();
     info.producer = "diaoyan".into();
-    if let Some(ts) = doc.meta.date.as_deref().and_then(unix_day) {
+    if let Some(date) = doc.meta.date {
+        // The report's day at 00:00 UTC; the day count is the `time` crate's.
+        let ts = date.midnight().assume_utc().unix_timestamp();
         if let Ok(d) = printpdf::OffsetDateTime::from_unix_timestamp(ts) {
             info.creation_date = d;
             info.modification_date = d;
@@ -435,29 +437,3 @@ fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-/// `YYYY-MM-DD` as a Unix timestamp at midnight UTC.
-fn unix_day(date: &str) -> Option<i64> {
-    let mut it = date.trim().splitn(3, '-').map(|s| s.parse::<i64>().ok());
-    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146097 + doe - 719468) * 86400)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn unix_days() {
-        assert_eq!(super::unix_day("1970-01-01"), Some(0));
-        assert_eq!(super::unix_day("2020-03-16"), Some(1584316800));
-        assert_eq!(super::unix_day("2020-13-01"), None);
-    }
-}

@@ -1,0 +1,395 @@
+//! Issue 14, data intake: what a data file's strings, dates and leftovers become, through
+//! the real binary. `check` and `render` give the same verdict; a refused file writes
+//! nothing.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::*;
+
+fn seed_text() -> String {
+    std::fs::read_to_string(seed()).expect("seed")
+}
+
+/// `seed` with each `(from, to)` replaced once (each must occur).
+fn edited(pairs: &[(&str, &str)]) -> String {
+    let mut t = seed_text();
+    for (from, to) in pairs {
+        assert!(t.contains(from), "the seed has {from}");
+        t = t.replacen(from, to, 1);
+    }
+    t
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Write `text` as `x.yaml` in a fresh folder.
+fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = dir.path().join("x.yaml");
+    std::fs::write(&p, text).expect("write");
+    (dir, p)
+}
+
+/// `check` and `render` both refuse `text` with exit 2, nothing is written, and every
+/// `expect` line is in the message; returns the message.
+fn refused(text: &str, expect: &[&str]) -> String {
+    let (dir, p) = file(text);
+    let out = dir.path().join("out");
+    let c = diaoyan(&["check", p.to_str().unwrap()]);
+    let r = diaoyan(&[
+        "render",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-system-fonts",
+    ]);
+    let msg = stderr(&c);
+    assert_eq!(c.status.code(), Some(2), "check: {msg}");
+    assert_eq!(r.status.code(), Some(2), "render: {}", stderr(&r));
+    assert!(!out.exists(), "render wrote {out:?}");
+    for e in expect {
+        assert!(msg.contains(e), "expected “{e}” in:\n{msg}");
+    }
+    assert!(!msg.contains("panicked"), "{msg}");
+    msg
+}
+
+/// `check` passes and `render` writes both formats; returns the folder and the output stem.
+fn renders(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, p) = file(text);
+    let c = diaoyan(&["check", p.to_str().unwrap()]);
+    assert!(c.status.success(), "check: {}", stderr(&c));
+    let out = dir.path().join("out");
+    let r = diaoyan(&[
+        "render",
+        p.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-system-fonts",
+        "--markdown",
+    ]);
+    assert!(r.status.success(), "render: {}", stderr(&r));
+    (dir, out.join("qingnianlu-2019"))
+}
+
+#[test]
+fn control_characters_are_refused_with_place_unit_field_and_code_point() {
+    // The three examples of issue 14, as YAML double-quoted escapes.
+    let msg = refused(
+        &edited(&[
+            ("- name: 青年路第一社区", "- name: \"安定\\f社区\""),
+            (
+                "title: 行政事务挤占自治空间，居委会“自治”名不副实",
+                "title: \"行政事务\\x1d挤占自治空间\"",
+            ),
+        ]),
+        &[
+            "x.yaml:15:11: 安定社区：名称含控制字符 U+000C",
+            ":167:12: 第 1 个问题的标题含控制字符 U+001D",
+        ],
+    );
+    assert_eq!(msg.matches("控制字符").count(), 2, "{msg}");
+    // A finding's text with \v (a one-line double-quoted text).
+    let seed = seed_text();
+    let start = seed.find("    text: |\n      居委会依法").expect("first finding text");
+    let end = start + seed[start..].find("  - title: 服务站").expect("second finding");
+    let text = format!(
+        "{}    text: \"居委会\\v依法自治\"\n{}",
+        &seed[..start],
+        &seed[end..]
+    );
+    refused(&text, &["第 1 个问题的正文含控制字符 U+000B"]);
+}
+
+#[test]
+fn control_characters_anywhere_in_the_file() {
+    // Report fields, closing, a table cell, a fact, a key, and NUL.
+    for (from, to, expect) in [
+        (
+            "  title: 强化基层保障 理顺管理体制 推动社区治理能力现代化",
+            "  title: \"\\u0001强化基层保障\"",
+            "x.yaml:6:10: 报告标题（report.title）含控制字符 U+0001",
+        ),
+        (
+            "  region: 青年路街道",
+            "  region: \"青年路\\uFFFF街道\"",
+            "调研地区（report.region）含控制字符 U+FFFF",
+        ),
+        (
+            "  organisation: 青年路街道办事处",
+            "  organisation: \"青年路\\0街道办事处\"",
+            "调研单位（report.organisation）含控制字符 U+0000",
+        ),
+        (
+            "closing: |\n",
+            "closing: \"\\uFFFE\"\nx_closing: |\n",
+            "结束语（closing）含控制字符 U+FFFE",
+        ),
+        (
+            "post: 书记兼主任",
+            "post: \"书记\\e兼主任\"",
+            "第 1 行岗位含控制字符 U+001B",
+        ),
+        (
+            "  seniority_raise: 15",
+            "  seniority_raise: 15\n  note: \"\\b\"",
+            "facts.note含控制字符 U+0008",
+        ),
+        (
+            "    caseload: 4000\n",
+            "    caseload: 4000\n    \"case\\x07\": 1\n",
+            "青年路第一社区：字段 case的键名含控制字符 U+0007",
+        ),
+    ] {
+        // `x_closing` is an unknown key (a shape error): the control character is told too.
+        refused(&edited(&[(from, to)]), &[expect]);
+    }
+}
+
+#[test]
+fn raw_control_characters_typed_into_the_file() {
+    let msg = refused(
+        &edited(&[("- name: 青年路第一社区", "- name: 青年路第一\u{c}社区")]),
+        &["x.yaml:15:", "含控制字符 U+000C"],
+    );
+    assert!(!msg.contains("YAML 格式错误"), "{msg}");
+}
+
+#[test]
+fn tab_cr_and_lf_are_legal() {
+    let (_dir, stem) = renders(&edited(&[(
+        "  region: 青年路街道",
+        "  region: \"青年路街道\\t\\r\\n\"",
+    )]));
+    assert!(stem.with_extension("pdf").exists());
+}
+
+#[test]
+fn default_ignorables_are_removed_from_every_output() {
+    let (_dir, stem) = renders(&edited(&[
+        (
+            "- name: 青年路第一社区",
+            "- name: \"青年路\\u200b第一\\u2060社区\\ufeff\\u200c\\u200d\\ufe0f\\u202a\\u202e\\u2066\\u2069\\u061c\\u200e\\u200f\"",
+        ),
+        ("    short: 青一", "    short: \"青\\u00ad一\""),
+        (
+            "title: 行政事务挤占自治空间",
+            "title: 行政事务\u{ad}挤占自治空间",
+        ),
+    ]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(md.contains("青年路第一社区"), "the name, cleaned, is in the report");
+    assert!(md.contains("行政事务挤占自治空间"));
+    for c in ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}', '\u{fe0f}', '\u{202e}', '\u{200f}'] {
+        assert!(!md.contains(c), "U+{:04X} reached the Markdown", c as u32);
+    }
+    let xml = docx_part(&stem.with_extension("docx"), "word/document.xml");
+    assert!(xml.contains("青年路第一社区"));
+    assert!(!xml.contains('\u{ad}') && !xml.contains('\u{200b}'));
+}
+
+#[test]
+fn line_and_paragraph_separators() {
+    let seed = seed_text();
+    let start = seed.find("    text: |\n      居委会依法").expect("first finding text");
+    let end = start + seed[start..].find("  - title: 服务站").expect("second finding");
+    let text = format!(
+        "{}    text: \"居委会依法是群众性自治组织，\\P但随着职能下移，\\L行政事务落到社区。\"\n{}",
+        &seed[..start],
+        &seed[end..]
+    )
+    .replacen("- name: 青年路第一社区", "- name: \"青年路\\L第一社区\"", 1);
+    let (_dir, stem) = renders(&text);
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(md.contains("青年路 第一社区"), "U+2028 in a name is a space");
+    assert!(!md.contains('\u{2028}') && !md.contains('\u{2029}'));
+    // U+2029 in prose is a paragraph break: the finding has one paragraph more.
+    let at = md.find("居委会依法").expect("the finding");
+    let finding = &md[at..at + md[at..].find("\n#").unwrap_or(md.len() - at)];
+    let paragraphs: Vec<&str> = finding
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    assert_eq!(paragraphs[0], "居委会依法是群众性自治组织，", "{finding}");
+    assert!(paragraphs[1].starts_with("但随着职能下移，"), "{finding}");
+    // U+2028 reaches composition as a line break inside the paragraph.
+    assert!(!finding.contains("\u{2028}"), "{finding}");
+}
+
+#[test]
+fn dates_in_every_accepted_spelling_reach_both_backends() {
+    for spelling in [
+        "2020-03-16",
+        "\"2020-03-16\"",
+        "2020年3月16日",
+        "2020/3/16",
+        "2020-03-16T08:00:00Z",
+    ] {
+        let (_dir, stem) = renders(&edited(&[(
+            "  date: \"2020-03-16\"",
+            &format!("  date: {spelling}"),
+        )]));
+        let core = docx_part(&stem.with_extension("docx"), "docProps/core.xml");
+        assert!(
+            core.contains(">2020-03-16T00:00:00Z</dcterms:created>"),
+            "{spelling}: {core}"
+        );
+        assert!(core.contains(">2020-03-16T00:00:00Z</dcterms:modified>"));
+        let pdf = lopdf::Document::load(stem.with_extension("pdf")).expect("pdf");
+        let info = pdf
+            .trailer
+            .get(b"Info")
+            .and_then(|i| pdf.dereference(i))
+            .and_then(|(_, o)| o.as_dict())
+            .expect("an Info dictionary");
+        for key in [&b"CreationDate"[..], b"ModDate"] {
+            let d = info.get(key).and_then(|d| d.as_str()).expect("a date");
+            assert!(
+                d.starts_with(b"D:20200316000000"),
+                "{spelling}: {}",
+                String::from_utf8_lossy(d)
+            );
+        }
+    }
+}
+
+#[test]
+fn dates_that_are_not_dates_are_refused() {
+    for (bad, expect) in [
+        (
+            "43906",
+            "x.yaml:11:9: 成文日期（report.date）为数字 43906，像是 Excel 的日期序号（即 2020-03-16）",
+        ),
+        ("2020-02-30", "x.yaml:11:9: 成文日期（report.date）“2020-02-30”不是存在的日期"),
+        ("16/3/2020", "x.yaml:11:9: 成文日期（report.date）“16/3/2020”无法识别为日期"),
+        ("下周一", "无法识别为日期"),
+        ("[2020, 3, 16]", "成文日期（report.date）应为文字，实际为列表"),
+    ] {
+        refused(
+            &edited(&[("  date: \"2020-03-16\"", &format!("  date: {bad}"))]),
+            &[expect],
+        );
+    }
+}
+
+#[test]
+fn numbers_are_accepted_for_text_fields() {
+    let (_dir, stem) = renders(&edited(&[("  period: \"2019\"", "  period: 2019")]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(md.contains("2019年"), "period 2019 printed");
+}
+
+#[test]
+fn wrong_kinds_of_value_are_told_in_chinese_with_a_line() {
+    let msg = refused(
+        &edited(&[("  period: \"2019\"", "  period: [2019]")]),
+        &["x.yaml:9:11: 调研期（report.period）应为文字，实际为列表"],
+    );
+    assert_eq!(msg.matches("x.yaml:").count(), 1, "one problem, once: {msg}");
+    let msg = refused(
+        &edited(&[("  title: 强化", "  title:\n    - 强化")]),
+        &["报告标题（report.title）应为文字，实际为列表"],
+    );
+    assert!(msg.is_ascii() || !msg.contains("invalid type"), "{msg}");
+    let msg = refused(
+        &edited(&[("findings:\n", "findings: 3\nx_findings:\n")]),
+        &["类型不对：应为列表，实际为数字 3"],
+    );
+    assert!(!msg.contains("invalid"), "{msg}");
+}
+
+/// Run the binary in `dir`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn import_into_a_gbk_file_refuses_like_check_and_leaves_it_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seed = seed_text();
+    std::fs::write(dir.path().join("q.yaml"), &seed).expect("write");
+    assert!(run_in(dir.path(), &["export", "q.yaml", "-o", "u.xlsx"])
+        .status
+        .success());
+    let (gbk, _, _) = encoding_rs::GBK.encode(&seed);
+    std::fs::write(dir.path().join("g.yaml"), &gbk).expect("write");
+    let check = run_in(dir.path(), &["check", "g.yaml"]);
+    assert_eq!(check.status.code(), Some(2));
+    let into = run_in(
+        dir.path(),
+        &["import", "u.xlsx", "--template", "community-survey", "--into", "g.yaml"],
+    );
+    assert_eq!(into.status.code(), Some(2), "{}", stderr(&into));
+    assert_eq!(stderr(&into), stderr(&check), "the same message as check");
+    assert!(stderr(&into).contains("g.yaml:1: 文件不是 UTF-8 编码"));
+    assert_eq!(
+        std::fs::read(dir.path().join("g.yaml")).expect("read"),
+        gbk.as_ref(),
+        "the file is untouched"
+    );
+}
+
+/// A copy of the built-in pack in `dir/p` with `from` replaced by `to` in template.yaml.
+fn pack_with(dir: &std::path::Path, from: &str, to: &str) -> PathBuf {
+    let src = root().join("templates/community-survey");
+    let p = dir.join("p");
+    std::fs::create_dir_all(&p).expect("mkdir");
+    for f in ["template.yaml", "report.md"] {
+        let mut t = std::fs::read_to_string(src.join(f)).expect("read");
+        if f == "template.yaml" {
+            assert!(t.contains(from), "{from}");
+            t = t.replacen(from, to, 1);
+        }
+        std::fs::write(p.join(f), t).expect("write");
+    }
+    p
+}
+
+#[test]
+fn pack_inconsistencies_are_messages_with_file_and_line() {
+    for (from, to, expect) in [
+        (
+            "parts: [staff.gender.male, staff.gender.female]",
+            "parts: []",
+            "groups.gender.parts 为空：至少需要一个组成部分",
+        ),
+        (
+            "parts: [staff.gender.male, staff.gender.female]",
+            "parts: [staff.gender.male, staff.gender.mal]",
+            "groups.gender 引用了未定义的字段 staff.gender.mal",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pack = pack_with(dir.path(), from, to);
+        let out = dir.path().join("out");
+        for args in [
+            vec!["check", seed().to_str().unwrap(), "--template", pack.to_str().unwrap()],
+            vec![
+                "render",
+                seed().to_str().unwrap(),
+                "--template",
+                pack.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        ] {
+            let o = diaoyan(&args);
+            let msg = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+            assert!(!msg.contains("panicked"), "{msg}");
+            assert!(msg.contains("template.yaml:37:"), "file and line: {msg}");
+            assert!(msg.contains(expect), "{expect}: {msg}");
+        }
+        assert!(!out.exists());
+    }
+}
