@@ -10,6 +10,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+#[path = "../common/inlines.rs"]
+mod fixture;
+mod inlines;
 mod pdf;
 mod text;
 
@@ -20,6 +23,16 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "inlines::fixture_docx_validates_and_opens",
+            &["validate-docx", "soffice", "pdftotext"],
+            inlines::inline_fixture_docx_validates_and_opens,
+        ),
+        (
+            "inlines::fixture_pdf_prints_notes_and_data",
+            &["pdftotext"],
+            inlines::inline_fixture_pdf_prints_notes_and_data,
+        ),
         (
             "docx::opens_in_libreoffice",
             &["soffice"],
