@@ -58,7 +58,7 @@ fn footnote_in_a_template_table_cell_and_markers_in_data() {
         .find(|p| p.contains("第一行收入偏低"))
         .expect("the two-line paragraph");
     assert!(
-        para.contains("<w:br />") && para.contains("第二行责任过重"),
+        para.contains("<w:br w:type=\"textWrapping\" />") && para.contains("第二行责任过重"),
         "{para}"
     );
 }

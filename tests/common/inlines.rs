@@ -46,7 +46,8 @@ pub fn render_inline_fixture() -> (tempfile::TempDir, PathBuf, PathBuf) {
         "render failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let docx = dir.path().join("inline.docx");
-    let pdf = dir.path().join("inline.pdf");
+    // Outputs are named from the report's region and period, as the seed's.
+    let docx = dir.path().join("qingnianlu-2019.docx");
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
     (dir, docx, pdf)
 }

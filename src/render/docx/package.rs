@@ -176,6 +176,7 @@ pub fn normalise_and_zip(
     for (name, bytes) in xml.media {
         parts.push((format!("word/media/{name}.png"), bytes));
     }
+    drop_orphan_comments(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -210,6 +211,31 @@ pub fn normalise_and_zip(
         zip.write_all(&bytes).map_err(|e| fail(&e))?;
     }
     Ok(zip.finish().map_err(|e| format!("DOCX: {e}"))?.into_inner())
+}
+
+/// docx-rs always writes `word/comments.xml` but links it only when there are comments: an
+/// unlinked part (and its content type) is dropped, so validators see no orphan part.
+fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
+    let linked = parts.iter().any(|(name, bytes)| {
+        name == "word/_rels/document.xml.rels"
+            && String::from_utf8_lossy(bytes).contains("Target=\"comments.xml\"")
+    });
+    if linked {
+        return;
+    }
+    parts.retain(|(name, _)| name != "word/comments.xml");
+    for (name, bytes) in parts.iter_mut() {
+        if name != "[Content_Types].xml" {
+            continue;
+        }
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if let Some(a) = text.find(r#"<Override PartName="/word/comments.xml""#) {
+            if let Some(len) = text[a..].find("/>") {
+                text.replace_range(a..a + len + 2, "");
+                *bytes = text.into_bytes();
+            }
+        }
+    }
 }
 
 /// The chart parts, each with its embedded workbook, and their relationships and content
