@@ -926,4 +926,60 @@ mod tests {
             .expect("body");
         assert_eq!(heading, body);
     }
+
+    /// Issue 14: a footnote mark in a table cell is a superscript mark (not digits in the
+    /// cell's text size) and its note is printed at the foot of the page.
+    #[test]
+    fn a_footnote_in_a_table_cell_is_printed_at_the_foot() {
+        let mut cell = TableCell::new("20000", Align::Right);
+        cell.runs.push(Run::note_mark(1));
+        let t = Table {
+            columns: 1,
+            head: vec![vec![TableCell::new("金额", Align::Center)]],
+            body: vec![vec![cell]],
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], vec![vec![Run::plain("含上级补助")]]);
+        assert_eq!(l.pages[0].notes, [1]);
+        assert!(texts(&l.pages[0]).contains("含上级补助"));
+        let sizes: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, size, .. } => Some((text.clone(), *size)),
+                _ => None,
+            })
+            .collect();
+        let value = sizes.iter().find(|(t, _)| t == "20000").expect("value");
+        let mark = sizes.iter().find(|(t, _)| t == "1").expect("mark");
+        assert!(mark.1 < value.1, "{sizes:?}");
+    }
+
+    /// Issue 14: a typed line break ends the line; the next text starts a new one.
+    #[test]
+    fn a_line_break_forces_a_new_line() {
+        let l = lay(
+            vec![Block::Paragraph(vec![
+                Run::plain("第一行"),
+                Run::line_break(),
+                Run::plain("第二行"),
+            ])],
+            Vec::new(),
+        );
+        let ys: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, y, .. } => Some((text.clone(), *y)),
+                _ => None,
+            })
+            .collect();
+        let y = |t: &str| {
+            ys.iter()
+                .find(|(s, _)| s.contains(t))
+                .map(|p| p.1)
+                .expect(t)
+        };
+        assert!(y("第二行") < y("第一行"), "{ys:?}");
+    }
 }
