@@ -795,4 +795,15 @@ mod tests {
             "{msg}"
         );
     }
+
+    /// Issue 14: data reading like a footnote mark or a break tag stays text, even when the
+    /// template defines that footnote.
+    #[test]
+    fn data_never_makes_notes_or_breaks() {
+        let esc = crate::compose::escape_markdown_string;
+        let md = format!("{}{}。\n\n[^1]: 注\n", esc("甲[^1]"), esc("<br>乙"));
+        let d = parse_str(&md);
+        assert_eq!(paragraph_runs(&d, 0), [Run::plain("甲[^1]<br>乙。")]);
+        assert!(d.notes.is_empty());
+    }
 }
