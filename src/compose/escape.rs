@@ -2,13 +2,27 @@
 
 use std::io::Write;
 
+/// What a line break inside a value becomes: inline HTML that [`crate::doc::parse`] reads
+/// as a typed line break. It is one line, so it is safe in table rows and headings, and data
+/// cannot write it itself (`<` is escaped).
+pub const LINE_BREAK: &str = "<br>";
+
 /// Backslash-escape every ASCII punctuation character (CommonMark allows escaping all of
-/// them), and turn line breaks into spaces, so a value is always literal inline text.
+/// them), so a value is always literal inline text. A line break inside the value (`\n`,
+/// `\r\n` or `\r`; "intake" turns U+2028 into `\n`) becomes [`LINE_BREAK`], a hard line
+/// break in the Document; line breaks at the value's start or end are dropped.
 pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let mut buf = [0u8; 4];
-    for c in input.chars() {
+    let input = input.trim_matches(['\n', '\r']);
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '\n' | '\r' => out.write_all(b" ")?,
+            '\r' | '\n' => {
+                if c == '\r' {
+                    chars.next_if_eq(&'\n');
+                }
+                out.write_all(LINE_BREAK.as_bytes())?;
+            }
             c if c.is_ascii_punctuation() => {
                 out.write_all(b"\\")?;
                 out.write_all(c.encode_utf8(&mut buf).as_bytes())?;
@@ -35,5 +49,14 @@ mod tests {
     fn structure_characters_are_escaped() {
         assert_eq!(escape_markdown_string("*甲* | #1"), "\\*甲\\* \\| \\#1");
         assert_eq!(escape_markdown_string("55.4%"), "55\\.4\\%");
+    }
+
+    #[test]
+    fn line_breaks_become_typed_breaks() {
+        assert_eq!(
+            escape_markdown_string("甲\n乙\r\n丙\r丁\n"),
+            "甲<br>乙<br>丙<br>丁"
+        );
+        assert_eq!(escape_markdown_string("\n甲"), "甲");
     }
 }

@@ -388,7 +388,7 @@ fn content_widths(t: &Table) -> Vec<f32> {
             for (col, cell) in row {
                 if cell.colspan == 1 {
                     let width: f32 = cell
-                        .text
+                        .text()
                         .chars()
                         .map(|c| if crate::doc::is_cjk(c) { 2.0 } else { 1.0 })
                         .sum();

@@ -25,26 +25,84 @@ pub struct Document {
     pub notes: Vec<Vec<Run>>,
 }
 
-/// A run of text with one style.
+/// What an inline run is. Only template text can make anything but [`Inline::Text`]:
+/// the parser builds these from Markdown structure (footnote references, links of the
+/// `[@id]` form defined by the parser, inline `<br>`), never from run text, so escaped data
+/// can never turn into a mark, a reference or a break.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inline {
+    /// Ordinary text.
+    #[default]
+    Text,
+    /// The reference mark of footnote N (1-based, numbered in order of first reference
+    /// across paragraphs, headings and table cells); the run's text is the number.
+    Note(usize),
+    /// A cross-reference to the table or chart with this id; the run's text is its label
+    /// (表N, 图N) once [`crate::doc::parse`] has resolved it.
+    Ref(String),
+    /// A forced line break; the run's text is `"\n"`.
+    LineBreak,
+}
+
+/// A run of inline content with one style (see [`Inline`] for what it can be).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Run {
+    /// The text as printed (for a note its number, for a reference its label, for a
+    /// line break `"\n"`).
     pub text: String,
     #[serde(default)]
     pub bold: bool,
     #[serde(default)]
     pub italic: bool,
-    /// This run is the reference mark of footnote N (1-based); its text is the mark.
     #[serde(default)]
-    pub note: Option<usize>,
+    pub kind: Inline,
 }
 
 impl Run {
+    /// Ordinary text without emphasis.
     pub fn plain(text: impl Into<String>) -> Self {
         Run {
             text: text.into(),
             ..Run::default()
         }
     }
+
+    /// The reference mark of footnote `n` (1-based).
+    pub fn note_mark(n: usize) -> Self {
+        Run {
+            text: n.to_string(),
+            kind: Inline::Note(n),
+            ..Run::default()
+        }
+    }
+
+    /// A forced line break.
+    pub fn line_break() -> Self {
+        Run {
+            text: "\n".to_string(),
+            kind: Inline::LineBreak,
+            ..Run::default()
+        }
+    }
+
+    /// The footnote this run is the mark of, if it is one.
+    pub fn note(&self) -> Option<usize> {
+        match self.kind {
+            Inline::Note(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Whether this run is a forced line break.
+    pub fn is_break(&self) -> bool {
+        self.kind == Inline::LineBreak
+    }
+}
+
+/// The runs' texts joined, as plain text (a line break is `"\n"`).
+pub fn plain_text(runs: &[Run]) -> String {
+    runs.iter().map(|r| r.text.as_str()).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,9 +176,10 @@ pub enum Align {
 }
 
 /// One table cell; spans follow HTML: a cell covered by a span is not listed.
+/// Its content is inline runs, so a cell can hold footnote marks, references and breaks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableCell {
-    pub text: String,
+    pub runs: Vec<Run>,
     #[serde(default = "one")]
     pub colspan: u16,
     #[serde(default = "one")]
@@ -136,14 +195,25 @@ fn one() -> u16 {
 }
 
 impl TableCell {
+    /// A cell holding `text` as one plain run (no run when `text` is empty).
     pub fn new(text: impl Into<String>, align: Align) -> Self {
+        let text = text.into();
         TableCell {
-            text: text.into(),
+            runs: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Run::plain(text)]
+            },
             colspan: 1,
             rowspan: 1,
             align,
             bold: false,
         }
+    }
+
+    /// The cell's content as plain text.
+    pub fn text(&self) -> String {
+        plain_text(&self.runs)
     }
 }
 

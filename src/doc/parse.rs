@@ -6,18 +6,34 @@ use comrak::{parse_document, Arena, Options};
 
 use std::collections::HashMap;
 
-use super::model::{Align, Block, Chart, Document, Meta, Run, Table, TableCell};
+use super::model::{
+    plain_text, Align, Block, Chart, Document, Inline, Meta, Run, Table, TableCell,
+};
 use crate::error::{Error, Result};
 
 /// Info string of a fenced block that carries a resolved table (JSON).
 pub const TABLE_DIRECTIVE: &str = "diaoyan-table";
 /// Info string of a fenced block that carries a resolved chart (JSON).
 pub const CHART_DIRECTIVE: &str = "diaoyan-chart";
-/// A paragraph holding only this text becomes a page break.
+/// A paragraph whose source line is exactly this (unescaped) becomes a page break.
 pub const PAGE_BREAK: &str = "\\newpage";
+/// Link destination the parser gives the `[@id]` reference definitions it appends: a link
+/// with it is a cross-reference. Escaped data (`\[\@id\]`) can never form a link.
+const REF_URL: &str = "diaoyan-ref:";
+/// Deepest heading level: the four levels of GB/T 9704 numbering (一、 （一） 1. （1））.
+pub const MAX_HEADING_LEVEL: u8 = 4;
 
 /// Parse report Markdown into a Document with `meta`: headings numbered, tables and
 /// charts numbered (表N, 图N), cross-references `[@id]` resolved, footnotes collected.
+///
+/// Structure comes only from Markdown syntax, never from text, so escaped data (compose
+/// backslash-escapes every ASCII punctuation character of an interpolated value) cannot
+/// make a footnote, a cross-reference, a page break, an unnumbered heading or a break.
+///
+/// Errors ([`Error::Template`]): an undefined footnote or cross-reference target, a
+/// footnote whose text cites another footnote, a heading deeper than
+/// [`MAX_HEADING_LEVEL`] (naming its line), a directive that is not valid JSON, a chart
+/// whose series do not have one value per category.
 pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let arena = Arena::new();
     let mut options = Options::default();
@@ -25,11 +41,18 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     options.extension.footnotes = true;
     options.extension.strikethrough = false;
     options.extension.cjk_friendly_emphasis = true;
-    let root = parse_document(&arena, markdown, &options);
-    let mut cx = Cx::default();
+    let source = with_reference_definitions(markdown);
+    let root = parse_document(&arena, &source, &options);
+    let mut cx = Cx {
+        lines: markdown.lines().collect(),
+        ..Cx::default()
+    };
     let mut blocks = Vec::new();
     for child in root.children() {
         block(child, &mut blocks, &mut cx)?;
+    }
+    if let Some(e) = cx.error.take() {
+        return Err(e);
     }
     // Footnotes in the order they are first referenced.
     let mut notes = Vec::new();
@@ -50,14 +73,47 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     Ok(doc)
 }
 
-/// Parse state: footnote references and definitions.
-#[derive(Default)]
-struct Cx {
-    note_order: Vec<String>,
-    note_bodies: HashMap<String, Vec<Run>>,
+/// `markdown` with a link reference definition `[@id]: diaoyan-ref:` appended for every
+/// `[@id]` written in it, so CommonMark itself makes each unescaped `[@id]` a link (a
+/// shortcut reference) and leaves escaped ones as text.
+fn with_reference_definitions(markdown: &str) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    let mut rest = markdown;
+    while let Some(a) = rest.find("[@") {
+        let after = &rest[a + 2..];
+        let len = after
+            .find(|c: char| c == ']' || c == '[' || c == '\\' || c.is_whitespace())
+            .unwrap_or(after.len());
+        if len > 0 && after[len..].starts_with(']') && !ids.contains(&&after[..len]) {
+            ids.push(&after[..len]);
+        }
+        rest = &after[len..];
+    }
+    if ids.is_empty() {
+        return markdown.to_string();
+    }
+    let mut out = String::with_capacity(markdown.len() + ids.len() * 24);
+    out.push_str(markdown);
+    out.push_str("\n\n");
+    for id in ids {
+        out.push_str(&format!("[@{id}]: {REF_URL}\n"));
+    }
+    out
 }
 
-impl Cx {
+/// Parse state: source lines, footnote references and definitions, the first error.
+#[derive(Default)]
+struct Cx<'s> {
+    /// The report Markdown's lines (for structural checks against the unescaped source).
+    lines: Vec<&'s str>,
+    note_order: Vec<String>,
+    note_bodies: HashMap<String, Vec<Run>>,
+    /// The footnote definition being read, if any.
+    in_note: Option<String>,
+    error: Option<Error>,
+}
+
+impl Cx<'_> {
     fn note_number(&mut self, name: &str) -> usize {
         match self.note_order.iter().position(|n| n == name) {
             Some(i) => i + 1,
@@ -67,10 +123,22 @@ impl Cx {
             }
         }
     }
+
+    /// Source line `n` (1-based).
+    fn line(&self, n: usize) -> &str {
+        n.checked_sub(1)
+            .and_then(|i| self.lines.get(i))
+            .copied()
+            .unwrap_or("")
+    }
+
+    fn fail(&mut self, e: Error) {
+        self.error.get_or_insert(e);
+    }
 }
 
-/// Number tables (表N) and charts (图N) in document order and replace each `[@id]` in the
-/// text with its label. An unknown id is an error.
+/// Number tables (表N) and charts (图N) in document order and give each cross-reference
+/// run its label. An unknown id is an error.
 fn number_captions(doc: &mut Document) -> Result<()> {
     let mut labels: HashMap<String, String> = HashMap::new();
     let (mut tables, mut charts) = (0, 0);
@@ -94,16 +162,11 @@ fn number_captions(doc: &mut Document) -> Result<()> {
     let mut missing = None;
     let mut fix = |runs: &mut Vec<Run>| {
         for r in runs.iter_mut() {
-            while let Some(a) = r.text.find("[@") {
-                let Some(len) = r.text[a..].find(']') else {
-                    break;
-                };
-                let id = r.text[a + 2..a + len].to_string();
-                match labels.get(&id) {
-                    Some(l) => r.text.replace_range(a..a + len + 1, l),
+            if let Inline::Ref(id) = &r.kind {
+                match labels.get(id) {
+                    Some(l) => r.text = l.clone(),
                     None => {
-                        missing.get_or_insert(id);
-                        break;
+                        missing.get_or_insert(id.clone());
                     }
                 }
             }
@@ -111,6 +174,13 @@ fn number_captions(doc: &mut Document) -> Result<()> {
     };
     visit_blocks(&mut doc.blocks, &mut |b| match b {
         Block::Paragraph(runs) | Block::Heading { runs, .. } => fix(runs),
+        Block::Table(t) => {
+            for row in t.head.iter_mut().chain(&mut t.body).chain(&mut t.foot) {
+                for cell in row {
+                    fix(&mut cell.runs);
+                }
+            }
+        }
         _ => {}
     });
     for n in &mut doc.notes {
@@ -141,12 +211,28 @@ fn visit_blocks(blocks: &mut [Block], f: &mut dyn FnMut(&mut Block)) {
 
 fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result<()> {
     let value = node.data.borrow().value.clone();
+    let pos = node.data.borrow().sourcepos;
     match value {
         NodeValue::Heading(h) => {
             let mut runs = inlines(node, cx);
-            let numbered = !strip_unnumbered(&mut runs);
+            if h.level > MAX_HEADING_LEVEL {
+                return Err(Error::Template(format!(
+                    "报告第{}行：标题「{}」是第{}级标题，最多支持{}级（一、（一）1.（1））",
+                    pos.start.line,
+                    plain_text(&runs).trim(),
+                    h.level,
+                    MAX_HEADING_LEVEL
+                )));
+            }
+            // The heading's last content line (a setext heading's underline follows it).
+            let last = if h.setext {
+                pos.end.line.saturating_sub(1)
+            } else {
+                pos.end.line
+            };
+            let numbered = !strip_unnumbered(&mut runs, cx.line(last));
             out.push(Block::Heading {
-                level: h.level.clamp(1, 4),
+                level: h.level.max(1),
                 numbered,
                 number: None,
                 runs,
@@ -154,10 +240,13 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
         }
         NodeValue::Paragraph => {
             let runs = inlines(node, cx);
-            let text: String = runs.iter().map(|r| r.text.as_str()).collect();
-            if text.trim() == PAGE_BREAK.trim_start_matches('\\') || text.trim() == PAGE_BREAK {
+            let single = pos.start.line == pos.end.line;
+            if single && cx.line(pos.start.line).trim() == PAGE_BREAK {
                 out.push(Block::PageBreak);
-            } else if !text.trim().is_empty() {
+            } else if runs
+                .iter()
+                .any(|r| !r.is_break() && !r.text.trim().is_empty())
+            {
                 out.push(Block::Paragraph(runs));
             }
         }
@@ -190,6 +279,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
             } else if cb.info.trim() == CHART_DIRECTIVE {
                 let chart: Chart = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("图表指令无法解析：{e}")))?;
+                check_chart(&chart)?;
                 out.push(Block::Chart(chart));
             } else {
                 for line in cb.literal.lines() {
@@ -200,9 +290,11 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
         NodeValue::Table(t) => out.push(Block::Table(gfm_table(node, &t.alignments, cx))),
         NodeValue::FootnoteDefinition(def) => {
             let mut inner = Vec::new();
+            cx.in_note = Some(def.name.clone());
             for c in node.children() {
                 block(c, &mut inner, cx)?;
             }
+            cx.in_note = None;
             let runs: Vec<Run> = inner
                 .into_iter()
                 .flat_map(|b| match b {
@@ -216,7 +308,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
         // Raw HTML is shown as text, never interpreted.
         NodeValue::HtmlBlock(h) => {
             let text = h.literal.trim();
-            if !text.is_empty() {
+            if !text.is_empty() && !is_br(text) {
                 out.push(Block::Paragraph(vec![Run::plain(text)]));
             }
         }
@@ -225,12 +317,45 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
     Ok(())
 }
 
-/// A heading ending in `{-}` or `{.unnumbered}` is unnumbered; the marker is removed.
-fn strip_unnumbered(runs: &mut [Run]) -> bool {
-    if let Some(last) = runs.last_mut() {
-        let t = last.text.trim_end();
-        for marker in ["{-}", "{.unnumbered}"] {
-            if let Some(stripped) = t.strip_suffix(marker) {
+/// A chart a reader can open: every series has one value per category.
+fn check_chart(c: &Chart) -> Result<()> {
+    let name = c
+        .caption
+        .clone()
+        .or_else(|| c.id.clone())
+        .unwrap_or_else(|| "（无标题）".to_string());
+    for s in &c.series {
+        if s.values.len() != c.categories.len() {
+            return Err(Error::Template(format!(
+                "图表「{name}」的数据系列「{}」有{}个值，但图表有{}个类别：每个类别须有一个值",
+                s.name,
+                s.values.len(),
+                c.categories.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A heading whose source line ends in an unescaped `{-}` or `{.unnumbered}` is
+/// unnumbered; the marker is removed from its text. Escaped data (`\{\-\}`) never is.
+fn strip_unnumbered(runs: &mut [Run], source_line: &str) -> bool {
+    let src = source_line.trim_end();
+    let src = if src.ends_with('#') {
+        // An ATX heading's closing sequence.
+        src.trim_end_matches('#').trim_end()
+    } else {
+        src
+    };
+    for marker in ["{-}", "{.unnumbered}"] {
+        let Some(before) = src.strip_suffix(marker) else {
+            continue;
+        };
+        if before.ends_with('\\') {
+            continue;
+        }
+        if let Some(last) = runs.last_mut().filter(|r| r.kind == Inline::Text) {
+            if let Some(stripped) = last.text.trim_end().strip_suffix(marker) {
                 last.text = stripped.trim_end().to_string();
                 return true;
             }
@@ -248,14 +373,15 @@ fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment], cx: &mut Cx) 
             .children()
             .enumerate()
             .map(|(i, c)| {
-                let text: String = inlines(c, cx).into_iter().map(|r| r.text).collect();
                 let align = match aligns.get(i) {
                     Some(TableAlignment::Right) => Align::Right,
                     Some(TableAlignment::Center) => Align::Center,
                     _ if is_head => Align::Center,
                     _ => Align::Left,
                 };
-                TableCell::new(text, align)
+                let mut cell = TableCell::new("", align);
+                cell.runs = inlines(c, cx);
+                cell
             })
             .collect();
         if is_head {
@@ -272,7 +398,7 @@ fn gfm_table<'a>(node: &'a AstNode<'a>, aligns: &[TableAlignment], cx: &mut Cx) 
     }
 }
 
-/// The inline content of a node as styled runs, adjacent runs of one style merged.
+/// The inline content of a node as styled runs, adjacent text runs of one style merged.
 fn inlines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     collect(node, false, false, &mut runs, cx);
@@ -284,7 +410,7 @@ fn push(runs: &mut Vec<Run>, text: &str, bold: bool, italic: bool) {
         return;
     }
     if let Some(last) = runs.last_mut() {
-        if last.bold == bold && last.italic == italic && last.note.is_none() {
+        if last.bold == bold && last.italic == italic && last.kind == Inline::Text {
             last.text.push_str(text);
             return;
         }
@@ -293,8 +419,15 @@ fn push(runs: &mut Vec<Run>, text: &str, bold: bool, italic: bool) {
         text: text.to_string(),
         bold,
         italic,
-        note: None,
+        kind: Inline::Text,
     });
+}
+
+/// `<br>`, `<br/>` or `<br />` (what compose writes for a line break in data).
+fn is_br(html: &str) -> bool {
+    let t = html.trim().to_ascii_lowercase();
+    let t = t.split_whitespace().collect::<String>();
+    matches!(t.as_str(), "<br>" | "<br/>")
 }
 
 fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<Run>, cx: &mut Cx) {
@@ -312,16 +445,43 @@ fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<R
                     push(runs, " ", bold, italic);
                 }
             }
-            NodeValue::LineBreak => push(runs, "\n", bold, italic),
+            NodeValue::LineBreak => runs.push(Run {
+                bold,
+                italic,
+                ..Run::line_break()
+            }),
+            NodeValue::HtmlInline(h) if is_br(&h) => runs.push(Run {
+                bold,
+                italic,
+                ..Run::line_break()
+            }),
             NodeValue::Strong => collect(child, true, italic, runs, cx),
             NodeValue::Emph => collect(child, bold, true, runs, cx),
-            NodeValue::FootnoteReference(r) => {
-                let n = cx.note_number(&r.name);
+            NodeValue::Link(l) if l.url == REF_URL => {
+                let mut label = Vec::new();
+                collect(child, false, false, &mut label, cx);
+                let id = plain_text(&label);
+                let id = id.trim().trim_start_matches('@').to_string();
                 runs.push(Run {
-                    text: n.to_string(),
+                    text: String::new(),
                     bold,
                     italic,
-                    note: Some(n),
+                    kind: Inline::Ref(id),
+                });
+            }
+            NodeValue::FootnoteReference(r) => {
+                if let Some(outer) = cx.in_note.clone() {
+                    cx.fail(Error::Template(format!(
+                        "脚注 [^{outer}] 的文字引用了另一个脚注 [^{}]：脚注里不能再加脚注",
+                        r.name
+                    )));
+                    continue;
+                }
+                let n = cx.note_number(&r.name);
+                runs.push(Run {
+                    bold,
+                    italic,
+                    ..Run::note_mark(n)
                 });
             }
             // Raw HTML is shown as text, never interpreted.
@@ -424,7 +584,7 @@ mod tests {
             panic!("paragraph")
         };
         let marks: Vec<(String, Option<usize>)> =
-            runs.iter().map(|r| (r.text.clone(), r.note)).collect();
+            runs.iter().map(|r| (r.text.clone(), r.note())).collect();
         assert_eq!(
             marks,
             [
@@ -474,7 +634,7 @@ mod tests {
         };
         let md = format!("见[@b]和[@a]。\n\n{}\n{}", t("a"), t("b"));
         let d = parse_str(&md);
-        assert!(matches!(&d.blocks[0], Block::Paragraph(r) if r[0].text == "见表2和表1。"));
+        assert!(matches!(&d.blocks[0], Block::Paragraph(r) if plain_text(r) == "见表2和表1。"));
         let err = parse("见[@nope]。", Meta::default()).expect_err("unknown id");
         assert!(err.to_string().contains("[@nope]"));
     }
@@ -486,5 +646,164 @@ mod tests {
             panic!("not a paragraph")
         };
         assert!(runs[0].bold && runs[0].text == "重要的。");
+    }
+
+    fn paragraph_runs(d: &Document, i: usize) -> Vec<Run> {
+        match &d.blocks[i] {
+            Block::Paragraph(r) => r.clone(),
+            other => panic!("not a paragraph: {other:?}"),
+        }
+    }
+
+    /// Issue 14: `{{ facts.funding.party | fixed }}[^p]` in a GFM table cell is 20000 and
+    /// footnote 1, not the text "200001"; the note is numbered with the others.
+    #[test]
+    fn a_footnote_in_a_table_cell_is_a_typed_mark() {
+        let d = parse_str("正文[^a]。\n\n| 项目 | 金额 |\n|---|---:|\n| 党建经费 | 20000[^p] |\n\n[^a]: 甲注\n[^p]: 含上级补助\n");
+        let Block::Table(t) = &d.blocks[1] else {
+            panic!("table")
+        };
+        let cell = &t.body[0][1];
+        assert_eq!(cell.runs, [Run::plain("20000"), Run::note_mark(2)]);
+        assert_eq!(cell.align, Align::Right);
+        let notes: Vec<String> = d.notes.iter().map(|n| plain_text(n)).collect();
+        assert_eq!(notes, ["甲注", "含上级补助"]);
+    }
+
+    /// Issue 14: escaped data never makes a cross-reference; template text does, also in a
+    /// table cell and a footnote.
+    #[test]
+    fn only_template_text_makes_cross_references() {
+        let esc = crate::compose::escape_markdown_string;
+        let t = "```diaoyan-table\n{\"caption\":\"办公\",\"id\":\"office\",\"columns\":1,\"head\":[],\"body\":[]}\n```\n";
+        let md = format!(
+            "{}见[@office]。\n\n{}\n\n| 甲 |\n|---|\n| 见[@office] |\n\n{t}",
+            esc("青年路[@office]社区"),
+            esc("[@tab1]")
+        );
+        let d = parse_str(&md);
+        assert_eq!(
+            plain_text(&paragraph_runs(&d, 0)),
+            "青年路[@office]社区见表1。"
+        );
+        assert_eq!(paragraph_runs(&d, 0)[1].kind, Inline::Ref("office".into()));
+        assert_eq!(plain_text(&paragraph_runs(&d, 1)), "[@tab1]");
+        let Block::Table(cells) = &d.blocks[2] else {
+            panic!("table")
+        };
+        assert_eq!(cells.body[0][0].text(), "见表1");
+    }
+
+    /// Issue 14: a data paragraph reading `\newpage` or `newpage` is text; only the
+    /// template's own `\newpage` line is a page break.
+    #[test]
+    fn only_template_text_makes_page_breaks() {
+        let esc = crate::compose::escape_markdown_string;
+        let md = format!(
+            "{}\n\n{}\n\n\\newpage\n\n甲\n",
+            esc("\\newpage"),
+            esc("newpage")
+        );
+        let d = parse_str(&md);
+        assert_eq!(plain_text(&paragraph_runs(&d, 0)), "\\newpage");
+        assert_eq!(plain_text(&paragraph_runs(&d, 1)), "newpage");
+        assert_eq!(d.blocks[2], Block::PageBreak);
+        assert_eq!(d.blocks.len(), 4);
+    }
+
+    /// Issue 14: a heading from data ending in `{-}` keeps its number and its text.
+    #[test]
+    fn only_template_text_unnumbers_a_heading() {
+        let esc = crate::compose::escape_markdown_string;
+        let md = format!(
+            "# {}\n\n# {}\n\n# 附录 {{-}}\n",
+            esc("调查{-}"),
+            esc("总结 {.unnumbered}")
+        );
+        let d = parse_str(&md);
+        let heads: Vec<(Option<String>, String)> = d
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { number, runs, .. } => (number.clone(), plain_text(runs)),
+                _ => panic!("heading"),
+            })
+            .collect();
+        assert_eq!(
+            heads,
+            [
+                (Some("一、".to_string()), "调查{-}".to_string()),
+                (Some("二、".to_string()), "总结 {.unnumbered}".to_string()),
+                (None, "附录".to_string())
+            ]
+        );
+    }
+
+    /// Issue 14: a line break in data is a typed break, in a paragraph, a heading and a
+    /// table cell (one Markdown line, so the table keeps its rows).
+    #[test]
+    fn line_breaks_in_data_are_typed() {
+        let esc = crate::compose::escape_markdown_string;
+        let v = esc("第一行\n第二行");
+        let d = parse_str(&format!(
+            "{v}\n\n## {v}\n\n| 甲 |\n|---|\n| {v} |\n| 乙 |\n"
+        ));
+        let want = vec![
+            Run::plain("第一行"),
+            Run::line_break(),
+            Run::plain("第二行"),
+        ];
+        assert_eq!(paragraph_runs(&d, 0), want);
+        assert!(matches!(&d.blocks[1], Block::Heading { runs, .. } if *runs == want));
+        let Block::Table(t) = &d.blocks[2] else {
+            panic!("table")
+        };
+        assert_eq!(t.body.len(), 2);
+        assert_eq!(t.body[0][0].runs, want);
+    }
+
+    /// Issue 14: a footnote citing another footnote is refused, naming both.
+    #[test]
+    fn a_footnote_citing_a_footnote_is_refused() {
+        let err = parse("甲[^a]。\n\n[^a]: 见[^b]\n[^b]: 乙\n", Meta::default())
+            .expect_err("nested note");
+        let msg = err.to_string();
+        assert!(msg.contains("[^a]") && msg.contains("[^b]"), "{msg}");
+    }
+
+    /// Issue 14: a chart whose series has fewer or more values than categories is refused,
+    /// naming the chart and the series.
+    #[test]
+    fn a_chart_with_a_short_or_long_series_is_refused() {
+        for values in ["[1]", "[1,2,3]"] {
+            let md = format!("```diaoyan-chart\n{{\"kind\":\"bar\",\"caption\":\"人口\",\"categories\":[\"甲\",\"乙\"],\"series\":[{{\"name\":\"户数\",\"values\":{values}}}]}}\n```\n");
+            let msg = parse(&md, Meta::default())
+                .expect_err("refused")
+                .to_string();
+            assert!(msg.contains("人口") && msg.contains("户数"), "{msg}");
+        }
+    }
+
+    /// Issue 14: a fifth heading level is refused with its line, not drawn as the fourth.
+    #[test]
+    fn a_fifth_heading_level_is_refused_with_its_line() {
+        let msg = parse("# 甲\n\n#### 丁\n\n##### 戊\n", Meta::default())
+            .expect_err("level 5")
+            .to_string();
+        assert!(
+            msg.contains("第5行") && msg.contains("戊") && msg.contains("5"),
+            "{msg}"
+        );
+    }
+
+    /// Issue 14: data reading like a footnote mark or a break tag stays text, even when the
+    /// template defines that footnote.
+    #[test]
+    fn data_never_makes_notes_or_breaks() {
+        let esc = crate::compose::escape_markdown_string;
+        let md = format!("{}{}。\n\n[^1]: 注\n", esc("甲[^1]"), esc("<br>乙"));
+        let d = parse_str(&md);
+        assert_eq!(paragraph_runs(&d, 0), [Run::plain("甲[^1]<br>乙。")]);
+        assert!(d.notes.is_empty());
     }
 }

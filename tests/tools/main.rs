@@ -10,7 +10,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+#[path = "../common/inlines.rs"]
+mod fixture;
 mod hostile;
+mod inlines;
 mod pdf;
 mod text;
 
@@ -25,6 +28,16 @@ fn checks() -> Vec<Check> {
             "hostile::every_rendered_case_is_valid_and_keeps_its_text",
             &["pdftotext", "soffice", "validate-docx"],
             hostile::every_rendered_hostile_case_is_valid_and_keeps_its_text,
+        ),
+        (
+            "inlines::fixture_docx_validates_and_opens",
+            &["validate-docx", "soffice", "pdftotext"],
+            inlines::inline_fixture_docx_validates_and_opens,
+        ),
+        (
+            "inlines::fixture_pdf_prints_notes_and_data",
+            &["pdftotext"],
+            inlines::inline_fixture_pdf_prints_notes_and_data,
         ),
         (
             "docx::opens_in_libreoffice",

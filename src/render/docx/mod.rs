@@ -13,9 +13,9 @@ use docx_rs::{
     Run as DRun,
 };
 
-use crate::doc::{Block, Document, Run};
+use crate::doc::{Block, Document, Inline, Run};
 use crate::error::{Error, Result};
-use styles::{fonts, NOTE_SIZE};
+use styles::fonts;
 
 /// Render `doc` to .docx bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
@@ -62,13 +62,13 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut w = Writer {
         notes: &doc.notes,
         hints: normalize::Hints::default(),
+        referenced: Vec::new(),
     };
     for b in &doc.blocks {
         d = w.block(d, b);
     }
     let xml = d.build();
-    package::normalise_and_zip(xml, &doc.meta, &w.hints)
-        .map_err(|e| Error::Render(format!("DOCX: {e}")))
+    package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::Render)
 }
 
 /// Characters of 二号 type on one line of the 156 mm text block.
@@ -97,17 +97,34 @@ fn title_lines(title: &str, max: usize) -> Vec<String> {
 struct Writer<'a> {
     notes: &'a [Vec<Run>],
     hints: normalize::Hints,
+    /// Footnotes whose `w:footnoteReference` is written: a later mark of the same note is
+    /// a superscript number (a footnote has one reference in WordprocessingML).
+    referenced: Vec<usize>,
 }
 
 impl Writer<'_> {
-    /// Runs carry only what differs from their paragraph's style: bold, italic, notes.
-    fn runs(&self, mut p: Paragraph, rs: &[Run]) -> Paragraph {
+    /// Runs carry only what differs from their paragraph's style: bold, italic; footnote
+    /// marks become `w:footnoteReference`, line breaks `w:br`.
+    fn runs(&mut self, mut p: Paragraph, rs: &[Run]) -> Paragraph {
         for r in rs {
-            if let Some(n) = r.note {
-                p = p.add_run(self.footnote(n));
-                continue;
-            }
-            let mut dr = DRun::new().add_text(&r.text);
+            let mut dr = match &r.kind {
+                Inline::Note(n) if !self.referenced.contains(n) => {
+                    self.referenced.push(*n);
+                    p = p.add_run(self.footnote(*n));
+                    continue;
+                }
+                Inline::Note(n) => {
+                    let mut mark = DRun::new()
+                        .add_text(n.to_string())
+                        .style("FootnoteReference");
+                    mark.run_property = mark
+                        .run_property
+                        .vert_align(docx_rs::VertAlignType::SuperScript);
+                    mark
+                }
+                Inline::LineBreak => DRun::new().add_break(docx_rs::BreakType::TextWrapping),
+                Inline::Text | Inline::Ref(_) => DRun::new().add_text(&r.text),
+            };
             if r.bold {
                 dr = dr.bold();
             }
@@ -119,18 +136,24 @@ impl Writer<'_> {
         p
     }
 
-    /// The reference mark of footnote `n`, carrying the note's text.
+    /// The reference of footnote `n`, carrying the note's text. The note's paragraph starts
+    /// with an empty run in the FootnoteReference style, which the normalisation pass fills
+    /// with `w:footnoteRef` (Word's automatic note number; docx-rs cannot write it).
     fn footnote(&self, n: usize) -> DRun {
         let body = self.notes.get(n - 1).map(Vec::as_slice).unwrap_or(&[]);
-        let mut mark = DRun::new().add_text(format!("{n} ")).size(NOTE_SIZE);
-        mark.run_property = mark
-            .run_property
-            .vert_align(docx_rs::VertAlignType::SuperScript);
+        let mark = DRun::new().style("FootnoteReference");
         let content = Writer {
             notes: &[],
             hints: normalize::Hints::default(),
+            referenced: Vec::new(),
         }
-        .runs(Paragraph::new().style("FootnoteText").add_run(mark), body);
+        .runs(
+            Paragraph::new()
+                .style("FootnoteText")
+                .add_run(mark)
+                .add_run(DRun::new().add_text(" ")),
+            body,
+        );
         // Our own id (docx-rs's comes from a process-wide counter).
         DRun::new().add_footnote_reference(docx_rs::Footnote {
             id: n,
@@ -191,14 +214,19 @@ impl Writer<'_> {
 
 impl Writer<'_> {
     /// A chart as a native Word chart, text width, in its own paragraph, with its caption
-    /// 图N below. The paragraph holds a marker run that the normalisation pass replaces by
-    /// the drawing (docx-rs has no charts).
+    /// 图N below. The chart's paragraph is the only one in the "Figure" style; the
+    /// normalisation pass puts chart k's drawing into the k-th such paragraph (docx-rs has
+    /// no charts). The anchor is structure, not text, so no data can draw a chart.
     fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
-        let figure = Paragraph::new().style("Figure").keep_next(true);
         let Some(part) = chart::part(c) else {
             // Nothing to draw: say so where the chart would be.
             return d
-                .add_paragraph(figure.add_run(DRun::new().add_text("（无数据）")))
+                .add_paragraph(
+                    Paragraph::new()
+                        .align(docx_rs::AlignmentType::Center)
+                        .keep_next(true)
+                        .add_run(DRun::new().add_text("（无数据）")),
+                )
                 .add_paragraph(caption("图", c.number, c.caption.as_deref()));
         };
         self.hints.charts += 1;
@@ -209,26 +237,18 @@ impl Writer<'_> {
                 .unwrap_or_default(),
         );
         self.hints.chart_parts.push(part);
-        d.add_paragraph(figure.add_run(DRun::new().add_text(chart_marker(self.hints.charts))))
-            .add_paragraph(caption("图", c.number, c.caption.as_deref()))
+        d.add_paragraph(
+            Paragraph::new()
+                .style(FIGURE_STYLE)
+                .keep_next(true)
+                .add_run(DRun::new()),
+        )
+        .add_paragraph(caption("图", c.number, c.caption.as_deref()))
     }
 }
 
-/// The text of the run that stands for chart `n` until the normalisation pass.
-pub(crate) fn chart_marker(n: usize) -> String {
-    format!("{CHART_OPEN}{n}{CHART_CLOSE}")
-}
-
-/// The chart a marker run's text stands for.
-pub(crate) fn chart_of_marker(text: &str) -> Option<usize> {
-    text.strip_prefix(CHART_OPEN)?
-        .strip_suffix(CHART_CLOSE)?
-        .parse()
-        .ok()
-}
-
-const CHART_OPEN: &str = "\u{E000}diaoyan-chart-";
-const CHART_CLOSE: &str = "\u{E001}";
+/// The paragraph style of a chart's anchor paragraph, used for nothing else.
+pub(crate) const FIGURE_STYLE: &str = "Figure";
 
 /// A chart's size: the text block's width (156 mm), 0.55 of it high, in EMU.
 pub(crate) const CHART_EMU: (u32, u32) = (5_616_000, 3_088_800);

@@ -456,6 +456,7 @@ impl Normaliser {
                 number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => add_language(&mut root),
+            "word/footnotes.xml" => add_footnote_refs(&mut root),
             _ => {}
         }
         root.visit(&mut |n| {
@@ -501,35 +502,55 @@ fn mark_header_rows(root: &mut Node, counts: &[usize]) {
     });
 }
 
-/// Each chart's marker run becomes the run holding the chart's drawing.
+/// The k-th paragraph in the chart style (see [`super::FIGURE_STYLE`]) gets chart k's
+/// drawing as its only run.
 fn place_charts(root: &mut Node, charts: usize) {
     if charts == 0 {
         return;
     }
-    let mut text = String::new();
+    let mut k = 0;
     root.visit(&mut |n| {
-        if n.name != "w:r" {
+        if n.name != "w:p" || !has_style(n, "w:pPr", "w:pStyle", super::FIGURE_STYLE) {
             return;
         }
-        text.clear();
-        if let Some(t) = n.elems_mut().find(|e| e.name == "w:t") {
-            for c in &t.children {
-                if let Child::Raw(r) = c {
-                    text.push_str(r);
-                }
-            }
-        }
-        let Some(k) = super::chart_of_marker(&text).filter(|k| (1..=charts).contains(k)) else {
+        k += 1;
+        if k > charts {
             return;
-        };
+        }
         let (cx, cy) = super::CHART_EMU;
         let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
             return;
         };
         n.children
-            .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:rPr"));
-        n.push(drawing);
+            .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:pPr"));
+        let mut run = Node::new("w:r", "");
+        run.push(drawing);
+        n.push(run);
     });
+}
+
+/// Whether `n`'s properties `props` have a style element `style` with value `value`.
+fn has_style(n: &mut Node, props: &str, style: &str, value: &str) -> bool {
+    n.child_mut(props)
+        .and_then(|p| p.child_mut(style))
+        .is_some_and(|s| s.attr("w:val") == Some(value))
+}
+
+/// Each footnote's paragraph starts with an empty run in the FootnoteReference style (see
+/// `Writer::footnote`): it gets `w:footnoteRef`, Word's automatic note number.
+fn add_footnote_refs(root: &mut Node) {
+    for note in root.elems_mut().filter(|e| e.name == "w:footnote") {
+        let Some(p) = note.elems_mut().find(|e| e.name == "w:p") else {
+            continue;
+        };
+        let Some(r) = p.elems_mut().find(|e| e.name == "w:r") else {
+            continue;
+        };
+        let empty = r.elems_mut().all(|e| e.name == "w:rPr");
+        if empty && has_style(r, "w:rPr", "w:rStyle", "FootnoteReference") {
+            r.push(Node::new("w:footnoteRef", ""));
+        }
+    }
 }
 
 /// Drawing ids are unique and in document order (docx-rs takes them from a process-wide

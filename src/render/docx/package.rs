@@ -49,13 +49,92 @@ fn normalise_core(xml: &[u8], meta: &Meta) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Whether XML 1.0 allows `c` in a document (its `Char` production): not U+0000–U+0008,
+/// U+000B, U+000C, U+000E–U+001F, U+FFFE, U+FFFF (surrogates cannot occur in a `char`).
+pub fn xml_allows(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Refuse an XML part that holds a character XML forbids, written either as itself or as a
+/// character reference (`&#12;`, `&#xC;`): Word and LibreOffice cannot open such a file.
+/// The error names the part, the character and the text around it.
+pub fn check_xml_chars(part: &str, xml: &[u8]) -> Result<(), String> {
+    let text = String::from_utf8_lossy(xml);
+    let context = |at: usize| -> String {
+        let before: String = text[..at]
+            .chars()
+            .rev()
+            .take_while(|c| *c != '>')
+            .take(12)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after: String = text[at..]
+            .chars()
+            .skip(1)
+            .take_while(|c| *c != '<')
+            .take(12)
+            .collect();
+        format!("{before}{after}")
+    };
+    let refuse = |c: u32, at: usize| {
+        Err(format!(
+            "DOCX 的 {part} 将含 XML 不允许的控制字符 U+{c:04X}（在「{}」处），未写出文件；请删去数据中的这个字符",
+            context(at).chars().filter(|c| xml_allows(*c)).collect::<String>()
+        ))
+    };
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| !xml_allows(*c)) {
+        return refuse(c as u32, at);
+    }
+    let mut from = 0;
+    while let Some(i) = text[from..].find("&#") {
+        let at = from + i;
+        let rest = &text[at + 2..];
+        let end = rest.find(';').unwrap_or(rest.len());
+        let code = match rest[..end].strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => rest[..end].parse::<u32>().ok(),
+        };
+        if let Some(c) = code {
+            if char::from_u32(c).is_none_or(|c| !xml_allows(c)) {
+                return refuse(c, at);
+            }
+        }
+        from = at + 2;
+    }
+    Ok(())
+}
+
+/// [`check_xml_chars`] for every XML part inside an embedded package (a chart's workbook).
+fn check_package_chars(part: &str, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
+    for i in 0..zip.len() {
+        let mut f = zip
+            .by_index(i)
+            .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
+        let name = f.name().to_string();
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf)
+            .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
+        check_xml_chars(&format!("{part}/{name}"), &buf)?;
+    }
+    Ok(())
+}
+
 /// Normalise the parts and zip them deterministically: fixed order, fixed timestamps,
-/// deflate.
+/// deflate. Every XML part, and every XML part of an embedded workbook, is checked with
+/// [`check_xml_chars`] first: a part XML forbids is an error and nothing is returned.
 pub fn normalise_and_zip(
     xml: XMLDocx,
     meta: &Meta,
     hints: &normalize::Hints,
-) -> zip::result::ZipResult<Vec<u8>> {
+) -> Result<Vec<u8>, String> {
     let mut parts: Vec<(String, Vec<u8>)> = vec![
         ("[Content_Types].xml".into(), xml.content_type),
         ("_rels/.rels".into(), xml.rels),
@@ -97,6 +176,7 @@ pub fn normalise_and_zip(
     for (name, bytes) in xml.media {
         parts.push((format!("word/media/{name}.png"), bytes));
     }
+    drop_orphan_comments(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -113,6 +193,11 @@ pub fn normalise_and_zip(
         } else {
             bytes
         };
+        if name.ends_with(".xml") || name.ends_with(".rels") {
+            check_xml_chars(&name, &bytes)?;
+        } else if name.ends_with(".xlsx") {
+            check_package_chars(&name, &bytes)?;
+        }
         // A PNG or a workbook is already deflated, and a part under 1 KB gains a few
         // hundred bytes at the cost of setting up a compressor: both are stored.
         let method = if name.ends_with(".png") || name.ends_with(".xlsx") || bytes.len() < 1024 {
@@ -120,10 +205,37 @@ pub fn normalise_and_zip(
         } else {
             CompressionMethod::Deflated
         };
-        zip.start_file(name, options.compression_method(method))?;
-        zip.write_all(&bytes)?;
+        let fail = |e: &dyn std::fmt::Display| format!("DOCX: {e}");
+        zip.start_file(name, options.compression_method(method))
+            .map_err(|e| fail(&e))?;
+        zip.write_all(&bytes).map_err(|e| fail(&e))?;
     }
-    Ok(zip.finish()?.into_inner())
+    Ok(zip.finish().map_err(|e| format!("DOCX: {e}"))?.into_inner())
+}
+
+/// docx-rs always writes `word/comments.xml` but links it only when there are comments: an
+/// unlinked part (and its content type) is dropped, so validators see no orphan part.
+fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
+    let linked = parts.iter().any(|(name, bytes)| {
+        name == "word/_rels/document.xml.rels"
+            && String::from_utf8_lossy(bytes).contains("Target=\"comments.xml\"")
+    });
+    if linked {
+        return;
+    }
+    parts.retain(|(name, _)| name != "word/comments.xml");
+    for (name, bytes) in parts.iter_mut() {
+        if name != "[Content_Types].xml" {
+            continue;
+        }
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if let Some(a) = text.find(r#"<Override PartName="/word/comments.xml""#) {
+            if let Some(len) = text[a..].find("/>") {
+                text.replace_range(a..a + len + 2, "");
+                *bytes = text.into_bytes();
+            }
+        }
+    }
 }
 
 /// The chart parts, each with its embedded workbook, and their relationships and content

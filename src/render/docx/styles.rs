@@ -21,7 +21,7 @@ pub const BODY: usize = 32;
 pub const CAPTION_SIZE: usize = 28;
 pub const FOOTER_SIZE: usize = 28;
 pub const TABLE_SIZE: usize = 24;
-pub const NOTE_SIZE: usize = 18;
+pub const NOTE_SIZE: usize = 24;
 /// Fixed line pitch for 22 lines on a 225 mm text block: 28.9 pt = 578 twips.
 pub const LINE_PITCH: i32 = 578;
 /// Two characters of 三号 type: the first-line indent.

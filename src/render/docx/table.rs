@@ -2,28 +2,40 @@
 //! page (`w:tblHeader`, set by the normalisation pass), grid or three-line rules.
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Paragraph, Run as DRun, Table as DTable, TableBorder,
-    TableBorderPosition, TableBorders, TableCell as DCell, TableCellBorder,
-    TableCellBorderPosition, TableCellBorders, TableRow, VAlignType, VMergeType, WidthType,
+    AlignmentType, BorderType, Docx, Paragraph, Table as DTable, TableBorder, TableBorderPosition,
+    TableBorders, TableCell as DCell, TableCellBorder, TableCellBorderPosition, TableCellBorders,
+    TableRow, VAlignType, VMergeType, WidthType,
 };
 
 use super::Writer;
-use crate::doc::{Align, Table, TableRules};
+use crate::doc::{Align, Run, Table, TableRules};
 
 /// Text width: 210 − 28 − 26 = 156 mm in twips.
 const TEXT_WIDTH: usize = 8844;
 
-fn cell_paragraph(text: &str, align: Align, bold: bool) -> Paragraph {
-    let align = match align {
-        Align::Left => AlignmentType::Left,
-        Align::Center => AlignmentType::Center,
-        Align::Right => AlignmentType::Right,
-    };
-    let mut r = DRun::new().add_text(text);
-    if bold {
-        r = r.bold();
+impl Writer<'_> {
+    /// A paragraph in the table text style holding `runs` (footnote marks and line breaks
+    /// included), bold throughout when `bold`.
+    fn cell_paragraph(&mut self, runs: &[Run], align: Align, bold: bool) -> Paragraph {
+        let align = match align {
+            Align::Left => AlignmentType::Left,
+            Align::Center => AlignmentType::Center,
+            Align::Right => AlignmentType::Right,
+        };
+        let p = Paragraph::new().style("TableText").align(align);
+        if bold {
+            let runs: Vec<Run> = runs
+                .iter()
+                .map(|r| Run {
+                    bold: true,
+                    ..r.clone()
+                })
+                .collect();
+            self.runs(p, &runs)
+        } else {
+            self.runs(p, runs)
+        }
     }
-    Paragraph::new().style("TableText").align(align).add_run(r)
 }
 
 impl Writer<'_> {
@@ -33,7 +45,8 @@ impl Writer<'_> {
             d = d.add_paragraph(super::caption("表", t.number, t.caption.as_deref()));
         }
         if let Some(u) = &t.unit_note {
-            d = d.add_paragraph(cell_paragraph(u, Align::Right, false).keep_next(true));
+            let p = self.cell_paragraph(&[Run::plain(u.as_str())], Align::Right, false);
+            d = d.add_paragraph(p.keep_next(true));
         }
         let cols = t.columns.max(1) as usize;
         let total: f32 = t.widths.iter().sum::<f32>().max(1.0);
@@ -70,8 +83,8 @@ impl Writer<'_> {
                         let span = (cell.colspan.max(1) as usize).min(cols - pos);
                         let mut c = DCell::new()
                             .vertical_align(VAlignType::Center)
-                            .add_paragraph(cell_paragraph(
-                                &cell.text,
+                            .add_paragraph(self.cell_paragraph(
+                                &cell.runs,
                                 cell.align,
                                 cell.bold || is_head,
                             ));
@@ -137,7 +150,8 @@ impl Writer<'_> {
         self.hints.table_header_rows.push(head_rows);
         d = d.add_table(table);
         if let Some(s) = &t.source_note {
-            d = d.add_paragraph(cell_paragraph(s, Align::Left, false));
+            let p = self.cell_paragraph(&[Run::plain(s.as_str())], Align::Left, false);
+            d = d.add_paragraph(p);
         }
         d.add_paragraph(Paragraph::new())
     }

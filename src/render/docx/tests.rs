@@ -41,14 +41,7 @@ fn merged_header_cells_and_footnotes() {
     };
     let doc = Document {
         blocks: vec![
-            Block::Paragraph(vec![
-                Run::plain("正文"),
-                Run {
-                    text: "1".into(),
-                    note: Some(1),
-                    ..Run::default()
-                },
-            ]),
+            Block::Paragraph(vec![Run::plain("正文"), Run::note_mark(1)]),
             Block::Table(table),
         ],
         notes: vec![vec![Run::plain("资料来源：街道统计")]],
@@ -106,4 +99,156 @@ fn three_line_tables_have_no_vertical_rules() {
         xml.contains("<w:tcBorders><w:bottom"),
         "the rule under the header: {xml}"
     );
+}
+
+fn table_of(cells: Vec<TableCell>) -> Table {
+    Table {
+        columns: cells.len() as u16,
+        body: vec![cells],
+        ..Table::default()
+    }
+}
+
+/// Issue 14: a footnote mark in a table cell is a real `w:footnoteReference` in the cell;
+/// the note starts with `w:footnoteRef` (no typed number); a second mark of the same note
+/// is a superscript number, never a second reference.
+#[test]
+fn footnotes_in_cells_are_real_footnotes() {
+    let mut c = TableCell::new("20000", Align::Right);
+    c.runs.push(Run::note_mark(1));
+    let doc = Document {
+        blocks: vec![
+            Block::Table(table_of(vec![TableCell::new("党建经费", Align::Left), c])),
+            Block::Paragraph(vec![Run::plain("再见"), Run::note_mark(1)]),
+        ],
+        notes: vec![vec![Run::plain("含上级补助")]],
+        ..Document::default()
+    };
+    let bytes = super::render(&doc).expect("renders");
+    let xml = part(&bytes, "word/document.xml");
+    let cell = xml
+        .split("<w:tc>")
+        .nth(2)
+        .and_then(|s| s.split("</w:tc>").next())
+        .expect("second cell");
+    assert!(cell.contains("20000"), "{cell}");
+    assert!(
+        cell.contains(r#"<w:footnoteReference w:id="1" />"#),
+        "{cell}"
+    );
+    assert!(!cell.contains("200001"), "{cell}");
+    assert_eq!(xml.matches("<w:footnoteReference").count(), 1, "{xml}");
+    let notes = part(&bytes, "word/footnotes.xml");
+    let note = notes
+        .split(r#"<w:footnote w:id="1">"#)
+        .nth(1)
+        .expect("note 1");
+    let first_run = note.split("</w:r>").next().expect("a run");
+    assert!(first_run.contains("<w:footnoteRef />"), "{note}");
+    assert!(!first_run.contains("<w:t"), "{note}");
+    assert!(note.contains("含上级补助"), "{note}");
+}
+
+/// Issue 14: a typed line break is `w:br`.
+#[test]
+fn line_breaks_are_w_br() {
+    let doc = Document {
+        blocks: vec![Block::Paragraph(vec![
+            Run::plain("甲"),
+            Run::line_break(),
+            Run::plain("乙"),
+        ])],
+        ..Document::default()
+    };
+    let xml = part(&super::render(&doc).expect("renders"), "word/document.xml");
+    assert!(xml.contains("<w:br w:type=\"textWrapping\" />"), "{xml}");
+}
+
+fn chart() -> crate::doc::Chart {
+    crate::doc::Chart {
+        caption: Some("人口".into()),
+        number: Some(1),
+        categories: vec!["甲".into(), "乙".into()],
+        series: vec![crate::doc::Series {
+            name: "户数".into(),
+            values: vec![Some(1.0), Some(2.0)],
+        }],
+        ..crate::doc::Chart::default()
+    }
+}
+
+/// Issue 14: data text that looks like the old private-use chart anchor draws nothing;
+/// a chart draws in its own paragraph.
+#[test]
+fn only_charts_draw_charts() {
+    let fake = "\u{E000}diaoyan-chart-1\u{E001}";
+    let doc = Document {
+        blocks: vec![
+            Block::Paragraph(vec![Run::plain(fake)]),
+            Block::Table(table_of(vec![TableCell::new(fake, Align::Left)])),
+            Block::Chart(chart()),
+        ],
+        ..Document::default()
+    };
+    let xml = part(&super::render(&doc).expect("renders"), "word/document.xml");
+    assert_eq!(xml.matches("<c:chart ").count(), 1, "{xml}");
+    assert_eq!(xml.matches(fake).count(), 2, "the data text stays: {xml}");
+    let data_only = Document {
+        blocks: vec![Block::Paragraph(vec![Run::plain(fake)])],
+        ..Document::default()
+    };
+    let xml = part(
+        &super::render(&data_only).expect("renders"),
+        "word/document.xml",
+    );
+    assert!(!xml.contains("<c:chart"), "{xml}");
+}
+
+/// Issue 14: every XML writer refuses XML-illegal characters — in the body, a cell, a
+/// note, a chart (its XML and its workbook) and the core properties.
+#[test]
+fn xml_illegal_characters_are_refused() {
+    for bad in [
+        '\u{0}', '\u{8}', '\u{B}', '\u{C}', '\u{1D}', '\u{FFFE}', '\u{FFFF}',
+    ] {
+        let s = format!("安定{bad}社区");
+        let mut docs = vec![
+            Document {
+                blocks: vec![Block::Paragraph(vec![Run::plain(s.as_str())])],
+                ..Document::default()
+            },
+            Document {
+                blocks: vec![Block::Table(table_of(vec![TableCell::new(
+                    s.as_str(),
+                    Align::Left,
+                )]))],
+                ..Document::default()
+            },
+            Document {
+                blocks: vec![Block::Paragraph(vec![Run::note_mark(1)])],
+                notes: vec![vec![Run::plain(s.as_str())]],
+                ..Document::default()
+            },
+        ];
+        let mut c = chart();
+        c.categories[0] = s.clone();
+        docs.push(Document {
+            blocks: vec![Block::Chart(c)],
+            ..Document::default()
+        });
+        let mut d = Document::default();
+        d.meta.title = s.clone();
+        docs.push(d);
+        let mut d = Document::default();
+        d.meta.author = Some(s.clone());
+        docs.push(d);
+        for (i, doc) in docs.iter().enumerate() {
+            let err = super::render(doc).expect_err(&format!("case {i} U+{:04X}", bad as u32));
+            let msg = err.to_string();
+            assert!(msg.contains(&format!("U+{:04X}", bad as u32)), "{msg}");
+        }
+    }
+    assert!(super::package::check_xml_chars("x.xml", b"<a>&#12;</a>").is_err());
+    assert!(super::package::check_xml_chars("x.xml", b"<a>&#x1D;</a>").is_err());
+    assert!(super::package::check_xml_chars("x.xml", b"<a>&#10;&#x4E00;</a>").is_ok());
 }

@@ -125,7 +125,7 @@ pub(super) struct Shaped {
 }
 
 impl Shaped {
-    fn notes_in(&self, r: &Range<usize>) -> Vec<usize> {
+    pub(super) fn notes_in(&self, r: &Range<usize>) -> Vec<usize> {
         self.marks
             .iter()
             .filter(|(i, _)| r.contains(i))
@@ -208,6 +208,16 @@ impl<'f> Typesetter<'f> {
     }
 
     /// Space left if the footnotes `extra` joined this page.
+    /// Footnotes `notes` (marks just drawn on this page) go to this page's foot.
+    pub(super) fn add_notes(&mut self, notes: Vec<usize>) {
+        let page = self.page();
+        for n in notes {
+            if !page.notes.contains(&n) {
+                page.notes.push(n);
+            }
+        }
+    }
+
     fn room_with(&self, extra: &[usize]) -> f32 {
         let mut notes: Vec<usize> = self
             .pages
@@ -227,12 +237,19 @@ impl<'f> Typesetter<'f> {
     pub(super) fn shape(&mut self, runs: &[Run], role: Role, size: f32) -> Shaped {
         let mut s = Shaped::default();
         for r in runs {
-            let role = match (r.note, r.bold) {
+            if r.is_break() {
+                // A forced line break: a zero-width '\n' that `break_forced` breaks at.
+                s.chars.push('\n');
+                s.roles.push(role);
+                s.widths.push(0.0);
+                continue;
+            }
+            let role = match (r.note(), r.bold) {
                 (Some(_), _) => Role::Note,
                 (None, true) if role == Role::Body => Role::Title,
                 _ => role,
             };
-            if let Some(n) = r.note {
+            if let Some(n) = r.note() {
                 s.marks.push((s.chars.len(), n));
             }
             let csize = if role == Role::Note {
@@ -347,7 +364,7 @@ impl<'f> Typesetter<'f> {
             return;
         }
         let w = self.p.text_width() - st.left - st.right;
-        let ranges = break_lines(&s.chars, &s.widths, w - st.first, w);
+        let ranges = break_forced(&s, w - st.first, w);
         self.set_paragraph(&s, &ranges, st);
     }
 
@@ -356,7 +373,9 @@ impl<'f> Typesetter<'f> {
         let s = self.shape(runs, st.role, st.size);
         let w = self.p.text_width() - st.left - st.right;
         let n = s.chars.len();
-        let ranges = if s.widths.iter().sum::<f32>() <= w - st.first {
+        let ranges = if s.chars.contains(&'\n') {
+            break_forced(&s, w - st.first, w)
+        } else if s.widths.iter().sum::<f32>() <= w - st.first {
             std::iter::once(0..n).collect()
         } else {
             match crate::render::phrase_break(&s.chars, &s.widths, w - st.first, w) {
@@ -390,7 +409,8 @@ impl<'f> Typesetter<'f> {
             }
             let x0 = self.p.left + st.left + if k == 0 { st.first } else { 0.0 };
             let width = w - if k == 0 { st.first } else { 0.0 };
-            let align = if st.align == HAlign::Justify && k + 1 == total {
+            let forced = s.chars.get(r.end) == Some(&'\n');
+            let align = if st.align == HAlign::Justify && (k + 1 == total || forced) {
                 HAlign::Left
             } else {
                 st.align
@@ -478,8 +498,8 @@ impl<'f> Typesetter<'f> {
                 all.extend(runs.iter().cloned());
                 let title: String = all
                     .iter()
-                    .filter(|r| r.note.is_none())
-                    .map(|r| r.text.as_str())
+                    .filter(|r| r.note().is_none())
+                    .map(|r| if r.is_break() { " " } else { r.text.as_str() })
                     .collect();
                 // Keep with next: the heading and two lines of what follows.
                 if self.room() < body.pitch * 3.0 && !self.at_page_top() {
@@ -683,6 +703,33 @@ impl<'f> Typesetter<'f> {
     }
 }
 
+/// Line ranges of `s` (first line `first` wide, the others `rest`), broken at every
+/// forced line break ('\n', which no range includes) and where the lines are full.
+pub(super) fn break_forced(s: &Shaped, first: f32, rest: f32) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    let n = s.chars.len();
+    while start <= n {
+        let end = s.chars[start..]
+            .iter()
+            .position(|&c| c == '\n')
+            .map_or(n, |i| start + i);
+        let w = if out.is_empty() { first } else { rest };
+        if end == start {
+            out.push(start..start);
+        } else {
+            let lines = break_lines(&s.chars[start..end], &s.widths[start..end], w, rest);
+            out.extend(lines.into_iter().map(|r| r.start + start..r.end + start));
+        }
+        start = end + 1;
+    }
+    // No empty line at the end of text that does not end in a break.
+    if out.len() > 1 && out.last().is_some_and(|r| r.is_empty()) && s.chars.last() != Some(&'\n') {
+        out.pop();
+    }
+    out
+}
+
 /// Break a long title into lines of similar length, preferring the spaces between its
 /// phrases, so a word such as 现代化 is never split.
 fn balanced_title_lines(chars: &[char], widths: &[f32], w: f32) -> Vec<Range<usize>> {
@@ -832,11 +879,7 @@ mod tests {
         let mut blocks: Vec<Block> = (0..5).map(|_| filler()).collect();
         blocks.push(Block::Paragraph(vec![
             Run::plain("有注释的句子"),
-            Run {
-                text: "1".into(),
-                note: Some(1),
-                ..Run::default()
-            },
+            Run::note_mark(1),
         ]));
         let l = lay(blocks, vec![vec![Run::plain("资料来源：街道统计")]]);
         let page = l
@@ -882,5 +925,61 @@ mod tests {
             .position(|p| texts(p).contains("紧随其后"))
             .expect("body");
         assert_eq!(heading, body);
+    }
+
+    /// Issue 14: a footnote mark in a table cell is a superscript mark (not digits in the
+    /// cell's text size) and its note is printed at the foot of the page.
+    #[test]
+    fn a_footnote_in_a_table_cell_is_printed_at_the_foot() {
+        let mut cell = TableCell::new("20000", Align::Right);
+        cell.runs.push(Run::note_mark(1));
+        let t = Table {
+            columns: 1,
+            head: vec![vec![TableCell::new("金额", Align::Center)]],
+            body: vec![vec![cell]],
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], vec![vec![Run::plain("含上级补助")]]);
+        assert_eq!(l.pages[0].notes, [1]);
+        assert!(texts(&l.pages[0]).contains("含上级补助"));
+        let sizes: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, size, .. } => Some((text.clone(), *size)),
+                _ => None,
+            })
+            .collect();
+        let value = sizes.iter().find(|(t, _)| t == "20000").expect("value");
+        let mark = sizes.iter().find(|(t, _)| t == "1").expect("mark");
+        assert!(mark.1 < value.1, "{sizes:?}");
+    }
+
+    /// Issue 14: a typed line break ends the line; the next text starts a new one.
+    #[test]
+    fn a_line_break_forces_a_new_line() {
+        let l = lay(
+            vec![Block::Paragraph(vec![
+                Run::plain("第一行"),
+                Run::line_break(),
+                Run::plain("第二行"),
+            ])],
+            Vec::new(),
+        );
+        let ys: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, y, .. } => Some((text.clone(), *y)),
+                _ => None,
+            })
+            .collect();
+        let y = |t: &str| {
+            ys.iter()
+                .find(|(s, _)| s.contains(t))
+                .map(|p| p.1)
+                .expect(t)
+        };
+        assert!(y("第二行") < y("第一行"), "{ys:?}");
     }
 }

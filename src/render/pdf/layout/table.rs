@@ -7,7 +7,6 @@ use std::ops::Range;
 use super::{HAlign, Item, Para, Shaped, Typesetter};
 use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
-use crate::render::pdf::linebreak::break_lines;
 
 const PAD_X: f32 = 4.0;
 const PAD_Y: f32 = 4.0;
@@ -60,11 +59,11 @@ impl Typesetter<'_> {
     fn cell_text(&mut self, cell: &TableCell, width: f32) -> (Shaped, Vec<Range<usize>>) {
         let role = if cell.bold { Role::Hei } else { Role::Body };
         let (size, _) = self.table_size();
-        let s = self.shape(&[Run::plain(cell.text.clone())], role, size);
+        let s = self.shape(&cell.runs, role, size);
         let ranges = if s.chars.is_empty() {
             Vec::new()
         } else {
-            break_lines(&s.chars, &s.widths, width, width)
+            super::break_forced(&s, width, width)
         };
         (s, ranges)
     }
@@ -263,7 +262,7 @@ impl Typesetter<'_> {
                 (((self.room() - 2.0 * PAD_Y) / lh).floor().max(1.0) as usize).min(total - done);
             let h = fit as f32 * lh + 2.0 * PAD_Y;
             let top = self.y;
-            let mut items = Vec::new();
+            let (mut items, mut notes) = (Vec::new(), Vec::new());
             for (x1, x2, cell, s, ranges) in &cells {
                 if !g.three_line {
                     items.extend(cell_box(
@@ -276,6 +275,7 @@ impl Typesetter<'_> {
                 let align = halign(cell.align);
                 let mut line_top = top + PAD_Y;
                 for r in ranges.iter().skip(done).take(fit) {
+                    notes.extend(s.notes_in(r));
                     let base = Self::baseline(line_top, lh, size);
                     items.extend(self.line_items(
                         s,
@@ -290,6 +290,7 @@ impl Typesetter<'_> {
                 }
             }
             self.page().items.extend(items);
+            self.add_notes(notes);
             self.y = top + h;
             done += fit;
             if done >= total {
@@ -324,7 +325,7 @@ impl Typesetter<'_> {
         let (size, lh) = self.table_size();
         let cols = g.xs.len() - 1;
         let mut top = self.y;
-        let mut items = Vec::new();
+        let (mut items, mut notes) = (Vec::new(), Vec::new());
         for ri in range.clone() {
             for (c, cell) in &g.rows[ri].1 {
                 let span = (cell.colspan.max(1) as usize).min(cols - c);
@@ -349,6 +350,7 @@ impl Typesetter<'_> {
                 let mut line_top = top + (h - ranges.len() as f32 * lh) / 2.0;
                 let align = halign(cell.align);
                 for r in ranges {
+                    notes.extend(s.notes_in(&r));
                     let base = Self::baseline(line_top, lh, size);
                     items.extend(self.line_items(&s, r, x1 + PAD_X, w, size, base, align));
                     line_top += lh;
@@ -357,6 +359,7 @@ impl Typesetter<'_> {
             top += g.heights[ri];
         }
         self.page().items.extend(items);
+        self.add_notes(notes);
         self.y = top;
     }
 }
