@@ -61,4 +61,13 @@ fn footnote_in_a_template_table_cell_and_markers_in_data() {
         para.contains("<w:br w:type=\"textWrapping\" />") && para.contains("第二行责任过重"),
         "{para}"
     );
+    // A newline inside a YAML block is a soft break: the lines join, no w:br.
+    let soft = xml
+        .split("</w:p>")
+        .find(|p| p.contains("软换行之前"))
+        .expect("the soft-wrapped paragraph");
+    assert!(!soft.contains("<w:br"), "{soft}");
+    assert!(docx_paragraphs(&docx)
+        .iter()
+        .any(|p| p.contains("软换行之前软换行之后")));
 }

@@ -96,8 +96,13 @@ fn control_characters_are_refused_with_place_unit_field_and_code_point() {
     assert_eq!(msg.matches("控制字符").count(), 2, "{msg}");
     // A finding's text with \v (a one-line double-quoted text).
     let seed = seed_text();
-    let start = seed.find("    text: |\n      居委会依法").expect("first finding text");
-    let end = start + seed[start..].find("  - title: 服务站").expect("second finding");
+    let start = seed
+        .find("    text: |\n      居委会依法")
+        .expect("first finding text");
+    let end = start
+        + seed[start..]
+            .find("  - title: 服务站")
+            .expect("second finding");
     let text = format!(
         "{}    text: \"居委会\\v依法自治\"\n{}",
         &seed[..start],
@@ -183,9 +188,14 @@ fn default_ignorables_are_removed_from_every_output() {
         ),
     ]));
     let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
-    assert!(md.contains("青年路第一社区"), "the name, cleaned, is in the report");
+    assert!(
+        md.contains("青年路第一社区"),
+        "the name, cleaned, is in the report"
+    );
     assert!(md.contains("行政事务挤占自治空间"));
-    for c in ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}', '\u{fe0f}', '\u{202e}', '\u{200f}'] {
+    for c in [
+        '\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}', '\u{fe0f}', '\u{202e}', '\u{200f}',
+    ] {
         assert!(!md.contains(c), "U+{:04X} reached the Markdown", c as u32);
     }
     let xml = docx_part(&stem.with_extension("docx"), "word/document.xml");
@@ -196,8 +206,13 @@ fn default_ignorables_are_removed_from_every_output() {
 #[test]
 fn line_and_paragraph_separators() {
     let seed = seed_text();
-    let start = seed.find("    text: |\n      居委会依法").expect("first finding text");
-    let end = start + seed[start..].find("  - title: 服务站").expect("second finding");
+    let start = seed
+        .find("    text: |\n      居委会依法")
+        .expect("first finding text");
+    let end = start
+        + seed[start..]
+            .find("  - title: 服务站")
+            .expect("second finding");
     let text = format!(
         "{}    text: \"居委会依法是群众性自治组织，\\P但随着职能下移，\\L行政事务落到社区。\"\n{}",
         &seed[..start],
@@ -206,7 +221,10 @@ fn line_and_paragraph_separators() {
     .replacen("- name: 青年路第一社区", "- name: \"青年路\\L第一社区\"", 1);
     let (_dir, stem) = renders(&text);
     let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
-    assert!(md.contains("青年路 第一社区"), "U+2028 in a name is a space");
+    assert!(
+        md.contains("青年路 第一社区"),
+        "U+2028 in a name is a space"
+    );
     assert!(!md.contains('\u{2028}') && !md.contains('\u{2029}'));
     // U+2029 in prose is a paragraph break: the finding has one paragraph more.
     let at = md.find("居委会依法").expect("the finding");
@@ -291,7 +309,11 @@ fn wrong_kinds_of_value_are_told_in_chinese_with_a_line() {
         &edited(&[("  period: \"2019\"", "  period: [2019]")]),
         &["x.yaml:9:11: 调研期（report.period）应为文字，实际为列表"],
     );
-    assert_eq!(msg.matches("x.yaml:").count(), 1, "one problem, once: {msg}");
+    assert_eq!(
+        msg.matches("x.yaml:").count(),
+        1,
+        "one problem, once: {msg}"
+    );
     let msg = refused(
         &edited(&[("  title: 强化", "  title:\n    - 强化")]),
         &["报告标题（report.title）应为文字，实际为列表"],
@@ -327,7 +349,14 @@ fn import_into_a_gbk_file_refuses_like_check_and_leaves_it_untouched() {
     assert_eq!(check.status.code(), Some(2));
     let into = run_in(
         dir.path(),
-        &["import", "u.xlsx", "--template", "community-survey", "--into", "g.yaml"],
+        &[
+            "import",
+            "u.xlsx",
+            "--template",
+            "community-survey",
+            "--into",
+            "g.yaml",
+        ],
     );
     assert_eq!(into.status.code(), Some(2), "{}", stderr(&into));
     assert_eq!(stderr(&into), stderr(&check), "the same message as check");
@@ -373,7 +402,12 @@ fn pack_inconsistencies_are_messages_with_file_and_line() {
         let pack = pack_with(dir.path(), from, to);
         let out = dir.path().join("out");
         for args in [
-            vec!["check", seed().to_str().unwrap(), "--template", pack.to_str().unwrap()],
+            vec![
+                "check",
+                seed().to_str().unwrap(),
+                "--template",
+                pack.to_str().unwrap(),
+            ],
             vec![
                 "render",
                 seed().to_str().unwrap(),

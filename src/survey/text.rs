@@ -8,7 +8,8 @@
 //! - default-ignorable code points (invisible formatting pasted from the web: soft hyphen,
 //!   zero-width space and joiners, word joiner, byte-order mark, variation selectors, bidi
 //!   controls …) are removed silently;
-//! - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR become a line break (`\n`) and a
+//! - U+2028 LINE SEPARATOR stays in prose (composition makes it a hard line break) and
+//!   U+2029 PARAGRAPH SEPARATOR becomes a paragraph break (`\n\n`); in one-line text both become a
 //!   paragraph break (`\n\n`) in prose, and a space in one-line text (names, titles).
 
 use std::borrow::Cow;
@@ -86,7 +87,8 @@ pub fn clean(s: &str, usage: Use) -> Cow<'_, str> {
     for c in s.chars() {
         match (c, usage) {
             _ if is_default_ignorable(c) => {}
-            ('\u{2028}', Use::Prose) => out.push('\n'),
+            // Kept: composition turns it into a typed hard line break.
+            ('\u{2028}', Use::Prose) => out.push('\u{2028}'),
             ('\u{2029}', Use::Prose) => out.push_str("\n\n"),
             ('\u{2028}' | '\u{2029}', Use::Line) => out.push(' '),
             _ => out.push(c),
@@ -114,20 +116,43 @@ mod tests {
     #[test]
     fn ignorables_named_in_issue_14() {
         for c in [
-            '\u{AD}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{FE00}',
-            '\u{FE0F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{061C}', '\u{200E}',
-            '\u{200F}', '\u{E0001}',
+            '\u{AD}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{061C}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{E0001}',
         ] {
             assert!(is_default_ignorable(c), "{}", code_point(c));
         }
-        for c in ['a', '社', '\u{2028}', ' ', '\u{3000}', '\u{20BB7}', '\u{1F600}'] {
+        for c in [
+            'a',
+            '社',
+            '\u{2028}',
+            ' ',
+            '\u{3000}',
+            '\u{20BB7}',
+            '\u{1F600}',
+        ] {
             assert!(!is_default_ignorable(c), "{}", code_point(c));
         }
     }
 
     #[test]
     fn xml_illegal_characters() {
-        for c in ['\0', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1D}', '\u{1F}', '\u{FFFE}', '\u{FFFF}'] {
+        for c in [
+            '\0', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1D}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ] {
             assert!(is_xml_illegal(c), "{}", code_point(c));
         }
         for c in ['\t', '\n', '\r', ' ', '\u{7F}', '\u{FFFD}'] {
@@ -140,7 +165,10 @@ mod tests {
     fn cleaning() {
         assert_eq!(clean("人数\u{AD}不足", Use::Line), "人数不足");
         assert_eq!(clean("安\u{200B}定\u{FEFF}", Use::Line), "安定");
-        assert_eq!(clean("甲\u{2028}乙\u{2029}丙", Use::Prose), "甲\n乙\n\n丙");
+        assert_eq!(
+            clean("甲\u{2028}乙\u{2029}丙", Use::Prose),
+            "甲\u{2028}乙\n\n丙"
+        );
         assert_eq!(clean("甲\u{2028}乙\u{2029}丙", Use::Line), "甲 乙 丙");
         assert!(matches!(clean("不变", Use::Line), Cow::Borrowed(_)));
     }

@@ -28,7 +28,12 @@ pub fn render_inline_fixture() -> (tempfile::TempDir, PathBuf, PathBuf) {
         )
         .replace(
             "      社区工作人员承担的任务重、事项杂，收入却明显偏低，责任与待遇失衡，既难以稳住现有队伍，也难以调动工作者的积极性和潜能。",
-            "      \\newpage\n\n      newpage\n\n      \u{E000}diaoyan-chart-1\u{E001}\n\n      第一行收入偏低\n      第二行责任过重",
+            "      \\newpage\n\n      newpage\n\n      \u{E000}diaoyan-chart-1\u{E001}\n\n      软换行之前\n      软换行之后",
+        )
+        // A hard line break (U+2028, `\\L` in a YAML double-quoted string) in a finding.
+        .replace(
+            "findings:\n",
+            "findings:\n  - title: 换行\n    text: \"第一行收入偏低\\L第二行责任过重\"\n",
         );
     let file = dir.path().join("inline.yaml");
     std::fs::write(&file, data).unwrap();
