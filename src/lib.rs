@@ -43,6 +43,9 @@ pub struct Report {
     pub name: String,
     pub markdown: String,
     pub document: doc::Document,
+    /// The data file, and the names of its units: where [`check_glyphs`] looks.
+    pub source: PathBuf,
+    pub units: Vec<String>,
 }
 
 /// Load, compute, compose and parse one data file.
@@ -66,7 +69,76 @@ pub fn build_from(
         name,
         markdown,
         document,
+        source: survey.source.clone(),
+        units: survey.units.iter().map(|u| u.name.clone()).collect(),
     })
+}
+
+/// Refuse a report whose unit names, title or headings hold a character no font of
+/// `fonts` can draw (the PDF would show □ where a reader must read a name): one
+/// [`Diagnostic`] per character and place, naming the character (U+XXXX), with the data
+/// file's line and column where the text is found there, and suggesting `--font-dir`
+/// (or `--allow-missing-glyphs`). Elsewhere such a character is only a warning of the PDF
+/// renderer. `render`, `batch` and `check` call this unless `--allow-missing-glyphs`.
+pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()> {
+    use render::pdf::uncovered;
+    // Only to point at the text: a file that cannot be read gives no position.
+    let text = std::fs::read_to_string(&report.source).unwrap_or_default();
+    // Line, column and line text of `c` on the first line holding `needle`, else `c`.
+    let locate = |needle: &str, c: char| {
+        let lines = || text.lines().enumerate();
+        let (i, line) = lines()
+            .find(|(_, l)| l.contains(needle))
+            .or_else(|| lines().find(|(_, l)| l.contains(c)))?;
+        let col = line.chars().position(|x| x == c)? + 1;
+        Some((i + 1, col, line.to_string()))
+    };
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut seen: Vec<char> = Vec::new();
+    // Headings repeat names and titles: a character is reported there only if new.
+    let mut add = |what: String, unit: Option<&str>, s: &str, heading: bool| {
+        for c in uncovered(fonts, s) {
+            if heading && seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            let mut d = Diagnostic::new(
+                &report.source,
+                format!(
+                    "{what}中的字符“{c}”（U+{:04X}）没有任何可用的字体能显示；请用 --font-dir \
+                     指定含有该字的字体所在的文件夹，或加 --allow-missing-glyphs 以方框“{}”代替",
+                    c as u32,
+                    render::pdf::PLACEHOLDER
+                ),
+            );
+            if let Some((line, col, src)) = locate(s, c) {
+                d = d.at(Some(line), Some(col));
+                d.source_line = Some(src);
+            }
+            if let Some(u) = unit {
+                d = d.unit(u);
+            }
+            out.push(d);
+        }
+    };
+    for u in &report.units {
+        add("单位名称".into(), Some(u), u, false);
+    }
+    let title = &report.document.meta.title;
+    add(format!("报告标题“{title}”"), None, title, false);
+    let lay = render::pdf::layout(
+        &report.document,
+        fonts,
+        render::pdf::layout::Preset::gbt9704(),
+    );
+    for b in &lay.bookmarks {
+        add(format!("标题“{}”", b.title), None, &b.title, true);
+    }
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Input(out))
+    }
 }
 
 fn meta_of(r: &survey::ReportMeta) -> doc::Meta {

@@ -44,6 +44,31 @@ struct FontArgs {
     no_system_fonts: bool,
 }
 
+/// What to do with a character no font has in a unit name, the title or a heading.
+#[derive(clap::Args, Clone, Copy)]
+struct GlyphArgs {
+    /// Draw a character no font has as a box □ (with a warning) even in unit names, the
+    /// title and headings, instead of refusing the data file.
+    #[arg(long)]
+    allow_missing_glyphs: bool,
+}
+
+impl GlyphArgs {
+    /// Refuse `report` (exit 2) when its names, title or headings hold a character no font
+    /// in `fonts` has, unless allowed or no PDF is made.
+    fn check(
+        self,
+        report: &diaoyan::Report,
+        fonts: &FontSet,
+        formats: &[Format],
+    ) -> Result<(), Error> {
+        if self.allow_missing_glyphs || !formats.contains(&Format::Pdf) {
+            return Ok(());
+        }
+        diaoyan::check_glyphs(report, fonts)
+    }
+}
+
 impl FontArgs {
     fn load(&self) -> FontSet {
         FontSet::discover(&self.font_dirs, !self.no_system_fonts)
@@ -78,6 +103,8 @@ enum Command {
         watch: bool,
         #[command(flatten)]
         fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Write a data file ready to fill (or, with --pack, a new template pack).
     #[command(after_help = "\
@@ -171,6 +198,8 @@ enum Command {
         template: Option<PathBuf>,
         #[command(flatten)]
         fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Write synthetic survey files that pass validation (for trials and benchmarks).
     Sample {
@@ -195,6 +224,12 @@ enum Command {
         data: PathBuf,
         #[arg(long)]
         template: Option<PathBuf>,
+        /// The fonts `render` would use: a character none of them has in a unit name, the
+        /// title or a heading is refused, as `render` refuses it.
+        #[command(flatten)]
+        fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Print every computed figure of a data file.
     Stats {
@@ -217,6 +252,7 @@ fn main() -> ExitCode {
             markdown,
             watch,
             fonts,
+            glyphs,
         } => {
             let fonts = fonts.load();
             let run = || {
@@ -227,6 +263,7 @@ fn main() -> ExitCode {
                     template.as_deref(),
                     markdown,
                     &fonts,
+                    glyphs,
                 )
             };
             if watch {
@@ -271,9 +308,10 @@ fn main() -> ExitCode {
             shard,
             template,
             fonts,
+            glyphs,
         } => {
             return batch(
-                inputs, output, jobs, &format, split_by, shard, template, &fonts,
+                inputs, output, jobs, &format, split_by, shard, template, &fonts, glyphs,
             )
         }
         Command::Sample {
@@ -286,11 +324,21 @@ fn main() -> ExitCode {
             print!("{}", diaoyan::render::pdf::describe_fonts(&fonts.load()));
             Ok(())
         }
-        Command::Check { data, template } => {
-            survey::load(&data, template.as_deref()).map(|(s, _)| {
-                println!("{}：数据有效（{} 个单位）", data.display(), s.units.len());
-            })
-        }
+        Command::Check {
+            data,
+            template,
+            fonts,
+            glyphs,
+        } => survey::load(&data, template.as_deref()).and_then(|(s, _)| {
+            // The same verdict as `render` (whose default formats include the PDF) on
+            // characters no font has.
+            if !glyphs.allow_missing_glyphs {
+                let report = diaoyan::build(&data, template.as_deref())?;
+                glyphs.check(&report, &fonts.load(), &[Format::Pdf])?;
+            }
+            println!("{}：数据有效（{} 个单位）", data.display(), s.units.len());
+            Ok(())
+        }),
         Command::Stats {
             data,
             template,
@@ -346,6 +394,7 @@ fn batch(
     shard: Option<String>,
     template: Option<PathBuf>,
     fonts: &FontArgs,
+    glyphs: GlyphArgs,
 ) -> ExitCode {
     use std::io::IsTerminal;
     let shard = match shard
@@ -372,6 +421,7 @@ fn batch(
         split_by,
         shard,
         template,
+        allow_missing_glyphs: glyphs.allow_missing_glyphs,
     };
     let fonts = fonts.load();
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -448,9 +498,11 @@ fn render(
     template: Option<&Path>,
     markdown: bool,
     fonts: &FontSet,
+    glyphs: GlyphArgs,
 ) -> Result<(), Error> {
     let formats = formats_of(format);
     let report = diaoyan::build(data, template)?;
+    glyphs.check(&report, fonts, &formats)?;
     let mut written = diaoyan::write_with(&report, output, &formats, fonts)?;
     if markdown {
         let md = output.join(format!("{}.md", report.name));
