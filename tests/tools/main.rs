@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+mod glyphs;
 mod pdf;
 mod text;
 
@@ -74,6 +75,21 @@ fn checks() -> Vec<Check> {
             "text::pdf_charts_are_vectors_with_colour_and_text",
             &["pdfimages", "pdftotext", "qpdf"],
             text::pdf_charts_are_vectors_with_colour_and_text,
+        ),
+        (
+            "glyphs::rare_ideographs_are_drawn_from_the_fallback_font",
+            &["pdftotext", "pdffonts"],
+            glyphs::rare_ideographs_are_drawn_from_the_fallback_font,
+        ),
+        (
+            "glyphs::characters_no_font_has_are_boxes_that_extract_as_themselves",
+            &["pdftotext", "qpdf"],
+            glyphs::characters_no_font_has_are_boxes_that_extract_as_themselves,
+        ),
+        (
+            "glyphs::ignorable_characters_leave_no_trace_in_the_pdf",
+            &["pdftotext"],
+            glyphs::ignorable_characters_leave_no_trace_in_the_pdf,
         ),
         (
             "text::installed_fonts_are_embedded_with_the_bundled_fallback",
