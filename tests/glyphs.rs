@@ -226,3 +226,29 @@ fn batch_fails_the_report_with_an_uncovered_name_unless_allowed() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(written(&out_dir));
 }
+
+#[test]
+fn font_dir_supplies_the_characters_no_bundled_font_has() {
+    let fonts_dir = root().join("tests/fixtures/fonts");
+    // ♔ (U+2654) is in no bundled font; the fixture (a DejaVu subset) has it.
+    assert_eq!(uncovered(FontSet::bundled(), "安定♔社区"), ['♔']);
+    let set = FontSet::discover(std::slice::from_ref(&fonts_dir), false);
+    assert!(uncovered(&set, "安定♔社区").is_empty());
+    let (f, _) = set.resolve(Role::Hei, '♔').expect("drawn");
+    assert!(set.files[f].origin.ends_with("DiaoyanTestGlyphs.ttf"));
+    // The bundled fonts still come first for what they have.
+    let (f, _) = set.resolve(Role::Body, '安').expect("drawn");
+    assert_eq!(set.files[f].origin, "内置");
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = seed_with(dir.path(), "chess.yaml", "name: 安定社区", "name: 安定♔社区");
+    let out_dir = dir.path().join("out");
+    let out = render(&p, &out_dir, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let fd = fonts_dir.to_str().unwrap();
+    let out = render(&p, &out_dir, &["--font-dir", fd]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("警告"), "{}", stderr(&out));
+    let c = diaoyan(&["check", p.to_str().unwrap(), "--font-dir", fd]);
+    assert!(c.status.success(), "{}", stderr(&c));
+}
