@@ -47,8 +47,20 @@ fn every_ideograph_noto_cjk_has_is_covered_and_only_the_rest_is_uncovered() {
     );
     // Ext A–I samples Noto CJK has, compatibility ideographs, radicals, strokes.
     for c in [
-        '\u{3400}', '\u{4DB5}', '\u{2000B}', '\u{2A7DD}', '\u{2B746}', '\u{2B8B8}', '\u{2D544}',
-        '\u{30729}', '\u{F900}', '\u{2F804}', '\u{2E80}', '\u{2F00}', '\u{31C0}', '\u{9FEB}',
+        '\u{3400}',
+        '\u{4DB5}',
+        '\u{2000B}',
+        '\u{2A7DD}',
+        '\u{2B746}',
+        '\u{2B8B8}',
+        '\u{2D544}',
+        '\u{30729}',
+        '\u{F900}',
+        '\u{2F804}',
+        '\u{2E80}',
+        '\u{2F00}',
+        '\u{31C0}',
+        '\u{9FEB}',
     ] {
         assert!(fonts.covers(c), "{c} U+{:04X}", c as u32);
     }
@@ -68,15 +80,34 @@ fn every_ideograph_noto_cjk_has_is_covered_and_only_the_rest_is_uncovered() {
 fn default_ignorable_characters_are_never_drawn_nor_measured() {
     let fonts = FontSet::bundled();
     for c in [
-        '\u{AD}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{FE0F}',
-        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
-        '\u{2068}', '\u{2069}', '\u{E0001}',
+        '\u{AD}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{2060}',
+        '\u{FEFF}',
+        '\u{FE0F}',
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{E0001}',
     ] {
         assert!(diaoyan::render::pdf::is_ignorable(c), "U+{:04X}", c as u32);
         // The bundled serif has a hyphen-like glyph for U+00AD: it must not be used.
         assert_eq!(fonts.resolve(Role::Body, c), None, "U+{:04X}", c as u32);
         assert_eq!(fonts.font_for(Role::Body, c), None, "U+{:04X}", c as u32);
-        assert_eq!(fonts.advance(Role::Body, c, 16.0), 0.0, "U+{:04X}", c as u32);
+        assert_eq!(
+            fonts.advance(Role::Body, c, 16.0),
+            0.0,
+            "U+{:04X}",
+            c as u32
+        );
     }
     // A character no font has is one placeholder box wide, set in the box's font.
     let (bx, g) = fonts.placeholder().expect("□");
@@ -103,7 +134,10 @@ fn characters_no_font_has_are_reported_not_dropped_silently() {
         err.contains("警告：字符“\u{30000}”（U+30000）没有可用的字体，以方框“□”代替显示"),
         "{err}"
     );
-    assert!(err.contains("政府职能\u{30000}下移"), "the warning shows where: {err}");
+    assert!(
+        err.contains("政府职能\u{30000}下移"),
+        "the warning shows where: {err}"
+    );
     assert!(err.contains("--font-dir"), "{err}");
     // Once, however often it occurs.
     assert_eq!(err.matches("U+30000").count(), 1, "{err}");
@@ -114,7 +148,12 @@ fn characters_no_font_has_are_reported_not_dropped_silently() {
 #[test]
 fn rare_ideographs_noto_has_raise_no_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let p = seed_with(dir.path(), "rare.yaml", "name: 安定社区", "name: 𠮷祥喆堃社区");
+    let p = seed_with(
+        dir.path(),
+        "rare.yaml",
+        "name: 安定社区",
+        "name: 𠮷祥喆堃社区",
+    );
     let out = render(&p, &dir.path().join("out"), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("警告"), "{}", stderr(&out));
@@ -197,7 +236,12 @@ fn batch_fails_the_report_with_an_uncovered_name_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
-    seed_with(&input, "rare.yaml", "name: 安定社区", "name: 安定\u{30000}社区");
+    seed_with(
+        &input,
+        "rare.yaml",
+        "name: 安定社区",
+        "name: 安定\u{30000}社区",
+    );
     let out_dir = dir.path().join("out");
     let args = |extra: &'static [&'static str]| {
         let mut a = vec![
@@ -241,7 +285,12 @@ fn font_dir_supplies_the_characters_no_bundled_font_has() {
     assert_eq!(set.files[f].origin, "内置");
 
     let dir = tempfile::tempdir().unwrap();
-    let p = seed_with(dir.path(), "chess.yaml", "name: 安定社区", "name: 安定♔社区");
+    let p = seed_with(
+        dir.path(),
+        "chess.yaml",
+        "name: 安定社区",
+        "name: 安定♔社区",
+    );
     let out_dir = dir.path().join("out");
     let out = render(&p, &out_dir, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

@@ -40,4 +40,3 @@ fn installed_fonts_take_precedence_per_role() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
-
