@@ -84,19 +84,28 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
     use render::pdf::uncovered;
     // Only to point at the text: a file that cannot be read gives no position.
     let text = std::fs::read_to_string(&report.source).unwrap_or_default();
-    // Line, column and line text of `c` on the first line holding `needle`, else `c`.
-    let locate = |needle: &str, c: char| {
+    let positions = survey::Positions::of(&text);
+    // Line, column and line text of `c` on the first line holding `needle`, else on the
+    // first line holding `c`, else (a YAML escape such as "\U00030000") the value at `path`.
+    let locate = |needle: &str, c: char, path: &str| {
         let lines = || text.lines().enumerate();
-        let (i, line) = lines()
+        let found = lines()
             .find(|(_, l)| l.contains(needle))
-            .or_else(|| lines().find(|(_, l)| l.contains(c)))?;
-        let col = line.chars().position(|x| x == c)? + 1;
-        Some((i + 1, col, line.to_string()))
+            .or_else(|| lines().find(|(_, l)| l.contains(c)))
+            .and_then(|(i, line)| {
+                let col = line.chars().position(|x| x == c)? + 1;
+                Some((i + 1, col, line.to_string()))
+            });
+        found.or_else(|| {
+            let (line, col) = positions.find(path).filter(|_| !path.is_empty())?;
+            let src = text.lines().nth(line.checked_sub(1)?)?;
+            Some((line, col, src.to_string()))
+        })
     };
     let mut out: Vec<Diagnostic> = Vec::new();
     let mut seen: Vec<char> = Vec::new();
     // Headings repeat names and titles: a character is reported there only if new.
-    let mut add = |what: String, unit: Option<&str>, s: &str, heading: bool| {
+    let mut add = |what: String, unit: Option<&str>, s: &str, path: &str, heading: bool| {
         for c in uncovered(fonts, s) {
             if heading && seen.contains(&c) {
                 continue;
@@ -111,7 +120,7 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
                     render::pdf::PLACEHOLDER
                 ),
             );
-            if let Some((line, col, src)) = locate(s, c) {
+            if let Some((line, col, src)) = locate(s, c, path) {
                 d = d.at(Some(line), Some(col));
                 d.source_line = Some(src);
             }
@@ -121,18 +130,30 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
             out.push(d);
         }
     };
-    for u in &report.units {
-        add("单位名称".into(), Some(u), u, false);
+    for (i, u) in report.units.iter().enumerate() {
+        add(
+            "单位名称".into(),
+            Some(u),
+            u,
+            &format!("units.{i}.name"),
+            false,
+        );
     }
     let title = &report.document.meta.title;
-    add(format!("报告标题“{title}”"), None, title, false);
+    add(
+        format!("报告标题“{title}”"),
+        None,
+        title,
+        "report.title",
+        false,
+    );
     let lay = render::pdf::layout(
         &report.document,
         fonts,
         render::pdf::layout::Preset::gbt9704(),
     );
     for b in &lay.bookmarks {
-        add(format!("标题“{}”", b.title), None, &b.title, true);
+        add(format!("标题“{}”", b.title), None, &b.title, "", true);
     }
     if out.is_empty() {
         Ok(())

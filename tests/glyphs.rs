@@ -178,6 +178,14 @@ fn an_uncovered_character_in_a_name_title_or_heading_is_refused_unless_allowed()
     let cases = [
         // (what, from, to, line, column)
         ("name", "name: 安定社区", "name: 安定\u{30000}社区", 136, 13),
+        // Written as a YAML escape: the position of the value.
+        (
+            "escaped",
+            "name: 安定社区",
+            "name: \"安定\\U00030000社区\"",
+            136,
+            11,
+        ),
         (
             "title",
             "title: 强化基层保障",

@@ -103,7 +103,7 @@ pub fn characters_no_font_has_are_boxes_that_extract_as_themselves() {
             ("name: 安定社区", "name: 安定\u{30000}社区"),
             (
                 "但随着大量政府职能下移",
-                "但随着大量𠀀𡉃政府职能\u{30000}下移",
+                "但随着大量𠀀𡉃😀\u{E000}政府职能\u{30000}下移",
             ),
             (
                 "title: 行政事务挤占自治空间",
@@ -113,7 +113,11 @@ pub fn characters_no_font_has_are_boxes_that_extract_as_themselves() {
         &["--allow-missing-glyphs"],
     );
     let t = text(&pdf);
-    assert!(t.contains("但随着大量𠀀𡉃政府职能\u{30000}下移"), "{t}");
+    // Rare astral ideographs, an emoji and a private-use character alike.
+    assert!(
+        t.contains("但随着大量𠀀𡉃😀\u{E000}政府职能\u{30000}下移"),
+        "{t}"
+    );
     assert!(t.contains("安定\u{30000}社区"), "{t}");
     assert!(t.contains("行政事务挤占自治空间𠀀"), "{t}");
     // The box is what is drawn, not what is extracted.
