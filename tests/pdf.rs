@@ -1,5 +1,5 @@
-//! The PDF without external tools: font roles and characters no font has. The checks
-//! that need poppler or qpdf are in `tests/tools/pdf.rs`.
+//! The PDF without external tools: font roles. Characters no font has are in
+//! `tests/glyphs.rs`; the checks that need poppler or qpdf in `tests/tools/`.
 
 mod common;
 
@@ -20,6 +20,17 @@ fn installed_fonts_take_precedence_per_role() {
         "{text}"
     );
     assert!(text.contains("黑体\tNotoSansSC-Regular\t内置"), "{text}");
+    // The fallbacks: the rest of Noto CJK, then the other fonts of --font-dir.
+    assert!(
+        text.contains(
+            "后备\tNotoSerifSC-Regular-Fallback\t内置\n后备\tNotoSansSC-Regular-Fallback\t内置\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("后备\tDiaoyanTestGlyphs\ttests/fixtures/fonts/DiaoyanTestGlyphs.ttf"),
+        "{text}"
+    );
     // The PDF uses it for level-2 headings, with the bundled 楷体 filling in the characters
     // the installed font lacks.
     let dir = tempfile::tempdir().unwrap();

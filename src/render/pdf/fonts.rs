@@ -420,12 +420,24 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
         .map_err(|e| format!("{}: {e}", file.name))
 }
 
-/// A display of where each role's font comes from.
+/// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
+/// the characters the role fonts lack (the bundled Noto CJK remainder, then `--font-dir`
+/// fonts), one `label\tname\torigin` line each.
 pub fn describe(set: &FontSet) -> String {
     let mut out = String::new();
+    let mut primaries = Vec::new();
     for role in Role::ALL {
+        if let Some(i) = set.chains.get(&role).and_then(|c| c.first()) {
+            primaries.push(*i);
+        }
         if let Some(f) = set.primary(role) {
             out.push_str(&format!("{}\t{}\t{}\n", role.label(), f.name, f.origin));
+        }
+    }
+    for (i, f) in set.files.iter().enumerate() {
+        let bundled_role_font = i < B_FALLBACK;
+        if !primaries.contains(&i) && !bundled_role_font {
+            out.push_str(&format!("后备\t{}\t{}\n", f.name, f.origin));
         }
     }
     out
