@@ -39,6 +39,7 @@ fn setup(n: usize) -> (tempfile::TempDir, Options) {
         split_by: None,
         shard: None,
         template: None,
+        allow_missing_glyphs: false,
     };
     (dir, opts)
 }

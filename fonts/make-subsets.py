@@ -7,6 +7,12 @@ fontTools' subsetter (`pip install fonttools`). Run from anywhere:
     python3 fonts/make-subsets.py
 
 Character sets:
+  * fallback: every character of Noto Serif CJK SC (face 2) that the GBK serif subset lacks,
+    Hangul excepted (CJK Ext A, the Ext B-I ideographs Noto has, compatibility ideographs,
+    radicals, strokes, enclosed and compatibility CJK, symbols), and, in a second small font,
+    the ideographs only Noto Sans CJK SC has: together every ideograph Debian's Noto CJK
+    fonts cover. Nothing else in Debian's Noto CJK packages covers more (all five faces of
+    each .ttc map the same characters; the extra weights add none).
   * GB2312: every two-byte code 0xA1A1-0xF7FE that decodes as gb2312 (6,763 hanzi + symbols)
   * GBK hanzi: codes 0x8140-0xFEFE that decode as gbk and are CJK ideographs (~21,000)
   * always: ASCII, Latin-1, General Punctuation, CJK Symbols and Punctuation,
@@ -16,6 +22,7 @@ No layout features are kept (the typesetter does not use them; `locl,vert` doubl
 import os
 import sys
 from fontTools import subset
+from fontTools.ttLib import TTFont
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTO = "/usr/share/fonts/opentype/noto"
@@ -68,6 +75,26 @@ def common_chars():
         out.update(chr(c) for c in range(a, b + 1))
     out.update("㎡№℃×÷±≤≥≈≠‰°·—…")
     return out
+
+
+def is_hangul(cp):
+    return (
+        0x1100 <= cp <= 0x11FF
+        or 0x3130 <= cp <= 0x318F
+        or 0xA960 <= cp <= 0xA97F
+        or 0xAC00 <= cp <= 0xD7FF
+        or 0xFFA0 <= cp <= 0xFFDC
+    )
+
+
+def cmap_of(src, face):
+    return {chr(cp) for cp in TTFont(src, fontNumber=face, lazy=True).getBestCmap()}
+
+
+def fallback_chars(src, face, have):
+    """What face `face` of `src` draws beyond `have`, Hangul (not used in Chinese reports,
+    11,000 glyphs) excepted."""
+    return {c for c in cmap_of(src, face) - have if not is_hangul(ord(c))}
 
 
 def rename(font, family, postscript):
@@ -126,6 +153,12 @@ def identity_cids(font):
     top.CIDCount = len(order)
     for table in font["cmap"].tables:
         table.cmap = {u: new[g] for u, g in table.cmap.items()}
+        if table.format == 14:
+            # Variation sequences: None means "the default glyph".
+            table.uvsDict = {
+                vs: [(u, None if g is None else new[g]) for u, g in pairs]
+                for vs, pairs in table.uvsDict.items()
+            }
     hmtx = font["hmtx"]
     hmtx.metrics = {new[g]: m for g, m in hmtx.metrics.items()}
     font.setGlyphOrder([new[g] for g in order])
@@ -135,8 +168,19 @@ def main():
     base = common_chars()
     gb = gb2312_chars() | base
     gbk = gbk_hanzi() | gb
+    serif = f"{NOTO}/NotoSerifCJK-Regular.ttc"
+    sans = f"{NOTO}/NotoSansCJK-Regular.ttc"
+    for src in (serif, sans):
+        if not os.path.exists(src):
+            sys.exit(f"missing {src}: apt-get install fonts-noto-cjk")
+    serif_gbk = cmap_of(serif, 2) & gbk
+    serif_fallback = fallback_chars(serif, 2, serif_gbk)
+    sans_fallback = fallback_chars(sans, 2, serif_gbk | serif_fallback)
     jobs = [
-        (f"{NOTO}/NotoSerifCJK-Regular.ttc", 2, gbk, "NotoSerifSC-Regular-GBK.otf"),
+        (serif, 2, gbk, "NotoSerifSC-Regular-GBK.otf"),
+        # The last fallbacks, so that no character Noto CJK has is ever dropped.
+        (serif, 2, serif_fallback, "NotoSerifSC-Regular-Fallback.otf"),
+        (sans, 2, sans_fallback, "NotoSansSC-Regular-Fallback.otf"),
         (f"{NOTO}/NotoSerifCJK-Bold.ttc", 2, gb, "NotoSerifSC-Bold-GB2312.otf"),
         (f"{NOTO}/NotoSansCJK-Regular.ttc", 2, gb, "NotoSansSC-Regular-GB2312.otf"),
         # Renamed: "LXGW" and "霞鹜" are Reserved Font Names of the source.

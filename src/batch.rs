@@ -28,6 +28,9 @@ pub struct Options {
     /// Render only slice `i` (1-based) of `n`: jobs whose index ≡ i − 1 (mod n).
     pub shard: Option<(usize, usize)>,
     pub template: Option<PathBuf>,
+    /// Render a report whose unit names, title or headings hold a character no font has
+    /// (drawn as □), instead of failing it (see [`crate::check_glyphs`]).
+    pub allow_missing_glyphs: bool,
 }
 
 /// How one report went.
@@ -280,7 +283,12 @@ fn render_one(
     };
     let mut report = crate::build_from(s, &pack.schema, &composer)?;
     report.name = name.to_string();
-    Ok(crate::write_with(&report, &opts.output, &opts.formats, fonts)?.paths)
+    let glyphs = if opts.allow_missing_glyphs {
+        crate::MissingGlyphs::Allow
+    } else {
+        crate::MissingGlyphs::Refuse
+    };
+    Ok(crate::write_with(&report, &opts.output, &opts.formats, fonts, glyphs)?.paths)
 }
 
 #[cfg(test)]

@@ -41,10 +41,12 @@ impl Format {
 /// A report built in memory: the Document and the name its files take.
 pub struct Report {
     pub name: String,
-    /// How many units the report covers.
-    pub units: usize,
     pub markdown: String,
     pub document: doc::Document,
+    /// The data file, and the names of its units (how many the report covers; where
+    /// [`check_glyphs`] looks).
+    pub source: PathBuf,
+    pub units: Vec<String>,
 }
 
 /// Every requested format rendered in memory; nothing written yet.
@@ -69,18 +71,36 @@ pub fn prepare(
     template_dir: Option<&Path>,
     formats: &[Format],
     fonts: &render::pdf::FontSet,
+    glyphs: MissingGlyphs,
 ) -> Result<(Report, Rendered)> {
     let report = build(data, template_dir)?;
-    let rendered = render_formats(&report, formats, fonts)?;
+    let rendered = render_formats(&report, formats, fonts, glyphs)?;
     Ok((report, rendered))
 }
 
-/// Render `report` into each of `formats` in memory.
+/// What rendering does with a character no font has in a unit name, the title or a
+/// heading (elsewhere it is always drawn as □ with a warning).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingGlyphs {
+    /// Refuse the report with [`check_glyphs`]'s error (exit 2): a reader must read names.
+    #[default]
+    Refuse,
+    /// Draw □ with a warning (`--allow-missing-glyphs`).
+    Allow,
+}
+
+/// Render `report` into each of `formats` in memory. When a PDF is among them and
+/// `glyphs` is [`MissingGlyphs::Refuse`], first refuse names, title and headings holding a
+/// character no font in `fonts` has ([`check_glyphs`]).
 pub fn render_formats(
     report: &Report,
     formats: &[Format],
     fonts: &render::pdf::FontSet,
+    glyphs: MissingGlyphs,
 ) -> Result<Rendered> {
+    if glyphs == MissingGlyphs::Refuse && formats.contains(&Format::Pdf) {
+        check_glyphs(report, fonts)?;
+    }
     let mut out = Rendered::default();
     for f in formats {
         let bytes = match f {
@@ -131,10 +151,99 @@ pub fn build_from(
     let name = output_name(&survey.report, &survey.source);
     Ok(Report {
         name,
-        units: survey.units.len(),
         markdown,
         document,
+        source: survey.source.clone(),
+        units: survey.units.iter().map(|u| u.name.clone()).collect(),
     })
+}
+
+/// Refuse a report whose unit names, title or headings hold a character no font of
+/// `fonts` can draw (the PDF would show □ where a reader must read a name): one
+/// [`Diagnostic`] per character and place, naming the character (U+XXXX), with the data
+/// file's line and column where the text is found there, and suggesting `--font-dir`
+/// (or `--allow-missing-glyphs`). Elsewhere such a character is only a warning of the PDF
+/// renderer. `render`, `batch` and `check` call this unless `--allow-missing-glyphs`.
+pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()> {
+    use render::pdf::uncovered;
+    // Only to point at the text: a file that cannot be read gives no position.
+    let text = std::fs::read_to_string(&report.source).unwrap_or_default();
+    let positions = survey::Positions::of(&text);
+    // Line, column and line text of `c` on the first line holding `needle`, else on the
+    // first line holding `c`, else (a YAML escape such as "\U00030000") the value at `path`.
+    let locate = |needle: &str, c: char, path: &str| {
+        let lines = || text.lines().enumerate();
+        let found = lines()
+            .find(|(_, l)| l.contains(needle))
+            .or_else(|| lines().find(|(_, l)| l.contains(c)))
+            .and_then(|(i, line)| {
+                let col = line.chars().position(|x| x == c)? + 1;
+                Some((i + 1, col, line.to_string()))
+            });
+        found.or_else(|| {
+            let (line, col) = positions.find(path).filter(|_| !path.is_empty())?;
+            let src = text.lines().nth(line.checked_sub(1)?)?;
+            Some((line, col, src.to_string()))
+        })
+    };
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut seen: Vec<char> = Vec::new();
+    // Headings repeat names and titles: a character is reported there only if new.
+    let mut add = |what: String, unit: Option<&str>, s: &str, path: &str, heading: bool| {
+        for c in uncovered(fonts, s) {
+            if heading && seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            let mut d = Diagnostic::new(
+                &report.source,
+                format!(
+                    "{what}中的字符“{c}”（U+{:04X}）没有任何可用的字体能显示；请用 --font-dir \
+                     指定含有该字的字体所在的文件夹，或加 --allow-missing-glyphs 以方框“{}”代替",
+                    c as u32,
+                    render::pdf::PLACEHOLDER
+                ),
+            );
+            if let Some((line, col, src)) = locate(s, c, path) {
+                d = d.at(Some(line), Some(col));
+                d.source_line = Some(src);
+            }
+            if let Some(u) = unit {
+                d = d.unit(u);
+            }
+            out.push(d);
+        }
+    };
+    for (i, u) in report.units.iter().enumerate() {
+        add(
+            "单位名称".into(),
+            Some(u),
+            u,
+            &format!("units.{i}.name"),
+            false,
+        );
+    }
+    let title = &report.document.meta.title;
+    add(
+        format!("报告标题“{title}”"),
+        None,
+        title,
+        "report.title",
+        false,
+    );
+    let lay = render::pdf::layout(
+        &report.document,
+        fonts,
+        render::pdf::layout::Preset::gbt9704(),
+    );
+    for b in &lay.bookmarks {
+        add(format!("标题“{}”", b.title), None, &b.title, "", true);
+    }
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Input(out))
+    }
 }
 
 fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
@@ -194,7 +303,13 @@ pub struct Written {
 
 /// Render `report` into each format with the bundled fonts; see [`write_with`].
 pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Written> {
-    write_with(report, dir, formats, render::pdf::FontSet::bundled())
+    write_with(
+        report,
+        dir,
+        formats,
+        render::pdf::FontSet::bundled(),
+        MissingGlyphs::Refuse,
+    )
 }
 
 /// Render `report` into each format, writing `dir/<name>.<ext>` atomically (temporary file
@@ -204,8 +319,9 @@ pub fn write_with(
     dir: &Path,
     formats: &[Format],
     fonts: &render::pdf::FontSet,
+    glyphs: MissingGlyphs,
 ) -> Result<Written> {
-    let rendered = render_formats(report, formats, fonts)?;
+    let rendered = render_formats(report, formats, fonts, glyphs)?;
     write_rendered(report, rendered, dir)
 }
 

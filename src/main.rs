@@ -44,6 +44,26 @@ struct FontArgs {
     no_system_fonts: bool,
 }
 
+/// What to do with a character no font has in a unit name, the title or a heading.
+#[derive(clap::Args, Clone, Copy)]
+struct GlyphArgs {
+    /// Draw a character no font has as a box □ (with a warning) even in unit names, the
+    /// title and headings, instead of refusing the data file.
+    #[arg(long)]
+    allow_missing_glyphs: bool,
+}
+
+impl GlyphArgs {
+    /// What the library does with a character no font has in a name, title or heading.
+    fn allow(self) -> diaoyan::MissingGlyphs {
+        if self.allow_missing_glyphs {
+            diaoyan::MissingGlyphs::Allow
+        } else {
+            diaoyan::MissingGlyphs::Refuse
+        }
+    }
+}
+
 impl FontArgs {
     fn load(&self) -> FontSet {
         FontSet::discover(&self.font_dirs, !self.no_system_fonts)
@@ -78,6 +98,8 @@ enum Command {
         watch: bool,
         #[command(flatten)]
         fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Write a data file ready to fill (or, with --pack, a new template pack).
     #[command(after_help = "\
@@ -171,6 +193,8 @@ enum Command {
         template: Option<PathBuf>,
         #[command(flatten)]
         fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Write synthetic survey files that pass validation (for trials and benchmarks).
     Sample {
@@ -199,8 +223,12 @@ enum Command {
         /// Formats to check (as for render).
         #[arg(long, value_enum, value_delimiter = ',', default_values = ["docx", "pdf"])]
         format: Vec<FormatArg>,
+        /// The fonts `render` would use: a character none of them has in a unit name, the
+        /// title or a heading is refused, as `render` refuses it.
         #[command(flatten)]
         fonts: FontArgs,
+        #[command(flatten)]
+        glyphs: GlyphArgs,
     },
     /// Print every computed figure of a data file.
     Stats {
@@ -223,6 +251,7 @@ fn main() -> ExitCode {
             markdown,
             watch,
             fonts,
+            glyphs,
         } => {
             let fonts = fonts.load();
             let run = || {
@@ -233,6 +262,7 @@ fn main() -> ExitCode {
                     template.as_deref(),
                     markdown,
                     &fonts,
+                    glyphs,
                 )
             };
             if watch {
@@ -277,9 +307,10 @@ fn main() -> ExitCode {
             shard,
             template,
             fonts,
+            glyphs,
         } => {
             return batch(
-                inputs, output, jobs, &format, split_by, shard, template, &fonts,
+                inputs, output, jobs, &format, split_by, shard, template, &fonts, glyphs,
             )
         }
         Command::Sample {
@@ -297,7 +328,8 @@ fn main() -> ExitCode {
             template,
             format,
             fonts,
-        } => check(&data, template.as_deref(), &format, &fonts.load()),
+            glyphs,
+        } => check(&data, template.as_deref(), &format, &fonts.load(), glyphs),
         Command::Stats {
             data,
             template,
@@ -353,6 +385,7 @@ fn batch(
     shard: Option<String>,
     template: Option<PathBuf>,
     fonts: &FontArgs,
+    glyphs: GlyphArgs,
 ) -> ExitCode {
     use std::io::IsTerminal;
     let shard = match shard
@@ -379,6 +412,7 @@ fn batch(
         split_by,
         shard,
         template,
+        allow_missing_glyphs: glyphs.allow_missing_glyphs,
     };
     let fonts = fonts.load();
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -455,9 +489,10 @@ fn render(
     template: Option<&Path>,
     markdown: bool,
     fonts: &FontSet,
+    glyphs: GlyphArgs,
 ) -> Result<(), Error> {
     let formats = formats_of(format);
-    let (report, rendered) = diaoyan::prepare(data, template, &formats, fonts)?;
+    let (report, rendered) = diaoyan::prepare(data, template, &formats, fonts, glyphs.allow())?;
     let mut written = diaoyan::write_rendered(&report, rendered, output)?;
     if markdown {
         let md = output.join(format!("{}.md", report.name));
@@ -480,12 +515,18 @@ fn check(
     template: Option<&Path>,
     format: &[FormatArg],
     fonts: &FontSet,
+    glyphs: GlyphArgs,
 ) -> Result<(), Error> {
-    let (report, rendered) = diaoyan::prepare(data, template, &formats_of(format), fonts)?;
+    let (report, rendered) =
+        diaoyan::prepare(data, template, &formats_of(format), fonts, glyphs.allow())?;
     for w in &rendered.warnings {
         eprintln!("警告：{w}");
     }
-    println!("{}：数据有效（{} 个单位）", data.display(), report.units);
+    println!(
+        "{}：数据有效（{} 个单位）",
+        data.display(),
+        report.units.len()
+    );
     Ok(())
 }
 

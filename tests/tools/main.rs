@@ -12,6 +12,7 @@ mod common;
 mod docx;
 #[path = "../common/inlines.rs"]
 mod fixture;
+mod glyphs;
 mod hostile;
 mod inlines;
 mod pdf;
@@ -93,6 +94,21 @@ fn checks() -> Vec<Check> {
             "text::pdf_charts_are_vectors_with_colour_and_text",
             &["pdfimages", "pdftotext", "qpdf"],
             text::pdf_charts_are_vectors_with_colour_and_text,
+        ),
+        (
+            "glyphs::rare_ideographs_are_drawn_from_the_fallback_font",
+            &["pdftotext", "pdffonts"],
+            glyphs::rare_ideographs_are_drawn_from_the_fallback_font,
+        ),
+        (
+            "glyphs::characters_no_font_has_are_boxes_that_extract_as_themselves",
+            &["pdftotext", "qpdf"],
+            glyphs::characters_no_font_has_are_boxes_that_extract_as_themselves,
+        ),
+        (
+            "glyphs::ignorable_characters_leave_no_trace_in_the_pdf",
+            &["pdftotext"],
+            glyphs::ignorable_characters_leave_no_trace_in_the_pdf,
         ),
         (
             "text::installed_fonts_are_embedded_with_the_bundled_fallback",

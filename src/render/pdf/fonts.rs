@@ -1,6 +1,15 @@
 //! Fonts for the PDF: the bundled OFL subsets, installed fonts found by family name
 //! (fontdb) that take precedence per role, per-character fallback, and per-document
 //! subsetting.
+//!
+//! Every character of the text is one of three kinds (see [`FontSet::font_for`]):
+//! * drawn by a font: the role's chain, then the bundled fallbacks (every character
+//!   Debian's Noto CJK fonts have), then any other loaded font;
+//! * default-ignorable ([`is_ignorable`]): never drawn, zero width, not in the text layer;
+//! * covered by no font: drawn as the placeholder box □ (U+25A1) of the bundled serif,
+//!   one em wide, and kept in the text layer (the PDF writer wraps it in an `/ActualText`
+//!   span); [`uncovered`] lists such characters so callers can refuse them where they
+//!   matter (unit names, the title, headings).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -121,12 +130,69 @@ const SERIF: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-GBK.otf"
 const SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Bold-GB2312.otf");
 const SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-GB2312.otf");
 const KAI: &[u8] = include_bytes!("../../../fonts/DiaoyanKai-Regular-GB2312.ttf");
+/// Every character Noto Serif CJK SC has beyond the GBK subset (Hangul excepted): CJK
+/// Ext A, the Ext B–I ideographs Noto covers, compatibility ideographs, radicals, symbols.
+const FALLBACK: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-Fallback.otf");
+/// The 64 ideographs only Noto Sans CJK SC has.
+const FALLBACK_SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-Fallback.otf");
 
 /// The bundled fonts' order in `files`.
 const B_SERIF: usize = 0;
 const B_SERIF_BOLD: usize = 1;
 const B_SANS: usize = 2;
 const B_KAI: usize = 3;
+const B_FALLBACK: usize = 4;
+const B_FALLBACK_SANS: usize = 5;
+
+/// The placeholder drawn for a character no font has: WHITE SQUARE, from the bundled serif.
+pub const PLACEHOLDER: char = '\u{25A1}';
+
+/// Whether `c` is a default-ignorable code point (Unicode's `Default_Ignorable_Code_Point`,
+/// DerivedCoreProperties.txt, Unicode 15.1): soft hyphen, zero-width space and joiners,
+/// bidi controls and isolates, word joiner and invisible operators, variation selectors,
+/// the BOM, Hangul fillers, tags. Such a character is never drawn, takes no width, raises
+/// no "no font" warning and is not written to the PDF's text layer.
+pub fn is_ignorable(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
+/// Whether `c` needs a glyph at all: not whitespace, not a control character, not
+/// default-ignorable.
+pub fn needs_glyph(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control() && !is_ignorable(c)
+}
+
+/// The characters of `text` that no font of `fonts` can draw, each once, in order of
+/// first appearance (whitespace, control and default-ignorable characters need no glyph
+/// and are never listed). Pure: the same answer `render` acts on.
+pub fn uncovered(fonts: &FontSet, text: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if needs_glyph(c) && !fonts.covers(c) && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
 
 impl FontSet {
     fn bundled_files() -> Vec<FontFile> {
@@ -135,12 +201,15 @@ impl FontSet {
             ("NotoSerifSC-Bold", SERIF_BOLD),
             ("NotoSansSC-Regular", SANS),
             ("DiaoyanKai-Regular", KAI),
+            ("NotoSerifSC-Regular-Fallback", FALLBACK),
+            ("NotoSansSC-Regular-Fallback", FALLBACK_SANS),
         ]
         .into_iter()
         .filter_map(|(n, b)| FontFile::load(n, "内置".into(), b, 0))
         .collect()
     }
 
+    /// Each role's bundled chain; the fallback subsets come last in every chain.
     fn bundled_chains() -> BTreeMap<Role, Vec<FontIdx>> {
         [
             (Role::Body, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
@@ -150,6 +219,10 @@ impl FontSet {
             (Role::Kai, vec![B_KAI, B_SERIF, B_SANS, B_SERIF_BOLD]),
         ]
         .into_iter()
+        .map(|(role, mut chain)| {
+            chain.extend([B_FALLBACK, B_FALLBACK_SANS]);
+            (role, chain)
+        })
         .collect()
     }
 
@@ -164,7 +237,9 @@ impl FontSet {
 
     /// The bundled fonts, with installed fonts taking precedence per role: those in
     /// `dirs`, then (with `system`) the system's, found by family name (仿宋_GB2312, 楷体_GB2312,
-    /// 方正小标宋简体, …).
+    /// 方正小标宋简体, …). Every other font in `dirs` serves as a last fallback for every
+    /// role (after the bundled ones, in file name order), so `--font-dir` can supply the
+    /// characters no bundled font has (e.g. HanaMin for CJK Ext B).
     pub fn discover(dirs: &[PathBuf], system: bool) -> FontSet {
         let mut set = FontSet {
             files: Self::bundled_files(),
@@ -214,20 +289,104 @@ impl FontSet {
                 }
             }
         }
+        set.add_fallbacks(dirs);
         set
     }
 
-    /// The font that draws `c` in `role`, with the glyph id; `None` if no font has it.
-    pub fn resolve(&self, role: Role, c: char) -> Option<(FontIdx, u16)> {
-        self.chains
-            .get(&role)?
-            .iter()
-            .find_map(|i| self.files.get(*i)?.glyph(c).map(|g| (*i, g)))
+    /// Load every face of every font file in `dirs` not loaded yet, as fallbacks after
+    /// the chains: [`FontSet::resolve`] tries them in this order.
+    fn add_fallbacks(&mut self, dirs: &[PathBuf]) {
+        let mut db = fontdb::Database::new();
+        for d in dirs {
+            db.load_fonts_dir(d);
+        }
+        let mut faces: Vec<(PathBuf, u32, String)> = db
+            .faces()
+            .filter_map(|f| match &f.source {
+                fontdb::Source::File(p) => Some((p.clone(), f.index, f.post_script_name.clone())),
+                _ => None,
+            })
+            .collect();
+        faces.sort();
+        faces.dedup();
+        let mut cache: BTreeMap<PathBuf, &'static [u8]> = BTreeMap::new();
+        for (path, index, name) in faces {
+            let origin = path.display().to_string();
+            if self
+                .files
+                .iter()
+                .any(|f| f.origin == origin && f.face_index == index as usize)
+            {
+                continue;
+            }
+            let bytes = match cache.get(&path) {
+                Some(b) => *b,
+                None => {
+                    let Ok(bytes) = std::fs::read(&path) else {
+                        continue;
+                    };
+                    // Kept for the process, like the role fonts.
+                    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                    cache.insert(path.clone(), bytes);
+                    bytes
+                }
+            };
+            if let Some(file) = FontFile::load(&name, origin, bytes, index as usize) {
+                self.files.push(file);
+            }
+        }
     }
 
-    /// Advance of `c` at `size` pt in `role` (0 for characters no font has).
+    /// The font that draws `c` in `role`, with the glyph id: the role's chain first, then
+    /// every other loaded font in order. `None` if no font has it, and for default-ignorable
+    /// characters, which are never drawn.
+    pub fn resolve(&self, role: Role, c: char) -> Option<(FontIdx, u16)> {
+        if is_ignorable(c) {
+            return None;
+        }
+        let chain = self.chains.get(&role)?;
+        chain
+            .iter()
+            .find_map(|i| self.files.get(*i)?.glyph(c).map(|g| (*i, g)))
+            .or_else(|| {
+                (0..self.files.len())
+                    .filter(|i| !chain.contains(i))
+                    .find_map(|i| self.files[i].glyph(c).map(|g| (i, g)))
+            })
+    }
+
+    /// Whether some font can draw `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.resolve(Role::Body, c).is_some()
+    }
+
+    /// The font a text item holding `c` is set in: the one that draws it, or the
+    /// placeholder's font when no font has it (the writer draws □ in its place). `None`
+    /// for default-ignorable characters.
+    pub fn font_for(&self, role: Role, c: char) -> Option<FontIdx> {
+        if is_ignorable(c) {
+            return None;
+        }
+        self.resolve(role, c)
+            .map(|(f, _)| f)
+            .or_else(|| self.placeholder().map(|(f, _)| f))
+    }
+
+    /// The placeholder box □ drawn for a character no font has: its font and glyph.
+    pub fn placeholder(&self) -> Option<(FontIdx, u16)> {
+        self.files
+            .get(B_SERIF)?
+            .glyph(PLACEHOLDER)
+            .map(|g| (B_SERIF, g))
+    }
+
+    /// Advance of `c` at `size` pt in `role`: 0 for default-ignorable characters, the
+    /// placeholder's advance for characters no font has.
     pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
-        match self.resolve(role, c) {
+        if is_ignorable(c) {
+            return 0.0;
+        }
+        match self.resolve(role, c).or_else(|| self.placeholder()) {
             Some((f, g)) => self.files[f].advance(g) * size,
             None => 0.0,
         }
@@ -261,12 +420,24 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
         .map_err(|e| format!("{}: {e}", file.name))
 }
 
-/// A display of where each role's font comes from.
+/// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
+/// the characters the role fonts lack (the bundled Noto CJK remainder, then `--font-dir`
+/// fonts), one `label\tname\torigin` line each.
 pub fn describe(set: &FontSet) -> String {
     let mut out = String::new();
+    let mut primaries = Vec::new();
     for role in Role::ALL {
+        if let Some(i) = set.chains.get(&role).and_then(|c| c.first()) {
+            primaries.push(*i);
+        }
         if let Some(f) = set.primary(role) {
             out.push_str(&format!("{}\t{}\t{}\n", role.label(), f.name, f.origin));
+        }
+    }
+    for (i, f) in set.files.iter().enumerate() {
+        let bundled_role_font = i < B_FALLBACK;
+        if !primaries.contains(&i) && !bundled_role_font {
+            out.push_str(&format!("后备\t{}\t{}\n", f.name, f.origin));
         }
     }
     out

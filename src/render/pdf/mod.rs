@@ -13,7 +13,7 @@ use printpdf::{
     WindingOrder,
 };
 
-pub use fonts::{describe as describe_fonts, FontSet, Role};
+pub use fonts::{describe as describe_fonts, is_ignorable, uncovered, FontSet, Role, PLACEHOLDER};
 pub use layout::{layout, Layout, Preset};
 
 use crate::doc::Document;
@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 /// A rendered PDF and what the writer should know about it.
 pub struct Rendered {
     pub bytes: Vec<u8>,
-    /// Warnings in Chinese: characters no font can draw, with where they occur.
+    /// Warnings in Chinese: characters no font can draw (drawn as □, kept in the text
+    /// layer), with where they occur.
     pub warnings: Vec<String>,
 }
 
@@ -42,8 +43,9 @@ pub fn render_with(doc: &Document, fonts: &FontSet) -> Result<Rendered> {
         .iter()
         .map(|(c, ctx)| {
             format!(
-                "字符“{c}”（U+{:04X}）没有可用的字体，不会显示；出现在“{ctx}”",
-                *c as u32
+                "字符“{c}”（U+{:04X}）没有可用的字体，以方框“{PLACEHOLDER}”代替显示（复制文字时仍是原字符）；出现在“{}”。可用 --font-dir 指定含有该字的字体所在文件夹",
+                *c as u32,
+                visible(ctx)
             )
         })
         .collect();
@@ -54,10 +56,11 @@ pub fn render_with(doc: &Document, fonts: &FontSet) -> Result<Rendered> {
 }
 
 fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
-    let mut pdf = PdfDocument::new(&doc.meta.title);
+    // Document info is text, not glyphs: every character is kept but the ignorable ones.
+    let mut pdf = PdfDocument::new(&visible(&doc.meta.title));
     let info = &mut pdf.metadata.info;
-    info.author = doc.meta.author.clone().unwrap_or_default();
-    info.subject = doc.meta.subject.clone().unwrap_or_default();
+    info.author = visible(doc.meta.author.as_deref().unwrap_or_default());
+    info.subject = visible(doc.meta.subject.as_deref().unwrap_or_default());
     info.creator = "diaoyan".into();
     info.producer = "diaoyan".into();
     if let Some(date) = doc.meta.date {
@@ -70,12 +73,22 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         }
     }
 
-    // Per-document subsets: only the characters each font actually draws.
+    // Per-document subsets: only the characters each font actually draws, and the
+    // placeholder □ where a text item holds a character its font (and every font) lacks.
     let mut used: BTreeMap<usize, BTreeSet<char>> = BTreeMap::new();
     for page in &lay.pages {
         for item in &page.items {
             if let layout::Item::Text { font, text, .. } = item {
-                used.entry(*font).or_default().extend(text.chars());
+                let Some(file) = fonts.files.get(*font) else {
+                    continue;
+                };
+                let set = used.entry(*font).or_default();
+                for c in text.chars().filter(|c| !is_ignorable(*c)) {
+                    if c != ' ' && file.glyph(c).is_none() {
+                        set.insert(PLACEHOLDER);
+                    }
+                    set.insert(c);
+                }
             }
         }
     }
@@ -223,9 +236,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
                 });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(text.clone())],
-                });
+                show_text(&mut ops, &fonts.files[*font], text);
             }
         }
         ops.push(Op::EndTextSection);
@@ -255,6 +266,80 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     lo.save_with_options(&mut bytes, save)
         .map_err(|e| Error::Render(format!("PDF 写出失败：{e}")))?;
     Ok(deterministic_id(bytes))
+}
+
+/// Show `text` in the current font (`file`): runs the font draws as they are; each run of
+/// characters it lacks (no font has them: the layout set them in the placeholder's font)
+/// as one □ per character inside a marked-content span whose `/ActualText` is the original
+/// text, so a reader sees a box and text extraction (pdftotext, copy, search) gets the
+/// characters back. Default-ignorable characters are dropped (a second line of defence:
+/// the layout drops them already).
+fn show_text(ops: &mut Vec<Op>, file: &fonts::FontFile, text: &str) {
+    let drawn = |c: char| c == ' ' || file.glyph(c).is_some();
+    if text.chars().all(|c| drawn(c) && !is_ignorable(c)) {
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text.to_string())],
+        });
+        return;
+    }
+    let mut run = String::new();
+    let mut missing = String::new();
+    let flush_run = |ops: &mut Vec<Op>, run: &mut String| {
+        if !run.is_empty() {
+            ops.push(Op::ShowText {
+                items: vec![TextItem::Text(std::mem::take(run))],
+            });
+        }
+    };
+    let flush_missing = |ops: &mut Vec<Op>, missing: &mut String| {
+        if missing.is_empty() {
+            return;
+        }
+        let boxes: String = missing.chars().map(|_| PLACEHOLDER).collect();
+        ops.push(actual_text(missing));
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(boxes)],
+        });
+        ops.push(Op::EndMarkedContent);
+        missing.clear();
+    };
+    for c in text.chars().filter(|c| !is_ignorable(*c)) {
+        if drawn(c) {
+            flush_missing(ops, &mut missing);
+            run.push(c);
+        } else {
+            flush_run(ops, &mut run);
+            missing.push(c);
+        }
+    }
+    flush_run(ops, &mut run);
+    flush_missing(ops, &mut missing);
+}
+
+/// `BDC /Span << /ActualText <FEFF…> >>`: what the enclosed glyphs stand for (ISO
+/// 32000-1 §14.9.4), in UTF-16BE with a byte-order mark. Close with `EMC`.
+fn actual_text(text: &str) -> Op {
+    let mut data = vec![0xFE, 0xFF];
+    data.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let map = [(
+        "ActualText".to_string(),
+        printpdf::DictItem::String {
+            data,
+            literal: false,
+        },
+    )]
+    .into_iter()
+    .collect();
+    Op::BeginMarkedContentWithProperties {
+        tag: "Span".to_string(),
+        properties: printpdf::DictItem::Dict { map },
+    }
+}
+
+/// `text` without its default-ignorable characters: for the text-only places of the PDF
+/// (document info, outline), which keep every other character.
+fn visible(text: &str) -> String {
+    text.chars().filter(|c| !is_ignorable(*c)).collect()
 }
 
 /// Last touches on printpdf's document before it is written:
@@ -336,7 +421,7 @@ fn outline(doc: &mut lopdf::Document, marks: &[layout::Bookmark], page_h: f32) {
         let siblings = &kids[parent[i]];
         let at = siblings.iter().position(|&s| s == i).unwrap_or(0);
         let mut d = Dictionary::new();
-        d.set("Title", title(&b.title));
+        d.set("Title", title(&visible(&b.title)));
         d.set(
             "Parent",
             if parent[i] == top {
@@ -435,4 +520,116 @@ fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
         i = close;
     }
     bytes
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Align, Block, Run, Table, TableCell};
+
+    fn texts(lay: &Layout) -> String {
+        lay.pages
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter_map(|i| match i {
+                layout::Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Template text can hold default-ignorable characters the data loader never saw:
+    /// the PDF backend drops them everywhere text is set, without a warning.
+    #[test]
+    fn ignorable_characters_in_any_text_are_neither_drawn_nor_reported() {
+        let ign = "\u{AD}\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{FE0F}\u{202A}\u{202E}\u{2066}\u{2069}";
+        let mut doc = Document {
+            blocks: vec![
+                Block::Heading {
+                    level: 1,
+                    numbered: true,
+                    number: Some("一、".into()),
+                    runs: vec![Run::plain(format!("标{ign}题"))],
+                },
+                Block::Paragraph(vec![Run::plain(format!("人数\u{AD}不足{ign}。"))]),
+                Block::Table(Table {
+                    caption: Some(format!("表{ign}题")),
+                    number: Some(1),
+                    columns: 1,
+                    head: vec![vec![TableCell::new(format!("社{ign}区"), Align::Center)]],
+                    body: vec![vec![TableCell::new(format!("安定{ign}社区"), Align::Left)]],
+                    ..Table::default()
+                }),
+            ],
+            ..Document::default()
+        };
+        doc.meta.title = format!("调研{ign}报告");
+        let fonts = FontSet::bundled();
+        let lay = layout(&doc, fonts, Preset::gbt9704());
+        let t = texts(&lay);
+        assert!(lay.missing.is_empty(), "{:?}", lay.missing);
+        assert!(t.chars().all(|c| !is_ignorable(c)), "{t:?}");
+        for s in [
+            "调研报告",
+            "一、标题",
+            "人数不足。",
+            "表题",
+            "社区",
+            "安定社区",
+        ] {
+            assert!(t.contains(s), "{s} in {t}");
+        }
+        let r = render_with(&doc, fonts).expect("renders");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    /// A run the font lacks is drawn as boxes inside an /ActualText span; text the font
+    /// has is shown as one string, as before.
+    #[test]
+    fn uncovered_characters_are_boxes_with_their_actual_text() {
+        let fonts = FontSet::bundled();
+        let (f, _) = fonts.placeholder().expect("□");
+        let file = &fonts.files[f];
+        let mut ops = Vec::new();
+        show_text(&mut ops, file, "甲乙丙");
+        assert_eq!(
+            ops,
+            [Op::ShowText {
+                items: vec![TextItem::Text("甲乙丙".into())]
+            }]
+        );
+        let mut ops = Vec::new();
+        show_text(&mut ops, file, "甲\u{30000}\u{30001}\u{AD}乙");
+        let mut actual = vec![0xFE, 0xFF];
+        actual.extend(
+            "\u{30000}\u{30001}"
+                .encode_utf16()
+                .flat_map(u16::to_be_bytes),
+        );
+        let show = |t: &str| Op::ShowText {
+            items: vec![TextItem::Text(t.into())],
+        };
+        assert_eq!(
+            ops,
+            [
+                show("甲"),
+                Op::BeginMarkedContentWithProperties {
+                    tag: "Span".into(),
+                    properties: printpdf::DictItem::Dict {
+                        map: [(
+                            "ActualText".to_string(),
+                            printpdf::DictItem::String {
+                                data: actual,
+                                literal: false
+                            }
+                        )]
+                        .into_iter()
+                        .collect()
+                    }
+                },
+                show("□□"),
+                Op::EndMarkedContent,
+                show("乙"),
+            ]
+        );
+    }
 }

@@ -260,6 +260,11 @@ impl<'f> Typesetter<'f> {
             let run: Vec<char> = r.text.chars().collect();
             for (i, &c) in run.iter().enumerate() {
                 let c = if c == '\n' || c == '\t' { ' ' } else { c };
+                // Default-ignorable characters (soft hyphen, zero-width space, BOM, …) are
+                // neither drawn nor measured nor kept in the text layer.
+                if super::fonts::is_ignorable(c) {
+                    continue;
+                }
                 if c != ' '
                     && self.fonts.resolve(role, c).is_none()
                     && !self.missing.iter().any(|(m, _)| *m == c)
@@ -319,7 +324,7 @@ impl<'f> Typesetter<'f> {
         while i < end {
             let key = |j: usize| {
                 (
-                    self.fonts.resolve(s.roles[j], s.chars[j]).map(|f| f.0),
+                    self.fonts.font_for(s.roles[j], s.chars[j]),
                     s.roles[j] == Role::Note,
                 )
             };
