@@ -11,8 +11,8 @@ use super::header::{fold, Matcher, Target};
 use super::{address, Sheet, Value};
 use crate::error::{Diagnostic, Error, Result};
 use crate::survey::emit::{self, UnitRow};
-use crate::survey::skeleton;
 use crate::survey::schema::{FieldDef, Kind, Schema, TableDef};
+use crate::survey::skeleton;
 use crate::survey::{Cell, Pack, ReportMeta};
 
 /// What a spreadsheet held.

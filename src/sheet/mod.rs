@@ -196,17 +196,19 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
         for row in range.rows() {
             let mut cells = vec![Value::Empty; c0 as usize];
-            cells.extend(row.iter().map(|d| match d {
-                Data::Int(i) => Value::Number(*i as f64),
-                Data::Float(x) => Value::Number(*x),
-                Data::String(s) => Value::Text(s.clone()),
-                Data::Bool(b) => Value::Bool(*b),
-                Data::DateTime(dt) => excel_date(dt),
-                Data::DateTimeIso(s) => crate::survey::date::parse(s)
-                    .map_or_else(|_| Value::Text(s.clone()), Value::Date),
-                Data::DurationIso(s) => Value::Text(s.clone()),
-                Data::Error(e) => Value::Text(format!("#{e}")),
-                Data::Empty => Value::Empty,
+            cells.extend(row.iter().map(|d| {
+                match d {
+                    Data::Int(i) => Value::Number(*i as f64),
+                    Data::Float(x) => Value::Number(*x),
+                    Data::String(s) => Value::Text(s.clone()),
+                    Data::Bool(b) => Value::Bool(*b),
+                    Data::DateTime(dt) => excel_date(dt),
+                    Data::DateTimeIso(s) => crate::survey::date::parse(s)
+                        .map_or_else(|_| Value::Text(s.clone()), Value::Date),
+                    Data::DurationIso(s) => Value::Text(s.clone()),
+                    Data::Error(e) => Value::Text(format!("#{e}")),
+                    Data::Empty => Value::Empty,
+                }
             }));
             rows.push(cells);
         }
@@ -390,7 +392,9 @@ fn xlsx_hidden_rows(path: &Path, name: &str) -> Vec<usize> {
             _ => {}
         }
     }
-    let Some(target) = target else { return Vec::new() };
+    let Some(target) = target else {
+        return Vec::new();
+    };
     let target = match target.strip_prefix('/') {
         Some(abs) => abs.to_string(),
         None => format!("xl/{target}"),

@@ -206,7 +206,10 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
         .map(|(line, col, c)| {
             let mut d = Diagnostic::new(
                 path,
-                format!("含控制字符 {}（文档中不允许出现，请删除）", text::code_point(c)),
+                format!(
+                    "含控制字符 {}（文档中不允许出现，请删除）",
+                    text::code_point(c)
+                ),
             )
             .at(Some(line), Some(col));
             d.source_line = text.lines().nth(line - 1).map(str::to_string);
@@ -298,7 +301,11 @@ fn sanitise(v: &mut Yaml, path: &str, problems: &mut Vec<TextProblem>) {
     };
     match v {
         Yaml::String(s) => {
-            let usage = if is_prose(path) { Use::Prose } else { Use::Line };
+            let usage = if is_prose(path) {
+                Use::Prose
+            } else {
+                Use::Line
+            };
             if let std::borrow::Cow::Owned(c) = text::clean(s, usage) {
                 *s = c;
             }
@@ -626,22 +633,43 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
     } else {
         const SYNTAX: &[(&str, &str)] = &[
             ("control characters are not allowed", "含有不允许的控制字符"),
-            ("found character that cannot start any token", "含有不能出现在此处的字符（如 @、`、% 开头的值要加引号）"),
-            ("mapping values are not allowed in this context", "此处不能出现“:”（值中含冒号时请加引号）"),
+            (
+                "found character that cannot start any token",
+                "含有不能出现在此处的字符（如 @、`、% 开头的值要加引号）",
+            ),
+            (
+                "mapping values are not allowed in this context",
+                "此处不能出现“:”（值中含冒号时请加引号）",
+            ),
             ("did not find expected key", "缩进不对齐或缺少键名"),
             ("did not find expected node content", "缺少值"),
             ("did not find expected ',' or ']'", "方括号列表缺少“,”或“]”"),
             ("did not find expected ',' or '}'", "花括号缺少“,”或“}”"),
-            ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
+            (
+                "found unexpected end of stream",
+                "文件意外结束（引号或括号未闭合）",
+            ),
             ("found undefined alias", "引用了未定义的别名（*名称）"),
-            ("found unknown escape character", "双引号字符串中有无效的转义（\\ 后的字符）"),
-            ("invalid Unicode character escape code", "无效的 Unicode 转义"),
+            (
+                "found unknown escape character",
+                "双引号字符串中有无效的转义（\\ 后的字符）",
+            ),
+            (
+                "invalid Unicode character escape code",
+                "无效的 Unicode 转义",
+            ),
             ("could not find expected ':'", "缺少“:”"),
-            ("block sequence entries are not allowed in this context", "此处不能开始“- ”列表项（检查缩进）"),
+            (
+                "block sequence entries are not allowed in this context",
+                "此处不能开始“- ”列表项（检查缩进）",
+            ),
             ("did not find expected '-' indicator", "列表项缩进不对齐"),
             ("found a tab character", "不能用 Tab 缩进，请改用空格"),
             ("found incompatible YAML document", "YAML 版本不兼容"),
-            ("deserializing from YAML containing more than one document", "文件中有多个 YAML 文档（---），只能有一个"),
+            (
+                "deserializing from YAML containing more than one document",
+                "文件中有多个 YAML 文档（---），只能有一个",
+            ),
             ("invalid length", "列表长度不对"),
         ];
         match SYNTAX.iter().find(|(en, _)| msg.contains(en)) {
@@ -701,7 +729,10 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         ("region", "调研地区", &raw.report.region),
         ("period", "调研期", &raw.report.period),
     ] {
-        let path_told = raw.problems.iter().any(|p| p.path == format!("report.{key}"));
+        let path_told = raw
+            .problems
+            .iter()
+            .any(|p| p.path == format!("report.{key}"));
         if value.trim().is_empty() && !path_told {
             let d = ck.at(
                 &format!("report.{key}"),
@@ -739,7 +770,10 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
                 continue;
             }
             let msg = if schema.topics.is_empty() {
-                format!("第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除", i + 1)
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除",
+                    i + 1
+                )
             } else {
                 let hint = nearest(topic, schema.topics.keys().map(String::as_str))
                     .map(|n| format!("，是否应为 {n}？"))
@@ -968,9 +1002,7 @@ impl<'a> Checker<'a> {
                 let d = self
                     .at(
                         &format!("{here}.name"),
-                        format!(
-                            "{why}：请填写实际的名称和数字，或删除这一项"
-                        ),
+                        format!("{why}：请填写实际的名称和数字，或删除这一项"),
                     )
                     .unit(&name);
                 self.diags.push(d);

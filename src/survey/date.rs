@@ -60,7 +60,11 @@ fn split_ymd(s: &str) -> Option<(i32, u32, u32)> {
         // A YAML timestamp may carry a time of day after the date.
         let d = if sep == '-' {
             match rest.find(['T', 't', ' ']) {
-                Some(i) if rest[i + 1..].trim_start().starts_with(|c: char| c.is_ascii_digit()) => {
+                Some(i)
+                    if rest[i + 1..]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit()) =>
+                {
                     &rest[..i]
                 }
                 Some(_) => return None,
@@ -149,7 +153,15 @@ mod tests {
 
     #[test]
     fn refused_spellings() {
-        for s in ["43906", "16/3/2020", "2020-03", "二〇二〇年三月十六日", "2020-03-16x", "明天", ""] {
+        for s in [
+            "43906",
+            "16/3/2020",
+            "2020-03",
+            "二〇二〇年三月十六日",
+            "2020-03-16x",
+            "明天",
+            "",
+        ] {
             assert_eq!(parse(s), Err(DateError::Form), "{s}");
         }
         for s in ["2020-02-30", "2020-13-01", "2019-02-29", "2020年0月1日"] {

@@ -164,7 +164,10 @@ fn topics_from_templates(schema: &mut Schema, templates: &[(String, String)]) {
 /// consistent: every problem is a diagnostic with the file and, where the YAML has one,
 /// line and column.
 pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
-    if let Some((i, c)) = yaml.char_indices().find(|(_, c)| super::text::is_xml_illegal(*c)) {
+    if let Some((i, c)) = yaml
+        .char_indices()
+        .find(|(_, c)| super::text::is_xml_illegal(*c))
+    {
         let line = yaml[..i].matches('\n').count() + 1;
         return Err(Error::input(
             Diagnostic::new(
@@ -209,7 +212,10 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
         }
     };
     if s.unit_label.trim().is_empty() {
-        push("unit_label", "unit_label（单位名称，如“社区”）不能为空".into());
+        push(
+            "unit_label",
+            "unit_label（单位名称，如“社区”）不能为空".into(),
+        );
     }
     if s.fields.is_empty() {
         push("fields", "fields 为空：至少需要一个字段".into());
@@ -323,9 +329,7 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             Ok(tree) => {
                 for var in tree.iter_variable_identifiers() {
                     if !known.iter().any(|k| k == var) {
-                        diags.push(here(format!(
-                            "derived.{name} 的表达式引用了未定义的 {var}"
-                        )));
+                        diags.push(here(format!("derived.{name} 的表达式引用了未定义的 {var}")));
                     }
                 }
             }

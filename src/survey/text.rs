@@ -114,20 +114,43 @@ mod tests {
     #[test]
     fn ignorables_named_in_issue_14() {
         for c in [
-            '\u{AD}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{FE00}',
-            '\u{FE0F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{061C}', '\u{200E}',
-            '\u{200F}', '\u{E0001}',
+            '\u{AD}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{061C}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{E0001}',
         ] {
             assert!(is_default_ignorable(c), "{}", code_point(c));
         }
-        for c in ['a', '社', '\u{2028}', ' ', '\u{3000}', '\u{20BB7}', '\u{1F600}'] {
+        for c in [
+            'a',
+            '社',
+            '\u{2028}',
+            ' ',
+            '\u{3000}',
+            '\u{20BB7}',
+            '\u{1F600}',
+        ] {
             assert!(!is_default_ignorable(c), "{}", code_point(c));
         }
     }
 
     #[test]
     fn xml_illegal_characters() {
-        for c in ['\0', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1D}', '\u{1F}', '\u{FFFE}', '\u{FFFF}'] {
+        for c in [
+            '\0', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1D}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ] {
             assert!(is_xml_illegal(c), "{}", code_point(c));
         }
         for c in ['\t', '\n', '\r', ' ', '\u{7F}', '\u{FFFD}'] {

@@ -436,4 +436,3 @@ fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
     }
     bytes
 }
-
