@@ -237,14 +237,13 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             push(&at, format!("字段名 {name} 无效（含空的一段）"));
         }
     }
-    for (name, t) in &s.tags {
+    for name in s.tags.keys() {
         if s.fields.contains_key(name) || name == "name" || name == "short" {
             push(
                 &format!("tags.{name}"),
                 format!("tags.{name} 与字段或 name/short 同名"),
             );
         }
-        let _ = t;
     }
     for (name, g) in &s.groups {
         let at = format!("groups.{name}");
@@ -310,7 +309,6 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             );
         }
     }
-    let mut diags = diags;
     // Derived expressions: they must parse, and use only fields, earlier derived fields
     // and standards.
     let mut known: Vec<String> = s.fields.keys().cloned().collect();
