@@ -625,3 +625,11 @@ fn hidden_rows_are_skipped_with_a_notice_and_hidden_sheets_are_named_hidden() {
         assert!(told.contains(left), "{left}: {told}");
     }
 }
+
+#[test]
+fn facts_that_json_cannot_hold_are_told_with_their_line() {
+    refused(
+        &edited(&[("  seniority_raise: 15", "  seniority_raise: .nan")]),
+        &["x.yaml:162:20: facts.seniority_raise 为 .nan，不是有限数值（NaN 或无穷大）"],
+    );
+}
