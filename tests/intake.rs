@@ -633,3 +633,26 @@ fn facts_that_json_cannot_hold_are_told_with_their_line() {
         &["x.yaml:162:20: facts.seniority_raise 为 .nan，不是有限数值（NaN 或无穷大）"],
     );
 }
+
+#[test]
+fn raw_separators_pasted_into_the_file() {
+    let (_dir, stem) = renders(&edited(&[
+        ("- name: 青年路第一社区", "- name: 青年路\u{2028}第一社区"),
+        (
+            "自我服务的群众性自治组织，",
+            "自我服务的群众性自治组织，\u{2029}",
+        ),
+    ]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(
+        md.contains("青年路 第一社区"),
+        "U+2028 in a name is a space"
+    );
+    assert!(
+        md.contains("群众性自治组织，\n\n"),
+        "U+2029 in prose is a paragraph break"
+    );
+    for c in ['\u{2028}', '\u{2029}', '\u{FDD0}', '\u{FDD1}'] {
+        assert!(!md.contains(c), "U+{:04X} reached the Markdown", c as u32);
+    }
+}

@@ -1144,6 +1144,7 @@ impl<'a> Checker<'a> {
         let loaded = std::fs::read(&file)
             .map_err(|e| Error::io(&file, e))
             .and_then(|bytes| decode(&file, &bytes))
+            .map(text::protect_separators)
             .and_then(|text| {
                 let raw = parse_raw(&file, &text)?;
                 if raw.template != template {
