@@ -458,3 +458,48 @@ pub fn scaffold(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the `pack` fuzz target does, on its corpus: never a panic.
+    #[test]
+    fn the_pack_fuzz_corpus_loads_without_panicking() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pack");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            seen += 1;
+            let (schema_yaml, data_yaml) = text.split_once("\n---8<---\n").unwrap_or((text, ""));
+            let Ok(schema) = parse_schema(Path::new("template.yaml"), schema_yaml) else {
+                continue;
+            };
+            let pack = Pack {
+                dir: None,
+                schema,
+                templates: Vec::new(),
+            };
+            if let Ok(s) =
+                crate::survey::load_bytes_with(Path::new("d.yaml"), data_yaml.as_bytes(), &pack)
+            {
+                let _ = crate::stats::compute(&s, &pack.schema);
+            }
+        }
+        assert!(seen >= 2);
+    }
+
+    #[test]
+    fn a_group_without_parts_is_refused_at_its_line() {
+        let yaml = "name: t\nunit_label: 社区\nfields:\n  a: { label: 甲 }\ngroups:\n  g: { label: 组, total: a, parts: [] }\n";
+        let Err(Error::Input(d)) = parse_schema(Path::new("t.yaml"), yaml) else {
+            panic!("refused")
+        };
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, Some(6));
+        assert_eq!(d[0].message, "groups.g.parts 为空：至少需要一个组成部分");
+    }
+}
