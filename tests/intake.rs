@@ -400,6 +400,12 @@ fn pack_inconsistencies_are_messages_with_file_and_line() {
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         let pack = pack_with(dir.path(), from, to);
+        let line = std::fs::read_to_string(pack.join("template.yaml"))
+            .expect("read")
+            .lines()
+            .position(|l| l.contains(to))
+            .expect("the edited line")
+            + 1;
         let out = dir.path().join("out");
         for args in [
             vec![
@@ -421,9 +427,232 @@ fn pack_inconsistencies_are_messages_with_file_and_line() {
             let msg = stderr(&o);
             assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
             assert!(!msg.contains("panicked"), "{msg}");
-            assert!(msg.contains("template.yaml:37:"), "file and line: {msg}");
+            assert!(
+                msg.contains(&format!("template.yaml:{line}:")),
+                "file and line {line}: {msg}"
+            );
             assert!(msg.contains(expect), "{expect}: {msg}");
         }
         assert!(!out.exists());
+    }
+}
+
+#[test]
+fn check_flags_what_init_left_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(run_in(dir.path(), &["init", "s.yaml"]).status.success());
+    let p = dir.path().join("s.yaml");
+    let text = std::fs::read_to_string(&p)
+        .expect("read")
+        .replacen("  title: ''", "  title: 调研", 1)
+        .replacen("  region: ''", "  region: 甲街道", 1)
+        .replacen("  period: ''", "  period: 2020", 1);
+    let example = text
+        .lines()
+        .position(|l| l.contains("- name: 示例社区"))
+        .expect("the example unit")
+        + 1;
+    let blank = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("- {") || l.trim_start().starts_with("- category"))
+        .expect("the example row")
+        + 1;
+    let msg = refused(&text, &[]);
+    assert!(
+        msg.contains(&format!(
+            "x.yaml:{example}:11: 示例社区：是 diaoyan init 写入的示例社区"
+        )),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("x.yaml:{blank}:")) && msg.contains("第 1 行是空行"),
+        "{msg}"
+    );
+    // A unit whose numbers are all 0 is flagged too, whatever its name.
+    let msg = refused(
+        &text.replace("示例社区", "安定社区"),
+        &["安定社区：所有数字都是 0"],
+    );
+    assert!(!msg.contains("示例社区"));
+}
+
+#[test]
+fn unknown_topics_are_refused_listing_the_valid_ones() {
+    let msg = refused(
+        &edited(&[("topic: admin", "topic: ofice")]),
+        &[
+            "x.yaml:168:12: 第 1 个问题的 topic “ofice”不是此模板认识的主题，是否应为 office？",
+            "office（办公用房与经费）",
+            "pay（薪酬待遇）",
+            "staff（工作人员结构）",
+        ],
+    );
+    assert_eq!(msg.matches("x.yaml:").count(), 1, "{msg}");
+}
+
+/// The seed's units as a workbook: one sheet headed by field paths, the third unit's row
+/// hidden, and a hidden sheet giving the first unit's households again, differently.
+fn workbook_with_hidden_parts(path: &std::path::Path) {
+    let schema: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("templates/community-survey/template.yaml"))
+            .expect("pack"),
+    )
+    .expect("yaml");
+    let fields: Vec<String> = schema["fields"]
+        .as_mapping()
+        .expect("fields")
+        .keys()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
+    let seed: serde_yaml::Value = serde_yaml::from_str(&seed_text()).expect("seed");
+    let units = seed["units"].as_sequence().expect("units");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("社区").expect("name");
+    ws.write_string(0, 0, "社区").expect("write");
+    for (c, f) in fields.iter().enumerate() {
+        ws.write_string(0, c as u16 + 1, f).expect("write");
+    }
+    for (r, u) in units.iter().enumerate() {
+        let row = r as u32 + 1;
+        ws.write_string(row, 0, u["name"].as_str().expect("name"))
+            .expect("write");
+        for (c, f) in fields.iter().enumerate() {
+            let v = f.split('.').fold(u, |v, k| &v[k]);
+            ws.write_number(row, c as u16 + 1, v.as_f64().expect("number"))
+                .expect("write");
+        }
+    }
+    ws.set_row_hidden(3).expect("hide");
+    let old = wb.add_worksheet().set_name("旧数据").expect("name");
+    old.write_string(0, 0, "社区").expect("write");
+    old.write_string(0, 1, "households").expect("write");
+    old.write_string(1, 0, units[0]["name"].as_str().expect("name"))
+        .expect("write");
+    old.write_number(1, 1, 1.0).expect("write");
+    old.set_hidden(true);
+    wb.save(path).expect("save");
+}
+
+#[test]
+fn hidden_rows_are_skipped_with_a_notice_and_hidden_sheets_are_named_hidden() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let book = dir.path().join("u.xlsx");
+    workbook_with_hidden_parts(&book);
+    let out = run_in(
+        dir.path(),
+        &[
+            "import",
+            "u.xlsx",
+            "--template",
+            "community-survey",
+            "-o",
+            "u.yaml",
+        ],
+    );
+    let msg = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the hidden sheet conflicts: {msg}"
+    );
+    assert!(msg.contains("隐藏的工作表“旧数据”"), "{msg}");
+    // Without the conflicting hidden sheet: 11 units, the hidden row told by number.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let book = dir.path().join("u.xlsx");
+    workbook_with_hidden_parts(&book);
+    // Rebuild without the second sheet: read back and write the first sheet only.
+    let seed_units = 12;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&book).expect("open");
+    use calamine::Reader;
+    let range = wb.worksheet_range("社区").expect("sheet");
+    let mut out_wb = rust_xlsxwriter::Workbook::new();
+    let ws = out_wb.add_worksheet().set_name("社区").expect("name");
+    for (r, row) in range.rows().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v {
+                calamine::Data::String(s) => ws.write_string(r as u32, c as u16, s),
+                calamine::Data::Float(x) => ws.write_number(r as u32, c as u16, *x),
+                calamine::Data::Int(x) => ws.write_number(r as u32, c as u16, *x as f64),
+                _ => continue,
+            }
+            .expect("write");
+        }
+    }
+    ws.set_row_hidden(3).expect("hide");
+    out_wb.save(&book).expect("save");
+    let out = run_in(
+        dir.path(),
+        &[
+            "import",
+            "u.xlsx",
+            "--template",
+            "community-survey",
+            "-o",
+            "u.yaml",
+        ],
+    );
+    let msg = stderr(&out);
+    assert!(out.status.success(), "{msg}");
+    assert!(msg.contains("工作表“社区”第 4 行是隐藏行，未导入"), "{msg}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{} 个社区", seed_units - 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let data = std::fs::read_to_string(dir.path().join("u.yaml")).expect("data");
+    let third = seed_text()
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- name:"))
+        .nth(2)
+        .expect("third unit")
+        .trim()
+        .to_string();
+    assert!(!data.contains(&third), "{third} was hidden");
+    // The whole skeleton is written: check lists what is left to fill.
+    for part in [
+        "facts:",
+        "findings:",
+        "recommendations:",
+        "closing:",
+        "pay_scale:",
+    ] {
+        assert!(data.contains(part), "{part} in the imported file");
+    }
+    let check = run_in(dir.path(), &["check", "u.yaml"]);
+    let told = stderr(&check);
+    assert_eq!(check.status.code(), Some(2), "{told}");
+    for left in ["报告标题（report.title）不能为空", "第 1 行是空行"] {
+        assert!(told.contains(left), "{left}: {told}");
+    }
+}
+
+#[test]
+fn facts_that_json_cannot_hold_are_told_with_their_line() {
+    refused(
+        &edited(&[("  seniority_raise: 15", "  seniority_raise: .nan")]),
+        &["x.yaml:162:20: facts.seniority_raise 为 .nan，不是有限数值（NaN 或无穷大）"],
+    );
+}
+
+#[test]
+fn raw_separators_pasted_into_the_file() {
+    let (_dir, stem) = renders(&edited(&[
+        ("- name: 青年路第一社区", "- name: 青年路\u{2028}第一社区"),
+        (
+            "自我服务的群众性自治组织，",
+            "自我服务的群众性自治组织，\u{2029}",
+        ),
+    ]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(
+        md.contains("青年路 第一社区"),
+        "U+2028 in a name is a space"
+    );
+    assert!(
+        md.contains("群众性自治组织，\n\n"),
+        "U+2029 in prose is a paragraph break"
+    );
+    for c in ['\u{2028}', '\u{2029}', '\u{FDD0}', '\u{FDD1}'] {
+        assert!(!md.contains(c), "U+{:04X} reached the Markdown", c as u32);
     }
 }

@@ -363,11 +363,12 @@ fn xlsx_hidden_rows(path: &Path, name: &str) -> Vec<usize> {
     let mut reader = quick_xml::Reader::from_str(&workbook);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"sheet" => {
-                if attr(&e, b"name").as_deref() == Some(name) {
-                    rid = attr(&e, b"id");
-                    break;
-                }
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref() == b"sheet"
+                    && attr(&e, b"name").as_deref() == Some(name) =>
+            {
+                rid = attr(&e, b"id");
+                break;
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}

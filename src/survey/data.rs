@@ -812,6 +812,9 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         }
         Some(RawPrevious::Path(rel)) => ck.previous_file(rel, &raw.template),
     };
+    for (k, v) in &raw.facts {
+        facts_problems(&mut ck, &format!("facts.{k}"), v);
+    }
     if !ck.diags.is_empty() {
         return Err(Error::Input(ck.diags));
     }
@@ -829,6 +832,36 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         closing: raw.closing,
         previous,
     })
+}
+
+/// Facts become JSON for the templates: numbers must be finite and keys text. Each
+/// problem at its place.
+fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
+    match v {
+        Yaml::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
+            let d = ck.at(at, format!("{at} 为 {n}，不是有限数值（NaN 或无穷大）"));
+            ck.diags.push(d);
+        }
+        Yaml::Mapping(m) => {
+            for (k, child) in m {
+                match k {
+                    Yaml::String(k) => facts_problems(ck, &format!("{at}.{k}"), child),
+                    Yaml::Number(n) => facts_problems(ck, &format!("{at}.{n}"), child),
+                    _ => {
+                        let d = ck.at(at, format!("{at} 下的键应为文字"));
+                        ck.diags.push(d);
+                    }
+                }
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, child) in items.iter().enumerate() {
+                facts_problems(ck, &format!("{at}.{i}"), child);
+            }
+        }
+        Yaml::Tagged(t) => facts_problems(ck, at, &t.value),
+        _ => {}
+    }
 }
 
 /// Collects diagnostics for one data file, with positions and the offending lines.
@@ -1111,6 +1144,7 @@ impl<'a> Checker<'a> {
         let loaded = std::fs::read(&file)
             .map_err(|e| Error::io(&file, e))
             .and_then(|bytes| decode(&file, &bytes))
+            .map(text::protect_separators)
             .and_then(|text| {
                 let raw = parse_raw(&file, &text)?;
                 if raw.template != template {

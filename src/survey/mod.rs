@@ -39,7 +39,7 @@ pub fn load_bytes(
     bytes: &[u8],
     template_dir: Option<&Path>,
 ) -> Result<(Survey, Pack)> {
-    let text = data::decode(path, bytes)?;
+    let text = text::protect_separators(data::decode(path, bytes)?);
     let raw = data::parse_raw(path, &text)?;
     let pack = match Pack::resolve(&raw.template, template_dir, path) {
         Ok(p) => p,
@@ -57,7 +57,7 @@ pub fn load_bytes(
 /// Check a data file (`bytes`, named `path` in messages) against a pack already loaded,
 /// whatever its `template:` says (for fuzzing and tools that hold the pack).
 pub fn load_bytes_with(path: &Path, bytes: &[u8], pack: &Pack) -> Result<Survey> {
-    let text = data::decode(path, bytes)?;
+    let text = text::protect_separators(data::decode(path, bytes)?);
     let raw = data::parse_raw(path, &text)?;
     data::validate(path, &text, raw, &pack.schema)
 }

@@ -237,14 +237,13 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             push(&at, format!("字段名 {name} 无效（含空的一段）"));
         }
     }
-    for (name, t) in &s.tags {
+    for name in s.tags.keys() {
         if s.fields.contains_key(name) || name == "name" || name == "short" {
             push(
                 &format!("tags.{name}"),
                 format!("tags.{name} 与字段或 name/short 同名"),
             );
         }
-        let _ = t;
     }
     for (name, g) in &s.groups {
         let at = format!("groups.{name}");
@@ -310,7 +309,6 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             );
         }
     }
-    let mut diags = diags;
     // Derived expressions: they must parse, and use only fields, earlier derived fields
     // and standards.
     let mut known: Vec<String> = s.fields.keys().cloned().collect();
@@ -459,4 +457,49 @@ pub fn scaffold(dir: &Path) -> Result<Vec<PathBuf>> {
         written.push(p);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the `pack` fuzz target does, on its corpus: never a panic.
+    #[test]
+    fn the_pack_fuzz_corpus_loads_without_panicking() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pack");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            seen += 1;
+            let (schema_yaml, data_yaml) = text.split_once("\n---8<---\n").unwrap_or((text, ""));
+            let Ok(schema) = parse_schema(Path::new("template.yaml"), schema_yaml) else {
+                continue;
+            };
+            let pack = Pack {
+                dir: None,
+                schema,
+                templates: Vec::new(),
+            };
+            if let Ok(s) =
+                crate::survey::load_bytes_with(Path::new("d.yaml"), data_yaml.as_bytes(), &pack)
+            {
+                let _ = crate::stats::compute(&s, &pack.schema);
+            }
+        }
+        assert!(seen >= 2);
+    }
+
+    #[test]
+    fn a_group_without_parts_is_refused_at_its_line() {
+        let yaml = "name: t\nunit_label: 社区\nfields:\n  a: { label: 甲 }\ngroups:\n  g: { label: 组, total: a, parts: [] }\n";
+        let Err(Error::Input(d)) = parse_schema(Path::new("t.yaml"), yaml) else {
+            panic!("refused")
+        };
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].line, Some(6));
+        assert_eq!(d[0].message, "groups.g.parts 为空：至少需要一个组成部分");
+    }
 }

@@ -77,10 +77,8 @@ pub enum Use {
 /// (prose) or spaces (one-line text). XML-illegal characters are left for the caller to
 /// refuse. Borrowed when nothing changes.
 pub fn clean(s: &str, usage: Use) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| is_default_ignorable(c) || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
+    let separator = |c: char| matches!(c, '\u{2028}' | '\u{2029}' | LS_STAND_IN | PS_STAND_IN);
+    if !s.chars().any(|c| is_default_ignorable(c) || separator(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -88,13 +86,36 @@ pub fn clean(s: &str, usage: Use) -> Cow<'_, str> {
         match (c, usage) {
             _ if is_default_ignorable(c) => {}
             // Kept: composition turns it into a typed hard line break.
-            ('\u{2028}', Use::Prose) => out.push('\u{2028}'),
-            ('\u{2029}', Use::Prose) => out.push_str("\n\n"),
-            ('\u{2028}' | '\u{2029}', Use::Line) => out.push(' '),
+            ('\u{2028}' | LS_STAND_IN, Use::Prose) => out.push('\u{2028}'),
+            ('\u{2029}' | PS_STAND_IN, Use::Prose) => out.push_str("\n\n"),
+            (c, Use::Line) if separator(c) => out.push(' '),
             _ => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// Stand-ins for U+2028/U+2029 typed raw into a data file: YAML parsers read those as line
+/// breaks, which would break the file's structure (a name with a pasted U+2028 would end
+/// mid-line). [`protect_separators`] swaps them for these noncharacters before parsing;
+/// [`clean`] treats them as the separators they stand for.
+const LS_STAND_IN: char = '\u{FDD0}';
+const PS_STAND_IN: char = '\u{FDD1}';
+
+/// `text` with raw U+2028/U+2029 replaced by stand-ins YAML reads as ordinary characters
+/// (one character for one, so lines and columns are unchanged). Only for parsing: never
+/// written back to a user's file.
+pub fn protect_separators(text: String) -> String {
+    if !text.contains(['\u{2028}', '\u{2029}']) {
+        return text;
+    }
+    text.chars()
+        .map(|c| match c {
+            '\u{2028}' => LS_STAND_IN,
+            '\u{2029}' => PS_STAND_IN,
+            c => c,
+        })
+        .collect()
 }
 
 /// `U+000C` style name of a code point.
@@ -171,5 +192,25 @@ mod tests {
         );
         assert_eq!(clean("甲\u{2028}乙\u{2029}丙", Use::Line), "甲 乙 丙");
         assert!(matches!(clean("不变", Use::Line), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cleaned_text_has_no_ignorable_or_separator_and_is_stable(s in "\\PC*|[\\u{0}-\\u{3000}]*", prose: bool) {
+            let usage = if prose { Use::Prose } else { Use::Line };
+            let once = clean(&s, usage).into_owned();
+            let left_over = once.chars().any(|c| {
+                is_default_ignorable(c)
+                    || matches!(c, '\u{2028}' | '\u{2029}' | LS_STAND_IN | PS_STAND_IN)
+            });
+            proptest::prop_assert!(!left_over, "left over in {:?}", once);
+            proptest::prop_assert_eq!(clean(&once, usage).into_owned(), once.clone());
+            // Every other character is kept, in order.
+            let kept: String = s.chars().filter(|c| !is_default_ignorable(*c)
+                && !matches!(*c, '\u{2028}' | '\u{2029}' | LS_STAND_IN | PS_STAND_IN)).collect();
+            let once_kept: String = once.chars().filter(|c| !matches!(c, '\n' | ' ')).collect();
+            let kept: String = kept.chars().filter(|c| !matches!(c, '\n' | ' ')).collect();
+            proptest::prop_assert_eq!(once_kept, kept);
+        }
     }
 }

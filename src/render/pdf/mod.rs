@@ -521,6 +521,7 @@ fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
     }
     bytes
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
