@@ -1,5 +1,7 @@
 //! Page layout: the Document as positioned text and rules on A4 pages (GB/T 9704 preset).
 
+#[cfg(test)]
+mod proptests;
 mod table;
 
 use std::ops::Range;
@@ -95,6 +97,36 @@ pub struct Page {
     pub items: Vec<Item>,
     /// Footnotes referenced on this page (1-based numbers), drawn at its foot.
     pub notes: Vec<usize>,
+    /// The table rows placed on this page, in order (bookkeeping for checks; not drawn).
+    pub rows: Vec<RowMark>,
+    /// Index in `items` of the folio's first item: `items[folio..]` is the page number, the
+    /// only thing drawn outside the text block. Set when the layout is finished.
+    pub folio: Option<usize>,
+}
+
+/// The part of a table a row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowPart {
+    Head,
+    Body,
+    Foot,
+}
+
+/// A table row placed on a page. Backend-neutral bookkeeping that lets checks prove that
+/// no row is lost or placed twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMark {
+    /// The table's order in the document, from 1 (every table, with or without caption).
+    pub table: usize,
+    pub part: RowPart,
+    /// The row's index in its part (`Table::head`, `body` or `foot`), from 0.
+    pub index: usize,
+    /// A header row repeated on a continuation page, or a later piece of a row taller than
+    /// a page: not a new placement of the row.
+    pub repeat: bool,
+    /// Top and bottom of the row, from the page's top edge (pt).
+    pub top: f32,
+    pub bottom: f32,
 }
 
 /// A heading's entry in the PDF outline.
@@ -165,6 +197,8 @@ pub(super) struct Typesetter<'f> {
     missing: Vec<(char, String)>,
     /// The document's footnotes, shaped at the note size, with their line breaks.
     notes: Vec<(Shaped, Vec<Range<usize>>)>,
+    /// Tables laid out so far (numbers the tables in [`RowMark::table`]).
+    tables: usize,
 }
 
 impl<'f> Typesetter<'f> {
@@ -283,9 +317,9 @@ impl<'f> Typesetter<'f> {
         }
         let mut natural: f32 = s.widths[range.start..end].iter().sum();
         let n = end - range.start;
-        // A justified line ending in a full-width closing mark sets it at half width: its
-        // empty right half hangs past the margin.
-        if align == HAlign::Justify && n > 1 && super::linebreak::squeezable(s.chars[end - 1]) {
+        // A line ending in a full-width closing mark sets it at half width, as the line
+        // breaker measured it: its empty right half hangs past the margin.
+        if n > 1 && super::linebreak::squeezable(s.chars[end - 1]) {
             natural -= s.widths[end - 1] / 2.0;
         }
         let (mut x, tc) = match align {
@@ -666,6 +700,8 @@ impl<'f> Typesetter<'f> {
                     }
                 }
             }
+            self.pages[i].items.append(&mut items);
+            self.pages[i].folio = Some(self.pages[i].items.len());
             let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Body, size);
             // 7 mm below the text block.
             let base = self.p.page_h - self.p.bottom + 7.0 * MM + size * 0.88;
@@ -708,6 +744,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         bookmarks: Vec::new(),
         missing: Vec::new(),
         notes: Vec::new(),
+        tables: 0,
     };
     let w = preset.text_width() - preset.note;
     ts.notes = doc
@@ -724,10 +761,71 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         ts.block(b);
     }
     ts.finish();
-    Layout {
+    let l = Layout {
         pages: ts.pages,
         bookmarks: ts.bookmarks,
         missing: ts.missing,
+    };
+    debug_assert!(
+        l.strays(fonts, &preset).is_empty(),
+        "items outside the text block: {:?}",
+        l.strays(fonts, &preset)
+    );
+    l
+}
+
+impl Layout {
+    /// The items drawn outside the text block of their page (page number, item), the folio
+    /// excepted: the layout's invariant is that there are none. Text is measured with its
+    /// fonts' advances; a line's last full-width closing mark may hang half an em into the
+    /// right margin (`line_items`), and glyphs sit between 0.12 em below and 0.88 em above
+    /// the baseline.
+    pub fn strays(&self, fonts: &FontSet, p: &Preset) -> Vec<(usize, Item)> {
+        const EPS: f32 = 0.5;
+        let (left, right) = (p.left - EPS, p.page_w - p.right + EPS);
+        let (bottom, top) = (p.bottom - EPS, p.page_h - p.top + EPS);
+        let inside = |x: f32, y: f32| (left..=right).contains(&x) && (bottom..=top).contains(&y);
+        let mut out = Vec::new();
+        for (n, page) in self.pages.iter().enumerate() {
+            let end = page.folio.unwrap_or(page.items.len());
+            for item in &page.items[..end] {
+                let ok = match item {
+                    Item::Text {
+                        x,
+                        y,
+                        size,
+                        font,
+                        tc,
+                        text,
+                    } => {
+                        let file = fonts.files.get(*font);
+                        let count = text.chars().count();
+                        let w: f32 = text
+                            .chars()
+                            .map(|c| {
+                                file.and_then(|f| f.glyph(c).map(|g| f.advance(g)))
+                                    .unwrap_or(0.0)
+                                    * size
+                            })
+                            .sum::<f32>()
+                            + tc * count.saturating_sub(1) as f32;
+                        *x >= left
+                            && x + w <= right + size / 2.0
+                            && y - 0.12 * size >= bottom
+                            && y + 0.88 * size <= top
+                    }
+                    Item::Rule { x1, y1, x2, y2, .. } => inside(*x1, *y1) && inside(*x2, *y2),
+                    Item::Fill { points, .. } | Item::Stroke { points, .. } => {
+                        points.iter().all(|(x, y)| inside(*x, *y))
+                    }
+                    Item::TextColor(_) => true,
+                };
+                if !ok {
+                    out.push((n + 1, item.clone()));
+                }
+            }
+        }
+        out
     }
 }
 
