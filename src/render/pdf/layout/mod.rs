@@ -891,6 +891,42 @@ mod tests {
         }
     }
 
+    /// The layout invariant on real reports: the seed, and the seed with a `pay_scale`
+    /// group taller than a page (issue 14), whose rows are each placed once.
+    #[test]
+    fn reports_lie_inside_the_text_block() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for data in [
+            "data/qingnianlu-2019.yaml",
+            "tests/fixtures/long-group.yaml",
+        ] {
+            let report = crate::build(&root.join(data), None).expect("builds");
+            let (fonts, p) = (FontSet::bundled(), Preset::gbt9704());
+            let l = layout(&report.document, fonts, p);
+            assert_eq!(l.strays(fonts, &p), Vec::new(), "{data}");
+            let Some(pay) = report.document.blocks.iter().position(|b| {
+                matches!(b, Block::Table(t) if t.caption.as_deref().is_some_and(|c| c.contains("平均月薪")))
+            }) else {
+                panic!("{data}: no pay_scale table");
+            };
+            let tid = report.document.blocks[..=pay]
+                .iter()
+                .filter(|b| matches!(b, Block::Table(_)))
+                .count();
+            let Block::Table(t) = &report.document.blocks[pay] else {
+                unreachable!()
+            };
+            let placed: Vec<usize> = l
+                .pages
+                .iter()
+                .flat_map(|p| &p.rows)
+                .filter(|m| m.table == tid && m.part == RowPart::Body && !m.repeat)
+                .map(|m| m.index)
+                .collect();
+            assert_eq!(placed, (0..t.body.len()).collect::<Vec<_>>(), "{data}");
+        }
+    }
+
     #[test]
     fn three_line_tables_have_only_horizontal_rules() {
         let t = Table {
