@@ -927,6 +927,67 @@ mod tests {
         }
     }
 
+    /// Issue 14: a `group_by` group taller than a page is split at row boundaries, the
+    /// header and the label (with （续）) repeated on every page it continues on; no row is
+    /// lost, and a very large group takes time in proportion to its rows.
+    #[test]
+    fn a_group_taller_than_a_page_continues_with_its_label() {
+        let n = 1500;
+        let mut label = TableCell::new("社区专职工作者", Align::Left);
+        label.rowspan = n as u16;
+        let body: Vec<Vec<TableCell>> = (0..n)
+            .map(|i| {
+                let mut row = vec![
+                    TableCell::new(format!("岗位{i}号"), Align::Left),
+                    TableCell::new(i.to_string(), Align::Right),
+                ];
+                if i == 0 {
+                    row.insert(0, label.clone());
+                }
+                row
+            })
+            .collect();
+        let t = Table {
+            columns: 3,
+            head: vec![vec![
+                TableCell::new("类别", Align::Center),
+                TableCell::new("岗位", Align::Center),
+                TableCell::new("月薪", Align::Center),
+            ]],
+            body,
+            ..Table::default()
+        };
+        let started = std::time::Instant::now();
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        assert!(
+            started.elapsed().as_secs_f32() < 5.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(l.pages.len() > 40, "{} pages", l.pages.len());
+        let p = Preset::gbt9704();
+        assert_eq!(l.strays(FontSet::bundled(), &p), Vec::new());
+        let mut placed = Vec::new();
+        for (k, page) in l.pages.iter().enumerate() {
+            let text = texts(page);
+            assert!(text.starts_with("类别岗位月薪"), "page {}", k + 1);
+            assert_eq!(
+                text.contains("社区专职工作者（续）"),
+                k > 0,
+                "page {}",
+                k + 1
+            );
+            assert!(text.contains("社区专职工作者"), "page {}", k + 1);
+            for m in &page.rows {
+                assert!(m.bottom <= p.page_h - p.bottom + 0.01, "{m:?}");
+                if m.part == RowPart::Body && !m.repeat {
+                    placed.push(m.index);
+                }
+            }
+        }
+        assert_eq!(placed, (0..n).collect::<Vec<_>>());
+    }
+
     #[test]
     fn three_line_tables_have_only_horizontal_rules() {
         let t = Table {

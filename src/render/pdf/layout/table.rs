@@ -421,12 +421,16 @@ impl Typesetter<'_> {
                 continue;
             }
             // A block taller than the space left is split at the last row boundary that
-            // fits.
+            // fits (rows are added while they fit: the cost is the rows of one page).
             let room = self.room() + 0.01;
-            let cut = (ri + 1..end)
-                .rev()
-                .map(|k| Self::segment(&g, ri..k, &carried))
-                .find(|s| s.height() <= room);
+            let mut cut = None;
+            for k in ri + 1..end {
+                let s = Self::segment(&g, ri..k, &carried);
+                if s.height() > room {
+                    break;
+                }
+                cut = Some(s);
+            }
             if let Some(part) = cut {
                 let k = part.rows.end;
                 self.draw_segment(&g, &part, tid, false);
