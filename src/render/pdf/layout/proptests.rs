@@ -48,11 +48,12 @@ fn align(rng: &mut Rng) -> Align {
 }
 
 /// Rows of `cols` columns: cells placed as [`Table::place`] places them, with random column
-/// spans and (with `spans`) row spans of up to `max_span` rows.
+/// spans and (with `spans`) row spans of up to `max_span + 1` rows, none reaching past
+/// these rows.
 fn rows(rng: &mut Rng, n: usize, cols: usize, spans: bool, max_span: usize) -> Vec<Vec<TableCell>> {
     let mut covered = vec![0usize; cols];
     let mut out = Vec::new();
-    for _ in 0..n {
+    for i in 0..n {
         let mut row = Vec::new();
         let mut c = 0;
         while c < cols {
@@ -68,7 +69,8 @@ fn rows(rng: &mut Rng, n: usize, cols: usize, spans: bool, max_span: usize) -> V
                 1
             };
             if spans && rng.below(8) == 0 {
-                cell.rowspan = 2 + rng.below(max_span.max(1)) as u16;
+                // Spans stay inside the rows made here, as `table()` (compose) makes them.
+                cell.rowspan = (2 + rng.below(max_span.max(1))).min(n - i) as u16;
             }
             for k in covered.iter_mut().skip(c).take(cell.colspan as usize) {
                 *k = cell.rowspan as usize;
