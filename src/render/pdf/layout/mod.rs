@@ -317,9 +317,13 @@ impl<'f> Typesetter<'f> {
         }
         let mut natural: f32 = s.widths[range.start..end].iter().sum();
         let n = end - range.start;
-        // A line ending in a full-width closing mark sets it at half width, as the line
-        // breaker measured it: its empty right half hangs past the margin.
-        if n > 1 && super::linebreak::squeezable(s.chars[end - 1]) {
+        // A justified line ending in a full-width closing mark sets it at half width: its
+        // empty right half hangs past the margin. So does any line that the line breaker
+        // fitted only by measuring it so (a table cell set right or centred).
+        if n > 1
+            && super::linebreak::squeezable(s.chars[end - 1])
+            && (align == HAlign::Justify || natural > width)
+        {
             natural -= s.widths[end - 1] / 2.0;
         }
         let (mut x, tc) = match align {
