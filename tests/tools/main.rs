@@ -76,6 +76,11 @@ fn checks() -> Vec<Check> {
             pdf::a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins,
         ),
         (
+            "pdf::a_group_taller_than_the_page_is_split_with_its_label_continued",
+            &["pdftotext"],
+            pdf::a_group_taller_than_the_page_is_split_with_its_label_continued,
+        ),
+        (
             "text::injected_markdown_is_literal_in_the_pdf",
             &["pdftotext"],
             text::injected_markdown_is_literal_in_the_pdf,

@@ -254,3 +254,68 @@ pub fn a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_marg
         .collect();
     assert!(header_pages.len() >= 3, "{header_pages:?}");
 }
+
+/// Issue 14: a `group_by` group taller than the space left on the page (48 rows of
+/// 社区专职工作者 in `pay_scale`) is split at a row boundary: every row is printed once,
+/// nothing but the folio lies below the text block, and each continuation page repeats the
+/// header and the group label with （续）.
+pub fn a_group_taller_than_the_page_is_split_with_its_label_continued() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("tests/fixtures/long-group.yaml");
+    let out = diaoyan(&[
+        "render",
+        data.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("long-group.pdf");
+    let all = lines(&pdf);
+    let text: String = all.iter().map(|l| l.text.as_str()).collect();
+    for i in 1..=48 {
+        let post = format!("专职岗位{i:02}号");
+        // Once in the table; the 48th is also named in the prose as the highest pay.
+        let want = if i == 48 { 2 } else { 1 };
+        assert_eq!(text.matches(&post).count(), want, "{post}");
+    }
+    for post in ["书记兼主任", "副主任", "委员", "公益性岗位"] {
+        assert!(text.contains(post), "{post}");
+    }
+    // GB/T 9704: 297 mm page, 35 mm bottom margin; the folio sits below it, 7 mm up.
+    let body_bottom = 841.89 - 35.0 / 25.4 * 72.0;
+    for l in &all {
+        let folio = l.text.starts_with('—');
+        assert!(
+            folio || l.y_min + l.height <= body_bottom + 2.0,
+            "page {}: {} runs into the bottom margin",
+            l.page,
+            l.text
+        );
+    }
+    let row_pages: std::collections::BTreeSet<usize> = all
+        .iter()
+        .filter(|l| l.text.contains("专职岗位") && !l.text.contains("最高"))
+        .map(|l| l.page)
+        .collect();
+    assert!(row_pages.len() >= 3, "{row_pages:?}");
+    let first = *row_pages.iter().next().unwrap();
+    let on = |p: usize, needle: &str| all.iter().any(|l| l.page == p && l.text.contains(needle));
+    assert!(on(first, "社区专职工作者") && !on(first, "社区专职工作者（续）"));
+    for &p in row_pages.iter().skip(1) {
+        assert!(
+            on(p, "社区专职工作者（续）"),
+            "page {p}: no continued label"
+        );
+        assert!(
+            on(p, "类别") && on(p, "平均月薪"),
+            "page {p}: no repeated header"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! Page layout: the Document as positioned text and rules on A4 pages (GB/T 9704 preset).
 
+#[cfg(test)]
+mod proptests;
 mod table;
 
 use std::ops::Range;
@@ -95,6 +97,36 @@ pub struct Page {
     pub items: Vec<Item>,
     /// Footnotes referenced on this page (1-based numbers), drawn at its foot.
     pub notes: Vec<usize>,
+    /// The table rows placed on this page, in order (bookkeeping for checks; not drawn).
+    pub rows: Vec<RowMark>,
+    /// Index in `items` of the folio's first item: `items[folio..]` is the page number, the
+    /// only thing drawn outside the text block. Set when the layout is finished.
+    pub folio: Option<usize>,
+}
+
+/// The part of a table a row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowPart {
+    Head,
+    Body,
+    Foot,
+}
+
+/// A table row placed on a page. Backend-neutral bookkeeping that lets checks prove that
+/// no row is lost or placed twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMark {
+    /// The table's order in the document, from 1 (every table, with or without caption).
+    pub table: usize,
+    pub part: RowPart,
+    /// The row's index in its part (`Table::head`, `body` or `foot`), from 0.
+    pub index: usize,
+    /// A header row repeated on a continuation page, or a later piece of a row taller than
+    /// a page: not a new placement of the row.
+    pub repeat: bool,
+    /// Top and bottom of the row, from the page's top edge (pt).
+    pub top: f32,
+    pub bottom: f32,
 }
 
 /// A heading's entry in the PDF outline.
@@ -165,6 +197,8 @@ pub(super) struct Typesetter<'f> {
     missing: Vec<(char, String)>,
     /// The document's footnotes, shaped at the note size, with their line breaks.
     notes: Vec<(Shaped, Vec<Range<usize>>)>,
+    /// Tables laid out so far (numbers the tables in [`RowMark::table`]).
+    tables: usize,
 }
 
 impl<'f> Typesetter<'f> {
@@ -306,8 +340,12 @@ impl<'f> Typesetter<'f> {
         let mut natural: f32 = s.widths[range.start..end].iter().sum();
         let n = end - range.start;
         // A justified line ending in a full-width closing mark sets it at half width: its
-        // empty right half hangs past the margin.
-        if align == HAlign::Justify && n > 1 && super::linebreak::squeezable(s.chars[end - 1]) {
+        // empty right half hangs past the margin. So does any line that the line breaker
+        // fitted only by measuring it so (a table cell set right or centred).
+        if n > 1
+            && super::linebreak::squeezable(s.chars[end - 1])
+            && (align == HAlign::Justify || natural > width)
+        {
             natural -= s.widths[end - 1] / 2.0;
         }
         let (mut x, tc) = match align {
@@ -691,6 +729,8 @@ impl<'f> Typesetter<'f> {
                     }
                 }
             }
+            self.pages[i].items.append(&mut items);
+            self.pages[i].folio = Some(self.pages[i].items.len());
             let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Body, size);
             // 7 mm below the text block.
             let base = self.p.page_h - self.p.bottom + 7.0 * MM + size * 0.88;
@@ -760,6 +800,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         bookmarks: Vec::new(),
         missing: Vec::new(),
         notes: Vec::new(),
+        tables: 0,
     };
     let w = preset.text_width() - preset.note;
     ts.notes = doc
@@ -776,10 +817,71 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         ts.block(b);
     }
     ts.finish();
-    Layout {
+    let l = Layout {
         pages: ts.pages,
         bookmarks: ts.bookmarks,
         missing: ts.missing,
+    };
+    debug_assert!(
+        l.strays(fonts, &preset).is_empty(),
+        "items outside the text block: {:?}",
+        l.strays(fonts, &preset)
+    );
+    l
+}
+
+impl Layout {
+    /// The items drawn outside the text block of their page (page number, item), the folio
+    /// excepted: the layout's invariant is that there are none. Text is measured with its
+    /// fonts' advances; a line's last full-width closing mark may hang half an em into the
+    /// right margin (`line_items`), and glyphs sit between 0.12 em below and 0.88 em above
+    /// the baseline.
+    pub fn strays(&self, fonts: &FontSet, p: &Preset) -> Vec<(usize, Item)> {
+        const EPS: f32 = 0.5;
+        let (left, right) = (p.left - EPS, p.page_w - p.right + EPS);
+        let (bottom, top) = (p.bottom - EPS, p.page_h - p.top + EPS);
+        let inside = |x: f32, y: f32| (left..=right).contains(&x) && (bottom..=top).contains(&y);
+        let mut out = Vec::new();
+        for (n, page) in self.pages.iter().enumerate() {
+            let end = page.folio.unwrap_or(page.items.len());
+            for item in &page.items[..end] {
+                let ok = match item {
+                    Item::Text {
+                        x,
+                        y,
+                        size,
+                        font,
+                        tc,
+                        text,
+                    } => {
+                        let file = fonts.files.get(*font);
+                        let count = text.chars().count();
+                        let w: f32 = text
+                            .chars()
+                            .map(|c| {
+                                file.and_then(|f| f.glyph(c).map(|g| f.advance(g)))
+                                    .unwrap_or(0.0)
+                                    * size
+                            })
+                            .sum::<f32>()
+                            + tc * count.saturating_sub(1) as f32;
+                        *x >= left
+                            && x + w <= right + size / 2.0
+                            && y - 0.12 * size >= bottom
+                            && y + 0.88 * size <= top
+                    }
+                    Item::Rule { x1, y1, x2, y2, .. } => inside(*x1, *y1) && inside(*x2, *y2),
+                    Item::Fill { points, .. } | Item::Stroke { points, .. } => {
+                        points.iter().all(|(x, y)| inside(*x, *y))
+                    }
+                    Item::TextColor(_) => true,
+                };
+                if !ok {
+                    out.push((n + 1, item.clone()));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -843,6 +945,103 @@ mod tests {
         for i in 0..80 {
             assert_eq!(all.matches(&format!("行{i}号")).count(), 1, "行{i}");
         }
+    }
+
+    /// The layout invariant on real reports: the seed, and the seed with a `pay_scale`
+    /// group taller than a page (issue 14), whose rows are each placed once.
+    #[test]
+    fn reports_lie_inside_the_text_block() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for data in [
+            "data/qingnianlu-2019.yaml",
+            "tests/fixtures/long-group.yaml",
+        ] {
+            let report = crate::build(&root.join(data), None).expect("builds");
+            let (fonts, p) = (FontSet::bundled(), Preset::gbt9704());
+            let l = layout(&report.document, fonts, p);
+            assert_eq!(l.strays(fonts, &p), Vec::new(), "{data}");
+            let Some(pay) = report.document.blocks.iter().position(|b| {
+                matches!(b, Block::Table(t) if t.caption.as_deref().is_some_and(|c| c.contains("平均月薪")))
+            }) else {
+                panic!("{data}: no pay_scale table");
+            };
+            let tid = report.document.blocks[..=pay]
+                .iter()
+                .filter(|b| matches!(b, Block::Table(_)))
+                .count();
+            let Block::Table(t) = &report.document.blocks[pay] else {
+                unreachable!()
+            };
+            let placed: Vec<usize> = l
+                .pages
+                .iter()
+                .flat_map(|p| &p.rows)
+                .filter(|m| m.table == tid && m.part == RowPart::Body && !m.repeat)
+                .map(|m| m.index)
+                .collect();
+            assert_eq!(placed, (0..t.body.len()).collect::<Vec<_>>(), "{data}");
+        }
+    }
+
+    /// Issue 14: a `group_by` group taller than a page is split at row boundaries, the
+    /// header and the label (with （续）) repeated on every page it continues on; no row is
+    /// lost, and a very large group takes time in proportion to its rows.
+    #[test]
+    fn a_group_taller_than_a_page_continues_with_its_label() {
+        let n = 1500;
+        let mut label = TableCell::new("社区专职工作者", Align::Left);
+        label.rowspan = n as u16;
+        let body: Vec<Vec<TableCell>> = (0..n)
+            .map(|i| {
+                let mut row = vec![
+                    TableCell::new(format!("岗位{i}号"), Align::Left),
+                    TableCell::new(i.to_string(), Align::Right),
+                ];
+                if i == 0 {
+                    row.insert(0, label.clone());
+                }
+                row
+            })
+            .collect();
+        let t = Table {
+            columns: 3,
+            head: vec![vec![
+                TableCell::new("类别", Align::Center),
+                TableCell::new("岗位", Align::Center),
+                TableCell::new("月薪", Align::Center),
+            ]],
+            body,
+            ..Table::default()
+        };
+        let started = std::time::Instant::now();
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        assert!(
+            started.elapsed().as_secs_f32() < 5.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(l.pages.len() > 40, "{} pages", l.pages.len());
+        let p = Preset::gbt9704();
+        assert_eq!(l.strays(FontSet::bundled(), &p), Vec::new());
+        let mut placed = Vec::new();
+        for (k, page) in l.pages.iter().enumerate() {
+            let text = texts(page);
+            assert!(text.starts_with("类别岗位月薪"), "page {}", k + 1);
+            assert_eq!(
+                text.contains("社区专职工作者（续）"),
+                k > 0,
+                "page {}",
+                k + 1
+            );
+            assert!(text.contains("社区专职工作者"), "page {}", k + 1);
+            for m in &page.rows {
+                assert!(m.bottom <= p.page_h - p.bottom + 0.01, "{m:?}");
+                if m.part == RowPart::Body && !m.repeat {
+                    placed.push(m.index);
+                }
+            }
+        }
+        assert_eq!(placed, (0..n).collect::<Vec<_>>());
     }
 
     #[test]

@@ -1,0 +1,207 @@
+//! Property test of table pagination over random tables: random column counts and widths,
+//! header and foot rows with column and row spans, body rows in `group_by`-style groups
+//! (a row-spanning label over 1–70 rows), other row spans, cell text from empty to longer
+//! than a page, and random text before the table. For every table: nothing but the folio
+//! lies outside the text block, every row is placed exactly once and in order, and a
+//! group's label (or its continuation with （续）) is on every page that holds its rows.
+
+use proptest::prelude::*;
+
+use super::table::CONTINUED;
+use super::*;
+use crate::doc::{Align, Table, TableCell, TableRules};
+
+/// A small deterministic generator for the details of one case.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Cell text: usually short, sometimes a paragraph, rarely longer than a page.
+fn text(rng: &mut Rng) -> String {
+    const CHARS: &[char] = &[
+        '社', '区', '工', '作', '人', '员', '数', '量', '办', '公', '用', '房', '面', '积', '，',
+        '。', '（', '）', '1', '2', '3', '4', '5', '0', '.', '%', 'A', 'b', ' ', '、', '—',
+    ];
+    let len = match rng.below(20) {
+        0 => 300 + rng.below(1500),
+        1..=3 => 20 + rng.below(80),
+        4 => 0,
+        _ => rng.below(12),
+    };
+    (0..len).map(|_| CHARS[rng.below(CHARS.len())]).collect()
+}
+
+fn align(rng: &mut Rng) -> Align {
+    [Align::Left, Align::Center, Align::Right][rng.below(3)]
+}
+
+/// Rows of `cols` columns: cells placed as [`Table::place`] places them, with random column
+/// spans and (with `spans`) row spans of up to `max_span + 1` rows, none reaching past
+/// these rows.
+fn rows(rng: &mut Rng, n: usize, cols: usize, spans: bool, max_span: usize) -> Vec<Vec<TableCell>> {
+    let mut covered = vec![0usize; cols];
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut row = Vec::new();
+        let mut c = 0;
+        while c < cols {
+            if covered[c] > 0 {
+                c += 1;
+                continue;
+            }
+            let free = covered[c..].iter().take_while(|k| **k == 0).count();
+            let mut cell = TableCell::new(text(rng), align(rng));
+            cell.colspan = if rng.below(5) == 0 {
+                1 + rng.below(free) as u16
+            } else {
+                1
+            };
+            if spans && rng.below(8) == 0 {
+                // Spans stay inside the rows made here, as `table()` (compose) makes them.
+                cell.rowspan = (2 + rng.below(max_span.max(1))).min(n - i) as u16;
+            }
+            for k in covered.iter_mut().skip(c).take(cell.colspan as usize) {
+                *k = cell.rowspan as usize;
+            }
+            c += cell.colspan as usize;
+            row.push(cell);
+        }
+        for k in covered.iter_mut() {
+            *k = k.saturating_sub(1);
+        }
+        out.push(row);
+    }
+    out
+}
+
+/// A random table; returns it with the body's groups as (label, first row, rows).
+fn table(seed: u64, cols: usize, groups: &[usize]) -> (Table, Vec<(String, usize, usize)>) {
+    let mut rng = Rng(seed | 1);
+    let widths = if rng.below(2) == 0 {
+        Vec::new()
+    } else {
+        (0..cols)
+            .map(|_| 0.5 + rng.below(10) as f32 / 2.0)
+            .collect()
+    };
+    let (nhead, nfoot) = (rng.below(4), rng.below(3));
+    let head = rows(&mut rng, nhead, cols, true, 2);
+    let foot = rows(&mut rng, nfoot, cols, false, 1);
+    let mut body = Vec::new();
+    let mut labels = Vec::new();
+    for (gi, &size) in groups.iter().enumerate() {
+        if cols > 1 && rng.below(3) != 0 {
+            // A group_by group: the label spans the group's rows in the first column.
+            let label = format!("组{gi}号");
+            let mut rest = rows(&mut rng, size, cols - 1, true, 4);
+            let mut cell = TableCell::new(label.clone(), Align::Left);
+            cell.rowspan = size as u16;
+            rest[0].insert(0, cell);
+            labels.push((label, body.len(), size));
+            body.extend(rest);
+        } else {
+            body.extend(rows(&mut rng, size, cols, true, 4));
+        }
+    }
+    let t = Table {
+        caption: (rng.below(2) == 0).then(|| "随机表".to_string()),
+        number: Some(1),
+        unit_note: (rng.below(2) == 0).then(|| "单位：人".to_string()),
+        source_note: (rng.below(3) == 0).then(|| "资料来源：调查".to_string()),
+        columns: cols as u16,
+        rules: if rng.below(3) == 0 {
+            TableRules::ThreeLine
+        } else {
+            TableRules::Grid
+        },
+        widths,
+        head,
+        body,
+        foot,
+        ..Table::default()
+    };
+    (t, labels)
+}
+
+fn page_text(p: &Page) -> String {
+    p.items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tables_keep_every_row_inside_the_text_block(
+        seed in any::<u64>(),
+        cols in 1usize..=8,
+        groups in prop::collection::vec(1usize..=70, 1..=4),
+        before in 0usize..=30,
+    ) {
+        let (t, labels) = table(seed, cols, &groups);
+        let mut blocks: Vec<Block> = (0..before)
+            .map(|_| Block::Paragraph(vec![Run::plain("前文")]))
+            .collect();
+        blocks.push(Block::Table(t.clone()));
+        let doc = Document { blocks, ..Document::default() };
+        let p = Preset::gbt9704();
+        let fonts = FontSet::bundled();
+        let l = layout(&doc, fonts, p);
+
+        let strays = l.strays(fonts, &p);
+        prop_assert!(strays.is_empty(), "outside the text block: {:?}", strays);
+
+        // Every row of every part exactly once, in order, inside the text block.
+        let mut placed: Vec<(RowPart, usize)> = Vec::new();
+        for page in &l.pages {
+            for m in &page.rows {
+                prop_assert!(m.top >= p.top - 0.5 && m.bottom <= p.page_h - p.bottom + 0.5,
+                    "row {:?} {} from {} to {}", m.part, m.index, m.top, m.bottom);
+                if !m.repeat {
+                    placed.push((m.part, m.index));
+                }
+            }
+        }
+        let want: Vec<(RowPart, usize)> = (0..t.head.len()).map(|i| (RowPart::Head, i))
+            .chain((0..t.body.len()).map(|i| (RowPart::Body, i)))
+            .chain((0..t.foot.len()).map(|i| (RowPart::Foot, i)))
+            .collect();
+        prop_assert_eq!(placed, want);
+
+        // A group's label is on every page that holds one of its rows.
+        for (label, first, n) in labels.iter().filter(|g| g.2 > 1) {
+            for (k, page) in l.pages.iter().enumerate() {
+                let holds = page.rows.iter().any(|m| {
+                    m.part == RowPart::Body && (*first..first + n).contains(&m.index)
+                });
+                if holds {
+                    let text = page_text(page);
+                    prop_assert!(text.contains(label.as_str()), "page {}: no {}", k + 1, label);
+                    let continued = format!("{label}{CONTINUED}");
+                    let starts_here = page.rows.iter().any(|m| {
+                        m.part == RowPart::Body && m.index == *first && !m.repeat
+                    });
+                    prop_assert_eq!(text.contains(continued.as_str()), !starts_here,
+                        "page {}: {}", k + 1, label);
+                }
+            }
+        }
+    }
+}
