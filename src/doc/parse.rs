@@ -744,7 +744,7 @@ mod tests {
     #[test]
     fn line_breaks_in_data_are_typed() {
         let esc = crate::compose::escape_markdown_string;
-        let v = esc("第一行\n第二行");
+        let v = esc("第一行\u{2028}第二行");
         let d = parse_str(&format!(
             "{v}\n\n## {v}\n\n| 甲 |\n|---|\n| {v} |\n| 乙 |\n"
         ));

@@ -834,8 +834,8 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
     })
 }
 
-/// Facts become JSON for the templates: numbers must be finite and keys text. Each
-/// problem at its place.
+/// Facts become JSON for the templates: numbers must be finite, keys text, and no fact
+/// left empty (as `init` and `import` write them). Each problem at its place.
 fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
     match v {
         Yaml::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
@@ -860,6 +860,12 @@ fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
             }
         }
         Yaml::Tagged(t) => facts_problems(ck, at, &t.value),
+        // `init` and `import` leave facts empty for the writer to fill: a fact with no
+        // value would print "—" where the report needs a figure.
+        Yaml::Null => {
+            let d = ck.at(at, format!("{at} 尚未填写：请填入数值或文字"));
+            ck.diags.push(d);
+        }
         _ => {}
     }
 }

@@ -140,7 +140,8 @@ fn facts_used(pack: &Pack) -> Facts {
 fn write_facts(out: &mut String, facts: &Facts, indent: usize) {
     for (k, v) in &facts.0 {
         if v.0.is_empty() {
-            let _ = writeln!(out, "{}{k}: 0", " ".repeat(indent));
+            // Empty: `check` lists it as left to fill (a 0 would pass for a real figure).
+            let _ = writeln!(out, "{}{k}: ~  # 待填写", " ".repeat(indent));
         } else {
             let _ = writeln!(out, "{}{k}:", " ".repeat(indent));
             write_facts(out, v, indent + 2);

@@ -108,16 +108,30 @@ pub struct Case {
     pub strings: Vec<(&'static str, String)>,
 }
 
-fn fragment() -> impl Strategy<Value = String> {
+/// XML 1.0 forbids these in a document (§2.2 Char): the loader must refuse them.
+pub fn xml_illegal(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// One fragment; with `controls` false, none holding an XML-illegal character (so that
+/// enough cases get past the loader to test the outputs).
+fn fragment(controls: bool) -> impl Strategy<Value = String> {
+    let pool: Vec<&str> = FRAGMENTS
+        .iter()
+        .copied()
+        .filter(|f| controls || !f.chars().any(xml_illegal))
+        .collect();
     prop_oneof![
-        8 => proptest::sample::select(FRAGMENTS).prop_map(str::to_string),
-        1 => any::<char>().prop_map(|c| c.to_string()),
+        8 => proptest::sample::select(pool).prop_map(str::to_string),
+        1 => any::<char>()
+            .prop_filter("legal", move |&c| controls || !xml_illegal(c))
+            .prop_map(|c| c.to_string()),
         1 => proptest::char::range('\u{4E00}', '\u{9FFF}').prop_map(|c| c.to_string()),
     ]
 }
 
-fn string(max: usize) -> impl Strategy<Value = String> {
-    proptest::collection::vec(fragment(), 1..max).prop_map(|v| v.concat())
+fn string(max: usize, controls: bool) -> impl Strategy<Value = String> {
+    proptest::collection::vec(fragment(controls), 1..max).prop_map(|v| v.concat())
 }
 
 /// A YAML double-quoted scalar for `s`: characters YAML cannot hold literally are escaped.
@@ -145,14 +159,18 @@ pub fn yaml_quoted(s: &str) -> String {
 /// `n` cases drawn deterministically from the seed survey `seed_yaml`.
 pub fn cases(seed_yaml: &str, n: usize) -> Vec<Case> {
     let mut runner = TestRunner::deterministic();
-    let strategy = (
-        string(6),
-        string(6),
-        string(4),
-        string(10),
-        string(10),
-        0..4u8,
-    );
+    // One case in three may hold control characters anywhere; the rest hold none.
+    let strategy = (0..3u8).prop_flat_map(|kind| {
+        let c = kind == 0;
+        (
+            string(6, c),
+            string(6, c),
+            string(4, c),
+            string(10, c),
+            string(10, c),
+            0..4u8,
+        )
+    });
     (0..n)
         .map(|_| {
             let (name, title, org, finding, rec, shape) = strategy

@@ -645,7 +645,7 @@ impl Typesetter<'_> {
                     Some(again) if done >= c.text.1.len() => &again.1,
                     _ => &c.text.1,
                 };
-                let repeated = matches!(&c.again, Some(_) if done >= c.text.1.len());
+                let repeated = c.again.is_some() && done >= c.text.1.len();
                 let mut line_top = top + PAD_Y;
                 for r in ranges.iter().skip(lines.start).take(lines.len()) {
                     if !repeated {
