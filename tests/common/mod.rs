@@ -218,3 +218,20 @@ pub fn validate_docx_all(docx: &[PathBuf]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 pub mod hostile;
+
+/// Run a poppler/qpdf tool on `pdf` (pdftotext writes to stdout) and return its output;
+/// a failing tool fails the test.
+pub fn tool(cmd: &str, args: &[&str], pdf: &Path) -> String {
+    let mut c = Command::new(cmd);
+    c.args(args).arg(pdf);
+    if cmd == "pdftotext" {
+        c.arg("-");
+    }
+    let out = c.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

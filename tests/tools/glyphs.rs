@@ -7,21 +7,6 @@ use std::process::Command;
 
 use crate::common::*;
 
-fn tool(cmd: &str, args: &[&str], pdf: &Path) -> String {
-    let mut c = Command::new(cmd);
-    c.args(args).arg(pdf);
-    if cmd == "pdftotext" {
-        c.arg("-");
-    }
-    let out = c.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Render the seed with each `(from, to)` replaced once, bundled fonts only; the PDF.
 fn render_with(dir: &Path, edits: &[(&str, &str)], extra: &[&str]) -> PathBuf {
     let mut data = std::fs::read_to_string(seed()).unwrap();

@@ -9,21 +9,6 @@ use crate::common::*;
 const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
 const LEFT: f64 = 28.0 * 72.0 / 25.4;
 
-fn tool(cmd: &str, args: &[&str], pdf: &std::path::Path) -> String {
-    let mut c = Command::new(cmd);
-    c.args(args).arg(pdf);
-    if cmd == "pdftotext" {
-        c.arg("-");
-    }
-    let out = c.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
 struct BoxLine {
     page: usize,
