@@ -258,7 +258,10 @@ fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
 }
 
 /// The file name stem: the report's `output:`, else the data file's stem, made safe for
-/// every file system (no separators, no control or reserved characters, no leading dot).
+/// every file system (no separators, no control or reserved characters, no leading dot),
+/// and short enough for one: at most [`MAX_NAME_CHARS`] characters and
+/// [`MAX_NAME_BYTES`] bytes of UTF-8 (file systems limit a name to 255 bytes; the rest is
+/// left for `-2`, `.docx` and the temporary suffix `.docx.<pid>.tmp`).
 pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     let raw = r.output.clone().unwrap_or_else(|| {
         data.file_stem()
@@ -281,9 +284,21 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     if safe.is_empty() {
         "report".to_string()
     } else {
-        safe.chars().take(120).collect()
+        let mut bytes = 0;
+        safe.chars()
+            .take(MAX_NAME_CHARS)
+            .take_while(|c| {
+                bytes += c.len_utf8();
+                bytes <= MAX_NAME_BYTES
+            })
+            .collect()
     }
 }
+
+/// Most characters of an output file's stem.
+pub const MAX_NAME_CHARS: usize = 120;
+/// Most UTF-8 bytes of an output file's stem (a CJK character takes 3).
+pub const MAX_NAME_BYTES: usize = 180;
 
 /// Write `bytes` to `path` atomically, creating its folder first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -654,3 +654,77 @@ fn bad_spreadsheets_are_refused_in_chinese_and_write_nothing() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A workbook whose cells point into a shared-string table that is not there: calamine
+/// panics on it (index out of bounds). The reader's panic is caught at the import boundary:
+/// a Chinese message, exit 2, nothing written, no "panicked" (issue 14 §3, issue 15).
+#[test]
+fn a_workbook_that_crashes_the_reader_is_refused_in_chinese() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("units.xlsx");
+    let out = run(
+        dir.path(),
+        &[
+            "export",
+            seed().to_str().unwrap(),
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Copy the package without xl/sharedStrings.xml.
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let broken = dir.path().join("broken.xlsx");
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(&broken).unwrap());
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        if f.name() == "xl/sharedStrings.xml" {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        zout.start_file(f.name(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(&bytes).unwrap();
+    }
+    zout.finish().unwrap();
+    let data = dir.path().join("broken.yaml");
+    let out = import(dir.path(), &broken, &data);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("文件已损坏或不是有效的工作簿"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!data.exists());
+}
+
+/// An `output:` name of 100 CJK characters (300 bytes of UTF-8, over the 255-byte limit of
+/// file names) is shortened by bytes, so `render` writes what `check` passed.
+#[test]
+fn a_long_chinese_output_name_is_shortened_to_fit_the_file_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("long.yaml");
+    let seed_text = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(
+        &data,
+        seed_text.replace(
+            "output: qingnianlu-2019",
+            &format!("output: {}", "长".repeat(100)),
+        ),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "render",
+            data.to_str().unwrap(),
+            "-o",
+            "out",
+            "--no-system-fonts",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stem = "长".repeat(diaoyan::MAX_NAME_BYTES / 3);
+    assert!(dir.path().join(format!("out/{stem}.pdf")).exists());
+    assert!(dir.path().join(format!("out/{stem}.docx")).exists());
+}

@@ -165,12 +165,34 @@ pub fn read(path: &Path) -> Result<Vec<Sheet>> {
                 .unwrap_or_default();
             Ok(vec![read_csv(path, &name, &bytes)?])
         }
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path),
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook_guarded(path),
         _ => Err(Error::input(Diagnostic::new(
             path,
             "不支持的文件类型：请使用 .xlsx、.xls、.ods 或 .csv",
         ))),
     }
+}
+
+/// [`read_workbook`], with a panic inside the reader (calamine indexes some corrupt files
+/// out of bounds, e.g. a shared-string index past the table or no `sharedStrings.xml`)
+/// turned into the Chinese "damaged workbook" error instead of exit 101. The default panic
+/// message is silenced for the call; the reader's own message is kept in the error.
+fn read_workbook_guarded(path: &Path) -> Result<Vec<Sheet>> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| read_workbook(path));
+    std::panic::set_hook(previous);
+    result.unwrap_or_else(|e| {
+        let why = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(Error::input(Diagnostic::new(
+            path,
+            format!("文件已损坏或不是有效的工作簿，请用 Excel 或 WPS 打开后另存为 .xlsx 再试（读取时出错：{why}）"),
+        )))
+    })
 }
 
 fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
