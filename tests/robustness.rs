@@ -322,3 +322,31 @@ fn three_thousand_units() {
         .len();
     assert!(pdf > 100_000);
 }
+
+/// A control character in a pack file (a label in template.yaml, a heading in report.md)
+/// is refused with the pack file's line and column, exit 2, by check and render alike —
+/// not a render failure blaming the data (issue 14: a pack is user input too).
+#[test]
+fn control_characters_in_a_pack_name_the_pack_file_and_line() {
+    let report = std::fs::read_to_string(root().join("templates/community-survey/report.md"))
+        .unwrap()
+        .replacen("# ", "# 调研\u{c}", 1);
+    let (dir, pack) = pack_with(&report);
+    let out = dir.path().join("out");
+    let data = seed();
+    for cmd in ["render", "check"] {
+        let mut args = vec![cmd, data.to_str().unwrap()];
+        if cmd == "render" {
+            args.extend(["-o", out.to_str().unwrap()]);
+        }
+        args.extend(["--template", pack.to_str().unwrap(), "--no-system-fonts"]);
+        let o = run(&args, 60);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("report.md:") && err.contains("模板文件含控制字符 U+000C"),
+            "{cmd}: {err}"
+        );
+    }
+    assert!(!out.exists());
+}

@@ -93,6 +93,7 @@ impl Pack {
     pub fn from_dir(dir: &Path) -> Result<Pack> {
         let ypath = dir.join("template.yaml");
         let yaml = std::fs::read_to_string(&ypath).map_err(|e| Error::io(&ypath, e))?;
+        refuse_control_characters(&ypath, &yaml)?;
         let mut schema = parse_schema(&ypath, &yaml)?;
         let mut templates = Vec::new();
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -103,6 +104,7 @@ impl Pack {
         names.sort();
         for p in names {
             let content = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+            refuse_control_characters(&p, &content)?;
             let fname = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -130,6 +132,31 @@ impl Pack {
             None => format!("<内置>/{}", self.schema.name),
         }
     }
+}
+
+/// A pack is user input too: a character XML forbids in a pack file (a label, a unit, a
+/// heading of the report template) would reach the DOCX, so it is refused here with file,
+/// line and column, as the same character in a data file is.
+fn refuse_control_characters(path: &Path, text: &str) -> Result<()> {
+    for (i, line) in text.lines().enumerate() {
+        if let Some((col, c)) = line
+            .chars()
+            .enumerate()
+            .find(|(_, c)| super::text::is_xml_illegal(*c))
+        {
+            return Err(Error::input(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "模板文件含控制字符 {}（文档中不允许出现，请删除）",
+                        super::text::code_point(c)
+                    ),
+                )
+                .at(Some(i + 1), Some(col + 1)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// When the schema declares no topics, the ones its templates test for
