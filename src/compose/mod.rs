@@ -306,6 +306,28 @@ fn chinese_message(msg: &str) -> String {
         } else {
             format!("算术运算的对象不是数值（{what}）")
         }
+    } else if let Some((op, rest)) = msg
+        .strip_prefix('`')
+        .and_then(|m| m.split_once("` requires both operands to be numbers, found `"))
+    {
+        // "`+` requires both operands to be numbers, found `u64` and `string`"
+        let kinds: Vec<&str> = rest
+            .split("` and `")
+            .map(|k| k.trim_end_matches('`'))
+            .collect();
+        let name = |k: &str| match k {
+            "undefined" | "none" | "None" => "没有值（数据中缺少这一项？）",
+            "string" => "文字",
+            "bool" => "是/否",
+            "map" | "object" => "一组键值",
+            "array" | "vec" => "列表",
+            _ => "数值",
+        };
+        let found: Vec<&str> = kinds.iter().map(|k| name(k)).collect();
+        format!(
+            "运算 {op} 需要两个数值，实际是{}：请检查数据中参与计算的项（如 facts 中的数字是否填写、是否写成了文字）",
+            found.join("和")
+        )
     } else if msg.is_ascii() {
         format!("模板渲染出错：{msg}")
     } else {
@@ -527,6 +549,23 @@ fn register_filters(tera: &mut Tera) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Facts of the wrong type reach Tera's arithmetic: the message is Chinese and says what
+    /// was found (found by a tester: `party: "两万"` and a missing `party`).
+    #[test]
+    fn arithmetic_on_text_or_missing_values_is_explained_in_chinese() {
+        let m =
+            chinese_message("`+` requires both operands to be numbers, found `u64` and `string`");
+        assert!(
+            m.contains("运算 + 需要两个数值") && m.contains("数值和文字"),
+            "{m}"
+        );
+        let m = chinese_message(
+            "`+` requires both operands to be numbers, found `u64` and `undefined`",
+        );
+        assert!(m.contains("没有值"), "{m}");
+        assert!(!m.contains("requires"), "{m}");
+    }
     use crate::doc::{parse, Block, Meta};
     use crate::survey::{Survey, Unit};
 
