@@ -62,10 +62,11 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": ")?;
         if let Some(unit) = &self.unit {
-            write!(f, "{unit}：")?;
+            write!(f, "{}：", visible(unit))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", visible(&self.message))?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
+            let src = &visible(src);
             let n = line.to_string();
             let pad = " ".repeat(n.len());
             write!(f, "\n{pad} |\n{n} | {src}")?;
@@ -88,6 +89,27 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// `s` safe to print on a terminal: control characters (C0 but tab, DEL, C1) shown as
+/// their Unicode control pictures (U+240x) or `\u{..}`, so a data file cannot send escape
+/// sequences to the writer's terminal through an error message that quotes it.
+fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32)
+                .map(String::from)
+                .unwrap_or_default(),
+            '\u{7f}' => "\u{2421}".to_string(),
+            c if bad(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// Every error the library returns.
@@ -149,3 +171,21 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod visible_tests {
+    use super::*;
+
+    /// A data file cannot colour or clear the writer's terminal through a quoted line.
+    #[test]
+    fn control_characters_in_a_quoted_line_are_shown_not_sent() {
+        let mut d = Diagnostic::new("x.yaml", "含控制字符 U+001B").at(Some(3), Some(14));
+        d.source_line = Some("  - title: 健全\u{1b}[31m培训\u{85}".into());
+        let shown = d.to_string();
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{85}'),
+            "{shown}"
+        );
+        assert!(shown.contains("健全\u{241b}[31m培训\\u{85}"), "{shown}");
+    }
+}
