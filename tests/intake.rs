@@ -685,10 +685,24 @@ fn an_undated_report_claims_no_date() {
         let core = docx_part(&stem.with_extension("docx"), "docProps/core.xml");
         assert!(!core.contains("1970"), "{core}");
         assert!(!core.contains("dcterms:created"), "{core}");
+        assert_eq!(pdf_info_dates(&stem.with_extension("pdf")), (false, false));
     }
     let (_dir, stem) = renders(&seed_text());
     let core = docx_part(&stem.with_extension("docx"), "docProps/core.xml");
     assert!(core.contains("2020-03-16"), "{core}");
+    assert_eq!(pdf_info_dates(&stem.with_extension("pdf")), (true, true));
+}
+
+/// Whether the PDF's Info dictionary has `/CreationDate` and `/ModDate`.
+fn pdf_info_dates(pdf: &std::path::Path) -> (bool, bool) {
+    let doc = lopdf::Document::load(pdf).expect("pdf");
+    let id = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .expect("info");
+    let info = doc.get_dictionary(id).expect("info dictionary");
+    (info.has(b"CreationDate"), info.has(b"ModDate"))
 }
 
 #[test]
