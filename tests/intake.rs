@@ -656,3 +656,186 @@ fn raw_separators_pasted_into_the_file() {
         assert!(!md.contains(c), "U+{:04X} reached the Markdown", c as u32);
     }
 }
+
+#[test]
+fn dates_outside_the_sane_years_are_refused() {
+    for bad in [
+        "\"0000-01-01\"",
+        "\"1899-12-31\"",
+        "\"2101-01-01\"",
+        "9999-12-31",
+    ] {
+        refused(
+            &edited(&[("  date: \"2020-03-16\"", &format!("  date: {bad}"))]),
+            &[
+                "x.yaml:11:9: 成文日期（report.date）",
+                "年份超出范围（应在 1900 年至 2100 年之间）",
+            ],
+        );
+    }
+}
+
+#[test]
+fn an_undated_report_claims_no_date() {
+    for none in ["\"\"", "null"] {
+        let (_dir, stem) = renders(&edited(&[(
+            "  date: \"2020-03-16\"",
+            &format!("  date: {none}"),
+        )]));
+        let core = docx_part(&stem.with_extension("docx"), "docProps/core.xml");
+        assert!(!core.contains("1970"), "{core}");
+        assert!(!core.contains("dcterms:created"), "{core}");
+        assert_eq!(pdf_info_dates(&stem.with_extension("pdf")), (false, false));
+    }
+    let (_dir, stem) = renders(&seed_text());
+    let core = docx_part(&stem.with_extension("docx"), "docProps/core.xml");
+    assert!(core.contains("2020-03-16"), "{core}");
+    assert_eq!(pdf_info_dates(&stem.with_extension("pdf")), (true, true));
+}
+
+/// Whether the PDF's Info dictionary has `/CreationDate` and `/ModDate`.
+fn pdf_info_dates(pdf: &std::path::Path) -> (bool, bool) {
+    let doc = lopdf::Document::load(pdf).expect("pdf");
+    let id = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .expect("info");
+    let info = doc.get_dictionary(id).expect("info dictionary");
+    (info.has(b"CreationDate"), info.has(b"ModDate"))
+}
+
+#[test]
+fn numbers_in_text_fields_keep_their_spelling_or_are_refused() {
+    for (field, bad, label) in [
+        (
+            "  period: \"2019\"",
+            "  period: 2019.10",
+            "调研期（report.period）写作 2019.10 会被读成数字 2019.1，请加引号：'2019.10'",
+        ),
+        (
+            "  period: \"2019\"",
+            "  period: 1e3",
+            "写作 1e3 会被读成数字 1000.0",
+        ),
+        (
+            "  period: \"2019\"",
+            "  period: 0x10",
+            "写作 0x10 会被读成数字 16",
+        ),
+        (
+            "  organisation: 青年路街道办事处",
+            "  organisation: 1e3",
+            "调研单位（report.organisation）写作 1e3",
+        ),
+    ] {
+        refused(&edited(&[(field, bad)]), &["x.yaml:", label]);
+    }
+    refused(
+        &edited(&[("post: 副主任", "post: 0.10")]),
+        &[
+            "x.yaml:151:",
+            "写作 0.10 会被读成数字 0.1，请加引号：'0.10'",
+        ],
+    );
+    refused(
+        &edited(&[("short: 青一", "short: 1.50")]),
+        &["x.yaml:16:12:", "简称写作 1.50 会被读成数字 1.5"],
+    );
+    // A number written as it reads is still text.
+    let (_dir, stem) = renders(&edited(&[("post: 副主任", "post: 2019")]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(md.contains("2019"), "post 2019 printed");
+}
+
+#[test]
+fn numbers_beyond_two_to_the_53_are_refused() {
+    for (from, to, expect) in [
+        (
+            "caseload: 4000",
+            "caseload: 9007199254740993",
+            "x.yaml:25:15:",
+        ),
+        ("caseload: 4000", "caseload: 1e300", "x.yaml:25:15:"),
+        ("monthly: 2400", "monthly: -1e20", "x.yaml:150:"),
+        ("admin_share: 0.6", "admin_share: 1e308", "x.yaml:164:"),
+    ] {
+        refused(
+            &edited(&[(from, to)]),
+            &[
+                expect,
+                "超出可精确保存的范围（绝对值不能超过 9007199254740992）",
+            ],
+        );
+    }
+    let (_dir, _stem) = renders(&edited(&[("caseload: 4000", "caseload: 9007199254740992")]));
+}
+
+#[test]
+fn del_and_c1_controls_are_refused() {
+    for (esc, cp) in [
+        ("\\x7F", "U+007F"),
+        ("\\x85", "U+0085"),
+        ("\\x9F", "U+009F"),
+    ] {
+        refused(
+            &edited(&[("short: 青一", &format!("short: \"青{esc}一\""))]),
+            &["x.yaml:16:12:", &format!("简称含控制字符 {cp}")],
+        );
+    }
+    // Typed raw into the file, in a finding's title: the field is named.
+    refused(
+        &edited(&[(
+            "  - title: 服务站与居委会职责交叉",
+            "  - title: 服务站\u{7F}与居委会职责交叉",
+        )]),
+        &["第 2 个问题的标题含控制字符 U+007F"],
+    );
+    refused(
+        &edited(&[(
+            "  - title: 服务站与居委会职责交叉",
+            "  - title: 服务站\u{B}与居委会职责交叉",
+        )]),
+        &["第 2 个问题的标题含控制字符 U+000B"],
+    );
+}
+
+#[test]
+fn breaks_in_one_line_text_become_spaces() {
+    let (_dir, stem) = renders(&edited(&[(
+        "name: 青年路第一社区",
+        "name: \"青年路\\r第一\\t社区\"",
+    )]));
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("markdown");
+    assert!(md.contains("青年路 第一 社区"), "{md}");
+    assert!(!md.contains('\r'), "CR kept");
+}
+
+#[test]
+fn one_line_text_empty_after_cleaning_is_refused() {
+    for t in ["\"\"", "\"  \"", "\"\\ufeff\""] {
+        refused(
+            &edited(&[(
+                "  - title: 服务站与居委会职责交叉，“站居分设”未见实效",
+                &format!("  - title: {t}"),
+            )]),
+            &["第 2 个问题的标题不能为空"],
+        );
+        refused(
+            &edited(&[(
+                "  - title: 转变街道职能，强化对社区的指导与服务",
+                &format!("  - title: {t}"),
+            )]),
+            &["第 1 条建议的标题不能为空"],
+        );
+    }
+    for t in ["\"\"", "\"\\u200b\""] {
+        refused(
+            &edited(&[(
+                "category: 居委会, post: 副主任",
+                &format!("category: {t}, post: 副主任"),
+            )]),
+            &["x.yaml:151:", "第 2 行", "不能为空"],
+        );
+    }
+}

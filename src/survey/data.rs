@@ -91,6 +91,45 @@ pub enum TextProblemKind {
     BadDate(String, DateError),
     /// `report.date` given as a bare number (an Excel serial, usually).
     DateNumber(String),
+    /// A number in a text field whose spelling the number would not keep (`2019.10` read
+    /// as 2019.1): the text as written, and the number read.
+    NumberSpelling { written: String, read: String },
+}
+
+/// The plain scalar written at `at` (1-based line and column) in `lines`: up to the end of
+/// the line, a comment, or a flow indicator (`,` `]` `}`), without trailing blanks.
+fn written_at(lines: &[&str], at: Option<(usize, usize)>) -> Option<String> {
+    let (line, col) = at?;
+    let src = lines.get(line.checked_sub(1)?)?;
+    let rest: String = src.chars().skip(col.saturating_sub(1)).collect();
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        if matches!(c, ',' | ']' | '}') || (c == '#' && rest[..i].ends_with([' ', '\t'])) {
+            end = i;
+            break;
+        }
+    }
+    Some(rest[..end].trim_end().to_string())
+}
+
+/// A number given where text belongs, as text: its canonical spelling when that is how it
+/// is written in the source (`period: 2020`); otherwise `Err((written, read))`, for the
+/// writer to quote it (`2019.10` would print 2019.1, `1e3` 1000.0, `0x10` 16). Accepted as
+/// read when the source cannot be found (an alias, say, resolved by the parser).
+fn number_as_text(
+    n: &serde_yaml::Number,
+    written: Option<String>,
+) -> std::result::Result<String, (String, String)> {
+    let read = n.to_string();
+    match written {
+        Some(w) if w != read && !w.starts_with(['*', '&', '!']) => Err((w, read)),
+        _ => Ok(read),
+    }
+}
+
+/// The message for a number whose spelling would be lost ([`number_as_text`]).
+fn spelling_message(written: &str, read: &str) -> String {
+    format!("写作 {written} 会被读成数字 {read}，请加引号：'{written}'")
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,14 +231,30 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
         ));
     }
     // Control characters typed into the file itself (not as escapes): YAML forbids them,
-    // and the parser's own message would be English and vague.
+    // and the parser's own message would be English and vague. The field is named from
+    // the positions of the text with those characters blanked out.
+    let field_at = {
+        let blanked: String = text
+            .chars()
+            .map(|c| if text::is_refused(c) { ' ' } else { c })
+            .collect();
+        let pos = (blanked != text).then(|| Positions::of(&blanked));
+        move |line: usize, col: usize| -> String {
+            pos.as_ref()
+                .and_then(|p| p.path_at((line, col)))
+                .map(|p| (label_of(p, None), p))
+                .filter(|(l, p)| l != p && !l.starts_with("字段 "))
+                .map(|(l, _)| l)
+                .unwrap_or_default()
+        }
+    };
     let raw_illegal: Vec<Diagnostic> = text
         .lines()
         .enumerate()
         .flat_map(|(i, l)| {
             l.chars()
                 .enumerate()
-                .filter(|(_, c)| text::is_xml_illegal(*c))
+                .filter(|(_, c)| text::is_refused(*c))
                 .map(move |(j, c)| (i + 1, j + 1, c))
         })
         .take(20)
@@ -207,7 +262,8 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             let mut d = Diagnostic::new(
                 path,
                 format!(
-                    "含控制字符 {}（文档中不允许出现，请删除）",
+                    "{}含控制字符 {}（文档中不允许出现，请删除）",
+                    field_at(line, col),
                     text::code_point(c)
                 ),
             )
@@ -257,7 +313,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     let mut top = top;
     let mut problems = Vec::new();
     sanitise(&mut top, "", &mut problems);
-    normalise_text_fields(&mut top, &mut problems);
+    normalise_text_fields(&mut top, &mut problems, text);
     match serde_yaml::from_value::<RawSurvey>(top) {
         Ok(mut raw) => {
             raw.problems = problems;
@@ -392,7 +448,9 @@ fn text_field_paths(top: &Yaml) -> Vec<(String, bool)> {
 /// Text fields accept numbers (`period: 2020`) and a required one left empty reads as
 /// ''; a list, mapping or true/false there is a problem with its position. `report.date`
 /// is read as a date and stored as `YYYY-MM-DD`.
-fn normalise_text_fields(top: &mut Yaml, problems: &mut Vec<TextProblem>) {
+fn normalise_text_fields(top: &mut Yaml, problems: &mut Vec<TextProblem>, text: &str) {
+    let pos = Positions::of(text);
+    let lines: Vec<&str> = text.lines().collect();
     for (path, required) in text_field_paths(top) {
         let Some(v) = value_mut(top, &path) else {
             continue;
@@ -400,7 +458,16 @@ fn normalise_text_fields(top: &mut Yaml, problems: &mut Vec<TextProblem>) {
         let found = match v {
             Yaml::String(_) => continue,
             Yaml::Number(n) => {
-                *v = Yaml::String(n.to_string());
+                match number_as_text(n, written_at(&lines, pos.find(&path))) {
+                    Ok(t) => *v = Yaml::String(t),
+                    Err((written, read)) => {
+                        problems.push(TextProblem {
+                            path: path.clone(),
+                            kind: TextProblemKind::NumberSpelling { written, read },
+                        });
+                        *v = Yaml::String(n.to_string());
+                    }
+                }
                 continue;
             }
             Yaml::Null if required => {
@@ -528,7 +595,7 @@ fn unit_of(top_units: &[Yaml], prev_units: &[Yaml], path: &str) -> Option<String
         _ => return None,
     };
     let name = match units.get(i.parse::<usize>().ok()?)?.get("name")? {
-        Yaml::String(s) => s.chars().filter(|c| !text::is_xml_illegal(*c)).collect(),
+        Yaml::String(s) => s.chars().filter(|c| !text::is_refused(*c)).collect(),
         Yaml::Number(n) => n.to_string(),
         _ => return None,
     };
@@ -560,7 +627,7 @@ fn problem_diagnostics(
         .map(|p| {
             let label: String = label_of(&p.path, schema)
                 .chars()
-                .filter(|c| !text::is_xml_illegal(*c))
+                .filter(|c| !text::is_refused(*c))
                 .collect();
             let msg = match &p.kind {
                 TextProblemKind::Illegal { ch, in_key } => format!(
@@ -569,9 +636,17 @@ fn problem_diagnostics(
                     text::code_point(*ch)
                 ),
                 TextProblemKind::NotText(found) => format!("{label}应为文字，实际为{found}"),
+                TextProblemKind::NumberSpelling { written, read } => {
+                    format!("{label}{}", spelling_message(written, read))
+                }
                 TextProblemKind::BadDate(t, DateError::NoSuchDay) => {
                     format!("{label}“{t}”不是存在的日期")
                 }
+                TextProblemKind::BadDate(t, DateError::OutOfRange) => format!(
+                    "{label}“{t}”的年份超出范围（应在 {} 年至 {} 年之间）",
+                    date::YEARS.start(),
+                    date::YEARS.end()
+                ),
                 TextProblemKind::BadDate(t, DateError::Form) => format!(
                     "{label}“{t}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日"
                 ),
@@ -760,6 +835,14 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         ("recommendations", &mut raw.recommendations, "建议"),
     ] {
         for (i, item) in items.iter_mut().enumerate() {
+            for (part, value) in [("title", &item.title), ("text", &item.text)] {
+                let at = format!("{list}.{i}.{part}");
+                let told = raw.problems.iter().any(|p| p.path == at);
+                if value.trim().is_empty() && !told {
+                    let d = ck.at(&at, format!("{}不能为空", label_of(&at, None)));
+                    ck.diags.push(d);
+                }
+            }
             if item.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
                 item.topic = None;
             }
@@ -838,6 +921,11 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
 /// left empty (as `init` and `import` write them). Each problem at its place.
 fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
     match v {
+        Yaml::Number(n) if too_large(n).is_some() => {
+            let msg = too_large(n).unwrap_or_default();
+            let d = ck.at(at, format!("{at} {msg}"));
+            ck.diags.push(d);
+        }
         Yaml::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
             let d = ck.at(at, format!("{at} 为 {n}，不是有限数值（NaN 或无穷大）"));
             ck.diags.push(d);
@@ -900,6 +988,12 @@ impl<'a> Checker<'a> {
         d
     }
 
+    /// A number given where text belongs (`at`), as text, or the message ending why not.
+    fn number_text(&self, at: &str, n: &serde_yaml::Number) -> std::result::Result<String, String> {
+        number_as_text(n, written_at(&self.lines, self.pos.find(at)))
+            .map_err(|(w, r)| spelling_message(&w, &r))
+    }
+
     fn units(&mut self, raw: &[Yaml], base: &str) -> Vec<Unit> {
         let schema = self.schema;
         if raw.is_empty() {
@@ -915,7 +1009,14 @@ impl<'a> Checker<'a> {
             let here = format!("{base}.{i}");
             let name = match u.get("name") {
                 Some(Yaml::String(n)) if !n.trim().is_empty() => n.trim().to_string(),
-                Some(Yaml::Number(n)) => n.to_string(),
+                Some(Yaml::Number(n)) => match self.number_text(&format!("{here}.name"), n) {
+                    Ok(t) => t,
+                    Err(msg) => {
+                        let d = self.at(&format!("{here}.name"), format!("名称{msg}"));
+                        self.diags.push(d);
+                        n.to_string()
+                    }
+                },
                 _ => {
                     let d = self.at(
                         &format!("{here}.name"),
@@ -936,6 +1037,16 @@ impl<'a> Checker<'a> {
             }
             let short = match u.get("short") {
                 Some(Yaml::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                Some(Yaml::Number(n)) => match self.number_text(&format!("{here}.short"), n) {
+                    Ok(t) => t,
+                    Err(msg) => {
+                        let d = self
+                            .at(&format!("{here}.short"), format!("简称{msg}"))
+                            .unit(&name);
+                        self.diags.push(d);
+                        n.to_string()
+                    }
+                },
                 _ => name.clone(),
             };
             let mut values = IndexMap::new();
@@ -1014,7 +1125,19 @@ impl<'a> Checker<'a> {
                         tags.insert(tag.clone(), t.trim().to_string());
                     }
                     Some(Yaml::Number(n)) => {
-                        tags.insert(tag.clone(), n.to_string());
+                        let at = format!("{here}.{tag}");
+                        match self.number_text(&at, n) {
+                            Ok(t) => {
+                                tags.insert(tag.clone(), t);
+                            }
+                            Err(msg) => {
+                                let d = self
+                                    .at(&at, format!("{}（{tag}）{msg}", def.label))
+                                    .unit(&name)
+                                    .field(tag);
+                                self.diags.push(d);
+                            }
+                        }
                     }
                     None | Some(Yaml::Null) if !def.required => {}
                     _ => {
@@ -1085,8 +1208,20 @@ impl<'a> Checker<'a> {
                     let cell = match row.get(cname) {
                         None | Some(Yaml::Null) => Cell::Empty,
                         Some(v) if cdef.kind == Kind::Text => match v {
+                            Yaml::String(s) if s.trim().is_empty() && cdef.required => {
+                                let d = self.at(&at, problem("不能为空".into()));
+                                self.diags.push(d);
+                                Cell::Text(String::new())
+                            }
                             Yaml::String(s) => Cell::Text(s.clone()),
-                            Yaml::Number(n) => Cell::Text(n.to_string()),
+                            Yaml::Number(n) => match self.number_text(&at, n) {
+                                Ok(t) => Cell::Text(t),
+                                Err(msg) => {
+                                    let d = self.at(&at, problem(msg));
+                                    self.diags.push(d);
+                                    Cell::Empty
+                                }
+                            },
                             _ => {
                                 let d = self.at(&at, problem("应为文字".into()));
                                 self.diags.push(d);
@@ -1276,7 +1411,12 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
     let x = match v {
         Yaml::Bool(b) if def.kind == Kind::Boolean => return Ok(f64::from(u8::from(*b))),
         _ if def.kind == Kind::Boolean => return Err("应为 true 或 false".to_string()),
-        Yaml::Number(n) => n.as_f64().ok_or_else(|| "不是有效数字".to_string())?,
+        Yaml::Number(n) => {
+            if let Some(msg) = too_large(n) {
+                return Err(msg);
+            }
+            n.as_f64().ok_or_else(|| "不是有效数字".to_string())?
+        }
         Yaml::String(s) if s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) => {
             return Err(format!("为 {s}，超出数值范围（NaN 或无穷大）"));
         }
@@ -1301,6 +1441,25 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
         }
     }
     Ok(x)
+}
+
+/// The largest magnitude a number of a data file may have: 2^53, the end of the range
+/// where an `f64` holds every integer exactly (a larger one would print changed).
+pub const MAX_MAGNITUDE: f64 = 9_007_199_254_740_992.0;
+
+/// Why `n` is too large to be kept exactly ([`MAX_MAGNITUDE`]), in Chinese; `None` if it fits.
+/// Integers are compared exactly (9007199254740993 is refused though it rounds to 2^53).
+fn too_large(n: &serde_yaml::Number) -> Option<String> {
+    const MAX: u64 = 1 << 53;
+    let over = if let Some(u) = n.as_u64() {
+        u > MAX
+    } else if let Some(i) = n.as_i64() {
+        i.unsigned_abs() > MAX
+    } else {
+        n.as_f64()
+            .is_some_and(|x| x.is_finite() && x.abs() > MAX_MAGNITUDE)
+    };
+    over.then(|| format!("为 {n}，超出可精确保存的范围（绝对值不能超过 9007199254740992），请核对"))
 }
 
 fn fmt_num(x: f64) -> String {

@@ -14,11 +14,19 @@ pub enum DateError {
     Form,
     /// The spelling is right but the day does not exist (2020-02-30).
     NoSuchDay,
+    /// A real day, but its year lies outside [`YEARS`] (`0000-01-01`, a typo like `2202`).
+    OutOfRange,
 }
+
+/// The years a date of a data file may have. A report's 成文日期 lies in living memory;
+/// the bounds also keep every output valid (W3CDTF in docProps/core.xml and PDF dates need
+/// a four-digit year ≥ 1).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// Read a date as a writer types it: `2020-03-16`, `2020-3-16`, `2020/3/16`,
 /// `2020.3.16`, `2020年3月16日` (full-width digits too), or a YAML timestamp
 /// (`2020-03-16T09:30:00Z`, `2020-03-16 09:30:00`: the time of day is dropped).
+/// A year outside [`YEARS`] is [`DateError::OutOfRange`].
 pub fn parse(text: &str) -> Result<Date, DateError> {
     let s: String = text
         .trim()
@@ -36,7 +44,11 @@ pub fn parse(text: &str) -> Result<Date, DateError> {
         .and_then(|m| Month::try_from(m).ok())
         .ok_or(DateError::NoSuchDay)?;
     let day = u8::try_from(d).map_err(|_| DateError::NoSuchDay)?;
-    Date::from_calendar_date(y, month, day).map_err(|_| DateError::NoSuchDay)
+    let d = Date::from_calendar_date(y, month, day).map_err(|_| DateError::NoSuchDay)?;
+    if !YEARS.contains(&d.year()) {
+        return Err(DateError::OutOfRange);
+    }
+    Ok(d)
 }
 
 /// Year, month and day numbers of an accepted spelling (not yet checked as a date).
@@ -168,6 +180,17 @@ mod tests {
             assert_eq!(parse(s), Err(DateError::NoSuchDay), "{s}");
         }
         assert_eq!(parse("2020-02-29"), Ok(d(2020, 2, 29)));
+        for s in [
+            "0000-01-01",
+            "0999-12-31",
+            "1899-12-31",
+            "2101-01-01",
+            "9999-12-31",
+        ] {
+            assert_eq!(parse(s), Err(DateError::OutOfRange), "{s}");
+        }
+        assert_eq!(parse("1900-01-01"), Ok(d(1900, 1, 1)));
+        assert_eq!(parse("2100-12-31"), Ok(d(2100, 12, 31)));
     }
 
     #[test]

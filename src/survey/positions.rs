@@ -39,6 +39,16 @@ impl Positions {
         }
     }
 
+    /// The path of the last value that starts at or before `(line, column)`: the value a
+    /// character at that place belongs to (a scalar, or the collection around it).
+    pub fn path_at(&self, at: Pos) -> Option<&str> {
+        self.values
+            .iter()
+            .filter(|(_, p)| **p <= at)
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.len().cmp(&b.0.len())))
+            .map(|(k, _)| k.as_str())
+    }
+
     /// Line of the value at `path` (or its nearest ancestor).
     pub fn line(&self, path: &str) -> Option<usize> {
         self.find(path).map(|p| p.0)
@@ -144,5 +154,7 @@ mod tests {
         // A missing field falls back to its unit.
         assert_eq!(p.line("units.1.staff.total"), Some(7));
         assert_eq!(p.line("findings"), Some(9));
+        assert_eq!(p.path_at((5, 14)), Some("units.0.staff.total"));
+        assert_eq!(p.path_at((6, 34)), Some("units.0.staff.gender.female"));
     }
 }

@@ -10,7 +10,9 @@
 //!   controls …) are removed silently;
 //! - U+2028 LINE SEPARATOR stays in prose (composition makes it a hard line break) and
 //!   U+2029 PARAGRAPH SEPARATOR becomes a paragraph break (`\n\n`); in one-line text both become a
-//!   paragraph break (`\n\n`) in prose, and a space in one-line text (names, titles).
+//!   paragraph break (`\n\n`) in prose, and a space in one-line text (names, titles);
+//! - DEL and the C1 controls (U+007F–U+009F) are refused like the XML-illegal ones;
+//! - in one-line text (names, titles, cells, keys) a tab, CR or LF becomes a space.
 
 use std::borrow::Cow;
 
@@ -59,9 +61,16 @@ pub fn is_xml_illegal(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
-/// The first character of `s` XML forbids, if any.
+/// Whether a data string may not hold `c`: what XML forbids ([`is_xml_illegal`]), plus
+/// DEL (U+007F) and the C1 controls (U+0080–U+009F, NEL included). XML allows the latter
+/// but they are invisible garbage in a report (and YAML 1.2 does not count them printable).
+pub fn is_refused(c: char) -> bool {
+    is_xml_illegal(c) || matches!(c, '\u{7F}'..='\u{9F}')
+}
+
+/// The first character of `s` a data string may not hold ([`is_refused`]), if any.
 pub fn first_illegal(s: &str) -> Option<char> {
-    s.chars().find(|&c| is_xml_illegal(c))
+    s.chars().find(|&c| is_refused(c))
 }
 
 /// What a string is used as, which decides what U+2028/U+2029 become.
@@ -78,7 +87,12 @@ pub enum Use {
 /// refuse. Borrowed when nothing changes.
 pub fn clean(s: &str, usage: Use) -> Cow<'_, str> {
     let separator = |c: char| matches!(c, '\u{2028}' | '\u{2029}' | LS_STAND_IN | PS_STAND_IN);
-    if !s.chars().any(|c| is_default_ignorable(c) || separator(c)) {
+    // In one-line text a tab, CR or LF is a space too: a name or cell has no lines.
+    let line_break = |c: char| usage == Use::Line && matches!(c, '\t' | '\r' | '\n');
+    if !s
+        .chars()
+        .any(|c| is_default_ignorable(c) || separator(c) || line_break(c))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -88,7 +102,7 @@ pub fn clean(s: &str, usage: Use) -> Cow<'_, str> {
             // Kept: composition turns it into a typed hard line break.
             ('\u{2028}' | LS_STAND_IN, Use::Prose) => out.push('\u{2028}'),
             ('\u{2029}' | PS_STAND_IN, Use::Prose) => out.push_str("\n\n"),
-            (c, Use::Line) if separator(c) => out.push(' '),
+            (c, Use::Line) if separator(c) || line_break(c) => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -192,6 +206,11 @@ mod tests {
         );
         assert_eq!(clean("甲\u{2028}乙\u{2029}丙", Use::Line), "甲 乙 丙");
         assert!(matches!(clean("不变", Use::Line), Cow::Borrowed(_)));
+        assert_eq!(clean("安定\r社区\n甲\t乙", Use::Line), "安定 社区 甲 乙");
+        assert_eq!(clean("甲\n乙", Use::Prose), "甲\n乙");
+        assert_eq!(first_illegal("a\u{7F}"), Some('\u{7F}'));
+        assert_eq!(first_illegal("a\u{85}"), Some('\u{85}'));
+        assert_eq!(first_illegal("a\u{A0}"), None);
     }
 
     proptest::proptest! {
@@ -208,8 +227,9 @@ mod tests {
             // Every other character is kept, in order.
             let kept: String = s.chars().filter(|c| !is_default_ignorable(*c)
                 && !matches!(*c, '\u{2028}' | '\u{2029}' | LS_STAND_IN | PS_STAND_IN)).collect();
-            let once_kept: String = once.chars().filter(|c| !matches!(c, '\n' | ' ')).collect();
-            let kept: String = kept.chars().filter(|c| !matches!(c, '\n' | ' ')).collect();
+            let blank = |c: &char| matches!(c, '\n' | ' ' | '\r' | '\t');
+            let once_kept: String = once.chars().filter(|c| !blank(c)).collect();
+            let kept: String = kept.chars().filter(|c| !blank(c)).collect();
             proptest::prop_assert_eq!(once_kept, kept);
         }
     }

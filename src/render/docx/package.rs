@@ -28,8 +28,16 @@ fn normalise_core(xml: &[u8], meta: &Meta) -> Vec<u8> {
     }
     extra.push_str("<dc:language>zh-CN</dc:language>");
     // Drop docx-rs's own creator/title, if any, then add ours before the closing tag.
+    // Without a date in the data the file is dated nowhere: docx-rs's default stamp
+    // (1970-01-01) would be a date the writer never gave.
     let mut out = s;
-    for tag in ["dc:title", "dc:creator", "dc:subject", "dc:language"] {
+    let undated: &[&str] = if meta.date.is_none() {
+        &["dcterms:created", "dcterms:modified"]
+    } else {
+        &[]
+    };
+    let tags = ["dc:title", "dc:creator", "dc:subject", "dc:language"];
+    for tag in tags.iter().chain(undated) {
         while let (Some(a), Some(b)) =
             (out.find(&format!("<{tag}")), out.find(&format!("</{tag}>")))
         {

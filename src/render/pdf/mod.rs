@@ -255,7 +255,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     let mut warnings = Vec::new();
     let pdf = pdf.with_pages(pages);
     let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &opts, &mut warnings);
-    finish(&mut lo);
+    finish(&mut lo, doc.meta.date.is_some());
     outline(&mut lo, &lay.bookmarks, p.page_h);
     let mut bytes = Vec::new();
     let save = lopdf::SaveOptions::builder()
@@ -349,7 +349,9 @@ fn visible(text: &str) -> String {
 ///   which took a sixth of a report's CPU time for 0.1 % smaller files;
 /// * the Info dictionary loses `/GTS_PDFXVersion`, which printpdf writes (empty) into every
 ///   file and which makes readers report a PDF/X conformance we do not claim.
-fn finish(doc: &mut lopdf::Document) {
+/// * an undated report (no `report.date`) loses `/CreationDate` and `/ModDate`, which
+///   printpdf always writes (1970-01-01 when not set): the file claims no date at all.
+fn finish(doc: &mut lopdf::Document, dated: bool) {
     doc.version = "1.7".into();
     // One compressor for every stream, reset between them: setting one up costs more
     // than deflating a typical content stream.
@@ -376,6 +378,10 @@ fn finish(doc: &mut lopdf::Document) {
         .ok();
     if let Some(lopdf::Object::Dictionary(d)) = info.and_then(|id| doc.objects.get_mut(&id)) {
         d.remove(b"GTS_PDFXVersion");
+        if !dated {
+            d.remove(b"CreationDate");
+            d.remove(b"ModDate");
+        }
     }
 }
 
