@@ -76,6 +76,11 @@ fn checks() -> Vec<Check> {
             pdf::a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins,
         ),
         (
+            "pdf::a_title_longer_than_a_page_continues_on_the_next_page",
+            &["pdftotext"],
+            pdf::a_title_longer_than_a_page_continues_on_the_next_page,
+        ),
+        (
             "pdf::a_group_taller_than_the_page_is_split_with_its_label_continued",
             &["pdftotext"],
             pdf::a_group_taller_than_the_page_is_split_with_its_label_continued,

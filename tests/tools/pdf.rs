@@ -304,3 +304,67 @@ pub fn a_group_taller_than_the_page_is_split_with_its_label_continued() {
         );
     }
 }
+
+/// A title of 1,200 characters (强化基层保障 ×200) is printed whole: the PDF text layer
+/// holds all 200 repeats, as the DOCX does (it used to stop after about 22 lines, 74
+/// repeats, with exit 0), the title continues on the next page inside the text block,
+/// and the report's body follows it.
+pub fn a_title_longer_than_a_page_continues_on_the_next_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let title = "强化基层保障".repeat(200);
+    let data = std::fs::read_to_string(seed()).unwrap().replacen(
+        "  title: 强化基层保障 理顺管理体制 推动社区治理能力现代化",
+        &format!("  title: {title}"),
+        1,
+    );
+    let path = dir.path().join("long-title.yaml");
+    std::fs::write(&path, data).unwrap();
+    let out = diaoyan(&[
+        "render",
+        path.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    // The text layer without the folios (— N —) between the pages.
+    let mut text = squeeze(&tool("pdftotext", &[], &pdf));
+    for n in (1..=40).rev() {
+        text = text.replace(&format!("—{n}—"), "");
+    }
+    assert_eq!(text.matches("强化基层保障").count(), 200, "{text}");
+    // The title comes first, whole, then the subtitle.
+    assert!(
+        text.contains(&format!("{title}——青年路街道社区管理情况调研报告")),
+        "{text}"
+    );
+    let docx = docx_part(
+        &dir.path().join("qingnianlu-2019.docx"),
+        "word/document.xml",
+    );
+    assert_eq!(docx.matches("强化基层保障").count(), 200);
+    // Nothing but the folio below the text block or past its right edge.
+    let page_h = 841.89;
+    let body_bottom = page_h - 35.0 / 25.4 * 72.0;
+    let text_right = 595.28 - 26.0 / 25.4 * 72.0;
+    let all = lines(&pdf);
+    for l in &all {
+        let folio = l.text.starts_with('—');
+        assert!(
+            folio || l.y_min + l.height <= body_bottom + 2.0,
+            "page {}: {} runs into the bottom margin",
+            l.page,
+            l.text
+        );
+        assert!(l.x_max <= text_right + 8.5, "page {}: {}", l.page, l.text);
+    }
+    // The title fills the first page and goes on to the second.
+    assert!(all
+        .iter()
+        .any(|l| l.page == 2 && l.text.contains("强化基层保障")));
+}

@@ -496,6 +496,8 @@ impl<'f> Typesetter<'f> {
         }
     }
 
+    /// The title (二号 小标宋, centred, balanced lines) and the subtitle under it; both
+    /// break across pages like paragraphs when longer than the text block.
     fn title(&mut self, doc: &Document) {
         let size = self.p.title;
         let pitch = size * 1.5;
@@ -507,12 +509,10 @@ impl<'f> Typesetter<'f> {
         } else {
             balanced_title_lines(&s.chars, &s.widths, w)
         };
-        for r in ranges {
-            let base = Self::baseline(self.y, pitch, size);
-            let items = self.line_items(&s, r, self.p.left, w, size, base, HAlign::Center);
-            self.page().items.extend(items);
-            self.y += pitch;
-        }
+        // Like any paragraph: a title taller than the page continues on the next page
+        // (with no orphan or widow line), never drawn past the foot of the text block.
+        let st = self.centred(Role::Title, size, pitch);
+        self.set_paragraph(&s, &ranges, st);
         if let Some(sub) = &doc.meta.subtitle {
             let st = self.centred(Role::Kai, self.p.body, self.p.pitch);
             self.paragraph(&[Run::plain(sub.clone())], st);

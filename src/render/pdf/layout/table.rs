@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use super::{HAlign, Item, Para, RowMark, RowPart, Shaped, Typesetter};
+use super::{break_forced, HAlign, Item, Para, RowMark, RowPart, Shaped, Typesetter};
 use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
 
@@ -361,12 +361,20 @@ impl Typesetter<'_> {
         let fresh = self.block_height() - head_h;
         // Caption, unit note, header and the first block of rows (or, when that block is
         // taller than a page, its first row) stay together.
-        let cap_h = if t.caption.is_some() {
-            self.p.pitch
-        } else {
-            0.0
+        // Caption and unit note as many lines as they take (either may be longer than a
+        // page: then it breaks across pages like a paragraph).
+        let lines = |ts: &mut Self, text: &str, role: Role, size: f32| {
+            let s = ts.shape(&[Run::plain(text)], role, size);
+            let w = ts.p.text_width();
+            break_forced(&s, w, w).len() as f32
         };
-        let note_h = if t.unit_note.is_some() { lh } else { 0.0 };
+        let cap_h = t
+            .label()
+            .map_or(0.0, |c| lines(self, &c, Role::Hei, 14.0) * self.p.pitch);
+        let note_h = t
+            .unit_note
+            .as_ref()
+            .map_or(0.0, |u| lines(self, u, Role::Body, size) * lh);
         let first = if start < n {
             let block = Self::segment(&g, start..g.block_end[start], &[]).height();
             if block <= fresh {
@@ -395,6 +403,11 @@ impl Typesetter<'_> {
                 align: HAlign::Right,
             };
             self.paragraph(&[Run::plain(u.clone())], st);
+        }
+        // A caption or unit note too long to stay with the table leaves the header and
+        // first rows on the next page rather than below the text block.
+        if self.room() < head_h + first - 0.01 && !self.at_page_top() {
+            self.new_page();
         }
         let mut segment_top = self.y;
         if let Some(h) = &head {
