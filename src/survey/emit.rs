@@ -19,8 +19,15 @@ pub struct UnitRow {
     pub values: IndexMap<String, f64>,
 }
 
-/// A string as a YAML scalar: plain when that reads back as the same string, else quoted.
+/// A string as a YAML scalar on one line: plain when that reads back as the same string,
+/// else quoted. A string holding a line break (a spreadsheet cell with Alt+Enter) or a
+/// control character is double-quoted with escapes (a JSON string is a valid YAML
+/// double-quoted scalar): serde_yaml would write a block scalar, which breaks the
+/// one-line `key: value` it is placed in.
 pub fn scalar(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        return serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
+    }
     serde_yaml::to_string(s)
         .map(|y| y.trim_end_matches('\n').to_string())
         .unwrap_or_else(|_| format!("{s:?}"))
@@ -290,6 +297,32 @@ pub fn tables(
                     Some(&cdef.label_with_unit()),
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell with a line break (Alt+Enter) or a control character reads back unchanged
+    /// from the one-line scalar import writes (found by a tester: import wrote YAML it could
+    /// not read back).
+    #[test]
+    fn multi_line_and_control_strings_stay_one_readable_line() {
+        for s in [
+            "安定\n社区",
+            "甲\r\n乙",
+            "a\u{1b}[31m",
+            "tab\there",
+            "\"引号\" \\ 斜杠",
+            "plain",
+        ] {
+            let y = scalar(s);
+            assert!(!y.contains('\n'), "{y}");
+            let back: std::collections::BTreeMap<String, String> =
+                serde_yaml::from_str(&format!("name: {y}\n")).expect("reads back");
+            assert_eq!(back["name"], s, "{y}");
         }
     }
 }
