@@ -166,12 +166,18 @@ pub fn build_from(
 /// renderer. `render`, `batch` and `check` call this unless `--allow-missing-glyphs`.
 pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()> {
     use render::pdf::uncovered;
-    // Only to point at the text: a file that cannot be read gives no position.
-    let text = std::fs::read_to_string(&report.source).unwrap_or_default();
-    let positions = survey::Positions::of(&text);
+    // The data file and its positions, read only when there is something to point at (a
+    // render with every glyph covered pays nothing); a file that cannot be read gives no
+    // position.
+    let source: std::cell::OnceCell<(String, survey::Positions)> = std::cell::OnceCell::new();
     // Line, column and line text of `c` on the first line holding `needle`, else on the
     // first line holding `c`, else (a YAML escape such as "\U00030000") the value at `path`.
     let locate = |needle: &str, c: char, path: &str| {
+        let (text, positions) = source.get_or_init(|| {
+            let text = std::fs::read_to_string(&report.source).unwrap_or_default();
+            let positions = survey::Positions::of(&text);
+            (text, positions)
+        });
         let lines = || text.lines().enumerate();
         let found = lines()
             .find(|(_, l)| l.contains(needle))
@@ -231,13 +237,16 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
         "report.title",
         false,
     );
-    let lay = render::pdf::layout(
-        &report.document,
-        fonts,
-        render::pdf::layout::Preset::gbt9704(),
-    );
-    for b in &lay.bookmarks {
-        add(format!("标题“{}”", b.title), None, &b.title, "", true);
+    // Headings as the outline shows them (number and text), from the Document itself.
+    for b in &report.document.blocks {
+        if let doc::Block::Heading { number, runs, .. } = b {
+            let heading = format!(
+                "{}{}",
+                number.as_deref().unwrap_or(""),
+                doc::plain_text(runs)
+            );
+            add(format!("标题“{heading}”"), None, &heading, "", true);
+        }
     }
     if out.is_empty() {
         Ok(())

@@ -9,30 +9,9 @@ use crate::common::*;
 
 /// Render the seed with each `(from, to)` replaced once, bundled fonts only; the PDF.
 fn render_with(dir: &Path, edits: &[(&str, &str)], extra: &[&str]) -> PathBuf {
-    let mut data = std::fs::read_to_string(seed()).unwrap();
-    for (from, to) in edits {
-        assert!(data.contains(from), "the seed has no {from}");
-        data = data.replacen(from, to, 1);
-    }
-    let p = dir.join("data.yaml");
-    std::fs::write(&p, data).unwrap();
-    let mut args = vec![
-        "render",
-        p.to_str().unwrap(),
-        "-o",
-        dir.to_str().unwrap(),
-        "--no-system-fonts",
-        "--format",
-        "pdf",
-    ];
+    let mut args = vec!["--format", "pdf"];
     args.extend_from_slice(extra);
-    let out = diaoyan(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.join("qingnianlu-2019.pdf")
+    render_seed_edited(dir, edits, &args).with_extension("pdf")
 }
 
 /// The seed's PDF text with its line breaks removed.

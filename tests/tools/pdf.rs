@@ -186,28 +186,15 @@ pub fn lines_obey_the_rules_and_body_text_is_justified() {
 pub fn a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins() {
     let dir = tempfile::tempdir().unwrap();
     let long = "超长名称社区".repeat(600);
-    let data = std::fs::read_to_string(seed()).unwrap().replacen(
-        "  - name: 青年路第二社区",
-        &format!("  - name: 青年路第二{long}"),
-        1,
-    );
-    let path = dir.path().join("long.yaml");
-    std::fs::write(&path, data).unwrap();
-    let out = diaoyan(&[
-        "render",
-        path.to_str().unwrap(),
-        "-o",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "pdf",
-        "--no-system-fonts",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let pdf = render_seed_edited(
+        dir.path(),
+        &[(
+            "  - name: 青年路第二社区",
+            &format!("  - name: 青年路第二{long}"),
+        )],
+        &["--format", "pdf"],
+    )
+    .with_extension("pdf");
     let all = lines(&pdf);
     // GB/T 9704: 297 mm page, 35 mm bottom margin; the folio sits below it, 7 mm up.
     let page_h = 841.89;
@@ -312,26 +299,15 @@ pub fn a_group_taller_than_the_page_is_split_with_its_label_continued() {
 pub fn a_title_longer_than_a_page_continues_on_the_next_page() {
     let dir = tempfile::tempdir().unwrap();
     let title = "强化基层保障".repeat(200);
-    let data = std::fs::read_to_string(seed()).unwrap().replacen(
-        "  title: 强化基层保障 理顺管理体制 推动社区治理能力现代化",
-        &format!("  title: {title}"),
-        1,
+    let stem = render_seed_edited(
+        dir.path(),
+        &[(
+            "  title: 强化基层保障 理顺管理体制 推动社区治理能力现代化",
+            &format!("  title: {title}"),
+        )],
+        &[],
     );
-    let path = dir.path().join("long-title.yaml");
-    std::fs::write(&path, data).unwrap();
-    let out = diaoyan(&[
-        "render",
-        path.to_str().unwrap(),
-        "-o",
-        dir.path().to_str().unwrap(),
-        "--no-system-fonts",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let pdf = stem.with_extension("pdf");
     // The text layer without the folios (— N —) between the pages.
     let mut text = squeeze(&tool("pdftotext", &[], &pdf));
     for n in (1..=40).rev() {
@@ -343,10 +319,7 @@ pub fn a_title_longer_than_a_page_continues_on_the_next_page() {
         text.contains(&format!("{title}——青年路街道社区管理情况调研报告")),
         "{text}"
     );
-    let docx = docx_part(
-        &dir.path().join("qingnianlu-2019.docx"),
-        "word/document.xml",
-    );
+    let docx = docx_part(&stem.with_extension("docx"), "word/document.xml");
     assert_eq!(docx.matches("强化基层保障").count(), 200);
     // Nothing but the folio below the text block or past its right edge.
     let page_h = 841.89;

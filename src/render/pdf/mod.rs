@@ -534,14 +534,7 @@ mod tests {
     use crate::doc::{Align, Block, Run, Table, TableCell};
 
     fn texts(lay: &Layout) -> String {
-        lay.pages
-            .iter()
-            .flat_map(|p| &p.items)
-            .filter_map(|i| match i {
-                layout::Item::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect()
+        lay.pages.iter().map(layout::Page::text).collect()
     }
 
     /// Template text can hold default-ignorable characters the data loader never saw:

@@ -104,6 +104,20 @@ pub struct Page {
     pub folio: Option<usize>,
 }
 
+impl Page {
+    /// The page's text items concatenated in drawing order (no separators): what tests
+    /// and invariants search for text that reached the page.
+    pub fn text(&self) -> String {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The part of a table a row belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowPart {
@@ -890,16 +904,6 @@ mod tests {
     use super::*;
     use crate::doc::{Align, Table, TableCell};
 
-    fn texts(p: &Page) -> String {
-        p.items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
-
     fn lay(blocks: Vec<Block>, notes: Vec<Vec<Run>>) -> Layout {
         let doc = Document {
             blocks,
@@ -933,14 +937,14 @@ mod tests {
         assert!(l.pages.len() >= 3, "{} pages", l.pages.len());
         for (i, p) in l.pages.iter().enumerate() {
             assert!(
-                texts(p).contains("表头甲表头乙"),
+                p.text().contains("表头甲表头乙"),
                 "page {} lacks the header",
                 i + 1
             );
-            assert!(texts(p).contains(&format!("— {} —", i + 1)));
+            assert!(p.text().contains(&format!("— {} —", i + 1)));
         }
         // The caption is printed once, and no row is lost or repeated.
-        let all: String = l.pages.iter().map(texts).collect();
+        let all: String = l.pages.iter().map(Page::text).collect();
         assert_eq!(all.matches("表1　长表").count(), 1);
         for i in 0..80 {
             assert_eq!(all.matches(&format!("行{i}号")).count(), 1, "行{i}");
@@ -1025,7 +1029,7 @@ mod tests {
         assert_eq!(l.strays(FontSet::bundled(), &p), Vec::new());
         let mut placed = Vec::new();
         for (k, page) in l.pages.iter().enumerate() {
-            let text = texts(page);
+            let text = page.text();
             assert!(text.starts_with("类别岗位月薪"), "page {}", k + 1);
             assert_eq!(
                 text.contains("社区专职工作者（续）"),
@@ -1089,9 +1093,9 @@ mod tests {
         let page = l
             .pages
             .iter()
-            .position(|p| texts(p).contains("有注释的句子"))
+            .position(|p| p.text().contains("有注释的句子"))
             .expect("mark");
-        assert!(texts(&l.pages[page]).contains("资料来源：街道统计"));
+        assert!(l.pages[page].text().contains("资料来源：街道统计"));
         assert_eq!(l.pages[page].notes, [1]);
         // The note is below every line of text on its page.
         let y_of = |needle: &str| {
@@ -1121,12 +1125,12 @@ mod tests {
         let heading = l
             .pages
             .iter()
-            .position(|p| texts(p).contains("二、标题"))
+            .position(|p| p.text().contains("二、标题"))
             .expect("heading");
         let body = l
             .pages
             .iter()
-            .position(|p| texts(p).contains("紧随其后"))
+            .position(|p| p.text().contains("紧随其后"))
             .expect("body");
         assert_eq!(heading, body);
     }
@@ -1145,7 +1149,7 @@ mod tests {
         };
         let l = lay(vec![Block::Table(t)], vec![vec![Run::plain("含上级补助")]]);
         assert_eq!(l.pages[0].notes, [1]);
-        assert!(texts(&l.pages[0]).contains("含上级补助"));
+        assert!(l.pages[0].text().contains("含上级补助"));
         let sizes: Vec<(String, f32)> = l.pages[0]
             .items
             .iter()

@@ -135,16 +135,6 @@ fn table(seed: u64, cols: usize, groups: &[usize]) -> (Table, Vec<(String, usize
     (t, labels)
 }
 
-fn page_text(p: &Page) -> String {
-    p.items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Text { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
@@ -192,7 +182,7 @@ proptest! {
                     m.part == RowPart::Body && (*first..first + n).contains(&m.index)
                 });
                 if holds {
-                    let text = page_text(page);
+                    let text = page.text();
                     prop_assert!(text.contains(label.as_str()), "page {}: no {}", k + 1, label);
                     let continued = format!("{label}{CONTINUED}");
                     let starts_here = page.rows.iter().any(|m| {
@@ -323,7 +313,7 @@ proptest! {
         let strays = l.strays(fonts, &p);
         prop_assert!(strays.is_empty(), "outside the text block: {:?}", strays);
 
-        let all: Vec<char> = l.pages.iter().flat_map(|pg| ink(&page_text(pg))).collect();
+        let all: Vec<char> = l.pages.iter().flat_map(|pg| ink(&pg.text())).collect();
         prop_assert!(subsequence(&ink(&flow), &all), "text lost from the flow");
         for c in &cells {
             prop_assert!(subsequence(&ink(c), &all), "cell text lost: {}", c);
