@@ -11,6 +11,8 @@ pub mod batch;
 pub mod compose;
 pub mod doc;
 pub mod error;
+pub mod fsio;
+pub mod limits;
 pub mod render;
 pub mod sample;
 pub mod sheet;

@@ -1,0 +1,172 @@
+//! Reading user files safely: only regular files, of bounded size, and — for a template
+//! pack — only files that resolve inside its own folder.
+//!
+//! Every read of user input goes through here, so a FIFO cannot block a command, a device
+//! (`/dev/zero`) cannot exhaust memory, and a symlink in a pack cannot print `/etc/passwd`
+//! or `/proc/self/environ` into a report.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::limits::Limits;
+
+/// What kind of non-regular file `meta` describes, in Chinese.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "文件夹";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "命名管道（FIFO）";
+        }
+        if ft.is_socket() {
+            return "套接字";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "设备文件";
+        }
+    }
+    "特殊文件"
+}
+
+/// Refuse anything but a regular file (following symlinks), before opening it: opening a
+/// FIFO would block.
+///
+/// # Errors
+/// [`Error::Io`] if `path` cannot be examined; [`Error::Input`] naming `path` if it is a
+/// folder, FIFO, socket or device.
+pub fn check_regular(path: &Path) -> Result<std::fs::Metadata> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::input(Diagnostic::new(
+            path,
+            format!("不是普通文件（是{}），拒绝读取", kind_of(&meta)),
+        )));
+    }
+    Ok(meta)
+}
+
+/// Read a regular file of at most `max_mb` MiB; `env` names the variable that raises the
+/// limit (e.g. `DIAOYAN_MAX_FILE_MB`), quoted in the message.
+///
+/// The size is checked before reading and again while reading (a file that grows, or a
+/// `/proc` file whose size is reported as 0, cannot exceed it).
+///
+/// # Errors
+/// [`check_regular`]'s, an I/O error, or [`Error::Input`] if the file is larger.
+pub fn read_bounded(path: &Path, max_mb: u64, env: &str) -> Result<Vec<u8>> {
+    let meta = check_regular(path)?;
+    let max = Limits::bytes(max_mb);
+    let too_big = |size: u64| {
+        Error::input(Diagnostic::new(
+            path,
+            format!(
+                "文件过大（{}），超过上限 {max_mb} MiB；如确需处理，可设置环境变量 {env} 调高上限",
+                human_size(size)
+            ),
+        ))
+    };
+    if meta.len() > max {
+        return Err(too_big(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] with the data-file limit ([`Limits::file_mb`]).
+pub fn read_data(path: &Path) -> Result<Vec<u8>> {
+    read_bounded(
+        path,
+        crate::limits::current().file_mb,
+        "DIAOYAN_MAX_FILE_MB",
+    )
+}
+
+/// Resolve `path` (which must name something inside `root`) and refuse it unless it is a
+/// regular file whose real location — after every symlink — is inside `root`'s real
+/// location. Returns the resolved path.
+///
+/// # Errors
+/// [`Error::Input`] naming `path` if it resolves outside `root` or is not a regular file.
+pub fn contained(root: &Path, path: &Path) -> Result<PathBuf> {
+    let real_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let real = path.canonicalize().map_err(|e| Error::io(path, e))?;
+    if !real.starts_with(&real_root) {
+        return Err(Error::input(Diagnostic::new(
+            path,
+            format!(
+                "指向模板包文件夹之外（{}），拒绝读取：模板包只能使用自己文件夹内的普通文件",
+                real.display()
+            ),
+        )));
+    }
+    check_regular(&real)?;
+    Ok(real)
+}
+
+/// A byte count for messages: `12.3 MiB`, `2.0 GiB`, `512 字节`.
+pub fn human_size(bytes: u64) -> String {
+    const MIB: f64 = (1u64 << 20) as f64;
+    if bytes >= 1 << 30 {
+        format!("{:.1} GiB", bytes as f64 / (MIB * 1024.0))
+    } else if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    } else if bytes >= 1 << 10 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} 字节")
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_and_folders_are_refused_before_opening() {
+        for p in ["/dev/zero", "/dev/null", "/"] {
+            let e = read_bounded(Path::new(p), 1, "X").unwrap_err().to_string();
+            assert!(e.contains("不是普通文件"), "{p}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_with_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.yaml");
+        std::fs::write(&f, vec![b'a'; (1 << 20) + 1]).unwrap();
+        let e = read_bounded(&f, 1, "DIAOYAN_MAX_FILE_MB")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("超过上限 1 MiB") && e.contains("DIAOYAN_MAX_FILE_MB"),
+            "{e}"
+        );
+        assert_eq!(read_bounded(&f, 2, "X").unwrap().len(), (1 << 20) + 1);
+    }
+
+    #[test]
+    fn a_symlink_out_of_the_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("leak.md");
+        std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+        let e = contained(dir.path(), &link).unwrap_err().to_string();
+        assert!(e.contains("模板包文件夹之外"), "{e}");
+        let inside = dir.path().join("a.md");
+        std::fs::write(&inside, "x").unwrap();
+        let link2 = dir.path().join("b.md");
+        std::os::unix::fs::symlink("a.md", &link2).unwrap();
+        assert!(contained(dir.path(), &link2).is_ok());
+    }
+}

@@ -1,0 +1,194 @@
+//! Resource limits: every kind of work a hostile or mistaken input can make unbounded has
+//! a limit here, checked before the work starts.
+//!
+//! The values are process-wide. They are read once, on first use, from the environment
+//! (`DIAOYAN_MAX_<NAME>`, e.g. `DIAOYAN_MAX_UNITS=50000`); a program embedding the library
+//! may call [`set`] before its first use instead. `diaoyan limits` prints them. The README
+//! lists each limit, its default and how to raise it — keep [`Limits::TABLE`] and it in step.
+
+use std::sync::OnceLock;
+
+/// Every limit, in the units its name gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest data file, `previous:` file or pack file read (YAML, Markdown), in MiB.
+    pub file_mb: u64,
+    /// Largest spreadsheet file accepted by `import` / `batch` (xlsx, xls, ods, csv), in MiB.
+    pub sheet_file_mb: u64,
+    /// Largest uncompressed size of one zip part of an xlsx/ods, in MiB.
+    pub zip_part_mb: u64,
+    /// Largest uncompressed size of all zip parts of one workbook together, in MiB.
+    pub zip_total_mb: u64,
+    /// Most rows in one sheet (counted from the cells that exist).
+    pub sheet_rows: u64,
+    /// Most columns in one sheet.
+    pub sheet_columns: u64,
+    /// Most non-empty cells in one workbook.
+    pub sheet_cells: u64,
+    /// Most units in one data file (checked before the file is parsed).
+    pub units: u64,
+    /// Longest a report's templates may run, in seconds.
+    pub template_seconds: u64,
+    /// Largest Markdown one report's templates may produce, in MiB.
+    pub output_mb: u64,
+    /// Deepest nesting of block quotes and lists in the report's Markdown.
+    pub depth: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_mb: 64,
+            sheet_file_mb: 64,
+            zip_part_mb: 256,
+            zip_total_mb: 512,
+            sheet_rows: 200_000,
+            sheet_columns: 1_000,
+            sheet_cells: 5_000_000,
+            units: 20_000,
+            template_seconds: 30,
+            output_mb: 64,
+            depth: 32,
+        }
+    }
+}
+
+/// One row of the limits table: the name (as in `DIAOYAN_MAX_<NAME>`), a Chinese
+/// description with its unit, and the field.
+pub struct LimitInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub get: fn(&Limits) -> u64,
+    set: fn(&mut Limits, u64),
+}
+
+impl LimitInfo {
+    /// The environment variable that raises (or lowers) this limit.
+    pub fn env_var(&self) -> String {
+        format!("DIAOYAN_MAX_{}", self.name)
+    }
+}
+
+macro_rules! limit {
+    ($name:literal, $field:ident, $desc:literal) => {
+        LimitInfo {
+            name: $name,
+            description: $desc,
+            get: |l| l.$field,
+            set: |l, v| l.$field = v,
+        }
+    };
+}
+
+impl Limits {
+    /// Every limit with its environment variable name.
+    pub const TABLE: &'static [LimitInfo] = &[
+        limit!(
+            "FILE_MB",
+            file_mb,
+            "数据文件、上一期文件、模板包文件的大小上限（MiB）"
+        ),
+        limit!(
+            "SHEET_FILE_MB",
+            sheet_file_mb,
+            "导入的表格文件（xlsx/xls/ods/csv）大小上限（MiB）"
+        ),
+        limit!(
+            "ZIP_PART_MB",
+            zip_part_mb,
+            "xlsx/ods 中单个压缩部件解压后的大小上限（MiB）"
+        ),
+        limit!(
+            "ZIP_TOTAL_MB",
+            zip_total_mb,
+            "xlsx/ods 全部部件解压后的总大小上限（MiB）"
+        ),
+        limit!("SHEET_ROWS", sheet_rows, "一个工作表的行数上限"),
+        limit!("SHEET_COLUMNS", sheet_columns, "一个工作表的列数上限"),
+        limit!("SHEET_CELLS", sheet_cells, "一个工作簿的非空单元格数上限"),
+        limit!("UNITS", units, "一个数据文件的单位数上限（解析前检查）"),
+        limit!(
+            "TEMPLATE_SECONDS",
+            template_seconds,
+            "一份报告的模板运行时间上限（秒）"
+        ),
+        limit!(
+            "OUTPUT_MB",
+            output_mb,
+            "一份报告的模板输出（Markdown）大小上限（MiB）"
+        ),
+        limit!("DEPTH", depth, "报告中引用块、列表的嵌套层数上限"),
+    ];
+
+    /// The defaults overridden by every `DIAOYAN_MAX_<NAME>` set in the environment.
+    ///
+    /// # Errors
+    /// A variable that is not a positive whole number, in Chinese, naming the variable.
+    pub fn from_env() -> Result<Limits, String> {
+        let mut limits = Limits::default();
+        for info in Self::TABLE {
+            let var = info.env_var();
+            if let Some(value) = std::env::var_os(&var) {
+                let text = value.to_string_lossy();
+                match text.trim().parse::<u64>() {
+                    Ok(v) if v > 0 => (info.set)(&mut limits, v),
+                    _ => {
+                        return Err(format!(
+                            "环境变量 {var}={text} 不是正整数（{}，默认 {}）",
+                            info.description,
+                            (info.get)(&Limits::default())
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(limits)
+    }
+
+    /// `mb` MiB in bytes.
+    pub fn bytes(mb: u64) -> u64 {
+        mb.saturating_mul(1 << 20)
+    }
+}
+
+static CURRENT: OnceLock<Limits> = OnceLock::new();
+
+/// The limits in force: those given to [`set`], else [`Limits::from_env`] (a malformed
+/// variable falls back to the defaults here; [`init_from_env`] reports it).
+pub fn current() -> &'static Limits {
+    CURRENT.get_or_init(|| Limits::from_env().unwrap_or_default())
+}
+
+/// Fix the limits for this process. Returns `false` if they were already in force.
+pub fn set(limits: Limits) -> bool {
+    CURRENT.set(limits).is_ok()
+}
+
+/// Read the limits from the environment and fix them, reporting a malformed variable
+/// (the command line calls this first, so a typo is an error rather than a silent default).
+pub fn init_from_env() -> Result<&'static Limits, String> {
+    let limits = Limits::from_env()?;
+    let _ = CURRENT.set(limits);
+    Ok(current())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_in_the_table_once() {
+        let mut l = Limits::default();
+        for (i, info) in Limits::TABLE.iter().enumerate() {
+            (info.set)(&mut l, 1_000_000 + i as u64);
+        }
+        for (i, info) in Limits::TABLE.iter().enumerate() {
+            assert_eq!((info.get)(&l), 1_000_000 + i as u64, "{}", info.name);
+        }
+        // Every field was overwritten: none still holds its default.
+        let d = Limits::default();
+        for info in Limits::TABLE {
+            assert_ne!((info.get)(&l), (info.get)(&d), "{}", info.name);
+        }
+    }
+}
