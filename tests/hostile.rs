@@ -5,6 +5,17 @@
 
 mod common;
 
+// Issue 15: each kind of hostile or huge input, run under an address-space limit and a
+// timeout (common::diaoyan_confined), one file per area.
+#[path = "hostile/batch.rs"]
+mod batch;
+#[path = "hostile/containment.rs"]
+mod containment;
+#[path = "hostile/sheets.rs"]
+mod sheets;
+#[path = "hostile/templates.rs"]
+mod templates;
+
 use common::hostile;
 use common::*;
 

@@ -267,3 +267,143 @@ pub fn render_seed_edited(dir: &Path, edits: &[(&str, &str)], extra: &[&str]) ->
     );
     dir.join("qingnianlu-2019")
 }
+
+/// How one confined run of the binary ended.
+#[derive(Debug)]
+pub struct Confined {
+    /// The exit code, `None` if killed by a signal (a stack overflow, an abort, the timeout).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    pub elapsed: std::time::Duration,
+}
+
+impl Confined {
+    /// Assert the run was refused the way issue 15 asks: exit 1 or 2 within the timeout,
+    /// no panic, a Chinese message on stderr that contains every `needles` entry.
+    #[track_caller]
+    pub fn assert_refused(&self, needles: &[&str]) {
+        assert!(
+            !self.timed_out,
+            "timed out after {:?}: {self:#?}",
+            self.elapsed
+        );
+        assert!(
+            matches!(self.code, Some(1) | Some(2)),
+            "exit {:?}, not 1 or 2: {self:#?}",
+            self.code
+        );
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("RUST_BACKTRACE"),
+            "panic: {}",
+            self.stderr
+        );
+        assert!(
+            self.stderr
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "no Chinese message: {}",
+            self.stderr
+        );
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr lacks {n:?}: {}",
+                self.stderr
+            );
+        }
+    }
+}
+
+/// The address-space limit hostile inputs run under (issue 15: 1 GiB).
+pub const ADDRESS_SPACE: u64 = 1 << 30;
+
+/// Run `diaoyan ARGS` from the crate root with `envs` set, under an address-space limit of
+/// [`ADDRESS_SPACE`] (setrlimit RLIMIT_AS in the child) and killed after `timeout`.
+pub fn diaoyan_confined(
+    args: &[&str],
+    envs: &[(&str, &str)],
+    timeout: std::time::Duration,
+) -> Confined {
+    use std::process::Stdio;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_diaoyan"));
+    cmd.args(args)
+        .envs(envs.iter().copied())
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: ADDRESS_SPACE as libc::rlim_t,
+                    rlim_max: ADDRESS_SPACE as libc::rlim_t,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let start = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("the diaoyan binary runs");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > timeout {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    Confined {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned(),
+        timed_out,
+        elapsed,
+    }
+}
+
+/// Every file under `dir` (recursively), sorted: to assert nothing was written outside
+/// the output folder, or nothing at all.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(p),
+                _ => out.push(p),
+            }
+        }
+    }
+    out.sort();
+    out
+}
