@@ -242,7 +242,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    // A malformed DIAOYAN_MAX_* is an error, not a silent default.
+    if let Err(msg) = diaoyan::limits::init_from_env() {
+        eprintln!("错误：{msg}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
         Command::Render {
             data,
             output,
