@@ -151,6 +151,26 @@ impl Limits {
     }
 }
 
+/// The limits as a table for `diaoyan limits`: one line per limit with its value in force,
+/// its default and the environment variable that changes it.
+pub fn describe(limits: &Limits) -> String {
+    let defaults = Limits::default();
+    let mut out = format!(
+        "{:<32} {:>9} {:>9}    说明 / meaning\n",
+        "variable", "current", "default"
+    );
+    for info in Limits::TABLE {
+        let (now, default) = ((info.get)(limits), (info.get)(&defaults));
+        let var = info.env_var();
+        out.push_str(&format!(
+            "{var:<32} {now:>9} {default:>9}    {}\n",
+            info.description
+        ));
+    }
+    out.push_str("以环境变量调整，例如：DIAOYAN_MAX_UNITS=50000 diaoyan render 全市.yaml\n");
+    out
+}
+
 static CURRENT: OnceLock<Limits> = OnceLock::new();
 
 /// The limits in force: those given to [`set`], else [`Limits::from_env`] (a malformed

@@ -209,6 +209,9 @@ enum Command {
         #[arg(long)]
         one_file: bool,
     },
+    /// Show every resource limit (file sizes, units, sheet bounds, template time…), its
+    /// value in force and the environment variable that raises it.
+    Limits,
     /// Show which font file serves each role in the PDF.
     Fonts {
         #[command(flatten)]
@@ -325,6 +328,10 @@ fn main() -> ExitCode {
             output,
             one_file,
         } => sample(districts, seed, &output, one_file),
+        Command::Limits => {
+            print!("{}", diaoyan::limits::describe(diaoyan::limits::current()));
+            Ok(())
+        }
         Command::Fonts { fonts } => {
             print!("{}", diaoyan::render::pdf::describe_fonts(&fonts.load()));
             Ok(())
