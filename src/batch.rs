@@ -145,7 +145,17 @@ impl Walk {
     /// socket or device is never opened); taken once however many links reach it.
     fn file(&mut self, path: &Path, meta: &std::fs::Metadata) {
         if let Err(e) = crate::fsio::check_regular(path) {
-            return self.fail(path, first_line(&e.to_string()));
+            let reason = match e {
+                Error::Input(ds) if !ds.is_empty() => ds[0].message.clone(),
+                Error::Io { source, .. } => unreadable("文件", &source),
+                e => e.to_string(),
+            };
+            return self.fail(path, reason);
+        }
+        // A regular file may be opened safely; one that cannot be read fails here, with a
+        // reason in Chinese, rather than as an I/O error of the loader.
+        if let Err(e) = std::fs::File::open(path) {
+            return self.fail(path, unreadable("文件", &e));
         }
         if self.files.insert(identity(path, meta)) {
             self.entries.push((path.to_path_buf(), None));
@@ -204,10 +214,6 @@ fn unreadable(what: &str, e: &std::io::Error) -> String {
             _ => format!("无法读取此{what}：{e}"),
         },
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").to_string()
 }
 
 /// Every data file under `inputs` (files, and folders searched recursively for `*.yaml`
