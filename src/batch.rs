@@ -455,6 +455,26 @@ fn render_one(
 mod tests {
     use super::*;
 
+    fn distinct(names: &[&str]) -> Vec<String> {
+        let mut owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut refs: Vec<&mut String> = owned.iter_mut().collect();
+        distinct_names(&mut refs);
+        owned
+    }
+
+    #[test]
+    fn planned_names_are_distinct_against_every_planned_name() {
+        assert_eq!(
+            distinct(&["report", "report", "report-2"]),
+            ["report", "report-3", "report-2"]
+        );
+        assert_eq!(
+            distinct(&["a", "A", "a", "a-2"]),
+            ["a", "A-3", "a-4", "a-2"]
+        );
+        assert_eq!(distinct(&["x", "y"]), ["x", "y"]);
+    }
+
     #[test]
     fn shards() {
         assert_eq!(parse_shard("2/4"), Ok((2, 4)));

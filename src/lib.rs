@@ -494,3 +494,87 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_mapped_for_every_file_system() {
+        for (raw, want) in [
+            ("青年路-2019", "青年路-2019"),
+            ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
+            ("x\u{202E}fdp", "x_fdp"),
+            ("a\u{200B}b\u{FEFF}c\u{2028}d", "a_b_c_d"),
+            ("tab\there", "tab_here"),
+            ("..hidden", "hidden"),
+            ("trailing. . ", "trailing"),
+            ("  ", "report"),
+            ("...", "report"),
+            ("CON", "CON_"),
+            ("con.2020", "con_.2020"),
+            ("Aux", "Aux_"),
+            ("nul .txt", "nul _.txt"),
+            ("COM1", "COM1_"),
+            ("lpt9", "lpt9_"),
+            ("LPT0", "LPT0_"),
+            ("COM¹", "COM¹_"),
+            ("conin$", "conin$_"),
+            ("CONSOLE", "CONSOLE"),
+            ("COM10", "COM10"),
+            ("LPT", "LPT"),
+            ("report-CON", "report-CON"),
+        ] {
+            assert_eq!(safe_name(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_cut_by_bytes_at_a_character_boundary() {
+        let cjk = safe_name(&"长".repeat(100));
+        assert_eq!(cjk, "长".repeat(MAX_NAME_BYTES / 3));
+        let mixed = safe_name(&format!("a{}", "长".repeat(100)));
+        assert!(mixed.len() <= MAX_NAME_BYTES && mixed.len() > MAX_NAME_BYTES - 3);
+        let ascii = safe_name(&"a".repeat(300));
+        assert_eq!(ascii.len(), MAX_NAME_CHARS);
+        // A cut that ends in a dot or space loses it.
+        let dotted = safe_name(&format!("{}.{}", "长".repeat(59), "长".repeat(10)));
+        assert_eq!(dotted, "长".repeat(59));
+        let astral = safe_name(&"𠀀".repeat(100));
+        assert_eq!(astral, "𠀀".repeat(MAX_NAME_BYTES / 4));
+    }
+
+    /// The longest name written — stem, batch suffix, `.docx`, and the temporary file's
+    /// `.` and `.<pid>.tmp` — can be created on this file system.
+    #[test]
+    fn the_longest_temporary_name_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let stem = safe_name(&"长".repeat(200));
+        let name = format!("{stem}-{}.docx", u64::MAX);
+        let path = dir.path().join(&name);
+        let tmp = temporary(&path);
+        assert!(tmp.file_name().unwrap().len() <= NAME_MAX);
+        write_atomic(&path, b"x").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
+        let long = dir.path().join(format!(".{name}.4294967295.tmp"));
+        std::fs::write(long, b"x").unwrap();
+    }
+
+    /// A group whose second rename fails leaves neither file nor temporary file.
+    #[test]
+    fn a_failed_group_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("r.docx");
+        let b = dir.path().join("r.pdf");
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("x"), b"x").unwrap();
+        let e = write_group(&[(a.clone(), b"a"), (b.clone(), b"b")]);
+        assert!(e.is_err());
+        assert!(!a.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("r.pdf")]);
+    }
+}
