@@ -364,7 +364,10 @@ pub fn safe_name(raw: &str) -> String {
 /// Whether Windows reserves `base` (a name without its extension) for a device.
 fn windows_reserved(base: &str) -> bool {
     let b = base.trim_end_matches(' ').to_ascii_uppercase();
-    if matches!(b.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$") {
+    if matches!(
+        b.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
         return true;
     }
     let mut cs = b.chars();
@@ -387,7 +390,10 @@ pub const MAX_NAME_BYTES: usize = 180;
 pub const NAME_SUFFIX_BYTES: usize = 21;
 /// Most bytes a name can hold on ext4, XFS, APFS, NTFS (for ASCII) and most others.
 pub const NAME_MAX: usize = 255;
-const _: () = assert!(MAX_NAME_BYTES + NAME_SUFFIX_BYTES + ".docx".len() + ".".len() + ".4294967295.tmp".len() <= NAME_MAX);
+const _: () = assert!(
+    MAX_NAME_BYTES + NAME_SUFFIX_BYTES + ".docx".len() + ".".len() + ".4294967295.tmp".len()
+        <= NAME_MAX
+);
 
 /// Write `bytes` to `path` atomically, creating its folder first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -452,7 +452,10 @@ fn watch_ignores_its_own_output() {
     let stdout = child.stdout.take().unwrap();
     let sink = Arc::clone(&lines);
     std::thread::spawn(move || {
-        for l in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             sink.lock().unwrap().push(l);
         }
     });
