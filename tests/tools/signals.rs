@@ -40,7 +40,8 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 /// SIGINT while the PDF's rename is held, after the DOCX's rename: the report is finished
-/// whole (DOCX, PDF and Markdown), no temporary file remains, exit 130.
+/// whole (DOCX, PDF and Markdown), no temporary file remains, exit 130 (or 0 if the
+/// render returned first).
 pub fn an_interrupt_between_renames_leaves_the_whole_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -84,5 +85,7 @@ pub fn an_interrupt_between_renames_leaves_the_whole_report() {
     );
     // The interrupt came while the group was being renamed (not after it).
     assert!(between.iter().any(|n| n.ends_with(".tmp")), "{between:?}");
-    assert_eq!(o.status.code(), Some(130), "{o:?}");
+    // 130 from the handler; 0 when the render's main thread, done renaming, returned
+    // before the handler took the lock (the report is whole either way).
+    assert!(matches!(o.status.code(), Some(0) | Some(130)), "{o:?}");
 }
