@@ -2,7 +2,7 @@
 //! file never stops the others), atomic (no half-written report), deterministic (the same
 //! bytes whatever the thread count), and shardable across machines.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -49,12 +49,26 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// How many reports were rendered.
     pub fn ok(&self) -> usize {
         self.outcomes.iter().filter(|o| o.result.is_ok()).count()
     }
 
+    /// The reports that failed.
     pub fn failed(&self) -> impl Iterator<Item = &Outcome> {
         self.outcomes.iter().filter(|o| o.result.is_err())
+    }
+
+    /// How many files the run wrote: the distinct paths of the rendered reports that are
+    /// on disk now (what a user finds in the output folder, not a count of jobs).
+    pub fn files(&self) -> usize {
+        let paths: std::collections::BTreeSet<&PathBuf> = self
+            .outcomes
+            .iter()
+            .filter_map(|o| o.result.as_ref().ok())
+            .flatten()
+            .collect();
+        paths.into_iter().filter(|p| p.is_file()).count()
     }
 }
 
@@ -77,46 +91,161 @@ pub fn parse_shard(s: &str) -> std::result::Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// Every data file under `inputs`, sorted, without duplicates.
-pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            walk(p, &mut files)?;
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
-            return Err(Error::io(
-                p,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "文件或目录不存在"),
-            ));
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
+/// What [`collect_inputs`] found: the data files to render, and the paths that cannot be
+/// (each with its reason, in Chinese), together in path order so every shard sees the
+/// same list.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Inputs {
+    /// `(path, None)` for a data file, `(path, Some(reason))` for a path that fails.
+    pub entries: Vec<(PathBuf, Option<String>)>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        let hidden = p
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
+impl Inputs {
+    /// The data files to render.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.is_none())
+            .map(|(p, _)| p.as_path())
+    }
+}
+
+/// What makes two paths the same file or folder: (device, inode) on Unix; elsewhere the
+/// canonical path.
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+#[cfg(unix)]
+fn identity(_path: &Path, meta: &std::fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _meta: &std::fs::Metadata) -> Identity {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// State of one walk: what has been reached, and what was found.
+#[derive(Default)]
+struct Walk {
+    folders: HashSet<Identity>,
+    files: HashSet<Identity>,
+    entries: Vec<(PathBuf, Option<String>)>,
+}
+
+impl Walk {
+    fn fail(&mut self, path: &Path, reason: String) {
+        self.entries.push((path.to_path_buf(), Some(reason)));
+    }
+
+    /// A data file (explicit, or found in a folder): refused unless regular (a FIFO,
+    /// socket or device is never opened); taken once however many links reach it.
+    fn file(&mut self, path: &Path, meta: &std::fs::Metadata) {
+        if let Err(e) = crate::fsio::check_regular(path) {
+            let reason = match e {
+                Error::Input(ds) if !ds.is_empty() => ds[0].message.clone(),
+                Error::Io { source, .. } => unreadable("文件", &source),
+                e => e.to_string(),
+            };
+            return self.fail(path, reason);
         }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(p);
+        // A regular file may be opened safely; one that cannot be read fails here, with a
+        // reason in Chinese, rather than as an I/O error of the loader.
+        if let Err(e) = std::fs::File::open(path) {
+            return self.fail(path, unreadable("文件", &e));
+        }
+        if self.files.insert(identity(path, meta)) {
+            self.entries.push((path.to_path_buf(), None));
         }
     }
-    Ok(())
+
+    /// Every data file under `dir`, in name order; a folder reached again (a symlink loop,
+    /// a second link to it) is walked once; one that cannot be read fails alone.
+    fn folder(&mut self, dir: &Path, meta: &std::fs::Metadata) {
+        if !self.folders.insert(identity(dir, meta)) {
+            return;
+        }
+        let read = match std::fs::read_dir(dir) {
+            Ok(r) => r,
+            Err(e) => return self.fail(dir, unreadable("文件夹", &e)),
+        };
+        let mut paths = Vec::new();
+        for entry in read {
+            match entry {
+                Ok(e) => paths.push(e.path()),
+                Err(e) => return self.fail(dir, unreadable("文件夹", &e)),
+            }
+        }
+        paths.sort();
+        for p in paths {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Hidden files and folders, and our own temporary files (`.x.pdf.123.tmp`).
+            if name.starts_with('.') {
+                continue;
+            }
+            let data = p.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => self.folder(&p, &m),
+                Ok(m) if data => self.file(&p, &m),
+                Ok(_) => {}
+                // A broken link or an unreadable entry: a failure if it names a data file.
+                Err(e) if data => self.fail(&p, unreadable("文件", &e)),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// A reason in Chinese for a path that cannot be read.
+fn unreadable(what: &str, e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => format!("没有读取此{what}的权限"),
+        K::NotFound => format!("{what}不存在（或是指向不存在之处的符号链接）"),
+        _ => match e.raw_os_error() {
+            Some(40) if cfg!(target_os = "linux") => "符号链接层数过多（链接成环）".to_string(),
+            Some(36) if cfg!(target_os = "linux") => "路径过长，无法读取".to_string(),
+            _ => format!("无法读取此{what}：{e}"),
+        },
+    }
+}
+
+/// Every data file under `inputs` (files, and folders searched recursively for `*.yaml`
+/// and `*.yml`, hidden ones skipped), and every path that cannot be rendered, sorted by
+/// path, each file once.
+///
+/// A folder is walked once however many times it is reached (symlink loops such as
+/// `loop -> .` end); a file reached through several links is taken once. A folder or file
+/// that cannot be read, and a FIFO, socket or device named like a data file, become
+/// failures of their own (the rest is still rendered); they are never opened.
+///
+/// # Errors
+/// [`Error::Io`] (exit 2) when an input given on the command line does not exist.
+pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
+    let mut walk = Walk::default();
+    for p in inputs {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk.folder(p, &m),
+            Ok(m) => walk.file(p, &m),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::io(
+                    p,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "文件或目录不存在"),
+                ))
+            }
+            Err(e) => walk.fail(p, unreadable("文件", &e)),
+        }
+    }
+    let mut entries = walk.entries;
+    entries.sort();
+    entries.dedup();
+    Ok(Inputs { entries })
 }
 
 /// One report to render: a data file, or one region of it. Only names are kept between
@@ -133,10 +262,11 @@ struct Job {
 }
 
 /// Load every input (in parallel) and expand splits into jobs, in a fixed order.
-fn plan(opts: &Options, files: &[PathBuf]) -> Vec<Job> {
-    let planned: Vec<Vec<Job>> = files
+fn plan(opts: &Options, inputs: &Inputs) -> Vec<Job> {
+    let planned: Vec<Vec<Job>> = inputs
+        .entries
         .par_iter()
-        .map(|file| {
+        .map(|(file, problem)| {
             let label = file.display().to_string();
             let failed = |error: String| {
                 vec![Job {
@@ -147,6 +277,9 @@ fn plan(opts: &Options, files: &[PathBuf]) -> Vec<Job> {
                     error: Some(error),
                 }]
             };
+            if let Some(problem) = problem {
+                return failed(format!("{}: {problem}", file.display()));
+            }
             let (s, pack) = match survey::load(file, opts.template.as_deref()) {
                 Ok(x) => x,
                 Err(e) => return failed(e.to_string()),
@@ -181,16 +314,43 @@ fn plan(opts: &Options, files: &[PathBuf]) -> Vec<Job> {
         })
         .collect();
     let mut jobs: Vec<Job> = planned.into_iter().flatten().collect();
-    // Unique output names, decided in job order (so the same on every machine and shard).
-    let mut used: HashMap<String, usize> = HashMap::new();
-    for j in jobs.iter_mut().filter(|j| j.error.is_none()) {
-        let n = used.entry(j.name.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            j.name = format!("{}-{}", j.name, n);
-        }
-    }
+    let mut names: Vec<&mut String> = jobs
+        .iter_mut()
+        .filter(|j| j.error.is_none())
+        .map(|j| &mut j.name)
+        .collect();
+    distinct_names(&mut names);
     jobs
+}
+
+/// Make planned output names distinct, in order (so the same on every machine and
+/// shard): the first job holding a name keeps it; a later one takes the first `name-N`
+/// (N = 2, 3, …) that no job holds — neither one planned before it nor any job's own
+/// name, so `report`, `report`, `report-2` become `report`, `report-3`, `report-2`.
+/// Names are compared case-insensitively (`Report` and `report` are one file on Windows
+/// and macOS). Files already in the output folder are not considered: a batch run again
+/// replaces its previous reports, as `render` does.
+pub fn distinct_names(names: &mut [&mut String]) {
+    let key = |s: &str| s.to_lowercase();
+    let mut held: HashSet<String> = names.iter().map(|n| key(n)).collect();
+    let mut kept: HashSet<String> = HashSet::new();
+    for name in names.iter_mut() {
+        if kept.insert(key(name)) {
+            continue;
+        }
+        let base = name.clone();
+        let mut n = 2u64;
+        let next = loop {
+            let candidate = format!("{base}-{n}");
+            if !held.contains(&key(&candidate)) {
+                break candidate;
+            }
+            n += 1;
+        };
+        held.insert(key(&next));
+        kept.insert(key(&next));
+        **name = next;
+    }
 }
 
 /// The survey of one job: the file, or the part of it for the job's region.
@@ -212,8 +372,8 @@ pub fn run(
     fonts: &FontSet,
     progress: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Result<Summary> {
-    let files = collect_inputs(&opts.inputs)?;
-    if files.is_empty() {
+    let inputs = collect_inputs(&opts.inputs)?;
+    if inputs.entries.is_empty() {
         return Err(Error::Input(vec![crate::Diagnostic::new(
             opts.inputs.first().cloned().unwrap_or_default(),
             "没有找到数据文件（*.yaml、*.yml）",
@@ -224,7 +384,7 @@ pub fn run(
         .build()
         .map_err(|e| Error::Render(e.to_string()))?;
     pool.install(|| {
-        let mut jobs = plan(opts, &files);
+        let mut jobs = plan(opts, &inputs);
         if let Some((i, n)) = opts.shard {
             jobs = jobs
                 .into_iter()
@@ -294,6 +454,26 @@ fn render_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn distinct(names: &[&str]) -> Vec<String> {
+        let mut owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut refs: Vec<&mut String> = owned.iter_mut().collect();
+        distinct_names(&mut refs);
+        owned
+    }
+
+    #[test]
+    fn planned_names_are_distinct_against_every_planned_name() {
+        assert_eq!(
+            distinct(&["report", "report", "report-2"]),
+            ["report", "report-3", "report-2"]
+        );
+        assert_eq!(
+            distinct(&["a", "A", "a", "a-2"]),
+            ["a", "A-3", "a-4", "a-2"]
+        );
+        assert_eq!(distinct(&["x", "y"]), ["x", "y"]);
+    }
 
     #[test]
     fn shards() {

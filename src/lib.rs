@@ -118,18 +118,37 @@ pub fn render_formats(
     Ok(out)
 }
 
-/// Write rendered outputs as `dir/<name>.<ext>`, each atomically (temporary file in
-/// `dir`, then rename); returns the paths and the rendering warnings.
+/// Write rendered outputs as `dir/<name>.<ext>`, together ([`write_group`]: every
+/// temporary file in `dir` first, then every rename; all or none); returns the paths and
+/// the rendering warnings.
 pub fn write_rendered(report: &Report, rendered: Rendered, dir: &Path) -> Result<Written> {
+    write_report(report, rendered, dir, false)
+}
+
+/// [`write_rendered`], and with `markdown` also the report's Markdown as
+/// `dir/<name>.md`, in the same group.
+pub fn write_report(
+    report: &Report,
+    rendered: Rendered,
+    dir: &Path,
+    markdown: bool,
+) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut paths = Vec::new();
-    for (f, bytes) in rendered.outputs {
-        let path = dir.join(format!("{}.{}", report.name, f.extension()));
-        write_atomic(&path, &bytes)?;
-        paths.push(path);
+    let mut files: Vec<(PathBuf, &[u8])> = rendered
+        .outputs
+        .iter()
+        .map(|(f, bytes)| {
+            let path = dir.join(format!("{}.{}", report.name, f.extension()));
+            (path, bytes.as_slice())
+        })
+        .collect();
+    if markdown {
+        let path = dir.join(format!("{}.md", report.name));
+        files.push((path, report.markdown.as_bytes()));
     }
+    write_group(&files)?;
     Ok(Written {
-        paths,
+        paths: files.into_iter().map(|(p, _)| p).collect(),
         warnings: rendered.warnings,
     })
 }
@@ -268,48 +287,113 @@ fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
     }
 }
 
-/// The file name stem: the report's `output:`, else the data file's stem, made safe for
-/// every file system (no separators, no control or reserved characters, no leading dot),
-/// and short enough for one: at most [`MAX_NAME_CHARS`] characters and
-/// [`MAX_NAME_BYTES`] bytes of UTF-8 (file systems limit a name to 255 bytes; the rest is
-/// left for `-2`, `.docx` and the temporary suffix `.docx.<pid>.tmp`).
+/// The file name stem: the report's `output:`, else the data file's stem, made a portable
+/// file name by [`safe_name`].
 pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     let raw = r.output.clone().unwrap_or_else(|| {
         data.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
     });
-    let safe: String = raw
+    safe_name(&raw)
+}
+
+/// `raw` made a file name stem every file system accepts and that opens on a Windows
+/// share. Deterministic; the rules, in order:
+///
+/// 1. Each character Windows forbids in a name (`<>:"/\|?*`), each control character
+///    (general category Cc), format character (Cf: bidi controls such as U+202E, zero-width
+///    spaces and joiners, the byte-order mark) and line or paragraph separator (Zl, Zp)
+///    becomes `_`.
+/// 2. Leading white space and dots (a hidden file), trailing white space and dots (Windows
+///    drops them) are removed.
+/// 3. The stem is cut, at a character boundary, to [`MAX_NAME_CHARS`] characters and
+///    [`MAX_NAME_BYTES`] bytes of UTF-8; trailing dots and white space are removed again.
+/// 4. An empty stem becomes `report`.
+/// 5. A Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`,
+///    `COM¹²³`, `LPT¹²³`, `CONIN$`, `CONOUT$`; any case; the part before the first dot,
+///    trailing spaces ignored) gets `_` appended to that part: `aux` → `aux_`,
+///    `con.2020` → `con_.2020` (Windows opens the device, not a file, for such a name
+///    whatever its extension).
+///
+/// Source: Microsoft, "Naming Files, Paths, and Namespaces" (reserved characters and
+/// names); POSIX `NAME_MAX` = 255 bytes (ext4, XFS, APFS); NTFS allows 255 UTF-16 units.
+pub fn safe_name(raw: &str) -> String {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    let mapped: String = raw
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
+            c if matches!(
+                get_general_category(c),
+                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
+            ) =>
+            {
+                '_'
+            }
             c => c,
         })
         .collect();
-    let safe = safe
-        .trim()
-        .trim_start_matches('.')
-        .trim_end_matches(['.', ' '])
-        .to_string();
-    if safe.is_empty() {
-        "report".to_string()
+    let trim = |s: &str| {
+        s.trim_start_matches(|c: char| c.is_whitespace() || c == '.')
+            .trim_end_matches(|c: char| c.is_whitespace() || c == '.')
+            .to_string()
+    };
+    let mapped = trim(&mapped);
+    let mut bytes = 0;
+    let cut: String = mapped
+        .chars()
+        .take(MAX_NAME_CHARS)
+        .take_while(|c| {
+            bytes += c.len_utf8();
+            bytes <= MAX_NAME_BYTES
+        })
+        .collect();
+    let cut = trim(&cut);
+    if cut.is_empty() {
+        return "report".to_string();
+    }
+    let (base, rest) = cut.split_at(cut.find('.').unwrap_or(cut.len()));
+    if windows_reserved(base) {
+        format!("{base}_{rest}")
     } else {
-        let mut bytes = 0;
-        safe.chars()
-            .take(MAX_NAME_CHARS)
-            .take_while(|c| {
-                bytes += c.len_utf8();
-                bytes <= MAX_NAME_BYTES
-            })
-            .collect()
+        cut
     }
 }
 
-/// Most characters of an output file's stem.
+/// Whether Windows reserves `base` (a name without its extension) for a device.
+fn windows_reserved(base: &str) -> bool {
+    let b = base.trim_end_matches(' ').to_ascii_uppercase();
+    if matches!(
+        b.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
+        return true;
+    }
+    let mut cs = b.chars();
+    let head: String = cs.by_ref().take(3).collect();
+    let tail: Vec<char> = cs.collect();
+    (head == "COM" || head == "LPT")
+        && matches!(tail.as_slice(), [d] if d.is_ascii_digit() || matches!(d, '¹' | '²' | '³'))
+}
+
+/// Most characters of an output file's stem (NTFS counts UTF-16 units: 120 characters
+/// take at most 240, leaving room for the suffix and extension).
 pub const MAX_NAME_CHARS: usize = 120;
-/// Most UTF-8 bytes of an output file's stem (a CJK character takes 3).
+/// Most UTF-8 bytes of an output file's stem (a CJK character takes 3, so 60 of them).
+///
+/// The budget is the longest name written: the stem, a batch suffix `-N` ([`NAME_SUFFIX_BYTES`]),
+/// the extension `.docx` and, for the temporary file, `.` before and `.<pid>.tmp` after
+/// (a pid has at most 10 digits) — together within the 255 bytes file systems allow.
 pub const MAX_NAME_BYTES: usize = 180;
+/// Most bytes of the `-N` a batch appends to tell equal names apart (`-` and a `u64`).
+pub const NAME_SUFFIX_BYTES: usize = 21;
+/// Most bytes a name can hold on ext4, XFS, APFS, NTFS (for ASCII) and most others.
+pub const NAME_MAX: usize = 255;
+const _: () = assert!(
+    MAX_NAME_BYTES + NAME_SUFFIX_BYTES + ".docx".len() + ".".len() + ".4294967295.tmp".len()
+        <= NAME_MAX
+);
 
 /// Write `bytes` to `path` atomically, creating its folder first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -351,38 +435,152 @@ pub fn write_with(
     write_rendered(report, rendered, dir)
 }
 
-/// Temporary files being written now, so an interrupted run can remove them.
-static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+/// Held while files are written: a group of files (one report's DOCX, PDF and Markdown)
+/// is written to temporary files and renamed into place under this lock, and an
+/// interrupt ([`stop_writing`]) takes it before the process exits. So an interrupt waits
+/// for a group being written and stops any group not yet started: a report's files
+/// appear together or not at all, and no temporary file is left behind.
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Remove every temporary file still being written (for a Ctrl-C handler): an interrupted
-/// run leaves no half-written report and no stray file.
-pub fn remove_temporaries() {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        for p in t.drain(..) {
-            let _ = std::fs::remove_file(p);
-        }
-    }
+/// For a Ctrl-C (SIGINT, SIGTERM, SIGHUP) handler, before it exits: wait until the group of
+/// files being written (if any) is complete, then keep every other write from starting
+/// (the lock is never released). Call `std::process::exit` next.
+pub fn stop_writing() {
+    let guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    std::mem::forget(guard);
 }
 
-/// Write `bytes` to a temporary file beside `path` and rename it into place.
+/// Write `bytes` to a temporary file beside `path` and rename it into place; see
+/// [`write_group`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_group(&[(path.to_path_buf(), bytes)])
+}
+
+/// The temporary file `path` is written to first: `.<name>.<pid>.tmp` beside it (hidden,
+/// and ignored by `--watch` and by the batch walk).
+fn temporary(path: &Path) -> PathBuf {
     let dir = path.parent().unwrap_or(Path::new("."));
     let fname = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{fname}.{}.tmp", std::process::id()));
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.push(tmp.clone());
+    dir.join(format!(".{fname}.{}.tmp", std::process::id()))
+}
+
+/// Write a group of files so that they appear together or not at all: every file to its
+/// temporary file first, then every rename, all under one process-wide lock that an
+/// interrupt handler takes ([`stop_writing`]). If a write or rename fails, the temporary
+/// files and the files of this group already renamed are removed (a file the group
+/// replaced is then gone too: the old set is not restored). Folders must exist.
+///
+/// The guarantee holds for Ctrl-C, SIGTERM and SIGHUP (handled), not for SIGKILL or a
+/// power cut (which may leave a `.*.tmp` file or part of a group).
+pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
+    let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let temps: Vec<PathBuf> = files.iter().map(|(p, _)| temporary(p)).collect();
+    let remove = |paths: &[PathBuf]| {
+        for p in paths {
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    for (i, ((_, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::write(tmp, bytes) {
+            remove(&temps[..=i]);
+            return Err(Error::io(tmp, e));
+        }
     }
-    let result = std::fs::write(&tmp, bytes)
-        .map_err(|e| Error::io(&tmp, e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut done: Vec<PathBuf> = Vec::new();
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            remove(&temps[i..]);
+            remove(&done);
+            return Err(Error::io(path, e));
+        }
+        done.push(path.clone());
     }
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.retain(|p| *p != tmp);
+    Ok(())
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_mapped_for_every_file_system() {
+        for (raw, want) in [
+            ("青年路-2019", "青年路-2019"),
+            ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
+            ("x\u{202E}fdp", "x_fdp"),
+            ("a\u{200B}b\u{FEFF}c\u{2028}d", "a_b_c_d"),
+            ("tab\there", "tab_here"),
+            ("..hidden", "hidden"),
+            ("trailing. . ", "trailing"),
+            ("  ", "report"),
+            ("...", "report"),
+            ("CON", "CON_"),
+            ("con.2020", "con_.2020"),
+            ("Aux", "Aux_"),
+            ("nul .txt", "nul _.txt"),
+            ("COM1", "COM1_"),
+            ("lpt9", "lpt9_"),
+            ("LPT0", "LPT0_"),
+            ("COM¹", "COM¹_"),
+            ("conin$", "conin$_"),
+            ("CONSOLE", "CONSOLE"),
+            ("COM10", "COM10"),
+            ("LPT", "LPT"),
+            ("report-CON", "report-CON"),
+        ] {
+            assert_eq!(safe_name(raw), want, "{raw:?}");
+        }
     }
-    result
+
+    #[test]
+    fn names_are_cut_by_bytes_at_a_character_boundary() {
+        let cjk = safe_name(&"长".repeat(100));
+        assert_eq!(cjk, "长".repeat(MAX_NAME_BYTES / 3));
+        let mixed = safe_name(&format!("a{}", "长".repeat(100)));
+        assert!(mixed.len() <= MAX_NAME_BYTES && mixed.len() > MAX_NAME_BYTES - 3);
+        let ascii = safe_name(&"a".repeat(300));
+        assert_eq!(ascii.len(), MAX_NAME_CHARS);
+        // A cut that ends in a dot or space loses it.
+        let dotted = safe_name(&format!("{}.{}", "长".repeat(59), "长".repeat(10)));
+        assert_eq!(dotted, "长".repeat(59));
+        let astral = safe_name(&"𠀀".repeat(100));
+        assert_eq!(astral, "𠀀".repeat(MAX_NAME_BYTES / 4));
+    }
+
+    /// The longest name written — stem, batch suffix, `.docx`, and the temporary file's
+    /// `.` and `.<pid>.tmp` — can be created on this file system.
+    #[test]
+    fn the_longest_temporary_name_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let stem = safe_name(&"长".repeat(200));
+        let name = format!("{stem}-{}.docx", u64::MAX);
+        let path = dir.path().join(&name);
+        let tmp = temporary(&path);
+        assert!(tmp.file_name().unwrap().len() <= NAME_MAX);
+        write_atomic(&path, b"x").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
+        let long = dir.path().join(format!(".{name}.4294967295.tmp"));
+        std::fs::write(long, b"x").unwrap();
+    }
+
+    /// A group whose second rename fails leaves neither file nor temporary file.
+    #[test]
+    fn a_failed_group_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("r.docx");
+        let b = dir.path().join("r.pdf");
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("x"), b"x").unwrap();
+        let e = write_group(&[(a.clone(), b"a"), (b.clone(), b"b")]);
+        assert!(e.is_err());
+        assert!(!a.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("r.pdf")]);
+    }
 }

@@ -251,6 +251,8 @@ fn main() -> ExitCode {
         eprintln!("错误：{msg}");
         return ExitCode::from(2);
     }
+    // Every command that writes files: an interrupt leaves each report complete or absent.
+    on_interrupt_stop_writing();
     let result = match cli.command {
         Command::Render {
             data,
@@ -277,7 +279,7 @@ fn main() -> ExitCode {
             if watch {
                 return watch_render(&data, template.as_deref(), run);
             }
-            run()
+            run().map(|_| ())
         }
         Command::Init {
             file,
@@ -366,11 +368,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Ctrl-C: remove the files being written, so nothing half-written remains.
-fn on_interrupt_remove_temporaries() {
+/// Ctrl-C (and SIGTERM, SIGHUP): wait for the group of files being written to be
+/// complete, keep any other from starting, and exit 130 — no half-written report, no
+/// report with only some of its files, no temporary file (see `diaoyan::write_group`).
+fn on_interrupt_stop_writing() {
     let _ = ctrlc::set_handler(|| {
-        diaoyan::remove_temporaries();
-        eprintln!("已中断：未完成的文件已删除");
+        diaoyan::stop_writing();
+        eprintln!("已中断：已写出的报告完整，未写完的没有留下任何文件");
         std::process::exit(130);
     });
 }
@@ -412,7 +416,6 @@ fn batch(
             return ExitCode::from(2);
         }
     };
-    on_interrupt_remove_temporaries();
     let opts = diaoyan::batch::Options {
         inputs,
         output,
@@ -460,7 +463,12 @@ fn batch(
         b.finish_and_clear();
     }
     let failed: Vec<_> = summary.failed().collect();
-    println!("完成 {} 份报告，失败 {} 份", summary.ok(), failed.len());
+    println!(
+        "完成 {} 份报告，失败 {} 份，写出 {} 个文件",
+        summary.ok(),
+        failed.len(),
+        summary.files()
+    );
     for f in &failed {
         let first = f
             .result
@@ -495,6 +503,8 @@ fn sample(districts: usize, seed: u64, output: &Path, one_file: bool) -> Result<
     Ok(())
 }
 
+/// `render`: prepare every format in memory, then write the report's files together;
+/// returns the paths written (so `--watch` can ignore its own output).
 fn render(
     data: &Path,
     output: &Path,
@@ -503,22 +513,17 @@ fn render(
     markdown: bool,
     fonts: &FontSet,
     glyphs: GlyphArgs,
-) -> Result<(), Error> {
+) -> Result<Vec<PathBuf>, Error> {
     let formats = formats_of(format);
     let (report, rendered) = diaoyan::prepare(data, template, &formats, fonts, glyphs.allow())?;
-    let mut written = diaoyan::write_rendered(&report, rendered, output)?;
-    if markdown {
-        let md = output.join(format!("{}.md", report.name));
-        diaoyan::write_atomic(&md, report.markdown.as_bytes())?;
-        written.paths.push(md);
-    }
+    let written = diaoyan::write_report(&report, rendered, output, markdown)?;
     for w in &written.warnings {
         eprintln!("警告：{w}");
     }
-    for p in written.paths {
+    for p in &written.paths {
         println!("{}", p.display());
     }
-    Ok(())
+    Ok(written.paths)
 }
 
 /// `check`: the render pipeline without the writing, so check passes exactly what render
@@ -678,22 +683,26 @@ fn export(data: &Path, output: Option<PathBuf>, template: Option<&Path>) -> Resu
 fn watch_render(
     data: &Path,
     template: Option<&Path>,
-    run: impl Fn() -> Result<(), Error>,
+    run: impl Fn() -> Result<Vec<PathBuf>, Error>,
 ) -> ExitCode {
-    on_interrupt_remove_temporaries();
+    // Returns the files written: the watch ignores changes to them.
     let once = || {
         let t = std::time::Instant::now();
         match run() {
-            Ok(()) => println!(
-                "已生成（{} 毫秒）；保存数据文件或模板后自动重新生成，Ctrl-C 退出",
-                t.elapsed().as_millis()
-            ),
+            Ok(paths) => {
+                println!(
+                    "已生成（{} 毫秒）；保存数据文件或模板后自动重新生成，Ctrl-C 退出",
+                    t.elapsed().as_millis()
+                );
+                paths
+            }
             Err(e) => {
                 eprintln!("{e}");
                 println!(
                     "生成失败（{} 毫秒）；改正后保存即重新生成",
                     t.elapsed().as_millis()
                 );
+                Vec::new()
             }
         }
     };

@@ -31,9 +31,14 @@ fn relevant(path: &Path) -> bool {
 }
 
 /// Watch `dirs()` (recomputed after every run, so a changed `template:` is followed), run
-/// `job` once the watch is in place, then again after each relevant change. Returns only
-/// when watching itself fails.
-pub fn watch(mut dirs: impl FnMut() -> Vec<PathBuf>, mut job: impl FnMut()) -> Result<()> {
+/// `job` once the watch is in place, then again after each relevant change. `job` returns
+/// the files it wrote: changes to them (and to every file it wrote before) are its own and
+/// never start a run — `render --watch --markdown -o <the data folder>` writes a `.md`
+/// where it watches. Returns only when watching itself fails.
+pub fn watch(
+    mut dirs: impl FnMut() -> Vec<PathBuf>,
+    mut job: impl FnMut() -> Vec<PathBuf>,
+) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |ev| {
         let _ = tx.send(ev);
@@ -53,31 +58,50 @@ pub fn watch(mut dirs: impl FnMut() -> Vec<PathBuf>, mut job: impl FnMut()) -> R
         Ok::<(), Error>(())
     };
     update(&mut watcher, &mut watched)?;
-    job();
+    let mut own: BTreeSet<PathBuf> = BTreeSet::new();
+    own.extend(job().iter().map(|p| identity(p)));
     update(&mut watcher, &mut watched)?;
     loop {
         let Ok(first) = rx.recv() else {
             return Ok(());
         };
-        let mut changed = matters(&first);
+        let mut changed = matters(&first, &own);
         // Let the save finish: take every event until the folder is quiet.
         while let Ok(ev) = rx.recv_timeout(SETTLE) {
-            changed |= matters(&ev);
+            changed |= matters(&ev, &own);
         }
         if changed {
-            job();
+            own.extend(job().iter().map(|p| identity(p)));
             update(&mut watcher, &mut watched)?;
         }
     }
 }
 
-fn matters(ev: &notify::Result<notify::Event>) -> bool {
+/// `path` made comparable whatever way it was spelled (relative, through a symlinked
+/// folder): its folder's real path joined with its name. The file itself need not exist.
+fn identity(path: &Path) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (dir.canonicalize(), path.file_name()) {
+        (Ok(d), Some(n)) => d.join(n),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Whether an event may change a report: a creation, change or removal of a relevant
+/// path that is not one of `own` (the job's outputs, as [`identity`]).
+fn matters(ev: &notify::Result<notify::Event>, own: &BTreeSet<PathBuf>) -> bool {
     match ev {
         Ok(ev) => {
             matches!(
                 ev.kind,
                 EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
-            ) && ev.paths.iter().any(|p| relevant(p))
+            ) && ev
+                .paths
+                .iter()
+                .any(|p| relevant(p) && !own.contains(&identity(p)))
         }
         Err(_) => false,
     }

@@ -16,6 +16,7 @@ mod glyphs;
 mod hostile;
 mod inlines;
 mod pdf;
+mod signals;
 mod text;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -25,6 +26,11 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "signals::an_interrupt_between_renames_leaves_the_whole_report",
+            &["strace"],
+            signals::an_interrupt_between_renames_leaves_the_whole_report,
+        ),
         (
             "hostile::every_rendered_case_is_valid_and_keeps_its_text",
             &["pdftotext", "soffice", "validate-docx"],
