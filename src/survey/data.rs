@@ -1302,9 +1302,28 @@ impl<'a> Checker<'a> {
     fn previous_file(&mut self, rel: &str, template: &str) -> Option<Period> {
         let file = self.path.parent().unwrap_or(Path::new(".")).join(rel);
         // Only a regular file of bounded size: `previous: /dev/zero` or a FIFO is refused
-        // before it is opened.
-        let loaded = crate::fsio::read_data(&file)
-            .and_then(|bytes| decode(&file, &bytes))
+        // before it is opened, at the `previous:` line of this file.
+        let bytes = match crate::fsio::read_data(&file) {
+            Ok(b) => b,
+            Err(e) => {
+                let why = match e {
+                    Error::Input(ds) => ds
+                        .into_iter()
+                        .map(|d| d.message)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    Error::Io { source, .. } => source.to_string(),
+                    e => e.to_string(),
+                };
+                let d = self.at(
+                    "previous",
+                    format!("无法读取上一期数据 {}：{why}", file.display()),
+                );
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let loaded = decode(&file, &bytes)
             .map(text::protect_separators)
             .and_then(|text| {
                 let raw = parse_raw(&file, &text)?;
