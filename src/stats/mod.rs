@@ -234,7 +234,12 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
         let col: Vec<Option<f64>> = units.iter().map(|u| u.values.get(path).copied()).collect();
         // The column sorted once, so each rank is a binary search (a count per unit made
         // this quadratic in the number of units).
-        let mut sorted: Vec<f64> = col.iter().flatten().copied().filter(|x| !x.is_nan()).collect();
+        let mut sorted: Vec<f64> = col
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| !x.is_nan())
+            .collect();
         sorted.sort_by(f64::total_cmp);
         for (i, u) in units.iter_mut().enumerate() {
             let Some(v) = col[i] else { continue };

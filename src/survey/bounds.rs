@@ -71,6 +71,17 @@ pub fn refuse_too_many_units(path: &Path, text: &str, limit: u64) -> Result<()> 
             _ => false,
         };
         if over {
+            // A unit written as a block item (`  - name: …`): point at its dash (the
+            // parser marks a block mapping at its first value).
+            let line = mark.line();
+            let col = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .and_then(|l| {
+                    let t = l.trim_start_matches(' ');
+                    (t.starts_with("- ") || t == "-").then(|| l.len() - t.len() + 1)
+                })
+                .unwrap_or(mark.col() + 1);
             return Err(Error::input(
                 Diagnostic::new(
                     path,
@@ -79,7 +90,7 @@ pub fn refuse_too_many_units(path: &Path, text: &str, limit: u64) -> Result<()> 
                          如确需处理，可设置环境变量 DIAOYAN_MAX_UNITS 调高上限"
                     ),
                 )
-                .at(Some(mark.line()), Some(mark.col() + 1)),
+                .at(Some(line), Some(col)),
             ));
         }
     }
@@ -94,7 +105,11 @@ enum Frame {
         key: Option<Option<String>>,
     },
     /// A sequence with the number of items so far; `units` if its items are units.
-    Seq { items: u64, anchor: usize, units: bool },
+    Seq {
+        items: u64,
+        anchor: usize,
+        units: bool,
+    },
 }
 
 #[derive(Default)]
@@ -162,14 +177,15 @@ mod tests {
 
     #[test]
     fn units_over_the_limit_are_refused_at_the_first_one_over() {
-        let text = "template: t\nreport: {title: x}\nunits:\n  - name: a\n  - name: b\n  - {name: c}\n";
+        let text =
+            "template: t\nreport: {title: x}\nunits:\n  - name: a\n  - name: b\n  - {name: c}\n";
         assert_eq!(refused(text, 3), None);
         assert_eq!(refused(text, 2), Some((6, 3)));
         // Lists elsewhere do not count; an inline previous period's units do.
         let other = "tables:\n  t: [1, 2, 3, 4]\nfacts: {units: [1, 2, 3]}\nunits: [a]\n";
         assert_eq!(refused(other, 1), None);
         let prev = "units: [a]\nprevious:\n  period: '2018'\n  units: [a, b]\n";
-        assert_eq!(refused(prev, 1), Some((4, 13)));
+        assert_eq!(refused(prev, 1), Some((4, 14)));
     }
 
     #[test]

@@ -233,7 +233,9 @@ impl PackBudget {
     /// the pack ([`crate::fsio::contained`]), within what is left of the pack's budget.
     fn read(&mut self, root: &Path, path: &Path) -> Result<String> {
         let real = crate::fsio::contained(root, path).map_err(|e| named(e, path))?;
-        let size = std::fs::metadata(&real).map_err(|e| Error::io(path, e))?.len();
+        let size = std::fs::metadata(&real)
+            .map_err(|e| Error::io(path, e))?
+            .len();
         if size > self.left {
             return Err(Error::input(Diagnostic::new(
                 path,
