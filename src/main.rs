@@ -282,10 +282,7 @@ fn main() -> ExitCode {
             pack,
             force,
         } => init(file, template.as_deref(), pack.as_deref(), force),
-        Command::Templates { template } => {
-            templates(template.as_deref());
-            Ok(())
-        }
+        Command::Templates { template } => templates(template.as_deref()),
         Command::Import {
             file,
             template,
@@ -613,7 +610,19 @@ fn init(
     Ok(())
 }
 
-fn templates(dir: Option<&Path>) {
+fn templates(dir: Option<&Path>) -> Result<(), Error> {
+    // A folder that does not exist is an error, not a silent listing without it.
+    if let Some(d) = dir.filter(|d| !d.is_dir()) {
+        let why = if d.exists() {
+            "不是文件夹"
+        } else {
+            "不存在"
+        };
+        return Err(Error::input(diaoyan::error::Diagnostic::new(
+            d,
+            format!("--template 指定的模板包文件夹{why}"),
+        )));
+    }
     for p in survey::list(dir) {
         match &p.problem {
             None => println!(
@@ -628,6 +637,7 @@ fn templates(dir: Option<&Path>) {
             ),
         }
     }
+    Ok(())
 }
 
 fn import(

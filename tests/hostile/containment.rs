@@ -286,6 +286,9 @@ fn a_template_folder_that_does_not_exist_is_an_error() {
         r.assert_refused(&["no-such-pack", "--template", "不存在"]);
         assert_eq!(r.code, Some(2), "{args:?}");
     }
+    // `templates --template` lists nothing silently without it.
+    let r = diaoyan_confined(&["templates", "--template", s(&missing)], &[], QUICK);
+    r.assert_refused(&["no-such-pack", "不存在"]);
     // `init` with a path: the folder must be a pack.
     let file = tmp.path().join("new.yaml");
     let r = diaoyan_confined(&["init", s(&file), "--template", s(&missing)], &[], QUICK);
