@@ -20,12 +20,42 @@ const UNIT_LISTS: [&str; 2] = ["units", "previous.units"];
 /// naming `DIAOYAN_MAX_UNITS`. Text the event parser cannot read is let through (the
 /// loader reports its syntax error with a better message).
 pub fn refuse_too_many_units(path: &Path, text: &str, limit: u64) -> Result<()> {
+    refuse_too_many(path, text, limit, u64::MAX)
+}
+
+/// [`refuse_too_many_units`], and also refuse `text` if it holds more than `max_nodes`
+/// YAML values (every scalar, alias, list and mapping, keys included), naming
+/// `DIAOYAN_MAX_NODES`: serde_yaml keeps every event of a document in memory before it
+/// builds the tree.
+pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> Result<()> {
     let mut counter = Counter::default();
     let mut parser = Parser::new_from_str(text);
+    let mut nodes: u64 = 0;
     loop {
         let Ok((event, mark)) = parser.next_token() else {
             return Ok(());
         };
+        if matches!(
+            event,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+        ) {
+            nodes += 1;
+            if nodes > max_nodes {
+                return Err(Error::input(
+                    Diagnostic::new(
+                        path,
+                        format!(
+                            "数据文件中的值过多：超过上限 {max_nodes} 个（从此处起超出）。为免耗尽内存，解析前即拒绝；\
+                             如确需处理，可设置环境变量 DIAOYAN_MAX_NODES 调高上限"
+                        ),
+                    )
+                    .at(Some(mark.line()), Some(mark.col() + 1)),
+                ));
+            }
+        }
         let over = match event {
             Event::StreamEnd | Event::DocumentEnd => return Ok(()),
             Event::Scalar(s, ..) => counter.start(Some(&s), limit).over,
@@ -193,6 +223,22 @@ mod tests {
         let text = "x: &u [a, b, c]\nunits: *u\n";
         assert_eq!(refused(text, 3), None);
         assert_eq!(refused(text, 2), Some((2, 8)));
+    }
+
+    #[test]
+    fn too_many_values_anywhere_are_refused() {
+        let text = "units: [a]\nfacts:\n  a: 1\n  b: 2\n";
+        // Root map, units, its list, a, facts, its map, a, 1, b, 2: ten values.
+        assert!(refuse_too_many(Path::new("d.yaml"), text, 5, 10).is_ok());
+        let Err(Error::Input(d)) = refuse_too_many(Path::new("d.yaml"), text, 5, 9) else {
+            panic!("refused")
+        };
+        assert_eq!((d[0].line, d[0].column), (Some(4), Some(6)));
+        assert!(
+            d[0].message.contains("DIAOYAN_MAX_NODES"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]

@@ -235,7 +235,8 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
         ));
     }
     // Before any tree is built: a million units would take gigabytes.
-    super::bounds::refuse_too_many_units(path, text, crate::limits::current().units)?;
+    let limits = crate::limits::current();
+    super::bounds::refuse_too_many(path, text, limits.units, limits.nodes)?;
     // Control characters typed into the file itself (not as escapes): YAML forbids them,
     // and the parser's own message would be English and vague. The field is named from
     // the positions of the text with those characters blanked out.

@@ -399,3 +399,29 @@ fn a_million_tiny_units_are_refused_quickly_within_the_memory_limit() {
     }
     assert!(files_under(&out).is_empty());
 }
+
+#[test]
+fn a_file_of_millions_of_tiny_values_is_refused_before_the_loader_holds_them() {
+    // 3,000,000 facts in 60 MiB (under the file limit): serde_yaml's loader alone would
+    // need more than 1 GiB for its events; the streaming count refuses it first.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("facts.yaml");
+    let text = std::fs::read_to_string(seed()).unwrap();
+    let head = &text[..text.find("\nfacts:").unwrap()];
+    let mut big = String::with_capacity(64 << 20);
+    big.push_str(head);
+    big.push_str("\nfacts:\n  big:\n");
+    for n in 0..3_000_000u32 {
+        big.push_str(&format!("    k{n}: {n}\n"));
+    }
+    std::fs::write(&data, big).unwrap();
+    let r = diaoyan_confined(&["check", s(&data)], &[], QUICK);
+    r.assert_refused(&["facts.yaml", "超过上限 2000000 个", "DIAOYAN_MAX_NODES"]);
+    // And a small limit on the seed names its variable.
+    let r = diaoyan_confined(
+        &["check", s(&seed())],
+        &[("DIAOYAN_MAX_NODES", "100")],
+        QUICK,
+    );
+    r.assert_refused(&["超过上限 100 个", "DIAOYAN_MAX_NODES"]);
+}
