@@ -19,11 +19,14 @@ const UNIT_LISTS: [&str; 2] = ["units", "previous.units"];
 /// `limit` items: [`Error::Input`] at the line and column of the first unit over the limit,
 /// naming `DIAOYAN_MAX_UNITS`. Text the event parser cannot read is let through (the
 /// loader reports its syntax error with a better message).
+#[cfg(test)]
 pub fn refuse_too_many_units(path: &Path, text: &str, limit: u64) -> Result<()> {
     refuse_too_many(path, text, limit, u64::MAX)
 }
 
-/// [`refuse_too_many_units`], and also refuse `text` if it holds more than `max_nodes`
+/// Refuse `text` (the data file `path`) if `units` or `previous.units` holds more than
+/// `limit` items — [`Error::Input`] at the first unit over the limit, naming
+/// `DIAOYAN_MAX_UNITS` — and also refuse `text` if it holds more than `max_nodes`
 /// YAML values (every scalar, alias, list and mapping, keys included), naming
 /// `DIAOYAN_MAX_NODES`: serde_yaml keeps every event of a document in memory before it
 /// builds the tree.
