@@ -195,7 +195,8 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
     // first line holding `c`, else (a YAML escape such as "\U00030000") the value at `path`.
     let locate = |needle: &str, c: char, path: &str| {
         let (text, positions) = source.get_or_init(|| {
-            let text = std::fs::read_to_string(&report.source).unwrap_or_default();
+            // The same bounded, regular-file-only read and decoding as the loader's.
+            let text = survey::read_text(&report.source).unwrap_or_default();
             let positions = survey::Positions::of(&text);
             (text, positions)
         });

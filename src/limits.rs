@@ -27,6 +27,10 @@ pub struct Limits {
     pub sheet_cells: u64,
     /// Most units in one data file (checked before the file is parsed).
     pub units: u64,
+    /// Most YAML values (scalars, lists, mappings, keys included) in one data file, checked
+    /// before the file is parsed: the YAML loader holds every event of the file at once,
+    /// so a 64 MiB file of tiny values would otherwise need gigabytes.
+    pub nodes: u64,
     /// Longest a report's templates may run, in seconds.
     pub template_seconds: u64,
     /// Largest Markdown one report's templates may produce, in MiB.
@@ -46,6 +50,7 @@ impl Default for Limits {
             sheet_columns: 1_000,
             sheet_cells: 5_000_000,
             units: 20_000,
+            nodes: 2_000_000,
             template_seconds: 30,
             output_mb: 64,
             depth: 32,
@@ -107,6 +112,11 @@ impl Limits {
         limit!("SHEET_COLUMNS", sheet_columns, "一个工作表的列数上限"),
         limit!("SHEET_CELLS", sheet_cells, "一个工作簿的非空单元格数上限"),
         limit!("UNITS", units, "一个数据文件的单位数上限（解析前检查）"),
+        limit!(
+            "NODES",
+            nodes,
+            "一个数据文件中 YAML 值（含键）的个数上限（解析前检查）"
+        ),
         limit!(
             "TEMPLATE_SECONDS",
             template_seconds,

@@ -287,10 +287,7 @@ fn main() -> ExitCode {
             pack,
             force,
         } => init(file, template.as_deref(), pack.as_deref(), force),
-        Command::Templates { template } => {
-            templates(template.as_deref());
-            Ok(())
-        }
+        Command::Templates { template } => templates(template.as_deref()),
         Command::Import {
             file,
             template,
@@ -560,8 +557,24 @@ fn pack_arg(arg: Option<&str>) -> Result<survey::Pack, Error> {
             .join("、")
     };
     match arg {
-        Some(a) if Path::new(a).join("template.yaml").is_file() => {
-            survey::Pack::from_dir(Path::new(a))
+        // A folder: it must be a pack (a path that does not exist is an error, never a
+        // silent fall-back to a built-in pack).
+        Some(a) if a.contains(['/', '\\']) || Path::new(a).join("template.yaml").exists() => {
+            let dir = Path::new(a);
+            if !dir.join("template.yaml").exists() {
+                let why = if !dir.exists() {
+                    "不存在"
+                } else if !dir.is_dir() {
+                    "不是文件夹"
+                } else {
+                    "不是模板包（缺少 template.yaml）"
+                };
+                return Err(Error::input(Diagnostic::new(
+                    dir,
+                    format!("--template 指定的模板包文件夹{why}"),
+                )));
+            }
+            survey::Pack::from_dir(dir)
         }
         Some(a) => survey::Pack::resolve(a, None, Path::new("--template")),
         None => {
@@ -609,7 +622,19 @@ fn init(
     Ok(())
 }
 
-fn templates(dir: Option<&Path>) {
+fn templates(dir: Option<&Path>) -> Result<(), Error> {
+    // A folder that does not exist is an error, not a silent listing without it.
+    if let Some(d) = dir.filter(|d| !d.is_dir()) {
+        let why = if d.exists() {
+            "不是文件夹"
+        } else {
+            "不存在"
+        };
+        return Err(Error::input(diaoyan::error::Diagnostic::new(
+            d,
+            format!("--template 指定的模板包文件夹{why}"),
+        )));
+    }
     for p in survey::list(dir) {
         match &p.problem {
             None => println!(
@@ -624,6 +649,7 @@ fn templates(dir: Option<&Path>) {
             ),
         }
     }
+    Ok(())
 }
 
 fn import(
@@ -686,6 +712,12 @@ fn watch_render(
     run: impl Fn() -> Result<Vec<PathBuf>, Error>,
 ) -> ExitCode {
     // Returns the files written: the watch ignores changes to them.
+    // A FIFO or device as the data file would block every render (and the watcher): refuse
+    // it before watching.
+    if let Err(e) = diaoyan::fsio::check_regular(data) {
+        eprintln!("{e}");
+        return ExitCode::from(e.exit_code() as u8);
+    }
     let once = || {
         let t = std::time::Instant::now();
         match run() {
@@ -717,7 +749,7 @@ fn watch_render(
             dirs.push(t.to_path_buf());
         }
         // The pack the data file names now (it may change between saves).
-        if let Ok(bytes) = std::fs::read(data) {
+        if let Ok(bytes) = diaoyan::fsio::read_data(data) {
             if let Ok((_, pack)) = survey::load_bytes(data, &bytes, template) {
                 dirs.extend(pack.dir);
             }

@@ -179,7 +179,12 @@ fn bad_paths() {
         &dir.path().join("o1"),
         "无法读写文件",
     );
-    rejects_path(dir.path(), &dir.path().join("o2"), "无法读写文件");
+    // A folder is refused before it is opened (issue 15: only regular files).
+    rejects_path(
+        dir.path(),
+        &dir.path().join("o2"),
+        "不是普通文件（是文件夹）",
+    );
     // The output path is a file.
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();

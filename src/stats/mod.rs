@@ -232,11 +232,26 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
         .collect();
     for (path, st) in &fields {
         let col: Vec<Option<f64>> = units.iter().map(|u| u.values.get(path).copied()).collect();
+        // The column sorted once, so each rank is a binary search (a count per unit made
+        // this quadratic in the number of units).
+        let mut sorted: Vec<f64> = col
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| !x.is_nan())
+            .collect();
+        sorted.sort_by(f64::total_cmp);
         for (i, u) in units.iter_mut().enumerate() {
             let Some(v) = col[i] else { continue };
             u.shares.insert(path.clone(), ratio(v, st.sum));
-            // Competition ranking: 1 = largest; equal values share the best rank (1, 2, 2, 4).
-            let rank = 1 + col.iter().flatten().filter(|x| **x > v).count();
+            // Competition ranking: 1 = largest; equal values share the best rank (1, 2, 2, 4):
+            // 1 + how many values are greater than `v`.
+            let greater = if v.is_nan() {
+                0
+            } else {
+                sorted.len() - sorted.partition_point(|x| *x <= v)
+            };
+            let rank = 1 + greater;
             u.ranks.insert(path.clone(), rank);
         }
     }

@@ -71,6 +71,10 @@ pub struct RawSurvey {
     /// should be text), reported with the schema's labels by [`validate`].
     #[serde(skip)]
     pub problems: Vec<TextProblem>,
+    /// Where each value of the text starts, read once by [`parse_raw`] and used by
+    /// [`validate`] (empty for a value built otherwise: [`validate`] then reads them).
+    #[serde(skip)]
+    pub positions: Positions,
 }
 
 /// A problem with one string of a data file, found before the schema is known.
@@ -230,6 +234,9 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             None,
         ));
     }
+    // Before any tree is built: a million units would take gigabytes.
+    let limits = crate::limits::current();
+    super::bounds::refuse_too_many(path, text, limits.units, limits.nodes)?;
     // Control characters typed into the file itself (not as escapes): YAML forbids them,
     // and the parser's own message would be English and vague. The field is named from
     // the positions of the text with those characters blanked out.
@@ -313,10 +320,13 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     let mut top = top;
     let mut problems = Vec::new();
     sanitise(&mut top, "", &mut problems);
-    normalise_text_fields(&mut top, &mut problems, text);
+    // The positions are read once here and kept for `validate`.
+    let pos = Positions::of(text);
+    normalise_text_fields(&mut top, &mut problems, text, &pos);
     match serde_yaml::from_value::<RawSurvey>(top) {
         Ok(mut raw) => {
             raw.problems = problems;
+            raw.positions = pos;
             Ok(raw)
         }
         Err(e) => {
@@ -324,9 +334,9 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             // Values lose their positions: find the offending key in the text.
             let line = l.or_else(|| {
                 let key = e.to_string().split('`').nth(1).map(str::to_string)?;
-                Positions::of(text).line(&key)
+                pos.line(&key)
             });
-            let mut diags = problem_diagnostics(path, text, &problems, None, None);
+            let mut diags = problem_diagnostics(path, text, &pos, &problems, None, None);
             diags.push(
                 Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e))).at(line, c),
             );
@@ -448,8 +458,12 @@ fn text_field_paths(top: &Yaml) -> Vec<(String, bool)> {
 /// Text fields accept numbers (`period: 2020`) and a required one left empty reads as
 /// ''; a list, mapping or true/false there is a problem with its position. `report.date`
 /// is read as a date and stored as `YYYY-MM-DD`.
-fn normalise_text_fields(top: &mut Yaml, problems: &mut Vec<TextProblem>, text: &str) {
-    let pos = Positions::of(text);
+fn normalise_text_fields(
+    top: &mut Yaml,
+    problems: &mut Vec<TextProblem>,
+    text: &str,
+    pos: &Positions,
+) {
     let lines: Vec<&str> = text.lines().collect();
     for (path, required) in text_field_paths(top) {
         let Some(v) = value_mut(top, &path) else {
@@ -605,7 +619,7 @@ fn unit_of(top_units: &[Yaml], prev_units: &[Yaml], path: &str) -> Option<String
 /// Diagnostics for the problems found while reading `raw`'s strings, without the schema
 /// (for when the template pack cannot be found).
 pub fn early_diagnostics(path: &Path, text: &str, raw: &RawSurvey) -> Vec<Diagnostic> {
-    problem_diagnostics(path, text, &raw.problems, None, None)
+    problem_diagnostics(path, text, &raw.positions, &raw.problems, None, None)
 }
 
 /// Diagnostics for the problems found while reading strings, with positions, the unit,
@@ -613,6 +627,7 @@ pub fn early_diagnostics(path: &Path, text: &str, raw: &RawSurvey) -> Vec<Diagno
 fn problem_diagnostics(
     path: &Path,
     text: &str,
+    pos: &Positions,
     problems: &[TextProblem],
     schema: Option<&Schema>,
     units: Option<(&[Yaml], &[Yaml])>,
@@ -620,7 +635,6 @@ fn problem_diagnostics(
     if problems.is_empty() {
         return Vec::new();
     }
-    let pos = Positions::of(text);
     let lines: Vec<&str> = text.lines().collect();
     problems
         .iter()
@@ -787,18 +801,24 @@ fn kind_cn(what: &str) -> String {
 /// Check the raw data against the schema and build the typed survey. Every problem is
 /// collected and reported at once.
 pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) -> Result<Survey> {
-    let mut ck = Checker::new(path, text, schema);
+    let positions = match std::mem::take(&mut raw.positions) {
+        p if p.is_empty() => Positions::of(text),
+        p => p,
+    };
+    let mut ck = Checker::new(path, text, schema, positions);
     let prev_units: &[Yaml] = match &raw.previous {
         Some(RawPrevious::Inline(p)) => &p.units,
         _ => &[],
     };
-    ck.diags.extend(problem_diagnostics(
+    let early = problem_diagnostics(
         path,
         text,
+        &ck.pos,
         &raw.problems,
         Some(schema),
         Some((&raw.units, prev_units)),
-    ));
+    );
+    ck.diags.extend(early);
     for (key, label, value) in [
         ("title", "报告标题", &raw.report.title),
         ("region", "调研地区", &raw.report.region),
@@ -968,11 +988,11 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(path: &'a Path, text: &'a str, schema: &'a Schema) -> Self {
+    fn new(path: &'a Path, text: &'a str, schema: &'a Schema, pos: Positions) -> Self {
         Checker {
             path,
             lines: text.lines().collect(),
-            pos: Positions::of(text),
+            pos,
             schema,
             diags: Vec::new(),
         }
@@ -1282,9 +1302,29 @@ impl<'a> Checker<'a> {
     /// Load the previous period from a data file next to this one.
     fn previous_file(&mut self, rel: &str, template: &str) -> Option<Period> {
         let file = self.path.parent().unwrap_or(Path::new(".")).join(rel);
-        let loaded = std::fs::read(&file)
-            .map_err(|e| Error::io(&file, e))
-            .and_then(|bytes| decode(&file, &bytes))
+        // Only a regular file of bounded size: `previous: /dev/zero` or a FIFO is refused
+        // before it is opened, at the `previous:` line of this file.
+        let bytes = match crate::fsio::read_data(&file) {
+            Ok(b) => b,
+            Err(e) => {
+                let why = match e {
+                    Error::Input(ds) => ds
+                        .into_iter()
+                        .map(|d| d.message)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    Error::Io { source, .. } => source.to_string(),
+                    e => e.to_string(),
+                };
+                let d = self.at(
+                    "previous",
+                    format!("无法读取上一期数据 {}：{why}", file.display()),
+                );
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let loaded = decode(&file, &bytes)
             .map(text::protect_separators)
             .and_then(|text| {
                 let raw = parse_raw(&file, &text)?;

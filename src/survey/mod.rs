@@ -1,5 +1,6 @@
 //! Stage 1 — load: a data file and its template pack become a validated [`Survey`].
 
+mod bounds;
 mod data;
 pub mod date;
 pub mod emit;
@@ -21,15 +22,20 @@ use crate::error::{Error, Result};
 
 /// Read a data file as text: the one decoding every command uses (UTF-8 with or without
 /// BOM; CRLF read as LF). Any other encoding is refused with the line of the first bad
-/// byte (the same message `check` gives) — never decoded lossily.
+/// byte (the same message `check` gives) — never decoded lossily. Only a regular file of
+/// at most [`crate::limits::Limits::file_mb`] MiB is read ([`crate::fsio::read_data`]):
+/// a FIFO or device is refused before it is opened.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::fsio::read_data(path)?;
     data::decode(path, &bytes)
 }
 
 /// Read `path`, find its template pack, and check the data against the pack's schema.
+///
+/// The file must be regular and at most [`crate::limits::Limits::file_mb`] MiB, and hold
+/// at most [`crate::limits::Limits::units`] units (counted before the YAML is parsed).
 pub fn load(path: &Path, template_dir: Option<&Path>) -> Result<(Survey, Pack)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::fsio::read_data(path)?;
     load_bytes(path, &bytes, template_dir)
 }
 

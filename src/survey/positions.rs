@@ -28,6 +28,11 @@ impl Positions {
         Positions { values: rec.values }
     }
 
+    /// Whether no position is known (a document yaml-rust2 could not read, or none read).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// Position of the value at `path`, or of its nearest recorded ancestor.
     pub fn find(&self, path: &str) -> Option<Pos> {
         let mut p = path;
