@@ -104,9 +104,17 @@ pub fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
             continue;
         };
         let name = entry.name().to_string();
+        // Every byte that comes out counts, even if the part then fails (bad CRC,
+        // truncated data: the reader reports that).
         let mut counted = entry.take(part_max + 1);
-        // A read error (bad CRC, truncated data) ends the count; the reader reports it.
-        let n = std::io::copy(&mut counted, &mut std::io::sink()).unwrap_or(0);
+        let mut n = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match counted.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k as u64,
+            }
+        }
         if n > part_max {
             return Err(part_too_big(&name, n));
         }
@@ -421,12 +429,12 @@ impl OdsScan<'_> {
     /// A cell repeated `repeats` times across, holding something if `full`.
     fn cell(&mut self, repeats: u64, full: bool) -> Result<()> {
         if full {
-            self.budget
-                .cells(&self.table, repeats.saturating_mul(self.row_repeats))?;
             self.last_col = self.last_col.max(self.col.saturating_add(repeats - 1));
             self.row_has = true;
             // Fail early on a row far wider than allowed.
             self.budget.extent(&self.table, self.row, self.last_col)?;
+            self.budget
+                .cells(&self.table, repeats.saturating_mul(self.row_repeats))?;
         }
         self.col = self.col.saturating_add(repeats);
         Ok(())

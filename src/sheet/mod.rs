@@ -6,6 +6,7 @@ mod export;
 mod guard;
 mod header;
 mod import;
+mod xls;
 
 pub use export::export;
 pub use export::{REPORT_SHEET, STATS_SHEET};
@@ -276,6 +277,8 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         if ext == "ods" {
             guard::check_ods(path, &bytes)?;
         }
+    } else if ext == "xls" {
+        xls::check(path, &bytes)?;
     }
     let rs = Cursor::new(bytes);
     let mut book: Sheets<Cursor<Vec<u8>>> = match ext.as_str() {
@@ -404,6 +407,13 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
             s.into_owned()
         }
     };
+    // Bounded before the text is split: every field of a record costs memory, empty or not.
+    let shape = csv_shape(&text);
+    let budget = guard::Budget::new(path);
+    if shape.records > 0 {
+        budget.extent(name, shape.records - 1, shape.fields.saturating_sub(1))?;
+    }
+    guard::Budget::new(path).cells(name, shape.full)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -430,6 +440,62 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
         rows,
         ..Sheet::default()
     })
+}
+
+/// What a CSV text holds: records (non-blank lines, quoted line breaks inside a field),
+/// the most fields in one record, and the non-empty fields.
+struct CsvShape {
+    records: u64,
+    fields: u64,
+    full: u64,
+}
+
+/// [`CsvShape`] of `text`, by one pass over its bytes (RFC 4180 quoting: `""` inside a
+/// quoted field is a quote), without splitting it.
+fn csv_shape(text: &str) -> CsvShape {
+    let mut shape = CsvShape {
+        records: 0,
+        fields: 0,
+        full: 0,
+    };
+    let (mut quoted, mut fields, mut field_full, mut line_has) = (false, 1u64, false, false);
+    for &b in text.as_bytes() {
+        if quoted {
+            if b == b'"' {
+                quoted = false;
+            } else {
+                field_full = true;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                quoted = true;
+                line_has = true;
+            }
+            b',' => {
+                shape.full += u64::from(field_full);
+                (fields, field_full, line_has) = (fields + 1, false, true);
+            }
+            b'\n' => {
+                shape.full += u64::from(field_full);
+                if line_has {
+                    shape.records += 1;
+                    shape.fields = shape.fields.max(fields);
+                }
+                (fields, field_full, line_has) = (1, false, false);
+            }
+            b'\r' => {}
+            b' ' | b'\t' => line_has = true,
+            _ => (field_full, line_has) = (true, true),
+        }
+    }
+    shape.full += u64::from(field_full);
+    if line_has {
+        shape.records += 1;
+        shape.fields = shape.fields.max(fields);
+    }
+    shape
 }
 
 /// The hidden rows (0-based) of worksheet `name` of an xlsx file: `<row r="7" hidden="1">`
@@ -538,6 +604,15 @@ mod tests {
         assert_eq!(address(9, 26), "AA10");
         assert_eq!(address(0, 701), "ZZ1");
         assert_eq!(address(0, 702), "AAA1");
+    }
+
+    #[test]
+    fn csv_shape_counts_records_fields_and_full_cells_with_quotes() {
+        let s = csv_shape("a,b,,\r\n\n\"x,\n\"\"y\",c\n,,");
+        // Records: `a,b,,`, the quoted one across a line break, `,,` (the blank line is none).
+        assert_eq!((s.records, s.fields, s.full), (3, 4, 4));
+        let s = csv_shape("");
+        assert_eq!((s.records, s.fields, s.full), (0, 0, 0));
     }
 
     #[test]
