@@ -317,7 +317,9 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let event = reader.read_event_into(&mut buf).map_err(|_| damaged(path))?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|_| damaged(path))?;
         if let Some((rep, full, depth)) = cell.as_mut() {
             match &event {
                 Event::Start(_) => {

@@ -280,8 +280,8 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     } else if ext == "xls" {
         xls::check(path, &bytes)?;
     }
-    let rs = Cursor::new(bytes);
-    let mut book: Sheets<Cursor<Vec<u8>>> = match ext.as_str() {
+    let rs = Cursor::new(&bytes[..]);
+    let mut book: Sheets<Cursor<&[u8]>> = match ext.as_str() {
         "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(&e))?),
         "xlsb" => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(rs).map_err(|e| bad(&e))?),
         "ods" => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(rs).map_err(|e| bad(&e))?),
@@ -332,7 +332,7 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             .iter()
             .any(|m| m.name == name && m.visible != calamine::SheetVisible::Visible);
         let hidden_rows = match &book {
-            Sheets::Xlsx(_) => xlsx_hidden_rows(path, &name),
+            Sheets::Xlsx(_) => xlsx_hidden_rows(&bytes, &name),
             _ => Vec::new(),
         };
         let mut sheet = Sheet {
@@ -498,23 +498,21 @@ fn csv_shape(text: &str) -> CsvShape {
     shape
 }
 
-/// The hidden rows (0-based) of worksheet `name` of an xlsx file: `<row r="7" hidden="1">`
+/// The hidden rows (0-based) of worksheet `name` of an xlsx file (its bytes): `<row r="7" hidden="1">`
 /// in its part, found through `xl/workbook.xml` and its relationships (calamine does not
 /// expose row visibility). Anything unreadable yields none: the rows are then imported.
-fn xlsx_hidden_rows(path: &Path, name: &str) -> Vec<usize> {
+fn xlsx_hidden_rows(bytes: &[u8], name: &str) -> Vec<usize> {
     use quick_xml::events::Event;
     use std::io::Read;
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Vec::new();
     };
-    let Ok(mut zip) = zip::ZipArchive::new(file) else {
-        return Vec::new();
-    };
+    let part_max = crate::limits::Limits::bytes(crate::limits::current().zip_part_mb);
     let mut part = |n: &str| -> Option<String> {
         let mut s = String::new();
         let f = zip.by_name(n).ok()?;
-        // A guard against a hostile archive.
-        f.take(256 << 20).read_to_string(&mut s).ok()?;
+        // Bounded as every part was before calamine opened the file (guard::check_zip).
+        f.take(part_max).read_to_string(&mut s).ok()?;
         Some(s)
     };
     let attr = |e: &quick_xml::events::BytesStart, key: &[u8]| -> Option<String> {

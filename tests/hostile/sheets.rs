@@ -221,7 +221,9 @@ fn a_cell_at_a1_and_one_at_xfd1048576_is_refused_by_rows_not_allocated() {
 fn cells_only_in_column_xfd_are_refused_by_columns() {
     let mut cells = String::new();
     for r in 1..=2000 {
-        cells.push_str(&format!(r#"<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>"#));
+        cells.push_str(&format!(
+            r#"<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>"#
+        ));
     }
     let (_d, path) = file("xfd.xlsx", &xlsx_cells(&cells, ""));
     assert_refused_sheet(&path, &[], &["XFD 列", "DIAOYAN_MAX_SHEET_COLUMNS"]);
@@ -279,8 +281,9 @@ fn assert_same_import(a: &Path, b: &Path) {
     assert_eq!(ta.replace(&name(a), "X"), tb.replace(&name(b), "X"));
 }
 
-/// The seed's units exported, then every sheet's cells shifted two columns right (data
-/// starting at column C, as offices often lay it out): imports exactly as the original.
+/// The seed's units exported, then every unit and table sheet's cells shifted two columns
+/// right (data starting at column C, as offices often lay it out): imports exactly as the
+/// original. (The report-metadata sheet keeps its fixed label/value layout.)
 #[test]
 fn a_sheet_whose_data_starts_at_column_c_imports_as_before() {
     use calamine::Data;
@@ -292,7 +295,12 @@ fn a_sheet_whose_data_starts_at_column_c_imports_as_before() {
         ws.set_name(name).unwrap();
         for (r, row) in rows.iter().enumerate() {
             for (c, d) in row.iter().enumerate() {
-                let (r, c) = (r as u32, c as u16 + 2);
+                let shift = if name == diaoyan::sheet::REPORT_SHEET {
+                    0
+                } else {
+                    2
+                };
+                let (r, c) = (r as u32, c as u16 + shift);
                 match d {
                     Data::String(s) => ws.write_string(r, c, s).map(|_| ()),
                     Data::Float(x) => ws.write_number(r, c, *x).map(|_| ()),
@@ -343,7 +351,9 @@ fn ods(tables: &str) -> Vec<u8> {
 }
 
 fn ods_text(s: &str) -> String {
-    format!(r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#)
+    format!(
+        r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#
+    )
 }
 
 #[test]
@@ -351,11 +361,7 @@ fn an_ods_whose_repeats_fill_the_sheet_is_refused_before_calamine_expands_them()
     // 1,048,576 rows × 1,000 columns of one number: 1 G cells from a few hundred bytes.
     let fill = r#"<table:table table:name="数据"><table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="1000"><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#;
     let (_d, path) = file("repeats.ods", &ods(fill));
-    assert_refused_sheet(
-        &path,
-        &[],
-        &["工作表“数据”", "DIAOYAN_MAX_SHEET_CELLS"],
-    );
+    assert_refused_sheet(&path, &[], &["工作表“数据”", "DIAOYAN_MAX_SHEET_CELLS"]);
     // The whole sheet wide: refused by columns.
     let wide = fill.replace("\"1000\"", "\"16384\"");
     let (_d, path) = file("repeats.ods", &ods(&wide));
@@ -444,7 +450,11 @@ fn a_zip_header_that_lies_about_the_size_is_caught_by_counting() {
     assert_refused_sheet(
         &path,
         &[],
-        &["xl/worksheets/sheet1.xml", "超过单个部件上限", "DIAOYAN_MAX_ZIP_PART_MB"],
+        &[
+            "xl/worksheets/sheet1.xml",
+            "超过单个部件上限",
+            "DIAOYAN_MAX_ZIP_PART_MB",
+        ],
     );
 }
 
@@ -553,8 +563,21 @@ fn a_shared_string_index_out_of_range_is_a_damaged_workbook_not_a_panic() {
     assert!(!run.stderr.contains("index out of bounds"), "{run:#?}");
 }
 
+/// Real LibreOffice-saved files (the seed's export converted with `soffice --convert-to xls`
+/// and `ods`, padded with LibreOffice's repeated empty rows and columns): both import, to
+/// the same data file, through the bounded readers.
+#[test]
+fn libreoffice_saved_xls_and_ods_import_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = root().join("tests/fixtures/sheets");
+    let (xls, ods) = (dir.path().join("a.xls"), dir.path().join("b.ods"));
+    std::fs::copy(fixtures.join("seed.xls"), &xls).unwrap();
+    std::fs::copy(fixtures.join("seed.ods"), &ods).unwrap();
+    assert_same_import(&xls, &ods);
+}
+
 /// The crashing inputs kept for upstream (tests/fixtures/upstream/README.md): each ends as
-/// the damaged-workbook error, exit 2, with no panic text.
+/// the damaged-workbook error or a sheet limit, exit 2, with no panic text.
 #[test]
 fn every_upstream_crashing_input_is_a_damaged_workbook() {
     let dir = root().join("tests/fixtures/upstream");
@@ -568,7 +591,16 @@ fn every_upstream_crashing_input_is_a_damaged_workbook() {
         let tmp = tempfile::tempdir().unwrap();
         let copy = tmp.path().join(path.file_name().unwrap());
         std::fs::copy(&path, &copy).unwrap();
-        assert_refused_sheet(&copy, &[], &["文件已损坏或不是有效的工作簿"]);
+        // A corrupt structure is a damaged workbook; cells out of bounds hit a sheet limit.
+        let (run, out) = import_confined(&copy, &[]);
+        run.assert_refused(&[copy.file_name().unwrap().to_str().unwrap()]);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert!(
+            run.stderr.contains("文件已损坏或不是有效的工作簿")
+                || run.stderr.contains("DIAOYAN_MAX_SHEET_"),
+            "{run:#?}"
+        );
+        assert!(!out.exists());
     }
     assert!(seen >= 2, "{seen} crashing inputs under {}", dir.display());
 }
