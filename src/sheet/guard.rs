@@ -230,6 +230,25 @@ impl<'a> Budget<'a> {
         Ok(())
     }
 
+    /// Check the grid a sheet becomes — `cells` in all, each row as wide as its last
+    /// non-empty or merged cell, from column A — before it is allocated.
+    ///
+    /// # Errors
+    /// [`Error::Input`] if it exceeds `sheet_cells`.
+    pub fn grid(&self, sheet: &str, cells: u64) -> Result<()> {
+        if cells > self.cells {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作表“{sheet}”按行展开（含行内空白单元格）共 {cells} 个单元格，超过上限 {} 个；{}",
+                    self.cells,
+                    raise("DIAOYAN_MAX_SHEET_CELLS")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Check the merged regions of `sheet` before they are filled in: each one's extent,
     /// and the cells they fill counted against the workbook's cells.
     ///

@@ -210,8 +210,8 @@ fn value(d: &calamine::Data) -> Value {
 /// The cells of one sheet read sparsely (xlsx, xlsb: calamine's cells reader, which never
 /// builds the dense range calamine's `worksheet_range` would — 17 G cells for a sheet with
 /// A1 and XFD1048576): each non-empty cell counted against the workbook's budget as it is
-/// read, then the extent checked before anything dense is allocated. Rows are as long as
-/// their last non-empty cell.
+/// read, then the extent checked before anything dense is allocated. Returns the cells
+/// (row, column, value) in file order.
 macro_rules! sparse_rows {
     ($book:expr, $name:expr, $budget:expr, $bad:expr) => {{
         let mut reader = $book.worksheet_cells_reader($name).map_err(|e| $bad(&e))?;
@@ -239,21 +239,14 @@ macro_rules! sparse_rows {
         if !cells.is_empty() {
             $budget.extent($name, u64::from(last_row), u64::from(last_col))?;
         }
-        let mut rows: Vec<Vec<Value>> = Vec::new();
-        for (r, c, v) in cells {
-            let (r, c) = (r as usize, c as usize);
-            if rows.len() <= r {
-                rows.resize(r + 1, Vec::new());
-            }
-            let row = &mut rows[r];
-            if row.len() <= c {
-                row.resize(c + 1, Value::Empty);
-            }
-            // A cell given twice: the last one wins, as in calamine.
-            row[c] = v;
-        }
-        rows
+        cells
     }};
+}
+
+/// One sheet as read: its non-empty cells (xlsx, xlsb) or calamine's dense range.
+enum Grid {
+    Sparse(Vec<(u32, u32, Value)>),
+    Dense(calamine::Range<calamine::Data>),
 }
 
 fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
@@ -291,14 +284,13 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     let mut budget = guard::Budget::new(path);
     let mut sheets = Vec::new();
     for name in names {
-        let rows = match &mut book {
-            Sheets::Xlsx(x) => sparse_rows!(x, &name, budget, bad),
-            Sheets::Xlsb(x) => sparse_rows!(x, &name, budget, bad),
-            // Already dense in calamine (xls and ods are parsed whole while opening; an
-            // ods was bounded before): bounded before it is copied.
+        let read = match &mut book {
+            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            // Already dense in calamine (xls and ods are parsed whole while opening, and
+            // bounded before): bounded again before it is copied.
             _ => {
                 let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
-                let (r0, c0) = range.start().unwrap_or((0, 0));
                 if let Some((r1, c1)) = range.end() {
                     budget.extent(&name, u64::from(r1), u64::from(c1))?;
                 }
@@ -309,13 +301,7 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                         .filter(|(_, _, d)| **d != calamine::Data::Empty)
                         .count() as u64,
                 )?;
-                let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
-                for row in range.rows() {
-                    let mut cells = vec![Value::Empty; c0 as usize];
-                    cells.extend(row.iter().map(value));
-                    rows.push(cells);
-                }
-                rows
+                Grid::Dense(range)
             }
         };
         let merged: Vec<calamine::Dimensions> = match &mut book {
@@ -327,6 +313,59 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             _ => Vec::new(),
         };
         budget.merges(&name, &merged)?;
+        // The grid import works on: each row as wide as its last cell (or merge), from A1.
+        // Its size is bounded before it is allocated: cells in one column at row 200,000
+        // and in column ALL would otherwise make every row 1,000 cells wide.
+        let mut widths: Vec<u32> = Vec::new();
+        let mut widen = |r: u32, w: u32| {
+            let r = r as usize;
+            if widths.len() <= r {
+                widths.resize(r + 1, 0);
+            }
+            widths[r] = widths[r].max(w);
+        };
+        match &read {
+            Grid::Sparse(cells) => cells.iter().for_each(|&(r, c, _)| widen(r, c + 1)),
+            Grid::Dense(range) => {
+                if let (Some((r0, _)), Some((r1, c1))) = (range.start(), range.end()) {
+                    (r0..=r1).for_each(|r| widen(r, c1 + 1));
+                }
+            }
+        }
+        for m in &merged {
+            if m.end.0 >= m.start.0 && m.end.1 >= m.start.1 {
+                (m.start.0..=m.end.0).for_each(|r| widen(r, m.end.1 + 1));
+            }
+        }
+        budget.grid(&name, widths.iter().map(|&w| u64::from(w)).sum())?;
+        let rows = match read {
+            Grid::Sparse(cells) => {
+                let mut rows: Vec<Vec<Value>> = widths
+                    .iter()
+                    .map(|&w| Vec::with_capacity(w as usize))
+                    .collect();
+                for (r, c, v) in cells {
+                    let (r, c) = (r as usize, c as usize);
+                    let row = &mut rows[r];
+                    if row.len() <= c {
+                        row.resize(c + 1, Value::Empty);
+                    }
+                    // A cell given twice: the last one wins, as in calamine.
+                    row[c] = v;
+                }
+                rows
+            }
+            Grid::Dense(range) => {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
+                for row in range.rows() {
+                    let mut cells = vec![Value::Empty; c0 as usize];
+                    cells.extend(row.iter().map(value));
+                    rows.push(cells);
+                }
+                rows
+            }
+        };
         let hidden = book
             .sheets_metadata()
             .iter()

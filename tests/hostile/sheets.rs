@@ -227,14 +227,12 @@ fn cells_only_in_column_xfd_are_refused_by_columns() {
     }
     let (_d, path) = file("xfd.xlsx", &xlsx_cells(&cells, ""));
     assert_refused_sheet(&path, &[], &["XFD 列", "DIAOYAN_MAX_SHEET_COLUMNS"]);
-    // Raising the limit is what the message says: then it is read (and, holding no unit
-    // name column, passed over — exit 0, no panic, no dense grid of 16,383 × 2,000).
-    let (run, out) = import_confined(&path, &[("DIAOYAN_MAX_SHEET_COLUMNS", "20000")]);
-    assert!(!run.timed_out, "{run:#?}");
-    assert!(!run.stderr.contains("panicked"), "{run:#?}");
-    assert!(
-        run.stderr.contains("XFD") || run.stderr.contains("跳过") || out.exists(),
-        "{run:#?}"
+    // Raising the column limit alone is not enough: 2,000 rows each padded to column XFD
+    // would be a grid of 32 million cells, refused by the cell limit before allocation.
+    assert_refused_sheet(
+        &path,
+        &[("DIAOYAN_MAX_SHEET_COLUMNS", "20000")],
+        &["按行展开", "DIAOYAN_MAX_SHEET_CELLS"],
     );
 }
 
@@ -328,6 +326,29 @@ fn a_merge_a2_all100001_is_refused_before_it_is_filled() {
         &[],
         &["工作表“数据”", "A2:ALL100001", "DIAOYAN_MAX_SHEET_CELLS"],
     );
+}
+
+/// Few cells, each limit kept, yet every row as wide as the sheet allows: cells in columns A
+/// and ALL on 10,000 rows (or one merge down column ALL) would make a grid of 10 million
+/// cells; it is refused before it is allocated.
+#[test]
+fn cells_far_apart_on_every_row_are_refused_by_the_grid_they_make() {
+    let mut cells = String::new();
+    for r in 1..=10_000 {
+        cells.push_str(&format!(
+            r#"<row r="{r}"><c r="A{r}"><v>1</v></c><c r="ALL{r}"><v>1</v></c></row>"#
+        ));
+    }
+    let (_d, path) = file("apart.xlsx", &xlsx_cells(&cells, ""));
+    assert_refused_sheet(
+        &path,
+        &[],
+        &["工作表“数据”", "按行展开", "DIAOYAN_MAX_SHEET_CELLS"],
+    );
+    let cells = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>社区</t></is></c></row>"#;
+    let merges = r#"<mergeCells count="1"><mergeCell ref="ALL1:ALL200000"/></mergeCells>"#;
+    let (_d, path) = file("column-merge.xlsx", &xlsx_cells(cells, merges));
+    assert_refused_sheet(&path, &[], &["按行展开", "DIAOYAN_MAX_SHEET_CELLS"]);
 }
 
 const ODS_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
