@@ -236,8 +236,11 @@ fn cells_only_in_column_xfd_are_refused_by_columns() {
     );
 }
 
-/// The seed exported to `dir/seed.xlsx`, and its sheets' cells (name, rows from A1).
-fn seed_sheets(dir: &Path) -> (PathBuf, Vec<(String, Vec<Vec<calamine::Data>>)>) {
+/// A sheet's name and its cells, rows from A1.
+type Cells = (String, Vec<Vec<calamine::Data>>);
+
+/// The seed exported to `dir/seed.xlsx`, and its sheets' cells.
+fn seed_sheets(dir: &Path) -> (PathBuf, Vec<Cells>) {
     use calamine::Reader;
     let xlsx = dir.join("seed.xlsx");
     let out = diaoyan(&[
