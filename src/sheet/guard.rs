@@ -52,15 +52,18 @@ pub fn is_zip(bytes: &[u8]) -> bool {
 /// decompressed is passed over here (the reader reports it, if it needs it).
 ///
 /// # Errors
-/// [`Error::Input`] naming the part, its size and the variable that raises the limit; the
-/// "damaged workbook" error if `bytes` is not a readable zip archive.
+/// [`Error::Input`] naming the part, its size and the variable that raises the limit. An
+/// archive the zip reader cannot open passes (calamine then refuses it).
 pub fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
     let lim = limits::current();
     let (part_max, total_max) = (
         Limits::bytes(lim.zip_part_mb),
         Limits::bytes(lim.zip_total_mb),
     );
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged(path))?;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a zip archive after all: calamine says so in its own words.
+        return Ok(());
+    };
     let part_too_big = |name: &str, size: u64| {
         refuse(
             path,
@@ -303,7 +306,9 @@ fn column_name(col: u64) -> String {
 /// `content.xml` cannot be read.
 pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
     use quick_xml::events::{BytesStart, Event};
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged(path))?;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
     let Ok(content) = zip.by_name("content.xml") else {
         // calamine reports the missing part.
         return Ok(());
