@@ -3,8 +3,10 @@
 //! in, so matching and parsing never see the file format.
 
 mod export;
+mod guard;
 mod header;
 mod import;
+mod xls;
 
 pub use export::export;
 pub use export::{REPORT_SHEET, STATS_SHEET};
@@ -158,7 +160,7 @@ pub fn read(path: &Path) -> Result<Vec<Sheet>> {
         .unwrap_or_default();
     match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bytes = guard::read_file(path)?;
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -174,66 +176,134 @@ pub fn read(path: &Path) -> Result<Vec<Sheet>> {
 }
 
 /// [`read_workbook`], with a panic inside the reader (calamine indexes some corrupt files
-/// out of bounds, e.g. a shared-string index past the table or no `sharedStrings.xml`)
-/// turned into the Chinese "damaged workbook" error instead of exit 101. The default panic
-/// message is silenced for the call; the reader's own message is kept in the error.
+/// out of bounds, e.g. a shared-string index past the table or no `sharedStrings.xml`, and
+/// its `.xls` (CFB) reader slices past the end of mutated files) turned into the Chinese
+/// "damaged workbook" error instead of exit 101. The default panic message is silenced for
+/// the call, so the user sees only the Chinese one. Every path into calamine goes through
+/// here (`import`, and `import --into`; `batch` and `check` read no spreadsheets).
 fn read_workbook_guarded(path: &Path) -> Result<Vec<Sheet>> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| read_workbook(path));
     std::panic::set_hook(previous);
-    result.unwrap_or_else(|e| {
-        let why = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Err(Error::input(Diagnostic::new(
-            path,
-            format!("文件已损坏或不是有效的工作簿，请用 Excel 或 WPS 打开后另存为 .xlsx 再试（读取时出错：{why}）"),
-        )))
-    })
+    result.unwrap_or_else(|_| Err(guard::damaged(path)))
+}
+
+/// One calamine cell as a [`Value`].
+fn value(d: &calamine::Data) -> Value {
+    use calamine::Data;
+    match d {
+        Data::Int(i) => Value::Number(*i as f64),
+        Data::Float(x) => Value::Number(*x),
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) => excel_date(dt),
+        Data::DateTimeIso(s) => {
+            crate::survey::date::parse(s).map_or_else(|_| Value::Text(s.clone()), Value::Date)
+        }
+        Data::DurationIso(s) => Value::Text(s.clone()),
+        Data::Error(e) => Value::Text(format!("#{e}")),
+        Data::Empty => Value::Empty,
+    }
+}
+
+/// The cells of one sheet read sparsely (xlsx, xlsb: calamine's cells reader, which never
+/// builds the dense range calamine's `worksheet_range` would — 17 G cells for a sheet with
+/// A1 and XFD1048576): each non-empty cell counted against the workbook's budget as it is
+/// read, then the extent checked before anything dense is allocated. Returns the cells
+/// (row, column, value) in file order.
+macro_rules! sparse_rows {
+    ($book:expr, $name:expr, $budget:expr, $bad:expr) => {{
+        let mut reader = $book.worksheet_cells_reader($name).map_err(|e| $bad(&e))?;
+        let mut cells: Vec<(u32, u32, Value)> = Vec::new();
+        let (mut last_row, mut last_col) = (0u32, 0u32);
+        let mut counted = 0u64;
+        while let Some(cell) = reader.next_cell().map_err(|e| $bad(&e))? {
+            let data: calamine::Data = cell.get_value().clone().into();
+            let v = value(&data);
+            if v == Value::Empty {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            counted += 1;
+            if counted % 4096 == 0 {
+                $budget.cells($name, 4096)?;
+                $budget.extent($name, u64::from(last_row), u64::from(last_col))?;
+            }
+            last_row = last_row.max(r);
+            last_col = last_col.max(c);
+            cells.push((r, c, v));
+        }
+        $budget.cells($name, counted % 4096)?;
+        drop(reader);
+        if !cells.is_empty() {
+            $budget.extent($name, u64::from(last_row), u64::from(last_col))?;
+        }
+        cells
+    }};
+}
+
+/// One sheet as read: its non-empty cells (xlsx, xlsb) or calamine's dense range.
+enum Grid {
+    Sparse(Vec<(u32, u32, Value)>),
+    Dense(calamine::Range<calamine::Data>),
 }
 
 fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
-    use calamine::{Data, Reader, Sheets};
-    if !path.exists() {
-        return Err(Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在"),
-        ));
-    }
+    use calamine::{open_workbook_from_rs, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+    use std::io::Cursor;
+    let bytes = guard::read_file(path)?;
     let bad = |e: &dyn std::fmt::Display| {
         Error::input(Diagnostic::new(
             path,
             format!("不是可读的 Excel/ODS 电子表格，请用 Excel 或 WPS 另存为 .xlsx 后重试（{e}）"),
         ))
     };
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(&e))?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    // Every zip container is bounded before calamine opens it; an ODS's repeats before
+    // calamine expands them (which it does while opening).
+    if guard::is_zip(&bytes) {
+        guard::check_zip(path, &bytes)?;
+        if ext == "ods" {
+            guard::check_ods(path, &bytes)?;
+        }
+    } else if ext == "xls" {
+        xls::check(path, &bytes)?;
+    }
+    let rs = Cursor::new(&bytes[..]);
+    let mut book: Sheets<Cursor<&[u8]>> = match ext.as_str() {
+        "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(&e))?),
+        "xlsb" => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(rs).map_err(|e| bad(&e))?),
+        "ods" => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(rs).map_err(|e| bad(&e))?),
+        _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| bad(&e))?),
+    };
     let names = book.sheet_names();
+    let mut budget = guard::Budget::new(path);
     let mut sheets = Vec::new();
     for name in names {
-        let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
-        for row in range.rows() {
-            let mut cells = vec![Value::Empty; c0 as usize];
-            cells.extend(row.iter().map(|d| {
-                match d {
-                    Data::Int(i) => Value::Number(*i as f64),
-                    Data::Float(x) => Value::Number(*x),
-                    Data::String(s) => Value::Text(s.clone()),
-                    Data::Bool(b) => Value::Bool(*b),
-                    Data::DateTime(dt) => excel_date(dt),
-                    Data::DateTimeIso(s) => crate::survey::date::parse(s)
-                        .map_or_else(|_| Value::Text(s.clone()), Value::Date),
-                    Data::DurationIso(s) => Value::Text(s.clone()),
-                    Data::Error(e) => Value::Text(format!("#{e}")),
-                    Data::Empty => Value::Empty,
+        let read = match &mut book {
+            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            // Already dense in calamine (xls and ods are parsed whole while opening, and
+            // bounded before): bounded again before it is copied.
+            _ => {
+                let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
+                if let Some((r1, c1)) = range.end() {
+                    budget.extent(&name, u64::from(r1), u64::from(c1))?;
                 }
-            }));
-            rows.push(cells);
-        }
+                budget.cells(
+                    &name,
+                    range
+                        .used_cells()
+                        .filter(|(_, _, d)| **d != calamine::Data::Empty)
+                        .count() as u64,
+                )?;
+                Grid::Dense(range)
+            }
+        };
         let merged: Vec<calamine::Dimensions> = match &mut book {
             Sheets::Xlsx(x) => x
                 .worksheet_merge_cells(&name)
@@ -242,12 +312,66 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),
             _ => Vec::new(),
         };
+        budget.merges(&name, &merged)?;
+        // The grid import works on: each row as wide as its last cell (or merge), from A1.
+        // Its size is bounded before it is allocated: cells in one column at row 200,000
+        // and in column ALL would otherwise make every row 1,000 cells wide.
+        let mut widths: Vec<u32> = Vec::new();
+        let mut widen = |r: u32, w: u32| {
+            let r = r as usize;
+            if widths.len() <= r {
+                widths.resize(r + 1, 0);
+            }
+            widths[r] = widths[r].max(w);
+        };
+        match &read {
+            Grid::Sparse(cells) => cells.iter().for_each(|&(r, c, _)| widen(r, c + 1)),
+            Grid::Dense(range) => {
+                if let (Some((r0, _)), Some((r1, c1))) = (range.start(), range.end()) {
+                    (r0..=r1).for_each(|r| widen(r, c1 + 1));
+                }
+            }
+        }
+        for m in &merged {
+            if m.end.0 >= m.start.0 && m.end.1 >= m.start.1 {
+                (m.start.0..=m.end.0).for_each(|r| widen(r, m.end.1 + 1));
+            }
+        }
+        budget.grid(&name, widths.iter().map(|&w| u64::from(w)).sum())?;
+        let rows = match read {
+            Grid::Sparse(cells) => {
+                let mut rows: Vec<Vec<Value>> = widths
+                    .iter()
+                    .map(|&w| Vec::with_capacity(w as usize))
+                    .collect();
+                for (r, c, v) in cells {
+                    let (r, c) = (r as usize, c as usize);
+                    let row = &mut rows[r];
+                    if row.len() <= c {
+                        row.resize(c + 1, Value::Empty);
+                    }
+                    // A cell given twice: the last one wins, as in calamine.
+                    row[c] = v;
+                }
+                rows
+            }
+            Grid::Dense(range) => {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize];
+                for row in range.rows() {
+                    let mut cells = vec![Value::Empty; c0 as usize];
+                    cells.extend(row.iter().map(value));
+                    rows.push(cells);
+                }
+                rows
+            }
+        };
         let hidden = book
             .sheets_metadata()
             .iter()
             .any(|m| m.name == name && m.visible != calamine::SheetVisible::Visible);
         let hidden_rows = match &book {
-            Sheets::Xlsx(_) => xlsx_hidden_rows(path, &name),
+            Sheets::Xlsx(_) => xlsx_hidden_rows(&bytes, &name),
             _ => Vec::new(),
         };
         let mut sheet = Sheet {
@@ -287,8 +411,8 @@ fn fill_merged(sheet: &mut Sheet, merged: &[calamine::Dimensions]) {
     for m in merged {
         let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
         let (r1, c1) = (m.end.0 as usize, m.end.1 as usize);
-        // Guard against absurd regions in a hostile file.
-        if r1.saturating_sub(r0) > 100_000 || c1.saturating_sub(c0) > 1_000 {
+        // Bounded before (guard::Budget::merges); a reversed region fills nothing.
+        if r1 < r0 || c1 < c0 {
             continue;
         }
         let v = sheet.get(r0, c0).clone();
@@ -322,6 +446,13 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
             s.into_owned()
         }
     };
+    // Bounded before the text is split: every field of a record costs memory, empty or not.
+    let shape = csv_shape(&text);
+    let budget = guard::Budget::new(path);
+    if shape.records > 0 {
+        budget.extent(name, shape.records - 1, shape.fields.saturating_sub(1))?;
+    }
+    guard::Budget::new(path).cells(name, shape.full)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -350,23 +481,77 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
     })
 }
 
-/// The hidden rows (0-based) of worksheet `name` of an xlsx file: `<row r="7" hidden="1">`
+/// What a CSV text holds: records (non-blank lines, quoted line breaks inside a field),
+/// the most fields in one record, and the non-empty fields.
+struct CsvShape {
+    records: u64,
+    fields: u64,
+    full: u64,
+}
+
+/// [`CsvShape`] of `text`, by one pass over its bytes (RFC 4180 quoting: `""` inside a
+/// quoted field is a quote), without splitting it.
+fn csv_shape(text: &str) -> CsvShape {
+    let mut shape = CsvShape {
+        records: 0,
+        fields: 0,
+        full: 0,
+    };
+    let (mut quoted, mut fields, mut field_full, mut line_has) = (false, 1u64, false, false);
+    for &b in text.as_bytes() {
+        if quoted {
+            if b == b'"' {
+                quoted = false;
+            } else {
+                field_full = true;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                quoted = true;
+                line_has = true;
+            }
+            b',' => {
+                shape.full += u64::from(field_full);
+                (fields, field_full, line_has) = (fields + 1, false, true);
+            }
+            b'\n' => {
+                shape.full += u64::from(field_full);
+                if line_has {
+                    shape.records += 1;
+                    shape.fields = shape.fields.max(fields);
+                }
+                (fields, field_full, line_has) = (1, false, false);
+            }
+            b'\r' => {}
+            b' ' | b'\t' => line_has = true,
+            _ => (field_full, line_has) = (true, true),
+        }
+    }
+    shape.full += u64::from(field_full);
+    if line_has {
+        shape.records += 1;
+        shape.fields = shape.fields.max(fields);
+    }
+    shape
+}
+
+/// The hidden rows (0-based) of worksheet `name` of an xlsx file (its bytes): `<row r="7" hidden="1">`
 /// in its part, found through `xl/workbook.xml` and its relationships (calamine does not
 /// expose row visibility). Anything unreadable yields none: the rows are then imported.
-fn xlsx_hidden_rows(path: &Path, name: &str) -> Vec<usize> {
+fn xlsx_hidden_rows(bytes: &[u8], name: &str) -> Vec<usize> {
     use quick_xml::events::Event;
     use std::io::Read;
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Vec::new();
     };
-    let Ok(mut zip) = zip::ZipArchive::new(file) else {
-        return Vec::new();
-    };
+    let part_max = crate::limits::Limits::bytes(crate::limits::current().zip_part_mb);
     let mut part = |n: &str| -> Option<String> {
         let mut s = String::new();
         let f = zip.by_name(n).ok()?;
-        // A guard against a hostile archive.
-        f.take(256 << 20).read_to_string(&mut s).ok()?;
+        // Bounded as every part was before calamine opened the file (guard::check_zip).
+        f.take(part_max).read_to_string(&mut s).ok()?;
         Some(s)
     };
     let attr = |e: &quick_xml::events::BytesStart, key: &[u8]| -> Option<String> {
@@ -456,6 +641,15 @@ mod tests {
         assert_eq!(address(9, 26), "AA10");
         assert_eq!(address(0, 701), "ZZ1");
         assert_eq!(address(0, 702), "AAA1");
+    }
+
+    #[test]
+    fn csv_shape_counts_records_fields_and_full_cells_with_quotes() {
+        let s = csv_shape("a,b,,\r\n\n\"x,\n\"\"y\",c\n,,");
+        // Records: `a,b,,`, the quoted one across a line break, `,,` (the blank line is none).
+        assert_eq!((s.records, s.fields, s.full), (3, 4, 4));
+        let s = csv_shape("");
+        assert_eq!((s.records, s.fields, s.full), (0, 0, 0));
     }
 
     #[test]

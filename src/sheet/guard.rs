@@ -1,0 +1,468 @@
+//! Bounds on reading a spreadsheet (issue 15): every check here runs BEFORE the work it
+//! guards, so a small hostile file cannot drive memory or time past the limits of
+//! [`crate::limits`].
+//!
+//! - the file itself: regular, at most `sheet_file_mb` ([`read_file`]);
+//! - a zip container (xlsx, xlsm, xlsb, ods): each part's and all parts' uncompressed size,
+//!   declared and actually decompressed ([`check_zip`]), before calamine opens it;
+//! - an ODS's `content.xml`: calamine expands `number-rows-repeated` ×
+//!   `number-columns-repeated` into a dense grid while opening, so the extent and the
+//!   number of non-empty cells are computed from the XML first ([`check_ods`]);
+//! - every sheet: rows and columns of the cells that exist, non-empty cells of the whole
+//!   workbook (counted while reading, so duplicates count), merged areas ([`Budget`]).
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::fsio::human_size;
+use crate::limits::{self, Limits};
+
+/// `…；如确需处理，可设置环境变量 VAR 调高上限` — how every refusal ends.
+fn raise(var: &str) -> String {
+    format!("如确需导入，可设置环境变量 {var} 调高上限")
+}
+
+fn refuse(path: &Path, message: String) -> Error {
+    Error::input(Diagnostic::new(path, message))
+}
+
+/// The spreadsheet's bytes: a regular file of at most [`Limits::sheet_file_mb`] MiB (a
+/// FIFO, device or folder is refused before it is opened).
+///
+/// # Errors
+/// [`crate::fsio::read_bounded`]'s, naming `DIAOYAN_MAX_SHEET_FILE_MB`.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    crate::fsio::read_bounded(
+        path,
+        limits::current().sheet_file_mb,
+        "DIAOYAN_MAX_SHEET_FILE_MB",
+    )
+}
+
+/// Whether `bytes` look like a zip archive (local header or an empty archive's end record).
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// Refuse a zip container whose parts expand past [`Limits::zip_part_mb`] each or
+/// [`Limits::zip_total_mb`] together. The sizes the archive declares are checked first,
+/// then every part is decompressed (into nothing) counting the bytes that actually come
+/// out, so a header that lies about its size is caught too. A part that cannot be
+/// decompressed is passed over here (the reader reports it, if it needs it).
+///
+/// # Errors
+/// [`Error::Input`] naming the part, its size and the variable that raises the limit. An
+/// archive the zip reader cannot open passes (calamine then refuses it).
+pub fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
+    let lim = limits::current();
+    let (part_max, total_max) = (
+        Limits::bytes(lim.zip_part_mb),
+        Limits::bytes(lim.zip_total_mb),
+    );
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a zip archive after all: calamine says so in its own words.
+        return Ok(());
+    };
+    let part_too_big = |name: &str, size: u64| {
+        refuse(
+            path,
+            format!(
+                "压缩部件“{name}”解压后为 {}，超过单个部件上限 {} MiB（疑似压缩炸弹）；{}",
+                human_size(size),
+                lim.zip_part_mb,
+                raise("DIAOYAN_MAX_ZIP_PART_MB")
+            ),
+        )
+    };
+    let total_too_big = |size: u64| {
+        refuse(
+            path,
+            format!(
+                "工作簿全部部件解压后至少 {}，超过总上限 {} MiB（疑似压缩炸弹）；{}",
+                human_size(size),
+                lim.zip_total_mb,
+                raise("DIAOYAN_MAX_ZIP_TOTAL_MB")
+            ),
+        )
+    };
+    // Declared sizes: free to check, and most bombs stop here.
+    let mut declared_total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else {
+            continue;
+        };
+        if entry.size() > part_max {
+            return Err(part_too_big(entry.name(), entry.size()));
+        }
+        declared_total = declared_total.saturating_add(entry.size());
+        if declared_total > total_max {
+            return Err(total_too_big(declared_total));
+        }
+    }
+    // Actual sizes: at most the limit plus one byte is decompressed per part.
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index(i) else {
+            continue;
+        };
+        let name = entry.name().to_string();
+        // Every byte that comes out counts, even if the part then fails (bad CRC,
+        // truncated data: the reader reports that).
+        let mut counted = entry.take(part_max + 1);
+        let mut n = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match counted.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k as u64,
+            }
+        }
+        if n > part_max {
+            return Err(part_too_big(&name, n));
+        }
+        total = total.saturating_add(n);
+        if total > total_max {
+            return Err(total_too_big(total));
+        }
+    }
+    Ok(())
+}
+
+/// The Chinese "damaged workbook" error.
+pub fn damaged(path: &Path) -> Error {
+    refuse(
+        path,
+        "文件已损坏或不是有效的工作簿，请用 Excel 或 WPS 打开后另存为 .xlsx 再试".to_string(),
+    )
+}
+
+/// What one sheet may hold, and what the whole workbook has used: rows and columns are
+/// counted from A1 to the farthest non-empty cell (the grid import works on starts at A1,
+/// so a sheet whose data starts at column C imports as before, while cells only in column
+/// XFD are refused), cells are every non-empty cell read (duplicates included) plus every
+/// cell a merge fills.
+pub struct Budget<'a> {
+    path: &'a Path,
+    rows: u64,
+    columns: u64,
+    cells: u64,
+    used: u64,
+}
+
+impl<'a> Budget<'a> {
+    /// The limits in force, nothing used yet.
+    pub fn new(path: &'a Path) -> Self {
+        let lim = limits::current();
+        Budget {
+            path,
+            rows: lim.sheet_rows,
+            columns: lim.sheet_columns,
+            cells: lim.sheet_cells,
+            used: 0,
+        }
+    }
+
+    /// Count `n` more non-empty cells read from `sheet`.
+    ///
+    /// # Errors
+    /// [`Error::Input`] once the workbook holds more than `sheet_cells`.
+    pub fn cells(&mut self, sheet: &str, n: u64) -> Result<()> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.cells {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "读到工作表“{sheet}”时，工作簿的非空单元格已超过上限 {} 个；{}",
+                    self.cells,
+                    raise("DIAOYAN_MAX_SHEET_CELLS")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check that a sheet whose farthest non-empty cell is at 0-based `(last_row,
+    /// last_col)` fits.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the sheet, the cell and the variable to raise.
+    pub fn extent(&self, sheet: &str, last_row: u64, last_col: u64) -> Result<()> {
+        if last_row.saturating_add(1) > self.rows {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作表“{sheet}”的数据延伸到第 {} 行，超过上限 {} 行；{}",
+                    last_row + 1,
+                    self.rows,
+                    raise("DIAOYAN_MAX_SHEET_ROWS")
+                ),
+            ));
+        }
+        if last_col.saturating_add(1) > self.columns {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作表“{sheet}”的数据延伸到 {} 列（第 {} 列），超过上限 {} 列；{}",
+                    column_name(last_col),
+                    last_col + 1,
+                    self.columns,
+                    raise("DIAOYAN_MAX_SHEET_COLUMNS")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check a dense area a reader materialises: `rows` × `columns` cells of `sheet`.
+    ///
+    /// # Errors
+    /// [`Error::Input`] if the area exceeds `sheet_cells`.
+    pub fn area(&self, sheet: &str, rows: u64, columns: u64) -> Result<()> {
+        let area = rows.saturating_mul(columns);
+        if area > self.cells {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作表“{sheet}”的数据区域为 {rows} 行 × {columns} 列，共 {area} 个单元格，超过上限 {} 个；{}",
+                    self.cells,
+                    raise("DIAOYAN_MAX_SHEET_CELLS")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check the grid a sheet becomes — `cells` in all, each row as wide as its last
+    /// non-empty or merged cell, from column A — before it is allocated.
+    ///
+    /// # Errors
+    /// [`Error::Input`] if it exceeds `sheet_cells`.
+    pub fn grid(&self, sheet: &str, cells: u64) -> Result<()> {
+        if cells > self.cells {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作表“{sheet}”按行展开（含行内空白单元格）共 {cells} 个单元格，超过上限 {} 个；{}",
+                    self.cells,
+                    raise("DIAOYAN_MAX_SHEET_CELLS")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check the merged regions of `sheet` before they are filled in: each one's extent,
+    /// and the cells they fill counted against the workbook's cells.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the first region over a limit.
+    pub fn merges(&mut self, sheet: &str, merged: &[calamine::Dimensions]) -> Result<()> {
+        for m in merged {
+            let (r0, c0) = (u64::from(m.start.0), u64::from(m.start.1));
+            let (r1, c1) = (u64::from(m.end.0), u64::from(m.end.1));
+            if r1 < r0 || c1 < c0 {
+                continue;
+            }
+            let name = format!(
+                "{}:{}",
+                super::address(r0 as usize, c0 as usize),
+                super::address(r1 as usize, c1 as usize)
+            );
+            let area = (r1 - r0 + 1).saturating_mul(c1 - c0 + 1);
+            if r1 + 1 > self.rows || c1 + 1 > self.columns || area > self.cells {
+                return Err(refuse(
+                    self.path,
+                    format!(
+                        "工作表“{sheet}”的合并单元格 {name} 覆盖 {area} 个单元格，超出上限（{} 行、{} 列、{} 个单元格）；{}",
+                        self.rows,
+                        self.columns,
+                        self.cells,
+                        raise("DIAOYAN_MAX_SHEET_CELLS / DIAOYAN_MAX_SHEET_ROWS / DIAOYAN_MAX_SHEET_COLUMNS")
+                    ),
+                ));
+            }
+            self.cells(sheet, area)?;
+        }
+        Ok(())
+    }
+}
+
+/// A 0-based column index as its letters: 0 is `A`, 16383 is `XFD`.
+fn column_name(col: u64) -> String {
+    let a = super::address(0, col as usize);
+    a.trim_end_matches('1').to_string()
+}
+
+/// Refuse an ODS whose `content.xml` would make calamine materialise more than the limits
+/// allow: per table, the rows and columns up to the farthest non-empty cell (repeats
+/// expanded), the dense area from the first to the last non-empty row, and the non-empty
+/// cells of the workbook (each repeated one counted as often as it repeats). Repeated
+/// EMPTY rows and cells — LibreOffice pads every sheet with them to the last row and
+/// column — cost nothing and are accepted. Runs before calamine opens the file.
+///
+/// # Errors
+/// [`Error::Input`] naming the table and the limit; the "damaged workbook" error if
+/// `content.xml` cannot be read.
+pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
+    use quick_xml::events::{BytesStart, Event};
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        // calamine reports the missing part.
+        return Ok(());
+    };
+    let part_max = Limits::bytes(limits::current().zip_part_mb);
+    let mut reader =
+        quick_xml::Reader::from_reader(std::io::BufReader::new(content.take(part_max + 1)));
+    let repeats = |e: &BytesStart, key: &[u8]| -> u64 {
+        e.try_get_attribute(key)
+            .ok()
+            .flatten()
+            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let has = |e: &BytesStart, key: &[u8]| e.try_get_attribute(key).ok().flatten().is_some();
+    let mut scan = OdsScan {
+        budget: Budget::new(path),
+        table: String::new(),
+        row: 0,
+        row_repeats: 1,
+        col: 0,
+        row_has: false,
+        first_row: None,
+        last_row: 0,
+        last_col: 0,
+    };
+    // The cell being scanned: its repeats, whether it holds anything, its nesting depth.
+    let mut cell: Option<(u64, bool, usize)> = None;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|_| damaged(path))?;
+        if let Some((rep, full, depth)) = cell.as_mut() {
+            match &event {
+                Event::Start(_) => {
+                    *full = true;
+                    *depth += 1;
+                }
+                Event::Empty(_) => *full = true,
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => *full = true,
+                Event::End(_) if *depth > 0 => *depth -= 1,
+                Event::End(_) => {
+                    let (rep, full) = (*rep, *full);
+                    cell = None;
+                    scan.cell(rep, full)?;
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            continue;
+        }
+        let (start, e) = match event {
+            Event::Start(e) => (true, e),
+            Event::Empty(e) => (false, e),
+            Event::End(e) => {
+                match e.name().as_ref() {
+                    b"table:table" => scan.end_table()?,
+                    b"table:table-row" => scan.end_row(),
+                    _ => {}
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.name().as_ref() {
+            b"table:table" => {
+                let name = e
+                    .try_get_attribute(b"table:name")
+                    .ok()
+                    .flatten()
+                    .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                    .unwrap_or_default();
+                scan.start_table(name);
+            }
+            b"table:table-row" => {
+                scan.start_row(repeats(&e, b"table:number-rows-repeated"));
+                if !start {
+                    scan.end_row();
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                let rep = repeats(&e, b"table:number-columns-repeated");
+                let full = has(&e, b"office:value-type") || has(&e, b"table:formula");
+                if start {
+                    cell = Some((rep, full, 0));
+                } else {
+                    scan.cell(rep, full)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    if reader.buffer_position() > part_max {
+        return Err(damaged(path));
+    }
+    Ok(())
+}
+
+/// [`check_ods`]'s position in `content.xml`: 0-based row and column, repeats expanded.
+struct OdsScan<'a> {
+    budget: Budget<'a>,
+    table: String,
+    row: u64,
+    row_repeats: u64,
+    col: u64,
+    row_has: bool,
+    first_row: Option<u64>,
+    last_row: u64,
+    last_col: u64,
+}
+
+impl OdsScan<'_> {
+    fn start_table(&mut self, name: String) {
+        self.table = name;
+        (self.row, self.first_row, self.last_row, self.last_col) = (0, None, 0, 0);
+    }
+
+    fn end_table(&mut self) -> Result<()> {
+        if let Some(first) = self.first_row {
+            self.budget
+                .extent(&self.table, self.last_row, self.last_col)?;
+            self.budget
+                .area(&self.table, self.last_row - first + 1, self.last_col + 1)?;
+        }
+        Ok(())
+    }
+
+    fn start_row(&mut self, repeats: u64) {
+        (self.row_repeats, self.col, self.row_has) = (repeats, 0, false);
+    }
+
+    fn end_row(&mut self) {
+        if self.row_has {
+            self.first_row.get_or_insert(self.row);
+            self.last_row = self.row.saturating_add(self.row_repeats - 1);
+        }
+        self.row = self.row.saturating_add(self.row_repeats);
+    }
+
+    /// A cell repeated `repeats` times across, holding something if `full`.
+    fn cell(&mut self, repeats: u64, full: bool) -> Result<()> {
+        if full {
+            self.last_col = self.last_col.max(self.col.saturating_add(repeats - 1));
+            self.row_has = true;
+            // Fail early on a row far wider than allowed.
+            self.budget.extent(&self.table, self.row, self.last_col)?;
+            self.budget
+                .cells(&self.table, repeats.saturating_mul(self.row_repeats))?;
+        }
+        self.col = self.col.saturating_add(repeats);
+        Ok(())
+    }
+}
