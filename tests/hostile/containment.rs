@@ -394,7 +394,7 @@ fn a_million_tiny_units_are_refused_quickly_within_the_memory_limit() {
         vec!["render", s(&data), "-o", s(&out)],
     ] {
         let r = diaoyan_confined(&args, &[], QUICK);
-        r.assert_refused(&["million.yaml", "超过上限 20000 个", "DIAOYAN_MAX_UNITS"]);
+        r.assert_refused(&["million.yaml", "超过上限 5000 个", "DIAOYAN_MAX_UNITS"]);
         assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
     }
     assert!(files_under(&out).is_empty());
@@ -416,7 +416,7 @@ fn a_file_of_millions_of_tiny_values_is_refused_before_the_loader_holds_them() {
     }
     std::fs::write(&data, big).unwrap();
     let r = diaoyan_confined(&["check", s(&data)], &[], QUICK);
-    r.assert_refused(&["facts.yaml", "超过上限 2000000 个", "DIAOYAN_MAX_NODES"]);
+    r.assert_refused(&["facts.yaml", "超过上限 1000000 个", "DIAOYAN_MAX_NODES"]);
     // And a small limit on the seed names its variable.
     let r = diaoyan_confined(
         &["check", s(&seed())],
