@@ -16,12 +16,14 @@ pub use table::{build as build_table, TableArgs};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::doc::{chinese_numeral, CHART_DIRECTIVE, TABLE_DIRECTIVE};
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
 
@@ -66,11 +68,15 @@ impl Composer {
         tera.autoescape_on([".md"]);
         tera.set_escape_fn(escape_markdown);
         register_filters(&mut tera);
+        // Tera's own range() allows 100,000 numbers per call and any number of calls: two
+        // nested loops over it ran for hours. Ours checks the time and a per-report budget.
+        tera.register_function("range", range);
         let schema = Arc::new(pack.schema.clone());
         let table_schema = Arc::clone(&schema);
         tera.register_function(
             "table",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let args: TableArgs = kwargs.deserialize()?;
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
@@ -80,6 +86,7 @@ impl Composer {
         tera.register_function(
             "share_of",
             |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let group = kwargs
                     .get::<String>("group")?
                     .ok_or_else(|| tera::Error::message("share_of(): 需要 group"))?;
@@ -95,6 +102,7 @@ impl Composer {
         tera.register_function(
             "chart",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let args: ChartArgs = kwargs.deserialize()?;
                 let chart = with_figures(state, |figs| chart::build(&args, &chart_schema, figs))?
                     .map_err(tera::Error::message)?;
@@ -146,12 +154,51 @@ impl Composer {
         ctx.insert("closing", &closing);
         ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
-        let out = self
-            .tera
-            .render(&self.report, &ctx)
-            .map_err(|e| self.translate(&e, &survey.source));
+        let limits = crate::limits::current();
+        let budget = Budget::new(limits);
+        let deadline = budget.deadline;
+        BUDGET.with(|b| *b.borrow_mut() = Some(budget));
+        let mut out = Bounded::new(Limits::bytes(limits.output_mb), deadline);
+        let result = self.tera.render_to(&self.report, &ctx, &mut out);
         CURRENT.with(|c| *c.borrow_mut() = None);
-        out
+        BUDGET.with(|b| *b.borrow_mut() = None);
+        match (result, out.tripped) {
+            (Ok(()), _) => String::from_utf8(out.out)
+                .map_err(|e| Error::Template(format!("{}/{}：{e}", self.origin, self.report))),
+            (Err(_), Some(trip)) => Err(self.limit_error(trip, &out)),
+            (Err(e), None) => Err(self.translate(&e, &survey.source)),
+        }
+    }
+
+    /// The error for a render stopped by its output writer ([`Bounded`]): which limit,
+    /// and where. Tera reports a failed write without a position, so the template line is
+    /// found from the output: of the pack's literal text pieces (the text between tags,
+    /// written as it stands), the one that ends latest in the last few KiB of output and
+    /// stands at a single place in the pack. Failing that, the end of the output is quoted
+    /// so the author can find the loop.
+    fn limit_error(&self, trip: Trip, out: &Bounded) -> Error {
+        let limits = crate::limits::current();
+        let what = match trip {
+            Trip::Output => format!(
+                "模板输出超过 {} MiB（循环是否过多？可设置环境变量 DIAOYAN_MAX_OUTPUT_MB 提高上限）",
+                limits.output_mb
+            ),
+            Trip::Time => time_message(limits.template_seconds),
+        };
+        let tail = String::from_utf8_lossy(&out.out[out.out.len().saturating_sub(8192)..]);
+        if let Some((name, line)) = latest_literal(&self.sources, &tail) {
+            return Error::Template(format!("{}/{name}:{line}：{what}", self.origin));
+        }
+        let chars: Vec<char> = tail.chars().filter(|c| *c != '\u{fffd}').collect();
+        let quote: String = chars[chars.len().saturating_sub(40)..]
+            .iter()
+            .map(|c| if c.is_control() { ' ' } else { *c })
+            .collect();
+        Error::Template(format!(
+            "{}：{what}；最后输出的是“{}”",
+            self.origin,
+            quote.trim()
+        ))
     }
 
     /// A Tera rendering error as the writer's problem: a missing data value names the
@@ -223,8 +270,83 @@ fn syntax_error(origin: &str, e: &tera::Error) -> Error {
             r.span().start_col + 1,
             r.message()
         )),
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => Error::Template(format!(
+            "{origin}/{tpl}：模板循环包含自身（{}）：include 不能形成环",
+            include_chain.join(" → ")
+        )),
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Error::Template(format!(
+            "{origin}/{tpl}：模板循环继承自身（{}）：extends 不能形成环",
+            inheritance_chain.join(" → ")
+        )),
+        tera::ErrorKind::MissingParent { current, parent } => Error::Template(format!(
+            "{origin}/{current}：继承的模板 {parent} 不在模板包中"
+        )),
+        tera::ErrorKind::TemplateNotFound(name) => {
+            Error::Template(format!("{origin}：模板 {name} 不在模板包中"))
+        }
         _ => Error::Template(format!("{origin}：模板错误：{e}")),
     }
+}
+
+/// The literal text pieces of a template — what stands between `{{ }}`, `{% %}` and
+/// `{# #}` tags, whitespace-trimmed, non-empty — with the line each starts on.
+fn literal_pieces(src: &str) -> Vec<(&str, usize)> {
+    let mut pieces = Vec::new();
+    let mut rest = 0;
+    let line_at = |i: usize| src[..i].matches('\n').count() + 1;
+    loop {
+        let open = ["{{", "{%", "{#"]
+            .iter()
+            .filter_map(|t| src[rest..].find(t).map(|i| (rest + i, *t)))
+            .min();
+        let end = open.map_or(src.len(), |(i, _)| i);
+        let text = &src[rest..end];
+        let trimmed = text.trim();
+        if !trimmed.is_empty() {
+            let lead = text.len() - text.trim_start().len();
+            pieces.push((trimmed, line_at(rest + lead)));
+        }
+        let Some((i, tag)) = open else { break };
+        let close = match tag {
+            "{{" => "}}",
+            "{%" => "%}",
+            _ => "#}",
+        };
+        match src[i + 2..].find(close) {
+            Some(j) => rest = i + 2 + j + 2,
+            None => break,
+        }
+    }
+    pieces
+}
+
+/// Where in the pack the output `tail` was last written from: the literal piece (see
+/// [`literal_pieces`]) whose last occurrence in `tail` ends latest (the longer on a tie)
+/// among those found at exactly one place in the pack. `None` if no such piece occurs.
+fn latest_literal(
+    sources: &std::collections::HashMap<String, String>,
+    tail: &str,
+) -> Option<(String, usize)> {
+    let mut names: Vec<&String> = sources.keys().collect();
+    names.sort();
+    let mut places: std::collections::HashMap<&str, Vec<(&str, usize)>> = Default::default();
+    for name in names {
+        for (text, line) in literal_pieces(&sources[name]) {
+            places.entry(text).or_default().push((name.as_str(), line));
+        }
+    }
+    let mut found: Vec<(usize, usize, &str)> = places
+        .keys()
+        .filter_map(|t| tail.rfind(t).map(|i| (i + t.len(), t.len(), *t)))
+        .collect();
+    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.into_iter().find_map(|(_, _, t)| match places[t][..] {
+        [(name, line)] => Some((name.to_string(), line)),
+        _ => None,
+    })
 }
 
 /// Top-level template names whose values come from the data file as written, so a missing
@@ -342,6 +464,162 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<Figures>>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// The time and range() budget of the report this thread is rendering (none outside
+    /// [`Composer::render`]: nothing is checked).
+    static BUDGET: RefCell<Option<Budget>> = const { RefCell::new(None) };
+}
+
+/// One render's budget: a deadline ([`Limits::template_seconds`] from the start) and how
+/// many more numbers `range()` may produce ([`Limits::template_range`]).
+struct Budget {
+    deadline: Instant,
+    range_left: u64,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Budget {
+        Budget {
+            deadline: Instant::now() + std::time::Duration::from_secs(limits.template_seconds),
+            range_left: limits.template_range,
+        }
+    }
+}
+
+/// What stopped a render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trip {
+    /// More output than [`Limits::output_mb`].
+    Output,
+    /// Past the deadline.
+    Time,
+}
+
+fn time_message(seconds: u64) -> String {
+    format!(
+        "模板运行超过 {seconds} 秒（循环是否过多或嵌套过深？可设置环境变量 DIAOYAN_MAX_TEMPLATE_SECONDS 提高上限）"
+    )
+}
+
+/// Fail once the render being done on this thread is past its deadline. Called by every
+/// function and filter of ours (and `range()`), so the error carries the template line.
+fn check_time() -> tera::TeraResult<()> {
+    let late = BUDGET.with(|b| {
+        b.borrow()
+            .as_ref()
+            .is_some_and(|b| Instant::now() > b.deadline)
+    });
+    if late {
+        return Err(tera::Error::message(time_message(
+            crate::limits::current().template_seconds,
+        )));
+    }
+    Ok(())
+}
+
+/// `range(end=, start=0, step_by=1)`: Tera's range, the numbers `start, start+step_by, …`
+/// before `end`, checked against the render's deadline and charged to its range budget
+/// (so nested loops over ranges end with a message, not hours later).
+///
+/// Errors (in Chinese): a zero `step_by`, a `start` past `end`, the budget spent (naming
+/// `DIAOYAN_MAX_TEMPLATE_RANGE`), the deadline passed.
+fn range(kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_time()?;
+    let start = kwargs.get::<i64>("start")?.unwrap_or_default();
+    let end = kwargs
+        .get::<i64>("end")?
+        .ok_or_else(|| tera::Error::message("range(): 需要 end"))?;
+    let step = kwargs.get::<i64>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message("range(): step_by 不能为 0"));
+    }
+    if start > end && step > 0 {
+        return Err(tera::Error::message(format!(
+            "range(): start（{start}）大于 end（{end}）"
+        )));
+    }
+    // How many numbers, in i128 so no input overflows.
+    let (start, end, step) = (i128::from(start), i128::from(end), i128::from(step));
+    let len = if step > 0 {
+        (end - start + step - 1) / step
+    } else if start <= end {
+        0
+    } else {
+        (start - end + (-step) - 1) / (-step)
+    };
+    let len = u64::try_from(len).unwrap_or(0);
+    let over = BUDGET.with(|b| match b.borrow_mut().as_mut() {
+        Some(b) if len > b.range_left => true,
+        Some(b) => {
+            b.range_left -= len;
+            false
+        }
+        None => false,
+    });
+    if over {
+        let max = crate::limits::current().template_range;
+        return Err(tera::Error::message(format!(
+            "range() 在一份报告中共可生成 {max} 个数，已用尽（循环是否过多？可设置环境变量 \
+             DIAOYAN_MAX_TEMPLATE_RANGE 提高上限）"
+        )));
+    }
+    let values: Vec<i64> = (0..len as i128)
+        .map(|i| i64::try_from(start + i * step).unwrap_or_default())
+        .collect();
+    Ok(Value::from(values))
+}
+
+/// The render's output: fails the write that would pass `max` bytes, or any write after
+/// `deadline` (checked every 256 writes), recording why in `tripped`.
+struct Bounded {
+    out: Vec<u8>,
+    max: u64,
+    deadline: Instant,
+    writes: u64,
+    tripped: Option<Trip>,
+}
+
+impl Bounded {
+    fn new(max: u64, deadline: Instant) -> Bounded {
+        Bounded {
+            out: Vec::with_capacity(64 * 1024),
+            max,
+            deadline,
+            writes: 0,
+            tripped: None,
+        }
+    }
+
+    fn trip(&mut self, why: Trip) -> std::io::Error {
+        self.tripped = Some(why);
+        std::io::Error::other("render limit")
+    }
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.tripped.is_some() {
+            return Err(std::io::Error::other("render limit"));
+        }
+        if (self.out.len() + buf.len()) as u64 > self.max {
+            // Keep the start of what would have been written: it shows where (see
+            // `Composer::limit_error`).
+            self.out.extend_from_slice(&buf[..buf.len().min(4096)]);
+            return Err(self.trip(Trip::Output));
+        }
+        if self.writes % 256 == 0 && Instant::now() > self.deadline {
+            return Err(self.trip(Trip::Time));
+        }
+        self.out.extend_from_slice(buf);
+        self.writes += 1;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Run `f` on the figures of the report being rendered (read back from the template
 /// context only when rendering did not go through [`Composer::render`]).
 fn with_figures<T>(state: &State, f: impl FnOnce(&Figures) -> T) -> tera::TeraResult<T> {
@@ -420,6 +698,8 @@ fn directive<T: Serialize>(info: &str, value: &T) -> tera::TeraResult<Value> {
 /// else — an undefined name (a typo in the template) or text — is an error, never a silent
 /// "—".
 fn opt_f64(v: &Value) -> tera::TeraResult<Option<f64>> {
+    // Every numeric filter and function comes here: a loop calling them stops in time.
+    check_time()?;
     if v.is_none() {
         Ok(None)
     } else if v.is_undefined() {
@@ -503,6 +783,7 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "join_cn",
         |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            check_time()?;
             let attr = kw.get::<String>("attribute")?;
             let items: Vec<String> = v
                 .as_array()
