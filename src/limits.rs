@@ -29,8 +29,9 @@ pub struct Limits {
     pub units: u64,
     /// Longest a report's templates may run, in seconds.
     pub template_seconds: u64,
-    /// Most numbers `range()` may produce over one report's templates, all calls together.
-    pub template_range: u64,
+    /// Most steps one report's templates may take: loop iterations plus the numbers
+    /// `range()` produces, all together.
+    pub template_steps: u64,
     /// Largest Markdown one report's templates may produce, in MiB.
     pub output_mb: u64,
     /// Deepest nesting of block quotes and lists in the report's Markdown.
@@ -49,7 +50,7 @@ impl Default for Limits {
             sheet_cells: 5_000_000,
             units: 20_000,
             template_seconds: 30,
-            template_range: 1_000_000,
+            template_steps: 5_000_000,
             output_mb: 64,
             depth: 32,
         }
@@ -116,9 +117,9 @@ impl Limits {
             "一份报告的模板运行时间上限（秒）"
         ),
         limit!(
-            "TEMPLATE_RANGE",
-            template_range,
-            "一份报告的模板中 range() 共可生成的数的上限"
+            "TEMPLATE_STEPS",
+            template_steps,
+            "一份报告的模板的循环次数与 range() 生成的数的总数上限"
         ),
         limit!(
             "OUTPUT_MB",

@@ -4,6 +4,7 @@
 //! structure; `| safe` is the explicit opt-out. `table(...)` emits a resolved table
 //! directive that [`crate::doc::parse`] turns into a [`crate::doc::Table`].
 
+mod budget;
 mod chart;
 mod escape;
 pub mod format;
@@ -14,9 +15,9 @@ pub use escape::{escape_markdown, escape_markdown_string};
 pub use table::{build as build_table, TableArgs};
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
+use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 
 /// A template pack ready to render reports; build once, render many.
 #[derive(Clone)]
@@ -35,7 +37,10 @@ pub struct Composer {
     origin: String,
     schema: Arc<Schema>,
     /// The pack's template sources by name, to quote the expression an error points at.
-    sources: Arc<std::collections::HashMap<String, String>>,
+    sources: Arc<HashMap<String, String>>,
+    /// The sources Tera compiled (loop bodies instrumented) and where the calls went, to
+    /// map Tera's spans back to the pack's files.
+    instrumented: Arc<HashMap<String, (String, Vec<Injection>)>>,
 }
 
 /// The writer's prose, split into paragraphs for templates.
@@ -70,7 +75,8 @@ impl Composer {
         register_filters(&mut tera);
         // Tera's own range() allows 100,000 numbers per call and any number of calls: two
         // nested loops over it ran for hours. Ours checks the time and a per-report budget.
-        tera.register_function("range", range);
+        tera.register_function("range", budget::range);
+        tera.register_function(budget::TICK, budget::tick);
         let schema = Arc::new(pack.schema.clone());
         let table_schema = Arc::clone(&schema);
         tera.register_function(
@@ -111,14 +117,26 @@ impl Composer {
         );
         // All at once, so templates may include each other (only the pack's own files
         // exist for Tera: includes cannot reach outside the pack).
-        tera.add_raw_templates(pack.templates.iter().map(|(n, c)| (n.as_str(), c.as_str())))
-            .map_err(|e| syntax_error(&origin, &e))?;
+        // Each loop body calls budget::TICK first (see budget::instrument).
+        let instrumented: HashMap<String, (String, Vec<Injection>)> = pack
+            .templates
+            .iter()
+            .map(|(n, c)| (n.clone(), budget::instrument(c)))
+            .collect();
+        let sources: HashMap<String, String> = pack.templates.iter().cloned().collect();
+        tera.add_raw_templates(
+            instrumented
+                .iter()
+                .map(|(n, (c, _))| (n.as_str(), c.as_str())),
+        )
+        .map_err(|e| syntax_error(&origin, &e, &instrumented))?;
         Ok(Composer {
             tera,
             report: pack.schema.report.clone(),
             origin,
             schema,
-            sources: Arc::new(pack.templates.iter().cloned().collect()),
+            sources: Arc::new(sources),
+            instrumented: Arc::new(instrumented),
         })
     }
 
@@ -206,14 +224,34 @@ impl Composer {
     /// went wrong and where in the template.
     fn translate(&self, e: &tera::Error, data: &std::path::Path) -> Error {
         let tera::ErrorKind::RenderingError(r) = e.kind() else {
-            return Error::Template(format!("{}/{}：模板错误：{e}", self.origin, self.report));
+            return syntax_error(&self.origin, e, &self.instrumented);
         };
         let file = if r.filename().is_empty() {
             self.report.as_str()
         } else {
             r.filename()
         };
-        let span = r.span();
+        let mut span = r.span().clone();
+        if let Some((inst, injections)) = self.instrumented.get(file) {
+            match budget::unshift(injections, inst, span.range.clone()) {
+                Ok((range, cols)) => {
+                    span.range = range;
+                    span.start_col = span.start_col.saturating_sub(cols);
+                }
+                // The loop step itself (time or step budget): name the `{% for %}` tag.
+                Err(tag) => {
+                    let src = self.sources.get(file).map(String::as_str).unwrap_or("");
+                    let before = src.get(..tag).unwrap_or("");
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                    return Error::Template(format!(
+                        "{}/{file}:{line}:{col}：{}",
+                        self.origin,
+                        r.message()
+                    ));
+                }
+            }
+        }
         let line = span.start_line;
         let expr = self
             .sources
@@ -261,15 +299,27 @@ impl Composer {
 }
 
 /// A template that does not compile: where (file:line:column) and Tera's own words.
-fn syntax_error(origin: &str, e: &tera::Error) -> Error {
+fn syntax_error(
+    origin: &str,
+    e: &tera::Error,
+    instrumented: &HashMap<String, (String, Vec<Injection>)>,
+) -> Error {
     match e.kind() {
-        tera::ErrorKind::SyntaxError(r) => Error::Template(format!(
-            "{origin}/{}:{}:{}：模板语法错误：{}",
-            r.filename(),
-            r.span().start_line,
-            r.span().start_col + 1,
-            r.message()
-        )),
+        tera::ErrorKind::SyntaxError(r) => {
+            let mut col = r.span().start_col;
+            if let Some((inst, injections)) = instrumented.get(r.filename()) {
+                if let Ok((_, cols)) = budget::unshift(injections, inst, r.span().range.clone()) {
+                    col = col.saturating_sub(cols);
+                }
+            }
+            Error::Template(format!(
+                "{origin}/{}:{}:{}：模板语法错误：{}",
+                r.filename(),
+                r.span().start_line,
+                col + 1,
+                r.message()
+            ))
+        }
         tera::ErrorKind::CircularInclude { tpl, include_chain } => Error::Template(format!(
             "{origin}/{tpl}：模板循环包含自身（{}）：include 不能形成环",
             include_chain.join(" → ")
@@ -289,64 +339,6 @@ fn syntax_error(origin: &str, e: &tera::Error) -> Error {
         }
         _ => Error::Template(format!("{origin}：模板错误：{e}")),
     }
-}
-
-/// The literal text pieces of a template — what stands between `{{ }}`, `{% %}` and
-/// `{# #}` tags, whitespace-trimmed, non-empty — with the line each starts on.
-fn literal_pieces(src: &str) -> Vec<(&str, usize)> {
-    let mut pieces = Vec::new();
-    let mut rest = 0;
-    let line_at = |i: usize| src[..i].matches('\n').count() + 1;
-    loop {
-        let open = ["{{", "{%", "{#"]
-            .iter()
-            .filter_map(|t| src[rest..].find(t).map(|i| (rest + i, *t)))
-            .min();
-        let end = open.map_or(src.len(), |(i, _)| i);
-        let text = &src[rest..end];
-        let trimmed = text.trim();
-        if !trimmed.is_empty() {
-            let lead = text.len() - text.trim_start().len();
-            pieces.push((trimmed, line_at(rest + lead)));
-        }
-        let Some((i, tag)) = open else { break };
-        let close = match tag {
-            "{{" => "}}",
-            "{%" => "%}",
-            _ => "#}",
-        };
-        match src[i + 2..].find(close) {
-            Some(j) => rest = i + 2 + j + 2,
-            None => break,
-        }
-    }
-    pieces
-}
-
-/// Where in the pack the output `tail` was last written from: the literal piece (see
-/// [`literal_pieces`]) whose last occurrence in `tail` ends latest (the longer on a tie)
-/// among those found at exactly one place in the pack. `None` if no such piece occurs.
-fn latest_literal(
-    sources: &std::collections::HashMap<String, String>,
-    tail: &str,
-) -> Option<(String, usize)> {
-    let mut names: Vec<&String> = sources.keys().collect();
-    names.sort();
-    let mut places: std::collections::HashMap<&str, Vec<(&str, usize)>> = Default::default();
-    for name in names {
-        for (text, line) in literal_pieces(&sources[name]) {
-            places.entry(text).or_default().push((name.as_str(), line));
-        }
-    }
-    let mut found: Vec<(usize, usize, &str)> = places
-        .keys()
-        .filter_map(|t| tail.rfind(t).map(|i| (i + t.len(), t.len(), *t)))
-        .collect();
-    found.sort_unstable_by(|a, b| b.cmp(a));
-    found.into_iter().find_map(|(_, _, t)| match places[t][..] {
-        [(name, line)] => Some((name.to_string(), line)),
-        _ => None,
-    })
 }
 
 /// Top-level template names whose values come from the data file as written, so a missing
@@ -462,162 +454,6 @@ thread_local! {
     /// reading them back from the template context meant a JSON round trip of every figure
     /// per call (a tenth of a report's CPU time).
     static CURRENT: RefCell<Option<Rc<Figures>>> = const { RefCell::new(None) };
-}
-
-thread_local! {
-    /// The time and range() budget of the report this thread is rendering (none outside
-    /// [`Composer::render`]: nothing is checked).
-    static BUDGET: RefCell<Option<Budget>> = const { RefCell::new(None) };
-}
-
-/// One render's budget: a deadline ([`Limits::template_seconds`] from the start) and how
-/// many more numbers `range()` may produce ([`Limits::template_range`]).
-struct Budget {
-    deadline: Instant,
-    range_left: u64,
-}
-
-impl Budget {
-    fn new(limits: &Limits) -> Budget {
-        Budget {
-            deadline: Instant::now() + std::time::Duration::from_secs(limits.template_seconds),
-            range_left: limits.template_range,
-        }
-    }
-}
-
-/// What stopped a render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trip {
-    /// More output than [`Limits::output_mb`].
-    Output,
-    /// Past the deadline.
-    Time,
-}
-
-fn time_message(seconds: u64) -> String {
-    format!(
-        "模板运行超过 {seconds} 秒（循环是否过多或嵌套过深？可设置环境变量 DIAOYAN_MAX_TEMPLATE_SECONDS 提高上限）"
-    )
-}
-
-/// Fail once the render being done on this thread is past its deadline. Called by every
-/// function and filter of ours (and `range()`), so the error carries the template line.
-fn check_time() -> tera::TeraResult<()> {
-    let late = BUDGET.with(|b| {
-        b.borrow()
-            .as_ref()
-            .is_some_and(|b| Instant::now() > b.deadline)
-    });
-    if late {
-        return Err(tera::Error::message(time_message(
-            crate::limits::current().template_seconds,
-        )));
-    }
-    Ok(())
-}
-
-/// `range(end=, start=0, step_by=1)`: Tera's range, the numbers `start, start+step_by, …`
-/// before `end`, checked against the render's deadline and charged to its range budget
-/// (so nested loops over ranges end with a message, not hours later).
-///
-/// Errors (in Chinese): a zero `step_by`, a `start` past `end`, the budget spent (naming
-/// `DIAOYAN_MAX_TEMPLATE_RANGE`), the deadline passed.
-fn range(kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
-    check_time()?;
-    let start = kwargs.get::<i64>("start")?.unwrap_or_default();
-    let end = kwargs
-        .get::<i64>("end")?
-        .ok_or_else(|| tera::Error::message("range(): 需要 end"))?;
-    let step = kwargs.get::<i64>("step_by")?.unwrap_or(1);
-    if step == 0 {
-        return Err(tera::Error::message("range(): step_by 不能为 0"));
-    }
-    if start > end && step > 0 {
-        return Err(tera::Error::message(format!(
-            "range(): start（{start}）大于 end（{end}）"
-        )));
-    }
-    // How many numbers, in i128 so no input overflows.
-    let (start, end, step) = (i128::from(start), i128::from(end), i128::from(step));
-    let len = if step > 0 {
-        (end - start + step - 1) / step
-    } else if start <= end {
-        0
-    } else {
-        (start - end + (-step) - 1) / (-step)
-    };
-    let len = u64::try_from(len).unwrap_or(0);
-    let over = BUDGET.with(|b| match b.borrow_mut().as_mut() {
-        Some(b) if len > b.range_left => true,
-        Some(b) => {
-            b.range_left -= len;
-            false
-        }
-        None => false,
-    });
-    if over {
-        let max = crate::limits::current().template_range;
-        return Err(tera::Error::message(format!(
-            "range() 在一份报告中共可生成 {max} 个数，已用尽（循环是否过多？可设置环境变量 \
-             DIAOYAN_MAX_TEMPLATE_RANGE 提高上限）"
-        )));
-    }
-    let values: Vec<i64> = (0..len as i128)
-        .map(|i| i64::try_from(start + i * step).unwrap_or_default())
-        .collect();
-    Ok(Value::from(values))
-}
-
-/// The render's output: fails the write that would pass `max` bytes, or any write after
-/// `deadline` (checked every 256 writes), recording why in `tripped`.
-struct Bounded {
-    out: Vec<u8>,
-    max: u64,
-    deadline: Instant,
-    writes: u64,
-    tripped: Option<Trip>,
-}
-
-impl Bounded {
-    fn new(max: u64, deadline: Instant) -> Bounded {
-        Bounded {
-            out: Vec::with_capacity(64 * 1024),
-            max,
-            deadline,
-            writes: 0,
-            tripped: None,
-        }
-    }
-
-    fn trip(&mut self, why: Trip) -> std::io::Error {
-        self.tripped = Some(why);
-        std::io::Error::other("render limit")
-    }
-}
-
-impl std::io::Write for Bounded {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.tripped.is_some() {
-            return Err(std::io::Error::other("render limit"));
-        }
-        if (self.out.len() + buf.len()) as u64 > self.max {
-            // Keep the start of what would have been written: it shows where (see
-            // `Composer::limit_error`).
-            self.out.extend_from_slice(&buf[..buf.len().min(4096)]);
-            return Err(self.trip(Trip::Output));
-        }
-        if self.writes % 256 == 0 && Instant::now() > self.deadline {
-            return Err(self.trip(Trip::Time));
-        }
-        self.out.extend_from_slice(buf);
-        self.writes += 1;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Run `f` on the figures of the report being rendered (read back from the template
@@ -1096,6 +932,46 @@ groups:
             Ok(c) => c.render(&s, &f).expect_err("outside the pack").to_string(),
         };
         assert!(err.contains("passwd"), "{err}");
+    }
+
+    #[test]
+    fn range_is_teras_and_loops_render_as_written() {
+        let md = render(
+            "{% for i in range(end=4) %}{{ i }}{% endfor %} {% for i in range(start=1, end=8, step_by=3) %}{{ i }}{% endfor %} \
+             {% for i in range(start=5, end=0, step_by=-2) -%}\n {{ i }}{% endfor %} {% for u in units %}{{ loop.index }}{% else %}无{% endfor %}",
+            &["甲", "乙"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["0123 147 531 12"]);
+        let err = render(
+            "{% for i in range(end=3, step_by=0) %}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("step 0")
+        .to_string();
+        assert!(
+            err.contains("report.md:1:") && err.contains("step_by 不能为 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_after_a_loop_tag_keep_the_pack_files_column() {
+        // Tera points at the filter (`fixed`, column 32) or at the missing name (`nme`, 26).
+        let err = render(
+            "{% for u in units %}{{ u.nme | fixed }}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("fails")
+        .to_string();
+        assert!(err.contains("report.md:1:32："), "{err}");
+        let err = render(
+            "{% for u in units %}\n{% for v in units %}{{ v.nme }}{% endfor %}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("fails")
+        .to_string();
+        assert!(err.contains("report.md:2:26："), "{err}");
     }
 
     #[test]
