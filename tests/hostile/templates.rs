@@ -1,7 +1,8 @@
 //! Issue 15: templates — hostile and huge input through the binary (see tests/hostile.rs).
 //!
 //! A pack's templates run under a time budget (`DIAOYAN_MAX_TEMPLATE_SECONDS`), an output
-//! limit (`DIAOYAN_MAX_OUTPUT_MB`) and a `range()` budget (`DIAOYAN_MAX_TEMPLATE_RANGE`);
+//! limit (`DIAOYAN_MAX_OUTPUT_MB`) and a step budget — loop iterations plus `range()`
+//! numbers (`DIAOYAN_MAX_TEMPLATE_STEPS`);
 //! report Markdown nested deeper than `DIAOYAN_MAX_DEPTH` is refused at parse time. Each
 //! refusal is exit 2 with a Chinese message naming where, and writes nothing.
 
@@ -95,6 +96,17 @@ fn assert_nothing_written(out: &Path) {
     assert!(files_under(out).is_empty(), "{:?}", files_under(out));
 }
 
+/// The refusal names `file` at `line` (with a column when Tera gave one).
+#[track_caller]
+fn assert_names_line(r: &Confined, file: &str, line: usize) {
+    assert!(
+        r.stderr.contains(&format!("{file}:{line}:"))
+            || r.stderr.contains(&format!("{file}:{line}：")),
+        "not {file} line {line}: {}",
+        r.stderr
+    );
+}
+
 #[test]
 fn nested_range_loops_are_refused_quickly_naming_the_template_line() {
     let tmp = tempfile::tempdir().unwrap();
@@ -105,29 +117,88 @@ fn nested_range_loops_are_refused_quickly_naming_the_template_line() {
     );
     let data = data(tmp.path(), "d.yaml", 0, "      正文");
     let out = tmp.path().join("out");
+    // The defaults: steps or time, whichever comes first.
     let r = render(&data, &pack, &out, &[("DIAOYAN_MAX_TEMPLATE_SECONDS", "2")]);
-    r.assert_refused(&["body.md:2:", "range()", "DIAOYAN_MAX_TEMPLATE_RANGE"]);
+    r.assert_refused(&["body.md:2:"]);
     assert_eq!(r.code, Some(2));
     assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
     assert_nothing_written(&out);
 
-    // With the range budget raised out of the way, the time budget ends it, at the line.
+    // By steps.
+    let r = render(
+        &data,
+        &pack,
+        &out,
+        &[("DIAOYAN_MAX_TEMPLATE_STEPS", "300000")],
+    );
+    r.assert_refused(&["body.md:2:", "超过 300000", "DIAOYAN_MAX_TEMPLATE_STEPS"]);
+    assert_nothing_written(&out);
+
+    // With the steps raised out of the way, by time, naming the inner loop's tag (line 2,
+    // column 33).
     let r = render(
         &data,
         &pack,
         &out,
         &[
             ("DIAOYAN_MAX_TEMPLATE_SECONDS", "2"),
-            ("DIAOYAN_MAX_TEMPLATE_RANGE", "100000000000"),
+            ("DIAOYAN_MAX_TEMPLATE_STEPS", "100000000000"),
         ],
     );
     r.assert_refused(&[
-        "body.md:2:",
+        "body.md:2:33：",
         "模板运行超过 2 秒",
         "DIAOYAN_MAX_TEMPLATE_SECONDS",
     ]);
     assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
     assert_nothing_written(&out);
+}
+
+/// Loops that print nothing, and loops whose output is captured (`{% set %}` blocks,
+/// `{% filter %}` sections: not through the output limit), over a list bound once: each
+/// loop step is counted and timed, so they end too: by steps, or (steps raised) by time.
+#[test]
+fn silent_and_captured_loops_are_refused_by_steps_or_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(tmp.path(), "d.yaml", 0, "      正文");
+    for (name, body) in [
+        (
+            "silent",
+            "{% set r = range(end=100000) %}\n{% for i in r %}{% for j in r %}{% endfor %}{% endfor %}",
+        ),
+        (
+            "set-block",
+            "{% set r = range(end=100000) %}\n{% set big %}{% for i in r %}{% for j in r %}反复{% endfor %}{% endfor %}{% endset %}{{ big }}",
+        ),
+        (
+            "filter",
+            "{% set r = range(end=100000) %}\n{% filter upper %}{% for i in r %}{% for j in r %}反复{% endfor %}{% endfor %}{% endfilter %}",
+        ),
+    ] {
+        let dir = tmp.path().join(name);
+        let pack = pack(&dir, body, false);
+        let out = dir.join("out");
+        let r = render(&data, &pack, &out, &[("DIAOYAN_MAX_TEMPLATE_STEPS", "1000000")]);
+        r.assert_refused(&["body.md:2:", "DIAOYAN_MAX_TEMPLATE_STEPS"]);
+        assert_nothing_written(&out);
+        if name != "silent" {
+            continue;
+        }
+        // Steps raised: the deadline ends the silent loop. (Not tried for the captures:
+        // their output, held in memory, grows ~1 GiB/s, so the steps are what bound them.)
+        let r = render(
+            &data,
+            &pack,
+            &out,
+            &[
+                ("DIAOYAN_MAX_TEMPLATE_SECONDS", "2"),
+                ("DIAOYAN_MAX_TEMPLATE_STEPS", "100000000000"),
+            ],
+        );
+        r.assert_refused(&["body.md:2:", "模板运行超过 2 秒"]);
+        assert!(r.elapsed < Duration::from_secs(15), "{name}: {:?}", r.elapsed);
+        assert_nothing_written(&out);
+    }
 }
 
 #[test]
@@ -154,8 +225,8 @@ fn a_printing_loop_is_refused_by_output_size_naming_the_template_line() {
     assert_nothing_written(&out);
 }
 
-/// Loops over the data itself (no `range()`, none of our functions): the output writer
-/// stops them, by size or by time, and the line is found from the loop's literal text.
+/// Loops over the data itself (no `range()`, none of our functions): stopped by the output
+/// limit (the line found from the loop's literal text) or by time.
 #[test]
 fn nested_loops_over_the_units_are_refused_by_output_or_time() {
     let tmp = tempfile::tempdir().unwrap();
@@ -186,7 +257,8 @@ fn nested_loops_over_the_units_are_refused_by_output_or_time() {
             ("DIAOYAN_MAX_OUTPUT_MB", "100000"),
         ],
     );
-    r.assert_refused(&["body.md:2：", "模板运行超过 2 秒"]);
+    r.assert_refused(&["模板运行超过 2 秒"]);
+    assert_names_line(&r, "body.md", 2);
     assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
     assert_nothing_written(&out);
 }
