@@ -1,8 +1,9 @@
 //! Bounds on one render: a deadline, a step budget (loop iterations and `range()`
 //! numbers) and an output-size limit, each reported with the template line.
 //!
-//! Tera 2's VM has no hook per instruction. So: every `{% for %}` body of the pack is
-//! instrumented with a call to [`TICK`] (checks the deadline, charges one step); `range()`
+//! Tera 2's VM has no hook per instruction. So: every `{% for %}` and `{% component %}`
+//! body of the pack is instrumented with a call to [`TICK`] (checks the deadline, charges
+//! one step); `range()`
 //! is ours (checks the deadline, charges its length); our filters and functions check the
 //! deadline; and the output goes through [`Bounded`], which fails the write past the size
 //! limit or the deadline. Function errors carry Tera's span; a failed write does not, so
@@ -147,12 +148,14 @@ pub(super) struct Injection {
     pub(super) at: usize,
     /// Its length in bytes (ASCII: also in characters).
     pub(super) len: usize,
-    /// Byte offset, in the original source, of the `{% for %}` tag it belongs to.
+    /// Byte offset, in the original source, of the `{% for %}` (or `{% component %}`) tag
+    /// it belongs to.
     pub(super) tag: usize,
 }
 
-/// `src` with a [`TICK`] call at the start of every `{% for %}` body, and where each
-/// went. The call prints nothing; it keeps the tag's whitespace control (`-%}` trims
+/// `src` with a [`TICK`] call at the start of every `{% for %}` body and every
+/// `{% component %}` body (a component calling itself several times is a loop too: Tera
+/// bounds its depth at 20, not its breadth), and where each went. The call prints nothing; it keeps the tag's whitespace control (`-%}` trims
 /// after the call instead). Comments, `{% raw %}` blocks and the insides of tags are
 /// skipped; no newline is added, so line numbers stay those of the pack's file (columns
 /// after a call on its line are mapped back by [`unshift`]).
@@ -199,7 +202,7 @@ pub(super) fn instrument(src: &str) -> (String, Vec<Injection>) {
             };
             out.push_str(&src[pos..stop]);
             pos = stop;
-        } else if word == "for" {
+        } else if word == "for" || word == "component" {
             let call = if src[..end].ends_with("-%}") {
                 format!("{{{{ {TICK}() -}}}}")
             } else {

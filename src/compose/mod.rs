@@ -337,6 +337,9 @@ fn syntax_error(
         tera::ErrorKind::TemplateNotFound(name) => {
             Error::Template(format!("{origin}：模板 {name} 不在模板包中"))
         }
+        _ if e.to_string().contains("recursion depth for components") => Error::Template(format!(
+            "{origin}：组件（component）嵌套调用超过 20 层（是否无条件地调用了自身？）"
+        )),
         _ => Error::Template(format!("{origin}：模板错误：{e}")),
     }
 }

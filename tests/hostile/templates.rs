@@ -389,3 +389,36 @@ fn batch_renders_the_good_file_beside_a_too_deep_one() {
     );
     assert!(!names.iter().any(|n| n.starts_with("deep")), "{names:?}");
 }
+
+/// A component calling itself: unconditionally (Tera stops at 20 levels: our words), or
+/// four times per level to depth 19 (4^19 calls, printing nothing: each call is a step).
+#[test]
+fn recursive_components_end_in_chinese() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(tmp.path(), "d.yaml", 0, "      正文");
+    let deep = tmp.path().join("deep");
+    let pack_deep = pack(
+        &deep,
+        "第一行\n{% component boom(n=0) %}{{<boom n={1}/>}}{% endcomponent boom %}{{<boom n={0}/>}}",
+        false,
+    );
+    let r = render(&data, &pack_deep, &deep.join("out"), &[]);
+    r.assert_refused(&["组件（component）嵌套调用超过 20 层"]);
+    assert_nothing_written(&deep.join("out"));
+    let wide = tmp.path().join("wide");
+    let call = "{{<fan n={n+1}/>}}".repeat(4);
+    let pack_wide = pack(
+        &wide,
+        &format!("第一行\n{{% component fan(n=0) %}}{{% if n < 19 %}}{call}{{% endif %}}{{% endcomponent fan %}}{{{{<fan n={{0}}/>}}}}"),
+        false,
+    );
+    let r = render(
+        &data,
+        &pack_wide,
+        &wide.join("out"),
+        &[("DIAOYAN_MAX_TEMPLATE_SECONDS", "2")],
+    );
+    r.assert_refused(&["body.md:2:1："]);
+    assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
+    assert_nothing_written(&wide.join("out"));
+}
