@@ -876,4 +876,67 @@ mod tests {
         assert_eq!(paragraph_runs(&d, 0), [Run::plain("甲[^1]<br>乙。")]);
         assert!(d.notes.is_empty());
     }
+
+    #[test]
+    fn nesting_past_the_depth_limit_is_refused_with_its_line() {
+        let depth = crate::limits::current().depth as usize;
+        let ok = format!("甲\n\n{}浅", "> ".repeat(depth));
+        assert!(parse(&ok, Meta::default()).is_ok());
+        // The line named is where the first level too many starts.
+        for (md, kind, line) in [
+            (
+                format!("甲\n\n{}深", "> ".repeat(depth + 1)),
+                "引用块和列表",
+                3,
+            ),
+            (
+                format!(
+                    "甲\n\n{}",
+                    (0..=depth)
+                        .map(|i| format!("{}- 深\n", "  ".repeat(i)))
+                        .collect::<String>()
+                ),
+                "引用块和列表",
+                3 + depth,
+            ),
+            (
+                format!(
+                    "甲\n\n{}深{}",
+                    "*乙 ".repeat(depth + 1),
+                    " 丙*".repeat(depth + 1)
+                ),
+                "强调、加粗和链接",
+                3,
+            ),
+        ] {
+            let err = parse(&md, Meta::default())
+                .expect_err("too deep")
+                .to_string();
+            assert!(
+                err.contains(&format!("报告第{line}行"))
+                    && err.contains(kind)
+                    && err.contains("DIAOYAN_MAX_DEPTH"),
+                "{err}"
+            );
+        }
+    }
+
+    /// comrak builds 100,000 nested quotes or emphases without recursion and the depth
+    /// check reads them without recursion: an error, not a stack overflow, on a small stack.
+    #[test]
+    fn huge_nesting_is_refused_on_a_small_stack() {
+        let run = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| {
+                for md in [
+                    format!("{}深", "> ".repeat(100_000)),
+                    format!("{}深{}", "*乙 ".repeat(100_000), " 丙*".repeat(100_000)),
+                    format!("{}深{}", "![".repeat(100_000), "](u)".repeat(100_000)),
+                ] {
+                    assert!(parse(&md, Meta::default()).is_err());
+                }
+            })
+            .expect("thread");
+        assert!(run.join().is_ok());
+    }
 }
