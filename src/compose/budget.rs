@@ -32,8 +32,13 @@ pub(super) struct Budget {
 
 impl Budget {
     pub(super) fn new(limits: &Limits) -> Budget {
+        let now = Instant::now();
         Budget {
-            deadline: Instant::now() + std::time::Duration::from_secs(limits.template_seconds),
+            // A limit too large to add (DIAOYAN_MAX_TEMPLATE_SECONDS=18446744073709551615)
+            // is no deadline: a century away.
+            deadline: now
+                .checked_add(std::time::Duration::from_secs(limits.template_seconds))
+                .unwrap_or_else(|| now + std::time::Duration::from_secs(100 * 365 * 86_400)),
             steps_left: limits.template_steps,
         }
     }

@@ -147,6 +147,12 @@ impl Composer {
     /// the path (`缺少 facts.seniority_raise（模板 report.md 第54行用到）`); any other
     /// failure is an [`Error::Template`] in Chinese naming the template file, line and
     /// column. Both map to exit code 2.
+    ///
+    /// Bounds (see `budget`): the templates run at most [`Limits::template_seconds`],
+    /// take at most [`Limits::template_steps`] loop iterations and `range()` numbers, and
+    /// write at most [`Limits::output_mb`] MiB; past any of them the error names the limit,
+    /// its `DIAOYAN_MAX_…` variable and the template line (for the output limit, the line
+    /// of the literal text written last; failing that, a quote of the output's end).
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
         let mut ctx = Context::new();
         ctx.insert("figures", figures);
