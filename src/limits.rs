@@ -33,6 +33,9 @@ pub struct Limits {
     pub nodes: u64,
     /// Longest a report's templates may run, in seconds.
     pub template_seconds: u64,
+    /// Most steps one report's templates may take: loop iterations plus the numbers
+    /// `range()` produces, all together.
+    pub template_steps: u64,
     /// Largest Markdown one report's templates may produce, in MiB.
     pub output_mb: u64,
     /// Deepest nesting of block quotes and lists in the report's Markdown.
@@ -52,6 +55,7 @@ impl Default for Limits {
             units: 5_000,
             nodes: 1_000_000,
             template_seconds: 30,
+            template_steps: 5_000_000,
             output_mb: 64,
             depth: 32,
         }
@@ -121,6 +125,11 @@ impl Limits {
             "TEMPLATE_SECONDS",
             template_seconds,
             "一份报告的模板运行时间上限（秒）"
+        ),
+        limit!(
+            "TEMPLATE_STEPS",
+            template_steps,
+            "一份报告的模板的循环次数与 range() 生成的数的总数上限"
         ),
         limit!(
             "OUTPUT_MB",

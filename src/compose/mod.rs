@@ -4,6 +4,7 @@
 //! structure; `| safe` is the explicit opt-out. `table(...)` emits a resolved table
 //! directive that [`crate::doc::parse`] turns into a [`crate::doc::Table`].
 
+mod budget;
 mod chart;
 mod escape;
 pub mod format;
@@ -14,6 +15,7 @@ pub use escape::{escape_markdown, escape_markdown_string};
 pub use table::{build as build_table, TableArgs};
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -22,8 +24,10 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::doc::{chinese_numeral, CHART_DIRECTIVE, TABLE_DIRECTIVE};
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
+use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 
 /// A template pack ready to render reports; build once, render many.
 #[derive(Clone)]
@@ -33,7 +37,10 @@ pub struct Composer {
     origin: String,
     schema: Arc<Schema>,
     /// The pack's template sources by name, to quote the expression an error points at.
-    sources: Arc<std::collections::HashMap<String, String>>,
+    sources: Arc<HashMap<String, String>>,
+    /// The sources Tera compiled (loop bodies instrumented) and where the calls went, to
+    /// map Tera's spans back to the pack's files.
+    instrumented: Arc<HashMap<String, (String, Vec<Injection>)>>,
 }
 
 /// The writer's prose, split into paragraphs for templates.
@@ -66,11 +73,16 @@ impl Composer {
         tera.autoescape_on([".md"]);
         tera.set_escape_fn(escape_markdown);
         register_filters(&mut tera);
+        // Tera's own range() allows 100,000 numbers per call and any number of calls: two
+        // nested loops over it ran for hours. Ours checks the time and a per-report budget.
+        tera.register_function("range", budget::range);
+        tera.register_function(budget::TICK, budget::tick);
         let schema = Arc::new(pack.schema.clone());
         let table_schema = Arc::clone(&schema);
         tera.register_function(
             "table",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let args: TableArgs = kwargs.deserialize()?;
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
@@ -80,6 +92,7 @@ impl Composer {
         tera.register_function(
             "share_of",
             |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let group = kwargs
                     .get::<String>("group")?
                     .ok_or_else(|| tera::Error::message("share_of(): 需要 group"))?;
@@ -95,6 +108,7 @@ impl Composer {
         tera.register_function(
             "chart",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+                check_time()?;
                 let args: ChartArgs = kwargs.deserialize()?;
                 let chart = with_figures(state, |figs| chart::build(&args, &chart_schema, figs))?
                     .map_err(tera::Error::message)?;
@@ -103,14 +117,26 @@ impl Composer {
         );
         // All at once, so templates may include each other (only the pack's own files
         // exist for Tera: includes cannot reach outside the pack).
-        tera.add_raw_templates(pack.templates.iter().map(|(n, c)| (n.as_str(), c.as_str())))
-            .map_err(|e| syntax_error(&origin, &e))?;
+        // Each loop body calls budget::TICK first (see budget::instrument).
+        let instrumented: HashMap<String, (String, Vec<Injection>)> = pack
+            .templates
+            .iter()
+            .map(|(n, c)| (n.clone(), budget::instrument(c)))
+            .collect();
+        let sources: HashMap<String, String> = pack.templates.iter().cloned().collect();
+        tera.add_raw_templates(
+            instrumented
+                .iter()
+                .map(|(n, (c, _))| (n.as_str(), c.as_str())),
+        )
+        .map_err(|e| syntax_error(&origin, &e, &instrumented))?;
         Ok(Composer {
             tera,
             report: pack.schema.report.clone(),
             origin,
             schema,
-            sources: Arc::new(pack.templates.iter().cloned().collect()),
+            sources: Arc::new(sources),
+            instrumented: Arc::new(instrumented),
         })
     }
 
@@ -121,6 +147,12 @@ impl Composer {
     /// the path (`缺少 facts.seniority_raise（模板 report.md 第54行用到）`); any other
     /// failure is an [`Error::Template`] in Chinese naming the template file, line and
     /// column. Both map to exit code 2.
+    ///
+    /// Bounds (see `budget`): the templates run at most [`Limits::template_seconds`],
+    /// take at most [`Limits::template_steps`] loop iterations and `range()` numbers, and
+    /// write at most [`Limits::output_mb`] MiB; past any of them the error names the limit,
+    /// its `DIAOYAN_MAX_…` variable and the template line (for the output limit, the line
+    /// of the literal text written last; failing that, a quote of the output's end).
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
         let mut ctx = Context::new();
         ctx.insert("figures", figures);
@@ -146,12 +178,51 @@ impl Composer {
         ctx.insert("closing", &closing);
         ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
-        let out = self
-            .tera
-            .render(&self.report, &ctx)
-            .map_err(|e| self.translate(&e, &survey.source));
+        let limits = crate::limits::current();
+        let budget = Budget::new(limits);
+        let deadline = budget.deadline;
+        BUDGET.with(|b| *b.borrow_mut() = Some(budget));
+        let mut out = Bounded::new(Limits::bytes(limits.output_mb), deadline);
+        let result = self.tera.render_to(&self.report, &ctx, &mut out);
         CURRENT.with(|c| *c.borrow_mut() = None);
-        out
+        BUDGET.with(|b| *b.borrow_mut() = None);
+        match (result, out.tripped) {
+            (Ok(()), _) => String::from_utf8(out.out)
+                .map_err(|e| Error::Template(format!("{}/{}：{e}", self.origin, self.report))),
+            (Err(_), Some(trip)) => Err(self.limit_error(trip, &out)),
+            (Err(e), None) => Err(self.translate(&e, &survey.source)),
+        }
+    }
+
+    /// The error for a render stopped by its output writer ([`Bounded`]): which limit,
+    /// and where. Tera reports a failed write without a position, so the template line is
+    /// found from the output: of the pack's literal text pieces (the text between tags,
+    /// written as it stands), the one that ends latest in the last few KiB of output and
+    /// stands at a single place in the pack. Failing that, the end of the output is quoted
+    /// so the author can find the loop.
+    fn limit_error(&self, trip: Trip, out: &Bounded) -> Error {
+        let limits = crate::limits::current();
+        let what = match trip {
+            Trip::Output => format!(
+                "模板输出超过 {} MiB（循环是否过多？可设置环境变量 DIAOYAN_MAX_OUTPUT_MB 提高上限）",
+                limits.output_mb
+            ),
+            Trip::Time => time_message(limits.template_seconds),
+        };
+        let tail = String::from_utf8_lossy(&out.out[out.out.len().saturating_sub(8192)..]);
+        if let Some((name, line)) = latest_literal(&self.sources, &tail) {
+            return Error::Template(format!("{}/{name}:{line}：{what}", self.origin));
+        }
+        let chars: Vec<char> = tail.chars().filter(|c| *c != '\u{fffd}').collect();
+        let quote: String = chars[chars.len().saturating_sub(40)..]
+            .iter()
+            .map(|c| if c.is_control() { ' ' } else { *c })
+            .collect();
+        Error::Template(format!(
+            "{}：{what}；最后输出的是“{}”",
+            self.origin,
+            quote.trim()
+        ))
     }
 
     /// A Tera rendering error as the writer's problem: a missing data value names the
@@ -159,14 +230,34 @@ impl Composer {
     /// went wrong and where in the template.
     fn translate(&self, e: &tera::Error, data: &std::path::Path) -> Error {
         let tera::ErrorKind::RenderingError(r) = e.kind() else {
-            return Error::Template(format!("{}/{}：模板错误：{e}", self.origin, self.report));
+            return syntax_error(&self.origin, e, &self.instrumented);
         };
         let file = if r.filename().is_empty() {
             self.report.as_str()
         } else {
             r.filename()
         };
-        let span = r.span();
+        let mut span = r.span().clone();
+        if let Some((inst, injections)) = self.instrumented.get(file) {
+            match budget::unshift(injections, inst, span.range.clone()) {
+                Ok((range, cols)) => {
+                    span.range = range;
+                    span.start_col = span.start_col.saturating_sub(cols);
+                }
+                // The loop step itself (time or step budget): name the `{% for %}` tag.
+                Err(tag) => {
+                    let src = self.sources.get(file).map(String::as_str).unwrap_or("");
+                    let before = src.get(..tag).unwrap_or("");
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                    return Error::Template(format!(
+                        "{}/{file}:{line}:{col}：{}",
+                        self.origin,
+                        r.message()
+                    ));
+                }
+            }
+        }
         let line = span.start_line;
         let expr = self
             .sources
@@ -214,14 +305,46 @@ impl Composer {
 }
 
 /// A template that does not compile: where (file:line:column) and Tera's own words.
-fn syntax_error(origin: &str, e: &tera::Error) -> Error {
+fn syntax_error(
+    origin: &str,
+    e: &tera::Error,
+    instrumented: &HashMap<String, (String, Vec<Injection>)>,
+) -> Error {
     match e.kind() {
-        tera::ErrorKind::SyntaxError(r) => Error::Template(format!(
-            "{origin}/{}:{}:{}：模板语法错误：{}",
-            r.filename(),
-            r.span().start_line,
-            r.span().start_col + 1,
-            r.message()
+        tera::ErrorKind::SyntaxError(r) => {
+            let mut col = r.span().start_col;
+            if let Some((inst, injections)) = instrumented.get(r.filename()) {
+                if let Ok((_, cols)) = budget::unshift(injections, inst, r.span().range.clone()) {
+                    col = col.saturating_sub(cols);
+                }
+            }
+            Error::Template(format!(
+                "{origin}/{}:{}:{}：模板语法错误：{}",
+                r.filename(),
+                r.span().start_line,
+                col + 1,
+                r.message()
+            ))
+        }
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => Error::Template(format!(
+            "{origin}/{tpl}：模板循环包含自身（{}）：include 不能形成环",
+            include_chain.join(" → ")
+        )),
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Error::Template(format!(
+            "{origin}/{tpl}：模板循环继承自身（{}）：extends 不能形成环",
+            inheritance_chain.join(" → ")
+        )),
+        tera::ErrorKind::MissingParent { current, parent } => Error::Template(format!(
+            "{origin}/{current}：继承的模板 {parent} 不在模板包中"
+        )),
+        tera::ErrorKind::TemplateNotFound(name) => {
+            Error::Template(format!("{origin}：模板 {name} 不在模板包中"))
+        }
+        _ if e.to_string().contains("recursion depth for components") => Error::Template(format!(
+            "{origin}：组件（component）嵌套调用超过 20 层（是否无条件地调用了自身？）"
         )),
         _ => Error::Template(format!("{origin}：模板错误：{e}")),
     }
@@ -420,6 +543,8 @@ fn directive<T: Serialize>(info: &str, value: &T) -> tera::TeraResult<Value> {
 /// else — an undefined name (a typo in the template) or text — is an error, never a silent
 /// "—".
 fn opt_f64(v: &Value) -> tera::TeraResult<Option<f64>> {
+    // Every numeric filter and function comes here: a loop calling them stops in time.
+    check_time()?;
     if v.is_none() {
         Ok(None)
     } else if v.is_undefined() {
@@ -503,6 +628,7 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "join_cn",
         |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            check_time()?;
             let attr = kw.get::<String>("attribute")?;
             let items: Vec<String> = v
                 .as_array()
@@ -815,6 +941,46 @@ groups:
             Ok(c) => c.render(&s, &f).expect_err("outside the pack").to_string(),
         };
         assert!(err.contains("passwd"), "{err}");
+    }
+
+    #[test]
+    fn range_is_teras_and_loops_render_as_written() {
+        let md = render(
+            "{% for i in range(end=4) %}{{ i }}{% endfor %} {% for i in range(start=1, end=8, step_by=3) %}{{ i }}{% endfor %} \
+             {% for i in range(start=5, end=0, step_by=-2) -%}\n {{ i }}{% endfor %} {% for u in units %}{{ loop.index }}{% else %}无{% endfor %}",
+            &["甲", "乙"],
+        )
+        .expect("renders");
+        assert_eq!(paragraphs(&md), ["0123 147 531 12"]);
+        let err = render(
+            "{% for i in range(end=3, step_by=0) %}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("step 0")
+        .to_string();
+        assert!(
+            err.contains("report.md:1:") && err.contains("step_by 不能为 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_after_a_loop_tag_keep_the_pack_files_column() {
+        // Tera points at the filter (`fixed`, column 32) or at the missing name (`nme`, 26).
+        let err = render(
+            "{% for u in units %}{{ u.nme | fixed }}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("fails")
+        .to_string();
+        assert!(err.contains("report.md:1:32："), "{err}");
+        let err = render(
+            "{% for u in units %}\n{% for v in units %}{{ v.nme }}{% endfor %}{% endfor %}",
+            &["甲"],
+        )
+        .expect_err("fails")
+        .to_string();
+        assert!(err.contains("report.md:2:26："), "{err}");
     }
 
     #[test]

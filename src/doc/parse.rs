@@ -33,7 +33,8 @@ pub const MAX_HEADING_LEVEL: u8 = 4;
 /// Errors ([`Error::Template`]): an undefined footnote or cross-reference target, a
 /// footnote whose text cites another footnote, a heading deeper than
 /// [`MAX_HEADING_LEVEL`] (naming its line), a directive that is not valid JSON, a chart
-/// whose series do not have one value per category.
+/// whose series do not have one value per category, nesting deeper than
+/// [`crate::limits::Limits::depth`] (see [`check_depth`]).
 pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let arena = Arena::new();
     let mut options = Options::default();
@@ -43,6 +44,8 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     options.extension.cjk_friendly_emphasis = true;
     let source = with_reference_definitions(markdown);
     let root = parse_document(&arena, &source, &options);
+    // Before any recursive walk: every walk below (and in the writers) follows nesting.
+    check_depth(root, markdown, crate::limits::current().depth)?;
     let mut cx = Cx {
         lines: markdown.lines().collect(),
         ..Cx::default()
@@ -71,6 +74,73 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     super::numbering::number_headings(&mut doc);
     number_captions(&mut doc)?;
     Ok(doc)
+}
+
+/// Refuse Markdown nested deeper than `max` levels, without recursion.
+///
+/// Two kinds of nesting are counted separately: block containers (block quotes and lists;
+/// a list item's own nesting is its list's) and inline containers (emphasis, strong
+/// emphasis, links, images). comrak itself builds such trees iteratively (measured: 100,000
+/// `>` on one line, 100,000 nested `*…*` or `![` parse on a 2 MiB stack; it stops nesting
+/// lists at 100 levels), but every walk after it — ours, the DOCX and PDF writers, even
+/// dropping the [`Document`] — follows the nesting, so the limit is checked here, first.
+///
+/// Errors ([`Error::Template`]): the first node past the limit, naming the report
+/// Markdown's line, a quote of that line's text (the writer's prose or the template line
+/// that made it) and `DIAOYAN_MAX_DEPTH`.
+fn check_depth<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()> {
+    use comrak::arena_tree::NodeEdge;
+    let is_block = |v: &NodeValue| matches!(v, NodeValue::BlockQuote | NodeValue::List(_));
+    let is_inline = |v: &NodeValue| {
+        matches!(
+            v,
+            NodeValue::Emph | NodeValue::Strong | NodeValue::Link(_) | NodeValue::Image(_)
+        )
+    };
+    let (mut blocks, mut inline) = (0u64, 0u64);
+    // `traverse` walks by sibling and parent links: no recursion.
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => {
+                let data = node.data.borrow();
+                let kind = if is_block(&data.value) {
+                    blocks += 1;
+                    (blocks > max).then_some("引用块和列表")
+                } else if is_inline(&data.value) {
+                    inline += 1;
+                    (inline > max).then_some("强调、加粗和链接")
+                } else {
+                    None
+                };
+                if let Some(kind) = kind {
+                    let line = data.sourcepos.start.line;
+                    let text = markdown
+                        .lines()
+                        .nth(line.saturating_sub(1))
+                        .unwrap_or("")
+                        .trim_start_matches(|c: char| {
+                            c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+')
+                        });
+                    let excerpt: String = text.chars().take(24).collect();
+                    let more = if text.chars().count() > 24 { "…" } else { "" };
+                    return Err(Error::Template(format!(
+                        "报告第{line}行（“{excerpt}{more}”）：{kind}嵌套超过{max}层\
+                         （这一行来自数据文件中的文字或模板；减少嵌套，或设置环境变量 \
+                         DIAOYAN_MAX_DEPTH 提高上限）"
+                    )));
+                }
+            }
+            NodeEdge::End(node) => {
+                let data = node.data.borrow();
+                if is_block(&data.value) {
+                    blocks -= 1;
+                } else if is_inline(&data.value) {
+                    inline -= 1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `markdown` with a link reference definition `[@id]: diaoyan-ref:` appended for every
@@ -805,5 +875,68 @@ mod tests {
         let d = parse_str(&md);
         assert_eq!(paragraph_runs(&d, 0), [Run::plain("甲[^1]<br>乙。")]);
         assert!(d.notes.is_empty());
+    }
+
+    #[test]
+    fn nesting_past_the_depth_limit_is_refused_with_its_line() {
+        let depth = crate::limits::current().depth as usize;
+        let ok = format!("甲\n\n{}浅", "> ".repeat(depth));
+        assert!(parse(&ok, Meta::default()).is_ok());
+        // The line named is where the first level too many starts.
+        for (md, kind, line) in [
+            (
+                format!("甲\n\n{}深", "> ".repeat(depth + 1)),
+                "引用块和列表",
+                3,
+            ),
+            (
+                format!(
+                    "甲\n\n{}",
+                    (0..=depth)
+                        .map(|i| format!("{}- 深\n", "  ".repeat(i)))
+                        .collect::<String>()
+                ),
+                "引用块和列表",
+                3 + depth,
+            ),
+            (
+                format!(
+                    "甲\n\n{}深{}",
+                    "*乙 ".repeat(depth + 1),
+                    " 丙*".repeat(depth + 1)
+                ),
+                "强调、加粗和链接",
+                3,
+            ),
+        ] {
+            let err = parse(&md, Meta::default())
+                .expect_err("too deep")
+                .to_string();
+            assert!(
+                err.contains(&format!("报告第{line}行"))
+                    && err.contains(kind)
+                    && err.contains("DIAOYAN_MAX_DEPTH"),
+                "{err}"
+            );
+        }
+    }
+
+    /// comrak builds 100,000 nested quotes or emphases without recursion and the depth
+    /// check reads them without recursion: an error, not a stack overflow, on a small stack.
+    #[test]
+    fn huge_nesting_is_refused_on_a_small_stack() {
+        let run = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| {
+                for md in [
+                    format!("{}深", "> ".repeat(100_000)),
+                    format!("{}深{}", "*乙 ".repeat(100_000), " 丙*".repeat(100_000)),
+                    format!("{}深{}", "![".repeat(100_000), "](u)".repeat(100_000)),
+                ] {
+                    assert!(parse(&md, Meta::default()).is_err());
+                }
+            })
+            .expect("thread");
+        assert!(run.join().is_ok());
     }
 }

@@ -161,54 +161,84 @@ impl Writer<'_> {
         })
     }
 
-    fn block(&mut self, d: Docx, b: &Block) -> Docx {
-        match b {
-            Block::Heading {
-                level,
-                numbered,
-                runs,
-                ..
-            } => {
-                let mut p = Paragraph::new().style(&format!("Heading{}", level.clamp(&1, &4)));
-                if !numbered {
-                    // numId 0 switches the style's numbering off.
-                    p = p.numbering(NumberingId::new(0), IndentLevel::new(0));
-                }
-                d.add_paragraph(self.runs(p, runs))
-            }
-            Block::Paragraph(rs) => d.add_paragraph(self.runs(Paragraph::new(), rs)),
-            Block::List { ordered, items } => {
-                let mut d = d;
-                for (i, item) in items.iter().enumerate() {
-                    let marker = if *ordered {
-                        format!("{}. ", i + 1)
-                    } else {
-                        "• ".to_string()
-                    };
-                    for (j, inner) in item.iter().enumerate() {
-                        d = match inner {
-                            Block::Paragraph(rs) if j == 0 => {
-                                let p = Paragraph::new().add_run(DRun::new().add_text(&marker));
-                                d.add_paragraph(self.runs(p, rs))
-                            }
-                            other => self.block(d, other),
-                        };
-                    }
-                }
-                d
-            }
-            Block::Quote(inner) => inner.iter().fold(d, |d, b| match b {
-                Block::Paragraph(rs) => {
-                    d.add_paragraph(self.runs(Paragraph::new().style("Quote"), rs))
-                }
-                other => self.block(d, other),
-            }),
-            Block::Table(t) => self.table(d, t),
-            Block::Chart(c) => self.chart(d, c),
-            Block::PageBreak => d.add_paragraph(
-                Paragraph::new().add_run(DRun::new().add_break(docx_rs::BreakType::Page)),
-            ),
+    /// Add `b` (and every block nested in it) to `d`.
+    ///
+    /// The walk keeps its own stack, so no Rust recursion follows the Document's nesting
+    /// (a writer recursing by value overflowed the stack at 500 nested quotes; the parser
+    /// also bounds nesting, [`crate::limits::Limits::depth`]). A quote's paragraphs take
+    /// the Quote style; a list item's first paragraph its marker (`1. `, `• `); any other
+    /// nested block is written as it would be on its own.
+    fn block(&mut self, mut d: Docx, b: &Block) -> Docx {
+        enum Task<'b> {
+            Block(&'b Block),
+            Quoted(&'b [Run]),
+            Marked(String, &'b [Run]),
         }
+        let mut stack = vec![Task::Block(b)];
+        while let Some(task) = stack.pop() {
+            let b = match task {
+                Task::Block(b) => b,
+                Task::Quoted(rs) => {
+                    d = d.add_paragraph(self.runs(Paragraph::new().style("Quote"), rs));
+                    continue;
+                }
+                Task::Marked(marker, rs) => {
+                    let p = Paragraph::new().add_run(DRun::new().add_text(&marker));
+                    d = d.add_paragraph(self.runs(p, rs));
+                    continue;
+                }
+            };
+            d = match b {
+                Block::Heading {
+                    level,
+                    numbered,
+                    runs,
+                    ..
+                } => {
+                    let mut p = Paragraph::new().style(&format!("Heading{}", level.clamp(&1, &4)));
+                    if !numbered {
+                        // numId 0 switches the style's numbering off.
+                        p = p.numbering(NumberingId::new(0), IndentLevel::new(0));
+                    }
+                    d.add_paragraph(self.runs(p, runs))
+                }
+                Block::Paragraph(rs) => d.add_paragraph(self.runs(Paragraph::new(), rs)),
+                Block::List { ordered, items } => {
+                    // Pushed in reverse: the stack gives them back in document order.
+                    for (i, item) in items.iter().enumerate().rev() {
+                        for (j, inner) in item.iter().enumerate().rev() {
+                            stack.push(match inner {
+                                Block::Paragraph(rs) if j == 0 => {
+                                    let marker = if *ordered {
+                                        format!("{}. ", i + 1)
+                                    } else {
+                                        "• ".to_string()
+                                    };
+                                    Task::Marked(marker, rs)
+                                }
+                                other => Task::Block(other),
+                            });
+                        }
+                    }
+                    d
+                }
+                Block::Quote(inner) => {
+                    for b in inner.iter().rev() {
+                        stack.push(match b {
+                            Block::Paragraph(rs) => Task::Quoted(rs),
+                            other => Task::Block(other),
+                        });
+                    }
+                    d
+                }
+                Block::Table(t) => self.table(d, t),
+                Block::Chart(c) => self.chart(d, c),
+                Block::PageBreak => d.add_paragraph(
+                    Paragraph::new().add_run(DRun::new().add_break(docx_rs::BreakType::Page)),
+                ),
+            };
+        }
+        d
     }
 }
 
