@@ -2,6 +2,7 @@
 //! (`diaoyan export`). A spreadsheet is read into plain [`Sheet`]s first, merged cells filled
 //! in, so matching and parsing never see the file format.
 
+mod cfb;
 mod export;
 mod header;
 mod import;
@@ -209,6 +210,14 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             format!("不是可读的 Excel/ODS 电子表格，请用 Excel 或 WPS 另存为 .xlsx 后重试（{e}）"),
         ))
     };
+    // calamine aborts on some damaged .xls containers (a huge allocation): checked first.
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xls"))
+    {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        cfb::check(&bytes).map_err(|why| bad(&why))?;
+    }
     let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(&e))?;
     let names = book.sheet_names();
     let mut sheets = Vec::new();
