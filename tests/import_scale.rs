@@ -229,3 +229,38 @@ fn a_large_workbook_imports_through_the_binary() {
         assert_eq!(u["caseload"].as_i64(), Some(v[15]), "{i}");
     }
 }
+
+/// Damaged `.xls` containers that made calamine ask for 1 GB to 2 TB and abort (exit 134,
+/// found by mutating the seed's workbook; issue 15): sector numbers past the end of the
+/// file in the DIFAT, a FAT chain or a mini FAT chain, a chain through a free sector, a
+/// stream length of 4 GiB, a header sizing a 16 GiB table. Each is refused (exit 2, the
+/// damaged-workbook message) under the 1 GiB address-space limit, nothing written.
+#[test]
+fn damaged_xls_containers_are_refused_not_aborted() {
+    let dir = root().join("fuzz/regressions/import_xls");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("regression inputs")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    let out = tempfile::tempdir().expect("tempdir");
+    for f in files {
+        let yaml = out.path().join("x.yaml");
+        let run = diaoyan_confined(
+            &[
+                "import",
+                f.to_str().expect("utf-8 path"),
+                "--template",
+                "community-survey",
+                "-o",
+                yaml.to_str().expect("utf-8 path"),
+            ],
+            &[],
+            std::time::Duration::from_secs(60),
+        );
+        run.assert_refused(&["不是可读的 Excel/ODS 电子表格"]);
+        assert_eq!(run.code, Some(2), "{f:?}");
+        assert!(!yaml.exists(), "{f:?}");
+    }
+}
