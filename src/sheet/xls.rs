@@ -212,8 +212,13 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
         if !fits(root.2) {
             return Err(Unbounded);
         }
-        let ministream = sectors.chain(root.1, &fats)?;
-        let minifat = sectors.chain(mini_fat_start, &fats)?;
+        // Both cut to their lengths, as calamine's `get_chain` does.
+        let mut ministream = sectors.chain(root.1, &fats)?;
+        if root.2 > 0 {
+            ministream.truncate(root.2 as usize);
+        }
+        let mut minifat = sectors.chain(mini_fat_start, &fats)?;
+        minifat.truncate(mini_fat_len as usize * size);
         let mini_fats: Vec<u32> = minifat
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -223,8 +228,7 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
         (Vec::new(), Vec::new())
     };
     // Every stream in use: its length (reserved up front) and its chain.
-    let mut workbook = None;
-    for (name, start, len) in entries.iter().skip(1) {
+    for (_, start, len) in entries.iter().skip(1) {
         if *len == 0 {
             continue;
         }
@@ -234,18 +238,68 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
             if !fits(*len) {
                 return Err(Unbounded);
             }
-            let data = sectors.chain(*start, &fats)?;
-            if workbook.is_none() && (name == "Workbook" || name == "Book") {
-                let mut data = data;
-                data.truncate(*len as usize);
-                workbook = Some(data);
-            }
+            sectors.chain(*start, &fats)?;
         }
     }
-    Ok(match workbook {
-        Some(stream) => check_biff(path, &stream),
-        None => Ok(()),
-    })
+    Ok(
+        match workbook_stream(&entries, &sectors, &fats, &ministream, &mini_fats)? {
+            Some(stream) => check_biff(path, &stream),
+            None => Ok(()),
+        },
+    )
+}
+
+/// The workbook stream as calamine's `Cfb::get_stream` reads it: the first directory entry
+/// (the root included) named `Workbook`, else the first named `Book`; under 4096 bytes
+/// (an empty one too) from the mini stream, else from the file's sectors; cut to its
+/// length unless that is 0 (then the whole chain). A workbook held in the mini stream is
+/// checked like any other (a 3.6 KB one once asked for 6.3 GB).
+///
+/// # Errors
+/// [`Unbounded`] as for [`Sectors::chain`], and when a mini sector the stream needs lies
+/// past the end of the mini stream: calamine then reads whatever the file reader holds at
+/// that moment, which a pre-flight cannot predict; no valid file does that.
+fn workbook_stream(
+    entries: &[(String, u32, u64)],
+    sectors: &Sectors,
+    fats: &[u32],
+    ministream: &[u8],
+    mini_fats: &[u32],
+) -> std::result::Result<Option<Vec<u8>>, Unbounded> {
+    let Some((_, start, len)) = entries
+        .iter()
+        .find(|e| e.0 == "Workbook")
+        .or_else(|| entries.iter().find(|e| e.0 == "Book"))
+    else {
+        return Ok(None);
+    };
+    let mut data = if *len < 4096 {
+        let mut out = Vec::new();
+        let mut id = *start;
+        let mut steps = 0;
+        while id != ENDOFCHAIN {
+            let from = id as usize * 64;
+            if from + 64 > ministream.len() && (*len == 0 || (out.len() as u64) < *len) {
+                return Err(Unbounded);
+            }
+            out.extend_from_slice(ministream.get(from..from + 64).unwrap_or_default());
+            steps += 1;
+            if steps > ministream.len() / 64 + 1 {
+                return Err(Unbounded);
+            }
+            match mini_fats.get(id as usize) {
+                Some(&next) => id = next,
+                None => break,
+            }
+        }
+        out
+    } else {
+        sectors.chain(*start, fats)?
+    };
+    if *len > 0 {
+        data.truncate(usize::try_from(*len).unwrap_or(usize::MAX));
+    }
+    Ok(Some(data))
 }
 
 /// The BIFF records of the workbook stream: for each sheet (BOUNDSHEET's offset, as
@@ -296,6 +350,7 @@ fn check_biff(path: &Path, stream: &[u8]) -> Result<()> {
     for (pos, name) in sheets {
         let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
         let mut count = 0u64;
+        let mut formula_at = (0u32, 0u32);
         let mut cell = |r: u32, c: u32| {
             (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
         };
@@ -336,7 +391,16 @@ fn check_biff(path: &Path, stream: &[u8]) -> Result<()> {
                     if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
                         cell(r, c);
                         count += 1;
+                        if typ == 0x0006 {
+                            formula_at = (r, c);
+                        }
                     }
+                }
+                // A formula's string value: a cell where the last formula was (A1 before
+                // any), as calamine places it.
+                0x0207 => {
+                    cell(formula_at.0, formula_at.1);
+                    count += 1;
                 }
                 0x00BD => {
                     if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {

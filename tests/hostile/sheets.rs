@@ -628,3 +628,19 @@ fn every_upstream_crashing_input_is_a_damaged_workbook() {
     }
     assert!(seen >= 2, "{seen} crashing inputs under {}", dir.display());
 }
+
+/// A 7.5 KB `.xls` whose 3.6 KB workbook stream lives in the mini stream (streams under
+/// 4096 bytes do) and holds cells from column A to column XSA over 11 778 rows: calamine's
+/// `Range::from_sparse` asked for 11 778 × 16 719 cells × 32 bytes = 6.3 GB while opening
+/// and aborted. The pre-flight used to check the BIFF records only of a workbook in
+/// ordinary sectors; it now reads it wherever calamine does and names the column limit.
+#[test]
+fn a_workbook_stream_in_the_mini_stream_is_checked_like_any_other() {
+    let src = root().join("tests/fixtures/upstream/xls-mini-stream-workbook-extent-6.3gb.xls");
+    let (_tmp, path) = file("small.xls", &std::fs::read(src).unwrap());
+    assert_refused_sheet(
+        &path,
+        &[],
+        &["工作表“small”", "XSA 列", "DIAOYAN_MAX_SHEET_COLUMNS"],
+    );
+}
