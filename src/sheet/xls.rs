@@ -28,25 +28,51 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The file's sectors as calamine reads them: sector `id` starts at `(id + 1) × size`.
+/// calamine keeps what it has read in a buffer (file bytes after the header) that it
+/// grows to the end of each sector asked for, zero-filled past the end of the file:
+/// `high` is that buffer's length, so a sector past the end reads as zeros once the
+/// buffer has been grown over it, and as short or empty before.
 struct Sectors<'a> {
     bytes: &'a [u8],
     size: usize,
+    high: std::cell::Cell<usize>,
 }
 
 /// Why a walk stopped early: the file would make calamine allocate without bound.
 struct Unbounded;
 
 impl Sectors<'_> {
-    /// Sector `id`'s bytes (short or empty past the end). calamine grows its buffer to
-    /// `(id + 1) × size` first: refused when that is past the file (by more than a sector).
-    fn get(&self, id: u32) -> std::result::Result<&[u8], Unbounded> {
-        let start = (u64::from(id) + 1) * self.size as u64;
-        if start > self.bytes.len() as u64 + self.size as u64 {
+    /// Sector `id`'s bytes as calamine's `Sectors::get` returns them. calamine grows its
+    /// buffer to `(id + 1) × size` first: refused when that is past the file (by more
+    /// than a sector).
+    fn get(&self, id: u32) -> std::result::Result<Vec<u8>, Unbounded> {
+        let size = self.size;
+        if (u64::from(id) + 1) * size as u64 > self.bytes.len() as u64 + size as u64 {
             return Err(Unbounded);
         }
-        let start = (start as usize).min(self.bytes.len());
-        let end = (start + self.size).min(self.bytes.len());
-        Ok(&self.bytes[start..end])
+        // Offsets in calamine's buffer: byte `i` is the file's byte `size + i`.
+        let start = id as usize * size;
+        let end = start + size;
+        let avail = self.bytes.len().saturating_sub(size);
+        let old = self.high.get();
+        let reached = if end <= old {
+            end
+        } else {
+            self.high.set(end);
+            if old < avail {
+                end.min(avail)
+            } else {
+                old
+            }
+        };
+        // Past `reached` calamine slices out of bounds (a panic, caught at the boundary).
+        let mut out = vec![0; reached.saturating_sub(start)];
+        let real = self
+            .bytes
+            .get(size + start..(size + reached).min(self.bytes.len()))
+            .unwrap_or_default();
+        out[..real.len()].copy_from_slice(real);
+        Ok(out)
     }
 
     /// At most how many sectors the file has: no chain is longer.
@@ -61,7 +87,7 @@ impl Sectors<'_> {
         let mut out = Vec::new();
         let mut steps = 0;
         while id != ENDOFCHAIN {
-            out.extend_from_slice(self.get(id)?);
+            out.extend_from_slice(&self.get(id)?);
             steps += 1;
             if steps > self.count() {
                 return Err(Unbounded);
@@ -144,7 +170,11 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
     {
         return Err(Unbounded);
     }
-    let sectors = Sectors { bytes, size };
+    let sectors = Sectors {
+        bytes,
+        size,
+        high: std::cell::Cell::new(0),
+    };
     // The DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
     let mut difat: Vec<u32> = header[76..512]
         .chunks_exact(4)
@@ -227,6 +257,8 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
     } else {
         (Vec::new(), Vec::new())
     };
+    // The workbook stream next, as calamine reads it (its buffer state matters).
+    let workbook = workbook_stream(&entries, &sectors, &fats, &ministream, &mini_fats)?;
     // Every stream in use: its length (reserved up front) and its chain.
     for (_, start, len) in entries.iter().skip(1) {
         if *len == 0 {
@@ -241,12 +273,10 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
             sectors.chain(*start, &fats)?;
         }
     }
-    Ok(
-        match workbook_stream(&entries, &sectors, &fats, &ministream, &mini_fats)? {
-            Some(stream) => check_biff(path, &stream),
-            None => Ok(()),
-        },
-    )
+    Ok(match workbook {
+        Some(stream) => check_biff(path, &stream),
+        None => Ok(()),
+    })
 }
 
 /// The workbook stream as calamine's `Cfb::get_stream` reads it: the first directory entry
