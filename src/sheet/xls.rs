@@ -6,6 +6,9 @@
 //! mutated `.xls` in ten made it ask for terabytes and abort, which no `catch_unwind` can
 //! stop. This module walks the same structures the way calamine does, with every size
 //! bounded by the file's own size or the sheet limits, and refuses what would blow up.
+//! The workbook stream whose BIFF records are checked is the one calamine reads: found
+//! by name the same way and read from the mini stream when under 4096 bytes (a workbook
+//! there once went unchecked and asked for 6.3 GB), from the file's sectors otherwise.
 //! (Index panics are left to calamine: they are caught at the import boundary.)
 
 use std::path::Path;
