@@ -75,7 +75,7 @@ pub fn read_bounded(path: &Path, max_mb: u64, env: &str) -> Result<Vec<u8>> {
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
-    file.take(max + 1)
+    file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > max {

@@ -146,11 +146,38 @@ pub fn write_report(
         let path = dir.join(format!("{}.md", report.name));
         files.push((path, report.markdown.as_bytes()));
     }
+    refuse_overwriting_inputs(report, dir, &files)?;
     write_group(&files)?;
     Ok(Written {
         paths: files.into_iter().map(|(p, _)| p).collect(),
         warnings: rendered.warnings,
     })
+}
+
+/// A report never replaces what it is made from: no output may be the data file itself,
+/// and no report is written into a template pack's folder (its `.md` would replace or join
+/// the pack's templates — `render --template wp -o wp --markdown` overwrote `report.md`).
+fn refuse_overwriting_inputs(
+    report: &Report,
+    dir: &Path,
+    files: &[(PathBuf, &[u8])],
+) -> Result<()> {
+    if dir.join("template.yaml").exists() {
+        return Err(Error::input(Diagnostic::new(
+            dir,
+            "输出目录是一个模板包文件夹（含 template.yaml），拒绝写入：报告文件会覆盖或混入模板；请换一个输出目录",
+        )));
+    }
+    let source = report.source.canonicalize().ok();
+    for (path, _) in files {
+        if source.is_some() && path.canonicalize().ok() == source {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                "输出文件就是数据文件本身，拒绝覆盖；请换一个输出目录或 report.output",
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Load, compute, compose and parse one data file.
@@ -468,6 +495,32 @@ fn temporary(path: &Path) -> PathBuf {
     dir.join(format!(".{fname}.{}.tmp", std::process::id()))
 }
 
+/// Create `tmp` afresh and write `bytes` to it. The file is created exclusively
+/// (`O_CREAT|O_EXCL`, which never follows a symlink): a symlink or file planted at the
+/// predictable temporary name is removed (the link itself, not what it points to) and the
+/// creation retried once, so a write can never land outside the output folder.
+fn create_exclusive(tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+    };
+    let mut file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(tmp)?;
+            open()?
+        }
+        other => other?,
+    };
+    let written = file.write_all(bytes).and_then(|()| file.flush());
+    if written.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    written
+}
+
 /// Write a group of files so that they appear together or not at all: every file to its
 /// temporary file first, then every rename, all under one process-wide lock that an
 /// interrupt handler takes ([`stop_writing`]). If a write or rename fails, the temporary
@@ -484,9 +537,22 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
             let _ = std::fs::remove_file(p);
         }
     };
+    // A device, FIFO or folder where a report goes is refused, never replaced
+    // (`-o /dev/full` would swap the device node for a file when run as root).
+    for (path, _) in files {
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            let ft = meta.file_type();
+            if !ft.is_file() && !ft.is_symlink() {
+                return Err(Error::input(Diagnostic::new(
+                    path,
+                    "已存在且不是普通文件（如设备、命名管道或文件夹），拒绝覆盖；请换一个输出路径",
+                )));
+            }
+        }
+    }
     for (i, ((_, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = std::fs::write(tmp, bytes) {
-            remove(&temps[..=i]);
+        if let Err(e) = create_exclusive(tmp, bytes) {
+            remove(&temps[..i]);
             return Err(Error::io(tmp, e));
         }
     }
@@ -505,6 +571,24 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
 #[cfg(test)]
 mod name_tests {
     use super::*;
+
+    /// A symlink planted at the temporary name is replaced, not followed: the file it
+    /// points to (outside the folder) keeps its content.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_temporary_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "victim").unwrap();
+        let target = out.join("r.docx");
+        std::os::unix::fs::symlink(&victim, temporary(&target)).unwrap();
+        write_atomic(&target, b"report").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        assert_eq!(std::fs::read(&target).unwrap(), b"report");
+        assert!(!temporary(&target).exists());
+    }
 
     #[test]
     fn names_are_mapped_for_every_file_system() {

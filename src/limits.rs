@@ -72,6 +72,19 @@ pub struct LimitInfo {
 }
 
 impl LimitInfo {
+    /// The largest value this limit may be raised to: sizes to 1 TiB (so byte counts never
+    /// overflow), the nesting depth to 1,000 (deeper nesting would exhaust the 8 MiB main
+    /// stack in the recursive layout walks), counts to 10^12.
+    pub fn ceiling(&self) -> u64 {
+        if self.name.ends_with("_MB") {
+            1 << 20
+        } else if self.name == "DEPTH" {
+            1_000
+        } else {
+            1_000_000_000_000
+        }
+    }
+
     /// The environment variable that raises (or lowers) this limit.
     pub fn env_var(&self) -> String {
         format!("DIAOYAN_MAX_{}", self.name)
@@ -149,7 +162,14 @@ impl Limits {
             let var = info.env_var();
             if let Some(value) = std::env::var_os(&var) {
                 let text = value.to_string_lossy();
+                let ceiling = info.ceiling();
                 match text.trim().parse::<u64>() {
+                    Ok(v) if v > ceiling => {
+                        return Err(format!(
+                            "环境变量 {var}={text} 超过允许的最大值 {ceiling}（{}）",
+                            info.description
+                        ))
+                    }
                     Ok(v) if v > 0 => (info.set)(&mut limits, v),
                     _ => {
                         return Err(format!(

@@ -425,3 +425,105 @@ fn a_file_of_millions_of_tiny_values_is_refused_before_the_loader_holds_them() {
     );
     r.assert_refused(&["超过上限 100 个", "DIAOYAN_MAX_NODES"]);
 }
+
+/// A symlink planted at the predictable temporary name (`.<name>.<pid>.tmp`) cannot make
+/// a render write outside the output folder: the temporary file is created exclusively.
+#[test]
+fn a_symlink_at_the_temporary_name_cannot_redirect_a_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "victim content").unwrap();
+    // The child's pid is unknown in advance: plant links for a range of likely pids.
+    let next = std::process::id();
+    for pid in next..next + 400 {
+        let _ = std::os::unix::fs::symlink(
+            &victim,
+            out.join(format!(".qingnianlu-2019.docx.{pid}.tmp")),
+        );
+    }
+    let r = diaoyan_confined(
+        &[
+            "render",
+            s(&seed()),
+            "-o",
+            s(&out),
+            "--format",
+            "docx",
+            "--no-system-fonts",
+        ],
+        &[],
+        QUICK,
+    );
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim content");
+    let docx = out.join("qingnianlu-2019.docx");
+    assert!(std::fs::symlink_metadata(&docx)
+        .unwrap()
+        .file_type()
+        .is_file());
+}
+
+/// An output path that is a device (or FIFO) is refused, never replaced by a file.
+#[test]
+fn an_output_that_is_a_device_is_refused_not_replaced() {
+    let r = diaoyan_confined(&["export", s(&seed()), "-o", "/dev/null"], &[], QUICK);
+    r.assert_refused(&["/dev/null", "不是普通文件"]);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+/// Rendering into a template pack's folder is refused: `--markdown` would overwrite the
+/// pack's `report.md`.
+#[test]
+fn a_report_is_never_written_into_a_pack_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path().join("wp");
+    std::fs::create_dir(&pack).unwrap();
+    let builtin = root().join("templates/community-survey");
+    for e in std::fs::read_dir(&builtin).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, pack.join(p.file_name().unwrap())).unwrap();
+    }
+    let before = std::fs::read(pack.join("report.md")).unwrap();
+    let data = tmp.path().join("d.yaml");
+    let text = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(
+        &data,
+        text.replacen("output: qingnianlu-2019", "output: report", 1),
+    )
+    .unwrap();
+    let r = diaoyan_confined(
+        &[
+            "render",
+            s(&data),
+            "--template",
+            s(&pack),
+            "-o",
+            s(&pack),
+            "--markdown",
+            "--no-system-fonts",
+        ],
+        &[],
+        QUICK,
+    );
+    r.assert_refused(&["模板包文件夹", "拒绝写入"]);
+    assert_eq!(std::fs::read(pack.join("report.md")).unwrap(), before);
+}
+
+/// A limit raised past its ceiling is an error (a size of 2^44 MiB overflowed into
+/// "数据文件是空的"; a depth of 10,000 overflowed the stack).
+#[test]
+fn limits_have_ceilings() {
+    for (var, value) in [
+        ("DIAOYAN_MAX_FILE_MB", "17592186044416"),
+        ("DIAOYAN_MAX_DEPTH", "10000"),
+    ] {
+        let r = diaoyan_confined(&["check", s(&seed())], &[(var, value)], QUICK);
+        r.assert_refused(&[var, "超过允许的最大值"]);
+    }
+}
