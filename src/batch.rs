@@ -131,6 +131,9 @@ fn identity(path: &Path, _meta: &std::fs::Metadata) -> Identity {
 /// State of one walk: what has been reached, and what was found.
 #[derive(Default)]
 struct Walk {
+    /// The real path of the folder given on the command line being walked: a symlinked
+    /// folder inside it is entered only if it leads to somewhere inside it too.
+    root: Option<PathBuf>,
     folders: HashSet<Identity>,
     files: HashSet<Identity>,
     entries: Vec<(PathBuf, Option<String>)>,
@@ -159,6 +162,16 @@ impl Walk {
         }
         if self.files.insert(identity(path, meta)) {
             self.entries.push((path.to_path_buf(), None));
+        }
+    }
+
+    /// Whether the folder `dir` (reached through a symlink or not) really lies inside the
+    /// folder the walk started from: a link such as `root -> /` or `self -> /proc/self`
+    /// must not turn one district's folder into a walk of the whole file system.
+    fn inside_root(&self, dir: &Path) -> bool {
+        match (&self.root, dir.canonicalize()) {
+            (Some(root), Ok(real)) => real.starts_with(root),
+            _ => true,
         }
     }
 
@@ -191,6 +204,11 @@ impl Walk {
             }
             let data = p.extension().is_some_and(|x| x == "yaml" || x == "yml");
             match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() && !self.inside_root(&p) => self.fail(
+                    &p,
+                    "是指向批量目录之外的文件夹链接，未进入（如需处理，请把该文件夹直接写在命令行上）"
+                        .to_string(),
+                ),
                 Ok(m) if m.is_dir() => self.folder(&p, &m),
                 Ok(m) if data => self.file(&p, &m),
                 Ok(_) => {}
@@ -231,7 +249,10 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Inputs> {
     let mut walk = Walk::default();
     for p in inputs {
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk.folder(p, &m),
+            Ok(m) if m.is_dir() => {
+                walk.root = p.canonicalize().ok();
+                walk.folder(p, &m)
+            }
             Ok(m) => walk.file(p, &m),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::io(
