@@ -219,6 +219,18 @@ macro_rules! sparse_rows {
         let (mut last_row, mut last_col) = (0u32, 0u32);
         let mut counted = 0u64;
         while let Some(cell) = reader.next_cell().map_err(|e| $bad(&e))? {
+            // The text is charged before it is copied: one shared string referred to by
+            // every cell would otherwise be cloned into each.
+            let text = match cell.get_value() {
+                calamine::DataRef::String(s)
+                | calamine::DataRef::DateTimeIso(s)
+                | calamine::DataRef::DurationIso(s) => s.len(),
+                calamine::DataRef::SharedString(s) => s.len(),
+                _ => 0,
+            };
+            if text > 0 {
+                $budget.text($name, text as u64)?;
+            }
             let data: calamine::Data = cell.get_value().clone().into();
             let v = value(&data);
             if v == Value::Empty {
@@ -300,6 +312,19 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                         .used_cells()
                         .filter(|(_, _, d)| **d != calamine::Data::Empty)
                         .count() as u64,
+                )?;
+                // Copied below: its text counts as the sparse readers' does.
+                budget.text(
+                    &name,
+                    range
+                        .used_cells()
+                        .map(|(_, _, d)| match d {
+                            calamine::Data::String(s)
+                            | calamine::Data::DateTimeIso(s)
+                            | calamine::Data::DurationIso(s) => s.len() as u64,
+                            _ => 0,
+                        })
+                        .sum(),
                 )?;
                 Grid::Dense(range)
             }
