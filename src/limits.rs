@@ -55,7 +55,7 @@ impl Default for Limits {
             zip_total_mb: 512,
             sheet_rows: 200_000,
             sheet_columns: 1_000,
-            sheet_cells: 5_000_000,
+            sheet_cells: 2_000_000,
             sheet_text_mb: 256,
             units: 5_000,
             nodes: 1_000_000,
