@@ -593,7 +593,8 @@ fn xlsx_sheet_parts(bytes: &[u8]) -> Vec<(String, String)> {
         f.take(part_max).read_to_string(&mut s).ok()?;
         Some(s)
     };
-    let (Some(workbook), Some(rels)) = (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"))
+    let (Some(workbook), Some(rels)) =
+        (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"))
     else {
         return Vec::new();
     };
@@ -614,9 +615,7 @@ fn xlsx_sheet_parts(bytes: &[u8]) -> Vec<(String, String)> {
     let mut reader = quick_xml::Reader::from_str(&rels);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e))
-                if e.local_name().as_ref() == b"Relationship" =>
-            {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"Relationship" => {
                 if let (Some(id), Some(target)) = (xml_attr(&e, b"Id"), xml_attr(&e, b"Target")) {
                     let target = match target.strip_prefix('/') {
                         Some(abs) => abs.to_string(),
