@@ -25,6 +25,10 @@ pub struct Limits {
     pub sheet_columns: u64,
     /// Most non-empty cells in one workbook.
     pub sheet_cells: u64,
+    /// Most text, in MiB, the cells of one workbook may expand to: every string cell's
+    /// bytes, a shared string counted at each cell that refers to it, an ODS cell's text
+    /// (and `<text:s text:c>` spaces) as often as it repeats. Checked while reading.
+    pub sheet_text_mb: u64,
     /// Most units in one data file (checked before the file is parsed).
     pub units: u64,
     /// Most YAML values (scalars, lists, mappings, keys included) in one data file, checked
@@ -51,7 +55,8 @@ impl Default for Limits {
             zip_total_mb: 512,
             sheet_rows: 200_000,
             sheet_columns: 1_000,
-            sheet_cells: 5_000_000,
+            sheet_cells: 2_000_000,
+            sheet_text_mb: 256,
             units: 5_000,
             nodes: 1_000_000,
             template_seconds: 30,
@@ -128,6 +133,11 @@ impl Limits {
         limit!("SHEET_ROWS", sheet_rows, "一个工作表的行数上限"),
         limit!("SHEET_COLUMNS", sheet_columns, "一个工作表的列数上限"),
         limit!("SHEET_CELLS", sheet_cells, "一个工作簿的非空单元格数上限"),
+        limit!(
+            "SHEET_TEXT_MB",
+            sheet_text_mb,
+            "一个工作簿全部单元格展开后的文本总量上限（MiB，重复引用的共享字符串、重复单元格按次计）"
+        ),
         limit!("UNITS", units, "一个数据文件的单位数上限（解析前检查）"),
         limit!(
             "NODES",

@@ -7,7 +7,8 @@
 //!   declared and actually decompressed ([`check_zip`]), before calamine opens it;
 //! - an ODS's `content.xml`: calamine expands `number-rows-repeated` ×
 //!   `number-columns-repeated` into a dense grid while opening, so the extent and the
-//!   number of non-empty cells are computed from the XML first ([`check_ods`]);
+//!   number of non-empty cells are computed from the XML first ([`check_ods`]), and the
+//!   text the cells expand to (repeats and `<text:s text:c>` spaces included);
 //! - every sheet: rows and columns of the cells that exist, non-empty cells of the whole
 //!   workbook (counted while reading, so duplicates count), merged areas ([`Budget`]).
 
@@ -148,6 +149,8 @@ pub struct Budget<'a> {
     columns: u64,
     cells: u64,
     used: u64,
+    text: u64,
+    text_used: u64,
 }
 
 impl<'a> Budget<'a> {
@@ -160,7 +163,30 @@ impl<'a> Budget<'a> {
             columns: lim.sheet_columns,
             cells: lim.sheet_cells,
             used: 0,
+            text: Limits::bytes(lim.sheet_text_mb),
+            text_used: 0,
         }
+    }
+
+    /// Count `n` more bytes of cell text read (or about to be expanded) from `sheet`:
+    /// called before the text is copied, so a shared string referred to by many cells, or
+    /// an ODS cell repeated many times, is refused before it fills memory.
+    ///
+    /// # Errors
+    /// [`Error::Input`] once the workbook's text exceeds `sheet_text_mb` MiB.
+    pub fn text(&mut self, sheet: &str, n: u64) -> Result<()> {
+        self.text_used = self.text_used.saturating_add(n);
+        if self.text_used > self.text {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "读到工作表“{sheet}”时，工作簿单元格的文本展开后已超过上限 {} MiB（共享字符串每被引用一次、重复单元格每重复一次都计入）；{}",
+                    self.text / (1024 * 1024),
+                    raise("DIAOYAN_MAX_SHEET_TEXT_MB")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Count `n` more non-empty cells read from `sheet`.
@@ -325,6 +351,15 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
             .max(1)
     };
     let has = |e: &BytesStart, key: &[u8]| e.try_get_attribute(key).ok().flatten().is_some();
+    // The text an element inside a cell expands to: `text:s` is `text:c` spaces (default
+    // one), a tab or line break one character; anything else none of its own.
+    let spaces = |e: &BytesStart| -> u64 {
+        match e.name().as_ref() {
+            b"text:s" => repeats(e, b"text:c"),
+            b"text:tab" | b"text:line-break" => 1,
+            _ => 0,
+        }
+    };
     let mut scan = OdsScan {
         budget: Budget::new(path),
         table: String::new(),
@@ -336,27 +371,39 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
         last_row: 0,
         last_col: 0,
     };
-    // The cell being scanned: its repeats, whether it holds anything, its nesting depth.
-    let mut cell: Option<(u64, bool, usize)> = None;
+    // The cell being scanned: its repeats, whether it holds anything, its nesting depth,
+    // the bytes of text it expands to (`<text:s text:c="n"/>` is n spaces).
+    let mut cell: Option<(u64, bool, usize, u64)> = None;
     let mut buf = Vec::new();
     loop {
         buf.clear();
         let event = reader
             .read_event_into(&mut buf)
             .map_err(|_| damaged(path))?;
-        if let Some((rep, full, depth)) = cell.as_mut() {
+        if let Some((rep, full, depth, text)) = cell.as_mut() {
             match &event {
-                Event::Start(_) => {
+                Event::Start(e) => {
                     *full = true;
                     *depth += 1;
+                    *text = text.saturating_add(spaces(e));
                 }
-                Event::Empty(_) => *full = true,
-                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => *full = true,
+                Event::Empty(e) => {
+                    *full = true;
+                    *text = text.saturating_add(spaces(e));
+                }
+                Event::Text(t) => {
+                    if !t.iter().all(u8::is_ascii_whitespace) {
+                        *full = true;
+                    }
+                    *text = text.saturating_add(t.len() as u64);
+                }
+                Event::CData(t) => *text = text.saturating_add(t.len() as u64),
                 Event::End(_) if *depth > 0 => *depth -= 1,
                 Event::End(_) => {
-                    let (rep, full) = (*rep, *full);
+                    let (rep, full, text) = (*rep, *full, *text);
                     cell = None;
                     scan.cell(rep, full)?;
+                    scan.text(rep, text)?;
                 }
                 Event::Eof => break,
                 _ => {}
@@ -397,7 +444,7 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
                 let rep = repeats(&e, b"table:number-columns-repeated");
                 let full = has(&e, b"office:value-type") || has(&e, b"table:formula");
                 if start {
-                    cell = Some((rep, full, 0));
+                    cell = Some((rep, full, 0, 0));
                 } else {
                     scan.cell(rep, full)?;
                 }
@@ -450,6 +497,16 @@ impl OdsScan<'_> {
             self.last_row = self.row.saturating_add(self.row_repeats - 1);
         }
         self.row = self.row.saturating_add(self.row_repeats);
+    }
+
+    /// The text of a cell repeated `repeats` times across (in a row repeated too), counted
+    /// as calamine expands it: once per copy.
+    fn text(&mut self, repeats: u64, bytes: u64) -> Result<()> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        let copies = repeats.saturating_mul(self.row_repeats);
+        self.budget.text(&self.table, bytes.saturating_mul(copies))
     }
 
     /// A cell repeated `repeats` times across, holding something if `full`.

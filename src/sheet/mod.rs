@@ -219,6 +219,18 @@ macro_rules! sparse_rows {
         let (mut last_row, mut last_col) = (0u32, 0u32);
         let mut counted = 0u64;
         while let Some(cell) = reader.next_cell().map_err(|e| $bad(&e))? {
+            // The text is charged before it is copied: one shared string referred to by
+            // every cell would otherwise be cloned into each.
+            let text = match cell.get_value() {
+                calamine::DataRef::String(s)
+                | calamine::DataRef::DateTimeIso(s)
+                | calamine::DataRef::DurationIso(s) => s.len(),
+                calamine::DataRef::SharedString(s) => s.len(),
+                _ => 0,
+            };
+            if text > 0 {
+                $budget.text($name, text as u64)?;
+            }
             let data: calamine::Data = cell.get_value().clone().into();
             let v = value(&data);
             if v == Value::Empty {
@@ -273,6 +285,14 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     } else if ext == "xls" {
         xls::check(path, &bytes)?;
     }
+    let is_xlsx = !matches!(ext.as_str(), "xls" | "xlsb" | "ods");
+    let parts = if is_xlsx && guard::is_zip(&bytes) {
+        let parts = xlsx_sheet_parts(&bytes);
+        check_xlsx_parts(path, &parts)?;
+        parts
+    } else {
+        Vec::new()
+    };
     let rs = Cursor::new(&bytes[..]);
     let mut book: Sheets<Cursor<&[u8]>> = match ext.as_str() {
         "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(&e))?),
@@ -300,6 +320,19 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                         .used_cells()
                         .filter(|(_, _, d)| **d != calamine::Data::Empty)
                         .count() as u64,
+                )?;
+                // Copied below: its text counts as the sparse readers' does.
+                budget.text(
+                    &name,
+                    range
+                        .used_cells()
+                        .map(|(_, _, d)| match d {
+                            calamine::Data::String(s)
+                            | calamine::Data::DateTimeIso(s)
+                            | calamine::Data::DurationIso(s) => s.len() as u64,
+                            _ => 0,
+                        })
+                        .sum(),
                 )?;
                 Grid::Dense(range)
             }
@@ -371,7 +404,13 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
             .iter()
             .any(|m| m.name == name && m.visible != calamine::SheetVisible::Visible);
         let hidden_rows = match &book {
-            Sheets::Xlsx(_) => xlsx_hidden_rows(&bytes, &name),
+            Sheets::Xlsx(_) => xlsx_hidden_rows(
+                &bytes,
+                parts
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, p)| p.as_str()),
+            ),
             _ => Vec::new(),
         };
         let mut sheet = Sheet {
@@ -537,10 +576,10 @@ fn csv_shape(text: &str) -> CsvShape {
     shape
 }
 
-/// The hidden rows (0-based) of worksheet `name` of an xlsx file (its bytes): `<row r="7" hidden="1">`
-/// in its part, found through `xl/workbook.xml` and its relationships (calamine does not
-/// expose row visibility). Anything unreadable yields none: the rows are then imported.
-fn xlsx_hidden_rows(bytes: &[u8], name: &str) -> Vec<usize> {
+/// The zip part of every worksheet of an xlsx/xlsm file (its bytes), in workbook order:
+/// `(sheet name, part path)`, found through `xl/workbook.xml` and its relationships.
+/// Anything unreadable yields what was found so far (calamine reports a broken workbook).
+fn xlsx_sheet_parts(bytes: &[u8]) -> Vec<(String, String)> {
     use quick_xml::events::Event;
     use std::io::Read;
     let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
@@ -554,69 +593,106 @@ fn xlsx_hidden_rows(bytes: &[u8], name: &str) -> Vec<usize> {
         f.take(part_max).read_to_string(&mut s).ok()?;
         Some(s)
     };
-    let attr = |e: &quick_xml::events::BytesStart, key: &[u8]| -> Option<String> {
-        e.attributes()
-            .flatten()
-            .find(|a| a.key.as_ref() == key || a.key.local_name().as_ref() == key)
-            .map(|a| {
-                let raw = String::from_utf8_lossy(&a.value).into_owned();
-                quick_xml::escape::unescape(&raw).map_or(raw.clone(), |v| v.into_owned())
-            })
-    };
-    let Some(workbook) = part("xl/workbook.xml") else {
+    let (Some(workbook), Some(rels)) =
+        (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"))
+    else {
         return Vec::new();
     };
-    let mut rid = None;
+    let mut sheets = Vec::new();
     let mut reader = quick_xml::Reader::from_str(&workbook);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e))
-                if e.local_name().as_ref() == b"sheet"
-                    && attr(&e, b"name").as_deref() == Some(name) =>
-            {
-                rid = attr(&e, b"id");
-                break;
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"sheet" => {
+                if let (Some(name), Some(id)) = (xml_attr(&e, b"name"), xml_attr(&e, b"id")) {
+                    sheets.push((name, id));
+                }
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
     }
-    let Some(rid) = rid else { return Vec::new() };
-    let Some(rels) = part("xl/_rels/workbook.xml.rels") else {
-        return Vec::new();
-    };
-    let mut target = None;
+    let mut targets = std::collections::HashMap::new();
     let mut reader = quick_xml::Reader::from_str(&rels);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e))
-                if e.local_name().as_ref() == b"Relationship"
-                    && attr(&e, b"Id").as_deref() == Some(rid.as_str()) =>
-            {
-                target = attr(&e, b"Target");
-                break;
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"Relationship" => {
+                if let (Some(id), Some(target)) = (xml_attr(&e, b"Id"), xml_attr(&e, b"Target")) {
+                    let target = match target.strip_prefix('/') {
+                        Some(abs) => abs.to_string(),
+                        None => format!("xl/{target}"),
+                    };
+                    targets.entry(id).or_insert(target);
+                }
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
     }
+    sheets
+        .into_iter()
+        .filter_map(|(name, id)| Some((name, targets.get(&id)?.clone())))
+        .collect()
+}
+
+/// An attribute's unescaped value, by its full or local name.
+fn xml_attr(e: &quick_xml::events::BytesStart, key: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key || a.key.local_name().as_ref() == key)
+        .map(|a| {
+            let raw = String::from_utf8_lossy(&a.value).into_owned();
+            quick_xml::escape::unescape(&raw).map_or(raw.clone(), |v| v.into_owned())
+        })
+}
+
+/// Refuse an xlsx whose worksheets share one zip part: no valid workbook does that, and
+/// each sheet would decompress the part again (100 sheets on one 250 MB part: 25 GB of
+/// decompression that [`guard::check_zip`]'s total, counted once per part, never sees).
+fn check_xlsx_parts(path: &Path, parts: &[(String, String)]) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for (name, part) in parts {
+        let key = part.to_lowercase();
+        if let Some(first) = seen.get(&key) {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                format!(
+                    "工作表“{name}”与工作表“{first}”指向同一个部件“{part}”，不是有效的工作簿（每个工作表应有自己的部件），请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
+                ),
+            )));
+        }
+        seen.insert(key, name);
+    }
+    Ok(())
+}
+
+/// The hidden rows (0-based) of the worksheet in zip part `target` of an xlsx file (its
+/// bytes): `<row r="7" hidden="1">` (calamine does not expose row visibility). Anything
+/// unreadable yields none: the rows are then imported.
+fn xlsx_hidden_rows(bytes: &[u8], target: Option<&str>) -> Vec<usize> {
+    use quick_xml::events::Event;
+    use std::io::Read;
     let Some(target) = target else {
         return Vec::new();
     };
-    let target = match target.strip_prefix('/') {
-        Some(abs) => abs.to_string(),
-        None => format!("xl/{target}"),
-    };
-    let Some(sheet) = part(&target) else {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Vec::new();
     };
+    let part_max = crate::limits::Limits::bytes(crate::limits::current().zip_part_mb);
+    let mut sheet = String::new();
+    let Ok(f) = zip.by_name(target) else {
+        return Vec::new();
+    };
+    // Bounded as every part was before calamine opened the file (guard::check_zip).
+    if f.take(part_max).read_to_string(&mut sheet).is_err() {
+        return Vec::new();
+    }
     let mut hidden = Vec::new();
     let mut reader = quick_xml::Reader::from_str(&sheet);
     loop {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"row" => {
-                let is_hidden = matches!(attr(&e, b"hidden").as_deref(), Some("1" | "true"));
-                if let Some(r) = attr(&e, b"r").and_then(|r| r.parse::<usize>().ok()) {
+                let is_hidden = matches!(xml_attr(&e, b"hidden").as_deref(), Some("1" | "true"));
+                if let Some(r) = xml_attr(&e, b"r").and_then(|r| r.parse::<usize>().ok()) {
                     if is_hidden && r >= 1 {
                         hidden.push(r - 1);
                     }

@@ -644,3 +644,150 @@ fn a_workbook_stream_in_the_mini_stream_is_checked_like_any_other() {
         &["工作表“small”", "XSA 列", "DIAOYAN_MAX_SHEET_COLUMNS"],
     );
 }
+
+/// An xlsx whose `xl/sharedStrings.xml` holds `strings` (each one `<si>`), and whose
+/// sheet “数据” holds `cells` (sheetData's content).
+fn xlsx_shared(strings: &[String], cells: &str) -> Vec<u8> {
+    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+    let sst: String = strings
+        .iter()
+        .map(|s| format!("<si><t>{s}</t></si>"))
+        .collect();
+    let sst = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{n}" uniqueCount="{n}">{sst}</sst>"#,
+        n = strings.len()
+    );
+    let sheet = format!("{SHEET_HEAD}{cells}</sheetData></worksheet>");
+    zip_raw(&[
+        stored("[Content_Types].xml", CONTENT_TYPES.as_bytes()),
+        stored("_rels/.rels", RELS.as_bytes()),
+        stored("xl/workbook.xml", WORKBOOK.as_bytes()),
+        stored("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        stored("xl/sharedStrings.xml", sst.as_bytes()),
+        stored("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+#[test]
+fn cells_sharing_one_big_string_are_charged_each_before_it_is_copied() {
+    // 2,000 cells all referring to one 1 MB shared string: 2 GB of text from a small file
+    // (each cell would clone it). Refused by the text limit while reading.
+    let cells: String = (1..=200)
+        .map(|r| {
+            let row: String = "BCDEFGHIJK"
+                .chars()
+                .map(|c| format!(r#"<c r="{c}{r}" t="s"><v>1</v></c>"#))
+                .collect();
+            format!(r#"<row r="{r}">{row}</row>"#)
+        })
+        .collect();
+    let strings = ["社区".to_string(), "y".repeat(1_000_000)];
+    let (_d, path) = file("sstrefs.xlsx", &xlsx_shared(&strings, &cells));
+    assert_refused_sheet(
+        &path,
+        &[],
+        &["工作表“数据”", "256 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
+    );
+    // The limit is the workbook's text: 3 references to it pass 2 MiB, not 3 MiB.
+    let few = r#"<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>1</v></c></row>"#;
+    let (_d, path) = file("three.xlsx", &xlsx_shared(&strings, few));
+    assert_refused_sheet(
+        &path,
+        &[("DIAOYAN_MAX_SHEET_TEXT_MB", "2")],
+        &["2 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
+    );
+    let (run, _) = import_confined(&path, &[("DIAOYAN_MAX_SHEET_TEXT_MB", "3")]);
+    assert!(
+        !run.stderr.contains("DIAOYAN_MAX_SHEET_TEXT_MB"),
+        "3 MiB holds three 1 MB cells: {run:#?}"
+    );
+}
+
+#[test]
+fn ods_text_spaces_and_repeated_text_are_charged_before_calamine_expands_them() {
+    // `<text:s text:c="2000000000"/>`: 2 G spaces from an 800-byte file.
+    let spaces = r#"<table:table table:name="数据"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell></table:table-row></table:table>"#;
+    let (_d, path) = file("spaces.ods", &ods(spaces));
+    assert_refused_sheet(
+        &path,
+        &[],
+        &["工作表“数据”", "256 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
+    );
+    // One 1,000-byte text repeated 999 across and 300 down: 300 MB, 299,700 cells (under
+    // the cell limit): refused by the text limit.
+    let repeated = format!(
+        r#"<table:table table:name="数据"><table:table-row table:number-rows-repeated="300"><table:table-cell table:number-columns-repeated="999" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row></table:table>"#,
+        "x".repeat(1000)
+    );
+    let (_d, path) = file("reptext.ods", &ods(&repeated));
+    assert_refused_sheet(&path, &[], &["工作表“数据”", "DIAOYAN_MAX_SHEET_TEXT_MB"]);
+    // 5,000 rows × 999 cells of "x": 4,995,000 dense string cells, which need over 1 GiB
+    // in calamine and here: refused by the cell limit (2,000,000 by default).
+    let cells = r#"<table:table table:name="数据"><table:table-row table:number-rows-repeated="5000"><table:table-cell table:number-columns-repeated="999" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
+    let (_d, path) = file("cells.ods", &ods(cells));
+    assert_refused_sheet(
+        &path,
+        &[],
+        &["工作表“数据”", "2000000", "DIAOYAN_MAX_SHEET_CELLS"],
+    );
+}
+
+#[test]
+fn sheets_sharing_one_part_are_refused_before_it_is_decompressed_again() {
+    // 100 sheets whose relationships all point at one 250 MB (whitespace) part: each
+    // would decompress it anew (25 GB, minutes), the zip total counting it once.
+    let n = 100;
+    let sheets: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"<sheet name="表{i}" sheetId="{}" r:id="rId{}"/>"#,
+                i + 1,
+                i + 1
+            )
+        })
+        .collect();
+    let workbook = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>"#
+    );
+    let rels: String = (0..n)
+        .map(|i| format!(r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#, i + 1))
+        .collect();
+    let rels = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+    );
+    let part = deflated_repeat(
+        "xl/worksheets/sheet1.xml",
+        SHEET_HEAD.as_bytes(),
+        b" ",
+        250_000_000,
+        b"</sheetData></worksheet>",
+    );
+    let bytes = zip_raw(&[
+        stored("[Content_Types].xml", CONTENT_TYPES.as_bytes()),
+        stored("_rels/.rels", RELS.as_bytes()),
+        stored("xl/workbook.xml", workbook.as_bytes()),
+        stored("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        part,
+    ]);
+    let (_d, path) = file("same.xlsx", &bytes);
+    let start = std::time::Instant::now();
+    assert_refused_sheet(
+        &path,
+        &[],
+        &[
+            "工作表“表1”",
+            "工作表“表0”",
+            "xl/worksheets/sheet1.xml",
+            "同一个部件",
+        ],
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
