@@ -527,3 +527,27 @@ fn limits_have_ceilings() {
         r.assert_refused(&[var, "超过允许的最大值"]);
     }
 }
+
+/// A symlink in a batch folder to a folder outside it (`root -> /`, `self -> /proc/self`)
+/// is listed as a failure, not walked: the batch ends quickly with the good file rendered.
+#[test]
+fn a_batch_does_not_follow_folder_links_out_of_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bp");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(seed(), dir.join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink("/proc/self", dir.join("self")).unwrap();
+    std::os::unix::fs::symlink("/", dir.join("root")).unwrap();
+    let out = tmp.path().join("out");
+    let r = diaoyan_confined(
+        &["batch", s(&dir), "-o", s(&out), "--no-system-fonts"],
+        &[],
+        QUICK,
+    );
+    assert_eq!(r.code, Some(1), "{r:#?}");
+    assert!(
+        r.stderr.contains("批量目录之外") || r.stdout.contains("批量目录之外"),
+        "{r:#?}"
+    );
+    assert!(out.join("qingnianlu-2019.pdf").is_file());
+}
