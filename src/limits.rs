@@ -132,7 +132,7 @@ impl Limits {
         ),
         limit!("SHEET_ROWS", sheet_rows, "一个工作表的行数上限"),
         limit!("SHEET_COLUMNS", sheet_columns, "一个工作表的列数上限"),
-        limit!("SHEET_CELLS", sheet_cells, "一个工作簿的非空单元格数上限"),
+        limit!("SHEET_CELLS", sheet_cells, "一个工作簿的单元格数上限（重复的单元格、合并区填充、ODS 的重复都计入）"),
         limit!(
             "SHEET_TEXT_MB",
             sheet_text_mb,

@@ -35,8 +35,14 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
     let mut parser = Parser::new_from_str(text);
     let mut nodes: u64 = 0;
     loop {
-        let Ok((event, mark)) = parser.next_token() else {
-            return Ok(());
+        let (event, mark) = match parser.next_token() {
+            Ok(x) => x,
+            // The scanner's own nesting limit (flow collections nested past 255 levels):
+            // refused here, before serde_yaml's loader takes a time quadratic in the depth.
+            Err(e) if e.info().contains("recursion limit") => {
+                return Err(too_deep(path, e.marker().line(), e.marker().col() + 1))
+            }
+            Err(_) => return Ok(()),
         };
         if matches!(
             event,
@@ -58,6 +64,13 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
                     .at(Some(mark.line()), Some(mark.col() + 1)),
                 ));
             }
+        }
+        // serde_yaml refuses nesting deeper than 128 anyway, but only after a walk that is
+        // quadratic in the depth (200,000 `[` ran past two minutes): refuse it here first.
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && counter.stack.len() >= MAX_NESTING
+        {
+            return Err(too_deep(path, mark.line(), mark.col() + 1));
         }
         let over = match event {
             Event::StreamEnd | Event::DocumentEnd => return Ok(()),
@@ -127,6 +140,23 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
             ));
         }
     }
+}
+
+/// The deepest nesting of lists and mappings a data file may have: serde_yaml's own
+/// recursion limit (a survey needs about six levels).
+pub const MAX_NESTING: usize = 128;
+
+/// The refusal of nesting deeper than [`MAX_NESTING`], at `line`:`col` (1-based).
+fn too_deep(path: &Path, line: usize, col: usize) -> Error {
+    Error::input(
+        Diagnostic::new(
+            path,
+            format!(
+                "数据文件嵌套层数过深：列表或映射嵌套超过 {MAX_NESTING} 层（从此处起超出），拒绝解析"
+            ),
+        )
+        .at(Some(line), Some(col)),
+    )
 }
 
 /// An open collection.

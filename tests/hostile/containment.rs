@@ -551,3 +551,26 @@ fn a_batch_does_not_follow_folder_links_out_of_its_folder() {
     );
     assert!(out.join("qingnianlu-2019.pdf").is_file());
 }
+
+/// 200,000 nested `[` (400 KB) ran past two minutes in the YAML loader (quadratic in the
+/// depth): refused by the streaming pass at once, with its line.
+#[test]
+fn deep_yaml_nesting_is_refused_before_the_loader() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("deep.yaml");
+    let mut text = String::from("template: community-survey\nfacts: ");
+    text.push_str(&"[".repeat(200_000));
+    text.push_str(&"]".repeat(200_000));
+    std::fs::write(&data, text).unwrap();
+    let r = diaoyan_confined(&["check", s(&data)], &[], QUICK);
+    r.assert_refused(&["deep.yaml:2:", "嵌套层数过深"]);
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+    // Block nesting deeper than 128 too.
+    let mut block = String::from("template: community-survey\nfacts:\n");
+    for depth in 1..200 {
+        block.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+    }
+    std::fs::write(&data, block).unwrap();
+    let r = diaoyan_confined(&["check", s(&data)], &[], QUICK);
+    r.assert_refused(&["嵌套层数过深"]);
+}
