@@ -41,6 +41,20 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 /// folder, FIFO, socket or device.
 pub fn check_regular(path: &Path) -> Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    // Files of the kernel's virtual file systems claim to be regular but may block on
+    // read (`/proc/kmsg`), never end, or hold secrets (`/proc/self/environ`).
+    #[cfg(target_os = "linux")]
+    if let Ok(real) = path.canonicalize() {
+        if real.starts_with("/proc") || real.starts_with("/sys") {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                format!(
+                    "是系统虚拟文件（{}），不是数据文件，拒绝读取",
+                    real.display()
+                ),
+            )));
+        }
+    }
     if !meta.is_file() {
         return Err(Error::input(Diagnostic::new(
             path,
@@ -139,6 +153,19 @@ mod tests {
             let e = read_bounded(Path::new(p), 1, "X").unwrap_err().to_string();
             assert!(e.contains("不是普通文件"), "{p}: {e}");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kernel_virtual_files_are_refused() {
+        for p in ["/proc/self/status", "/proc/kmsg", "/sys/kernel/notes"] {
+            if std::fs::metadata(p).is_err() {
+                continue;
+            }
+            let e = read_bounded(Path::new(p), 1, "X").unwrap_err().to_string();
+            assert!(e.contains("系统虚拟文件"), "{p}: {e}");
+        }
+        assert!(check_regular(Path::new("/proc/self/status")).is_err());
     }
 
     #[test]
