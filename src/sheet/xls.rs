@@ -86,20 +86,12 @@ impl Sectors<'_> {
     /// The chain from `id` through `fats`, as calamine's `get_chain` walks it: refused if
     /// a sector is past the file or the chain is longer than the file has sectors (a
     /// loop). A link out of the FAT ends the walk (calamine panics there; caught).
-    fn chain(&self, mut id: u32, fats: &[u32]) -> std::result::Result<Vec<u8>, Unbounded> {
+    fn chain(&self, id: u32, fats: &[u32]) -> std::result::Result<Vec<u8>, Unbounded> {
         let mut out = Vec::new();
-        let mut steps = 0;
-        while id != ENDOFCHAIN {
+        follow(id, fats, self.count(), |id| {
             out.extend_from_slice(&self.get(id)?);
-            steps += 1;
-            if steps > self.count() {
-                return Err(Unbounded);
-            }
-            match fats.get(id as usize) {
-                Some(&next) => id = next,
-                None => break,
-            }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 }
@@ -107,19 +99,34 @@ impl Sectors<'_> {
 /// The mini stream's 64-byte sectors, as calamine reads them.
 fn mini_chain(
     ministream: &[u8],
-    mut id: u32,
+    id: u32,
     mini_fats: &[u32],
 ) -> std::result::Result<(), Unbounded> {
-    let mut steps = 0;
-    while id != ENDOFCHAIN {
+    follow(id, mini_fats, ministream.len() / 64 + 1, |id| {
         if (u64::from(id) + 1) * 64 > ministream.len() as u64 + 64 {
             return Err(Unbounded);
         }
+        Ok(())
+    })
+}
+
+/// Walk the sector chain from `id` through `links` (a FAT or the mini FAT), calling
+/// `visit` for each sector, as calamine walks it: refused after `max_steps` sectors (a
+/// loop); a link out of the table ends the walk.
+fn follow(
+    mut id: u32,
+    links: &[u32],
+    max_steps: usize,
+    mut visit: impl FnMut(u32) -> std::result::Result<(), Unbounded>,
+) -> std::result::Result<(), Unbounded> {
+    let mut steps = 0;
+    while id != ENDOFCHAIN {
+        visit(id)?;
         steps += 1;
-        if steps > ministream.len() / 64 + 1 {
+        if steps > max_steps {
             return Err(Unbounded);
         }
-        match mini_fats.get(id as usize) {
+        match links.get(id as usize) {
             Some(&next) => id = next,
             None => break,
         }
@@ -308,23 +315,14 @@ fn workbook_stream(
     };
     let mut data = if *len < 4096 {
         let mut out = Vec::new();
-        let mut id = *start;
-        let mut steps = 0;
-        while id != ENDOFCHAIN {
+        follow(*start, mini_fats, ministream.len() / 64 + 1, |id| {
             let from = id as usize * 64;
             if from + 64 > ministream.len() && (*len == 0 || (out.len() as u64) < *len) {
                 return Err(Unbounded);
             }
             out.extend_from_slice(ministream.get(from..from + 64).unwrap_or_default());
-            steps += 1;
-            if steps > ministream.len() / 64 + 1 {
-                return Err(Unbounded);
-            }
-            match mini_fats.get(id as usize) {
-                Some(&next) => id = next,
-                None => break,
-            }
-        }
+            Ok(())
+        })?;
         out
     } else {
         sectors.chain(*start, fats)?
