@@ -245,6 +245,27 @@ pub fn init_from_env() -> Result<&'static Limits, String> {
 mod tests {
     use super::*;
 
+    /// The README's limits table names every limit with its default, and nothing else.
+    #[test]
+    fn the_readme_lists_every_limit_with_its_default() {
+        let readme = include_str!("../README.md");
+        let listed: Vec<(String, u64)> = readme
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("| `DIAOYAN_MAX_")?;
+                let (name, rest) = rest.split_once("` | ")?;
+                let value = rest.split(' ').next()?.parse().ok()?;
+                Some((name.to_string(), value))
+            })
+            .collect();
+        let d = Limits::default();
+        let table: Vec<(String, u64)> = Limits::TABLE
+            .iter()
+            .map(|i| (i.name.to_string(), (i.get)(&d)))
+            .collect();
+        assert_eq!(listed, table);
+    }
+
     #[test]
     fn every_field_is_in_the_table_once() {
         let mut l = Limits::default();

@@ -97,11 +97,7 @@ impl Sectors<'_> {
 }
 
 /// The mini stream's 64-byte sectors, as calamine reads them.
-fn mini_chain(
-    ministream: &[u8],
-    id: u32,
-    mini_fats: &[u32],
-) -> std::result::Result<(), Unbounded> {
+fn mini_chain(ministream: &[u8], id: u32, mini_fats: &[u32]) -> std::result::Result<(), Unbounded> {
     follow(id, mini_fats, ministream.len() / 64 + 1, |id| {
         if (u64::from(id) + 1) * 64 > ministream.len() as u64 + 64 {
             return Err(Unbounded);
