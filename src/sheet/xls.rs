@@ -218,10 +218,15 @@ fn walk(path: &Path, bytes: &[u8]) -> std::result::Result<Result<()>, Unbounded>
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
         );
     }
-    // The directory: 128-byte entries (name, start sector, length).
+    // The directory: 128-byte entries (name, start sector, length). calamine cuts the
+    // chain into `chunks(128)`, so a last entry cut short by the end of the file is still
+    // read when it holds the bytes calamine reads (up to 124 with 512-byte sectors, 128
+    // with 4096); shorter, calamine panics (caught at the boundary) and reads no more.
     let dirs = sectors.chain(dir_start, &fats)?;
+    let needed = if size == 512 { 124 } else { 128 };
     let entries: Vec<(String, u32, u64)> = dirs
-        .chunks_exact(128)
+        .chunks(128)
+        .take_while(|e| e.len() >= needed)
         .map(|e| {
             let units: Vec<u16> = e[..64]
                 .chunks_exact(2)
