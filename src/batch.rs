@@ -334,7 +334,9 @@ fn plan(opts: &Options, inputs: &Inputs, gate: &Admission) -> Vec<Job> {
                         known.join("、")
                     ));
                 }
-                for (region, part) in survey::split(&s, tag) {
+                // One part at a time: all parts at once held a copy of the file per region.
+                for region in survey::split_values(&s, tag) {
+                    let part = survey::split_part(&s, tag, &region);
                     // A part is loaded from the whole file, then rendered for its units.
                     let cost = load_cost(bytes).max(render_cost(bytes / 4, units(&part)));
                     jobs.push(Job {
@@ -394,11 +396,18 @@ pub fn distinct_names(names: &mut [&mut String]) {
 fn load_job(job: &Job, opts: &Options) -> Result<(Survey, Pack)> {
     let (s, pack) = survey::load(&job.file, opts.template.as_deref())?;
     match (&job.region, &opts.split_by) {
-        (Some(region), Some(tag)) => survey::split(&s, tag)
-            .into_iter()
-            .find(|(r, _)| r == region)
-            .map(|(_, part)| (part, pack))
-            .ok_or_else(|| Error::Render(format!("{}: 找不到 {region}", job.file.display()))),
+        // Only this job's part is built (building every part to keep one made a batch of
+        // V regions copy the file V² times).
+        (Some(region), Some(tag)) => {
+            if s.units.iter().any(|u| u.tags.get(tag) == Some(region)) {
+                Ok((survey::split_part(&s, tag, region), pack))
+            } else {
+                Err(Error::Render(format!(
+                    "{}: 找不到 {region}",
+                    job.file.display()
+                )))
+            }
+        }
         _ => Ok((s, pack)),
     }
 }
@@ -421,9 +430,8 @@ pub fn run(
         .build()
         .map_err(|e| Error::Render(e.to_string()))?;
     let gate = Admission::new(memory_budget());
-    if address_space_left().is_some() {
-        share_one_arena();
-    }
+    // Late if a thread has allocated already: the command line calls it first thing.
+    prepare_allocator();
     pool.install(|| {
         let mut jobs = plan(opts, &inputs, &gate);
         if let Some((i, n)) = opts.shard {
@@ -523,6 +531,17 @@ pub fn memory_budget() -> u64 {
 /// keeps their address space reserved after a job frees its memory, so three threads that
 /// each rendered one 3,000-unit report in turn held the address space of three at once (the
 /// third aborted under 1 GiB). With one arena, what a job frees is reused by the next.
+///
+/// Done only under an address-space limit, and before any other thread allocates: glibc
+/// fixes its arena count when a thread first needs an arena, and threads given arenas
+/// before would keep them. Calling it again does nothing more.
+pub fn prepare_allocator() {
+    if address_space_left().is_some() {
+        share_one_arena();
+    }
+}
+
+/// `mallopt(M_ARENA_MAX, 1)` on glibc; nothing elsewhere.
 fn share_one_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; glibc makes it thread-safe.
