@@ -563,6 +563,7 @@ fn address_space_left() -> Option<u64> {
     {
         return None;
     }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every Unix
     let limit = lim.rlim_cur as u64;
     let used = proc_status_kb("VmSize:").unwrap_or(0).saturating_mul(1024);
     Some(limit.saturating_sub(used))

@@ -129,7 +129,7 @@ fn import_refuses_units_over_the_limit_while_reading_rows() {
     assert!(!out.exists(), "a refused import wrote {}", out.display());
     // The limit counts distinct units, not rows: 5,000 units given twice (the same values
     // on a second sheet would do the same) import, and every unit arrives once.
-    let twice = units_csv(5_000) + &units_csv(5_000).split_once('\n').unwrap().1;
+    let twice = units_csv(5_000) + units_csv(5_000).split_once('\n').unwrap().1;
     std::fs::write(&csv, twice).unwrap();
     let r = diaoyan_confined(
         &["import", s(&csv), "--template", "community-survey"],
