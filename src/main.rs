@@ -245,6 +245,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts (batch's admission by memory relies on it).
+    diaoyan::batch::prepare_allocator();
     let cli = Cli::parse();
     // A malformed DIAOYAN_MAX_* is an error, not a silent default.
     if let Err(msg) = diaoyan::limits::init_from_env() {

@@ -118,7 +118,14 @@ fn sheets(n: usize) -> Vec<Sheet> {
     ]
 }
 
+/// The built-in pack, with the unit limit (`DIAOYAN_MAX_UNITS`, default 5,000: `import`
+/// refuses more distinct units while it reads the rows) raised for this process so the
+/// 50,000-unit import runs. Every test calls this before anything reads the limits.
 fn pack() -> Pack {
+    let _ = diaoyan::limits::set(diaoyan::limits::Limits {
+        units: 1_000_000,
+        ..diaoyan::limits::Limits::default()
+    });
     Pack::builtin("community-survey")
         .expect("pack loads")
         .expect("built-in pack")

@@ -42,6 +42,8 @@ pub fn import(path: &Path, sheets: &[Sheet], pack: &Pack) -> Result<Imported> {
         index: HashMap::new(),
         sources: HashMap::new(),
         sheets: Vec::new(),
+        max_units: crate::limits::current().units,
+        too_many: None,
     };
     for sheet in sheets {
         if sheet.rows.iter().all(|r| r.iter().all(Value::is_empty)) {
@@ -62,6 +64,10 @@ pub fn import(path: &Path, sheets: &[Sheet], pack: &Pack) -> Result<Imported> {
             st.table_sheet(sheet, key, def);
         } else {
             st.unit_sheet(sheet);
+        }
+        if let Some(d) = st.too_many.take() {
+            // Nothing more is read: the rest would only build what is refused.
+            return Err(Error::input(d));
         }
     }
     st.missing();
@@ -86,6 +92,11 @@ struct State<'a> {
     sources: HashMap<(usize, usize), (usize, usize, usize)>,
     /// The name and hidden flag of each unit sheet read so far, for `sources`.
     sheets: Vec<(String, bool)>,
+    /// Most distinct units (the `units` limit, `DIAOYAN_MAX_UNITS`): checked as the rows
+    /// are read, before any data file text is built.
+    max_units: u64,
+    /// The refusal of the first unit over `max_units`, which stops the import.
+    too_many: Option<Diagnostic>,
 }
 
 /// A cell's place for messages: `工作表“数据”B7`, or `隐藏的工作表“旧数据”B7`.
@@ -233,6 +244,17 @@ impl State<'_> {
             }
             let idx = match self.index.get(&name) {
                 Some(&i) => i,
+                None if self.out.units.len() as u64 >= self.max_units => {
+                    let msg = format!(
+                        "{}：{unit}过多：超过上限 {max} 个（从此行起超出）。为免耗尽内存，导入前即拒绝；\
+                         如确需处理，可设置环境变量 DIAOYAN_MAX_UNITS 调高上限",
+                        at(sheet, r, name_col),
+                        unit = self.schema.unit_label,
+                        max = self.max_units,
+                    );
+                    self.too_many = Some(Diagnostic::new(self.path, msg));
+                    return;
+                }
                 None => {
                     let i = self.out.units.len();
                     self.out.units.push(UnitRow {

@@ -41,19 +41,25 @@ pub fn import_file(
             )));
         }
     }
-    let sheets = read(file)?;
-    let imported = import(file, &sheets, pack)?;
-    let text = data_file(pack, &imported, file, into.map(|(_, t)| t));
-    // A new file is checked without its skeleton (what is left to fill is `check`'s to
-    // list); a file imported into is checked whole.
-    let checked = match into {
-        Some(_) => text.clone(),
-        None => import::checked_text(pack, &imported),
+    // The cells are dropped once imported; only one text is held while it is checked.
+    let imported = {
+        let sheets = read(file)?;
+        import(file, &sheets, pack)?
     };
+    let into_text = into.map(|(_, t)| data_file(pack, &imported, file, Some(t)));
     let as_file = into.map_or_else(|| file.with_extension("yaml"), |(p, _)| p.to_path_buf());
-    if let Err(Error::Input(diags)) =
-        crate::survey::load_bytes(&as_file, checked.as_bytes(), pack.dir.as_deref())
-    {
+    // A new file is checked without its skeleton (what is left to fill is `check`'s to
+    // list); a file imported into is checked whole. The survey loaded is dropped at once.
+    let checked = match &into_text {
+        Some(text) => {
+            crate::survey::load_bytes(&as_file, text.as_bytes(), pack.dir.as_deref()).map(drop)
+        }
+        None => {
+            let checked = import::checked_text(pack, &imported);
+            crate::survey::load_bytes(&as_file, checked.as_bytes(), pack.dir.as_deref()).map(drop)
+        }
+    };
+    if let Err(Error::Input(diags)) = checked {
         // Told against the spreadsheet: the generated file's lines mean nothing to its user.
         let mapped = diags
             .into_iter()
@@ -70,6 +76,7 @@ pub fn import_file(
             .collect();
         return Err(Error::Input(mapped));
     }
+    let text = into_text.unwrap_or_else(|| data_file(pack, &imported, file, None));
     Ok((text, imported))
 }
 

@@ -1,5 +1,6 @@
 //! The data file a writer fills in, loaded and checked against the pack's schema.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -320,13 +321,13 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     let mut top = top;
     let mut problems = Vec::new();
     sanitise(&mut top, "", &mut problems);
-    // The positions are read once here and kept for `validate`.
-    let pos = Positions::of(text);
+    // The positions are read only if a value needs one, and then kept for `validate`.
+    let pos = LazyPositions::new(text);
     normalise_text_fields(&mut top, &mut problems, text, &pos);
     match serde_yaml::from_value::<RawSurvey>(top) {
         Ok(mut raw) => {
             raw.problems = problems;
-            raw.positions = pos;
+            raw.positions = pos.into_inner();
             Ok(raw)
         }
         Err(e) => {
@@ -462,7 +463,7 @@ fn normalise_text_fields(
     top: &mut Yaml,
     problems: &mut Vec<TextProblem>,
     text: &str,
-    pos: &Positions,
+    pos: &LazyPositions<'_>,
 ) {
     let lines: Vec<&str> = text.lines().collect();
     for (path, required) in text_field_paths(top) {
@@ -619,7 +620,55 @@ fn unit_of(top_units: &[Yaml], prev_units: &[Yaml], path: &str) -> Option<String
 /// Diagnostics for the problems found while reading `raw`'s strings, without the schema
 /// (for when the template pack cannot be found).
 pub fn early_diagnostics(path: &Path, text: &str, raw: &RawSurvey) -> Vec<Diagnostic> {
-    problem_diagnostics(path, text, &raw.positions, &raw.problems, None, None)
+    let pos = LazyPositions::new(text);
+    problem_diagnostics(path, text, &pos, &raw.problems, None, None)
+}
+
+/// The positions of a text's values, read on first use: reading them is a second parse of
+/// the whole text (a sixth of `check`'s time, and a path string per value held at once),
+/// needed only to place a problem, so a file without problems never pays for it.
+struct LazyPositions<'a> {
+    text: &'a str,
+    pos: std::cell::OnceCell<Positions>,
+}
+
+impl<'a> LazyPositions<'a> {
+    /// Positions of `text`, not read yet.
+    fn new(text: &'a str) -> Self {
+        LazyPositions {
+            text,
+            pos: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Positions of `text` already read (`pos`), or read on first use if `pos` is empty.
+    fn with(text: &'a str, pos: Positions) -> Self {
+        let lazy = LazyPositions::new(text);
+        if !pos.is_empty() {
+            let _ = lazy.pos.set(pos);
+        }
+        lazy
+    }
+
+    /// The positions, read now if not yet.
+    fn get(&self) -> &Positions {
+        self.pos.get_or_init(|| Positions::of(self.text))
+    }
+
+    /// [`Positions::find`].
+    fn find(&self, path: &str) -> Option<(usize, usize)> {
+        self.get().find(path)
+    }
+
+    /// [`Positions::line`].
+    fn line(&self, path: &str) -> Option<usize> {
+        self.get().line(path)
+    }
+
+    /// The positions if they were read, else empty ones.
+    fn into_inner(self) -> Positions {
+        self.pos.into_inner().unwrap_or_default()
+    }
 }
 
 /// Diagnostics for the problems found while reading strings, with positions, the unit,
@@ -627,7 +676,7 @@ pub fn early_diagnostics(path: &Path, text: &str, raw: &RawSurvey) -> Vec<Diagno
 fn problem_diagnostics(
     path: &Path,
     text: &str,
-    pos: &Positions,
+    pos: &LazyPositions<'_>,
     problems: &[TextProblem],
     schema: Option<&Schema>,
     units: Option<(&[Yaml], &[Yaml])>,
@@ -801,10 +850,7 @@ fn kind_cn(what: &str) -> String {
 /// Check the raw data against the schema and build the typed survey. Every problem is
 /// collected and reported at once.
 pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) -> Result<Survey> {
-    let positions = match std::mem::take(&mut raw.positions) {
-        p if p.is_empty() => Positions::of(text),
-        p => p,
-    };
+    let positions = LazyPositions::with(text, std::mem::take(&mut raw.positions));
     let mut ck = Checker::new(path, text, schema, positions);
     let prev_units: &[Yaml] = match &raw.previous {
         Some(RawPrevious::Inline(p)) => &p.units,
@@ -819,15 +865,15 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         Some((&raw.units, prev_units)),
     );
     ck.diags.extend(early);
+    // The paths already told about, looked up per report item and finding (a search of
+    // every problem for each made findings × problems steps).
+    let told_paths: HashSet<&str> = raw.problems.iter().map(|p| p.path.as_str()).collect();
     for (key, label, value) in [
         ("title", "报告标题", &raw.report.title),
         ("region", "调研地区", &raw.report.region),
         ("period", "调研期", &raw.report.period),
     ] {
-        let path_told = raw
-            .problems
-            .iter()
-            .any(|p| p.path == format!("report.{key}"));
+        let path_told = told_paths.contains(format!("report.{key}").as_str());
         if value.trim().is_empty() && !path_told {
             let d = ck.at(
                 &format!("report.{key}"),
@@ -857,7 +903,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         for (i, item) in items.iter_mut().enumerate() {
             for (part, value) in [("title", &item.title), ("text", &item.text)] {
                 let at = format!("{list}.{i}.{part}");
-                let told = raw.problems.iter().any(|p| p.path == at);
+                let told = told_paths.contains(at.as_str());
                 if value.trim().is_empty() && !told {
                     let d = ck.at(&at, format!("{}不能为空", label_of(&at, None)));
                     ck.diags.push(d);
@@ -982,13 +1028,13 @@ fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
 struct Checker<'a> {
     path: &'a Path,
     lines: Vec<&'a str>,
-    pos: Positions,
+    pos: LazyPositions<'a>,
     schema: &'a Schema,
     diags: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
-    fn new(path: &'a Path, text: &'a str, schema: &'a Schema, pos: Positions) -> Self {
+    fn new(path: &'a Path, text: &'a str, schema: &'a Schema, pos: LazyPositions<'a>) -> Self {
         Checker {
             path,
             lines: text.lines().collect(),

@@ -72,33 +72,73 @@ pub fn load_bytes_with(path: &Path, bytes: &[u8], pack: &Pack) -> Result<Survey>
 /// appearance, each named after its value (`report.region`, and `-<value>` appended to the
 /// output name). Units without the tag are left out of every part.
 pub fn split(survey: &Survey, tag: &str) -> Vec<(String, Survey)> {
-    let mut values: Vec<String> = Vec::new();
+    split_values(survey, tag)
+        .into_iter()
+        .map(|v| {
+            let part = split_part(survey, tag, &v);
+            (v, part)
+        })
+        .collect()
+}
+
+/// The values of the tag `tag` among the units, in order of first appearance (one pass:
+/// a search of the values so far for each unit made a city of many regions quadratic).
+pub fn split_values(survey: &Survey, tag: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut values = Vec::new();
     for u in &survey.units {
         if let Some(v) = u.tags.get(tag) {
-            if !values.contains(v) {
+            if seen.insert(v.as_str()) {
                 values.push(v.clone());
             }
         }
     }
     values
-        .into_iter()
-        .map(|v| {
-            let mut part = survey.clone();
-            part.units.retain(|u| u.tags.get(tag) == Some(&v));
-            if let Some(prev) = &mut part.previous {
-                let names: Vec<&str> = part.units.iter().map(|u| u.name.as_str()).collect();
-                prev.units.retain(|u| names.contains(&u.name.as_str()));
-            }
-            let stem = part.report.output.clone().unwrap_or_else(|| {
-                survey
-                    .source
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
-            part.report.output = Some(format!("{stem}-{v}"));
-            part.report.region = v.clone();
-            (v, part)
-        })
-        .collect()
+}
+
+/// The part of `survey` for one value of `tag` (see [`split`]): only its units (and the
+/// previous period's units of the same names) are copied, never the whole survey.
+pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
+    let units: Vec<Unit> = survey
+        .units
+        .iter()
+        .filter(|u| u.tags.get(tag).map(String::as_str) == Some(value))
+        .cloned()
+        .collect();
+    let previous = survey.previous.as_ref().map(|prev| {
+        let names: std::collections::HashSet<&str> =
+            units.iter().map(|u| u.name.as_str()).collect();
+        Period {
+            period: prev.period.clone(),
+            units: prev
+                .units
+                .iter()
+                .filter(|u| names.contains(u.name.as_str()))
+                .cloned()
+                .collect(),
+            tables: prev.tables.clone(),
+        }
+    });
+    let stem = survey.report.output.clone().unwrap_or_else(|| {
+        survey
+            .source
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let mut report = survey.report.clone();
+    report.output = Some(format!("{stem}-{value}"));
+    report.region = value.to_string();
+    Survey {
+        source: survey.source.clone(),
+        template: survey.template.clone(),
+        report,
+        units,
+        tables: survey.tables.clone(),
+        facts: survey.facts.clone(),
+        findings: survey.findings.clone(),
+        recommendations: survey.recommendations.clone(),
+        closing: survey.closing.clone(),
+        previous,
+    }
 }
