@@ -44,6 +44,11 @@ pub struct Limits {
     pub output_mb: u64,
     /// Deepest nesting of block quotes and lists in the report's Markdown.
     pub depth: u64,
+    /// Most characters in one paragraph of the report (a heading, a table cell, a list
+    /// item's paragraph alike), checked when the report Markdown is parsed — by `check`
+    /// too — so the PDF and DOCX layout of one block stays small (its memory is a few
+    /// dozen bytes per character).
+    pub paragraph_chars: u64,
 }
 
 impl Default for Limits {
@@ -63,6 +68,7 @@ impl Default for Limits {
             template_steps: 5_000_000,
             output_mb: 64,
             depth: 32,
+            paragraph_chars: 100_000,
         }
     }
 }
@@ -160,6 +166,11 @@ impl Limits {
             "一份报告的模板输出（Markdown）大小上限（MiB）"
         ),
         limit!("DEPTH", depth, "报告中引用块、列表的嵌套层数上限"),
+        limit!(
+            "PARAGRAPH_CHARS",
+            paragraph_chars,
+            "报告中一个段落（标题、表格单元格、列表项同）的字数上限"
+        ),
     ];
 
     /// The defaults overridden by every `DIAOYAN_MAX_<NAME>` set in the environment.

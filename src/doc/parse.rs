@@ -46,6 +46,7 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let root = parse_document(&arena, &source, &options);
     // Before any recursive walk: every walk below (and in the writers) follows nesting.
     check_depth(root, markdown, crate::limits::current().depth)?;
+    check_lengths(root, markdown, crate::limits::current().paragraph_chars)?;
     let mut cx = Cx {
         lines: markdown.lines().collect(),
         ..Cx::default()
@@ -136,6 +137,76 @@ fn check_depth<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()
                     blocks -= 1;
                 } else if is_inline(&data.value) {
                     inline -= 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a paragraph, heading or table cell longer than `max` characters (its text,
+/// inline code and links' text counted; markup not), without recursion: the layout of one
+/// block (line breaking, glyph runs) holds a few dozen bytes per character at once, so a
+/// single 58 MiB paragraph needed over a gigabyte (issue 15).
+///
+/// Errors ([`Error::Template`]): the first block past the limit, naming the report
+/// Markdown's line where it starts, a quote of its start (the writer's prose or the
+/// template line that made it), its length and `DIAOYAN_MAX_PARAGRAPH_CHARS`.
+fn check_lengths<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()> {
+    use comrak::arena_tree::NodeEdge;
+    let is_block = |v: &NodeValue| {
+        matches!(
+            v,
+            NodeValue::Paragraph | NodeValue::Heading(_) | NodeValue::TableCell
+        )
+    };
+    // The innermost open block's start line and its characters so far.
+    let mut open: Option<(usize, &'static str, u64)> = None;
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => {
+                let data = node.data.borrow();
+                match &data.value {
+                    v if is_block(v) => {
+                        let kind = match v {
+                            NodeValue::Heading(_) => "标题",
+                            NodeValue::TableCell => "表格单元格",
+                            _ => "段落",
+                        };
+                        open = Some((data.sourcepos.start.line, kind, 0));
+                    }
+                    NodeValue::Text(_) | NodeValue::Code(_) => {
+                        let chars = match &data.value {
+                            NodeValue::Text(t) => t.chars().count(),
+                            NodeValue::Code(c) => c.literal.chars().count(),
+                            _ => 0,
+                        };
+                        if let Some((line, kind, n)) = open.as_mut() {
+                            *n += chars as u64;
+                            if *n > max {
+                                let text = markdown
+                                    .lines()
+                                    .nth(line.saturating_sub(1))
+                                    .unwrap_or("")
+                                    .trim_start_matches(|c: char| {
+                                        c.is_whitespace()
+                                            || matches!(c, '>' | '-' | '*' | '+' | '#' | '|')
+                                    });
+                                let excerpt: String = text.chars().take(24).collect();
+                                return Err(Error::Template(format!(
+                                    "报告第{line}行（“{excerpt}…”）：这个{kind}超过 {max} 字\
+                                     （这段文字来自数据文件或模板；请分段，或设置环境变量 \
+                                     DIAOYAN_MAX_PARAGRAPH_CHARS 提高上限）"
+                                )));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            NodeEdge::End(node) => {
+                if is_block(&node.data.borrow().value) {
+                    open = None;
                 }
             }
         }
