@@ -15,6 +15,8 @@ mod containment;
 mod sheets;
 #[path = "hostile/templates.rs"]
 mod templates;
+#[path = "hostile/tmpl.rs"]
+mod tmpl;
 
 use common::hostile;
 use common::*;

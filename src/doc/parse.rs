@@ -192,12 +192,7 @@ fn check_lengths<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<
                                         c.is_whitespace()
                                             || matches!(c, '>' | '-' | '*' | '+' | '#' | '|')
                                     });
-                                let excerpt: String = text.chars().take(24).collect();
-                                return Err(Error::Template(format!(
-                                    "报告第{line}行（“{excerpt}…”）：这个{kind}超过 {max} 字\
-                                     （这段文字来自数据文件或模板；请分段，或设置环境变量 \
-                                     DIAOYAN_MAX_PARAGRAPH_CHARS 提高上限）"
-                                )));
+                                return Err(too_long(*line, kind, text, max));
                             }
                         }
                     }
@@ -212,6 +207,29 @@ fn check_lengths<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<
         }
     }
     Ok(())
+}
+
+/// Refuse one block's `text` (a table cell, a chart label, a code line: what the table
+/// and chart directives and code blocks carry outside comrak's paragraphs) longer than
+/// [`crate::limits::Limits::paragraph_chars`], naming the report line `line` where its
+/// block starts (see [`check_lengths`]).
+fn check_length(text: &str, line: usize, kind: &str) -> Result<()> {
+    let max = crate::limits::current().paragraph_chars;
+    // Cheap first: bytes are at least characters.
+    if (text.len() as u64) <= max || (text.chars().count() as u64) <= max {
+        return Ok(());
+    }
+    Err(too_long(line, kind, text, max))
+}
+
+/// The error for a block past the paragraph limit.
+fn too_long(line: usize, kind: &str, text: &str, max: u64) -> Error {
+    let excerpt: String = text.chars().take(24).collect();
+    Error::Template(format!(
+        "报告第{line}行（“{excerpt}…”）：这个{kind}超过 {max} 字\
+         （这段文字来自数据文件或模板；请分段，或设置环境变量 \
+         DIAOYAN_MAX_PARAGRAPH_CHARS 提高上限）"
+    ))
 }
 
 /// `markdown` with a link reference definition `[@id]: diaoyan-ref:` appended for every
@@ -416,14 +434,30 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
             if cb.info.trim() == TABLE_DIRECTIVE {
                 let table: Table = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("表格指令无法解析：{e}")))?;
+                let cells = table.head.iter().chain(&table.body).chain(&table.foot);
+                for cell in cells.flatten() {
+                    let text: String = cell.runs.iter().map(|r| r.text.as_str()).collect();
+                    check_length(&text, pos.start.line, "表格单元格")?;
+                }
+                for note in [&table.caption, &table.unit_note, &table.source_note] {
+                    check_length(note.as_deref().unwrap_or(""), pos.start.line, "表格说明")?;
+                }
                 out.push(Block::Table(table));
             } else if cb.info.trim() == CHART_DIRECTIVE {
                 let chart: Chart = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("图表指令无法解析：{e}")))?;
                 check_chart(&chart)?;
+                let names = chart.series.iter().map(|s| s.name.as_str());
+                let texts = [&chart.caption, &chart.unit, &chart.alt]
+                    .into_iter()
+                    .map(|t| t.as_deref().unwrap_or(""));
+                for text in chart.categories.iter().map(String::as_str).chain(names).chain(texts) {
+                    check_length(text, pos.start.line, "图表文字")?;
+                }
                 out.push(Block::Chart(chart));
             } else {
                 for line in cb.literal.lines() {
+                    check_length(line, pos.start.line, "代码块的一行")?;
                     out.push(Block::Paragraph(vec![Run::plain(line)]));
                 }
             }
