@@ -40,7 +40,8 @@ pub struct Limits {
     /// Most steps one report's templates may take: loop iterations plus the numbers
     /// `range()` produces, all together.
     pub template_steps: u64,
-    /// Largest Markdown one report's templates may produce, in MiB.
+    /// Largest Markdown one report's templates may produce, in MiB; also the largest
+    /// value they may build (a `{% set %}` value as printed, a string filter's result).
     pub output_mb: u64,
     /// Deepest nesting of block quotes and lists in the report's Markdown.
     pub depth: u64,
@@ -163,7 +164,7 @@ impl Limits {
         limit!(
             "OUTPUT_MB",
             output_mb,
-            "一份报告的模板输出（Markdown）大小上限（MiB）"
+            "一份报告的模板输出（Markdown）及模板中任一个值的大小上限（MiB）"
         ),
         limit!("DEPTH", depth, "报告中引用块、列表的嵌套层数上限"),
         limit!(

@@ -301,9 +301,9 @@ fn indent(val: StringInput, kwargs: Kwargs, state: &State) -> tera::TeraResult<V
 /// `join(sep=)`: the printed size of the list plus a separator per item, checked first.
 fn join(val: Value, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
     let sep = kwargs.get::<StringInput>("sep")?;
-    let items = val.as_array().ok_or_else(|| {
-        tera::Error::message(format!("join 只能用于列表，实际为 {}", val.name()))
-    })?;
+    let items = val
+        .as_array()
+        .ok_or_else(|| tera::Error::message(format!("join 只能用于列表，实际为 {}", val.name())))?;
     let max = Limits::bytes(crate::limits::current().output_mb);
     let sep_len = sep.as_ref().map_or(0, |s| s.as_str().len());
     check_len(
@@ -780,7 +780,8 @@ mod tests {
 
     #[test]
     fn sets_are_checked_and_strings_in_tags_do_not_end_them() {
-        let src = "{%- set a = \"}}%}\" -%}{% set b %}x{% endset %}{% if a %}{% break %}{% endif %}";
+        let src =
+            "{%- set a = \"}}%}\" -%}{% set b %}x{% endset %}{% if a %}{% break %}{% endif %}";
         let (out, _) = instrument(src);
         assert_eq!(
             out,

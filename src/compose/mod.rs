@@ -405,7 +405,11 @@ fn requote(
                 .take(line.saturating_sub(1))
                 .map(str::len)
                 .sum();
-            let at = inst.get(start..).unwrap_or("").char_indices().nth(col.saturating_sub(1));
+            let at = inst
+                .get(start..)
+                .unwrap_or("")
+                .char_indices()
+                .nth(col.saturating_sub(1));
             if let Some((off, _)) = at {
                 match budget::unshift(injections, inst, start + off..start + off + 1) {
                     Ok((_, cols)) => col = col.saturating_sub(cols).max(1),

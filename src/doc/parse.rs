@@ -451,7 +451,13 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
                 let texts = [&chart.caption, &chart.unit, &chart.alt]
                     .into_iter()
                     .map(|t| t.as_deref().unwrap_or(""));
-                for text in chart.categories.iter().map(String::as_str).chain(names).chain(texts) {
+                for text in chart
+                    .categories
+                    .iter()
+                    .map(String::as_str)
+                    .chain(names)
+                    .chain(texts)
+                {
                     check_length(text, pos.start.line, "图表文字")?;
                 }
                 out.push(Block::Chart(chart));

@@ -44,7 +44,12 @@ fn data(dir: &Path, name: &str, finding: &str) -> PathBuf {
 }
 
 fn run(cmd: &str, data: &Path, pack: &Path, out: &Path, envs: &[(&str, &str)]) -> Confined {
-    let mut args = vec![cmd, data.to_str().unwrap(), "--template", pack.to_str().unwrap()];
+    let mut args = vec![
+        cmd,
+        data.to_str().unwrap(),
+        "--template",
+        pack.to_str().unwrap(),
+    ];
     if cmd == "render" {
         args.extend(["-o", out.to_str().unwrap(), "--no-system-fonts"]);
     }
@@ -54,7 +59,13 @@ fn run(cmd: &str, data: &Path, pack: &Path, out: &Path, envs: &[(&str, &str)]) -
 /// Render `body` (in a fresh folder under `tmp`) and expect a refusal naming `needles`,
 /// exit 2, nothing written, the injected calls never shown.
 #[track_caller]
-fn refused(tmp: &Path, name: &str, body: &str, envs: &[(&str, &str)], needles: &[&str]) -> Confined {
+fn refused(
+    tmp: &Path,
+    name: &str,
+    body: &str,
+    envs: &[(&str, &str)],
+    needles: &[&str],
+) -> Confined {
     let dir = tmp.join(name);
     let pack = pack(&dir, body);
     let data = data(&dir, "d.yaml", "      正文");
@@ -63,7 +74,11 @@ fn refused(tmp: &Path, name: &str, body: &str, envs: &[(&str, &str)], needles: &
     r.assert_refused(needles);
     assert_eq!(r.code, Some(2), "{name}: {r:#?}");
     assert!(!r.stderr.contains("diaoyan_"), "{name}: {}", r.stderr);
-    assert!(files_under(&out).is_empty(), "{name}: {:?}", files_under(&out));
+    assert!(
+        files_under(&out).is_empty(),
+        "{name}: {:?}",
+        files_under(&out)
+    );
     r
 }
 
@@ -83,7 +98,11 @@ fn doubling_a_string_is_refused_at_the_set_past_the_output_limit() {
         "straight",
         &straight,
         &[("DIAOYAN_MAX_OUTPUT_MB", "1")],
-        &["body.md:20:1：", "模板生成的值 s 超过 1 MiB", "DIAOYAN_MAX_OUTPUT_MB"],
+        &[
+            "body.md:20:1：",
+            "模板生成的值 s 超过 1 MiB",
+            "DIAOYAN_MAX_OUTPUT_MB",
+        ],
     );
     // The default limit (64 MiB): the same, under 1 GiB of address space.
     let r = refused(
@@ -132,7 +151,11 @@ fn string_filters_are_refused_before_building_past_the_limit() {
         "replace",
         &chain,
         &[("DIAOYAN_MAX_OUTPUT_MB", "1")],
-        &["body.md:22:16：", "模板生成的值超过 1 MiB", "DIAOYAN_MAX_OUTPUT_MB"],
+        &[
+            "body.md:22:16：",
+            "模板生成的值超过 1 MiB",
+            "DIAOYAN_MAX_OUTPUT_MB",
+        ],
     );
     let indent = "第一行\n{% set s = \"\n\" | indent(width=1000, blank=true) %}{% set s = s ~ s ~ s ~ s %}{% set s = s ~ s ~ s ~ s %}{% set s = s ~ s ~ s ~ s %}{% set s = s ~ s ~ s ~ s %}{% set s = s ~ s ~ s ~ s %}{% set s = s ~ s ~ s ~ s %}\n{{ s | indent(width=1000, blank=true) }}\n";
     refused(
@@ -153,13 +176,19 @@ fn straight_line_filters_on_a_large_string_end_by_the_deadline() {
         "第一行\n{{% set s = \"社区\" %}}{}\n",
         "{% set s = s ~ s %}".repeat(21)
     );
-    body.push_str(&"{% set b = s | upper %}{% set b = s | replace(from=\"社\", to=\"社\") %}\n".repeat(5000));
+    body.push_str(
+        &"{% set b = s | upper %}{% set b = s | replace(from=\"社\", to=\"社\") %}\n".repeat(5000),
+    );
     let r = refused(
         tmp.path(),
         "upper",
         &body,
         &[("DIAOYAN_MAX_TEMPLATE_SECONDS", "2")],
-        &["body.md:", "模板运行超过 2 秒", "DIAOYAN_MAX_TEMPLATE_SECONDS"],
+        &[
+            "body.md:",
+            "模板运行超过 2 秒",
+            "DIAOYAN_MAX_TEMPLATE_SECONDS",
+        ],
     );
     assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
 }
@@ -206,7 +235,10 @@ fn unknown_names_quote_the_authors_line_and_column() {
 fn a_huge_paragraph_is_refused_before_layout_by_check_and_render() {
     let tmp = tempfile::tempdir().unwrap();
     let pack = pack(tmp.path(), "");
-    let huge = format!("      {}", "社区工作者待遇偏低，队伍不稳定。".repeat(1_270_000));
+    let huge = format!(
+        "      {}",
+        "社区工作者待遇偏低，队伍不稳定。".repeat(1_270_000)
+    );
     let data = data(tmp.path(), "huge.yaml", &huge);
     assert!(std::fs::metadata(&data).unwrap().len() > 58 << 20);
     let out = tmp.path().join("out");
