@@ -69,7 +69,7 @@ impl Default for Limits {
             template_steps: 5_000_000,
             output_mb: 64,
             depth: 32,
-            paragraph_chars: 100_000,
+            paragraph_chars: 1_000_000,
         }
     }
 }

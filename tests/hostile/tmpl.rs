@@ -244,7 +244,7 @@ fn a_huge_paragraph_is_refused_before_layout_by_check_and_render() {
     let out = tmp.path().join("out");
     let needles = [
         "（“社区工作者待遇偏低，队伍不稳定。社区工作者待遇偏…”）",
-        "这个段落超过 100000 字",
+        "这个段落超过 1000000 字",
         "DIAOYAN_MAX_PARAGRAPH_CHARS",
     ];
     let r = run("render", &data, &pack, &out, &[]);
