@@ -40,10 +40,16 @@ pub struct Limits {
     /// Most steps one report's templates may take: loop iterations plus the numbers
     /// `range()` produces, all together.
     pub template_steps: u64,
-    /// Largest Markdown one report's templates may produce, in MiB.
+    /// Largest Markdown one report's templates may produce, in MiB; also the largest
+    /// value they may build (a `{% set %}` value as printed, a string filter's result).
     pub output_mb: u64,
     /// Deepest nesting of block quotes and lists in the report's Markdown.
     pub depth: u64,
+    /// Most characters in one paragraph of the report (a heading, a table cell, a list
+    /// item's paragraph alike), checked when the report Markdown is parsed — by `check`
+    /// too — so the PDF and DOCX layout of one block stays small (its memory is a few
+    /// dozen bytes per character).
+    pub paragraph_chars: u64,
 }
 
 impl Default for Limits {
@@ -63,6 +69,7 @@ impl Default for Limits {
             template_steps: 5_000_000,
             output_mb: 64,
             depth: 32,
+            paragraph_chars: 1_000_000,
         }
     }
 }
@@ -157,9 +164,14 @@ impl Limits {
         limit!(
             "OUTPUT_MB",
             output_mb,
-            "一份报告的模板输出（Markdown）大小上限（MiB）"
+            "一份报告的模板输出（Markdown）及模板中任一个值的大小上限（MiB）"
         ),
         limit!("DEPTH", depth, "报告中引用块、列表的嵌套层数上限"),
+        limit!(
+            "PARAGRAPH_CHARS",
+            paragraph_chars,
+            "报告中一个段落（标题、表格单元格、列表项同）的字数上限"
+        ),
     ];
 
     /// The defaults overridden by every `DIAOYAN_MAX_<NAME>` set in the environment.

@@ -17,6 +17,8 @@ mod scale;
 mod sheets;
 #[path = "hostile/templates.rs"]
 mod templates;
+#[path = "hostile/tmpl.rs"]
+mod tmpl;
 
 use common::hostile;
 use common::*;

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
-use tera::{Kwargs, State, Value};
+use tera::{Kwargs, State, StringInput, Value};
 
 use crate::limits::Limits;
 
@@ -146,6 +146,239 @@ pub(super) fn range(kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
     Ok(Value::from(values))
 }
 
+/// Tera's string filters that can take long on a large string or build a larger one,
+/// replaced by the same filters checked first: the deadline, and the size of what they
+/// would build against [`Limits::output_mb`] (see [`check_len`]). Semantics (and the
+/// handling of safe strings) are Tera 2.4's.
+pub(super) fn register_checked_filters(tera: &mut tera::Tera) {
+    tera.register_filter("upper", upper);
+    tera.register_filter("lower", lower);
+    tera.register_filter("capitalize", capitalize);
+    tera.register_filter("title", title);
+    tera.register_filter("replace", replace);
+    tera.register_filter("indent", indent);
+    tera.register_filter("join", join);
+    tera.register_filter("str", as_str);
+    tera.register_filter("trim", trim);
+    tera.register_filter("trim_start", trim_start);
+    tera.register_filter("trim_end", trim_end);
+}
+
+/// Case mapping can lengthen a string up to three times (`ŉ` → `ʼN`, `ΐ` → three
+/// chars): its input is checked before, its output after.
+fn check_case(val: &StringInput) -> tera::TeraResult<()> {
+    check_len(val.as_str().len())
+}
+
+fn upper(val: StringInput, _: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_case(&val)?;
+    let out = val.as_str().to_uppercase();
+    check_len(out.len())?;
+    Ok(val.inherit_safety(out))
+}
+
+fn lower(val: StringInput, _: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_case(&val)?;
+    let out = val.as_str().to_lowercase();
+    check_len(out.len())?;
+    Ok(val.inherit_safety(out))
+}
+
+fn capitalize(val: StringInput, _: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_case(&val)?;
+    let mut chars = val.as_str().chars();
+    Ok(match chars.next() {
+        None => val.inherit_safety(String::new()),
+        Some(f) => val
+            .inherit_safety(f.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase()),
+    })
+}
+
+fn title(val: StringInput, _: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_case(&val)?;
+    let mut res = String::with_capacity(val.as_str().len());
+    let mut capitalize = true;
+    for c in val.as_str().chars() {
+        if c.is_ascii_punctuation() || c.is_whitespace() {
+            res.push(c);
+            if c != '\'' {
+                capitalize = true;
+            }
+        } else if capitalize {
+            res.extend(c.to_uppercase());
+            capitalize = false;
+        } else {
+            res.extend(c.to_lowercase());
+        }
+    }
+    Ok(val.inherit_safety(res))
+}
+
+/// `replace(from=, to=)`: the result's length is known before building it (an empty
+/// `from` matches between every two characters).
+fn replace(val: StringInput, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let from = kwargs.must_get::<&str>("from")?;
+    let to = kwargs.must_get::<StringInput>("to")?;
+    let be_safe = state.autoescaping_enabled() && (val.is_safe() || to.is_safe());
+    let (text, to_text) = if be_safe {
+        (val.rendered(state)?, to.rendered(state)?)
+    } else {
+        (
+            std::borrow::Cow::Borrowed(val.as_str()),
+            std::borrow::Cow::Borrowed(to.as_str()),
+        )
+    };
+    check_time()?;
+    let count = if from.is_empty() {
+        text.chars().count() + 1
+    } else {
+        text.matches(from).count()
+    };
+    let grows = to_text.len().saturating_sub(from.len());
+    check_len(text.len().saturating_add(count.saturating_mul(grows)))?;
+    let out = text.replace(from, &to_text);
+    Ok(if be_safe {
+        Value::safe_string(&out)
+    } else {
+        Value::from(out)
+    })
+}
+
+/// `indent(width=4, indentation=" ", first=false, blank=false)`: each line grows by the
+/// indentation (up to 1,000 characters): checked before building.
+fn indent(val: StringInput, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let width = kwargs.get::<usize>("width")?.unwrap_or(4).min(1000);
+    let indentation = kwargs.get::<StringInput>("indentation")?;
+    let indent_first_line = kwargs.get::<bool>("first")?.unwrap_or(false);
+    let indent_blank_line = kwargs.get::<bool>("blank")?.unwrap_or(false);
+    if let Some(ref i) = indentation {
+        if i.as_str().chars().count() != 1 {
+            return Err(tera::Error::message(
+                "indent(): indentation 必须恰好是一个字符",
+            ));
+        }
+    }
+    let be_safe = state.autoescaping_enabled()
+        && (val.is_safe() || indentation.as_ref().is_some_and(|x| x.is_safe()));
+    let val = if be_safe {
+        val.rendered(state)?
+    } else {
+        std::borrow::Cow::Borrowed(val.as_str())
+    };
+    let indent = match indentation {
+        Some(ref i) if be_safe => i.rendered(state)?.repeat(width),
+        Some(i) => i.as_str().repeat(width),
+        None => " ".repeat(width),
+    };
+    let lines = val.matches('\n').count() + 1;
+    check_len(val.len().saturating_add(lines.saturating_mul(indent.len())))?;
+    let mut res = String::with_capacity(val.len() + lines * indent.len());
+    let mut first_line = true;
+    for line in val.lines() {
+        if first_line {
+            if indent_first_line {
+                res.push_str(&indent);
+            }
+            first_line = false
+        } else {
+            res.push('\n');
+            if !line.is_empty() || indent_blank_line {
+                res.push_str(&indent);
+            }
+        }
+        res.push_str(line);
+    }
+    if val.ends_with('\n') {
+        res.push('\n');
+    }
+    Ok(if be_safe {
+        Value::safe_string(&res)
+    } else {
+        Value::from(res)
+    })
+}
+
+/// `join(sep=)`: the printed size of the list plus a separator per item, checked first.
+fn join(val: Value, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let sep = kwargs.get::<StringInput>("sep")?;
+    let items = val
+        .as_array()
+        .ok_or_else(|| tera::Error::message(format!("join 只能用于列表，实际为 {}", val.name())))?;
+    let max = Limits::bytes(crate::limits::current().output_mb);
+    let sep_len = sep.as_ref().map_or(0, |s| s.as_str().len());
+    check_len(
+        usize::try_from(printed_size(&val, max))
+            .unwrap_or(usize::MAX)
+            .saturating_add(items.len().saturating_mul(sep_len.saturating_mul(6))),
+    )?;
+    let be_safe = state.autoescaping_enabled()
+        && (items.iter().any(|x| x.is_string() && x.is_safe())
+            || sep.as_ref().is_some_and(|x| x.is_safe()));
+    if be_safe {
+        let mut parts = Vec::with_capacity(items.len());
+        for v in items {
+            if v.is_undefined() {
+                parts.push(String::new())
+            } else {
+                parts.push(state.escape_if_needed(v)?);
+            }
+        }
+        let sep_rendered = match &sep {
+            Some(s) => s.rendered(state)?,
+            None => std::borrow::Cow::Borrowed(""),
+        };
+        Ok(Value::safe_string(&parts.join(&*sep_rendered)))
+    } else {
+        let sep_str = sep.as_ref().map(|s| s.as_str()).unwrap_or("");
+        Ok(Value::from(
+            items
+                .iter()
+                .map(|x| format!("{x}"))
+                .collect::<Vec<_>>()
+                .join(sep_str),
+        ))
+    }
+}
+
+/// `str`: a value printed as text, its printed size checked first (`[l, l]` nested 40
+/// times prints a terabyte from a few bytes of memory).
+fn as_str(val: Value, _: Kwargs, _: &State) -> tera::TeraResult<String> {
+    let max = Limits::bytes(crate::limits::current().output_mb);
+    check_len(usize::try_from(printed_size(&val, max)).unwrap_or(usize::MAX))?;
+    Ok(format!("{val}"))
+}
+
+fn trim(val: StringInput, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_time()?;
+    let res = match kwargs.get::<&str>("pat")? {
+        Some(pat) => val
+            .as_str()
+            .trim_start_matches(pat)
+            .trim_end_matches(pat)
+            .to_string(),
+        None => val.as_str().trim().to_string(),
+    };
+    Ok(val.inherit_safety(res))
+}
+
+fn trim_start(val: StringInput, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_time()?;
+    let res = match kwargs.get::<&str>("pat")? {
+        Some(pat) => val.as_str().trim_start_matches(pat).to_string(),
+        None => val.as_str().trim_start().to_string(),
+    };
+    Ok(val.inherit_safety(res))
+}
+
+fn trim_end(val: StringInput, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_time()?;
+    let res = match kwargs.get::<&str>("pat")? {
+        Some(pat) => val.as_str().trim_end_matches(pat).to_string(),
+        None => val.as_str().trim_end().to_string(),
+    };
+    Ok(val.inherit_safety(res))
+}
+
 /// Where [`instrument`] put a [`TICK`] call into a template.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Injection {
@@ -158,16 +391,119 @@ pub(super) struct Injection {
     pub(super) tag: usize,
 }
 
+/// The function called after every other tag (see [`instrument`]): checks the deadline
+/// and, after a `{% set %}`, the size of the value set.
+pub(super) const CHECK: &str = "diaoyan_check";
+
+/// [`CHECK`]: after a tag — checks the deadline; given `v` (the value a `{% set %}` just
+/// set, named `name`), refuses it if it would print longer than [`Limits::output_mb`]
+/// (a value the template builds can never be output whole past that limit, and a string
+/// doubled 40 times by `~` would need a terabyte). Prints nothing; charges no step.
+pub(super) fn check(kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    check_time()?;
+    if let Some(v) = kwargs.get::<Value>("v")? {
+        let max = Limits::bytes(crate::limits::current().output_mb);
+        if printed_size(&v, max) > max {
+            let name = kwargs.get::<String>("name")?.unwrap_or_default();
+            return Err(tera::Error::message(value_message(&name)));
+        }
+    }
+    Ok(Value::from(""))
+}
+
+/// The message for a value past the output limit.
+pub(super) fn value_message(name: &str) -> String {
+    let mb = crate::limits::current().output_mb;
+    let name = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" {name} ")
+    };
+    format!(
+        "模板生成的值{name}超过 {mb} MiB（是否反复拼接或复制了文字？可设置环境变量 DIAOYAN_MAX_OUTPUT_MB 提高上限）"
+    )
+}
+
+/// Refuse a string of `len` bytes a filter or function is about to build, past
+/// [`Limits::output_mb`] (checked before the work; also checks the deadline).
+pub(super) fn check_len(len: usize) -> tera::TeraResult<()> {
+    check_time()?;
+    if len as u64 > Limits::bytes(crate::limits::current().output_mb) {
+        return Err(tera::Error::message(value_message("")));
+    }
+    Ok(())
+}
+
+/// About how many bytes `v` takes printed: string bytes, a few per number and per
+/// element, summed over nested lists and maps (which share their parts: `[l, l]` doubles
+/// the printed size, not the memory). Stops counting past `max`, so the walk costs at most
+/// `max` elements.
+pub(super) fn printed_size(v: &Value, max: u64) -> u64 {
+    let mut total = 0u64;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        if total > max {
+            break;
+        }
+        if let Some(s) = v.as_str() {
+            total += s.len() as u64 + 2;
+        } else if let Some(items) = v.as_array() {
+            total += 2;
+            stack.extend(items.iter());
+        } else if let Some(map) = v.as_map() {
+            total += 2;
+            for (k, item) in map.iter() {
+                total += k.to_string().len() as u64 + 2;
+                stack.push(item);
+            }
+        } else {
+            total += 8;
+        }
+    }
+    total
+}
+
+/// Where tag `open..close` of `src` ends: the `close` delimiter past the tag's string
+/// literals (`"…"`, `'…'`, `` `…` ``), so a `}}` inside a string does not end the tag.
+fn tag_end(src: &str, from: usize, close: &str) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'"' | b'\'' | b'`') if close != "#}" => {
+                i += 1 + src[i + 1..].find(q as char)?;
+            }
+            // ASCII: `i` is a character boundary.
+            b if b == close.as_bytes()[0] && src[i..].starts_with(close) => {
+                return Some(i + close.len())
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// `src` with a [`TICK`] call at the start of every `{% for %}` body and every
 /// `{% component %}` body (a component calling itself several times is a loop too: Tera
-/// bounds its depth at 20, not its breadth), and where each went. The call prints nothing; it keeps the tag's whitespace control (`-%}` trims
-/// after the call instead). Comments, `{% raw %}` blocks and the insides of tags are
-/// skipped; no newline is added, so line numbers stay those of the pack's file (columns
-/// after a call on its line are mapped back by [`unshift`]).
+/// bounds its depth at 20, not its breadth), and a [`CHECK`] call after every other tag
+/// (after a `{% set x = … %}`, `{% set_global x = … %}` or a `{% set x %}…{% endset %}`
+/// block it is given `x`), and where each went: so straight-line code without loops ends
+/// by the deadline too, and no value grows past the output limit. Not after `extends`,
+/// `break`, `continue`, or at the top level of a child template (only blocks stand
+/// there). Each call prints nothing; it keeps the tag's whitespace control (`-%}` trims
+/// after the call instead). Comments, `{% raw %}` blocks and the insides of tags (string
+/// literals included) are skipped; no newline is added, so line numbers stay those of the
+/// pack's file (columns after a call on its line are mapped back by [`unshift`]).
 pub(super) fn instrument(src: &str) -> (String, Vec<Injection>) {
-    let mut out = String::with_capacity(src.len() + 256);
+    let mut out = String::with_capacity(src.len() + 1024);
     let mut injections = Vec::new();
     let mut pos = 0;
+    // A child template: only what is inside a block (or a component) may be instrumented.
+    let child = src.contains("extends");
+    let mut depth = 0usize;
+    // The names of the open `{% set x %}` blocks.
+    let mut set_blocks: Vec<String> = Vec::new();
     while let Some(i) = src[pos..].find('{').map(|i| pos + i) {
         let close = match src.get(i + 1..i + 2) {
             Some("{") => "}}",
@@ -179,46 +515,102 @@ pub(super) fn instrument(src: &str) -> (String, Vec<Injection>) {
                 continue;
             }
         };
-        let Some(end) = src[i + 2..].find(close).map(|j| i + 2 + j + 2) else {
+        let Some(end) = tag_end(src, i + 2, close) else {
             break;
         };
         out.push_str(&src[pos..end]);
         pos = end;
-        if close != "%}" {
+        if close == "#}" {
             continue;
         }
         let inner = src[i + 2..end - 2].trim_start_matches('-').trim_start();
-        let word = inner.split_whitespace().next().unwrap_or("");
-        if word == "raw" {
-            // Everything up to `{% endraw %}` is text.
-            let mut k = pos;
-            let stop = loop {
-                let Some(j) = src[k..].find("{%").map(|j| k + j) else {
-                    break src.len();
-                };
-                let Some(e) = src[j + 2..].find("%}").map(|e| j + 2 + e + 2) else {
-                    break src.len();
-                };
-                let w = src[j + 2..e - 2].trim_start_matches('-').trim();
-                if w.trim_end_matches('-').trim() == "endraw" {
-                    break e;
-                }
-                k = e;
-            };
-            out.push_str(&src[pos..stop]);
-            pos = stop;
-        } else if word == "for" || word == "component" {
-            let call = if src[..end].ends_with("-%}") {
-                format!("{{{{ {TICK}() -}}}}")
-            } else {
-                format!("{{{{ {TICK}() }}}}")
-            };
+        let word = inner
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let trim = if src[..end].ends_with("-%}") || src[..end].ends_with("-}}") {
+            " -"
+        } else {
+            " "
+        };
+        let mut inject = |out: &mut String, call: String| {
+            let call = format!("{{{{ {call}{trim}}}}}");
             injections.push(Injection {
                 at: out.len(),
                 len: call.len(),
                 tag: i,
             });
             out.push_str(&call);
+        };
+        if close == "}}" {
+            // A component call (`{{<x/>}}`, `{{<x>}}`) is not instrumented.
+            if (!child || depth > 0) && !inner.starts_with('<') {
+                inject(&mut out, format!("{CHECK}()"));
+            }
+            continue;
+        }
+        match word {
+            "raw" => {
+                // Everything up to `{% endraw %}` is text.
+                let mut k = pos;
+                let stop = loop {
+                    let Some(j) = src[k..].find("{%").map(|j| k + j) else {
+                        break src.len();
+                    };
+                    let Some(e) = src[j + 2..].find("%}").map(|e| j + 2 + e + 2) else {
+                        break src.len();
+                    };
+                    let w = src[j + 2..e - 2].trim_start_matches('-').trim();
+                    if w.trim_end_matches('-').trim() == "endraw" {
+                        break e;
+                    }
+                    k = e;
+                };
+                out.push_str(&src[pos..stop]);
+                pos = stop;
+            }
+            "for" | "component" => {
+                if word == "component" {
+                    depth += 1;
+                }
+                inject(&mut out, format!("{TICK}()"));
+            }
+            "block" => {
+                depth += 1;
+                inject(&mut out, format!("{CHECK}()"));
+            }
+            "endblock" | "endcomponent" => {
+                depth = depth.saturating_sub(1);
+                if !child || depth > 0 {
+                    inject(&mut out, format!("{CHECK}()"));
+                }
+            }
+            "extends" | "break" | "continue" => {}
+            "set" | "set_global" => {
+                let rest = inner[word.len()..].trim_start();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let after = rest[name.len()..].trim_start();
+                if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                    inject(&mut out, format!("{CHECK}()"));
+                } else if after.starts_with('=') && !after.starts_with("==") {
+                    inject(&mut out, format!("{CHECK}(name=\"{name}\", v={name})"));
+                } else {
+                    // `{% set x %}…{% endset %}`: checked at its end.
+                    set_blocks.push(name);
+                }
+            }
+            "endset" => match set_blocks.pop() {
+                Some(name) => inject(&mut out, format!("{CHECK}(name=\"{name}\", v={name})")),
+                None => inject(&mut out, format!("{CHECK}()")),
+            },
+            _ => {
+                if !child || depth > 0 {
+                    inject(&mut out, format!("{CHECK}()"));
+                }
+            }
         }
     }
     out.push_str(&src[pos..]);
@@ -256,7 +648,7 @@ pub(super) fn unshift(
 }
 
 /// The render's output: fails the write that would pass `max` bytes, or any write after
-/// `deadline` (checked every 256 writes), recording why in `tripped`.
+/// `deadline` (checked every 16 writes), recording why in `tripped`.
 pub(super) struct Bounded {
     /// What was written.
     pub(super) out: Vec<u8>,
@@ -295,7 +687,7 @@ impl std::io::Write for Bounded {
             self.out.extend_from_slice(&buf[..buf.len().min(4096)]);
             return Err(self.trip(Trip::Output));
         }
-        if self.writes % 256 == 0 && Instant::now() > self.deadline {
+        if self.writes % 16 == 0 && Instant::now() > self.deadline {
             return Err(self.trip(Trip::Time));
         }
         self.out.extend_from_slice(buf);
@@ -376,14 +768,43 @@ mod tests {
         let (out, inj) = instrument(src);
         assert_eq!(
             out,
-            "a{% for x in xs %}{{ diaoyan_loop_step() }}{{ x }}{%- for y in ys -%}{{ diaoyan_loop_step() -}}\n b {%- endfor %}{% endfor %}{# {% for %} #}{% raw %}{% for z in zs %}{% endraw %}"
+            "a{% for x in xs %}{{ diaoyan_loop_step() }}{{ x }}{{ diaoyan_check() }}{%- for y in ys -%}{{ diaoyan_loop_step() -}}\n b {%- endfor %}{{ diaoyan_check() }}{% endfor %}{{ diaoyan_check() }}{# {% for %} #}{% raw %}{% for z in zs %}{% endraw %}"
         );
-        assert_eq!(inj.len(), 2);
+        assert_eq!(inj.len(), 5);
         assert_eq!(inj[0].tag, 1);
         assert_eq!(
-            &out[inj[1].at..inj[1].at + inj[1].len],
+            &out[inj[2].at..inj[2].at + inj[2].len],
             "{{ diaoyan_loop_step() -}}"
         );
+    }
+
+    #[test]
+    fn sets_are_checked_and_strings_in_tags_do_not_end_them() {
+        let src =
+            "{%- set a = \"}}%}\" -%}{% set b %}x{% endset %}{% if a %}{% break %}{% endif %}";
+        let (out, _) = instrument(src);
+        assert_eq!(
+            out,
+            "{%- set a = \"}}%}\" -%}{{ diaoyan_check(name=\"a\", v=a) -}}{% set b %}x{% endset %}{{ diaoyan_check(name=\"b\", v=b) }}{% if a %}{{ diaoyan_check() }}{% break %}{% endif %}{{ diaoyan_check() }}"
+        );
+        // A child template: only inside its blocks.
+        let src = "{% extends \"base.md\" %}\n{% block body %}{{ x }}{% endblock body %}\n";
+        let (out, _) = instrument(src);
+        assert_eq!(
+            out,
+            "{% extends \"base.md\" %}\n{% block body %}{{ diaoyan_check() }}{{ x }}{{ diaoyan_check() }}{% endblock body %}\n"
+        );
+    }
+
+    #[test]
+    fn printed_size_counts_shared_parts_each_time() {
+        let s = Value::from("ab".repeat(10));
+        let l = Value::from(vec![s.clone(), s.clone()]);
+        let l2 = Value::from(vec![l.clone(), l.clone()]);
+        assert_eq!(printed_size(&s, 1000), 22);
+        assert_eq!(printed_size(&l2, 1000), 2 + 2 * (2 + 2 * 22));
+        // Stops past the limit.
+        assert!(printed_size(&l2, 10) > 10);
     }
 
     #[test]

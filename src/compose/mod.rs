@@ -73,10 +73,12 @@ impl Composer {
         tera.autoescape_on([".md"]);
         tera.set_escape_fn(escape_markdown);
         register_filters(&mut tera);
+        budget::register_checked_filters(&mut tera);
         // Tera's own range() allows 100,000 numbers per call and any number of calls: two
         // nested loops over it ran for hours. Ours checks the time and a per-report budget.
         tera.register_function("range", budget::range);
         tera.register_function(budget::TICK, budget::tick);
+        tera.register_function(budget::CHECK, budget::check);
         let schema = Arc::new(pack.schema.clone());
         let table_schema = Arc::clone(&schema);
         tera.register_function(
@@ -129,7 +131,7 @@ impl Composer {
                 .iter()
                 .map(|(n, (c, _))| (n.as_str(), c.as_str())),
         )
-        .map_err(|e| syntax_error(&origin, &e, &instrumented))?;
+        .map_err(|e| syntax_error(&origin, &e, &instrumented, &sources))?;
         Ok(Composer {
             tera,
             report: pack.schema.report.clone(),
@@ -230,7 +232,7 @@ impl Composer {
     /// went wrong and where in the template.
     fn translate(&self, e: &tera::Error, data: &std::path::Path) -> Error {
         let tera::ErrorKind::RenderingError(r) = e.kind() else {
-            return syntax_error(&self.origin, e, &self.instrumented);
+            return syntax_error(&self.origin, e, &self.instrumented, &self.sources);
         };
         let file = if r.filename().is_empty() {
             self.report.as_str()
@@ -309,6 +311,7 @@ fn syntax_error(
     origin: &str,
     e: &tera::Error,
     instrumented: &HashMap<String, (String, Vec<Injection>)>,
+    sources: &HashMap<String, String>,
 ) -> Error {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) => {
@@ -346,8 +349,94 @@ fn syntax_error(
         _ if e.to_string().contains("recursion depth for components") => Error::Template(format!(
             "{origin}：组件（component）嵌套调用超过 20 层（是否无条件地调用了自身？）"
         )),
-        _ => Error::Template(format!("{origin}：模板错误：{e}")),
+        tera::ErrorKind::Msg(msg) if msg.starts_with("error: ") => {
+            Error::Template(requote(origin, msg, instrumented, sources))
+        }
+        _ => Error::Template(format!("{origin}：{e}")),
     }
+}
+
+/// Tera's reports of unknown filters, functions, tests, components and included
+/// templates (`error: …`, `--> name:line:col`, the source line, carets; several joined by
+/// blank lines) quote the compiled source, injected calls and all: each is rewritten
+/// naming the pack's file, line and column, in Chinese, quoting the author's own line with
+/// the carets under the same text.
+fn requote(
+    origin: &str,
+    msg: &str,
+    instrumented: &HashMap<String, (String, Vec<Injection>)>,
+    sources: &HashMap<String, String>,
+) -> String {
+    let mut out = Vec::new();
+    for report in msg.split("\n\nerror: ") {
+        let mut lines = report.lines();
+        let what = lines.next().unwrap_or("").trim_start_matches("error: ");
+        let place = lines.next().unwrap_or("").trim().trim_start_matches("--> ");
+        let carets = lines.nth(2).unwrap_or("");
+        let width = carets.matches('^').count().max(1);
+        let mut parts = place.rsplitn(3, ':');
+        let (col, line, name) = (parts.next(), parts.next(), parts.next());
+        let (Some(col), Some(line), Some(name)) = (
+            col.and_then(|c| c.parse::<usize>().ok()),
+            line.and_then(|l| l.parse::<usize>().ok()),
+            name,
+        ) else {
+            out.push(format!("{origin}：{report}"));
+            continue;
+        };
+        let what = if let Some(rest) = what.strip_prefix("Unknown filter ") {
+            format!("未知的过滤器 {rest}（名称是否拼错？）")
+        } else if let Some(rest) = what.strip_prefix("Unknown function ") {
+            format!("未知的函数 {rest}（名称是否拼错？）")
+        } else if let Some(rest) = what.strip_prefix("Unknown test ") {
+            format!("未知的测试 {rest}（名称是否拼错？）")
+        } else if let Some(rest) = what.strip_prefix("Unknown component ") {
+            format!("未知的组件 {rest}（名称是否拼错？）")
+        } else if let Some(rest) = what.strip_prefix("Unknown template ") {
+            format!("模板 {rest} 不在模板包中")
+        } else {
+            format!("模板错误：{what}")
+        };
+        // The column in the compiled line, mapped back past the injected calls.
+        let mut col = col;
+        if let Some((inst, injections)) = instrumented.get(name) {
+            let start: usize = inst
+                .split_inclusive('\n')
+                .take(line.saturating_sub(1))
+                .map(str::len)
+                .sum();
+            let at = inst
+                .get(start..)
+                .unwrap_or("")
+                .char_indices()
+                .nth(col.saturating_sub(1));
+            if let Some((off, _)) = at {
+                match budget::unshift(injections, inst, start + off..start + off + 1) {
+                    Ok((_, cols)) => col = col.saturating_sub(cols).max(1),
+                    Err(tag) => {
+                        let src = sources.get(name).map(String::as_str).unwrap_or("");
+                        let before = src.get(..tag).unwrap_or("");
+                        col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                    }
+                }
+            }
+        }
+        let text = sources
+            .get(name)
+            .and_then(|s| s.lines().nth(line.saturating_sub(1)))
+            .unwrap_or("");
+        let pad = " ".repeat(line.to_string().len());
+        let under: String = text
+            .chars()
+            .take(col - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        out.push(format!(
+            "{origin}/{name}:{line}:{col}：{what}\n{pad} |\n{line} | {text}\n{pad} | {under}{}",
+            "^".repeat(width)
+        ));
+    }
+    out.join("\n")
 }
 
 /// Top-level template names whose values come from the data file as written, so a missing

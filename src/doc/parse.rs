@@ -46,6 +46,7 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let root = parse_document(&arena, &source, &options);
     // Before any recursive walk: every walk below (and in the writers) follows nesting.
     check_depth(root, markdown, crate::limits::current().depth)?;
+    check_lengths(root, markdown, crate::limits::current().paragraph_chars)?;
     let mut cx = Cx {
         lines: markdown.lines().collect(),
         ..Cx::default()
@@ -141,6 +142,94 @@ fn check_depth<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Refuse a paragraph, heading or table cell longer than `max` characters (its text,
+/// inline code and links' text counted; markup not), without recursion: the layout of one
+/// block (line breaking, glyph runs) holds a few dozen bytes per character at once, so a
+/// single 58 MiB paragraph needed over a gigabyte (issue 15).
+///
+/// Errors ([`Error::Template`]): the first block past the limit, naming the report
+/// Markdown's line where it starts, a quote of its start (the writer's prose or the
+/// template line that made it), its length and `DIAOYAN_MAX_PARAGRAPH_CHARS`.
+fn check_lengths<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()> {
+    use comrak::arena_tree::NodeEdge;
+    let is_block = |v: &NodeValue| {
+        matches!(
+            v,
+            NodeValue::Paragraph | NodeValue::Heading(_) | NodeValue::TableCell
+        )
+    };
+    // The innermost open block's start line and its characters so far.
+    let mut open: Option<(usize, &'static str, u64)> = None;
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => {
+                let data = node.data.borrow();
+                match &data.value {
+                    v if is_block(v) => {
+                        let kind = match v {
+                            NodeValue::Heading(_) => "标题",
+                            NodeValue::TableCell => "表格单元格",
+                            _ => "段落",
+                        };
+                        open = Some((data.sourcepos.start.line, kind, 0));
+                    }
+                    NodeValue::Text(_) | NodeValue::Code(_) => {
+                        let chars = match &data.value {
+                            NodeValue::Text(t) => t.chars().count(),
+                            NodeValue::Code(c) => c.literal.chars().count(),
+                            _ => 0,
+                        };
+                        if let Some((line, kind, n)) = open.as_mut() {
+                            *n += chars as u64;
+                            if *n > max {
+                                let text = markdown
+                                    .lines()
+                                    .nth(line.saturating_sub(1))
+                                    .unwrap_or("")
+                                    .trim_start_matches(|c: char| {
+                                        c.is_whitespace()
+                                            || matches!(c, '>' | '-' | '*' | '+' | '#' | '|')
+                                    });
+                                return Err(too_long(*line, kind, text, max));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            NodeEdge::End(node) => {
+                if is_block(&node.data.borrow().value) {
+                    open = None;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuse one block's `text` (a table cell, a chart label, a code line: what the table
+/// and chart directives and code blocks carry outside comrak's paragraphs) longer than
+/// [`crate::limits::Limits::paragraph_chars`], naming the report line `line` where its
+/// block starts (see [`check_lengths`]).
+fn check_length(text: &str, line: usize, kind: &str) -> Result<()> {
+    let max = crate::limits::current().paragraph_chars;
+    // Cheap first: bytes are at least characters.
+    if (text.len() as u64) <= max || (text.chars().count() as u64) <= max {
+        return Ok(());
+    }
+    Err(too_long(line, kind, text, max))
+}
+
+/// The error for a block past the paragraph limit.
+fn too_long(line: usize, kind: &str, text: &str, max: u64) -> Error {
+    let excerpt: String = text.chars().take(24).collect();
+    Error::Template(format!(
+        "报告第{line}行（“{excerpt}…”）：这个{kind}超过 {max} 字\
+         （这段文字来自数据文件或模板；请分段，或设置环境变量 \
+         DIAOYAN_MAX_PARAGRAPH_CHARS 提高上限）"
+    ))
 }
 
 /// `markdown` with a link reference definition `[@id]: diaoyan-ref:` appended for every
@@ -345,14 +434,36 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
             if cb.info.trim() == TABLE_DIRECTIVE {
                 let table: Table = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("表格指令无法解析：{e}")))?;
+                let cells = table.head.iter().chain(&table.body).chain(&table.foot);
+                for cell in cells.flatten() {
+                    let text: String = cell.runs.iter().map(|r| r.text.as_str()).collect();
+                    check_length(&text, pos.start.line, "表格单元格")?;
+                }
+                for note in [&table.caption, &table.unit_note, &table.source_note] {
+                    check_length(note.as_deref().unwrap_or(""), pos.start.line, "表格说明")?;
+                }
                 out.push(Block::Table(table));
             } else if cb.info.trim() == CHART_DIRECTIVE {
                 let chart: Chart = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("图表指令无法解析：{e}")))?;
                 check_chart(&chart)?;
+                let names = chart.series.iter().map(|s| s.name.as_str());
+                let texts = [&chart.caption, &chart.unit, &chart.alt]
+                    .into_iter()
+                    .map(|t| t.as_deref().unwrap_or(""));
+                for text in chart
+                    .categories
+                    .iter()
+                    .map(String::as_str)
+                    .chain(names)
+                    .chain(texts)
+                {
+                    check_length(text, pos.start.line, "图表文字")?;
+                }
                 out.push(Block::Chart(chart));
             } else {
                 for line in cb.literal.lines() {
+                    check_length(line, pos.start.line, "代码块的一行")?;
                     out.push(Block::Paragraph(vec![Run::plain(line)]));
                 }
             }
