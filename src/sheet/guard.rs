@@ -189,6 +189,27 @@ impl<'a> Budget<'a> {
         Ok(())
     }
 
+    /// Count `n` more bytes of the shared-string table, which calamine holds whole while
+    /// the workbook is open (the cells copied from it are counted again by [`Self::text`]:
+    /// both are in memory). Called by the scan that runs before calamine opens the file.
+    ///
+    /// # Errors
+    /// [`Error::Input`] once the workbook's text exceeds `sheet_text_mb` MiB.
+    pub fn shared_strings(&mut self, n: u64) -> Result<()> {
+        self.text_used = self.text_used.saturating_add(n);
+        if self.text_used > self.text {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作簿的共享字符串表的文本超过上限 {} MiB（共享字符串表与单元格文本合计）；{}",
+                    self.text / (1024 * 1024),
+                    raise("DIAOYAN_MAX_SHEET_TEXT_MB")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Count `n` more non-empty cells read from `sheet`.
     ///
     /// # Errors

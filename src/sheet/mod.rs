@@ -6,6 +6,7 @@ mod export;
 mod guard;
 mod header;
 mod import;
+mod text;
 mod xls;
 
 pub use export::export;
@@ -213,7 +214,7 @@ fn value(d: &calamine::Data) -> Value {
 /// read, then the extent checked before anything dense is allocated. Returns the cells
 /// (row, column, value) in file order.
 macro_rules! sparse_rows {
-    ($book:expr, $name:expr, $budget:expr, $bad:expr) => {{
+    ($path:expr, $book:expr, $name:expr, $budget:expr, $bad:expr) => {{
         let mut reader = $book.worksheet_cells_reader($name).map_err(|e| $bad(&e))?;
         let mut cells: Vec<(u32, u32, Value)> = Vec::new();
         let (mut last_row, mut last_col) = (0u32, 0u32);
@@ -224,12 +225,14 @@ macro_rules! sparse_rows {
             let text = match cell.get_value() {
                 calamine::DataRef::String(s)
                 | calamine::DataRef::DateTimeIso(s)
-                | calamine::DataRef::DurationIso(s) => s.len(),
-                calamine::DataRef::SharedString(s) => s.len(),
-                _ => 0,
+                | calamine::DataRef::DurationIso(s) => s.as_str(),
+                calamine::DataRef::SharedString(s) => s,
+                _ => "",
             };
-            if text > 0 {
-                $budget.text($name, text as u64)?;
+            if !text.is_empty() {
+                $budget.text($name, text.len() as u64)?;
+                let (r, c) = cell.get_position();
+                text::check_cell($path, $name, r, c, text)?;
             }
             let data: calamine::Data = cell.get_value().clone().into();
             let v = value(&data);
@@ -280,12 +283,15 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     if guard::is_zip(&bytes) {
         guard::check_zip(path, &bytes)?;
         if ext == "ods" {
+            // Each cell's text first: check_ods's XML reader buffers every text node whole.
+            text::check_ods(path, &bytes)?;
             guard::check_ods(path, &bytes)?;
         }
     } else if ext == "xls" {
         xls::check(path, &bytes)?;
     }
     let is_xlsx = !matches!(ext.as_str(), "xls" | "xlsb" | "ods");
+    let mut budget = guard::Budget::new(path);
     let parts = if is_xlsx && guard::is_zip(&bytes) {
         let parts = xlsx_sheet_parts(&bytes);
         check_xlsx_parts(path, &parts)?;
@@ -293,6 +299,15 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     } else {
         Vec::new()
     };
+    // Cell text bounded before calamine holds it (its shared strings are read whole while
+    // opening; every text node is buffered whole by its XML reader).
+    if guard::is_zip(&bytes) {
+        match ext.as_str() {
+            "ods" | "xls" => {}
+            "xlsb" => text::check_xlsb(path, &bytes, &mut budget)?,
+            _ => text::check_xlsx(path, &bytes, &parts, &mut budget)?,
+        }
+    }
     let rs = Cursor::new(&bytes[..]);
     let mut book: Sheets<Cursor<&[u8]>> = match ext.as_str() {
         "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(&e))?),
@@ -301,12 +316,11 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| bad(&e))?),
     };
     let names = book.sheet_names();
-    let mut budget = guard::Budget::new(path);
     let mut sheets = Vec::new();
     for name in names {
         let read = match &mut book {
-            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
-            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(path, x, &name, budget, bad)),
+            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(path, x, &name, budget, bad)),
             // Already dense in calamine (xls and ods are parsed whole while opening, and
             // bounded before): bounded again before it is copied.
             _ => {
@@ -321,6 +335,12 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                         .filter(|(_, _, d)| **d != calamine::Data::Empty)
                         .count() as u64,
                 )?;
+                for (r, c, d) in range.used_cells() {
+                    if let calamine::Data::String(s) = d {
+                        let (r0, c0) = range.start().unwrap_or((0, 0));
+                        text::check_cell(path, &name, r0 + r as u32, c0 + c as u32, s)?;
+                    }
+                }
                 // Copied below: its text counts as the sparse readers' does.
                 budget.text(
                     &name,
