@@ -5,25 +5,33 @@
 /// Characters of a long text a message shows.
 pub const HEAD: usize = 40;
 
+use std::borrow::Cow;
+
 /// `text` as a message quotes it: whole when it has at most [`HEAD`] characters (plus a few
 /// of slack, so a text is never cut by less than it takes to say so), else its first
 /// [`HEAD`] characters followed by `…（共 N 字）`, N its length in characters. Line breaks
 /// and other control characters in the head are shown as spaces, so a quotation stays on
 /// its line.
-pub fn quote(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn quote(text: &str) -> Cow<'_, str> {
+    quote_n(text, HEAD)
+}
+
+/// [`quote`] keeping `head` characters (for a reader's error detail, which may quote the
+/// file's bytes but is worth more of its words).
+pub fn quote_n(text: &str, head: usize) -> Cow<'_, str> {
     // Short texts (the usual case) are returned as they are, after one cheap look.
-    const SLACK: usize = 10;
-    let short = text.len() <= HEAD + SLACK || text.chars().nth(HEAD + SLACK).is_none();
+    let keep = head + head / 4;
+    let short = text.len() <= keep || text.chars().nth(keep).is_none();
     if short && !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
+        return Cow::Borrowed(text);
     }
     let clean = |c: char| if c.is_control() { ' ' } else { c };
     if short {
-        return std::borrow::Cow::Owned(text.chars().map(clean).collect());
+        return Cow::Owned(text.chars().map(clean).collect());
     }
-    let head: String = text.chars().take(HEAD).map(clean).collect();
+    let cut: String = text.chars().take(head).map(clean).collect();
     let total = text.chars().count();
-    std::borrow::Cow::Owned(format!("{head}…（共 {total} 字）"))
+    Cow::Owned(format!("{cut}…（共 {total} 字）"))
 }
 
 #[cfg(test)]
