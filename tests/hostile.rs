@@ -13,6 +13,8 @@ mod batch;
 mod containment;
 #[path = "hostile/sheets.rs"]
 mod sheets;
+#[path = "hostile/sst.rs"]
+mod sst;
 #[path = "hostile/templates.rs"]
 mod templates;
 

@@ -16,6 +16,7 @@ pub use import::{data_file, import, Imported};
 use std::path::Path;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::excerpt::quote;
 use crate::survey::Pack;
 
 /// A spreadsheet as a data file's text for `pack`, checked as `diaoyan check` would; the
@@ -36,7 +37,8 @@ pub fn import_file(
             return Err(Error::input(Diagnostic::new(
                 path,
                 format!(
-                    "此数据文件使用模板“{named}”，与 --template {} 不同",
+                    "此数据文件使用模板“{}”，与 --template {} 不同",
+                    crate::excerpt::quote(&named),
                     pack.schema.name
                 ),
             )));
@@ -798,7 +800,10 @@ fn check_xlsx_parts(path: &Path, parts: &[(String, String)]) -> Result<()> {
             return Err(Error::input(Diagnostic::new(
                 path,
                 format!(
-                    "工作表“{name}”与工作表“{first}”指向同一个部件“{part}”，不是有效的工作簿（每个工作表应有自己的部件），请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
+                    "工作表“{}”与工作表“{}”指向同一个部件“{}”，不是有效的工作簿（每个工作表应有自己的部件），请用 Excel 或 WPS 打开后另存为 .xlsx 再试",
+                    quote(name),
+                    quote(first),
+                    quote(part)
                 ),
             )));
         }

@@ -654,15 +654,17 @@ fn problem_diagnostics(
                     format!("{label}{}", spelling_message(written, read))
                 }
                 TextProblemKind::BadDate(t, DateError::NoSuchDay) => {
-                    format!("{label}“{t}”不是存在的日期")
+                    format!("{label}“{}”不是存在的日期", crate::excerpt::quote(t))
                 }
                 TextProblemKind::BadDate(t, DateError::OutOfRange) => format!(
-                    "{label}“{t}”的年份超出范围（应在 {} 年至 {} 年之间）",
+                    "{label}“{}”的年份超出范围（应在 {} 年至 {} 年之间）",
+                    crate::excerpt::quote(t),
                     date::YEARS.start(),
                     date::YEARS.end()
                 ),
                 TextProblemKind::BadDate(t, DateError::Form) => format!(
-                    "{label}“{t}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日"
+                    "{label}“{}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日",
+                    crate::excerpt::quote(t)
                 ),
                 TextProblemKind::DateNumber(n) => {
                     let serial = n
@@ -1458,9 +1460,17 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
             n.as_f64().ok_or_else(|| "不是有效数字".to_string())?
         }
         Yaml::String(s) if s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) => {
-            return Err(format!("为 {s}，超出数值范围（NaN 或无穷大）"));
+            return Err(format!(
+                "为 {}，超出数值范围（NaN 或无穷大）",
+                crate::excerpt::quote(s)
+            ));
         }
-        Yaml::String(s) => return Err(format!("应为数字，实际为文字“{s}”")),
+        Yaml::String(s) => {
+            return Err(format!(
+                "应为数字，实际为文字“{}”",
+                crate::excerpt::quote(s)
+            ))
+        }
         Yaml::Bool(b) => return Err(format!("应为数字，实际为 {b}")),
         _ => return Err("应为数字".to_string()),
     };
