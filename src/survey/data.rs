@@ -695,7 +695,7 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    let quoted = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
+    let quoted = |m: &str| crate::excerpt::quote(m.split('`').nth(1).unwrap_or("")).into_owned();
     if msg.contains("found a tab character") || msg.contains("tab") && msg.contains("indent") {
         "不能用 Tab 缩进，请改用空格".into()
     } else if msg.starts_with("missing field") {
@@ -1105,7 +1105,10 @@ impl<'a> Checker<'a> {
                     .map(|n| format!("，是否应为 {n}？"))
                     .unwrap_or_default();
                 let d = self
-                    .at(&format!("{here}.{key}"), format!("未知字段 {key}{hint}"))
+                    .at(
+                        &format!("{here}.{key}"),
+                        format!("未知字段 {}{hint}", crate::excerpt::quote(&key)),
+                    )
                     .unit(&name)
                     .field(&key);
                 self.diags.push(d);
@@ -1289,7 +1292,12 @@ impl<'a> Checker<'a> {
                             .unwrap_or_default();
                         let d = self.at(
                             &format!("{here}.{key}"),
-                            format!("{} 第 {} 行：未知列 {key}{hint}", tdef.label, r + 1),
+                            format!(
+                                "{} 第 {} 行：未知列 {}{hint}",
+                                tdef.label,
+                                r + 1,
+                                crate::excerpt::quote(key)
+                            ),
                         );
                         self.diags.push(d);
                     }
