@@ -312,7 +312,9 @@ pub(crate) fn reader_error(path: &Path, sheet: Option<&str>, e: &calamine::Error
     let detail = crate::excerpt::quote_n(&e.to_string(), 160).into_owned();
     Error::input(Diagnostic::new(
         path,
-        format!("{place}{what}，请用 Excel 或 WPS 打开后另存为 .xlsx 再试（详情：{detail}）"),
+        format!(
+            "{place}不是可读的 Excel/ODS 电子表格：{what}，请用 Excel 或 WPS 打开后另存为 .xlsx 再试（详情：{detail}）"
+        ),
     ))
 }
 
