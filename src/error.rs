@@ -62,15 +62,17 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": ")?;
         if let Some(unit) = &self.unit {
-            write!(f, "{}：", visible(unit))?;
+            write!(f, "{}：", visible(&crate::excerpt::quote(unit)))?;
         }
         write!(f, "{}", visible(&self.message))?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
-            let src = &visible(src);
+            // A long line (a 60 MB value on one line) shown as a window around the column.
+            let (src, column) = crate::excerpt::window(src, self.column, 120);
+            let src = &visible(&src);
             let n = line.to_string();
             let pad = " ".repeat(n.len());
             write!(f, "\n{pad} |\n{n} | {src}")?;
-            if let Some(col) = self.column {
+            if let Some(col) = column {
                 let lead: String = src
                     .chars()
                     .take(col.saturating_sub(1))

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod compose;
 pub mod doc;
 pub mod error;
+pub mod excerpt;
 pub mod fsio;
 pub mod limits;
 pub mod render;

@@ -25,9 +25,11 @@ pub struct Limits {
     pub sheet_columns: u64,
     /// Most non-empty cells in one workbook.
     pub sheet_cells: u64,
-    /// Most text, in MiB, the cells of one workbook may expand to: every string cell's
-    /// bytes, a shared string counted at each cell that refers to it, an ODS cell's text
-    /// (and `<text:s text:c>` spaces) as often as it repeats. Checked while reading.
+    /// Most text, in MiB, the cells of one workbook may expand to: the shared-string table
+    /// once (scanned before the reader opens the file, which holds it whole), then every
+    /// string cell's bytes, a shared string counted at each cell that refers to it, an ODS
+    /// cell's text (and `<text:s text:c>` spaces) as often as it repeats. Checked while
+    /// reading.
     pub sheet_text_mb: u64,
     /// Most units in one data file (checked before the file is parsed).
     pub units: u64,
@@ -143,7 +145,7 @@ impl Limits {
         limit!(
             "SHEET_TEXT_MB",
             sheet_text_mb,
-            "一个工作簿全部单元格展开后的文本总量上限（MiB，重复引用的共享字符串、重复单元格按次计）"
+            "一个工作簿全部单元格展开后的文本总量上限（MiB，共享字符串表计一次，重复引用的共享字符串、重复单元格按次计）"
         ),
         limit!("UNITS", units, "一个数据文件的单位数上限（解析前检查）"),
         limit!(

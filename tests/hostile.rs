@@ -15,6 +15,8 @@ mod containment;
 mod scale;
 #[path = "hostile/sheets.rs"]
 mod sheets;
+#[path = "hostile/sst.rs"]
+mod sst;
 #[path = "hostile/templates.rs"]
 mod templates;
 #[path = "hostile/tmpl.rs"]

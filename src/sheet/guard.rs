@@ -16,6 +16,7 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::excerpt::quote;
 use crate::fsio::human_size;
 use crate::limits::{self, Limits};
 
@@ -69,7 +70,8 @@ pub fn check_zip(path: &Path, bytes: &[u8]) -> Result<()> {
         refuse(
             path,
             format!(
-                "压缩部件“{name}”解压后为 {}，超过单个部件上限 {} MiB（疑似压缩炸弹）；{}",
+                "压缩部件“{}”解压后为 {}，超过单个部件上限 {} MiB（疑似压缩炸弹）；{}",
+                quote(name),
                 human_size(size),
                 lim.zip_part_mb,
                 raise("DIAOYAN_MAX_ZIP_PART_MB")
@@ -180,7 +182,29 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "读到工作表“{sheet}”时，工作簿单元格的文本展开后已超过上限 {} MiB（共享字符串每被引用一次、重复单元格每重复一次都计入）；{}",
+                    "读到工作表“{}”时，工作簿单元格的文本展开后已超过上限 {} MiB（共享字符串每被引用一次、重复单元格每重复一次都计入）；{}",
+                    quote(sheet),
+                    self.text / (1024 * 1024),
+                    raise("DIAOYAN_MAX_SHEET_TEXT_MB")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Count `n` more bytes of the shared-string table, which calamine holds whole while
+    /// the workbook is open (the cells copied from it are counted again by [`Self::text`]:
+    /// both are in memory). Called by the scan that runs before calamine opens the file.
+    ///
+    /// # Errors
+    /// [`Error::Input`] once the workbook's text exceeds `sheet_text_mb` MiB.
+    pub fn shared_strings(&mut self, n: u64) -> Result<()> {
+        self.text_used = self.text_used.saturating_add(n);
+        if self.text_used > self.text {
+            return Err(refuse(
+                self.path,
+                format!(
+                    "工作簿的共享字符串表的文本超过上限 {} MiB（共享字符串表与单元格文本合计）；{}",
                     self.text / (1024 * 1024),
                     raise("DIAOYAN_MAX_SHEET_TEXT_MB")
                 ),
@@ -199,7 +223,8 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "读到工作表“{sheet}”时，工作簿的非空单元格已超过上限 {} 个；{}",
+                    "读到工作表“{}”时，工作簿的非空单元格已超过上限 {} 个；{}",
+                    quote(sheet),
                     self.cells,
                     raise("DIAOYAN_MAX_SHEET_CELLS")
                 ),
@@ -218,7 +243,8 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "工作表“{sheet}”的数据延伸到第 {} 行，超过上限 {} 行；{}",
+                    "工作表“{}”的数据延伸到第 {} 行，超过上限 {} 行；{}",
+                    quote(sheet),
                     last_row + 1,
                     self.rows,
                     raise("DIAOYAN_MAX_SHEET_ROWS")
@@ -229,7 +255,8 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "工作表“{sheet}”的数据延伸到 {} 列（第 {} 列），超过上限 {} 列；{}",
+                    "工作表“{}”的数据延伸到 {} 列（第 {} 列），超过上限 {} 列；{}",
+                    quote(sheet),
                     column_name(last_col),
                     last_col + 1,
                     self.columns,
@@ -250,7 +277,8 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "工作表“{sheet}”的数据区域为 {rows} 行 × {columns} 列，共 {area} 个单元格，超过上限 {} 个；{}",
+                    "工作表“{}”的数据区域为 {rows} 行 × {columns} 列，共 {area} 个单元格，超过上限 {} 个；{}",
+                    quote(sheet),
                     self.cells,
                     raise("DIAOYAN_MAX_SHEET_CELLS")
                 ),
@@ -269,7 +297,8 @@ impl<'a> Budget<'a> {
             return Err(refuse(
                 self.path,
                 format!(
-                    "工作表“{sheet}”按行展开（含行内空白单元格）共 {cells} 个单元格，超过上限 {} 个；{}",
+                    "工作表“{}”按行展开（含行内空白单元格）共 {cells} 个单元格，超过上限 {} 个；{}",
+                    quote(sheet),
                     self.cells,
                     raise("DIAOYAN_MAX_SHEET_CELLS")
                 ),
@@ -300,7 +329,8 @@ impl<'a> Budget<'a> {
                 return Err(refuse(
                     self.path,
                     format!(
-                        "工作表“{sheet}”的合并单元格 {name} 覆盖 {area} 个单元格，超出上限（{} 行、{} 列、{} 个单元格）；{}",
+                        "工作表“{}”的合并单元格 {name} 覆盖 {area} 个单元格，超出上限（{} 行、{} 列、{} 个单元格）；{}",
+                        quote(sheet),
                         self.rows,
                         self.columns,
                         self.cells,

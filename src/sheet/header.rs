@@ -158,7 +158,8 @@ impl<'a> Matcher<'a> {
         };
         match &def.unit {
             Some(fu) if fold(fu) != u => Err(format!(
-                "单位“{u}”与模板中{}的单位“{fu}”不同，请换算后再导入",
+                "单位“{}”与模板中{}的单位“{fu}”不同，请换算后再导入",
+                crate::excerpt::quote(u),
                 def.label
             )),
             _ => Ok(()),

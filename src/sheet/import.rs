@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use super::header::{fold, Matcher, Target};
 use super::{address, Sheet, Value};
 use crate::error::{Diagnostic, Error, Result};
+use crate::excerpt::quote;
 use crate::survey::emit::{self, UnitRow};
 use crate::survey::schema::{FieldDef, Kind, Schema, TableDef};
 use crate::survey::skeleton;
@@ -107,7 +108,7 @@ fn at(sheet: &Sheet, row: usize, col: usize) -> String {
 /// [`at`] from a sheet's name and hidden flag.
 fn place(name: &str, hidden: bool, row: usize, col: usize) -> String {
     let hidden = if hidden { "隐藏的" } else { "" };
-    format!("{hidden}工作表“{name}”{}", address(row, col))
+    format!("{hidden}工作表“{}”{}", quote(name), address(row, col))
 }
 
 impl State<'_> {
@@ -130,7 +131,7 @@ impl State<'_> {
         let Some(name_col) = name_col else {
             self.out.notes.push(format!(
                 "工作表“{}”：第 {} 行没有“{}”（名称）列，整张表已跳过",
-                sheet.name,
+                quote(&sheet.name),
                 h + 1,
                 self.schema.unit_label
             ));
@@ -180,8 +181,9 @@ impl State<'_> {
                 Ok(t) => {
                     if let Some((c0, _)) = columns.iter().find(|(_, t0)| *t0 == t) {
                         let msg = format!(
-                            "{}列“{shown}”与 {} 列指同一项，请删去其中一列",
+                            "{}列“{}”与 {} 列指同一项，请删去其中一列",
                             at(sheet, h, c),
+                            quote(&shown),
                             address(h, *c0)
                         );
                         self.problem(None, msg);
@@ -190,7 +192,7 @@ impl State<'_> {
                     columns.push((c, t));
                 }
                 Err(why) => {
-                    let msg = format!("{}：列“{shown}”未导入（{why}）", at(sheet, h, c));
+                    let msg = format!("{}：列“{}”未导入（{why}）", at(sheet, h, c), quote(&shown));
                     if why.contains("单位") || why.contains("任何一个") {
                         self.problem(None, msg);
                     } else {
@@ -236,8 +238,9 @@ impl State<'_> {
             }
             if TOTAL_ROWS.contains(&fold(&name).as_str()) {
                 self.out.notes.push(format!(
-                    "{}：“{name}”行是汇总行，未作为{}导入",
+                    "{}：“{}”行是汇总行，未作为{}导入",
                     at(sheet, r, name_col),
+                    quote(&name),
                     self.schema.unit_label
                 ));
                 continue;
@@ -263,7 +266,7 @@ impl State<'_> {
                     });
                     self.out.rows.insert(
                         name.clone(),
-                        format!("工作表“{}”第 {} 行", sheet.name, r + 1),
+                        format!("工作表“{}”第 {} 行", quote(&sheet.name), r + 1),
                     );
                     self.index.insert(name.clone(), i);
                     i
@@ -325,7 +328,7 @@ impl State<'_> {
             let rows: Vec<String> = hidden.iter().map(usize::to_string).collect();
             self.out.notes.push(format!(
                 "工作表“{}”第 {} 行是隐藏行，未导入（如需导入，请在表格中取消隐藏）",
-                sheet.name,
+                quote(&sheet.name),
                 rows.join("、")
             ));
         }
@@ -395,7 +398,7 @@ impl State<'_> {
                 None => self.out.notes.push(format!(
                     "{}：列“{}”不是表“{}”的列，未导入",
                     at(sheet, h, c),
-                    sheet.get(h, c).text(),
+                    quote(&sheet.get(h, c).text()),
                     def.label
                 )),
             }
@@ -464,7 +467,7 @@ impl State<'_> {
                     self.out.notes.push(format!(
                         "{}：“{}”不是报告信息的项目，未导入",
                         at(sheet, r, 0),
-                        row.first().map(Value::text).unwrap_or_default()
+                        quote(&row.first().map(Value::text).unwrap_or_default())
                     ));
                     continue;
                 }
@@ -503,7 +506,7 @@ impl State<'_> {
                         None,
                         format!(
                             "{place}：成文日期“{}”无法识别为日期，请写成 2020-03-16 或 2020年3月16日",
-                            t.trim()
+                            quote(t.trim())
                         ),
                     );
                     None
@@ -578,12 +581,12 @@ fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, St
                 return match fold(t).as_str() {
                     "是" | "true" | "yes" | "1" | "达标" => Ok(Some(1.0)),
                     "否" | "false" | "no" | "0" | "不达标" => Ok(Some(0.0)),
-                    _ => Err(format!("应填“是”或“否”，不是“{}”", t.trim())),
+                    _ => Err(format!("应填“是”或“否”，不是“{}”", quote(t.trim()))),
                 };
             }
             match parse_number(t) {
                 Some(x) => x,
-                None => return Err(format!("应是数字，不是“{}”", t.trim())),
+                None => return Err(format!("应是数字，不是“{}”", quote(t.trim()))),
             }
         }
     };

@@ -6,6 +6,7 @@ mod export;
 mod guard;
 mod header;
 mod import;
+mod text;
 mod xls;
 
 pub use export::export;
@@ -15,6 +16,7 @@ pub use import::{data_file, import, Imported};
 use std::path::Path;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::excerpt::quote;
 use crate::survey::Pack;
 
 /// A spreadsheet as a data file's text for `pack`, checked as `diaoyan check` would; the
@@ -35,7 +37,8 @@ pub fn import_file(
             return Err(Error::input(Diagnostic::new(
                 path,
                 format!(
-                    "此数据文件使用模板“{named}”，与 --template {} 不同",
+                    "此数据文件使用模板“{}”，与 --template {} 不同",
+                    crate::excerpt::quote(&named),
                     pack.schema.name
                 ),
             )));
@@ -59,11 +62,36 @@ pub fn import_file(
             crate::survey::load_bytes(&as_file, checked.as_bytes(), pack.dir.as_deref()).map(drop)
         }
     };
+    // With `into`, each line of the checked text comes either from the spreadsheet (the
+    // sections it replaced) or from the data file (every other line, at a known line of it).
+    let lines = into
+        .zip(into_text.as_deref())
+        .map(|((_, original), text)| Origins::new(original, text));
     if let Err(Error::Input(diags)) = checked {
-        // Told against the spreadsheet: the generated file's lines mean nothing to its user.
         let mapped = diags
             .into_iter()
             .map(|mut d| {
+                // A problem in another file (a `previous:` data file) keeps its own name.
+                if d.file != as_file {
+                    return d;
+                }
+                let from_sheet = d
+                    .unit
+                    .as_ref()
+                    .is_some_and(|u| imported.rows.contains_key(u));
+                if let (Some(origins), false) = (&lines, from_sheet) {
+                    // The data file's own line, if the problem is in a line it gave.
+                    match d.line.map(|l| origins.of(l)) {
+                        Some(Some(original)) => {
+                            d.line = Some(original);
+                            return d;
+                        }
+                        None => return d,
+                        Some(None) => {}
+                    }
+                }
+                // Told against the spreadsheet: the generated file's lines mean nothing to
+                // its user.
                 d.file = file.to_path_buf();
                 d.line = None;
                 d.column = None;
@@ -78,6 +106,61 @@ pub fn import_file(
     }
     let text = into_text.unwrap_or_else(|| data_file(pack, &imported, file, None));
     Ok((text, imported))
+}
+
+/// Where the lines of a data file imported into come from: `generated` is `original` with
+/// some top-level sections (`units:`, `tables:`) replaced by the spreadsheet's. Every other
+/// top-level section, and whatever precedes the first, is copied line for line.
+struct Origins {
+    /// For each top-level key of `generated`: its first line (1-based), and the line of
+    /// the same key in `original` if that section was copied unchanged.
+    sections: Vec<(usize, Option<usize>)>,
+}
+
+impl Origins {
+    fn new(original: &str, generated: &str) -> Self {
+        // Top-level keys with their first line and section text, as `replace_section` sees
+        // them.
+        fn sections(text: &str) -> Vec<(String, usize, Vec<&str>)> {
+            let mut out: Vec<(String, usize, Vec<&str>)> = vec![(String::new(), 1, Vec::new())];
+            for (i, line) in text.lines().enumerate() {
+                let top = line
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#');
+                match line.split_once(':') {
+                    Some((key, _)) if top => out.push((key.to_string(), i + 1, vec![line])),
+                    _ => out.last_mut().expect("one section at least").2.push(line),
+                }
+            }
+            out
+        }
+        let old = sections(original);
+        let sections = sections(generated)
+            .into_iter()
+            .map(|(key, line, body)| {
+                // The same key with the same lines (comments and blank lines that moved to
+                // the next section aside): copied.
+                let trim = |b: &[&str]| -> usize {
+                    b.iter()
+                        .rposition(|l| !(l.trim().is_empty() || l.starts_with('#')))
+                        .map_or(0, |p| p + 1)
+                };
+                let same = old
+                    .iter()
+                    .find(|(k, _, b)| *k == key && b[..trim(b)] == body[..trim(&body)]);
+                (line, same.map(|(_, l, _)| *l))
+            })
+            .collect();
+        Origins { sections }
+    }
+
+    /// The line of the original data file that line `line` of the generated text is, or
+    /// `None` if the spreadsheet gave it.
+    fn of(&self, line: usize) -> Option<usize> {
+        let (start, original) = self.sections.iter().rev().find(|(l, _)| *l <= line)?;
+        original.map(|o| o + (line - start))
+    }
 }
 
 /// One cell's content.
@@ -196,6 +279,54 @@ fn read_workbook_guarded(path: &Path) -> Result<Vec<Sheet>> {
     result.unwrap_or_else(|_| Err(guard::damaged(path)))
 }
 
+/// A calamine error as the Chinese message the user sees: what is wrong with the file in
+/// words (password, a number the file spells wrongly, broken XML, a missing part, a
+/// damaged container), the sheet when the error came while reading one, and calamine's
+/// English words only as a trailing `（详情：…）` for whoever reports the file.
+pub(crate) fn reader_error(path: &Path, sheet: Option<&str>, e: &calamine::Error) -> Error {
+    use calamine::{Error as E, OdsError as O, XlsError as Xs, XlsbError as B, XlsxError as X};
+    let what = match e {
+        E::Xlsx(X::Password) | E::Xls(Xs::Password) | E::Ods(O::Password) => {
+            return Error::input(Diagnostic::new(
+                path,
+                "工作簿设有打开密码，无法读取：请在 Excel 或 WPS 中取消密码并另存后再导入",
+            ));
+        }
+        E::Ods(O::ParseInt(_) | O::ParseFloat(_) | O::ParseBool(_) | O::Parse(_))
+        | E::Xlsx(X::ParseInt(_) | X::ParseFloat(_) | X::Parse(_)) => {
+            "文件中有一个数字、逻辑值或重复次数的写法无法识别（不是 Excel、WPS 或 LibreOffice 保存的格式）"
+        }
+        E::Xlsx(X::Xml(_) | X::XmlAttr(_) | X::XmlEof(_) | X::UnexpectedNode(_) | X::Unexpected(_))
+        | E::Ods(O::Xml(_) | O::XmlAttr(_) | O::AttrError(_) | O::Eof(_) | O::Mismatch { .. })
+        | E::Xlsb(B::Xml(_) | B::XmlAttr(_)) => "文件内部的 XML 结构已损坏",
+        E::Xlsx(X::FileNotFound(_) | X::RelationshipNotFound)
+        | E::Ods(O::FileNotFound(_) | O::InvalidMime(_))
+        | E::Xlsb(B::FileNotFound(_)) => "文件缺少工作簿必需的部件",
+        E::Xlsx(X::Zip(_)) | E::Ods(O::Zip(_)) | E::Xlsb(B::Zip(_)) => "压缩包已损坏",
+        E::Xls(Xs::Cfb(_)) => "不是有效的 .xls 文件（复合文档结构已损坏）",
+        E::Xlsx(
+            X::CellError(_)
+            | X::CellTAttribute(_)
+            | X::Alphanumeric(_)
+            | X::NumericColumn(_)
+            | X::RangeWithoutColumnComponent
+            | X::RangeWithoutRowComponent
+            | X::DimensionCount(_),
+        ) => "有单元格的位置或类型写法无效",
+        _ => "文件已损坏或不是有效的工作簿",
+    };
+    let place = sheet
+        .map(|s| format!("读工作表“{}”时：", crate::excerpt::quote(s)))
+        .unwrap_or_default();
+    let detail = crate::excerpt::quote_n(&e.to_string(), 160).into_owned();
+    Error::input(Diagnostic::new(
+        path,
+        format!(
+            "{place}不是可读的 Excel/ODS 电子表格：{what}，请用 Excel 或 WPS 打开后另存为 .xlsx 再试（详情：{detail}）"
+        ),
+    ))
+}
+
 /// One calamine cell as a [`Value`].
 fn value(d: &calamine::Data) -> Value {
     use calamine::Data;
@@ -220,23 +351,27 @@ fn value(d: &calamine::Data) -> Value {
 /// read, then the extent checked before anything dense is allocated. Returns the cells
 /// (row, column, value) in file order.
 macro_rules! sparse_rows {
-    ($book:expr, $name:expr, $budget:expr, $bad:expr) => {{
-        let mut reader = $book.worksheet_cells_reader($name).map_err(|e| $bad(&e))?;
+    ($path:expr, $book:expr, $name:expr, $budget:expr, $bad:expr) => {{
+        let mut reader = $book
+            .worksheet_cells_reader($name)
+            .map_err(|e| $bad(e.into(), $name))?;
         let mut cells: Vec<(u32, u32, Value)> = Vec::new();
         let (mut last_row, mut last_col) = (0u32, 0u32);
         let mut counted = 0u64;
-        while let Some(cell) = reader.next_cell().map_err(|e| $bad(&e))? {
+        while let Some(cell) = reader.next_cell().map_err(|e| $bad(e.into(), $name))? {
             // The text is charged before it is copied: one shared string referred to by
             // every cell would otherwise be cloned into each.
             let text = match cell.get_value() {
                 calamine::DataRef::String(s)
                 | calamine::DataRef::DateTimeIso(s)
-                | calamine::DataRef::DurationIso(s) => s.len(),
-                calamine::DataRef::SharedString(s) => s.len(),
-                _ => 0,
+                | calamine::DataRef::DurationIso(s) => s.as_str(),
+                calamine::DataRef::SharedString(s) => s,
+                _ => "",
             };
-            if text > 0 {
-                $budget.text($name, text as u64)?;
+            if !text.is_empty() {
+                $budget.text($name, text.len() as u64)?;
+                let (r, c) = cell.get_position();
+                text::check_cell($path, $name, r, c, text)?;
             }
             let data: calamine::Data = cell.get_value().clone().into();
             let v = value(&data);
@@ -272,12 +407,7 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     use calamine::{open_workbook_from_rs, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
     use std::io::Cursor;
     let bytes = guard::read_file(path)?;
-    let bad = |e: &dyn std::fmt::Display| {
-        Error::input(Diagnostic::new(
-            path,
-            format!("不是可读的 Excel/ODS 电子表格，请用 Excel 或 WPS 另存为 .xlsx 后重试（{e}）"),
-        ))
-    };
+    let bad = |e: calamine::Error| reader_error(path, None, &e);
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -287,12 +417,15 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     if guard::is_zip(&bytes) {
         guard::check_zip(path, &bytes)?;
         if ext == "ods" {
+            // Each cell's text first: check_ods's XML reader buffers every text node whole.
+            text::check_ods(path, &bytes)?;
             guard::check_ods(path, &bytes)?;
         }
     } else if ext == "xls" {
         xls::check(path, &bytes)?;
     }
     let is_xlsx = !matches!(ext.as_str(), "xls" | "xlsb" | "ods");
+    let mut budget = guard::Budget::new(path);
     let parts = if is_xlsx && guard::is_zip(&bytes) {
         let parts = xlsx_sheet_parts(&bytes);
         check_xlsx_parts(path, &parts)?;
@@ -300,24 +433,33 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
     } else {
         Vec::new()
     };
+    // Cell text bounded before calamine holds it (its shared strings are read whole while
+    // opening; every text node is buffered whole by its XML reader).
+    if guard::is_zip(&bytes) {
+        match ext.as_str() {
+            "ods" | "xls" => {}
+            "xlsb" => text::check_xlsb(path, &bytes, &mut budget)?,
+            _ => text::check_xlsx(path, &bytes, &parts, &mut budget)?,
+        }
+    }
     let rs = Cursor::new(&bytes[..]);
     let mut book: Sheets<Cursor<&[u8]>> = match ext.as_str() {
-        "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(&e))?),
-        "xlsb" => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(rs).map_err(|e| bad(&e))?),
-        "ods" => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(rs).map_err(|e| bad(&e))?),
-        _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| bad(&e))?),
+        "xls" => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(rs).map_err(|e| bad(e.into()))?),
+        "xlsb" => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(rs).map_err(|e| bad(e.into()))?),
+        "ods" => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(rs).map_err(|e| bad(e.into()))?),
+        _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| bad(e.into()))?),
     };
     let names = book.sheet_names();
-    let mut budget = guard::Budget::new(path);
+    let bad_in = |e: calamine::Error, sheet: &str| reader_error(path, Some(sheet), &e);
     let mut sheets = Vec::new();
     for name in names {
         let read = match &mut book {
-            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
-            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(x, &name, budget, bad)),
+            Sheets::Xlsx(x) => Grid::Sparse(sparse_rows!(path, x, &name, budget, bad_in)),
+            Sheets::Xlsb(x) => Grid::Sparse(sparse_rows!(path, x, &name, budget, bad_in)),
             // Already dense in calamine (xls and ods are parsed whole while opening, and
             // bounded before): bounded again before it is copied.
             _ => {
-                let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
+                let range = book.worksheet_range(&name).map_err(|e| bad_in(e, &name))?;
                 if let Some((r1, c1)) = range.end() {
                     budget.extent(&name, u64::from(r1), u64::from(c1))?;
                 }
@@ -328,6 +470,12 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
                         .filter(|(_, _, d)| **d != calamine::Data::Empty)
                         .count() as u64,
                 )?;
+                for (r, c, d) in range.used_cells() {
+                    if let calamine::Data::String(s) = d {
+                        let (r0, c0) = range.start().unwrap_or((0, 0));
+                        text::check_cell(path, &name, r0 + r as u32, c0 + c as u32, s)?;
+                    }
+                }
                 // Copied below: its text counts as the sparse readers' does.
                 budget.text(
                     &name,
@@ -663,7 +811,10 @@ fn check_xlsx_parts(path: &Path, parts: &[(String, String)]) -> Result<()> {
             return Err(Error::input(Diagnostic::new(
                 path,
                 format!(
-                    "工作表“{name}”与工作表“{first}”指向同一个部件“{part}”，不是有效的工作簿（每个工作表应有自己的部件），请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
+                    "工作表“{}”与工作表“{}”指向同一个部件“{}”，不是有效的工作簿（每个工作表应有自己的部件），请用 Excel 或 WPS 打开后另存为 .xlsx 再试",
+                    quote(name),
+                    quote(first),
+                    quote(part)
                 ),
             )));
         }

@@ -703,15 +703,17 @@ fn problem_diagnostics(
                     format!("{label}{}", spelling_message(written, read))
                 }
                 TextProblemKind::BadDate(t, DateError::NoSuchDay) => {
-                    format!("{label}“{t}”不是存在的日期")
+                    format!("{label}“{}”不是存在的日期", crate::excerpt::quote(t))
                 }
                 TextProblemKind::BadDate(t, DateError::OutOfRange) => format!(
-                    "{label}“{t}”的年份超出范围（应在 {} 年至 {} 年之间）",
+                    "{label}“{}”的年份超出范围（应在 {} 年至 {} 年之间）",
+                    crate::excerpt::quote(t),
                     date::YEARS.start(),
                     date::YEARS.end()
                 ),
                 TextProblemKind::BadDate(t, DateError::Form) => format!(
-                    "{label}“{t}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日"
+                    "{label}“{}”无法识别为日期，请写成 2020-03-16、2020/3/16 或 2020年3月16日",
+                    crate::excerpt::quote(t)
                 ),
                 TextProblemKind::DateNumber(n) => {
                     let serial = n
@@ -742,7 +744,7 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    let quoted = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
+    let quoted = |m: &str| crate::excerpt::quote(m.split('`').nth(1).unwrap_or("")).into_owned();
     if msg.contains("found a tab character") || msg.contains("tab") && msg.contains("indent") {
         "不能用 Tab 缩进，请改用空格".into()
     } else if msg.starts_with("missing field") {
@@ -1149,7 +1151,10 @@ impl<'a> Checker<'a> {
                     .map(|n| format!("，是否应为 {n}？"))
                     .unwrap_or_default();
                 let d = self
-                    .at(&format!("{here}.{key}"), format!("未知字段 {key}{hint}"))
+                    .at(
+                        &format!("{here}.{key}"),
+                        format!("未知字段 {}{hint}", crate::excerpt::quote(&key)),
+                    )
                     .unit(&name)
                     .field(&key);
                 self.diags.push(d);
@@ -1333,7 +1338,12 @@ impl<'a> Checker<'a> {
                             .unwrap_or_default();
                         let d = self.at(
                             &format!("{here}.{key}"),
-                            format!("{} 第 {} 行：未知列 {key}{hint}", tdef.label, r + 1),
+                            format!(
+                                "{} 第 {} 行：未知列 {}{hint}",
+                                tdef.label,
+                                r + 1,
+                                crate::excerpt::quote(key)
+                            ),
                         );
                         self.diags.push(d);
                     }
@@ -1504,9 +1514,17 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
             n.as_f64().ok_or_else(|| "不是有效数字".to_string())?
         }
         Yaml::String(s) if s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) => {
-            return Err(format!("为 {s}，超出数值范围（NaN 或无穷大）"));
+            return Err(format!(
+                "为 {}，超出数值范围（NaN 或无穷大）",
+                crate::excerpt::quote(s)
+            ));
         }
-        Yaml::String(s) => return Err(format!("应为数字，实际为文字“{s}”")),
+        Yaml::String(s) => {
+            return Err(format!(
+                "应为数字，实际为文字“{}”",
+                crate::excerpt::quote(s)
+            ))
+        }
         Yaml::Bool(b) => return Err(format!("应为数字，实际为 {b}")),
         _ => return Err("应为数字".to_string()),
     };

@@ -131,7 +131,10 @@ pub mod opt_ymd {
         match text.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(t) => super::parse(t).map(Some).map_err(|_| {
-                serde::de::Error::custom(format!("“{t}”不是日期（应写成 2020-03-16）"))
+                serde::de::Error::custom(format!(
+                    "“{}”不是日期（应写成 2020-03-16）",
+                    crate::excerpt::quote(t)
+                ))
             }),
         }
     }

@@ -53,7 +53,10 @@ impl Pack {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(Error::input(Diagnostic::new(
                 data_file,
-                format!("模板名称“{name}”无效：只能是模板包的名称，不能是路径"),
+                format!(
+                    "模板名称“{}”无效：只能是模板包的名称，不能是路径",
+                    crate::excerpt::quote(name)
+                ),
             )));
         }
         // The pack in `dir`, which must be called `name`.
@@ -63,7 +66,8 @@ impl Pack {
                 return Err(Error::input(Diagnostic::new(
                     data_file,
                     format!(
-                        "数据文件使用模板“{name}”，但模板包 {} 的名称是“{}”（template.yaml 的 name）：请改正数据文件的 template 或换用对应的模板包",
+                        "数据文件使用模板“{}”，但模板包 {} 的名称是“{}”（template.yaml 的 name）：请改正数据文件的 template 或换用对应的模板包",
+                        crate::excerpt::quote(name),
                         dir.display(),
                         pack.schema.name
                     ),
@@ -110,7 +114,11 @@ impl Pack {
         let known: Vec<&str> = builtin_names().collect();
         Err(Error::input(Diagnostic::new(
             data_file,
-            format!("找不到模板“{name}”（可用的内置模板：{}）", known.join("、")),
+            format!(
+                "找不到模板“{}”（可用的内置模板：{}）",
+                crate::excerpt::quote(name),
+                known.join("、")
+            ),
         )))
     }
 

@@ -672,9 +672,10 @@ fn xlsx_shared(strings: &[String], cells: &str) -> Vec<u8> {
 
 #[test]
 fn cells_sharing_one_big_string_are_charged_each_before_it_is_copied() {
-    // 2,000 cells all referring to one 1 MB shared string: 2 GB of text from a small file
-    // (each cell would clone it). Refused by the text limit while reading.
-    let cells: String = (1..=200)
+    // 10,000 cells all referring to one shared string of 30,000 characters (within Excel's
+    // cell limit): 300 MB of text from a small file (each cell would clone it). Refused by
+    // the text limit while reading.
+    let cells: String = (1..=1000)
         .map(|r| {
             let row: String = "BCDEFGHIJK"
                 .chars()
@@ -683,33 +684,60 @@ fn cells_sharing_one_big_string_are_charged_each_before_it_is_copied() {
             format!(r#"<row r="{r}">{row}</row>"#)
         })
         .collect();
-    let strings = ["社区".to_string(), "y".repeat(1_000_000)];
+    let strings = ["社区".to_string(), "y".repeat(30_000)];
     let (_d, path) = file("sstrefs.xlsx", &xlsx_shared(&strings, &cells));
     assert_refused_sheet(
         &path,
         &[],
         &["工作表“数据”", "256 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
     );
-    // The limit is the workbook's text: 3 references to it pass 2 MiB, not 3 MiB.
-    let few = r#"<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>1</v></c></row>"#;
-    let (_d, path) = file("three.xlsx", &xlsx_shared(&strings, few));
+    // The limit is the workbook's text: the table (30 KB) and each reference to it. 35
+    // references (1.08 MB in all) pass 1 MiB; 33 (1.02 MB) do not.
+    let refs = |n: usize| -> String {
+        let row: String = (0..n)
+            .map(|c| {
+                format!(
+                    r#"<c r="{}1" t="s"><v>1</v></c>"#,
+                    diaoyan::sheet::address(0, c + 1).trim_end_matches('1')
+                )
+            })
+            .collect();
+        format!(r#"<row r="1">{row}</row>"#)
+    };
+    let (_d, path) = file("refs.xlsx", &xlsx_shared(&strings, &refs(35)));
     assert_refused_sheet(
         &path,
-        &[("DIAOYAN_MAX_SHEET_TEXT_MB", "2")],
-        &["2 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
+        &[("DIAOYAN_MAX_SHEET_TEXT_MB", "1")],
+        &["1 MiB", "DIAOYAN_MAX_SHEET_TEXT_MB"],
     );
-    let (run, _) = import_confined(&path, &[("DIAOYAN_MAX_SHEET_TEXT_MB", "3")]);
+    let (_d, path) = file("refs.xlsx", &xlsx_shared(&strings, &refs(33)));
+    let (run, _) = import_confined(&path, &[("DIAOYAN_MAX_SHEET_TEXT_MB", "1")]);
     assert!(
         !run.stderr.contains("DIAOYAN_MAX_SHEET_TEXT_MB"),
-        "3 MiB holds three 1 MB cells: {run:#?}"
+        "1 MiB holds the table and 33 references: {run:#?}"
     );
 }
 
 #[test]
 fn ods_text_spaces_and_repeated_text_are_charged_before_calamine_expands_them() {
-    // `<text:s text:c="2000000000"/>`: 2 G spaces from an 800-byte file.
+    // `<text:s text:c="2000000000"/>`: 2 G spaces from an 800-byte file, in one cell:
+    // refused by Excel's cell limit of 32,767 characters (sheet/text.rs).
     let spaces = r#"<table:table table:name="数据"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell></table:table-row></table:table>"#;
     let (_d, path) = file("spaces.ods", &ods(spaces));
+    assert_refused_sheet(&path, &[], &["工作表“数据”A1", "32767"]);
+    // 30,000 spaces repeated 999 across and 10 down: 300 MB of text, within the cell
+    // limit: refused by the text limit.
+    let spaces = spaces
+        .replace("2000000000", "30000")
+        .replace(
+            "<table:table-row>",
+            r#"<table:table-row table:number-rows-repeated="10">"#,
+        )
+        .replace(
+            "<table:table-cell ",
+            r#"<table:table-cell table:number-columns-repeated="999" "#,
+        );
+    let (_d, path) = file("spaces.ods", &ods(&spaces));
     assert_refused_sheet(
         &path,
         &[],
