@@ -178,6 +178,17 @@ impl Pack {
                 .unwrap_or_default();
             templates.push((fname, content));
         }
+        // A report template not named `*.md` (or a symlink to one) is read by name, through
+        // the same containment check: one outside the pack is refused as such, never
+        // reported as missing.
+        let report_path = dir.join(&schema.report);
+        if !templates.iter().any(|(n, _)| *n == schema.report)
+            && std::fs::symlink_metadata(&report_path).is_ok()
+        {
+            let content = budget.read(dir, &report_path)?;
+            refuse_control_characters(&report_path, &content)?;
+            templates.push((schema.report.clone(), content));
+        }
         topics_from_templates(&mut schema, &templates);
         if !templates.iter().any(|(n, _)| *n == schema.report) {
             return Err(Error::input(Diagnostic::new(
