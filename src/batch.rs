@@ -416,7 +416,7 @@ pub fn run(
                 .collect();
         }
         let total = jobs.len();
-        std::fs::create_dir_all(&opts.output).map_err(|e| Error::io(&opts.output, e))?;
+        crate::fsio::create_dir_all(&opts.output)?;
         let composers: Mutex<HashMap<String, Arc<Composer>>> = Mutex::new(HashMap::new());
         let done = std::sync::atomic::AtomicUsize::new(0);
         let outcomes: Vec<Outcome> = jobs

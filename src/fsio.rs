@@ -218,6 +218,29 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Create the folder `dir` and its parents, for outputs.
+///
+/// # Errors
+/// [`Error::Input`] naming the first part of `dir` that exists but is no folder (the
+/// system says only "File exists"); [`Error::Io`] otherwise.
+pub fn create_dir_all(dir: &Path) -> Result<()> {
+    match std::fs::create_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let blocker = dir
+                .ancestors()
+                .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+            match blocker {
+                Some(b) => Err(Error::input(Diagnostic::new(
+                    b,
+                    "已存在同名的文件，不是文件夹，无法在其中写出；请换一个输出路径",
+                ))),
+                None => Err(Error::io(dir, e)),
+            }
+        }
+    }
+}
+
 /// A byte count for messages: `12.3 MiB`, `2.0 GiB`, `512 字节`.
 pub fn human_size(bytes: u64) -> String {
     const MIB: f64 = (1u64 << 20) as f64;

@@ -133,7 +133,7 @@ pub fn write_report(
     dir: &Path,
     markdown: bool,
 ) -> Result<Written> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    fsio::create_dir_all(dir)?;
     let mut files: Vec<(PathBuf, &[u8])> = rendered
         .outputs
         .iter()
@@ -440,7 +440,7 @@ const _: () = assert!(
 /// Write `bytes` to `path` atomically, creating its folder first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        fsio::create_dir_all(parent)?;
     }
     write_atomic(path, bytes)
 }
@@ -564,10 +564,11 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
             }
         }
     }
-    for (i, ((_, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
+    for (i, ((path, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
         if let Err(e) = create_exclusive(tmp, bytes) {
             remove(&temps[..i]);
-            return Err(Error::io(tmp, e));
+            // Named by the file the writer asked for, not the hidden temporary one.
+            return Err(Error::io(path, e));
         }
     }
     let mut done: Vec<PathBuf> = Vec::new();

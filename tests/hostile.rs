@@ -11,6 +11,8 @@ mod common;
 mod batch;
 #[path = "hostile/containment.rs"]
 mod containment;
+#[path = "hostile/msgs.rs"]
+mod msgs;
 #[path = "hostile/sheets.rs"]
 mod sheets;
 #[path = "hostile/templates.rs"]

@@ -633,7 +633,7 @@ pub fn scaffold(dir: &Path) -> Result<Vec<PathBuf>> {
             )));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::fsio::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (f, text) in files {
         let p = dir.join(f);
