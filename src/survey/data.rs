@@ -367,7 +367,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
 /// serde_yaml's refusal of a key written twice, told with the key and both its lines
 /// (serde_yaml names neither); `at` is serde_yaml's own position, used if the key cannot
 /// be found.
-fn duplicate_key(
+pub(super) fn duplicate_key(
     path: &Path,
     text: &str,
     e: &serde_yaml::Error,
@@ -438,6 +438,32 @@ fn previous_shape(path: &Path, text: &str, pos: &Positions, top: &Yaml) -> Optio
     Some(d)
 }
 
+/// The key serde quotes in `unknown field `k`, expected …` or `missing field `k`` (a key
+/// may itself hold a backtick), and the expected field names of the first.
+fn quoted_field(msg: &str) -> Option<(&str, Vec<&str>)> {
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (key, tail) = match rest.rfind("`, expected") {
+            Some(i) => (&rest[..i], &rest[i + 3..]),
+            None => match rest.rfind("`, there are no fields") {
+                Some(i) => (&rest[..i], ""),
+                None => (rest.trim_end_matches('`'), ""),
+            },
+        };
+        let list = tail
+            .strip_prefix("expected one of ")
+            .or_else(|| tail.strip_prefix("expected "))
+            .unwrap_or("");
+        let expected = list
+            .split(", ")
+            .map(|f| f.trim_matches('`'))
+            .filter(|f| !f.is_empty())
+            .collect();
+        return Some((key, expected));
+    }
+    let rest = msg.strip_prefix("missing field `")?;
+    Some((rest.strip_suffix('`').unwrap_or(rest), Vec::new()))
+}
+
 /// The dotted path (inside the mapping `v`) of the value a deserialisation error `msg` is
 /// about, as near as the message allows (serde_yaml gives no position for errors from a
 /// value). `fails(key, value)` says whether the field `key` alone fails to deserialise: the
@@ -445,7 +471,7 @@ fn previous_shape(path: &Path, text: &str, pos: &Positions, top: &Yaml) -> Optio
 /// mapping that lacks it (`missing field `x``), or a value of the kind it found
 /// (`invalid type: sequence, …`), shallowest first.
 fn locate_raw_error(v: &Yaml, msg: &str, fails: &dyn Fn(&str, &Yaml) -> bool) -> Option<String> {
-    let quoted = msg.split('`').nth(1);
+    let quoted = quoted_field(msg).map(|(k, _)| k);
     let unknown = msg.starts_with("unknown field");
     let missing = msg.starts_with("missing field");
     let found = msg
@@ -516,9 +542,9 @@ fn locate_raw_error(v: &Yaml, msg: &str, fails: &dyn Fn(&str, &Yaml) -> bool) ->
 /// written (on the value's line before it, or on one of the three lines above), so the
 /// caret points at the key the writer must rename or delete. Else `at`.
 fn key_of_unknown_field(text: &str, msg: &str, at: Pos) -> Pos {
-    let Some(key) = msg
-        .strip_prefix("unknown field `")
-        .and_then(|r| r.split('`').next())
+    let Some(key) = quoted_field(msg)
+        .filter(|_| msg.starts_with("unknown field"))
+        .map(|(k, _)| k)
     else {
         return at;
     };
@@ -934,11 +960,14 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
     let quoted = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
     if msg.contains("found a tab character") || msg.contains("tab") && msg.contains("indent") {
         "不能用 Tab 缩进，请改用空格".into()
-    } else if msg.starts_with("missing field") {
-        format!("缺少字段 {}", quoted(&msg))
-    } else if msg.starts_with("unknown field") {
-        let expected: Vec<&str> = msg.split('`').skip(3).step_by(2).collect();
-        format!("未知字段 {}（可用：{}）", quoted(&msg), expected.join("、"))
+    } else if let Some((key, expected)) = quoted_field(&msg) {
+        if msg.starts_with("missing field") {
+            format!("缺少字段 {key}")
+        } else if expected.is_empty() {
+            format!("未知字段 {key}（此处不能有字段）")
+        } else {
+            format!("未知字段 {key}（可用：{}）", expected.join("、"))
+        }
     } else if msg.contains("recursion limit exceeded") {
         "嵌套层数过深".into()
     } else if msg.contains("repetition limit exceeded")
@@ -962,6 +991,11 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
         )
     } else if let Some(key) = msg.strip_prefix("duplicate entry with key ") {
         format!("键 {} 写了两次，同一层的键只能出现一次", key.trim_matches('"'))
+    } else if let Some(rest) = msg.strip_prefix("duplicate field ") {
+        format!(
+            "键 {} 写了两次，同一层的键只能出现一次",
+            rest.trim_matches('`')
+        )
     } else if msg.starts_with("duplicate entry") {
         "同一层有两个相同的键，同一层的键只能出现一次".into()
     } else if msg.starts_with("data did not match any variant of untagged enum") {

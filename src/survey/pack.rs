@@ -351,15 +351,19 @@ pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
         .find(|(_, c)| super::text::is_xml_illegal(*c))
     {
         let line = yaml[..i].matches('\n').count() + 1;
+        let col = yaml[..i].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         return Err(Error::input(
             Diagnostic::new(
                 path,
                 format!("模板定义含控制字符 {}", super::text::code_point(c)),
             )
-            .at(Some(line), None),
+            .at(Some(line), Some(col)),
         ));
     }
     let schema: Schema = serde_yaml::from_str(yaml).map_err(|e| {
+        if super::positions::first_duplicate_key(yaml).is_some() {
+            return super::data::duplicate_key(path, yaml, &e, (None, None));
+        }
         let loc = e.location();
         let line = loc.as_ref().map(|l| l.line()).or_else(|| {
             let key = e.to_string().split('`').nth(1).map(str::to_string)?;

@@ -414,6 +414,18 @@ fn bad_inputs_are_told_in_chinese_at_line_and_column() {
             seed.replacen("households: 2219", "households: *nope", 1).into_bytes(),
             vec![format!(":{}:17: YAML 格式错误：引用了未定义的别名", line_of(&seed, "households: 2219"))],
         ),
+        // A key holding a backtick (serde quotes keys with backticks).
+        (
+            "backtick-key",
+            seed.replacen("  output:", "  ou`tput:", 1).into_bytes(),
+            vec![":12:3: 数据格式错误：未知字段 ou`tput（可用：title、subtitle、".into()],
+        ),
+        // A pack that does not exist: at the `template:` line.
+        (
+            "no-such-pack",
+            seed.replacen("template: community-survey", "template: comm@unity", 1).into_bytes(),
+            vec![":3:11: 找不到模板“comm@unity”".into()],
+        ),
         (
             "directive",
             format!("%FOO bar\n---\n{seed}").into_bytes(),
