@@ -90,7 +90,12 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
                     Some("previous") => counter.add_units(a.units),
                     _ => {}
                 }
-                if let Some(Frame::Map { units, key_was_units: true, .. }) = counter.stack.last_mut() {
+                if let Some(Frame::Map {
+                    units,
+                    key_was_units: true,
+                    ..
+                }) = counter.stack.last_mut()
+                {
                     *units = a.items;
                 }
             }
@@ -382,15 +387,18 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!(
                 "a{i}: &a{i} [{}]\n",
-                vec![prev.as_str(); 10].join(", ")
+                [prev.as_str(); 10].join(", ")
             ));
         }
         let t = std::time::Instant::now();
-        let Err(Error::Input(d)) = refuse_too_many(Path::new("d.yaml"), &text, 5, 1_000_000)
-        else {
+        let Err(Error::Input(d)) = refuse_too_many(Path::new("d.yaml"), &text, 5, 1_000_000) else {
             panic!("refused")
         };
-        assert!(d[0].message.contains("DIAOYAN_MAX_NODES"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("DIAOYAN_MAX_NODES"),
+            "{}",
+            d[0].message
+        );
         assert_eq!(d[0].line, Some(6));
         assert!(t.elapsed().as_millis() < 500);
     }

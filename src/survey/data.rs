@@ -206,8 +206,8 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
             let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
             // The column of the first bad byte, in characters of the valid text before it.
-            let col = std::str::from_utf8(&valid[line_start..])
-                .map_or(1, |s| s.chars().count() + 1);
+            let col =
+                std::str::from_utf8(&valid[line_start..]).map_or(1, |s| s.chars().count() + 1);
             Err(Error::input(
                 Diagnostic::new(
                     path,
@@ -237,7 +237,11 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     }
     if let Some(i) = text.find('\0') {
         let line = text[..i].matches('\n').count() + 1;
-        let col = text[..i].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let col = text[..i]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
         return Err(fail(
             "这不是文本文件（含有二进制数据），请检查文件是否选错".into(),
             Some(line),
@@ -357,7 +361,9 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             let mut diags = problem_diagnostics(path, text, &pos, &problems, None, None);
             let mut d = Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e)))
                 .at(at.map(|a| a.0), at.map(|a| a.1));
-            d.source_line = at.and_then(|a| text.lines().nth(a.0 - 1)).map(str::to_string);
+            d.source_line = at
+                .and_then(|a| text.lines().nth(a.0 - 1))
+                .map(str::to_string);
             diags.push(d);
             Err(Error::Input(diags))
         }
@@ -413,11 +419,20 @@ fn previous_shape(path: &Path, text: &str, pos: &Positions, top: &Yaml) -> Optio
             let e = serde_yaml::from_value::<RawPeriod>(v.clone()).err()?;
             let msg = e.to_string();
             let at = locate_raw_error(v, &msg, &period_field_fails)
-                .map(|p| if p.is_empty() { "previous".to_string() } else { format!("previous.{p}") })
+                .map(|p| {
+                    if p.is_empty() {
+                        "previous".to_string()
+                    } else {
+                        format!("previous.{p}")
+                    }
+                })
                 .and_then(|p| pos.find(&p))
                 .map(|at| key_of_unknown_field(text, &msg, at))
                 .or_else(|| pos.find("previous"));
-            (format!("上一期（previous）写法不对：{}", yaml_message(&e)), at)
+            (
+                format!("上一期（previous）写法不对：{}", yaml_message(&e)),
+                at,
+            )
         }
         other => (
             format!(
@@ -434,7 +449,9 @@ fn previous_shape(path: &Path, text: &str, pos: &Positions, top: &Yaml) -> Optio
     };
     let mut d = Diagnostic::new(path, format!("{why}。{PREVIOUS_FORMS}"))
         .at(at.map(|a| a.0), at.map(|a| a.1));
-    d.source_line = at.and_then(|a| text.lines().nth(a.0 - 1)).map(str::to_string);
+    d.source_line = at
+        .and_then(|a| text.lines().nth(a.0 - 1))
+        .map(str::to_string);
     Some(d)
 }
 
@@ -990,7 +1007,10 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
             kind_cn(found)
         )
     } else if let Some(key) = msg.strip_prefix("duplicate entry with key ") {
-        format!("键 {} 写了两次，同一层的键只能出现一次", key.trim_matches('"'))
+        format!(
+            "键 {} 写了两次，同一层的键只能出现一次",
+            key.trim_matches('"')
+        )
     } else if let Some(rest) = msg.strip_prefix("duplicate field ") {
         format!(
             "键 {} 写了两次，同一层的键只能出现一次",
@@ -1042,7 +1062,10 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
                 "deserializing from YAML containing more than one document",
                 "文件中有多个 YAML 文档（---），只能有一个",
             ),
-            ("found unexpected ':'", "此处不能出现“:”（值中含冒号时请加引号）"),
+            (
+                "found unexpected ':'",
+                "此处不能出现“:”（值中含冒号时请加引号）",
+            ),
             (
                 "mapping keys are not allowed in this context",
                 "此处不能开始新的键（检查缩进）",
@@ -1080,16 +1103,16 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
                 "did not find expected hexadecimal number",
                 "双引号字符串中的 \\x、\\u 转义后应为十六进制数字",
             ),
-            (
-                "did not find the expected '>'",
-                "标签（!<…>）缺少“>”",
-            ),
+            ("did not find the expected '>'", "标签（!<…>）缺少“>”"),
             ("did not find expected '!'", "标签（!…）写法不对"),
             ("did not find expected tag URI", "标签（!…）写法不对"),
             ("did not find URI escaped octet", "标签（!…）写法不对"),
             ("found undefined tag handle", "使用了未定义的标签（!…）"),
             ("empty YAML tag is not allowed", "标签（!）不能为空"),
-            ("unexpected tagged value in merge", "合并键（<<）的值不能带标签"),
+            (
+                "unexpected tagged value in merge",
+                "合并键（<<）的值不能带标签",
+            ),
             ("for merging", "合并键（<<）的值应为键值对（或键值对列表）"),
             ("unknown anchor", "引用了未定义的别名（*名称）"),
             ("failed to parse YAML number", "数字写法无效"),
@@ -1103,19 +1126,43 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
                 "文档开始（---）之前有多余内容",
             ),
             ("did not find expected <stream-start>", "文件开头无法读取"),
-            ("directive", "以 % 开头的指令写法不对（值以 % 开头时请加引号）"),
+            (
+                "directive",
+                "以 % 开头的指令写法不对（值以 % 开头时请加引号）",
+            ),
             ("version number", "以 %YAML 开头的版本指令写法不对"),
-            ("found unknown directive name", "以 % 开头的指令写法不对（值以 % 开头时请加引号）"),
-            ("found unexpected non-alphabetical character", "以 % 开头的指令写法不对"),
-            ("did not find expected digit or '.' character", "以 %YAML 开头的版本指令写法不对"),
+            (
+                "found unknown directive name",
+                "以 % 开头的指令写法不对（值以 % 开头时请加引号）",
+            ),
+            (
+                "found unexpected non-alphabetical character",
+                "以 % 开头的指令写法不对",
+            ),
+            (
+                "did not find expected digit or '.' character",
+                "以 %YAML 开头的版本指令写法不对",
+            ),
             ("while scanning a quoted scalar", "引号未闭合"),
-            ("while scanning a block scalar", "多行文字（| 或 >）写法不对"),
+            (
+                "while scanning a block scalar",
+                "多行文字（| 或 >）写法不对",
+            ),
             ("while scanning an anchor", "锚点（&）写法不对"),
             ("while scanning an alias", "别名（*）写法不对"),
             ("while scanning a tag", "标签（!）写法不对"),
-            ("while scanning a simple key", "键后缺少“:”，或键太长（超过 1024 个字符）"),
-            ("while parsing", "此处的写法无法解析（检查缩进、引号和括号）"),
-            ("while scanning", "此处的写法无法解析（检查缩进、引号和括号）"),
+            (
+                "while scanning a simple key",
+                "键后缺少“:”，或键太长（超过 1024 个字符）",
+            ),
+            (
+                "while parsing",
+                "此处的写法无法解析（检查缩进、引号和括号）",
+            ),
+            (
+                "while scanning",
+                "此处的写法无法解析（检查缩进、引号和括号）",
+            ),
         ];
         match SYNTAX.iter().find(|(en, _)| msg.contains(en)) {
             Some((_, cn)) => (*cn).to_string(),

@@ -351,7 +351,11 @@ pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
         .find(|(_, c)| super::text::is_xml_illegal(*c))
     {
         let line = yaml[..i].matches('\n').count() + 1;
-        let col = yaml[..i].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let col = yaml[..i]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
         return Err(Error::input(
             Diagnostic::new(
                 path,

@@ -98,7 +98,10 @@ pub fn first_duplicate_key(text: &str) -> Option<DuplicateKey> {
         };
         let starts = matches!(
             ev,
-            Event::Scalar(..) | Event::Alias(_) | Event::MappingStart(..) | Event::SequenceStart(..)
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
         );
         // The path of a node that starts now (`None` for a mapping key).
         let mut node = None;
@@ -251,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_key_written_twice_is_found_with_both_places() {
-        let text = "template: x\nreport:\n  title: a\n  region: b\n  title: c\nunits: []\ntemplate: y\n";
+        let text =
+            "template: x\nreport:\n  title: a\n  region: b\n  title: c\nunits: []\ntemplate: y\n";
         assert_eq!(
             first_duplicate_key(text),
             Some(DuplicateKey {
@@ -263,7 +267,13 @@ mod tests {
         );
         let top = "template: x\nunits: [{a: 1, b: {c: 1}}, {a: 2}]\ntemplate: y\n";
         let d = first_duplicate_key(top).unwrap();
-        assert_eq!((d.path.as_str(), d.key.as_str(), d.first, d.second), ("", "template", (1, 1), (3, 1)));
-        assert_eq!(first_duplicate_key("a: 1\nb: {a: 1}\nc: [{a: 1}, {a: 2}]\n"), None);
+        assert_eq!(
+            (d.path.as_str(), d.key.as_str(), d.first, d.second),
+            ("", "template", (1, 1), (3, 1))
+        );
+        assert_eq!(
+            first_duplicate_key("a: 1\nb: {a: 1}\nc: [{a: 1}, {a: 2}]\n"),
+            None
+        );
     }
 }

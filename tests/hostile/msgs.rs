@@ -61,13 +61,7 @@ fn refused_with(name: &str, bytes: &[u8], envs: &[(&str, &str)], needles: &[&str
     std::fs::write(&data, bytes).unwrap();
     let out_dir = dir.path().join("out");
     let out = diaoyan_confined(
-        &[
-            "render",
-            s(&data),
-            "-o",
-            s(&out_dir),
-            "--no-system-fonts",
-        ],
+        &["render", s(&data), "-o", s(&out_dir), "--no-system-fonts"],
         envs,
         QUICK,
     );
@@ -112,15 +106,20 @@ fn a_duplicated_key_is_named_with_both_lines() {
     );
     // Inside a unit, in a flow mapping, and with a BOM and CRLF line ends: the same
     // lines and columns as the file shows.
-    let nested = seed_text().replacen("office: { total: 200,", "office: { total: 200, total: 1,", 1);
-    let line = nested.lines().position(|l| l.contains("total: 1,")).unwrap() + 1;
+    let nested = seed_text().replacen(
+        "office: { total: 200,",
+        "office: { total: 200, total: 1,",
+        1,
+    );
+    let line = nested
+        .lines()
+        .position(|l| l.contains("total: 1,"))
+        .unwrap()
+        + 1;
     refused(
         "nested.yaml",
         nested.as_bytes(),
-        &[
-            &format!("{{f}}:{line}:27: "),
-            "中的键 total 写了两次",
-        ],
+        &[&format!("{{f}}:{line}:27: "), "中的键 total 写了两次"],
     );
     let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
     refused("crlf.yaml", crlf.as_bytes(), &[&format!("{{f}}:{n}:1: ")]);
@@ -149,10 +148,18 @@ fn a_previous_in_a_wrong_form_is_told_which_forms_are_allowed() {
     refused(
         "list.yaml",
         list.as_bytes(),
-        &[&format!("{{f}}:{n}:11: "), "实际为列表", "previous 可写上一期数据文件的路径"],
+        &[
+            &format!("{{f}}:{n}:11: "),
+            "实际为列表",
+            "previous 可写上一期数据文件的路径",
+        ],
     );
     let number = format!("{text}previous: 2018\n");
-    refused("number.yaml", number.as_bytes(), &["实际为数字 2018（文件名请加引号）"]);
+    refused(
+        "number.yaml",
+        number.as_bytes(),
+        &["实际为数字 2018（文件名请加引号）"],
+    );
     let missing = format!("{text}previous:\n  units: []\n");
     refused("missing.yaml", missing.as_bytes(), &["缺少字段 period"]);
 }
@@ -166,7 +173,10 @@ fn io_errors_are_chinese_and_name_the_path() {
 
     let missing = d.join("无此文件.yaml");
     let out = check(&missing);
-    out.assert_refused(&[&format!("{}: 无法读写文件：文件或文件夹不存在", s(&missing))]);
+    out.assert_refused(&[&format!(
+        "{}: 无法读写文件：文件或文件夹不存在",
+        s(&missing)
+    )]);
     assert_chinese_only(&out);
 
     let out = check(d);
@@ -222,8 +232,8 @@ fn a_report_file_outside_the_pack_is_refused_as_outside() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("pack");
     std::fs::create_dir(&pack).unwrap();
-    let schema = std::fs::read_to_string(root().join("templates/community-survey/template.yaml"))
-        .unwrap();
+    let schema =
+        std::fs::read_to_string(root().join("templates/community-survey/template.yaml")).unwrap();
     let schema = schema.replacen("report: report.md", "report: x.txt", 1);
     assert!(schema.contains("report: x.txt"));
     std::fs::write(pack.join("template.yaml"), schema).unwrap();
@@ -233,7 +243,14 @@ fn a_report_file_outside_the_pack_is_refused_as_outside() {
     let out_dir = dir.path().join("out");
     let data = seed();
     let run = |extra: &[&str]| {
-        let mut args = vec!["render", s(&data), "--template", s(&pack), "-o", s(&out_dir)];
+        let mut args = vec![
+            "render",
+            s(&data),
+            "--template",
+            s(&pack),
+            "-o",
+            s(&out_dir),
+        ];
         args.extend_from_slice(extra);
         diaoyan_confined(&args, &[], QUICK)
     };
@@ -291,7 +308,11 @@ fn output_names_are_distinct_after_normalisation_and_case_folding() {
     assert_eq!(names.len(), 4, "{names:?}");
     let keys: std::collections::BTreeSet<String> =
         names.iter().map(|n| diaoyan::name_key(n)).collect();
-    assert_eq!(keys.len(), 4, "names that are one file somewhere: {names:?}");
+    assert_eq!(
+        keys.len(),
+        4,
+        "names that are one file somewhere: {names:?}"
+    );
     // Names are written in NFC.
     assert!(names.iter().all(|n| !n.contains('\u{301}')), "{names:?}");
 }
@@ -318,12 +339,20 @@ fn an_alias_counts_each_time_it_is_used() {
         ],
     );
     // An alias bomb is refused by the value budget at once, not expanded.
-    let mut bomb = String::from("template: community-survey\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb =
+        String::from("template: community-survey\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..30 {
         let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 10].join(", ")
+        ));
     }
-    let out = refused("bomb.yaml", bomb.as_bytes(), &["数据文件中的值过多", "DIAOYAN_MAX_NODES"]);
+    let out = refused(
+        "bomb.yaml",
+        bomb.as_bytes(),
+        &["数据文件中的值过多", "DIAOYAN_MAX_NODES"],
+    );
     assert!(out.elapsed < Duration::from_secs(5), "{:?}", out.elapsed);
 }
 
@@ -332,31 +361,56 @@ fn an_alias_counts_each_time_it_is_used() {
 #[test]
 fn bad_inputs_are_told_in_chinese_at_line_and_column() {
     let seed = seed_text();
-    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     let head = "template: community-survey\nreport: {title: t, region: r, period: '2019'}\n";
     let cases: Vec<(&str, Vec<u8>, Vec<String>)> = vec![
         // Truncated in the middle of a unit.
-        ("truncated", seed.as_bytes()[..3000].to_vec(), vec!["YAML 格式错误".into()]),
+        (
+            "truncated",
+            seed.as_bytes()[..3000].to_vec(),
+            vec!["YAML 格式错误".into()],
+        ),
         // Tab indentation.
         (
             "tab",
-            seed.replacen("    short: 青一", "\tshort: 青一", 1).into_bytes(),
+            seed.replacen("    short: 青一", "\tshort: 青一", 1)
+                .into_bytes(),
             vec![":16:1: YAML 格式错误：不能用 Tab 缩进".into()],
         ),
         // A NUL byte: line and column.
         (
             "nul",
-            seed.replacen("households: 2219", "households: 22\u{0}19", 1).into_bytes(),
-            vec![format!(":{}:19: 这不是文本文件", line_of(&seed, "households: 2219"))],
+            seed.replacen("households: 2219", "households: 22\u{0}19", 1)
+                .into_bytes(),
+            vec![format!(
+                ":{}:19: 这不是文本文件",
+                line_of(&seed, "households: 2219")
+            )],
         ),
         // Invalid UTF-8: line and column of the first bad byte.
         (
             "latin1",
-            [&b"template: community-survey\nreport: {title: caf"[..], b"\xe9}\n"].concat(),
+            [
+                &b"template: community-survey\nreport: {title: caf"[..],
+                b"\xe9}\n",
+            ]
+            .concat(),
             vec![":2:20: 文件不是 UTF-8 编码".into()],
         ),
-        ("utf16", "\u{feff}template: x\n".encode_utf16().flat_map(u16::to_le_bytes).collect(), vec![":1:1: 文件不是 UTF-8 编码".into()]),
-        ("top-list", b"- a\n- b\n".to_vec(), vec![":1:1: 文件顶层应为键值对".into()]),
+        (
+            "utf16",
+            "\u{feff}template: x\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect(),
+            vec![":1:1: 文件不是 UTF-8 编码".into()],
+        ),
+        (
+            "top-list",
+            b"- a\n- b\n".to_vec(),
+            vec![":1:1: 文件顶层应为键值对".into()],
+        ),
         // Wrong types everywhere: positioned at the value.
         (
             "report-number",
@@ -386,22 +440,29 @@ fn bad_inputs_are_told_in_chinese_at_line_and_column() {
         // An unknown key: the caret at the key, not at its value.
         (
             "unknown-top-key",
-            seed.replacen("report:\n  title", "report2:\n  title", 1).into_bytes(),
+            seed.replacen("report:\n  title", "report2:\n  title", 1)
+                .into_bytes(),
             vec![":5:1: 数据格式错误：未知字段 report2".into()],
         ),
         (
             "huge-integer",
-            seed.replacen("households: 2219", "households: 99999999999999999999999", 1).into_bytes(),
-            vec![format!(":{}:17: YAML 格式错误：整数 99999999999999999999999 过大", line_of(&seed, "households: 2219"))],
+            seed.replacen("households: 2219", "households: 99999999999999999999999", 1)
+                .into_bytes(),
+            vec![format!(
+                ":{}:17: YAML 格式错误：整数 99999999999999999999999 过大",
+                line_of(&seed, "households: 2219")
+            )],
         ),
         (
             "unclosed-quote",
-            seed.replacen("title: 强化", "title: \"强化", 1).into_bytes(),
+            seed.replacen("title: 强化", "title: \"强化", 1)
+                .into_bytes(),
             vec!["YAML 格式错误：".into()],
         ),
         (
             "bad-escape",
-            seed.replacen("subtitle: ", "subtitle: \"\\q\"  #", 1).into_bytes(),
+            seed.replacen("subtitle: ", "subtitle: \"\\q\"  #", 1)
+                .into_bytes(),
             vec![":7:14: YAML 格式错误：双引号字符串中有无效的转义".into()],
         ),
         (
@@ -411,8 +472,12 @@ fn bad_inputs_are_told_in_chinese_at_line_and_column() {
         ),
         (
             "undefined-alias",
-            seed.replacen("households: 2219", "households: *nope", 1).into_bytes(),
-            vec![format!(":{}:17: YAML 格式错误：引用了未定义的别名", line_of(&seed, "households: 2219"))],
+            seed.replacen("households: 2219", "households: *nope", 1)
+                .into_bytes(),
+            vec![format!(
+                ":{}:17: YAML 格式错误：引用了未定义的别名",
+                line_of(&seed, "households: 2219")
+            )],
         ),
         // A key holding a backtick (serde quotes keys with backticks).
         (
@@ -423,7 +488,8 @@ fn bad_inputs_are_told_in_chinese_at_line_and_column() {
         // A pack that does not exist: at the `template:` line.
         (
             "no-such-pack",
-            seed.replacen("template: community-survey", "template: comm@unity", 1).into_bytes(),
+            seed.replacen("template: community-survey", "template: comm@unity", 1)
+                .into_bytes(),
             vec![":3:11: 找不到模板“comm@unity”".into()],
         ),
         (
@@ -433,7 +499,8 @@ fn bad_inputs_are_told_in_chinese_at_line_and_column() {
         ),
         (
             "colon-in-value",
-            seed.replacen("title: 强化", "title: a: b 强化", 1).into_bytes(),
+            seed.replacen("title: 强化", "title: a: b 强化", 1)
+                .into_bytes(),
             vec![":6:11: YAML 格式错误：此处不能出现“:”".into()],
         ),
     ];
@@ -451,7 +518,10 @@ fn command_line_errors_are_chinese() {
     for (args, want) in [
         (&["check"][..], "缺少必需的参数：<DATA>"),
         (&["rendr", "x.yaml"][..], "没有“rendr”这个命令"),
-        (&["render", "x.yaml", "--format", "doc"][..], "参数 --format <FORMAT> 的值“doc”无效"),
+        (
+            &["render", "x.yaml", "--format", "doc"][..],
+            "参数 --format <FORMAT> 的值“doc”无效",
+        ),
         (&["batch", "x", "-j", "abc"][..], "（应为整数）"),
     ] {
         let out = diaoyan_confined(args, &[], QUICK);
