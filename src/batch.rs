@@ -229,7 +229,7 @@ fn unreadable(what: &str, e: &std::io::Error) -> String {
         _ => match e.raw_os_error() {
             Some(40) if cfg!(target_os = "linux") => "符号链接层数过多（链接成环）".to_string(),
             Some(36) if cfg!(target_os = "linux") => "路径过长，无法读取".to_string(),
-            _ => format!("无法读取此{what}：{e}"),
+            _ => format!("无法读取此{what}：{}", crate::fsio::io_reason(e)),
         },
     }
 }
@@ -366,11 +366,12 @@ fn plan(opts: &Options, inputs: &Inputs, gate: &Admission) -> Vec<Job> {
 /// shard): the first job holding a name keeps it; a later one takes the first `name-N`
 /// (N = 2, 3, …) that no job holds — neither one planned before it nor any job's own
 /// name, so `report`, `report`, `report-2` become `report`, `report-3`, `report-2`.
-/// Names are compared case-insensitively (`Report` and `report` are one file on Windows
-/// and macOS). Files already in the output folder are not considered: a batch run again
+/// Names are compared by [`crate::name_key`]: case-insensitively and whatever their Unicode
+/// normalisation (`Report` and `report`, `café` in NFC and NFD, are one file on Windows
+/// or macOS). Files already in the output folder are not considered: a batch run again
 /// replaces its previous reports, as `render` does.
 pub fn distinct_names(names: &mut [&mut String]) {
-    let key = |s: &str| s.to_lowercase();
+    let key = |s: &str| crate::name_key(s);
     let mut held: HashSet<String> = names.iter().map(|n| key(n)).collect();
     let mut kept: HashSet<String> = HashSet::new();
     for name in names.iter_mut() {
@@ -443,7 +444,7 @@ pub fn run(
                 .collect();
         }
         let total = jobs.len();
-        std::fs::create_dir_all(&opts.output).map_err(|e| Error::io(&opts.output, e))?;
+        crate::fsio::create_dir_all(&opts.output)?;
         let composers: Mutex<HashMap<String, Arc<Composer>>> = Mutex::new(HashMap::new());
         let done = std::sync::atomic::AtomicUsize::new(0);
         let outcomes: Vec<Outcome> = jobs

@@ -121,7 +121,7 @@ pub enum Error {
     Input(Vec<Diagnostic>),
     /// A template failed to parse or render (exit 2).
     Template(String),
-    /// Reading or writing a file failed.
+    /// Reading or writing a file failed (shown in Chinese by [`crate::fsio::io_reason`]).
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -164,7 +164,12 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Template(msg) => write!(f, "模板错误：{msg}"),
-            Error::Io { path, source } => write!(f, "{}: 无法读写文件：{source}", path.display()),
+            Error::Io { path, source } => write!(
+                f,
+                "{}: 无法读写文件：{}",
+                path.display(),
+                crate::fsio::io_reason(source)
+            ),
             Error::Render(msg) => write!(f, "生成输出失败：{msg}"),
         }
     }

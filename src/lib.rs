@@ -134,7 +134,7 @@ pub fn write_report(
     dir: &Path,
     markdown: bool,
 ) -> Result<Written> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    fsio::create_dir_all(dir)?;
     let mut files: Vec<(PathBuf, &[u8])> = rendered
         .outputs
         .iter()
@@ -330,6 +330,8 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
 /// `raw` made a file name stem every file system accepts and that opens on a Windows
 /// share. Deterministic; the rules, in order:
 ///
+/// 0. The name is put in Unicode normalisation form C (NFC): `café` written with a
+///    combining accent (NFD, as macOS file names often come) and with `é` are one name.
 /// 1. Each character Windows forbids in a name (`<>:"/\|?*`), each control character
 ///    (general category Cc), format character (Cf: bidi controls such as U+202E, zero-width
 ///    spaces and joiners, the byte-order mark) and line or paragraph separator (Zl, Zp)
@@ -349,8 +351,9 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
 /// names); POSIX `NAME_MAX` = 255 bytes (ext4, XFS, APFS); NTFS allows 255 UTF-16 units.
 pub fn safe_name(raw: &str) -> String {
     use unicode_general_category::{get_general_category, GeneralCategory as G};
+    use unicode_normalization::UnicodeNormalization;
     let mapped: String = raw
-        .chars()
+        .nfc()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
             c if matches!(
@@ -390,6 +393,17 @@ pub fn safe_name(raw: &str) -> String {
     }
 }
 
+/// The key under which two output names are the same file somewhere: Unicode canonical
+/// caseless matching (NFD, then full case folding, then NFD again; Unicode §3.13, D145),
+/// so names that differ only by normalisation (`café` NFC and NFD: one file on macOS) or
+/// by case (`Report`, `report`, `REPORT`; `Straße`, `STRASSE`: one file on macOS and
+/// Windows) have one key. Batches make planned names distinct under this key.
+pub fn name_key(name: &str) -> String {
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    name.chars().nfd().default_case_fold().nfd().collect()
+}
+
 /// Whether Windows reserves `base` (a name without its extension) for a device.
 fn windows_reserved(base: &str) -> bool {
     let b = base.trim_end_matches(' ').to_ascii_uppercase();
@@ -427,7 +441,7 @@ const _: () = assert!(
 /// Write `bytes` to `path` atomically, creating its folder first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        fsio::create_dir_all(parent)?;
     }
     write_atomic(path, bytes)
 }
@@ -551,10 +565,11 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
             }
         }
     }
-    for (i, ((_, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
+    for (i, ((path, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
         if let Err(e) = create_exclusive(tmp, bytes) {
             remove(&temps[..i]);
-            return Err(Error::io(tmp, e));
+            // Named by the file the writer asked for, not the hidden temporary one.
+            return Err(Error::io(path, e));
         }
     }
     let mut done: Vec<PathBuf> = Vec::new();

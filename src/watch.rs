@@ -108,7 +108,18 @@ fn matters(ev: &notify::Result<notify::Event>, own: &BTreeSet<PathBuf>) -> bool 
 }
 
 fn watch_error(path: &Path, e: notify::Error) -> Error {
-    Error::input(Diagnostic::new(path, format!("无法监视文件变化：{e}")))
+    use notify::ErrorKind as K;
+    let why = match &e.kind {
+        K::Io(io) => crate::fsio::io_reason(io),
+        K::PathNotFound => "文件或文件夹不存在".to_string(),
+        K::MaxFilesWatch => {
+            "监视的文件数超过系统上限（可调高 fs.inotify.max_user_watches）".to_string()
+        }
+        K::WatchNotFound => "监视已失效".to_string(),
+        K::InvalidConfig(_) => "监视设置无效".to_string(),
+        K::Generic(_) => "系统的文件监视服务出错".to_string(),
+    };
+    Error::input(Diagnostic::new(path, format!("无法监视文件变化：{why}")))
 }
 
 #[cfg(test)]

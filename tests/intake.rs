@@ -360,7 +360,11 @@ fn import_into_a_gbk_file_refuses_like_check_and_leaves_it_untouched() {
     );
     assert_eq!(into.status.code(), Some(2), "{}", stderr(&into));
     assert_eq!(stderr(&into), stderr(&check), "the same message as check");
-    assert!(stderr(&into).contains("g.yaml:1: 文件不是 UTF-8 编码"));
+    assert!(
+        stderr(&into).contains("g.yaml:1:3: 文件不是 UTF-8 编码"),
+        "{}",
+        stderr(&into)
+    );
     assert_eq!(
         std::fs::read(dir.path().join("g.yaml")).expect("read"),
         gbk.as_ref(),

@@ -199,7 +199,7 @@ fn bad_paths() {
         60,
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("无法读写文件"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("已存在同名的文件，不是文件夹"));
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 

@@ -44,26 +44,26 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
             }
             Err(_) => return Ok(()),
         };
-        if matches!(
-            event,
-            Event::Scalar(..)
-                | Event::Alias(_)
-                | Event::SequenceStart(..)
-                | Event::MappingStart(..)
-        ) {
-            nodes += 1;
-            if nodes > max_nodes {
-                return Err(Error::input(
-                    Diagnostic::new(
-                        path,
-                        format!(
-                            "数据文件中的值过多：超过上限 {max_nodes} 个（从此处起超出）。为免耗尽内存，解析前即拒绝；\
-                             如确需处理，可设置环境变量 DIAOYAN_MAX_NODES 调高上限"
-                        ),
-                    )
-                    .at(Some(mark.line()), Some(mark.col() + 1)),
-                ));
-            }
+        // Every value counts; an alias counts every value of what it repeats, each time it
+        // is used (serde_yaml expands it), so an alias bomb is refused at its first use
+        // past the budget, after one step per alias.
+        let weight = match &event {
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) => 1,
+            Event::Alias(id) => counter.anchored.get(id).map_or(1, |a| a.nodes.max(1)),
+            _ => 0,
+        };
+        nodes = nodes.saturating_add(weight);
+        if nodes > max_nodes {
+            return Err(Error::input(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "数据文件中的值过多：超过上限 {max_nodes} 个（别名 * 每用一次都按其内容计数；从此处起超出）。为免耗尽内存，解析前即拒绝；\
+                         如确需处理，可设置环境变量 DIAOYAN_MAX_NODES 调高上限"
+                    ),
+                )
+                .at(Some(mark.line()), Some(mark.col() + 1)),
+            ));
         }
         // serde_yaml refuses nesting deeper than 128 anyway, but only after a walk that is
         // quadratic in the depth (200,000 `[` ran past two minutes): refuse it here first.
@@ -72,51 +72,110 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
         {
             return Err(too_deep(path, mark.line(), mark.col() + 1));
         }
-        let over = match event {
+        match event {
             Event::StreamEnd | Event::DocumentEnd => return Ok(()),
-            Event::Scalar(s, ..) => counter.start(Some(&s), limit).over,
+            Event::Scalar(s, _, anchor, _) => {
+                counter.start(Some(&s));
+                if anchor != 0 {
+                    counter.anchored.insert(anchor, Anchored::scalar());
+                }
+            }
             Event::Alias(id) => {
-                let node = counter.start(None, limit);
-                let aliased = counter.anchored.get(&id).copied().unwrap_or(0);
-                node.over
-                    || (node.path.is_some_and(|p| UNIT_LISTS.contains(&p.as_str()))
-                        && aliased > limit)
+                let node = counter.start(None);
+                let a = counter.anchored.get(&id).copied().unwrap_or_default();
+                // An alias used as a unit list brings its items; used as `previous:`, the
+                // units of the period it repeats.
+                match node.path.as_deref() {
+                    Some(p) if UNIT_LISTS.contains(&p) => counter.add_units(a.items),
+                    Some("previous") => counter.add_units(a.units),
+                    _ => {}
+                }
+                if let Some(Frame::Map {
+                    units,
+                    key_was_units: true,
+                    ..
+                }) = counter.stack.last_mut()
+                {
+                    *units = a.items;
+                }
             }
             Event::SequenceStart(anchor, _) => {
-                let node = counter.start(None, limit);
+                let node = counter.start(None);
                 let units = node
                     .path
                     .as_deref()
                     .is_some_and(|p| UNIT_LISTS.contains(&p));
+                let key_was_units = counter.value_of_units_key();
                 counter.stack.push(Frame::Seq {
                     items: 0,
                     anchor,
                     units,
+                    nodes_before: nodes - 1,
+                    key_was_units,
                 });
-                node.over
             }
-            Event::MappingStart(..) => {
-                let node = counter.start(None, limit);
+            Event::MappingStart(anchor, _) => {
+                let node = counter.start(None);
                 // Only the top level and `previous` lead to a list of units.
                 let path = node.path.filter(|p| p.is_empty() || p == "previous");
-                counter.stack.push(Frame::Map { path, key: None });
-                node.over
+                counter.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    anchor,
+                    nodes_before: nodes - 1,
+                    units: 0,
+                    key_was_units: false,
+                });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { items, anchor, .. }) = counter.stack.pop() {
+                if let Some(Frame::Seq {
+                    items,
+                    anchor,
+                    nodes_before,
+                    key_was_units,
+                    ..
+                }) = counter.stack.pop()
+                {
                     if anchor != 0 {
-                        counter.anchored.insert(anchor, items);
+                        counter.anchored.insert(
+                            anchor,
+                            Anchored {
+                                nodes: nodes - nodes_before,
+                                items,
+                                units: 0,
+                            },
+                        );
+                    }
+                    if key_was_units {
+                        if let Some(Frame::Map { units, .. }) = counter.stack.last_mut() {
+                            *units = items;
+                        }
                     }
                 }
-                false
             }
             Event::MappingEnd => {
-                counter.stack.pop();
-                false
+                if let Some(Frame::Map {
+                    anchor,
+                    nodes_before,
+                    units,
+                    ..
+                }) = counter.stack.pop()
+                {
+                    if anchor != 0 {
+                        counter.anchored.insert(
+                            anchor,
+                            Anchored {
+                                nodes: nodes - nodes_before,
+                                items: 0,
+                                units,
+                            },
+                        );
+                    }
+                }
             }
-            _ => false,
-        };
-        if over {
+            _ => {}
+        }
+        if counter.units > limit {
             // A unit written as a block item (`  - name: …`): point at its dash (the
             // parser marks a block mapping at its first value).
             let line = mark.line();
@@ -132,7 +191,7 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
                 Diagnostic::new(
                     path,
                     format!(
-                        "单位过多：超过上限 {limit} 个（从此处起超出）。为免耗尽内存，解析前即拒绝；\
+                        "单位过多：超过上限 {limit} 个（本期与内联上一期合计，别名 * 每用一次都计入；从此处起超出）。为免耗尽内存，解析前即拒绝；\
                          如确需处理，可设置环境变量 DIAOYAN_MAX_UNITS 调高上限"
                     ),
                 )
@@ -163,47 +222,97 @@ fn too_deep(path: &Path, line: usize, col: usize) -> Error {
 enum Frame {
     /// A mapping; `path` is known only where a unit list may lie below. `key` is `None`
     /// while a key is expected, else the pending key (`Some(None)` when not tracked).
+    /// `units` is the item count of its `units:` value (what it brings as `previous:`);
+    /// `key_was_units` whether the value being read is that of a `units` key.
     Map {
         path: Option<String>,
         key: Option<Option<String>>,
+        anchor: usize,
+        nodes_before: u64,
+        units: u64,
+        key_was_units: bool,
     },
-    /// A sequence with the number of items so far; `units` if its items are units.
+    /// A sequence with the number of items so far; `units` if its items are units;
+    /// `key_was_units` if it is the value of a `units` key of the mapping around it.
     Seq {
         items: u64,
         anchor: usize,
         units: bool,
+        nodes_before: u64,
+        key_was_units: bool,
     },
+}
+
+/// What an anchored node repeats wherever an alias uses it.
+#[derive(Clone, Copy, Default)]
+struct Anchored {
+    /// Values in it (itself included).
+    nodes: u64,
+    /// Items, if it is a sequence.
+    items: u64,
+    /// The items of its `units:` value, if it is a mapping.
+    units: u64,
+}
+
+impl Anchored {
+    fn scalar() -> Self {
+        Anchored {
+            nodes: 1,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Default)]
 struct Counter {
     stack: Vec<Frame>,
-    /// Item counts of anchored sequences (for an alias used as the unit list).
-    anchored: HashMap<usize, u64>,
+    /// What each anchor holds (for aliases).
+    anchored: HashMap<usize, Anchored>,
+    /// Units so far: the data file's and an inline previous period's, aliases expanded.
+    units: u64,
 }
 
-/// A node that starts: its path where tracked, and whether it is a unit over the limit.
+/// A node that starts: its path where tracked.
 struct Node {
     path: Option<String>,
-    over: bool,
 }
 
 impl Counter {
+    fn add_units(&mut self, n: u64) {
+        self.units = self.units.saturating_add(n);
+    }
+
+    /// Whether the node about to be pushed is the value of a `units` key (read just
+    /// after [`Counter::start`] took the key).
+    fn value_of_units_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map {
+                key_was_units: true,
+                ..
+            })
+        )
+    }
+
     /// A node starts (a key when its mapping expects one; `scalar` is its text if any).
-    fn start(&mut self, scalar: Option<&str>, limit: u64) -> Node {
+    fn start(&mut self, scalar: Option<&str>) -> Node {
         match self.stack.last_mut() {
             None => Node {
                 path: Some(String::new()),
-                over: false,
             },
             Some(Frame::Seq { items, units, .. }) => {
                 *items += 1;
-                Node {
-                    path: None,
-                    over: *units && *items > limit,
+                if *units {
+                    self.units = self.units.saturating_add(1);
                 }
+                Node { path: None }
             }
-            Some(Frame::Map { path, key }) => match key.take() {
+            Some(Frame::Map {
+                path,
+                key,
+                key_was_units,
+                ..
+            }) => match key.take() {
                 Some(k) => Node {
                     path: path.as_deref().zip(k).map(|(p, k)| {
                         if p.is_empty() {
@@ -212,14 +321,11 @@ impl Counter {
                             format!("{p}.{k}")
                         }
                     }),
-                    over: false,
                 },
                 None => {
+                    *key_was_units = scalar == Some("units");
                     *key = Some(path.as_ref().and(scalar).map(str::to_string));
-                    Node {
-                        path: None,
-                        over: false,
-                    }
+                    Node { path: None }
                 }
             },
         }
@@ -247,8 +353,11 @@ mod tests {
         // Lists elsewhere do not count; an inline previous period's units do.
         let other = "tables:\n  t: [1, 2, 3, 4]\nfacts: {units: [1, 2, 3]}\nunits: [a]\n";
         assert_eq!(refused(other, 1), None);
+        // The limit is for both together.
         let prev = "units: [a]\nprevious:\n  period: '2018'\n  units: [a, b]\n";
-        assert_eq!(refused(prev, 1), Some((4, 14)));
+        assert_eq!(refused(prev, 3), None);
+        assert_eq!(refused(prev, 2), Some((4, 14)));
+        assert_eq!(refused(prev, 1), Some((4, 11)));
     }
 
     #[test]
@@ -256,6 +365,42 @@ mod tests {
         let text = "x: &u [a, b, c]\nunits: *u\n";
         assert_eq!(refused(text, 3), None);
         assert_eq!(refused(text, 2), Some((2, 8)));
+    }
+
+    /// Issue 15: `units: &all [...]` then `previous: {units: *all}` is twice the units.
+    #[test]
+    fn an_alias_counts_each_time_it_is_used() {
+        let text = "units: &all [a, b, c]\nprevious: {period: '2018', units: *all}\n";
+        assert_eq!(refused(text, 6), None);
+        assert_eq!(refused(text, 5), Some((2, 35)));
+        // `previous: *p`, p a period held elsewhere: its units count.
+        let text = "x: &p {period: '2018', units: [a, b]}\nunits: [a, b]\nprevious: *p\n";
+        assert_eq!(refused(text, 4), None);
+        assert_eq!(refused(text, 3), Some((3, 11)));
+    }
+
+    /// A billion laughs is refused by the value budget after a few steps, not expanded.
+    #[test]
+    fn an_alias_bomb_is_refused_fast() {
+        let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        for i in 1..40 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
+        }
+        let t = std::time::Instant::now();
+        let Err(Error::Input(d)) = refuse_too_many(Path::new("d.yaml"), &text, 5, 1_000_000) else {
+            panic!("refused")
+        };
+        assert!(
+            d[0].message.contains("DIAOYAN_MAX_NODES"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].line, Some(6));
+        assert!(t.elapsed().as_millis() < 500);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value as Yaml;
 
 use super::date::{self, Date, DateError};
-use super::positions::Positions;
+use super::positions::{Pos, Positions};
 use super::schema::{FieldDef, Kind, Schema};
 use super::text::{self, Use};
 use crate::error::{Diagnostic, Error, Result};
@@ -203,17 +203,18 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.replace("\r\n", "\n")),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            // The column of the first bad byte, in characters of the valid text before it.
+            let col =
+                std::str::from_utf8(&valid[line_start..]).map_or(1, |s| s.chars().count() + 1);
             Err(Error::input(
                 Diagnostic::new(
                     path,
                     "文件不是 UTF-8 编码（可能是 GBK/ANSI），请用 UTF-8 编码另存后重试",
                 )
-                .at(Some(line), None),
+                .at(Some(line), Some(col)),
             ))
         }
     }
@@ -221,18 +222,31 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
 
 /// Parse the YAML text into the raw shape, with line and column on syntax errors.
 pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
+    // The offending line is shown under the message (not for a NUL byte: the line is
+    // binary).
     let fail = |msg: String, line: Option<usize>, col: Option<usize>| {
-        Error::input(Diagnostic::new(path, msg).at(line, col))
+        let mut d = Diagnostic::new(path, msg).at(line, col);
+        if col.is_some() && !text.contains('\0') {
+            d.source_line = line
+                .and_then(|l| text.lines().nth(l.checked_sub(1)?))
+                .map(str::to_string);
+        }
+        Error::input(d)
     };
     if text.trim().is_empty() {
         return Err(fail("数据文件是空的".into(), None, None));
     }
     if let Some(i) = text.find('\0') {
         let line = text[..i].matches('\n').count() + 1;
+        let col = text[..i]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
         return Err(fail(
             "这不是文本文件（含有二进制数据），请检查文件是否选错".into(),
             Some(line),
-            None,
+            Some(col),
         ));
     }
     // Before any tree is built: a million units would take gigabytes.
@@ -298,6 +312,9 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
                 .take_while(|c| c.is_whitespace())
                 .any(|c| c == '\t')
         });
+        if e.to_string().contains("duplicate entry") {
+            return duplicate_key(path, text, &e, (l, c));
+        }
         let msg = if tab_indented {
             "不能用 Tab 缩进，请改用空格".to_string()
         } else {
@@ -315,7 +332,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
         return Err(fail(
             format!("文件顶层应为键值对（template、report、units 等），实际为{k}"),
             Some(1),
-            None,
+            Some(1),
         ));
     }
     let mut top = top;
@@ -324,6 +341,12 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     // The positions are read only if a value needs one, and then kept for `validate`.
     let pos = LazyPositions::new(text);
     normalise_text_fields(&mut top, &mut problems, text, &pos);
+    if let Some(d) = previous_shape(path, text, &pos, &top) {
+        let mut diags = problem_diagnostics(path, text, &pos, &problems, None, None);
+        diags.push(d);
+        return Err(Error::Input(diags));
+    }
+    let probe = top.clone();
     match serde_yaml::from_value::<RawSurvey>(top) {
         Ok(mut raw) => {
             raw.problems = problems;
@@ -331,18 +354,269 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             Ok(raw)
         }
         Err(e) => {
-            let (l, c) = located(&e);
-            // Values lose their positions: find the offending key in the text.
-            let line = l.or_else(|| {
-                let key = e.to_string().split('`').nth(1).map(str::to_string)?;
-                pos.line(&key)
-            });
+            // Values lose their positions: find the offending value in the text.
+            let msg = e.to_string();
+            let at = locate_raw_error(&probe, &msg, &raw_field_fails)
+                .and_then(|p| pos.find(&p))
+                .map(|at| key_of_unknown_field(text, &msg, at));
             let mut diags = problem_diagnostics(path, text, &pos, &problems, None, None);
-            diags.push(
-                Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e))).at(line, c),
-            );
+            let mut d = Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e)))
+                .at(at.map(|a| a.0), at.map(|a| a.1));
+            d.source_line = at
+                .and_then(|a| text.lines().nth(a.0 - 1))
+                .map(str::to_string);
+            diags.push(d);
             Err(Error::Input(diags))
         }
+    }
+}
+
+/// serde_yaml's refusal of a key written twice, told with the key and both its lines
+/// (serde_yaml names neither); `at` is serde_yaml's own position, used if the key cannot
+/// be found.
+pub(super) fn duplicate_key(
+    path: &Path,
+    text: &str,
+    e: &serde_yaml::Error,
+    at: (Option<usize>, Option<usize>),
+) -> Error {
+    let mut d = match super::positions::first_duplicate_key(text) {
+        Some(dup) => {
+            let within = if dup.path.is_empty() {
+                "顶层".to_string()
+            } else {
+                format!("{} 中", label_of(&dup.path, None))
+            };
+            Diagnostic::new(
+                path,
+                format!(
+                    "YAML 格式错误：{within}的键 {} 写了两次（第 {} 行和第 {} 行），同一层的键只能出现一次，请删除或合并其中一处",
+                    dup.key, dup.first.0, dup.second.0
+                ),
+            )
+            .at(Some(dup.second.0), Some(dup.second.1))
+        }
+        None => Diagnostic::new(path, format!("YAML 格式错误：{}", yaml_message(e))).at(at.0, at.1),
+    };
+    d.source_line = d
+        .line
+        .and_then(|l| text.lines().nth(l.checked_sub(1)?))
+        .map(str::to_string);
+    Error::input(d)
+}
+
+/// The forms `previous:` may take, for messages.
+const PREVIOUS_FORMS: &str = "previous 可写上一期数据文件的路径（如 previous: 2018.yaml），\
+     或写成含 period、units（可选 tables）的键值对；上一期里不能再写 previous";
+
+/// `previous:` in a form [`RawPrevious`] does not take, told specifically (serde's message
+/// for an untagged enum names no form and no field): a mapping that is no [`RawPeriod`]
+/// (an unknown or missing key, a wrong type inside), or a list, number or true/false.
+fn previous_shape(
+    path: &Path,
+    text: &str,
+    pos: &LazyPositions<'_>,
+    top: &Yaml,
+) -> Option<Diagnostic> {
+    let v = top.get("previous")?;
+    let (why, at) = match v {
+        Yaml::Null | Yaml::String(_) => return None,
+        Yaml::Mapping(_) => {
+            let e = serde_yaml::from_value::<RawPeriod>(v.clone()).err()?;
+            let msg = e.to_string();
+            let at = locate_raw_error(v, &msg, &period_field_fails)
+                .map(|p| {
+                    if p.is_empty() {
+                        "previous".to_string()
+                    } else {
+                        format!("previous.{p}")
+                    }
+                })
+                .and_then(|p| pos.find(&p))
+                .map(|at| key_of_unknown_field(text, &msg, at))
+                .or_else(|| pos.find("previous"));
+            (
+                format!("上一期（previous）写法不对：{}", yaml_message(&e)),
+                at,
+            )
+        }
+        other => (
+            format!(
+                "上一期（previous）写法不对：实际为{}",
+                match other {
+                    Yaml::Sequence(_) => "列表".to_string(),
+                    Yaml::Bool(b) => format!("true/false（{b}）"),
+                    Yaml::Number(n) => format!("数字 {n}（文件名请加引号）"),
+                    _ => "其他类型".to_string(),
+                }
+            ),
+            pos.find("previous"),
+        ),
+    };
+    let mut d = Diagnostic::new(path, format!("{why}。{PREVIOUS_FORMS}"))
+        .at(at.map(|a| a.0), at.map(|a| a.1));
+    d.source_line = at
+        .and_then(|a| text.lines().nth(a.0 - 1))
+        .map(str::to_string);
+    Some(d)
+}
+
+/// The key serde quotes in `unknown field `k`, expected …` or `missing field `k`` (a key
+/// may itself hold a backtick), and the expected field names of the first.
+fn quoted_field(msg: &str) -> Option<(&str, Vec<&str>)> {
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (key, tail) = match rest.rfind("`, expected") {
+            Some(i) => (&rest[..i], &rest[i + 3..]),
+            None => match rest.rfind("`, there are no fields") {
+                Some(i) => (&rest[..i], ""),
+                None => (rest.trim_end_matches('`'), ""),
+            },
+        };
+        let list = tail
+            .strip_prefix("expected one of ")
+            .or_else(|| tail.strip_prefix("expected "))
+            .unwrap_or("");
+        let expected = list
+            .split(", ")
+            .map(|f| f.trim_matches('`'))
+            .filter(|f| !f.is_empty())
+            .collect();
+        return Some((key, expected));
+    }
+    let rest = msg.strip_prefix("missing field `")?;
+    Some((rest.strip_suffix('`').unwrap_or(rest), Vec::new()))
+}
+
+/// The dotted path (inside the mapping `v`) of the value a deserialisation error `msg` is
+/// about, as near as the message allows (serde_yaml gives no position for errors from a
+/// value). `fails(key, value)` says whether the field `key` alone fails to deserialise: the
+/// first that does is searched for a key the message quotes (`unknown field `x``), a
+/// mapping that lacks it (`missing field `x``), or a value of the kind it found
+/// (`invalid type: sequence, …`), shallowest first.
+fn locate_raw_error(v: &Yaml, msg: &str, fails: &dyn Fn(&str, &Yaml) -> bool) -> Option<String> {
+    let quoted = quoted_field(msg).map(|(k, _)| k);
+    let unknown = msg.starts_with("unknown field");
+    let missing = msg.starts_with("missing field");
+    let found = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+        .map(|r| r.split([',', ' ']).next().unwrap_or(""));
+    let top = v.as_mapping()?;
+    let Some((key, value)) = top
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?, v)))
+        .find(|(k, v)| fails(k, v))
+    else {
+        // No field fails alone: the top level itself (an unknown or a missing key).
+        return match quoted {
+            Some(q) if unknown && top.contains_key(q) => Some(q.to_string()),
+            _ => Some(String::new()),
+        };
+    };
+    let is_hit = |node: &Yaml, k: Option<&str>| -> bool {
+        if unknown {
+            return k.is_some() && k == quoted;
+        }
+        if missing {
+            return matches!(node, Yaml::Mapping(m) if quoted.is_some_and(|q| !m.contains_key(q)));
+        }
+        matches!(
+            (found, node),
+            (Some("sequence"), Yaml::Sequence(_))
+                | (Some("map"), Yaml::Mapping(_))
+                | (Some("boolean"), Yaml::Bool(_))
+                | (Some("unit"), Yaml::Null)
+                | (Some("integer" | "floating"), Yaml::Number(_))
+                | (Some("string"), Yaml::String(_))
+        )
+    };
+    let mut queue = std::collections::VecDeque::from([(key.to_string(), value, None, 0)]);
+    while let Some((p, node, k, depth)) = queue.pop_front() {
+        if is_hit(node, k.as_deref()) {
+            return Some(p);
+        }
+        if depth > 8 {
+            continue;
+        }
+        match node {
+            Yaml::Mapping(m) => {
+                for (ck, child) in m {
+                    let ks = match ck {
+                        Yaml::String(s) => s.clone(),
+                        Yaml::Number(n) => n.to_string(),
+                        Yaml::Bool(b) => b.to_string(),
+                        _ => "?".to_string(),
+                    };
+                    queue.push_back((format!("{p}.{ks}"), child, Some(ks), depth + 1));
+                }
+            }
+            Yaml::Sequence(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    queue.push_back((format!("{p}.{i}"), child, None, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(key.to_string())
+}
+
+/// For an `unknown field `k`` error whose value starts at `at`: where the key `k:` is
+/// written (on the value's line before it, or on one of the three lines above), so the
+/// caret points at the key the writer must rename or delete. Else `at`.
+fn key_of_unknown_field(text: &str, msg: &str, at: Pos) -> Pos {
+    let Some(key) = quoted_field(msg)
+        .filter(|_| msg.starts_with("unknown field"))
+        .map(|(k, _)| k)
+    else {
+        return at;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let find = |line: usize, before: Option<usize>| -> Option<Pos> {
+        let src = lines.get(line.checked_sub(1)?)?;
+        let head: String = match before {
+            Some(col) => src.chars().take(col.saturating_sub(1)).collect(),
+            None => src.to_string(),
+        };
+        let pat = format!("{key}:");
+        let i = head.rfind(&pat)?;
+        // Only a whole key: what precedes it is a blank, `{`, `,`, `-` or a quote.
+        let ok = head[..i]
+            .chars()
+            .last()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '-'));
+        ok.then(|| (line, head[..i].chars().count() + 1))
+    };
+    find(at.0, Some(at.1))
+        .or_else(|| (1..=3).find_map(|d| find(at.0.checked_sub(d)?, None)))
+        .unwrap_or(at)
+}
+
+/// Whether the field `key` of a data file's top level fails to deserialise alone (for
+/// [`locate_raw_error`]).
+fn raw_field_fails(key: &str, v: &Yaml) -> bool {
+    fn fails<T: serde::de::DeserializeOwned>(v: &Yaml) -> bool {
+        serde_yaml::from_value::<T>(v.clone()).is_err()
+    }
+    match key {
+        "template" => fails::<String>(v),
+        "report" => fails::<ReportMeta>(v),
+        "units" => fails::<Vec<Yaml>>(v),
+        "tables" => fails::<IndexMap<String, Vec<IndexMap<String, Yaml>>>>(v),
+        "facts" => fails::<IndexMap<String, Yaml>>(v),
+        "findings" | "recommendations" => fails::<Vec<Prose>>(v),
+        "closing" => fails::<Option<String>>(v),
+        "previous" => fails::<Option<RawPrevious>>(v),
+        _ => false,
+    }
+}
+
+/// [`raw_field_fails`] for an inline previous period.
+fn period_field_fails(key: &str, v: &Yaml) -> bool {
+    match key {
+        "tables" | "units" => raw_field_fails(key, v),
+        "period" => serde_yaml::from_value::<String>(v.clone()).is_err(),
+        _ => false,
     }
 }
 
@@ -744,20 +1018,40 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
+    // serde_yaml puts the path of a nested value first (`units[1].staff: invalid type…`);
+    // the position is told separately.
+    let msg = match msg.split_once(": ") {
+        Some((p, rest))
+            if !p.is_empty()
+                && !p.contains(' ')
+                && rest.starts_with(|c: char| c.is_ascii_lowercase()) =>
+        {
+            rest.to_string()
+        }
+        _ => msg,
+    };
     let quoted = |m: &str| crate::excerpt::quote(m.split('`').nth(1).unwrap_or("")).into_owned();
     if msg.contains("found a tab character") || msg.contains("tab") && msg.contains("indent") {
         "不能用 Tab 缩进，请改用空格".into()
-    } else if msg.starts_with("missing field") {
-        format!("缺少字段 {}", quoted(&msg))
-    } else if msg.starts_with("unknown field") {
-        let expected: Vec<&str> = msg.split('`').skip(3).step_by(2).collect();
-        format!("未知字段 {}（可用：{}）", quoted(&msg), expected.join("、"))
+    } else if let Some((key, expected)) = quoted_field(&msg) {
+        if msg.starts_with("missing field") {
+            format!("缺少字段 {key}")
+        } else if expected.is_empty() {
+            format!("未知字段 {key}（此处不能有字段）")
+        } else {
+            format!("未知字段 {key}（可用：{}）", expected.join("、"))
+        }
     } else if msg.contains("recursion limit exceeded") {
         "嵌套层数过深".into()
     } else if msg.contains("repetition limit exceeded")
         || msg.contains("alias") && msg.contains("limit")
     {
         "别名（alias）展开过多，文件可能是恶意构造的".into()
+    } else if msg.contains(" as u128") || msg.contains(" as i128") {
+        format!(
+            "整数 {} 过大，超出可处理的范围（如是编号，请加引号写成文字）",
+            quoted(&msg)
+        )
     } else if let Some(rest) = msg
         .strip_prefix("invalid type: ")
         .or_else(|| msg.strip_prefix("invalid value: "))
@@ -768,8 +1062,22 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
             kind_cn(expected),
             kind_cn(found)
         )
-    } else if msg.starts_with("duplicate entry with key") {
-        format!("键 {} 重复出现", quoted(&msg))
+    } else if let Some(key) = msg.strip_prefix("duplicate entry with key ") {
+        format!(
+            "键 {} 写了两次，同一层的键只能出现一次",
+            key.trim_matches('"')
+        )
+    } else if let Some(rest) = msg.strip_prefix("duplicate field ") {
+        format!(
+            "键 {} 写了两次，同一层的键只能出现一次",
+            rest.trim_matches('`')
+        )
+    } else if msg.starts_with("duplicate entry") {
+        "同一层有两个相同的键，同一层的键只能出现一次".into()
+    } else if msg.starts_with("data did not match any variant of untagged enum") {
+        "值的写法不是允许的任何一种（请对照示例检查这一项的写法）".into()
+    } else if msg.starts_with("invalid length") {
+        "列表长度不对".into()
     } else {
         const SYNTAX: &[(&str, &str)] = &[
             ("control characters are not allowed", "含有不允许的控制字符"),
@@ -810,11 +1118,113 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
                 "deserializing from YAML containing more than one document",
                 "文件中有多个 YAML 文档（---），只能有一个",
             ),
-            ("invalid length", "列表长度不对"),
+            (
+                "found unexpected ':'",
+                "此处不能出现“:”（值中含冒号时请加引号）",
+            ),
+            (
+                "mapping keys are not allowed in this context",
+                "此处不能开始新的键（检查缩进）",
+            ),
+            (
+                "found unexpected document indicator",
+                "引号内的文字中出现了 --- 或 ...（文档分隔符），请调整",
+            ),
+            (
+                "found an incorrect leading UTF-8 octet",
+                "含有无效的 UTF-8 字节",
+            ),
+            (
+                "found an incorrect trailing UTF-8 octet",
+                "含有无效的 UTF-8 字节",
+            ),
+            (
+                "found an indentation indicator equal to 0",
+                "多行文字（| 或 >）的缩进数字不能是 0",
+            ),
+            (
+                "did not find expected comment or line break",
+                "此处之后应换行（值后多了内容，或 # 前缺空格）",
+            ),
+            (
+                "did not find expected alphabetic or numeric character",
+                "锚点（&）或别名（*）的名称缺失或含有不允许的字符",
+            ),
+            (
+                "did not find expected whitespace or line break",
+                "此处之后应有空格或换行",
+            ),
+            ("did not find expected whitespace", "此处之后应有空格"),
+            (
+                "did not find expected hexadecimal number",
+                "双引号字符串中的 \\x、\\u 转义后应为十六进制数字",
+            ),
+            ("did not find the expected '>'", "标签（!<…>）缺少“>”"),
+            ("did not find expected '!'", "标签（!…）写法不对"),
+            ("did not find expected tag URI", "标签（!…）写法不对"),
+            ("did not find URI escaped octet", "标签（!…）写法不对"),
+            ("found undefined tag handle", "使用了未定义的标签（!…）"),
+            ("empty YAML tag is not allowed", "标签（!）不能为空"),
+            (
+                "unexpected tagged value in merge",
+                "合并键（<<）的值不能带标签",
+            ),
+            ("for merging", "合并键（<<）的值应为键值对（或键值对列表）"),
+            ("unknown anchor", "引用了未定义的别名（*名称）"),
+            ("failed to parse YAML number", "数字写法无效"),
+            ("EOF while parsing a value", "文件意外结束（缺少值）"),
+            (
+                "serialization and deserialization of bytes",
+                "不支持二进制（!!binary）值",
+            ),
+            (
+                "did not find expected <document start>",
+                "文档开始（---）之前有多余内容",
+            ),
+            ("did not find expected <stream-start>", "文件开头无法读取"),
+            (
+                "directive",
+                "以 % 开头的指令写法不对（值以 % 开头时请加引号）",
+            ),
+            ("version number", "以 %YAML 开头的版本指令写法不对"),
+            (
+                "found unknown directive name",
+                "以 % 开头的指令写法不对（值以 % 开头时请加引号）",
+            ),
+            (
+                "found unexpected non-alphabetical character",
+                "以 % 开头的指令写法不对",
+            ),
+            (
+                "did not find expected digit or '.' character",
+                "以 %YAML 开头的版本指令写法不对",
+            ),
+            ("while scanning a quoted scalar", "引号未闭合"),
+            (
+                "while scanning a block scalar",
+                "多行文字（| 或 >）写法不对",
+            ),
+            ("while scanning an anchor", "锚点（&）写法不对"),
+            ("while scanning an alias", "别名（*）写法不对"),
+            ("while scanning a tag", "标签（!）写法不对"),
+            (
+                "while scanning a simple key",
+                "键后缺少“:”，或键太长（超过 1024 个字符）",
+            ),
+            (
+                "while parsing",
+                "此处的写法无法解析（检查缩进、引号和括号）",
+            ),
+            (
+                "while scanning",
+                "此处的写法无法解析（检查缩进、引号和括号）",
+            ),
         ];
         match SYNTAX.iter().find(|(en, _)| msg.contains(en)) {
             Some((_, cn)) => (*cn).to_string(),
-            None => format!("无法解析（{msg}）"),
+            // Nothing above knows it: a Chinese message all the same; the parser's own
+            // words are not shown to the writer.
+            None => "此处的写法无法解析（检查缩进、引号、括号和冒号）".to_string(),
         }
     }
 }
@@ -1369,7 +1779,7 @@ impl<'a> Checker<'a> {
                         .map(|d| d.message)
                         .collect::<Vec<_>>()
                         .join("；"),
-                    Error::Io { source, .. } => source.to_string(),
+                    Error::Io { source, .. } => crate::fsio::io_reason(&source),
                     e => e.to_string(),
                 };
                 let d = self.at(

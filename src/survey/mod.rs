@@ -50,6 +50,13 @@ pub fn load_bytes(
     let pack = match Pack::resolve(&raw.template, template_dir, path) {
         Ok(p) => p,
         Err(Error::Input(mut ds)) => {
+            // A pack that cannot be found or used is about the `template:` line.
+            if let Some(at) = positions::Positions::of(&text).find("template") {
+                for d in ds.iter_mut().filter(|d| d.file == path && d.line.is_none()) {
+                    *d = d.clone().at(Some(at.0), Some(at.1));
+                    d.source_line = text.lines().nth(at.0 - 1).map(str::to_string);
+                }
+            }
             let mut all = data::early_diagnostics(path, &text, &raw);
             all.append(&mut ds);
             return Err(Error::Input(all));

@@ -186,6 +186,17 @@ impl Pack {
                 .unwrap_or_default();
             templates.push((fname, content));
         }
+        // A report template not named `*.md` (or a symlink to one) is read by name, through
+        // the same containment check: one outside the pack is refused as such, never
+        // reported as missing.
+        let report_path = dir.join(&schema.report);
+        if !templates.iter().any(|(n, _)| *n == schema.report)
+            && std::fs::symlink_metadata(&report_path).is_ok()
+        {
+            let content = budget.read(dir, &report_path)?;
+            refuse_control_characters(&report_path, &content)?;
+            templates.push((schema.report.clone(), content));
+        }
         topics_from_templates(&mut schema, &templates);
         if !templates.iter().any(|(n, _)| *n == schema.report) {
             return Err(Error::input(Diagnostic::new(
@@ -348,15 +359,23 @@ pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
         .find(|(_, c)| super::text::is_xml_illegal(*c))
     {
         let line = yaml[..i].matches('\n').count() + 1;
+        let col = yaml[..i]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
         return Err(Error::input(
             Diagnostic::new(
                 path,
                 format!("模板定义含控制字符 {}", super::text::code_point(c)),
             )
-            .at(Some(line), None),
+            .at(Some(line), Some(col)),
         ));
     }
     let schema: Schema = serde_yaml::from_str(yaml).map_err(|e| {
+        if super::positions::first_duplicate_key(yaml).is_some() {
+            return super::data::duplicate_key(path, yaml, &e, (None, None));
+        }
         let loc = e.location();
         let line = loc.as_ref().map(|l| l.line()).or_else(|| {
             let key = e.to_string().split('`').nth(1).map(str::to_string)?;
@@ -630,7 +649,7 @@ pub fn scaffold(dir: &Path) -> Result<Vec<PathBuf>> {
             )));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::fsio::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (f, text) in files {
         let p = dir.join(f);

@@ -60,6 +60,95 @@ impl Positions {
     }
 }
 
+/// A key written twice in one mapping: the mapping's dotted path (empty at the top
+/// level), the key, and where each of the two is written (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    pub path: String,
+    pub key: String,
+    pub first: Pos,
+    pub second: Pos,
+}
+
+/// The first key written twice in one mapping of `text` (serde_yaml refuses such a file
+/// but names neither the key's lines nor, for a string key, the key itself).
+///
+/// Keys are compared as written (scalars only; a complex key is never a duplicate here).
+/// `None` if there is none, or if yaml-rust2 cannot read the text.
+pub fn first_duplicate_key(text: &str) -> Option<DuplicateKey> {
+    struct Map {
+        path: String,
+        keys: HashMap<String, Pos>,
+        /// The pending key once a key is read; `None` while a key is expected.
+        key: Option<String>,
+    }
+    enum F {
+        Map(Map),
+        Seq(String, usize),
+    }
+    let mut stack: Vec<F> = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (ev, mark) = parser.next_token().ok()?;
+        let pos = (mark.line(), mark.col() + 1);
+        // Only a plain or quoted scalar key can be compared (an alias key is not).
+        let scalar = match &ev {
+            Event::Scalar(s, ..) => Some(s.clone()),
+            _ => None,
+        };
+        let starts = matches!(
+            ev,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+        );
+        // The path of a node that starts now (`None` for a mapping key).
+        let mut node = None;
+        if starts {
+            node = match stack.last_mut() {
+                None => Some(String::new()),
+                Some(F::Seq(path, next)) => {
+                    *next += 1;
+                    Some(join(path, &(*next - 1).to_string()))
+                }
+                Some(F::Map(m)) => match m.key.take() {
+                    Some(k) => Some(join(&m.path, &k)),
+                    None => {
+                        let k = scalar.clone().unwrap_or_else(|| "?".into());
+                        if scalar.is_some() {
+                            if let Some(first) = m.keys.get(&k) {
+                                return Some(DuplicateKey {
+                                    path: m.path.clone(),
+                                    key: k,
+                                    first: *first,
+                                    second: pos,
+                                });
+                            }
+                            m.keys.insert(k.clone(), pos);
+                        }
+                        m.key = Some(k);
+                        None
+                    }
+                },
+            };
+        }
+        match ev {
+            Event::MappingStart(..) => stack.push(F::Map(Map {
+                path: node.unwrap_or_else(|| "?".into()),
+                keys: HashMap::new(),
+                key: None,
+            })),
+            Event::SequenceStart(..) => stack.push(F::Seq(node.unwrap_or_else(|| "?".into()), 0)),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+            }
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
+}
+
 enum Frame {
     /// A mapping: the pending key, if the next node is a value.
     Map {
@@ -161,5 +250,30 @@ mod tests {
         assert_eq!(p.line("findings"), Some(9));
         assert_eq!(p.path_at((5, 14)), Some("units.0.staff.total"));
         assert_eq!(p.path_at((6, 34)), Some("units.0.staff.gender.female"));
+    }
+
+    #[test]
+    fn a_key_written_twice_is_found_with_both_places() {
+        let text =
+            "template: x\nreport:\n  title: a\n  region: b\n  title: c\nunits: []\ntemplate: y\n";
+        assert_eq!(
+            first_duplicate_key(text),
+            Some(DuplicateKey {
+                path: "report".into(),
+                key: "title".into(),
+                first: (3, 3),
+                second: (5, 3),
+            })
+        );
+        let top = "template: x\nunits: [{a: 1, b: {c: 1}}, {a: 2}]\ntemplate: y\n";
+        let d = first_duplicate_key(top).unwrap();
+        assert_eq!(
+            (d.path.as_str(), d.key.as_str(), d.first, d.second),
+            ("", "template", (1, 1), (3, 1))
+        );
+        assert_eq!(
+            first_duplicate_key("a: 1\nb: {a: 1}\nc: [{a: 1}, {a: 2}]\n"),
+            None
+        );
     }
 }
