@@ -934,11 +934,6 @@ impl<'a> LazyPositions<'a> {
         self.get().find(path)
     }
 
-    /// [`Positions::line`].
-    fn line(&self, path: &str) -> Option<usize> {
-        self.get().line(path)
-    }
-
     /// The positions if they were read, else empty ones.
     fn into_inner(self) -> Positions {
         self.pos.into_inner().unwrap_or_default()
