@@ -187,7 +187,12 @@ impl Limits {
             if let Some(value) = std::env::var_os(&var) {
                 let text = value.to_string_lossy();
                 let ceiling = info.ceiling();
-                match text.trim().parse::<u64>() {
+                let digits = text.trim();
+                // All digits but too many for u64: over the ceiling, not malformed.
+                let huge = digits.len() > 1
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && digits.trim_start_matches('0').len() > 19;
+                match digits.parse::<u64>() {
                     Ok(v) if v > ceiling => {
                         return Err(format!(
                             "环境变量 {var}={text} 超过允许的最大值 {ceiling}（{}）",
@@ -195,6 +200,12 @@ impl Limits {
                         ))
                     }
                     Ok(v) if v > 0 => (info.set)(&mut limits, v),
+                    _ if huge => {
+                        return Err(format!(
+                            "环境变量 {var}={text} 超过允许的最大值 {ceiling}（{}）",
+                            info.description
+                        ))
+                    }
                     _ => {
                         return Err(format!(
                             "环境变量 {var}={text} 不是正整数（{}，默认 {}）",

@@ -1799,10 +1799,24 @@ impl<'a> Checker<'a> {
                     )));
                 }
                 if raw.previous.is_some() {
-                    return Err(Error::input(Diagnostic::new(
-                        &file,
-                        "上一期数据不能再包含 previous",
-                    )));
+                    // Told at the previous file's own `previous:` line; a file naming
+                    // itself is told as such.
+                    let line = text
+                        .lines()
+                        .position(|l| l.starts_with("previous:"))
+                        .map(|i| i + 1);
+                    let same = file
+                        .canonicalize()
+                        .ok()
+                        .is_some_and(|f| self.path.canonicalize().ok().is_some_and(|p| p == f));
+                    let msg = if same {
+                        "previous 指向本文件自身；上一期数据应是另一个数据文件"
+                    } else {
+                        "上一期数据不能再包含 previous（只与相邻的上一期比较）"
+                    };
+                    return Err(Error::input(
+                        Diagnostic::new(&file, msg).at(line, line.map(|_| 1)),
+                    ));
                 }
                 let period = raw.report.period.clone();
                 let s = validate(&file, &text, raw, self.schema)?;

@@ -207,6 +207,28 @@ fn previous_dev_zero_is_refused_at_its_line() {
     assert!(files_under(&out).is_empty());
 }
 
+/// `previous:` naming the data file itself, or a file that has its own `previous:`, is
+/// told at that file's `previous:` line (it had no line), the first as pointing at itself.
+#[test]
+fn previous_naming_itself_or_a_chain_is_told_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed_text = std::fs::read_to_string(seed()).unwrap();
+    let with_previous =
+        |target: &str| seed_text.replacen("\nunits:", &format!("\nprevious: {target}\nunits:"), 1);
+    let line = with_previous("x")
+        .lines()
+        .position(|l| l.starts_with("previous:"))
+        .unwrap()
+        + 1;
+    std::fs::write(tmp.path().join("self.yaml"), with_previous("self.yaml")).unwrap();
+    std::fs::write(tmp.path().join("a.yaml"), with_previous("b.yaml")).unwrap();
+    std::fs::write(tmp.path().join("b.yaml"), with_previous("a.yaml")).unwrap();
+    let r = diaoyan_confined(&["check", s(&tmp.path().join("self.yaml"))], &[], QUICK);
+    r.assert_refused(&[&format!("self.yaml:{line}:1"), "指向本文件自身"]);
+    let r = diaoyan_confined(&["check", s(&tmp.path().join("a.yaml"))], &[], QUICK);
+    r.assert_refused(&[&format!("b.yaml:{line}:1"), "上一期数据不能再包含 previous"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_as_data_file_or_previous_is_refused_without_blocking() {
@@ -522,6 +544,8 @@ fn limits_have_ceilings() {
     for (var, value) in [
         ("DIAOYAN_MAX_FILE_MB", "17592186044416"),
         ("DIAOYAN_MAX_DEPTH", "10000"),
+        // Too many digits for any integer type: still "over the ceiling", not "malformed".
+        ("DIAOYAN_MAX_UNITS", "99999999999999999999"),
     ] {
         let r = diaoyan_confined(&["check", s(&seed())], &[(var, value)], QUICK);
         r.assert_refused(&[var, "超过允许的最大值"]);
