@@ -450,6 +450,7 @@ fn read_workbook(path: &Path) -> Result<Vec<Sheet>> {
         _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(rs).map_err(|e| bad(e.into()))?),
     };
     let names = book.sheet_names();
+    guard::sheet_count(path, names.len())?;
     let bad_in = |e: calamine::Error, sheet: &str| reader_error(path, Some(sheet), &e);
     let mut sheets = Vec::new();
     for name in names {

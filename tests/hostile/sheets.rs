@@ -819,3 +819,30 @@ fn sheets_sharing_one_part_are_refused_before_it_is_decompressed_again() {
         start.elapsed()
     );
 }
+
+/// A workbook with more than 1,000 worksheets (the attacker's 20,000-sheet xlsx ran past
+/// two minutes: calamine finds sheets by name) is refused by counting its parts before
+/// calamine opens it; 1,000 sheets are still read.
+#[test]
+fn more_than_a_thousand_sheets_are_refused_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (n, refused) in [(1001, true), (1000, false)] {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        for i in 0..n {
+            book.add_worksheet()
+                .set_name(format!("S{i}"))
+                .unwrap()
+                .write_string(0, 0, "社区名称")
+                .unwrap();
+        }
+        let path = tmp.path().join(format!("many{n}.xlsx"));
+        book.save(&path).unwrap();
+        if refused {
+            assert_refused_sheet(&path, &[], &["工作表超过上限 1000 张"]);
+        } else {
+            let (run, _) = import_confined(&path, &[]);
+            assert!(!run.stderr.contains("超过上限 1000 张"), "{run:#?}");
+            assert!(run.elapsed < TIMEOUT, "{run:#?}");
+        }
+    }
+}
