@@ -1,6 +1,7 @@
 //! Issue 16, "DOCX structure": the styles part has one default Normal (and the default
 //! character, table and numbering styles Word writes), and runs of Chinese text holding
-//! punctuation of ambiguous East Asian width carry `w:rFonts w:hint="eastAsia"`.
+//! punctuation of ambiguous East Asian width carry `w:rFonts w:hint="eastAsia"`; lists
+//! are Word numbering that starts where the Markdown list starts.
 
 mod common;
 
@@ -141,4 +142,61 @@ fn ambiguous_width_punctuation_in_chinese_text_is_east_asian() {
             "{m} not hinted"
         );
     }
+}
+
+#[test]
+fn lists_are_word_numbering_from_their_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let docx = render_with_lists(dir.path()).with_extension("docx");
+    let numbering = docx_part(&docx, "word/numbering.xml");
+    let doc = docx_part(&docx, "word/document.xml");
+    // The paragraph holding `text`, and the numId it is numbered with.
+    let num_of = |text: &str| -> Option<String> {
+        let at = doc.find(text).unwrap_or_else(|| panic!("no {text}"));
+        let p = doc[..at].rfind("<w:p ").unwrap();
+        let para = &doc[p..at];
+        let i = para.find("<w:numId w:val=\"")? + "<w:numId w:val=\"".len();
+        Some(para[i..i + para[i..].find('"').unwrap()].to_string())
+    };
+    // The instance `id`: its abstract numbering's format and its start override.
+    let instance = |id: &str| -> (String, String) {
+        let at = numbering
+            .find(&format!("<w:num w:numId=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no w:num {id}"));
+        let num = &numbering[at..at + numbering[at..].find("</w:num>").unwrap()];
+        let field = |s: &str, key: &str| {
+            let i = s.find(key).unwrap_or_else(|| panic!("{key} in {s}")) + key.len();
+            s[i..i + s[i..].find('"').unwrap()].to_string()
+        };
+        let abs = field(num, "<w:abstractNumId w:val=\"");
+        let start = field(num, "<w:startOverride w:val=\"");
+        let a = numbering
+            .find(&format!("<w:abstractNum w:abstractNumId=\"{abs}\">"))
+            .unwrap();
+        let fmt = field(&numbering[a..], "<w:numFmt w:val=\"");
+        (fmt, start)
+    };
+    let five = num_of("第五项").expect("第五项 is numbered");
+    assert_eq!(num_of("第六项").as_deref(), Some(five.as_str()));
+    assert_eq!(instance(&five), ("decimal".to_string(), "5".to_string()));
+    let bullets = num_of("要点一").expect("要点一 is numbered");
+    assert_eq!(instance(&bullets).0, "bullet");
+    let one = num_of("第一项").expect("第一项 is numbered");
+    assert_ne!(one, five, "a new list is a new numbering instance");
+    assert_eq!(instance(&one), ("decimal".to_string(), "1".to_string()));
+    // No marker is typed as text.
+    for typed in [">5. ", ">6. ", ">1. 第一项", ">• "] {
+        assert!(!doc.contains(typed), "typed marker {typed}");
+    }
+    // Item 4 starts with a nested list: an empty paragraph of list 3's instance carries
+    // its number, so the numbers do not skip.
+    let three = num_of("第三项").expect("第三项 is numbered");
+    let nested = doc.find("嵌套要点").unwrap();
+    let before = &doc[doc.find("第三项").unwrap()..nested];
+    assert!(
+        before.contains(&format!("<w:numId w:val=\"{three}\" />")),
+        "item 4 has no numbered paragraph: {before}"
+    );
+    // 1.–4. are one (loose) list.
+    assert_eq!(three, one);
 }

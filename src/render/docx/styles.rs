@@ -238,6 +238,50 @@ pub fn styles() -> Vec<Style> {
     out
 }
 
+/// The abstract numbering of ordered lists (`%1.`) and of bullet lists (`•`).
+pub const ORDERED_LIST_ABS: usize = 3;
+pub const BULLET_LIST_ABS: usize = 4;
+/// The numbering instance of the document's first list; list k (in document order) is
+/// `FIRST_LIST_NUM + k`, each restarting at its own start number.
+pub const FIRST_LIST_NUM: usize = 3;
+
+/// List markers as Word numbering, printed as the PDF prints them (see
+/// [`crate::doc::list_marker`]): `5.` or `•` followed by a space, at the body's
+/// 2-character first-line indent.
+pub fn list_numbering() -> [AbstractNumbering; 2] {
+    let level = |fmt: &str, text: &str| {
+        Level::new(
+            0,
+            Start::new(1),
+            NumberFormat::new(fmt),
+            LevelText::new(text),
+            LevelJc::new("left"),
+        )
+        .suffix(LevelSuffixType::Space)
+        .indent(
+            Some(0),
+            Some(SpecialIndentType::FirstLine(INDENT)),
+            None,
+            None,
+        )
+    };
+    [
+        AbstractNumbering::new(ORDERED_LIST_ABS).add_level(level("decimal", "%1.")),
+        AbstractNumbering::new(BULLET_LIST_ABS).add_level(level("bullet", "•")),
+    ]
+}
+
+/// Numbering instance `id` of one list: its abstract numbering, restarted at `start`
+/// (`w:lvlOverride`/`w:startOverride`, so every list counts from its own first number).
+pub fn list_instance(id: usize, ordered: bool, start: usize) -> Numbering {
+    let abs = if ordered {
+        ORDERED_LIST_ABS
+    } else {
+        BULLET_LIST_ABS
+    };
+    Numbering::new(id, abs).add_override(docx_rs::LevelOverride::new(0).start(start))
+}
+
 /// Heading numbers 一、 （一） 1. （1）: levels restart under their parent, the number is
 /// followed by nothing (no tab), and sits at the 2-character indent.
 pub fn heading_numbering() -> (AbstractNumbering, Numbering) {
