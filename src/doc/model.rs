@@ -116,14 +116,36 @@ pub enum Block {
         runs: Vec<Run>,
     },
     Paragraph(Vec<Run>),
+    /// A list. Each item is its blocks; an ordered item's marker is its number (`start`,
+    /// `start + 1`, …) and a full stop, a bullet item's `•`. An item whose first block is
+    /// not a paragraph gets its marker on a paragraph of its own, so numbers never skip.
     List {
         ordered: bool,
+        /// The number of the first item of an ordered list, as the Markdown gives it
+        /// (`5.` → 5); 1 for a bullet list.
+        #[serde(default = "first_item")]
+        start: usize,
         items: Vec<Vec<Block>>,
     },
     Quote(Vec<Block>),
     Table(Table),
     Chart(Chart),
     PageBreak,
+}
+
+/// A list's first number when none is given.
+fn first_item() -> usize {
+    1
+}
+
+/// The marker of item `i` (0-based) of a list: `5. ` (its number and a full stop) for an
+/// ordered list starting at `start`, `• ` for a bullet list. Both formats print it.
+pub fn list_marker(ordered: bool, start: usize, i: usize) -> String {
+    if ordered {
+        format!("{}. ", start.saturating_add(i))
+    } else {
+        "• ".to_string()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -418,8 +418,10 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
                 }
                 items.push(inner);
             }
+            let ordered = l.list_type == ListType::Ordered;
             out.push(Block::List {
-                ordered: l.list_type == ListType::Ordered,
+                ordered,
+                start: if ordered { l.start } else { 1 },
                 items,
             });
         }
@@ -788,10 +790,28 @@ mod tests {
     fn quotes_lists_and_page_breaks() {
         let d = parse_str("> 引文\n\n1. 一\n2. 二\n\n\\newpage\n\n- 甲\n\n---\n");
         assert!(matches!(&d.blocks[0], Block::Quote(q) if q.len() == 1));
-        assert!(matches!(&d.blocks[1], Block::List { ordered: true, items } if items.len() == 2));
+        assert!(
+            matches!(&d.blocks[1], Block::List { ordered: true, items, .. } if items.len() == 2)
+        );
         assert_eq!(d.blocks[2], Block::PageBreak);
         assert!(matches!(&d.blocks[3], Block::List { ordered: false, .. }));
         assert_eq!(d.blocks[4], Block::PageBreak);
+    }
+
+    #[test]
+    fn a_list_keeps_its_start_number() {
+        let d = parse_str("5. 五\n6. 六\n\n- 甲\n\n0. 零\n");
+        let starts: Vec<(bool, usize)> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::List { ordered, start, .. } => Some((*ordered, *start)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(starts, [(true, 5), (false, 1), (true, 0)]);
+        assert_eq!(crate::doc::list_marker(true, 5, 1), "6. ");
+        assert_eq!(crate::doc::list_marker(false, 1, 3), "• ");
     }
 
     #[test]

@@ -407,3 +407,43 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The Markdown of [`render_with_lists`]: an ordered list from 5, a bullet list, and a
+/// loose ordered list from 1 whose item 4. starts with a nested bullet list.
+pub const LISTS_MD: &str =
+    "5. 第五项“甲”\n6. 第六项\n\n- 要点一\n- 要点二\n\n1. 第一项\n2. 第二项\n\n3. 第三项\n4.\n   - 嵌套要点\n\n";
+
+/// Render the seed (DOCX + PDF, bundled fonts) with a copy of its template pack whose
+/// report has [`LISTS_MD`] before the closing paragraphs; returns the output path without
+/// its extension.
+pub fn render_with_lists(dir: &Path) -> PathBuf {
+    let pack = dir.join("pack");
+    std::fs::create_dir_all(&pack).unwrap();
+    let src = root().join("templates/community-survey");
+    for f in ["report.md", "template.yaml"] {
+        std::fs::copy(src.join(f), pack.join(f)).unwrap();
+    }
+    let report = std::fs::read_to_string(pack.join("report.md")).unwrap();
+    let anchor = "{% for p in closing %}";
+    assert!(report.contains(anchor), "the pack's report has no {anchor}");
+    std::fs::write(
+        pack.join("report.md"),
+        report.replacen(anchor, &format!("{LISTS_MD}{anchor}"), 1),
+    )
+    .unwrap();
+    let out = diaoyan(&[
+        "render",
+        seed().to_str().unwrap(),
+        "--template",
+        pack.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--no-system-fonts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("qingnianlu-2019")
+}

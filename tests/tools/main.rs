@@ -62,6 +62,11 @@ fn checks() -> Vec<Check> {
             docx::libreoffice_draws_the_charts,
         ),
         (
+            "docx::lists_print_their_start_number_in_both_formats",
+            &["pdftotext", "soffice"],
+            docx::lists_print_their_start_number_in_both_formats,
+        ),
+        (
             "docx::is_schema_valid",
             &["validate-docx"],
             docx::docx_is_schema_valid,

@@ -63,9 +63,22 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         notes: &doc.notes,
         hints: normalize::Hints::default(),
         referenced: Vec::new(),
+        lists: Vec::new(),
     };
     for b in &doc.blocks {
         d = w.block(d, b);
+    }
+    if !w.lists.is_empty() {
+        for abs in styles::list_numbering() {
+            d = d.add_abstract_numbering(abs);
+        }
+        for (k, (ordered, start)) in w.lists.iter().enumerate() {
+            d = d.add_numbering(styles::list_instance(
+                styles::FIRST_LIST_NUM + k,
+                *ordered,
+                *start,
+            ));
+        }
     }
     let xml = d.build();
     package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::Render)
@@ -100,6 +113,9 @@ struct Writer<'a> {
     /// Footnotes whose `w:footnoteReference` is written: a later mark of the same note is
     /// a superscript number (a footnote has one reference in WordprocessingML).
     referenced: Vec<usize>,
+    /// The lists written so far, in order: (ordered, start). List k is Word numbering
+    /// instance [`styles::FIRST_LIST_NUM`] + k.
+    lists: Vec<(bool, usize)>,
 }
 
 impl Writer<'_> {
@@ -146,6 +162,7 @@ impl Writer<'_> {
             notes: &[],
             hints: normalize::Hints::default(),
             referenced: Vec::new(),
+            lists: Vec::new(),
         }
         .runs(
             Paragraph::new()
@@ -166,13 +183,16 @@ impl Writer<'_> {
     /// The walk keeps its own stack, so no Rust recursion follows the Document's nesting
     /// (a writer recursing by value overflowed the stack at 500 nested quotes; the parser
     /// also bounds nesting, [`crate::limits::Limits::depth`]). A quote's paragraphs take
-    /// the Quote style; a list item's first paragraph its marker (`1. `, `• `); any other
-    /// nested block is written as it would be on its own.
+    /// the Quote style; a list item's first paragraph is numbered with the list's own Word
+    /// numbering instance (`w:numPr`, so Word prints `5. `, `• ` and renumbers on edit;
+    /// an item not starting with a paragraph gets an empty numbered one, as the PDF
+    /// prints its marker alone); any other nested block is written as it would be on its
+    /// own.
     fn block(&mut self, mut d: Docx, b: &Block) -> Docx {
         enum Task<'b> {
             Block(&'b Block),
             Quoted(&'b [Run]),
-            Marked(String, &'b [Run]),
+            Item(usize, &'b [Run]),
         }
         let mut stack = vec![Task::Block(b)];
         while let Some(task) = stack.pop() {
@@ -182,8 +202,8 @@ impl Writer<'_> {
                     d = d.add_paragraph(self.runs(Paragraph::new().style("Quote"), rs));
                     continue;
                 }
-                Task::Marked(marker, rs) => {
-                    let p = Paragraph::new().add_run(DRun::new().add_text(&marker));
+                Task::Item(num, rs) => {
+                    let p = Paragraph::new().numbering(NumberingId::new(num), IndentLevel::new(0));
                     d = d.add_paragraph(self.runs(p, rs));
                     continue;
                 }
@@ -203,21 +223,23 @@ impl Writer<'_> {
                     d.add_paragraph(self.runs(p, runs))
                 }
                 Block::Paragraph(rs) => d.add_paragraph(self.runs(Paragraph::new(), rs)),
-                Block::List { ordered, items } => {
+                Block::List {
+                    ordered,
+                    start,
+                    items,
+                } => {
+                    let num = styles::FIRST_LIST_NUM + self.lists.len();
+                    self.lists.push((*ordered, *start));
                     // Pushed in reverse: the stack gives them back in document order.
-                    for (i, item) in items.iter().enumerate().rev() {
+                    for item in items.iter().rev() {
                         for (j, inner) in item.iter().enumerate().rev() {
                             stack.push(match inner {
-                                Block::Paragraph(rs) if j == 0 => {
-                                    let marker = if *ordered {
-                                        format!("{}. ", i + 1)
-                                    } else {
-                                        "• ".to_string()
-                                    };
-                                    Task::Marked(marker, rs)
-                                }
+                                Block::Paragraph(rs) if j == 0 => Task::Item(num, rs),
                                 other => Task::Block(other),
                             });
+                        }
+                        if !matches!(item.first(), Some(Block::Paragraph(_))) {
+                            stack.push(Task::Item(num, &[]));
                         }
                     }
                     d

@@ -455,9 +455,18 @@ impl Normaliser {
                 place_charts(&mut root, hints.charts);
                 number_drawings(&mut root, &hints.chart_alts);
             }
-            "word/styles.xml" => add_language(&mut root),
+            "word/styles.xml" => {
+                add_language(&mut root);
+                default_styles(&mut root);
+            }
             "word/footnotes.xml" => add_footnote_refs(&mut root),
             _ => {}
+        }
+        if matches!(
+            name,
+            "word/document.xml" | "word/footnotes.xml" | "word/footer1.xml"
+        ) {
+            east_asian_hints(&mut root);
         }
         root.visit(&mut |n| {
             if n.attr("w14:paraId").is_some() {
@@ -600,6 +609,109 @@ fn add_language(root: &mut Node) {
             }
         }
     });
+}
+
+/// One paragraph style, one character style, one table style and one numbering style
+/// are the defaults, as Word writes them (ECMA-376 Part 1 §17.7.4.17 `w:default`): docx-rs
+/// always writes an empty `Normal` before ours, which is dropped; ours gets `w:default="1"`
+/// (so paragraphs without `w:pStyle` are Normal), and the other defaults are added from
+/// [`super::styles::DEFAULT_STYLES`] unless a style of that type is already the default.
+fn default_styles(root: &mut Node) {
+    let is_normal = |c: &Child| {
+        matches!(c, Child::Elem(e) if e.name == "w:style"
+            && e.attr("w:type") == Some("paragraph")
+            && e.attr("w:styleId") == Some("Normal"))
+    };
+    // Keep the last Normal (ours); docx-rs's comes first.
+    while root.children.iter().filter(|c| is_normal(c)).count() > 1 {
+        if let Some(i) = root.children.iter().position(is_normal) {
+            root.children.remove(i);
+        }
+    }
+    let mut has_default = Vec::new();
+    for e in root.elems_mut().filter(|e| e.name == "w:style") {
+        if e.attr("w:default") == Some("1") {
+            has_default.push(e.attr("w:type").unwrap_or("").to_string());
+        }
+    }
+    if !has_default.iter().any(|t| t == "paragraph") {
+        if let Some(normal) = root.elems_mut().find(|e| {
+            e.name == "w:style"
+                && e.attr("w:type") == Some("paragraph")
+                && e.attr("w:styleId") == Some("Normal")
+        }) {
+            // Word writes w:type, w:default, w:styleId.
+            normal.attrs = normal.attrs.replacen(
+                r#"w:type="paragraph""#,
+                r#"w:type="paragraph" w:default="1""#,
+                1,
+            );
+        }
+    }
+    for (kind, xml) in super::styles::DEFAULT_STYLES {
+        if has_default.iter().any(|t| t == kind) {
+            continue;
+        }
+        if let Some((_, node)) = parse(xml) {
+            root.push(node);
+        }
+    }
+}
+
+/// Runs of Chinese text holding punctuation that Unicode gives an ambiguous East Asian
+/// width ([`super::styles::EAST_ASIAN_AMBIGUOUS`]) get `w:rFonts w:hint="eastAsia"`, as
+/// Word writes them when the text is typed with a Chinese input method: without the hint
+/// Word draws “ ” ‘ ’ — … · in the Latin font (ECMA-376 Part 1 §17.3.2.26). A paragraph is
+/// Chinese text when any of its runs holds a CJK character ([`crate::doc::is_cjk`]).
+fn east_asian_hints(root: &mut Node) {
+    root.visit(&mut |p| {
+        if p.name != "w:p" {
+            return;
+        }
+        let mut chinese = false;
+        for r in p.elems_mut().filter(|e| e.name == "w:r") {
+            chinese |= run_text(r).chars().any(crate::doc::is_cjk);
+        }
+        if !chinese {
+            return;
+        }
+        for r in p.elems_mut().filter(|e| e.name == "w:r") {
+            if !run_text(r)
+                .chars()
+                .any(|c| super::styles::EAST_ASIAN_AMBIGUOUS.contains(&c))
+            {
+                continue;
+            }
+            let r_pr = r.ensure("w:rPr");
+            let fonts = r_pr.ensure("w:rFonts");
+            if fonts.attr("w:hint").is_none() {
+                fonts.set_attr("w:hint", "eastAsia");
+            }
+            // w:rPr comes first in a run.
+            if let Some(i) = r
+                .children
+                .iter()
+                .position(|c| matches!(c, Child::Elem(e) if e.name == "w:rPr"))
+            {
+                let pr = r.children.remove(i);
+                r.children.insert(0, pr);
+            }
+        }
+    });
+}
+
+/// The text of a run's `w:t` children, as written (entities not decoded; the characters
+/// looked for are never escaped).
+fn run_text(r: &mut Node) -> String {
+    let mut s = String::new();
+    for t in r.elems_mut().filter(|e| e.name == "w:t") {
+        for c in &t.children {
+            if let Child::Raw(raw) = c {
+                s.push_str(raw);
+            }
+        }
+    }
+    s
 }
 
 fn parse(xml: &str) -> Option<(String, Node)> {

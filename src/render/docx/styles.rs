@@ -30,6 +30,74 @@ pub const INDENT: i32 = 640;
 /// The numbering the heading styles use (docx-rs always writes its own preset as 1).
 pub const HEADING_NUM: usize = 2;
 
+/// The default character, table and numbering styles, as Word writes them in a new
+/// document (keyed by `w:type`); the default paragraph style is our Normal.
+pub const DEFAULT_STYLES: [(&str, &str); 3] = [
+    (
+        "character",
+        r#"<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font" /><w:uiPriority w:val="1" /><w:semiHidden /><w:unhideWhenUsed /></w:style>"#,
+    ),
+    (
+        "table",
+        r#"<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table" /><w:uiPriority w:val="99" /><w:semiHidden /><w:unhideWhenUsed /><w:tblPr><w:tblInd w:w="0" w:type="dxa" /><w:tblCellMar><w:top w:w="0" w:type="dxa" /><w:left w:w="108" w:type="dxa" /><w:bottom w:w="0" w:type="dxa" /><w:right w:w="108" w:type="dxa" /></w:tblCellMar></w:tblPr></w:style>"#,
+    ),
+    (
+        "numbering",
+        r#"<w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List" /><w:uiPriority w:val="99" /><w:semiHidden /><w:unhideWhenUsed /></w:style>"#,
+    ),
+];
+
+/// Punctuation and symbols shared between Latin and Chinese text: characters of East Asian
+/// Width "A" (ambiguous) in Unicode's EastAsianWidth.txt (UAX #11) that GB 2312 row 1–2
+/// (its symbols) also holds, so they occur in Chinese text. In a Chinese paragraph a run
+/// holding one gets `w:rFonts w:hint="eastAsia"` (see the DOCX normalisation pass), so Word
+/// draws them full-width in the East-Asian font.
+pub const EAST_ASIAN_AMBIGUOUS: &[char] = &[
+    '\u{00A7}', // § section sign
+    '\u{00A8}', // ¨ diaeresis
+    '\u{00B0}', // ° degree sign
+    '\u{00B1}', // ± plus-minus
+    '\u{00B7}', // · middle dot (间隔号)
+    '\u{00D7}', // × multiplication sign
+    '\u{00F7}', // ÷ division sign
+    '\u{2014}', // — em dash (破折号 ——)
+    '\u{2015}', // ― horizontal bar
+    '\u{2016}', // ‖ double vertical line
+    '\u{2018}', // ‘ left single quotation mark
+    '\u{2019}', // ’ right single quotation mark
+    '\u{201C}', // “ left double quotation mark
+    '\u{201D}', // ” right double quotation mark
+    '\u{2026}', // … horizontal ellipsis (省略号 ……)
+    '\u{2030}', // ‰ per mille
+    '\u{2032}', // ′ prime
+    '\u{2033}', // ″ double prime
+    '\u{203B}', // ※ reference mark
+    '\u{2103}', // ℃ degree Celsius
+    '\u{2116}', // № numero sign
+    '\u{2190}', // ← arrows
+    '\u{2191}', // ↑
+    '\u{2192}', // →
+    '\u{2193}', // ↓
+    '\u{2236}', // ∶ ratio
+    '\u{2248}', // ≈ almost equal
+    '\u{2260}', // ≠ not equal
+    '\u{2264}', // ≤ less-than or equal
+    '\u{2265}', // ≥ greater-than or equal
+    '\u{2460}', // ① … ⑩ circled numbers (U+2460–U+2469, GB 2312 row 2)
+    '\u{2461}', '\u{2462}', '\u{2463}', '\u{2464}', '\u{2465}', '\u{2466}', '\u{2467}', '\u{2468}',
+    '\u{2469}', '\u{25A0}', // ■ black square
+    '\u{25A1}', // □ white square
+    '\u{25B2}', // ▲ black up-pointing triangle
+    '\u{25B3}', // △ white up-pointing triangle
+    '\u{25C6}', // ◆ black diamond
+    '\u{25C7}', // ◇ white diamond
+    '\u{25CB}', // ○ white circle
+    '\u{25CE}', // ◎ bullseye
+    '\u{25CF}', // ● black circle
+    '\u{2605}', // ★ black star
+    '\u{2606}', // ☆ white star
+];
+
 pub fn fonts(east_asia: &str) -> RunFonts {
     RunFonts::new()
         .east_asia(east_asia)
@@ -168,6 +236,50 @@ pub fn styles() -> Vec<Style> {
         .vert_align(docx_rs::VertAlignType::SuperScript);
     out.push(note_ref);
     out
+}
+
+/// The abstract numbering of ordered lists (`%1.`) and of bullet lists (`•`).
+pub const ORDERED_LIST_ABS: usize = 3;
+pub const BULLET_LIST_ABS: usize = 4;
+/// The numbering instance of the document's first list; list k (in document order) is
+/// `FIRST_LIST_NUM + k`, each restarting at its own start number.
+pub const FIRST_LIST_NUM: usize = 3;
+
+/// List markers as Word numbering, printed as the PDF prints them (see
+/// [`crate::doc::list_marker`]): `5.` or `•` followed by a space, at the body's
+/// 2-character first-line indent.
+pub fn list_numbering() -> [AbstractNumbering; 2] {
+    let level = |fmt: &str, text: &str| {
+        Level::new(
+            0,
+            Start::new(1),
+            NumberFormat::new(fmt),
+            LevelText::new(text),
+            LevelJc::new("left"),
+        )
+        .suffix(LevelSuffixType::Space)
+        .indent(
+            Some(0),
+            Some(SpecialIndentType::FirstLine(INDENT)),
+            None,
+            None,
+        )
+    };
+    [
+        AbstractNumbering::new(ORDERED_LIST_ABS).add_level(level("decimal", "%1.")),
+        AbstractNumbering::new(BULLET_LIST_ABS).add_level(level("bullet", "•")),
+    ]
+}
+
+/// Numbering instance `id` of one list: its abstract numbering, restarted at `start`
+/// (`w:lvlOverride`/`w:startOverride`, so every list counts from its own first number).
+pub fn list_instance(id: usize, ordered: bool, start: usize) -> Numbering {
+    let abs = if ordered {
+        ORDERED_LIST_ABS
+    } else {
+        BULLET_LIST_ABS
+    };
+    Numbering::new(id, abs).add_override(docx_rs::LevelOverride::new(0).start(start))
 }
 
 /// Heading numbers 一、 （一） 1. （1）: levels restart under their parent, the number is

@@ -578,13 +578,17 @@ impl<'f> Typesetter<'f> {
                 );
             }
             Block::Paragraph(runs) => self.paragraph(runs, body),
-            Block::List { ordered, items } => {
+            Block::List {
+                ordered,
+                start,
+                items,
+            } => {
                 for (i, item) in items.iter().enumerate() {
-                    let marker = if *ordered {
-                        format!("{}. ", i + 1)
-                    } else {
-                        "• ".to_string()
-                    };
+                    let marker = crate::doc::list_marker(*ordered, *start, i);
+                    if !matches!(item.first(), Some(Block::Paragraph(_))) {
+                        // The marker on a paragraph of its own: numbers never skip.
+                        self.paragraph(&[Run::plain(marker.trim_end())], body);
+                    }
                     for (j, b) in item.iter().enumerate() {
                         match b {
                             Block::Paragraph(runs) if j == 0 => {
