@@ -1525,6 +1525,29 @@ impl<'a> Checker<'a> {
                 },
                 _ => name.clone(),
             };
+            // Every text of a unit may go into a spreadsheet cell (the DOCX chart's
+            // workbook, `export`): one longer than a cell holds is refused here, so check
+            // refuses what render could not write.
+            let mut long = Vec::new();
+            long_texts(u, "", &mut long);
+            for (key, chars) in long {
+                let label = match key.as_str() {
+                    "name" => "名称".to_string(),
+                    "short" => "简称".to_string(),
+                    k => k.to_string(),
+                };
+                let d = self
+                    .at(
+                        &format!("{here}.{key}"),
+                        format!(
+                            "{label}有 {chars} 个字，超过单元格的上限 {} 个字（报告图表的数据表和导出的工作簿把它写进单元格，Excel 的单元格最多 {} 个字），请缩短",
+                            crate::sheet::text::CELL_CHARS,
+                            crate::sheet::text::CELL_CHARS
+                        ),
+                    )
+                    .unit(&name);
+                crate::error::push_capped(&mut self.diags, d);
+            }
             let mut values = IndexMap::new();
             for (fpath, def) in &schema.fields {
                 let at = format!("{here}.{fpath}");
@@ -1833,6 +1856,41 @@ impl<'a> Checker<'a> {
 }
 
 /// Every field path and every prefix of one (for typo hints).
+/// The texts in `v` (a unit's value, keys aside) longer than a spreadsheet cell holds
+/// ([`crate::sheet::text::CELL_CHARS`] characters), as (dotted path under `prefix`,
+/// length in characters).
+fn long_texts(v: &Yaml, prefix: &str, out: &mut Vec<(String, u64)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Yaml::String(s) if s.len() as u64 > crate::sheet::text::CELL_CHARS => {
+            let n = s.chars().count() as u64;
+            if n > crate::sheet::text::CELL_CHARS {
+                out.push((prefix.to_string(), n));
+            }
+        }
+        Yaml::Mapping(m) => {
+            for (k, v) in m {
+                if let Some(k) = k.as_str() {
+                    long_texts(v, &join(k), out);
+                }
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, v) in items.iter().enumerate() {
+                long_texts(v, &join(&i.to_string()), out);
+            }
+        }
+        Yaml::Tagged(t) => long_texts(&t.value, prefix, out),
+        _ => {}
+    }
+}
+
 fn known_paths(schema: &Schema) -> Vec<String> {
     let mut known: Vec<String> = schema.fields.keys().cloned().collect();
     for f in schema.fields.keys() {
