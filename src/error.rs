@@ -108,7 +108,12 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.unlisted > 0 {
-            return write!(f, "{}: ……另有 {} 处问题未列出", self.file.display(), self.unlisted);
+            return write!(
+                f,
+                "{}: ……另有 {} 处问题未列出",
+                self.file.display(),
+                self.unlisted
+            );
         }
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {

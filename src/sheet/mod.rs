@@ -659,8 +659,7 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
         // A field longer than a spreadsheet cell holds is refused as xlsx/ods cells are:
         // imported, it would make a data file the report cannot be written from.
         for (j, c) in rec.iter().enumerate() {
-            if let Err(Error::Input(mut ds)) = text::check_cell(path, name, i as u32, j as u32, c)
-            {
+            if let Err(Error::Input(mut ds)) = text::check_cell(path, name, i as u32, j as u32, c) {
                 let line = rec.position().map(|p| p.line() as usize);
                 for d in &mut ds {
                     d.line = line;
