@@ -17,8 +17,40 @@ pub struct Diagnostic {
     /// The field's dotted path, if any.
     pub field: Option<String>,
     pub message: String,
-    /// The offending source line, shown under the message.
+    /// The offending source line, shown under the message (set it with
+    /// [`Diagnostic::set_source`], which keeps only a window around the column).
     pub source_line: Option<String>,
+    /// When `source_line` already holds a window of a long line: the caret's column in it.
+    pub source_caret: Option<Option<usize>>,
+    /// For the summary entry a capped list ends with (see [`push_capped`]): how many
+    /// problems were found but not listed (0 for an ordinary diagnostic).
+    pub unlisted: usize,
+}
+
+/// Diagnostics one error lists in full; further ones are only counted (issue 15: a file
+/// with 70,000 faults must not hold 70,000 messages).
+pub const LISTED: usize = 200;
+
+/// Adds `d` to `list`, keeping at most [`LISTED`] diagnostics in full: beyond that the
+/// list's last entry is a summary `……另有 N 处问题未列出` counting the rest.
+pub fn push_capped(list: &mut Vec<Diagnostic>, d: Diagnostic) {
+    // `d` may itself be a summary (of a list capped before): its count is added.
+    let n = d.unlisted.max(1);
+    if list.len() < LISTED && d.unlisted == 0 {
+        list.push(d);
+    } else if let Some(last) = list.last_mut().filter(|l| l.unlisted > 0) {
+        last.unlisted += n;
+    } else {
+        let mut summary = Diagnostic::new(d.file, String::new());
+        summary.unlisted = n;
+        list.push(summary);
+    }
+}
+
+/// Whether `list` already holds [`LISTED`] diagnostics (further ones are only counted, so
+/// callers need not build their source lines).
+pub fn is_full(list: &[Diagnostic]) -> bool {
+    list.len() >= LISTED
 }
 
 impl Diagnostic {
@@ -31,6 +63,28 @@ impl Diagnostic {
             field: None,
             message: message.into(),
             source_line: None,
+            source_caret: None,
+            unlisted: 0,
+        }
+    }
+
+    /// Sets the offending source line (call after [`Diagnostic::at`]): a long line is kept
+    /// only as a window of 120 characters around the column, so a diagnostic's memory is
+    /// bounded whatever the line's length.
+    pub fn set_source(&mut self, line: Option<&str>) {
+        match line.map(|l| crate::excerpt::window(l, self.column, 120)) {
+            None => {
+                self.source_line = None;
+                self.source_caret = None;
+            }
+            Some((std::borrow::Cow::Borrowed(l), _)) => {
+                self.source_line = Some(l.to_string());
+                self.source_caret = None;
+            }
+            Some((std::borrow::Cow::Owned(w), col)) => {
+                self.source_line = Some(w);
+                self.source_caret = Some(col);
+            }
         }
     }
 
@@ -53,6 +107,14 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.unlisted > 0 {
+            return write!(
+                f,
+                "{}: ……另有 {} 处问题未列出",
+                self.file.display(),
+                self.unlisted
+            );
+        }
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
@@ -67,7 +129,10 @@ impl fmt::Display for Diagnostic {
         write!(f, "{}", visible(&self.message))?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
             // A long line (a 60 MB value on one line) shown as a window around the column.
-            let (src, column) = crate::excerpt::window(src, self.column, 120);
+            let (src, column) = match self.source_caret {
+                Some(caret) => (std::borrow::Cow::Borrowed(src.as_str()), caret),
+                None => crate::excerpt::window(src, self.column, 120),
+            };
             let src = &visible(&src);
             let n = line.to_string();
             let pad = " ".repeat(n.len());
@@ -155,9 +220,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Input(diags) => {
-                for (i, d) in diags.iter().enumerate() {
+                // A list not capped where it grew is capped here.
+                for (i, d) in diags.iter().take(LISTED + 1).enumerate() {
                     if i > 0 {
                         writeln!(f)?;
+                    }
+                    if i == LISTED && d.unlisted == 0 {
+                        let more = diags.len() - LISTED;
+                        return write!(f, "{}: ……另有 {more} 处问题未列出", d.file.display());
                     }
                     write!(f, "{d}")?;
                 }

@@ -262,7 +262,7 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
             );
             if let Some((line, col, src)) = locate(s, c, path) {
                 d = d.at(Some(line), Some(col));
-                d.source_line = Some(src);
+                d.set_source(Some(&src));
             }
             if let Some(u) = unit {
                 d = d.unit(u);

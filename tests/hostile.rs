@@ -11,6 +11,8 @@ mod common;
 mod batch;
 #[path = "hostile/containment.rs"]
 mod containment;
+#[path = "hostile/mend_diag.rs"]
+mod mend_diag;
 #[path = "hostile/msgs.rs"]
 mod msgs;
 #[path = "hostile/scale.rs"]

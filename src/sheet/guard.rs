@@ -271,7 +271,7 @@ impl<'a> Budget<'a> {
                 format!(
                     "工作表“{}”的数据延伸到第 {} 行，超过上限 {} 行；{}",
                     quote(sheet),
-                    last_row + 1,
+                    u128::from(last_row) + 1,
                     self.rows,
                     raise("DIAOYAN_MAX_SHEET_ROWS")
                 ),
@@ -284,7 +284,7 @@ impl<'a> Budget<'a> {
                     "工作表“{}”的数据延伸到 {} 列（第 {} 列），超过上限 {} 列；{}",
                     quote(sheet),
                     column_name(last_col),
-                    last_col + 1,
+                    u128::from(last_col) + 1,
                     self.columns,
                     raise("DIAOYAN_MAX_SHEET_COLUMNS")
                 ),
@@ -372,8 +372,15 @@ impl<'a> Budget<'a> {
 
 /// A 0-based column index as its letters: 0 is `A`, 16383 is `XFD`.
 fn column_name(col: u64) -> String {
-    let a = super::address(0, col as usize);
-    a.trim_end_matches('1').to_string()
+    // By hand on u128: `col + 1` must not wrap for the largest u64.
+    let mut letters = Vec::new();
+    let mut c = u128::from(col) + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// Refuse an ODS whose `content.xml` would make calamine materialise more than the limits
@@ -398,22 +405,33 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
     let part_max = Limits::bytes(limits::current().zip_part_mb);
     let mut reader =
         quick_xml::Reader::from_reader(std::io::BufReader::new(content.take(part_max + 1)));
-    let repeats = |e: &BytesStart, key: &[u8]| -> u64 {
-        e.try_get_attribute(key)
-            .ok()
-            .flatten()
-            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
-            .unwrap_or(1)
-            .max(1)
+    // A repeat count is a positive integer (ODF 1.2 §19.615, §19.678): anything else —
+    // negative, zero, past u64, not a number — is refused, not read as 1.
+    let repeats = |e: &BytesStart, key: &[u8]| -> Result<u64> {
+        let Some(a) = e.try_get_attribute(key).ok().flatten() else {
+            return Ok(1);
+        };
+        let raw = String::from_utf8_lossy(&a.value);
+        match raw.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(refuse(
+                path,
+                format!(
+                    "content.xml 中 {}=\"{}\" 不是正整数（重复次数应为 1 或更大的整数）；此文件已损坏或不是 LibreOffice/WPS 保存的工作簿",
+                    String::from_utf8_lossy(key),
+                    crate::excerpt::quote(&raw)
+                ),
+            )),
+        }
     };
     let has = |e: &BytesStart, key: &[u8]| e.try_get_attribute(key).ok().flatten().is_some();
     // The text an element inside a cell expands to: `text:s` is `text:c` spaces (default
     // one), a tab or line break one character; anything else none of its own.
-    let spaces = |e: &BytesStart| -> u64 {
+    let spaces = |e: &BytesStart| -> Result<u64> {
         match e.name().as_ref() {
             b"text:s" => repeats(e, b"text:c"),
-            b"text:tab" | b"text:line-break" => 1,
-            _ => 0,
+            b"text:tab" | b"text:line-break" => Ok(1),
+            _ => Ok(0),
         }
     };
     let mut scan = OdsScan {
@@ -442,11 +460,11 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
                 Event::Start(e) => {
                     *full = true;
                     *depth += 1;
-                    *text = text.saturating_add(spaces(e));
+                    *text = text.saturating_add(spaces(e)?);
                 }
                 Event::Empty(e) => {
                     *full = true;
-                    *text = text.saturating_add(spaces(e));
+                    *text = text.saturating_add(spaces(e)?);
                 }
                 Event::Text(t) => {
                     if !t.iter().all(u8::is_ascii_whitespace) {
@@ -492,13 +510,13 @@ pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
                 scan.start_table(name);
             }
             b"table:table-row" => {
-                scan.start_row(repeats(&e, b"table:number-rows-repeated"));
+                scan.start_row(repeats(&e, b"table:number-rows-repeated")?);
                 if !start {
                     scan.end_row();
                 }
             }
             b"table:table-cell" | b"table:covered-table-cell" => {
-                let rep = repeats(&e, b"table:number-columns-repeated");
+                let rep = repeats(&e, b"table:number-columns-repeated")?;
                 let full = has(&e, b"office:value-type") || has(&e, b"table:formula");
                 if start {
                     cell = Some((rep, full, 0, 0));

@@ -117,7 +117,7 @@ impl State<'_> {
         if let Some(u) = unit {
             d = d.unit(u);
         }
-        self.problems.push(d);
+        crate::error::push_capped(&mut self.problems, d);
     }
 
     fn unit_sheet(&mut self, sheet: &Sheet) {

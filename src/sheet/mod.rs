@@ -6,7 +6,7 @@ mod export;
 mod guard;
 mod header;
 mod import;
-mod text;
+pub(crate) mod text;
 mod xls;
 
 pub use export::export;
@@ -657,6 +657,17 @@ pub fn read_csv(path: &Path, name: &str, bytes: &[u8]) -> Result<Sheet> {
         let rec = rec.map_err(|e| {
             Error::input(Diagnostic::new(path, format!("CSV 格式错误：{e}")).at(Some(i + 1), None))
         })?;
+        // A field longer than a spreadsheet cell holds is refused as xlsx/ods cells are:
+        // imported, it would make a data file the report cannot be written from.
+        for (j, c) in rec.iter().enumerate() {
+            if let Err(Error::Input(mut ds)) = text::check_cell(path, name, i as u32, j as u32, c) {
+                let line = rec.position().map(|p| p.line() as usize);
+                for d in &mut ds {
+                    d.line = line;
+                }
+                return Err(Error::Input(ds));
+            }
+        }
         rows.push(
             rec.iter()
                 .map(|c| {

@@ -376,6 +376,19 @@ pub fn check_xlsx(
                 } => {
                     number += 1;
                     cell = attr(tag, b"r").unwrap_or_default();
+                    // calamine reads a row number modulo 2^32 (row 4294967299 as row 3):
+                    // a reference beyond the limits is refused before it is read.
+                    if let Some((row, col)) = cell_ref(&cell) {
+                        budget.extent(name, row.saturating_sub(1), col.saturating_sub(1))?;
+                    }
+                }
+                Tok::Start {
+                    local: b"row", tag, ..
+                } => {
+                    let row = attr(tag, b"r").and_then(|r| cell_ref(&format!("A{r}")));
+                    if let Some((row, _)) = row {
+                        budget.extent(name, row.saturating_sub(1), 0)?;
+                    }
                 }
                 Tok::Start {
                     local: b"v" | b"t", ..
@@ -404,6 +417,29 @@ pub fn check_xlsx(
         })?;
     }
     Ok(())
+}
+
+/// A cell reference `B7` as 1-based (row, column), numbers past `u64` saturated (so a
+/// row that would wrap in a narrower type stays beyond every limit); `None` when `r` is
+/// not letters followed by digits.
+pub fn cell_ref(r: &str) -> Option<(u64, u64)> {
+    let r = r.trim().replace('$', "");
+    let split = r.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty()
+        || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let col = letters.bytes().fold(0u64, |n, b| {
+        n.saturating_mul(26)
+            .saturating_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    });
+    let row = digits.bytes().fold(0u64, |n, b| {
+        n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    Some((row, col))
 }
 
 /// Scan an ODS's `content.xml` before calamine (or [`super::guard::check_ods`], whose

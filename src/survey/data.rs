@@ -227,9 +227,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
     let fail = |msg: String, line: Option<usize>, col: Option<usize>| {
         let mut d = Diagnostic::new(path, msg).at(line, col);
         if col.is_some() && !text.contains('\0') {
-            d.source_line = line
-                .and_then(|l| text.lines().nth(l.checked_sub(1)?))
-                .map(str::to_string);
+            d.set_source(line.and_then(|l| text.lines().nth(l.checked_sub(1)?)));
         }
         Error::input(d)
     };
@@ -290,9 +288,10 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
                 ),
             )
             .at(Some(line), Some(col));
-            d.source_line = text.lines().nth(line - 1).map(str::to_string);
+            d.set_source(text.lines().nth(line - 1));
             d
         })
+        .take(crate::error::LISTED)
         .collect();
     if !raw_illegal.is_empty() {
         return Err(Error::Input(raw_illegal));
@@ -362,9 +361,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawSurvey> {
             let mut diags = problem_diagnostics(path, text, &pos, &problems, None, None);
             let mut d = Diagnostic::new(path, format!("数据格式错误：{}", yaml_message(&e)))
                 .at(at.map(|a| a.0), at.map(|a| a.1));
-            d.source_line = at
-                .and_then(|a| text.lines().nth(a.0 - 1))
-                .map(str::to_string);
+            d.set_source(at.and_then(|a| text.lines().nth(a.0 - 1)));
             diags.push(d);
             Err(Error::Input(diags))
         }
@@ -398,10 +395,8 @@ pub(super) fn duplicate_key(
         }
         None => Diagnostic::new(path, format!("YAML 格式错误：{}", yaml_message(e))).at(at.0, at.1),
     };
-    d.source_line = d
-        .line
-        .and_then(|l| text.lines().nth(l.checked_sub(1)?))
-        .map(str::to_string);
+    let line = d.line;
+    d.set_source(line.and_then(|l| text.lines().nth(l.checked_sub(1)?)));
     Error::input(d)
 }
 
@@ -455,9 +450,7 @@ fn previous_shape(
     };
     let mut d = Diagnostic::new(path, format!("{why}。{PREVIOUS_FORMS}"))
         .at(at.map(|a| a.0), at.map(|a| a.1));
-    d.source_line = at
-        .and_then(|a| text.lines().nth(a.0 - 1))
-        .map(str::to_string);
+    d.set_source(at.and_then(|a| text.lines().nth(a.0 - 1)));
     Some(d)
 }
 
@@ -954,8 +947,10 @@ fn problem_diagnostics(
         return Vec::new();
     }
     let lines: Vec<&str> = text.lines().collect();
-    problems
+    // At most LISTED are told in full, the rest counted.
+    let mut out: Vec<Diagnostic> = problems
         .iter()
+        .take(crate::error::LISTED)
         .map(|p| {
             let label: String = label_of(&p.path, schema)
                 .chars()
@@ -997,13 +992,19 @@ fn problem_diagnostics(
             };
             let at = pos.find(&p.path);
             let mut d = Diagnostic::new(path, msg).at(at.map(|a| a.0), at.map(|a| a.1));
-            d.source_line = at.and_then(|a| lines.get(a.0 - 1)).map(|l| l.to_string());
+            d.set_source(at.and_then(|a| lines.get(a.0 - 1)).copied());
             if let Some(u) = units.and_then(|(u, pu)| unit_of(u, pu, &p.path)) {
                 d = d.unit(u);
             }
             d
         })
-        .collect()
+        .collect();
+    if problems.len() > crate::error::LISTED {
+        let mut summary = Diagnostic::new(path, String::new());
+        summary.unlisted = problems.len() - crate::error::LISTED;
+        out.push(summary);
+    }
+    out
 }
 
 /// serde_yaml's message in Chinese where we know it; positions are carried separately.
@@ -1271,7 +1272,9 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         Some(schema),
         Some((&raw.units, prev_units)),
     );
-    ck.diags.extend(early);
+    for d in early {
+        crate::error::push_capped(&mut ck.diags, d);
+    }
     // The paths already told about, looked up per report item and finding (a search of
     // every problem for each made findings × problems steps).
     let told_paths: HashSet<&str> = raw.problems.iter().map(|p| p.path.as_str()).collect();
@@ -1286,7 +1289,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
                 &format!("report.{key}"),
                 format!("{label}（report.{key}）不能为空"),
             );
-            ck.diags.push(d);
+            crate::error::push_capped(&mut ck.diags, d);
         }
     }
     // An optional item left as '' is an item not given.
@@ -1313,7 +1316,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
                 let told = told_paths.contains(at.as_str());
                 if value.trim().is_empty() && !told {
                     let d = ck.at(&at, format!("{}不能为空", label_of(&at, None)));
-                    ck.diags.push(d);
+                    crate::error::push_capped(&mut ck.diags, d);
                 }
             }
             if item.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
@@ -1352,7 +1355,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
                 )
             };
             let d = ck.at(&format!("{list}.{i}.topic"), msg);
-            ck.diags.push(d);
+            crate::error::push_capped(&mut ck.diags, d);
         }
     }
     let previous = match &raw.previous {
@@ -1397,11 +1400,11 @@ fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
         Yaml::Number(n) if too_large(n).is_some() => {
             let msg = too_large(n).unwrap_or_default();
             let d = ck.at(at, format!("{at} {msg}"));
-            ck.diags.push(d);
+            crate::error::push_capped(&mut ck.diags, d);
         }
         Yaml::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
             let d = ck.at(at, format!("{at} 为 {n}，不是有限数值（NaN 或无穷大）"));
-            ck.diags.push(d);
+            crate::error::push_capped(&mut ck.diags, d);
         }
         Yaml::Mapping(m) => {
             for (k, child) in m {
@@ -1410,7 +1413,7 @@ fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
                     Yaml::Number(n) => facts_problems(ck, &format!("{at}.{n}"), child),
                     _ => {
                         let d = ck.at(at, format!("{at} 下的键应为文字"));
-                        ck.diags.push(d);
+                        crate::error::push_capped(&mut ck.diags, d);
                     }
                 }
             }
@@ -1425,7 +1428,7 @@ fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
         // value would print "—" where the report needs a figure.
         Yaml::Null => {
             let d = ck.at(at, format!("{at} 尚未填写：请填入数值或文字"));
-            ck.diags.push(d);
+            crate::error::push_capped(&mut ck.diags, d);
         }
         _ => {}
     }
@@ -1455,9 +1458,9 @@ impl<'a> Checker<'a> {
     fn at(&self, at: &str, message: String) -> Diagnostic {
         let p = self.pos.find(at);
         let mut d = Diagnostic::new(self.path, message).at(p.map(|p| p.0), p.map(|p| p.1));
-        d.source_line = p
-            .and_then(|p| self.lines.get(p.0 - 1))
-            .map(|l| l.to_string());
+        if !crate::error::is_full(&self.diags) {
+            d.set_source(p.and_then(|p| self.lines.get(p.0 - 1)).copied());
+        }
         d
     }
 
@@ -1474,7 +1477,7 @@ impl<'a> Checker<'a> {
                 base,
                 format!("{base} 为空：至少需要一个{}", schema.unit_label),
             );
-            self.diags.push(d);
+            crate::error::push_capped(&mut self.diags, d);
         }
         let mut units = Vec::with_capacity(raw.len());
         let mut seen: IndexMap<String, usize> = IndexMap::new();
@@ -1486,7 +1489,7 @@ impl<'a> Checker<'a> {
                     Ok(t) => t,
                     Err(msg) => {
                         let d = self.at(&format!("{here}.name"), format!("名称{msg}"));
-                        self.diags.push(d);
+                        crate::error::push_capped(&mut self.diags, d);
                         n.to_string()
                     }
                 },
@@ -1495,7 +1498,7 @@ impl<'a> Checker<'a> {
                         &format!("{here}.name"),
                         format!("第 {} 个{}缺少名称（name）", i + 1, schema.unit_label),
                     );
-                    self.diags.push(d);
+                    crate::error::push_capped(&mut self.diags, d);
                     continue;
                 }
             };
@@ -1506,7 +1509,7 @@ impl<'a> Checker<'a> {
                         format!("名称重复：与第 {} 个{}同名", first + 1, schema.unit_label),
                     )
                     .unit(&name);
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
             }
             let short = match u.get("short") {
                 Some(Yaml::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -1516,12 +1519,35 @@ impl<'a> Checker<'a> {
                         let d = self
                             .at(&format!("{here}.short"), format!("简称{msg}"))
                             .unit(&name);
-                        self.diags.push(d);
+                        crate::error::push_capped(&mut self.diags, d);
                         n.to_string()
                     }
                 },
                 _ => name.clone(),
             };
+            // Every text of a unit may go into a spreadsheet cell (the DOCX chart's
+            // workbook, `export`): one longer than a cell holds is refused here, so check
+            // refuses what render could not write.
+            let mut long = Vec::new();
+            long_texts(u, "", &mut long);
+            for (key, chars) in long {
+                let label = match key.as_str() {
+                    "name" => "名称".to_string(),
+                    "short" => "简称".to_string(),
+                    k => k.to_string(),
+                };
+                let d = self
+                    .at(
+                        &format!("{here}.{key}"),
+                        format!(
+                            "{label}有 {chars} 个字，超过单元格的上限 {} 个字（报告图表的数据表和导出的工作簿把它写进单元格，Excel 的单元格最多 {} 个字），请缩短",
+                            crate::sheet::text::CELL_CHARS,
+                            crate::sheet::text::CELL_CHARS
+                        ),
+                    )
+                    .unit(&name);
+                crate::error::push_capped(&mut self.diags, d);
+            }
             let mut values = IndexMap::new();
             for (fpath, def) in &schema.fields {
                 let at = format!("{here}.{fpath}");
@@ -1532,7 +1558,7 @@ impl<'a> Checker<'a> {
                                 .at(&at, format!("缺少必填字段 {}（{}）", def.label, fpath))
                                 .unit(&name)
                                 .field(fpath);
-                            self.diags.push(d);
+                            crate::error::push_capped(&mut self.diags, d);
                         }
                     }
                     Some(v) => match number(v, def) {
@@ -1544,7 +1570,7 @@ impl<'a> Checker<'a> {
                                 .at(&at, format!("{}（{}）{}", def.label, fpath, msg))
                                 .unit(&name)
                                 .field(fpath);
-                            self.diags.push(d);
+                            crate::error::push_capped(&mut self.diags, d);
                         }
                     },
                 }
@@ -1562,7 +1588,7 @@ impl<'a> Checker<'a> {
                     )
                     .unit(&name)
                     .field(&key);
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
             }
             for (gname, g) in &schema.groups {
                 let Some(total_path) = &g.total else { continue };
@@ -1591,7 +1617,7 @@ impl<'a> Checker<'a> {
                         )
                         .unit(&name)
                         .field(gname);
-                    self.diags.push(d);
+                    crate::error::push_capped(&mut self.diags, d);
                 }
             }
             let mut tags = IndexMap::new();
@@ -1611,7 +1637,7 @@ impl<'a> Checker<'a> {
                                     .at(&at, format!("{}（{tag}）{msg}", def.label))
                                     .unit(&name)
                                     .field(tag);
-                                self.diags.push(d);
+                                crate::error::push_capped(&mut self.diags, d);
                             }
                         }
                     }
@@ -1624,7 +1650,7 @@ impl<'a> Checker<'a> {
                             )
                             .unit(&name)
                             .field(tag);
-                        self.diags.push(d);
+                        crate::error::push_capped(&mut self.diags, d);
                     }
                 }
             }
@@ -1643,7 +1669,7 @@ impl<'a> Checker<'a> {
                         format!("{why}：请填写实际的名称和数字，或删除这一项"),
                     )
                     .unit(&name);
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
             }
             units.push(Unit {
                 name,
@@ -1669,7 +1695,7 @@ impl<'a> Checker<'a> {
                     &format!("{base}.{tname}"),
                     format!("未知的表 {base}.{tname}（可用：{}）", known.join("、")),
                 );
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
                 continue;
             };
             let mut out_rows = Vec::new();
@@ -1686,7 +1712,7 @@ impl<'a> Checker<'a> {
                         Some(v) if cdef.kind == Kind::Text => match v {
                             Yaml::String(s) if s.trim().is_empty() && cdef.required => {
                                 let d = self.at(&at, problem("不能为空".into()));
-                                self.diags.push(d);
+                                crate::error::push_capped(&mut self.diags, d);
                                 Cell::Text(String::new())
                             }
                             Yaml::String(s) => Cell::Text(s.clone()),
@@ -1694,13 +1720,13 @@ impl<'a> Checker<'a> {
                                 Ok(t) => Cell::Text(t),
                                 Err(msg) => {
                                     let d = self.at(&at, problem(msg));
-                                    self.diags.push(d);
+                                    crate::error::push_capped(&mut self.diags, d);
                                     Cell::Empty
                                 }
                             },
                             _ => {
                                 let d = self.at(&at, problem("应为文字".into()));
-                                self.diags.push(d);
+                                crate::error::push_capped(&mut self.diags, d);
                                 Cell::Empty
                             }
                         },
@@ -1708,14 +1734,14 @@ impl<'a> Checker<'a> {
                             Ok(x) => Cell::Number(x),
                             Err(msg) => {
                                 let d = self.at(&at, problem(msg));
-                                self.diags.push(d);
+                                crate::error::push_capped(&mut self.diags, d);
                                 Cell::Empty
                             }
                         },
                     };
                     if cell == Cell::Empty && cdef.required && row.get(cname).is_none() {
                         let d = self.at(&here, problem("缺失".into()));
-                        self.diags.push(d);
+                        crate::error::push_capped(&mut self.diags, d);
                     }
                     out.insert(cname.clone(), cell);
                 }
@@ -1734,7 +1760,7 @@ impl<'a> Checker<'a> {
                             r + 1
                         ),
                     );
-                    self.diags.push(d);
+                    crate::error::push_capped(&mut self.diags, d);
                 }
                 for key in row.keys() {
                     if !tdef.columns.contains_key(key) {
@@ -1750,7 +1776,7 @@ impl<'a> Checker<'a> {
                                 crate::excerpt::quote(key)
                             ),
                         );
-                        self.diags.push(d);
+                        crate::error::push_capped(&mut self.diags, d);
                     }
                 }
                 out_rows.push(out);
@@ -1781,7 +1807,7 @@ impl<'a> Checker<'a> {
                     "previous",
                     format!("无法读取上一期数据 {}：{why}", file.display()),
                 );
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
                 return None;
             }
         };
@@ -1829,12 +1855,14 @@ impl<'a> Checker<'a> {
         match loaded {
             Ok(p) => Some(p),
             Err(Error::Input(ds)) => {
-                self.diags.extend(ds);
+                for d in ds {
+                    crate::error::push_capped(&mut self.diags, d);
+                }
                 None
             }
             Err(e) => {
                 let d = self.at("previous", format!("无法读取上一期数据：{e}"));
-                self.diags.push(d);
+                crate::error::push_capped(&mut self.diags, d);
                 None
             }
         }
@@ -1842,6 +1870,41 @@ impl<'a> Checker<'a> {
 }
 
 /// Every field path and every prefix of one (for typo hints).
+/// The texts in `v` (a unit's value, keys aside) longer than a spreadsheet cell holds
+/// ([`crate::sheet::text::CELL_CHARS`] characters), as (dotted path under `prefix`,
+/// length in characters).
+fn long_texts(v: &Yaml, prefix: &str, out: &mut Vec<(String, u64)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Yaml::String(s) if s.len() as u64 > crate::sheet::text::CELL_CHARS => {
+            let n = s.chars().count() as u64;
+            if n > crate::sheet::text::CELL_CHARS {
+                out.push((prefix.to_string(), n));
+            }
+        }
+        Yaml::Mapping(m) => {
+            for (k, v) in m {
+                if let Some(k) = k.as_str() {
+                    long_texts(v, &join(k), out);
+                }
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, v) in items.iter().enumerate() {
+                long_texts(v, &join(&i.to_string()), out);
+            }
+        }
+        Yaml::Tagged(t) => long_texts(&t.value, prefix, out),
+        _ => {}
+    }
+}
+
 fn known_paths(schema: &Schema) -> Vec<String> {
     let mut known: Vec<String> = schema.fields.keys().cloned().collect();
     for f in schema.fields.keys() {

@@ -54,7 +54,7 @@ pub fn load_bytes(
             if let Some(at) = positions::Positions::of(&text).find("template") {
                 for d in ds.iter_mut().filter(|d| d.file == path && d.line.is_none()) {
                     *d = d.clone().at(Some(at.0), Some(at.1));
-                    d.source_line = text.lines().nth(at.0 - 1).map(str::to_string);
+                    d.set_source(text.lines().nth(at.0 - 1));
                 }
             }
             let mut all = data::early_diagnostics(path, &text, &raw);
