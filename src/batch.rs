@@ -485,22 +485,30 @@ const JOB_BASE: u64 = 24 << 20;
 /// of it the DOCX tables' docx-rs tree. Rounded up for allocator slack.
 const RENDER_PER_UNIT: u64 = 128 << 10;
 
-/// Memory a report needs per byte of its data file beyond its units (long prose, large
-/// tables), in bytes.
-const RENDER_PER_BYTE: u64 = 32;
+/// Memory a report needs per byte of its data file, in bytes, whatever the bytes make:
+/// measured peak resident memory of `render` (DOCX + PDF) per byte of the data file is
+/// about 240 for a file of table rows (40,000 `pay_scale` rows, 2.6 MB: 613 MB) and about
+/// 345 for a file of units (4,358 units, 1.6 MB: 536 MB) — the latter covered by
+/// [`RENDER_PER_UNIT`]. Long prose needs less; the estimate errs on the side of running
+/// jobs one after another.
+const RENDER_PER_BYTE: u64 = 256;
 
 /// Memory loading a data file needs per byte of it (the YAML event list, the value tree,
 /// positions and the typed survey together peak at about 45 bytes a byte), in bytes.
 const LOAD_PER_BYTE: u64 = 64;
 
 /// The memory a report is expected to need, in bytes, from its data file's size and its
-/// units: [`JOB_BASE`] + [`RENDER_PER_UNIT`] × units + [`RENDER_PER_BYTE`] × bytes, and at
-/// least what loading the file needs ([`load_cost`]). An estimate for admission, not a
-/// limit: a report may need more (a pack whose template prints a table per unit).
+/// units: [`JOB_BASE`] + the larger of [`RENDER_PER_UNIT`] × units and
+/// [`RENDER_PER_BYTE`] × bytes (units and table rows are both bytes of the file; either
+/// may be what the report is made of), and at least what loading the file needs
+/// ([`load_cost`]). An estimate for admission, not a limit: a report may need more (a pack
+/// whose template prints a table per unit).
 pub fn render_cost(bytes: u64, units: u64) -> u64 {
-    let render = JOB_BASE
-        .saturating_add(units.saturating_mul(RENDER_PER_UNIT))
-        .saturating_add(bytes.saturating_mul(RENDER_PER_BYTE));
+    let render = JOB_BASE.saturating_add(
+        units
+            .saturating_mul(RENDER_PER_UNIT)
+            .max(bytes.saturating_mul(RENDER_PER_BYTE)),
+    );
     render.max(load_cost(bytes))
 }
 
@@ -736,12 +744,14 @@ mod tests {
     #[test]
     fn costs_grow_with_units_and_bytes() {
         assert_eq!(render_cost(0, 0), JOB_BASE);
+        assert_eq!(render_cost(1000, 10), JOB_BASE + 10 * RENDER_PER_UNIT);
+        // A file of few units and many bytes (table rows) is counted by its bytes: the
+        // 40,000-row file of 2.6 MB measured 613 MB.
+        assert!(render_cost(2_555_790, 5) > 613_000_000);
         assert_eq!(
-            render_cost(1000, 10),
-            JOB_BASE + 10 * RENDER_PER_UNIT + 1000 * RENDER_PER_BYTE
+            render_cost(100 << 20, 1),
+            JOB_BASE + (100 << 20) * RENDER_PER_BYTE
         );
-        // A file of few units and many bytes needs at least its load.
-        assert_eq!(render_cost(100 << 20, 1), load_cost(100 << 20));
         assert_eq!(
             kb_field("A: 1 kB\nMemAvailable:  2048 kB\n", "MemAvailable:"),
             Some(2048)

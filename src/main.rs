@@ -393,7 +393,16 @@ fn main() -> ExitCode {
             seed,
             output,
             one_file,
-        } => sample(districts, seed, &output, one_file),
+        } => {
+            // A request `check` would refuse the files of is refused before anything is
+            // generated or written.
+            let limit = diaoyan::limits::current().units;
+            if let Err(why) = diaoyan::sample::check_districts(districts, one_file, limit) {
+                eprintln!("错误：{why}");
+                return ExitCode::from(2);
+            }
+            sample(districts, seed, &output, one_file)
+        }
         Command::Limits => {
             print!("{}", diaoyan::limits::describe(diaoyan::limits::current()));
             Ok(())

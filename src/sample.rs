@@ -48,7 +48,7 @@ const SUFFIX: [&str; 6] = [
 ];
 
 fn units(rng: &mut Rng, prefix: &str, region: Option<&str>, out: &mut String) {
-    let n = rng.range(8, 15) as usize;
+    let n = rng.range(MIN_UNITS_PER_DISTRICT, MAX_UNITS_PER_DISTRICT) as usize;
     let base = rng.range(0, STREETS.len() as u64 - 1) as usize;
     for k in 0..n {
         let street = STREETS[(base + k / SUFFIX.len()) % STREETS.len()];
@@ -137,6 +137,41 @@ fn header(out: &mut String, k: usize, region: &str, year: u64) {
     let _ = writeln!(out, "  date: \"{}-03-01\"", year + 1);
     let _ = writeln!(out, "  output: sample-{k:04}");
     let _ = writeln!(out, "units:");
+}
+
+/// Fewest communities [`districts`] and [`city`] give one district.
+pub const MIN_UNITS_PER_DISTRICT: u64 = 8;
+/// Most communities [`districts`] and [`city`] give one district.
+pub const MAX_UNITS_PER_DISTRICT: u64 = 15;
+/// Most files `diaoyan sample` writes in one run (one per district).
+pub const MAX_DISTRICT_FILES: usize = 10_000;
+
+/// Check a `diaoyan sample` request before anything is generated: at least one district;
+/// with `one_file`, at most as many districts as keep the city file within `max_units`
+/// units (the `DIAOYAN_MAX_UNITS` limit, counting [`MAX_UNITS_PER_DISTRICT`] a district,
+/// so `check` accepts every file written); otherwise at most [`MAX_DISTRICT_FILES`].
+///
+/// # Errors
+/// The reason, in Chinese.
+pub fn check_districts(n: usize, one_file: bool, max_units: u64) -> Result<(), String> {
+    if n == 0 {
+        return Err("--districts 须至少为 1（每个街道一个样例文件）".to_string());
+    }
+    if one_file {
+        let most = (max_units / MAX_UNITS_PER_DISTRICT).max(1);
+        if n as u64 > most {
+            return Err(format!(
+                "--districts {n} 过多：--one-file 写出的全市文件每个街道最多 \
+                 {MAX_UNITS_PER_DISTRICT} 个社区，单位数须不超过上限 {max_units}，\
+                 故最多 {most} 个街道（可设置环境变量 DIAOYAN_MAX_UNITS 提高上限）"
+            ));
+        }
+    } else if n > MAX_DISTRICT_FILES {
+        return Err(format!(
+            "--districts {n} 过多：每个街道写一个文件，一次最多 {MAX_DISTRICT_FILES} 个"
+        ));
+    }
+    Ok(())
 }
 
 /// One data file per district: (file name, YAML text).

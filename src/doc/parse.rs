@@ -49,6 +49,7 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     check_lengths(root, markdown, crate::limits::current().paragraph_chars)?;
     let mut cx = Cx {
         lines: markdown.lines().collect(),
+        blocks: count_blocks(root)?,
         ..Cx::default()
     };
     let mut blocks = Vec::new();
@@ -209,6 +210,43 @@ fn check_lengths<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<
     Ok(())
 }
 
+/// The number of blocks comrak made of the report — paragraphs, headings, list items and
+/// table cells — refused past [`crate::limits::Limits::report_blocks`] before any
+/// [`Document`] is built (the table and chart directives and code blocks add theirs as
+/// they are read, see [`Cx::add_blocks`]). Counted without recursion.
+///
+/// Errors ([`Error::Template`]): the block past the limit, naming its report line and
+/// `DIAOYAN_MAX_REPORT_BLOCKS`.
+fn count_blocks<'a>(root: &'a AstNode<'a>) -> Result<u64> {
+    let max = crate::limits::current().report_blocks;
+    let mut n = 0u64;
+    for node in root.descendants() {
+        let data = node.data.borrow();
+        if matches!(
+            data.value,
+            NodeValue::Paragraph
+                | NodeValue::Heading(_)
+                | NodeValue::Item(_)
+                | NodeValue::TableCell
+        ) {
+            n += 1;
+            if n > max {
+                return Err(too_many_blocks(data.sourcepos.start.line, max));
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The error for a report past the block limit, at report line `line`.
+fn too_many_blocks(line: usize, max: u64) -> Error {
+    Error::Template(format!(
+        "报告第{line}行：报告的段落、标题、列表项、表格单元格合计超过 {max} 个\
+         （多半是数据表的行数或发现条数过多；请精简数据或分册，\
+         或设置环境变量 DIAOYAN_MAX_REPORT_BLOCKS 提高上限）"
+    ))
+}
+
 /// Refuse one block's `text` (a table cell, a chart label, a code line: what the table
 /// and chart directives and code blocks carry outside comrak's paragraphs) longer than
 /// [`crate::limits::Limits::paragraph_chars`], naming the report line `line` where its
@@ -270,9 +308,24 @@ struct Cx<'s> {
     /// The footnote definition being read, if any.
     in_note: Option<String>,
     error: Option<Error>,
+    /// Blocks counted so far against [`crate::limits::Limits::report_blocks`].
+    blocks: u64,
 }
 
 impl Cx<'_> {
+    /// Count `n` more blocks (a table directive's cells, a code block's lines) made at
+    /// report line `line`.
+    ///
+    /// Errors ([`Error::Template`]): past [`crate::limits::Limits::report_blocks`].
+    fn add_blocks(&mut self, n: u64, line: usize) -> Result<()> {
+        let max = crate::limits::current().report_blocks;
+        self.blocks = self.blocks.saturating_add(n);
+        if self.blocks > max {
+            return Err(too_many_blocks(line, max));
+        }
+        Ok(())
+    }
+
     fn note_number(&mut self, name: &str) -> usize {
         match self.note_order.iter().position(|n| n == name) {
             Some(i) => i + 1,
@@ -437,6 +490,8 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
                 let table: Table = serde_json::from_str(&cb.literal)
                     .map_err(|e| Error::Template(format!("表格指令无法解析：{e}")))?;
                 let cells = table.head.iter().chain(&table.body).chain(&table.foot);
+                let count: usize = cells.clone().map(|row| row.len()).sum();
+                cx.add_blocks(count as u64, pos.start.line)?;
                 for cell in cells.flatten() {
                     let text: String = cell.runs.iter().map(|r| r.text.as_str()).collect();
                     check_length(&text, pos.start.line, "表格单元格")?;
@@ -465,6 +520,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
                 out.push(Block::Chart(chart));
             } else {
                 for line in cb.literal.lines() {
+                    cx.add_blocks(1, pos.start.line)?;
                     check_length(line, pos.start.line, "代码块的一行")?;
                     out.push(Block::Paragraph(vec![Run::plain(line)]));
                 }

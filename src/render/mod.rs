@@ -11,9 +11,12 @@ pub mod pdf;
 /// of the second line's first character.
 pub fn phrase_break(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Option<usize> {
     let total: f32 = widths.iter().sum();
+    // `before` is the width of `chars[..i]`, summed as it goes (one pass: linear in the
+    // heading's length; summing each prefix afresh was quadratic).
+    let mut before = 0.0f32;
     (1..chars.len())
         .filter_map(|i| {
-            let before: f32 = widths[..i].iter().sum();
+            before += widths.get(i - 1).copied().unwrap_or(0.0);
             let (a, b) = match chars[i - 1] {
                 ' ' => (before - widths[i - 1], total - before),
                 '，' | '、' | '；' | '：' => (before, total - before),
