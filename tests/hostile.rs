@@ -11,6 +11,8 @@ mod common;
 mod batch;
 #[path = "hostile/containment.rs"]
 mod containment;
+#[path = "hostile/mend_pack.rs"]
+mod mend_pack;
 #[path = "hostile/msgs.rs"]
 mod msgs;
 #[path = "hostile/scale.rs"]
