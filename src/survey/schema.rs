@@ -141,12 +141,6 @@ pub const MAX_EXPR_DEPTH: usize = 32;
 /// within both. Text inside string literals (`"…"`, with `\` escapes) is not counted
 /// for depth. The message is Chinese, to follow "derived.NAME 的表达式".
 pub fn expr_too_big(expr: &str) -> Option<String> {
-    let chars = expr.chars().count();
-    if chars > MAX_EXPR_CHARS {
-        return Some(format!(
-            "过长：{chars} 个字符，上限 {MAX_EXPR_CHARS} 个（请拆成几个派生字段）"
-        ));
-    }
     let (mut parens, mut run, mut deepest) = (0usize, 0usize, 0usize);
     let (mut in_str, mut escaped) = (false, false);
     for c in expr.chars() {
@@ -175,8 +169,14 @@ pub fn expr_too_big(expr: &str) -> Option<String> {
         }
         deepest = deepest.max(parens + run);
     }
-    (deepest > MAX_EXPR_DEPTH)
-        .then(|| format!("嵌套过深：括号与一元运算符（- + !）连续嵌套超过 {MAX_EXPR_DEPTH} 层"))
+    if deepest > MAX_EXPR_DEPTH {
+        return Some(format!(
+            "嵌套过深：括号与一元运算符（- + !）连续嵌套超过 {MAX_EXPR_DEPTH} 层"
+        ));
+    }
+    let chars = expr.chars().count();
+    (chars > MAX_EXPR_CHARS)
+        .then(|| format!("过长：{chars} 个字符，上限 {MAX_EXPR_CHARS} 个（请拆成几个派生字段）"))
 }
 
 fn decimal() -> Kind {
