@@ -15,6 +15,8 @@ mod containment;
 mod mend_diag;
 #[path = "hostile/mend_size.rs"]
 mod mend_size;
+#[path = "hostile/mend_pack.rs"]
+mod mend_pack;
 #[path = "hostile/msgs.rs"]
 mod msgs;
 #[path = "hostile/scale.rs"]

@@ -22,6 +22,19 @@ thread_local! {
     pub(super) static BUDGET: RefCell<Option<Budget>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// The print tag (`name:line:col`) this thread's render is in, if it is printing one:
+    /// set by the [`CHECK`] call before a `{{ … }}`, cleared by the one after it.
+    static PRINTING: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The print tag (`name:line:col` in the pack) the render was printing when it stopped,
+/// if it stopped inside one; cleared by reading (call it once per render, and once
+/// before it to forget a previous render's).
+pub(super) fn printing() -> Option<String> {
+    PRINTING.with(|p| p.borrow_mut().take())
+}
+
 /// One render's budget: a deadline ([`Limits::template_seconds`] from the start) and how
 /// many more steps — loop iterations and `range()` numbers — it may take
 /// ([`Limits::template_steps`]).
@@ -162,6 +175,90 @@ pub(super) fn register_checked_filters(tera: &mut tera::Tera) {
     tera.register_filter("trim", trim);
     tera.register_filter("trim_start", trim_start);
     tera.register_filter("trim_end", trim_end);
+    tera.register_filter("split", split);
+    tera.register_filter("escape", escape);
+    tera.register_filter("escape_html", escape_html);
+    tera.register_filter("escape_xml", escape_xml);
+    tera.register_filter("newlines_to_br", newlines_to_br);
+}
+
+/// What one element of a list costs in memory beyond its text (a Tera `Value`, its
+/// allocation and the list slot), in bytes: a list a filter builds is measured as its
+/// text plus this per element against [`Limits::output_mb`] (`split(pat="")` on 48 MiB
+/// made 50 million elements, 1.6 GB).
+pub(super) const ELEMENT_BYTES: usize = 48;
+
+/// `split(pat=)`: the number of pieces is counted first (an empty `pat` gives one per
+/// character plus two), and the list refused past the limit (see [`ELEMENT_BYTES`]).
+fn split(val: &str, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    let pat = kwargs.must_get::<&str>("pat")?;
+    check_time()?;
+    let pieces = if pat.is_empty() {
+        val.chars().count() + 2
+    } else {
+        val.matches(pat).count() + 1
+    };
+    check_len(
+        val.len()
+            .saturating_add(pieces.saturating_mul(ELEMENT_BYTES)),
+    )?;
+    Ok(val
+        .split(pat)
+        .map(Into::into)
+        .collect::<Vec<Value>>()
+        .into())
+}
+
+/// The longest escaped form of `val`: each of `& < > " ' /` may become up to six bytes.
+fn escaped_len(val: &str) -> usize {
+    let special = val
+        .bytes()
+        .filter(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'/'))
+        .count();
+    val.len().saturating_add(special.saturating_mul(5))
+}
+
+/// `escape`: Tera's (a safe string is kept; else the template's escape function, whose
+/// result is measured before as at most [`escaped_len`]).
+fn escape(val: StringInput, _: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    if val.is_safe() {
+        return Ok(val.into_value());
+    }
+    check_len(escaped_len(val.as_str()))?;
+    Ok(Value::safe_string(&state.escape(val.as_str())?))
+}
+
+/// `escape_html`: Tera's, measured before (see [`escaped_len`]).
+fn escape_html(val: &str, _: Kwargs, _: &State) -> tera::TeraResult<String> {
+    check_len(escaped_len(val))?;
+    let mut buf = Vec::with_capacity(val.len());
+    tera::escape_html(val, &mut buf)
+        .map_err(|e| tera::Error::message(format!("escape_html：{e}")))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// `escape_xml`: Tera's, measured before (see [`escaped_len`]).
+fn escape_xml(val: &str, _: Kwargs, _: &State) -> tera::TeraResult<String> {
+    check_len(escaped_len(val))?;
+    let mut out = String::with_capacity(val.len());
+    for c in val.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// `newlines_to_br`: Tera's (`\r\n`, `\n` and `\r` become `<br>`), measured before.
+fn newlines_to_br(val: &str, _: Kwargs, _: &State) -> tera::TeraResult<String> {
+    let breaks = val.bytes().filter(|b| matches!(b, b'\n' | b'\r')).count();
+    check_len(val.len().saturating_add(breaks.saturating_mul(3)))?;
+    Ok(val.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>"))
 }
 
 /// Case mapping can lengthen a string up to three times (`ŉ` → `ʼN`, `ΐ` → three
@@ -400,6 +497,8 @@ pub(super) const CHECK: &str = "diaoyan_check";
 /// (a value the template builds can never be output whole past that limit, and a string
 /// doubled 40 times by `~` would need a terabyte). Prints nothing; charges no step.
 pub(super) fn check(kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    let at = kwargs.get::<String>("at")?;
+    PRINTING.with(|p| *p.borrow_mut() = at);
     check_time()?;
     if let Some(v) = kwargs.get::<Value>("v")? {
         let max = Limits::bytes(crate::limits::current().output_mb);
@@ -495,10 +594,18 @@ fn tag_end(src: &str, from: usize, close: &str) -> Option<usize> {
 /// after the call instead). Comments, `{% raw %}` blocks and the insides of tags (string
 /// literals included) are skipped; no newline is added, so line numbers stay those of the
 /// pack's file (columns after a call on its line are mapped back by [`unshift`]).
-pub(super) fn instrument(src: &str) -> (String, Vec<Injection>) {
+///
+/// Given the file's `name`, a print tag `{{ … }}` is also preceded by a [`CHECK`] call
+/// given its place (`at="name:line:col"`), so a render stopped by the output limit while
+/// that tag prints can name it (see [`printing`]).
+pub(super) fn instrument(src: &str, name: Option<&str>) -> (String, Vec<Injection>) {
     let mut out = String::with_capacity(src.len() + 1024);
     let mut injections = Vec::new();
     let mut pos = 0;
+    // Where a print tag is named: a name that would need escaping in a string is left out.
+    let name = name.filter(|n| !n.contains(['"', '\\', '{', '}', '%']));
+    // Line and line start of `seen` in `src` (to give each print tag its line:col).
+    let (mut line, mut line_start, mut seen) = (1usize, 0usize, 0usize);
     // A child template: only what is inside a block (or a component) may be instrumented.
     let child = src.contains("extends");
     let mut depth = 0usize;
@@ -518,6 +625,37 @@ pub(super) fn instrument(src: &str) -> (String, Vec<Injection>) {
         let Some(end) = tag_end(src, i + 2, close) else {
             break;
         };
+        let printed = close == "}}"
+            && (!child || depth > 0)
+            && !src[i + 2..end]
+                .trim_start_matches('-')
+                .trim_start()
+                .starts_with('<');
+        if let (Some(name), true) = (name, printed) {
+            for (k, b) in src[seen..i].bytes().enumerate() {
+                if b == b'\n' {
+                    line += 1;
+                    line_start = seen + k + 1;
+                }
+            }
+            seen = i;
+            let col = src[line_start..i].chars().count() + 1;
+            out.push_str(&src[pos..i]);
+            pos = i;
+            // `{{- x }}` trims the text before it: so does the call put before it.
+            let lead = if src[i..].starts_with("{{-") {
+                "{{-"
+            } else {
+                "{{"
+            };
+            let call = format!("{lead} {CHECK}(at=\"{name}:{line}:{col}\") }}}}");
+            injections.push(Injection {
+                at: out.len(),
+                len: call.len(),
+                tag: i,
+            });
+            out.push_str(&call);
+        }
         out.push_str(&src[pos..end]);
         pos = end;
         if close == "#}" {
@@ -765,7 +903,7 @@ mod tests {
     #[test]
     fn every_loop_body_starts_with_a_step_and_whitespace_control_is_kept() {
         let src = "a{% for x in xs %}{{ x }}{%- for y in ys -%}\n b {%- endfor %}{% endfor %}{# {% for %} #}{% raw %}{% for z in zs %}{% endraw %}";
-        let (out, inj) = instrument(src);
+        let (out, inj) = instrument(src, None);
         assert_eq!(
             out,
             "a{% for x in xs %}{{ diaoyan_loop_step() }}{{ x }}{{ diaoyan_check() }}{%- for y in ys -%}{{ diaoyan_loop_step() -}}\n b {%- endfor %}{{ diaoyan_check() }}{% endfor %}{{ diaoyan_check() }}{# {% for %} #}{% raw %}{% for z in zs %}{% endraw %}"
@@ -782,14 +920,14 @@ mod tests {
     fn sets_are_checked_and_strings_in_tags_do_not_end_them() {
         let src =
             "{%- set a = \"}}%}\" -%}{% set b %}x{% endset %}{% if a %}{% break %}{% endif %}";
-        let (out, _) = instrument(src);
+        let (out, _) = instrument(src, None);
         assert_eq!(
             out,
             "{%- set a = \"}}%}\" -%}{{ diaoyan_check(name=\"a\", v=a) -}}{% set b %}x{% endset %}{{ diaoyan_check(name=\"b\", v=b) }}{% if a %}{{ diaoyan_check() }}{% break %}{% endif %}{{ diaoyan_check() }}"
         );
         // A child template: only inside its blocks.
         let src = "{% extends \"base.md\" %}\n{% block body %}{{ x }}{% endblock body %}\n";
-        let (out, _) = instrument(src);
+        let (out, _) = instrument(src, None);
         assert_eq!(
             out,
             "{% extends \"base.md\" %}\n{% block body %}{{ diaoyan_check() }}{{ x }}{{ diaoyan_check() }}{% endblock body %}\n"
@@ -810,7 +948,7 @@ mod tests {
     #[test]
     fn spans_map_back_to_the_pack_file() {
         let src = "{% for x in xs %}{{ x.a }}\n{{ y }}";
-        let (out, inj) = instrument(src);
+        let (out, inj) = instrument(src, None);
         let at = out.find("x.a").unwrap();
         let (range, cols) = unshift(&inj, &out, at..at + 3).unwrap();
         assert_eq!(&src[range], "x.a");

@@ -123,7 +123,7 @@ impl Composer {
         let instrumented: HashMap<String, (String, Vec<Injection>)> = pack
             .templates
             .iter()
-            .map(|(n, c)| (n.clone(), budget::instrument(c)))
+            .map(|(n, c)| (n.clone(), budget::instrument(c, Some(n))))
             .collect();
         let sources: HashMap<String, String> = pack.templates.iter().cloned().collect();
         tera.add_raw_templates(
@@ -185,6 +185,7 @@ impl Composer {
         let deadline = budget.deadline;
         BUDGET.with(|b| *b.borrow_mut() = Some(budget));
         let mut out = Bounded::new(Limits::bytes(limits.output_mb), deadline);
+        budget::printing();
         let result = self.tera.render_to(&self.report, &ctx, &mut out);
         CURRENT.with(|c| *c.borrow_mut() = None);
         BUDGET.with(|b| *b.borrow_mut() = None);
@@ -211,6 +212,10 @@ impl Composer {
             ),
             Trip::Time => time_message(limits.template_seconds),
         };
+        // Stopped while a `{{ … }}` printed: that tag (its CHECK call before it named it).
+        if let Some(at) = budget::printing() {
+            return Error::Template(format!("{}/{at}：{what}", self.origin));
+        }
         let tail = String::from_utf8_lossy(&out.out[out.out.len().saturating_sub(8192)..]);
         if let Some((name, line)) = latest_literal(&self.sources, &tail) {
             return Error::Template(format!("{}/{name}:{line}：{what}", self.origin));
@@ -321,12 +326,16 @@ fn syntax_error(
                     col = col.saturating_sub(cols);
                 }
             }
+            let at = instrumented
+                .get(r.filename())
+                .and_then(|(inst, _)| inst.get(r.span().range.clone()))
+                .unwrap_or("");
             Error::Template(format!(
                 "{origin}/{}:{}:{}：模板语法错误：{}",
                 r.filename(),
                 r.span().start_line,
                 col + 1,
-                r.message()
+                syntax_in_chinese(r.message(), at)
             ))
         }
         tera::ErrorKind::CircularInclude { tpl, include_chain } => Error::Template(format!(
@@ -354,6 +363,63 @@ fn syntax_error(
         }
         _ => Error::Template(format!("{origin}：{e}")),
     }
+}
+
+/// Tera's parse-error `msg` in Chinese; `at` is the source text Tera points at (the tag
+/// name for an unknown tag). Messages not known here are kept, after a Chinese lead.
+fn syntax_in_chinese(msg: &str, at: &str) -> String {
+    let msg = msg.trim();
+    let at: String = at.trim().chars().take(40).collect();
+    if msg == "Unknown tag" {
+        let tag = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" {at}")
+        };
+        return format!(
+            "未知的标签{tag}（可用的标签：if、elif、else、for、break、continue、set、set_global、\
+             include、extends、block、filter、raw、component；不支持宏 macro，请改用组件 component）"
+        );
+    }
+    if msg == "Unexpected end of input" {
+        return "模板意外结束：是否缺少 {% endif %}、{% endfor %}、{% endblock %} 或 }}？".into();
+    }
+    if msg == "The expression is too complex" {
+        return "表达式过于复杂（嵌套过深），请拆开书写".into();
+    }
+    if msg == "The template nesting is too deep" {
+        return "标签嵌套过深，请拆开书写".into();
+    }
+    if let Some(rest) = msg.strip_prefix("Found ") {
+        for sep in [" but expected ", " but was expecting "] {
+            if let Some((found, expected)) = rest.split_once(sep) {
+                let expected = expected.trim_end_matches('.').replace(" or ", " 或 ");
+                return format!("此处是 {found}，应为 {expected}");
+            }
+        }
+    }
+    if let Some(name) = msg
+        .strip_prefix("Unclosed component ")
+        .map(|n| n.trim_matches('\''))
+    {
+        return format!("组件 {name} 没有结束标签");
+    }
+    if let Some((end, start)) = msg
+        .strip_prefix("Closing tag ")
+        .and_then(|r| r.split_once(" doesn't match opening tag "))
+    {
+        return format!("结束标签 {end} 与开始标签 {start} 不对应");
+    }
+    if let Some(kw) = msg.strip_suffix(" can only be used in a for loop") {
+        return format!("{kw} 只能用在 for 循环中");
+    }
+    if let Some((kw, inside)) = msg.split_once(" cannot be used inside a ") {
+        return format!("{kw} 不能用在 {inside} 中");
+    }
+    if let Some(rest) = msg.strip_prefix("Blocks cannot be written inside a ") {
+        return format!("block 不能写在 {} 中", rest.trim_end_matches('.'));
+    }
+    format!("无法解析（Tera：{msg}）")
 }
 
 /// Tera's reports of unknown filters, functions, tests, components and included
@@ -764,6 +830,22 @@ fn register_filters(tera: &mut Tera) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tera's parse errors in Chinese, naming the unknown tag (finding 09: `{% macro %}`).
+    #[test]
+    fn parse_errors_are_translated() {
+        let m = syntax_in_chinese("Unknown tag", "macro");
+        assert!(
+            m.contains("未知的标签 macro") && m.contains("不支持宏"),
+            "{m}"
+        );
+        assert!(syntax_in_chinese("Unexpected end of input", "").contains("模板意外结束"));
+        let m = syntax_in_chinese("Found `}}` but expected `=` or `%}`.", "");
+        assert_eq!(m, "此处是 `}}`，应为 `=` 或 `%}`");
+        let m = syntax_in_chinese("break can only be used in a for loop", "");
+        assert_eq!(m, "break 只能用在 for 循环中");
+        assert!(syntax_in_chinese("Something new", "").starts_with("无法解析"));
+    }
 
     /// Facts of the wrong type reach Tera's arithmetic: the message is Chinese and says what
     /// was found (found by a tester: `party: "两万"` and a missing `party`).

@@ -20,6 +20,7 @@ impl Derived {
         let exprs = schema
             .derived
             .iter()
+            .filter(|(_, d)| crate::survey::schema::expr_too_big(&d.expr).is_none())
             .filter_map(|(p, d)| build_operator_tree(&d.expr).ok().map(|n| (p.clone(), n)))
             .collect();
         Derived { exprs }

@@ -31,6 +31,20 @@ pub fn refuse_too_many_units(path: &Path, text: &str, limit: u64) -> Result<()> 
 /// `DIAOYAN_MAX_NODES`: serde_yaml keeps every event of a document in memory before it
 /// builds the tree.
 pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> Result<()> {
+    refuse_in(path, text, limit, max_nodes, "数据文件")
+}
+
+/// Refuse a pack's `template.yaml` (`text`, read from `path`) that nests deeper than
+/// [`MAX_NESTING`] or holds more than `max_nodes` YAML values, as [`refuse_too_many`]
+/// does for a data file (same streaming pass, one step per event), before serde_yaml
+/// takes a time quadratic in the depth. Messages say 模板定义.
+pub fn refuse_too_large_pack(path: &Path, text: &str, max_nodes: u64) -> Result<()> {
+    refuse_in(path, text, u64::MAX, max_nodes, "模板定义")
+}
+
+/// The pass behind [`refuse_too_many`] and [`refuse_too_large_pack`]; `noun` names the
+/// kind of file in messages.
+fn refuse_in(path: &Path, text: &str, limit: u64, max_nodes: u64, noun: &str) -> Result<()> {
     let mut counter = Counter::default();
     let mut parser = Parser::new_from_str(text);
     let mut nodes: u64 = 0;
@@ -40,7 +54,12 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
             // The scanner's own nesting limit (flow collections nested past 255 levels):
             // refused here, before serde_yaml's loader takes a time quadratic in the depth.
             Err(e) if e.info().contains("recursion limit") => {
-                return Err(too_deep(path, e.marker().line(), e.marker().col() + 1))
+                return Err(too_deep(
+                    path,
+                    e.marker().line(),
+                    e.marker().col() + 1,
+                    noun,
+                ))
             }
             Err(_) => return Ok(()),
         };
@@ -58,7 +77,7 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
                 Diagnostic::new(
                     path,
                     format!(
-                        "数据文件中的值过多：超过上限 {max_nodes} 个（别名 * 每用一次都按其内容计数；从此处起超出）。为免耗尽内存，解析前即拒绝；\
+                        "{noun}中的值过多：超过上限 {max_nodes} 个（别名 * 每用一次都按其内容计数；从此处起超出）。为免耗尽内存，解析前即拒绝；\
                          如确需处理，可设置环境变量 DIAOYAN_MAX_NODES 调高上限"
                     ),
                 )
@@ -70,7 +89,7 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
         if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
             && counter.stack.len() >= MAX_NESTING
         {
-            return Err(too_deep(path, mark.line(), mark.col() + 1));
+            return Err(too_deep(path, mark.line(), mark.col() + 1, noun));
         }
         match event {
             Event::StreamEnd | Event::DocumentEnd => return Ok(()),
@@ -206,12 +225,12 @@ pub fn refuse_too_many(path: &Path, text: &str, limit: u64, max_nodes: u64) -> R
 pub const MAX_NESTING: usize = 128;
 
 /// The refusal of nesting deeper than [`MAX_NESTING`], at `line`:`col` (1-based).
-fn too_deep(path: &Path, line: usize, col: usize) -> Error {
+fn too_deep(path: &Path, line: usize, col: usize, noun: &str) -> Error {
     Error::input(
         Diagnostic::new(
             path,
             format!(
-                "数据文件嵌套层数过深：列表或映射嵌套超过 {MAX_NESTING} 层（从此处起超出），拒绝解析"
+                "{noun}嵌套层数过深：列表或映射嵌套超过 {MAX_NESTING} 层（从此处起超出），拒绝解析"
             ),
         )
         .at(Some(line), Some(col)),

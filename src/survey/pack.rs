@@ -372,6 +372,9 @@ pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
             .at(Some(line), Some(col)),
         ));
     }
+    // Nesting and size bounded by a streaming pass first: serde_yaml's loader is
+    // quadratic in the depth (100,000 `[` took 27 s before its own refusal).
+    super::bounds::refuse_too_large_pack(path, yaml, crate::limits::current().nodes)?;
     let schema: Schema = serde_yaml::from_str(yaml).map_err(|e| {
         if super::positions::first_duplicate_key(yaml).is_some() {
             return super::data::duplicate_key(path, yaml, &e, (None, None));
@@ -516,6 +519,12 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
         let here = |msg: String| Diagnostic::new(path, msg).at(p.map(|p| p.0), p.map(|p| p.1));
         if s.fields.contains_key(name) {
             diags.push(here(format!("derived.{name} 与已有字段同名")));
+        }
+        // Bounded before evalexpr sees it: its parser and evaluator recurse per level.
+        if let Some(why) = super::schema::expr_too_big(&d.expr) {
+            diags.push(here(format!("derived.{name} 的表达式{why}")));
+            known.push(name.clone());
+            continue;
         }
         match evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(&d.expr) {
             Err(e) => diags.push(here(format!(

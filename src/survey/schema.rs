@@ -126,6 +126,59 @@ pub struct DerivedDef {
     pub kind: Kind,
 }
 
+/// The longest derived-field expression accepted, in characters. A survey's expressions
+/// are a few dozen characters; evalexpr builds and evaluates its tree recursively, so a
+/// long chain (`a + a + …`) would otherwise overflow a thread's stack.
+pub const MAX_EXPR_CHARS: usize = 1024;
+
+/// The deepest nesting accepted in a derived-field expression: open parentheses plus the
+/// run of prefix/unary operators (`-`, `+`, `!`) at a point. evalexpr recurses once per
+/// level (20,000 `(` overflowed the stack; 20,000 `-` took seconds, quadratic).
+pub const MAX_EXPR_DEPTH: usize = 32;
+
+/// Why `expr` is refused before evalexpr parses it: longer than [`MAX_EXPR_CHARS`]
+/// characters, or nested deeper than [`MAX_EXPR_DEPTH`] (see there). `None` when it is
+/// within both. Text inside string literals (`"…"`, with `\` escapes) is not counted
+/// for depth. The message is Chinese, to follow "derived.NAME 的表达式".
+pub fn expr_too_big(expr: &str) -> Option<String> {
+    let (mut parens, mut run, mut deepest) = (0usize, 0usize, 0usize);
+    let (mut in_str, mut escaped) = (false, false);
+    for c in expr.chars() {
+        if in_str {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                run = 0;
+            }
+            '(' => parens += 1,
+            ')' => {
+                parens = parens.saturating_sub(1);
+                run = 0;
+            }
+            '-' | '+' | '!' => run += 1,
+            c if c.is_whitespace() => {}
+            _ => run = 0,
+        }
+        deepest = deepest.max(parens + run);
+    }
+    if deepest > MAX_EXPR_DEPTH {
+        return Some(format!(
+            "嵌套过深：括号与一元运算符（- + !）连续嵌套超过 {MAX_EXPR_DEPTH} 层"
+        ));
+    }
+    let chars = expr.chars().count();
+    (chars > MAX_EXPR_CHARS)
+        .then(|| format!("过长：{chars} 个字符，上限 {MAX_EXPR_CHARS} 个（请拆成几个派生字段）"))
+}
+
 fn decimal() -> Kind {
     Kind::Decimal
 }
@@ -230,4 +283,30 @@ impl Band {
 pub struct TableDef {
     pub label: String,
     pub columns: IndexMap<String, FieldDef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_are_bounded_in_length_and_depth() {
+        assert_eq!(expr_too_big("residents / staff.total"), None);
+        assert_eq!(expr_too_big("-(a + -(b * !(c)))"), None);
+        let ok = format!(
+            "{}a{}",
+            "(".repeat(MAX_EXPR_DEPTH),
+            ")".repeat(MAX_EXPR_DEPTH)
+        );
+        assert_eq!(expr_too_big(&ok), None);
+        let deep = format!("{}a{}", "(".repeat(MAX_EXPR_DEPTH + 1), ")".repeat(40));
+        assert!(expr_too_big(&deep).unwrap().contains("嵌套过深"));
+        let unary = format!("{}a", "- ".repeat(MAX_EXPR_DEPTH + 1));
+        assert!(expr_too_big(&unary).unwrap().contains("嵌套过深"));
+        // Inside a string literal nothing counts for depth.
+        let s = format!("\"{}\\\"\" == a", "(".repeat(100));
+        assert_eq!(expr_too_big(&s), None);
+        let long = "a + ".repeat(MAX_EXPR_CHARS / 4) + "a";
+        assert!(expr_too_big(&long).unwrap().contains("过长"));
+    }
 }
