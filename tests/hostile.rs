@@ -13,10 +13,10 @@ mod batch;
 mod containment;
 #[path = "hostile/mend_diag.rs"]
 mod mend_diag;
-#[path = "hostile/mend_size.rs"]
-mod mend_size;
 #[path = "hostile/mend_pack.rs"]
 mod mend_pack;
+#[path = "hostile/mend_size.rs"]
+mod mend_size;
 #[path = "hostile/msgs.rs"]
 mod msgs;
 #[path = "hostile/scale.rs"]
