@@ -204,24 +204,20 @@ impl Limits {
                 let text = value.to_string_lossy();
                 let ceiling = info.ceiling();
                 let digits = text.trim();
-                // All digits but too many for u64: over the ceiling, not malformed.
-                let huge = digits.len() > 1
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                    && digits.trim_start_matches('0').len() > 19;
-                match digits.parse::<u64>() {
-                    Ok(v) if v > ceiling => {
+                let parsed = digits.parse::<u64>();
+                // Only digits yet no u64 is too large as well, not malformed.
+                let too_large = match parsed {
+                    Ok(v) => v > ceiling,
+                    Err(_) => !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+                };
+                match parsed {
+                    _ if too_large => {
                         return Err(format!(
                             "环境变量 {var}={text} 超过允许的最大值 {ceiling}（{}）",
                             info.description
                         ))
                     }
                     Ok(v) if v > 0 => (info.set)(&mut limits, v),
-                    _ if huge => {
-                        return Err(format!(
-                            "环境变量 {var}={text} 超过允许的最大值 {ceiling}（{}）",
-                            info.description
-                        ))
-                    }
                     _ => {
                         return Err(format!(
                             "环境变量 {var}={text} 不是正整数（{}，默认 {}）",

@@ -1825,12 +1825,9 @@ impl<'a> Checker<'a> {
                     )));
                 }
                 if raw.previous.is_some() {
-                    // Told at the previous file's own `previous:` line; a file naming
+                    // Told at the previous file's own `previous:` value; a file naming
                     // itself is told as such.
-                    let line = text
-                        .lines()
-                        .position(|l| l.starts_with("previous:"))
-                        .map(|i| i + 1);
+                    let at = Positions::of(&text).find("previous");
                     let same = file
                         .canonicalize()
                         .ok()
@@ -1841,7 +1838,7 @@ impl<'a> Checker<'a> {
                         "上一期数据不能再包含 previous（只与相邻的上一期比较）"
                     };
                     return Err(Error::input(
-                        Diagnostic::new(&file, msg).at(line, line.map(|_| 1)),
+                        Diagnostic::new(&file, msg).at(at.map(|a| a.0), at.map(|a| a.1)),
                     ));
                 }
                 let period = raw.report.period.clone();

@@ -387,6 +387,39 @@ pub fn diaoyan_confined(
     }
 }
 
+/// `diaoyan import PATH --template community-survey -o PATH.yaml [extra]` under
+/// [`diaoyan_confined`]; returns the run and the output path it was told to write.
+pub fn import_confined(
+    path: &Path,
+    envs: &[(&str, &str)],
+    extra: &[&str],
+    timeout: std::time::Duration,
+) -> (Confined, PathBuf) {
+    let out = path.with_extension("yaml");
+    let mut args = vec![
+        "import",
+        path.to_str().unwrap(),
+        "--template",
+        "community-survey",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    (diaoyan_confined(&args, envs, timeout), out)
+}
+
+/// A copy of every file of the built-in `community-survey` pack in `dir/community-survey`;
+/// returns that folder.
+pub fn copy_builtin_pack(dir: &Path) -> PathBuf {
+    let pack = dir.join("community-survey");
+    std::fs::create_dir_all(&pack).unwrap();
+    for e in std::fs::read_dir(root().join("templates/community-survey")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), pack.join(e.file_name())).unwrap();
+    }
+    pack
+}
+
 /// Every file under `dir` (recursively), sorted: to assert nothing was written outside
 /// the output folder, or nothing at all.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {

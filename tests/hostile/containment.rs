@@ -208,7 +208,7 @@ fn previous_dev_zero_is_refused_at_its_line() {
 }
 
 /// `previous:` naming the data file itself, or a file that has its own `previous:`, is
-/// told at that file's `previous:` line (it had no line), the first as pointing at itself.
+/// told at that file's `previous:` value (it had no line), the first as pointing at itself.
 #[test]
 fn previous_naming_itself_or_a_chain_is_told_at_its_line() {
     let tmp = tempfile::tempdir().unwrap();
@@ -224,9 +224,12 @@ fn previous_naming_itself_or_a_chain_is_told_at_its_line() {
     std::fs::write(tmp.path().join("a.yaml"), with_previous("b.yaml")).unwrap();
     std::fs::write(tmp.path().join("b.yaml"), with_previous("a.yaml")).unwrap();
     let r = diaoyan_confined(&["check", s(&tmp.path().join("self.yaml"))], &[], QUICK);
-    r.assert_refused(&[&format!("self.yaml:{line}:1"), "指向本文件自身"]);
+    r.assert_refused(&[&format!("self.yaml:{line}:11"), "指向本文件自身"]);
     let r = diaoyan_confined(&["check", s(&tmp.path().join("a.yaml"))], &[], QUICK);
-    r.assert_refused(&[&format!("b.yaml:{line}:1"), "上一期数据不能再包含 previous"]);
+    r.assert_refused(&[
+        &format!("b.yaml:{line}:11"),
+        "上一期数据不能再包含 previous",
+    ]);
 }
 
 #[cfg(unix)]

@@ -13,13 +13,7 @@ const TIMEOUT: Duration = Duration::from_secs(40);
 /// A copy of the built-in pack in `dir/community-survey`, with `edit` applied to its
 /// `template.yaml` and `report` (if given) as its `report.md`. Returns the pack folder.
 fn pack(dir: &Path, edit: impl Fn(String) -> String, report: Option<&str>) -> PathBuf {
-    let src = root().join("templates/community-survey");
-    let pack = dir.join("community-survey");
-    std::fs::create_dir_all(&pack).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), pack.join(e.file_name())).unwrap();
-    }
+    let pack = copy_builtin_pack(dir);
     let y = std::fs::read_to_string(pack.join("template.yaml")).unwrap();
     std::fs::write(pack.join("template.yaml"), edit(y)).unwrap();
     if let Some(r) = report {

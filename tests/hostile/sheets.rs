@@ -170,20 +170,7 @@ fn file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 
 /// `diaoyan import PATH --template community-survey -o DIR/out.yaml` confined, with `envs`.
 fn import_confined(path: &Path, envs: &[(&str, &str)]) -> (Confined, PathBuf) {
-    let out = path.with_extension("yaml");
-    let run = diaoyan_confined(
-        &[
-            "import",
-            path.to_str().unwrap(),
-            "--template",
-            "community-survey",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        envs,
-        TIMEOUT,
-    );
-    (run, out)
+    super::common::import_confined(path, envs, &[], TIMEOUT)
 }
 
 /// Refused with exit 2, the needles in the message, nothing written.

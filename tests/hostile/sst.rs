@@ -79,19 +79,9 @@ fn file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// `diaoyan import PATH --template community-survey -o PATH.yaml [extra]`, confined.
+/// [`import_confined`] with this file's timeout.
 fn import(path: &Path, envs: &[(&str, &str)], extra: &[&str]) -> (Confined, PathBuf) {
-    let out = path.with_extension("yaml");
-    let mut args = vec![
-        "import",
-        path.to_str().unwrap(),
-        "--template",
-        "community-survey",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    (diaoyan_confined(&args, envs, TIMEOUT), out)
+    import_confined(path, envs, extra, TIMEOUT)
 }
 
 /// Refused with exit 2, the file's name and the needles in the message, nothing written.

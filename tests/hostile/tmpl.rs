@@ -12,13 +12,7 @@ const TIMEOUT: Duration = Duration::from_secs(40);
 /// A copy of the built-in pack in `dir/community-survey` whose report includes `body.md`
 /// (holding `body`) before its findings. Returns the pack folder.
 fn pack(dir: &Path, body: &str) -> PathBuf {
-    let src = root().join("templates/community-survey");
-    let pack = dir.join("community-survey");
-    std::fs::create_dir_all(&pack).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), pack.join(e.file_name())).unwrap();
-    }
+    let pack = copy_builtin_pack(dir);
     let report = std::fs::read_to_string(pack.join("report.md")).unwrap();
     assert!(report.contains("# 存在的主要问题"));
     let report = report.replacen(
