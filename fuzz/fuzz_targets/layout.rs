@@ -2,7 +2,8 @@
 #![no_main]
 
 use diaoyan::doc::{Block, Document, Meta, Run};
-use diaoyan::render::pdf::{layout, linebreak, FontSet, Preset};
+use diaoyan::render::layout::{self, linebreak, Preset};
+use diaoyan::render::pdf::FontSet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod docx;
+pub mod layout;
 pub mod pdf;
 
 /// Where to break a title or heading that needs two lines: at a phrase boundary — after a

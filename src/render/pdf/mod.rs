@@ -1,20 +1,18 @@
 //! Document → PDF: our own typesetting (fonts, line breaking, pages) with printpdf for the
 //! PDF objects. Fonts are subset per document, so the file grows with the text.
 
-mod fonts;
-pub mod layout;
-pub mod linebreak;
+pub(crate) mod fonts;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
     Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle,
     PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix,
-    WindingOrder,
+    TextRenderingMode, WindingOrder,
 };
 
+pub use crate::render::layout::{self, layout, linebreak, Layout, Preset};
 pub use fonts::{describe as describe_fonts, is_ignorable, uncovered, FontSet, Role, PLACEHOLDER};
-pub use layout::{layout, Layout, Preset};
 
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -206,10 +204,13 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         });
         ops.push(Op::StartTextSection);
         let mut cur: Option<(usize, f32)> = None;
-        let mut cur_tc = f32::NAN;
+        let mut cur_bold = false;
+        let mut tc = 0.0;
         for item in &page.items {
             if let layout::Item::TextColor(c) = item {
+                // Synthetic bold strokes the outline in the text's colour.
                 ops.push(Op::SetFillColor { col: rgb(*c) });
+                ops.push(Op::SetOutlineColor { col: rgb(*c) });
                 continue;
             }
             if let layout::Item::Text {
@@ -217,8 +218,9 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
                 y,
                 size,
                 font,
-                tc,
                 text,
+                advances,
+                bold,
             } = item
             {
                 let Some(id) = ids.get(font) else { continue };
@@ -229,14 +231,32 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
                     });
                     cur = Some((*font, *size));
                 }
-                if *tc != cur_tc {
-                    ops.push(Op::SetCharacterSpacing { multiplier: *tc });
-                    cur_tc = *tc;
+                if *bold != cur_bold {
+                    if *bold {
+                        ops.push(Op::SetOutlineThickness {
+                            pt: Pt(size * SYNTHETIC_BOLD),
+                        });
+                    }
+                    ops.push(Op::SetTextRenderingMode {
+                        mode: if *bold {
+                            TextRenderingMode::FillStroke
+                        } else {
+                            TextRenderingMode::Fill
+                        },
+                    });
+                    cur_bold = *bold;
                 }
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
                 });
-                show_text(&mut ops, &fonts.files[*font], text);
+                show_text(
+                    &mut ops,
+                    &fonts.files[*font],
+                    text,
+                    advances,
+                    *size,
+                    &mut tc,
+                );
             }
         }
         ops.push(Op::EndTextSection);
@@ -268,52 +288,100 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     Ok(deterministic_id(bytes))
 }
 
-/// Show `text` in the current font (`file`): runs the font draws as they are; each run of
+/// Stroke width of a synthesised bold weight, in em: text is filled and stroked with this
+/// outline (PDF text rendering mode 2), which thickens each stem by the width — about what
+/// Word and WPS draw for `w:b` on a face with no bold (仿宋, 楷体).
+const SYNTHETIC_BOLD: f32 = 0.03;
+
+/// Show `text` in the current font (`file`, at `size` pt), the pen advancing by
+/// `advances[i]` pt after character `i` (a TJ offset wherever that differs from the
+/// glyph's own advance). Characters the font draws are shown as they are; each run of
 /// characters it lacks (no font has them: the layout set them in the placeholder's font)
 /// as one □ per character inside a marked-content span whose `/ActualText` is the original
 /// text, so a reader sees a box and text extraction (pdftotext, copy, search) gets the
 /// characters back. Default-ignorable characters are dropped (a second line of defence:
 /// the layout drops them already).
-fn show_text(ops: &mut Vec<Op>, file: &fonts::FontFile, text: &str) {
+///
+/// A justified line spreads one amount between most characters: that amount is set as
+/// character spacing (`Tc`, tracked in `tc`), so only the exceptions need TJ offsets.
+fn show_text(
+    ops: &mut Vec<Op>,
+    file: &fonts::FontFile,
+    text: &str,
+    advances: &[f32],
+    size: f32,
+    tc: &mut f32,
+) {
     let drawn = |c: char| c == ' ' || file.glyph(c).is_some();
-    if text.chars().all(|c| drawn(c) && !is_ignorable(c)) {
-        ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.to_string())],
-        });
-        return;
+    let natural = |c: char| {
+        file.glyph(c)
+            .or_else(|| file.glyph(PLACEHOLDER))
+            .map_or(0.0, |g| file.advance(g) * size)
+    };
+    // (character, drawn, TJ adjustment after it in thousandths of an em)
+    let glyphs: Vec<(char, bool, f32)> = text
+        .chars()
+        .zip(advances.iter().copied().chain(std::iter::repeat(f32::NAN)))
+        .filter(|(c, _)| !is_ignorable(*c))
+        .map(|(c, adv)| {
+            let shown = if drawn(c) { c } else { PLACEHOLDER };
+            let adj = if adv.is_finite() && size > 0.0 {
+                (natural(shown) - adv) * 1000.0 / size
+            } else {
+                0.0
+            };
+            (c, drawn(c), adj)
+        })
+        .collect();
+    // The most common adjustment (rounded to 0.01/1000 em) becomes the character spacing.
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for g in glyphs.iter().take(glyphs.len().saturating_sub(1)) {
+        *counts.entry((g.2 * 100.0).round() as i64).or_default() += 1;
     }
-    let mut run = String::new();
-    let mut missing = String::new();
-    let flush_run = |ops: &mut Vec<Op>, run: &mut String| {
-        if !run.is_empty() {
-            ops.push(Op::ShowText {
-                items: vec![TextItem::Text(std::mem::take(run))],
-            });
+    let common = counts
+        .iter()
+        .max_by_key(|(k, n)| (**n, -k.abs()))
+        .map_or(0.0, |(k, _)| *k as f32 / 100.0);
+    let want = -common * size / 1000.0;
+    if (want - *tc).abs() > 1e-4 {
+        ops.push(Op::SetCharacterSpacing { multiplier: want });
+        *tc = want;
+    }
+    let rest = *tc * 1000.0 / size.max(f32::MIN_POSITIVE);
+    let glyphs: Vec<(char, bool, f32)> = glyphs
+        .into_iter()
+        .map(|(c, d, adj)| (c, d, adj + rest))
+        .collect();
+    let mut i = 0;
+    while i < glyphs.len() {
+        let d = glyphs[i].1;
+        let mut j = i;
+        while j < glyphs.len() && glyphs[j].1 == d {
+            j += 1;
         }
-    };
-    let flush_missing = |ops: &mut Vec<Op>, missing: &mut String| {
-        if missing.is_empty() {
-            return;
+        let mut items = Vec::new();
+        let mut seg = String::new();
+        for (k, &(c, _, adj)) in glyphs.iter().enumerate().take(j).skip(i) {
+            seg.push(if d { c } else { PLACEHOLDER });
+            // The pen after the run's last glyph does not matter: every run sets its origin.
+            if adj.abs() > 0.01 && k + 1 < glyphs.len() {
+                items.push(TextItem::Text(std::mem::take(&mut seg)));
+                items.push(TextItem::Offset(adj));
+            }
         }
-        let boxes: String = missing.chars().map(|_| PLACEHOLDER).collect();
-        ops.push(actual_text(missing));
-        ops.push(Op::ShowText {
-            items: vec![TextItem::Text(boxes)],
-        });
-        ops.push(Op::EndMarkedContent);
-        missing.clear();
-    };
-    for c in text.chars().filter(|c| !is_ignorable(*c)) {
-        if drawn(c) {
-            flush_missing(ops, &mut missing);
-            run.push(c);
+        if !seg.is_empty() {
+            items.push(TextItem::Text(seg));
+        }
+        if d {
+            ops.push(Op::ShowText { items });
         } else {
-            flush_run(ops, &mut run);
-            missing.push(c);
+            let original: String = glyphs[i..j].iter().map(|g| g.0).collect();
+            ops.push(actual_text(&original));
+            ops.push(Op::ShowText { items });
+            ops.push(Op::EndMarkedContent);
         }
+        i = j;
     }
-    flush_run(ops, &mut run);
-    flush_missing(ops, &mut missing);
 }
 
 /// `BDC /Span << /ActualText <FEFF…> >>`: what the enclosed glyphs stand for (ISO
@@ -589,8 +657,19 @@ mod tests {
         let fonts = FontSet::bundled();
         let (f, _) = fonts.placeholder().expect("□");
         let file = &fonts.files[f];
+        // Each character at its own advance: no spacing, no offsets.
+        let natural = |t: &str| -> Vec<f32> {
+            t.chars()
+                .map(|c| {
+                    file.glyph(c)
+                        .or_else(|| file.glyph(PLACEHOLDER))
+                        .map_or(0.0, |g| file.advance(g) * 16.0)
+                })
+                .collect()
+        };
         let mut ops = Vec::new();
-        show_text(&mut ops, file, "甲乙丙");
+        let mut tc = 0.0;
+        show_text(&mut ops, file, "甲乙丙", &natural("甲乙丙"), 16.0, &mut tc);
         assert_eq!(
             ops,
             [Op::ShowText {
@@ -598,7 +677,8 @@ mod tests {
             }]
         );
         let mut ops = Vec::new();
-        show_text(&mut ops, file, "甲\u{30000}\u{30001}\u{AD}乙");
+        let t = "甲\u{30000}\u{30001}\u{AD}乙";
+        show_text(&mut ops, file, t, &natural(t), 16.0, &mut tc);
         let mut actual = vec![0xFE, 0xFF];
         actual.extend(
             "\u{30000}\u{30001}"
@@ -629,6 +709,40 @@ mod tests {
                 show("□□"),
                 Op::EndMarkedContent,
                 show("乙"),
+            ]
+        );
+    }
+
+    /// Justified advances: the common extra space becomes `Tc`, the exceptions TJ offsets
+    /// in thousandths of an em (a negative offset moves the next glyph right).
+    #[test]
+    fn advances_become_character_spacing_and_offsets() {
+        let fonts = FontSet::bundled();
+        let (f, _) = fonts.placeholder().expect("□");
+        let file = &fonts.files[f];
+        let mut ops = Vec::new();
+        let mut tc = 0.0;
+        // 甲 乙 丙 丁 at 16 pt: 1 pt after 甲 and 乙, 5 pt after 丙.
+        show_text(
+            &mut ops,
+            file,
+            "甲乙丙丁",
+            &[17.0, 17.0, 21.0, 16.0],
+            16.0,
+            &mut tc,
+        );
+        assert_eq!(tc, 1.0);
+        assert_eq!(
+            ops,
+            [
+                Op::SetCharacterSpacing { multiplier: 1.0 },
+                Op::ShowText {
+                    items: vec![
+                        TextItem::Text("甲乙丙".into()),
+                        TextItem::Offset(-250.0),
+                        TextItem::Text("丁".into()),
+                    ]
+                }
             ]
         );
     }

@@ -12,7 +12,8 @@
 
 use std::ops::Range;
 
-use super::{break_forced, HAlign, Item, Para, RowMark, RowPart, Shaped, Typesetter};
+use super::inline::{break_forced, HAlign, Para, Shaped};
+use super::{Item, RowMark, RowPart, Typesetter};
 use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
 
@@ -182,7 +183,7 @@ impl Typesetter<'_> {
         let ranges = if s.chars.is_empty() {
             Vec::new()
         } else {
-            super::break_forced(&s, width, width)
+            break_forced(&s, width, width)
         };
         (s, ranges)
     }

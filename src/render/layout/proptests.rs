@@ -7,9 +7,9 @@
 
 use proptest::prelude::*;
 
-use super::table::CONTINUED;
+use super::tables::CONTINUED;
 use super::*;
-use crate::doc::{plain_text, Align, Table, TableCell, TableRules};
+use crate::doc::{plain_text, Align, Block, Run, Table, TableCell, TableRules};
 
 /// A small deterministic generator for the details of one case.
 struct Rng(u64);
@@ -155,7 +155,7 @@ proptest! {
         let fonts = FontSet::bundled();
         let l = layout(&doc, fonts, p);
 
-        let strays = l.strays(fonts, &p);
+        let strays = l.strays(&p);
         prop_assert!(strays.is_empty(), "outside the text block: {:?}", strays);
 
         // Every row of every part exactly once, in order, inside the text block.
@@ -310,7 +310,7 @@ proptest! {
         let fonts = FontSet::bundled();
         let l = layout(&doc, fonts, p);
 
-        let strays = l.strays(fonts, &p);
+        let strays = l.strays(&p);
         prop_assert!(strays.is_empty(), "outside the text block: {:?}", strays);
 
         let all: Vec<char> = l.pages.iter().flat_map(|pg| ink(&pg.text())).collect();

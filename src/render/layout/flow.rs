@@ -1,0 +1,226 @@
+//! Flow: blocks placed down the pages — paragraphs with widow and orphan control, headings
+//! kept with what follows, lists, quotations, the title — and page breaks between them.
+
+use std::ops::Range;
+
+use super::inline::{balanced_title_lines, break_forced, HAlign, Para, Shaped};
+use super::linebreak::break_lines;
+use super::{Bookmark, Typesetter};
+use crate::doc::{Block, Document, Run};
+use crate::render::pdf::fonts::Role;
+
+impl Typesetter<'_> {
+    /// Lay out a paragraph line by line: footnotes go to the foot of the page that holds
+    /// their mark; no single first line at a page's foot (orphan) and no single last line
+    /// at the head of the next (widow).
+    pub(super) fn paragraph(&mut self, runs: &[Run], st: Para) {
+        let s = self.shape(runs, st.role, st.size);
+        if s.chars.is_empty() {
+            return;
+        }
+        let w = self.p.text_width() - st.left - st.right;
+        let ranges = break_forced(&s, w - st.first, w);
+        self.set_paragraph(&s, &ranges, st);
+    }
+
+    /// A heading: one line, or two broken at a phrase boundary, never inside a word.
+    pub(super) fn heading(&mut self, runs: &[Run], st: Para) {
+        let s = self.shape(runs, st.role, st.size);
+        let w = self.p.text_width() - st.left - st.right;
+        let n = s.chars.len();
+        let ranges = if s.chars.contains(&'\n') {
+            break_forced(&s, w - st.first, w)
+        } else if s.widths.iter().sum::<f32>() <= w - st.first {
+            std::iter::once(0..n).collect()
+        } else {
+            match crate::render::phrase_break(&s.chars, &s.widths, w - st.first, w) {
+                Some(i) => vec![0..i, i..n],
+                None => break_lines(&s.chars, &s.widths, w - st.first, w),
+            }
+        };
+        self.set_paragraph(&s, &ranges, st);
+    }
+
+    /// Place the lines `ranges` of `s` as a paragraph.
+    pub(super) fn set_paragraph(&mut self, s: &Shaped, ranges: &[Range<usize>], st: Para) {
+        let w = self.p.text_width() - st.left - st.right;
+        let total = ranges.len();
+        let mut on_this_page = 0;
+        for (k, r) in ranges.iter().enumerate() {
+            let notes = s.notes_in(r);
+            let fits = |ts: &Self, lines: f32| ts.room_with(&notes) >= st.pitch * lines - 0.01;
+            let mut new_page = !fits(self, 1.0);
+            // Orphan: the first line alone at the foot, with more to come.
+            if k == 0 && total > 1 && !fits(self, 2.0) {
+                new_page = true;
+            }
+            // Widow: the last line alone on the next page; carry the one before with it.
+            if k + 2 == total && on_this_page >= 2 && fits(self, 1.0) && !fits(self, 2.0) {
+                new_page = true;
+            }
+            if new_page && !self.at_page_top() {
+                self.new_page();
+                on_this_page = 0;
+            }
+            let x0 = self.p.left + st.left + if k == 0 { st.first } else { 0.0 };
+            let width = w - if k == 0 { st.first } else { 0.0 };
+            let forced = s.chars.get(r.end) == Some(&'\n');
+            let align = if st.align == HAlign::Justify && (k + 1 == total || forced) {
+                HAlign::Left
+            } else {
+                st.align
+            };
+            let base = Self::baseline(self.y, st.pitch, st.size);
+            let items = self.line_items(s, r.clone(), x0, width, st.size, base, align);
+            let page = self.page();
+            page.items.extend(items);
+            for n in notes {
+                if !page.notes.contains(&n) {
+                    page.notes.push(n);
+                }
+            }
+            self.y += st.pitch;
+            on_this_page += 1;
+        }
+    }
+
+    pub(super) fn body_para(&self) -> Para {
+        Para {
+            role: Role::Body,
+            size: self.p.body,
+            pitch: self.p.pitch,
+            first: self.p.body * 2.0,
+            left: 0.0,
+            right: 0.0,
+            align: HAlign::Justify,
+        }
+    }
+
+    pub(super) fn centred(&self, role: Role, size: f32, pitch: f32) -> Para {
+        Para {
+            role,
+            size,
+            pitch,
+            first: 0.0,
+            left: 0.0,
+            right: 0.0,
+            align: HAlign::Center,
+        }
+    }
+
+    /// The title (二号 小标宋, centred, balanced lines) and the subtitle under it; both
+    /// break across pages like paragraphs when longer than the text block.
+    pub(super) fn title(&mut self, doc: &Document) {
+        let size = self.p.title;
+        let pitch = size * 1.5;
+        let s = self.shape(&[Run::plain(doc.meta.title.clone())], Role::Title, size);
+        let w = self.p.text_width();
+        let total: f32 = s.widths.iter().sum();
+        let ranges = if total <= w {
+            std::iter::once(0..s.chars.len()).collect()
+        } else {
+            balanced_title_lines(&s.chars, &s.widths, w)
+        };
+        // Like any paragraph: a title taller than the page continues on the next page
+        // (with no orphan or widow line), never drawn past the foot of the text block.
+        let st = self.centred(Role::Title, size, pitch);
+        self.set_paragraph(&s, &ranges, st);
+        if let Some(sub) = &doc.meta.subtitle {
+            let st = self.centred(Role::Kai, self.p.body, self.p.pitch);
+            self.paragraph(&[Run::plain(sub.clone())], st);
+        }
+        self.y += self.p.pitch;
+    }
+
+    pub(super) fn block(&mut self, b: &Block) {
+        let body = self.body_para();
+        match b {
+            Block::Heading {
+                level,
+                number,
+                runs,
+                ..
+            } => {
+                let role = match level {
+                    1 => Role::Hei,
+                    2 => Role::Kai,
+                    _ => Role::Body,
+                };
+                let mut all = Vec::new();
+                if let Some(n) = number {
+                    all.push(Run::plain(n.clone()));
+                }
+                all.extend(runs.iter().cloned());
+                let title: String = all
+                    .iter()
+                    .filter(|r| r.note().is_none())
+                    .map(|r| if r.is_break() { " " } else { r.text.as_str() })
+                    .collect();
+                // Keep with next: the heading and two lines of what follows.
+                if self.room() < body.pitch * 3.0 && !self.at_page_top() {
+                    self.new_page();
+                }
+                self.bookmarks.push(Bookmark {
+                    title,
+                    page: self.pages.len().max(1),
+                    level: *level,
+                    top: self.y,
+                });
+                self.heading(
+                    &all,
+                    Para {
+                        role,
+                        align: HAlign::Left,
+                        ..body
+                    },
+                );
+            }
+            Block::Paragraph(runs) => self.paragraph(runs, body),
+            Block::List {
+                ordered,
+                start,
+                items,
+            } => {
+                for (i, item) in items.iter().enumerate() {
+                    let marker = crate::doc::list_marker(*ordered, *start, i);
+                    if !matches!(item.first(), Some(Block::Paragraph(_))) {
+                        // The marker on a paragraph of its own: numbers never skip.
+                        self.paragraph(&[Run::plain(marker.trim_end())], body);
+                    }
+                    for (j, b) in item.iter().enumerate() {
+                        match b {
+                            Block::Paragraph(runs) if j == 0 => {
+                                let mut all = vec![Run::plain(marker.clone())];
+                                all.extend(runs.iter().cloned());
+                                self.paragraph(&all, body);
+                            }
+                            other => self.block(other),
+                        }
+                    }
+                }
+            }
+            Block::Quote(inner) => {
+                // A quotation: 楷体, indented two characters on both sides.
+                let q = Para {
+                    role: Role::Kai,
+                    left: body.size * 2.0,
+                    right: body.size * 2.0,
+                    ..body
+                };
+                for b in inner {
+                    match b {
+                        Block::Paragraph(runs) => self.paragraph(runs, q),
+                        other => self.block(other),
+                    }
+                }
+            }
+            Block::Table(t) => self.table(t),
+            Block::Chart(c) => self.chart(c),
+            Block::PageBreak => {
+                if !self.at_page_top() {
+                    self.new_page();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! Page layout: the Document as positioned glyph runs, rules and paths on A4 pages (the
+//! GB/T 9704 preset), independent of any output format — the PDF writer only serialises the
+//! [`Layout`] (as typst-layout's frames are serialised by typst-pdf).
+//!
+//! One module per concern: [`inline`] (shaping, line breaking, justification), `flow`
+//! (blocks down the pages: keep-with-next, widows and orphans), `pages` (footnotes, folios),
+//! `tables`, `charts`; [`linebreak`] holds the clreq line-breaking rules.
+
+mod charts;
+mod flow;
+pub(crate) mod inline;
+pub mod linebreak;
+mod pages;
+#[cfg(test)]
+mod proptests;
+mod tables;
+
+use std::ops::Range;
+
+use crate::doc::Document;
+use crate::render::pdf::fonts::{FontIdx, FontSet, Role};
+use inline::Shaped;
+use linebreak::break_lines;
+
+/// 1 mm in points.
+pub const MM: f32 = 72.0 / 25.4;
+/// Size of a footnote mark relative to its text, and how far it is raised.
+pub(crate) const SUP_SCALE: f32 = 0.6;
+pub(crate) const SUP_RISE: f32 = 0.38;
+
+/// The page geometry and type sizes of the `gbt9704` preset.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub page_w: f32,
+    pub page_h: f32,
+    pub top: f32,
+    pub bottom: f32,
+    pub left: f32,
+    pub right: f32,
+    pub body: f32,
+    pub pitch: f32,
+    pub title: f32,
+    pub table: f32,
+    pub note: f32,
+    pub folio: f32,
+}
+
+impl Preset {
+    pub fn gbt9704() -> Preset {
+        Preset {
+            page_w: 210.0 * MM,
+            page_h: 297.0 * MM,
+            top: 37.0 * MM,
+            bottom: 35.0 * MM,
+            left: 28.0 * MM,
+            right: 26.0 * MM,
+            body: 16.0,
+            // 22 lines on the 225 mm text block.
+            pitch: 225.0 * MM / 22.0,
+            title: 22.0,
+            table: 12.0,
+            note: 12.0,
+            folio: 14.0,
+        }
+    }
+
+    pub fn text_width(&self) -> f32 {
+        self.page_w - self.left - self.right
+    }
+}
+
+/// Something drawn on a page. `y` is the baseline, measured from the page's bottom edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A positioned glyph run in one font and size: `text`'s characters drawn from `x` on
+    /// baseline `y`, character `i` advancing the pen by `advances[i]` pt (one entry per
+    /// character: justification, full-width boxes and glyph offsets are all in these, so
+    /// a writer needs no font metrics to place a glyph). `bold` asks the writer to
+    /// synthesise a bold weight (fill and stroke, as Word does for faces without one).
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        font: FontIdx,
+        text: String,
+        advances: Vec<f32>,
+        bold: bool,
+    },
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+    },
+    /// A filled closed path (charts); `bezier` marks cubic control points.
+    Fill {
+        points: Vec<(f32, f32)>,
+        bezier: Vec<bool>,
+        color: [u8; 3],
+    },
+    /// A coloured polyline (charts).
+    Stroke {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        color: [u8; 3],
+    },
+    /// The colour of the text items that follow (charts), until the next one.
+    TextColor([u8; 3]),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// Footnotes referenced on this page (1-based numbers), drawn at its foot.
+    pub notes: Vec<usize>,
+    /// The table rows placed on this page, in order (bookkeeping for checks; not drawn).
+    pub rows: Vec<RowMark>,
+    /// Index in `items` of the folio's first item: `items[folio..]` is the page number, the
+    /// only thing drawn outside the text block. Set when the layout is finished.
+    pub folio: Option<usize>,
+}
+
+impl Page {
+    /// The page's text items concatenated in drawing order (no separators): what tests
+    /// and invariants search for text that reached the page.
+    pub fn text(&self) -> String {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The part of a table a row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowPart {
+    Head,
+    Body,
+    Foot,
+}
+
+/// A table row placed on a page. Backend-neutral bookkeeping that lets checks prove that
+/// no row is lost or placed twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMark {
+    /// The table's order in the document, from 1 (every table, with or without caption).
+    pub table: usize,
+    pub part: RowPart,
+    /// The row's index in its part (`Table::head`, `body` or `foot`), from 0.
+    pub index: usize,
+    /// A header row repeated on a continuation page, or a later piece of a row taller than
+    /// a page: not a new placement of the row.
+    pub repeat: bool,
+    /// Top and bottom of the row, from the page's top edge (pt).
+    pub top: f32,
+    pub bottom: f32,
+}
+
+/// A heading's entry in the PDF outline.
+#[derive(Debug, Clone)]
+pub struct Bookmark {
+    pub title: String,
+    pub page: usize,
+    pub level: u8,
+    /// The heading's top, from the page's top edge (pt).
+    pub top: f32,
+}
+
+pub struct Layout {
+    pub pages: Vec<Page>,
+    pub bookmarks: Vec<Bookmark>,
+    /// Characters no font could draw, each with the text around its first occurrence.
+    pub missing: Vec<(char, String)>,
+}
+
+pub(crate) struct Typesetter<'f> {
+    fonts: &'f FontSet,
+    p: Preset,
+    pages: Vec<Page>,
+    /// Distance of the cursor from the page top.
+    y: f32,
+    bookmarks: Vec<Bookmark>,
+    missing: Vec<(char, String)>,
+    /// The document's footnotes, shaped at the note size, with their line breaks.
+    notes: Vec<(Shaped, Vec<Range<usize>>)>,
+    /// Tables laid out so far (numbers the tables in [`RowMark::table`]).
+    tables: usize,
+}
+
+impl<'f> Typesetter<'f> {
+    pub(super) fn page(&mut self) -> &mut Page {
+        if self.pages.is_empty() {
+            self.pages.push(Page::default());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    pub(super) fn new_page(&mut self) {
+        self.pages.push(Page::default());
+        self.y = self.p.top;
+    }
+
+    pub(super) fn at_page_top(&self) -> bool {
+        self.y <= self.p.top + 0.01
+    }
+
+    pub(super) fn note_pitch(&self) -> f32 {
+        self.p.note * 1.5
+    }
+
+    /// Height of the footnote area for `notes` (separator rule included).
+    pub(super) fn notes_height(&self, notes: &[usize]) -> f32 {
+        if notes.is_empty() {
+            return 0.0;
+        }
+        let lines: usize = notes
+            .iter()
+            .map(|n| self.notes.get(n - 1).map_or(0, |(_, r)| r.len().max(1)))
+            .sum();
+        self.note_pitch() * 0.75 + lines as f32 * self.note_pitch()
+    }
+
+    /// Space left on the page above the footnote area.
+    pub(super) fn room(&self) -> f32 {
+        let notes = self.pages.last().map(|p| p.notes.as_slice()).unwrap_or(&[]);
+        self.p.page_h - self.p.bottom - self.notes_height(notes) - self.y
+    }
+
+    /// Space left if the footnotes `extra` joined this page.
+    /// Footnotes `notes` (marks just drawn on this page) go to this page's foot.
+    pub(super) fn add_notes(&mut self, notes: Vec<usize>) {
+        let page = self.page();
+        for n in notes {
+            if !page.notes.contains(&n) {
+                page.notes.push(n);
+            }
+        }
+    }
+
+    pub(super) fn room_with(&self, extra: &[usize]) -> f32 {
+        let mut notes: Vec<usize> = self
+            .pages
+            .last()
+            .map(|p| p.notes.clone())
+            .unwrap_or_default();
+        notes.extend(
+            extra
+                .iter()
+                .filter(|n| !notes.contains(n))
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        self.p.page_h - self.p.bottom - self.notes_height(&notes) - self.y
+    }
+}
+
+/// Lay out `doc` on pages.
+pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
+    let mut ts = Typesetter {
+        fonts,
+        p: preset,
+        pages: vec![Page::default()],
+        y: preset.top,
+        bookmarks: Vec::new(),
+        missing: Vec::new(),
+        notes: Vec::new(),
+        tables: 0,
+    };
+    let w = preset.text_width() - preset.note;
+    ts.notes = doc
+        .notes
+        .iter()
+        .map(|runs| {
+            let s = ts.shape(runs, Role::Body, preset.note);
+            let r = break_lines(&s.chars, &s.widths, w, w);
+            (s, r)
+        })
+        .collect();
+    ts.title(doc);
+    for b in &doc.blocks {
+        ts.block(b);
+    }
+    ts.finish();
+    let l = Layout {
+        pages: ts.pages,
+        bookmarks: ts.bookmarks,
+        missing: ts.missing,
+    };
+    debug_assert!(
+        l.strays(&preset).is_empty(),
+        "items outside the text block: {:?}",
+        l.strays(&preset)
+    );
+    l
+}
+
+impl Layout {
+    /// The items drawn outside the text block of their page (page number, item), the folio
+    /// excepted: the layout's invariant is that there are none. Text is measured with its
+    /// fonts' advances; a line's last full-width closing mark may hang half an em into the
+    /// right margin (`line_items`), and glyphs sit between 0.12 em below and 0.88 em above
+    /// the baseline.
+    pub fn strays(&self, p: &Preset) -> Vec<(usize, Item)> {
+        const EPS: f32 = 0.5;
+        let (left, right) = (p.left - EPS, p.page_w - p.right + EPS);
+        let (bottom, top) = (p.bottom - EPS, p.page_h - p.top + EPS);
+        let inside = |x: f32, y: f32| (left..=right).contains(&x) && (bottom..=top).contains(&y);
+        let mut out = Vec::new();
+        for (n, page) in self.pages.iter().enumerate() {
+            let end = page.folio.unwrap_or(page.items.len());
+            for item in &page.items[..end] {
+                let ok = match item {
+                    Item::Text {
+                        x,
+                        y,
+                        size,
+                        advances,
+                        ..
+                    } => {
+                        // The pen's travel to the last character's origin, plus that
+                        // character's box.
+                        let w: f32 = advances.iter().sum();
+                        *x >= left
+                            && x + w <= right + size / 2.0
+                            && y - 0.12 * size >= bottom
+                            && y + 0.88 * size <= top
+                    }
+                    Item::Rule { x1, y1, x2, y2, .. } => inside(*x1, *y1) && inside(*x2, *y2),
+                    Item::Fill { points, .. } | Item::Stroke { points, .. } => {
+                        points.iter().all(|(x, y)| inside(*x, *y))
+                    }
+                    Item::TextColor(_) => true,
+                };
+                if !ok {
+                    out.push((n + 1, item.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Align, Block, Run, Table, TableCell};
+
+    pub(super) fn lay(blocks: Vec<Block>, notes: Vec<Vec<Run>>) -> Layout {
+        let doc = Document {
+            blocks,
+            notes,
+            ..Document::default()
+        };
+        layout(&doc, FontSet::bundled(), Preset::gbt9704())
+    }
+
+    #[test]
+    pub(super) fn long_tables_repeat_their_header_on_every_page() {
+        let t = Table {
+            caption: Some("长表".into()),
+            number: Some(1),
+            columns: 2,
+            head: vec![vec![
+                TableCell::new("表头甲", Align::Center),
+                TableCell::new("表头乙", Align::Center),
+            ]],
+            body: (0..80)
+                .map(|i| {
+                    vec![
+                        TableCell::new(format!("行{i}号"), Align::Left),
+                        TableCell::new(i.to_string(), Align::Right),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        assert!(l.pages.len() >= 3, "{} pages", l.pages.len());
+        for (i, p) in l.pages.iter().enumerate() {
+            assert!(
+                p.text().contains("表头甲表头乙"),
+                "page {} lacks the header",
+                i + 1
+            );
+            assert!(p.text().contains(&format!("— {} —", i + 1)));
+        }
+        // The caption is printed once, and no row is lost or repeated.
+        let all: String = l.pages.iter().map(Page::text).collect();
+        assert_eq!(all.matches("表1　长表").count(), 1);
+        for i in 0..80 {
+            assert_eq!(all.matches(&format!("行{i}号")).count(), 1, "行{i}");
+        }
+    }
+
+    /// The layout invariant on real reports: the seed, and the seed with a `pay_scale`
+    /// group taller than a page (issue 14), whose rows are each placed once.
+    #[test]
+    pub(super) fn reports_lie_inside_the_text_block() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for data in [
+            "data/qingnianlu-2019.yaml",
+            "tests/fixtures/long-group.yaml",
+        ] {
+            let report = crate::build(&root.join(data), None).expect("builds");
+            let (fonts, p) = (FontSet::bundled(), Preset::gbt9704());
+            let l = layout(&report.document, fonts, p);
+            assert_eq!(l.strays(&p), Vec::new(), "{data}");
+            let Some(pay) = report.document.blocks.iter().position(|b| {
+                matches!(b, Block::Table(t) if t.caption.as_deref().is_some_and(|c| c.contains("平均月薪")))
+            }) else {
+                panic!("{data}: no pay_scale table");
+            };
+            let tid = report.document.blocks[..=pay]
+                .iter()
+                .filter(|b| matches!(b, Block::Table(_)))
+                .count();
+            let Block::Table(t) = &report.document.blocks[pay] else {
+                unreachable!()
+            };
+            let placed: Vec<usize> = l
+                .pages
+                .iter()
+                .flat_map(|p| &p.rows)
+                .filter(|m| m.table == tid && m.part == RowPart::Body && !m.repeat)
+                .map(|m| m.index)
+                .collect();
+            assert_eq!(placed, (0..t.body.len()).collect::<Vec<_>>(), "{data}");
+        }
+    }
+
+    /// Issue 14: a `group_by` group taller than a page is split at row boundaries, the
+    /// header and the label (with （续）) repeated on every page it continues on; no row is
+    /// lost, and a very large group takes time in proportion to its rows.
+    #[test]
+    pub(super) fn a_group_taller_than_a_page_continues_with_its_label() {
+        let n = 1500;
+        let mut label = TableCell::new("社区专职工作者", Align::Left);
+        label.rowspan = n as u16;
+        let body: Vec<Vec<TableCell>> = (0..n)
+            .map(|i| {
+                let mut row = vec![
+                    TableCell::new(format!("岗位{i}号"), Align::Left),
+                    TableCell::new(i.to_string(), Align::Right),
+                ];
+                if i == 0 {
+                    row.insert(0, label.clone());
+                }
+                row
+            })
+            .collect();
+        let t = Table {
+            columns: 3,
+            head: vec![vec![
+                TableCell::new("类别", Align::Center),
+                TableCell::new("岗位", Align::Center),
+                TableCell::new("月薪", Align::Center),
+            ]],
+            body,
+            ..Table::default()
+        };
+        let started = std::time::Instant::now();
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        assert!(
+            started.elapsed().as_secs_f32() < 5.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(l.pages.len() > 40, "{} pages", l.pages.len());
+        let p = Preset::gbt9704();
+        assert_eq!(l.strays(&p), Vec::new());
+        let mut placed = Vec::new();
+        for (k, page) in l.pages.iter().enumerate() {
+            let text = page.text();
+            assert!(text.starts_with("类别岗位月薪"), "page {}", k + 1);
+            assert_eq!(
+                text.contains("社区专职工作者（续）"),
+                k > 0,
+                "page {}",
+                k + 1
+            );
+            assert!(text.contains("社区专职工作者"), "page {}", k + 1);
+            for m in &page.rows {
+                assert!(m.bottom <= p.page_h - p.bottom + 0.01, "{m:?}");
+                if m.part == RowPart::Body && !m.repeat {
+                    placed.push(m.index);
+                }
+            }
+        }
+        assert_eq!(placed, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    pub(super) fn three_line_tables_have_only_horizontal_rules() {
+        let t = Table {
+            columns: 2,
+            rules: crate::doc::TableRules::ThreeLine,
+            head: vec![vec![
+                TableCell::new("甲", Align::Center),
+                TableCell::new("乙", Align::Center),
+            ]],
+            body: vec![
+                vec![
+                    TableCell::new("1", Align::Right),
+                    TableCell::new("2", Align::Right)
+                ];
+                3
+            ],
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], Vec::new());
+        let rules: Vec<(f32, f32, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Rule { y1, y2, width, .. } => Some((*y1, *y2, *width)),
+                _ => None,
+            })
+            .collect();
+        assert!(rules.iter().all(|(a, b, _)| a == b), "a vertical rule");
+        let heavy = rules.iter().filter(|r| r.2 == 1.5).count();
+        let light = rules.iter().filter(|r| r.2 == 0.75).count();
+        assert_eq!((heavy, light), (2, 2), "{rules:?}"); // one light rule per header cell
+    }
+
+    #[test]
+    pub(super) fn a_footnote_sits_at_the_foot_of_the_page_of_its_mark() {
+        let filler = || Block::Paragraph(vec![Run::plain("正文".repeat(60))]);
+        let mut blocks: Vec<Block> = (0..5).map(|_| filler()).collect();
+        blocks.push(Block::Paragraph(vec![
+            Run::plain("有注释的句子"),
+            Run::note_mark(1),
+        ]));
+        let l = lay(blocks, vec![vec![Run::plain("资料来源：街道统计")]]);
+        let page = l
+            .pages
+            .iter()
+            .position(|p| p.text().contains("有注释的句子"))
+            .expect("mark");
+        assert!(l.pages[page].text().contains("资料来源：街道统计"));
+        assert_eq!(l.pages[page].notes, [1]);
+        // The note is below every line of text on its page.
+        let y_of = |needle: &str| {
+            l.pages[page].items.iter().find_map(|i| match i {
+                Item::Text { text, y, .. } if text.contains(needle) => Some(*y),
+                _ => None,
+            })
+        };
+        assert!(y_of("资料来源").expect("note") < y_of("有注释").expect("text"));
+    }
+
+    #[test]
+    pub(super) fn headings_keep_with_what_follows() {
+        let mut blocks: Vec<Block> = (0..7)
+            .map(|_| Block::Paragraph(vec![Run::plain("正文".repeat(40))]))
+            .collect();
+        blocks.push(Block::Heading {
+            level: 1,
+            numbered: true,
+            number: Some("二、".into()),
+            runs: vec![Run::plain("标题")],
+        });
+        blocks.push(Block::Paragraph(vec![Run::plain(
+            "紧随其后的正文。".repeat(4),
+        )]));
+        let l = lay(blocks, Vec::new());
+        let heading = l
+            .pages
+            .iter()
+            .position(|p| p.text().contains("二、标题"))
+            .expect("heading");
+        let body = l
+            .pages
+            .iter()
+            .position(|p| p.text().contains("紧随其后"))
+            .expect("body");
+        assert_eq!(heading, body);
+    }
+
+    /// Issue 14: a footnote mark in a table cell is a superscript mark (not digits in the
+    /// cell's text size) and its note is printed at the foot of the page.
+    #[test]
+    pub(super) fn a_footnote_in_a_table_cell_is_printed_at_the_foot() {
+        let mut cell = TableCell::new("20000", Align::Right);
+        cell.runs.push(Run::note_mark(1));
+        let t = Table {
+            columns: 1,
+            head: vec![vec![TableCell::new("金额", Align::Center)]],
+            body: vec![vec![cell]],
+            ..Table::default()
+        };
+        let l = lay(vec![Block::Table(t)], vec![vec![Run::plain("含上级补助")]]);
+        assert_eq!(l.pages[0].notes, [1]);
+        assert!(l.pages[0].text().contains("含上级补助"));
+        let sizes: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, size, .. } => Some((text.clone(), *size)),
+                _ => None,
+            })
+            .collect();
+        let value = sizes.iter().find(|(t, _)| t == "20000").expect("value");
+        let mark = sizes.iter().find(|(t, _)| t == "1").expect("mark");
+        assert!(mark.1 < value.1, "{sizes:?}");
+    }
+
+    /// Issue 14: a typed line break ends the line; the next text starts a new one.
+    #[test]
+    pub(super) fn a_line_break_forces_a_new_line() {
+        let l = lay(
+            vec![Block::Paragraph(vec![
+                Run::plain("第一行"),
+                Run::line_break(),
+                Run::plain("第二行"),
+            ])],
+            Vec::new(),
+        );
+        let ys: Vec<(String, f32)> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, y, .. } => Some((text.clone(), *y)),
+                _ => None,
+            })
+            .collect();
+        let y = |t: &str| {
+            ys.iter()
+                .find(|(s, _)| s.contains(t))
+                .map(|p| p.1)
+                .expect(t)
+        };
+        assert!(y("第二行") < y("第一行"), "{ys:?}");
+    }
+}
