@@ -1,18 +1,27 @@
 //! Charts: a chart's scene (`render::chart`) placed as vector items with its caption.
 
 use super::inline::HAlign;
-use super::{Item, Typesetter};
+use super::{Item, Typesetter, FIT_EPS};
 use crate::doc::Run;
 use crate::render::pdf::fonts::Role;
 
 impl Typesetter<'_> {
+    /// Height of the chart's drawing (pt).
+    fn plot_height(&self, _c: &crate::doc::Chart) -> f32 {
+        (self.p.text_width() * 0.55).round()
+    }
+
+    /// Height a chart takes with its caption and the space around it (pt); it is kept whole.
+    pub(super) fn chart_height(&self, c: &crate::doc::Chart) -> f32 {
+        self.plot_height(c) + 8.0 + self.p.pitch * 1.5
+    }
+
     /// A chart as vectors, full text width, its caption 图N below; the two stay together.
     pub(super) fn chart(&mut self, c: &crate::doc::Chart) {
         use crate::render::chart::{scene, Shape};
         let width = self.p.text_width();
-        let height = (width * 0.55).round();
-        let caption = self.p.pitch;
-        if self.room() < height + caption + 8.0 && !self.at_page_top() {
+        let height = self.plot_height(c);
+        if self.room() + FIT_EPS < self.chart_height(c) && !self.at_page_top() {
             self.new_page();
         }
         let fonts = self.fonts;

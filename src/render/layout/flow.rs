@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::inline::{balanced_title_lines, break_forced, HAlign, Para, Shaped};
 use super::linebreak::break_lines;
-use super::{Bookmark, Typesetter};
+use super::{Bookmark, Typesetter, FIT_EPS};
 use crate::doc::{Block, Document, Run};
 use crate::render::pdf::fonts::Role;
 
@@ -25,6 +25,12 @@ impl Typesetter<'_> {
 
     /// A heading: one line, or two broken at a phrase boundary, never inside a word.
     pub(super) fn heading(&mut self, runs: &[Run], st: Para) {
+        let (s, ranges) = self.heading_lines(runs, st);
+        self.set_paragraph(&s, &ranges, st);
+    }
+
+    /// A heading's shaped text and its lines (see [`Self::heading`]).
+    fn heading_lines(&mut self, runs: &[Run], st: Para) -> (Shaped, Vec<Range<usize>>) {
         let s = self.shape(runs, st.role, st.size);
         let w = self.p.text_width() - st.left - st.right;
         let n = s.chars.len();
@@ -38,7 +44,68 @@ impl Typesetter<'_> {
                 None => break_lines(&s.chars, &s.widths, w - st.first, w),
             }
         };
-        self.set_paragraph(&s, &ranges, st);
+        (s, ranges)
+    }
+
+    /// A heading block's runs (its number first) and how it is set.
+    fn heading_parts(&self, level: u8, number: &Option<String>, runs: &[Run]) -> (Vec<Run>, Para) {
+        let role = match level {
+            1 => Role::Hei,
+            2 => Role::Kai,
+            _ => Role::Body,
+        };
+        let mut all = Vec::new();
+        if let Some(n) = number {
+            all.push(Run::plain(n.clone()));
+        }
+        all.extend(runs.iter().cloned());
+        let st = Para {
+            role,
+            align: HAlign::Left,
+            ..self.body_para()
+        };
+        (all, st)
+    }
+
+    /// The height a heading keeps with (pt): its own lines, those of every heading that
+    /// directly follows it, and the start of the first other block — two lines of a
+    /// paragraph, a table's start ([`Self::table_start`]), a whole chart — so a heading
+    /// never ends a page, also when the next block is another heading.
+    fn keep_height<'b>(&mut self, blocks: impl Iterator<Item = &'b Block>) -> f32 {
+        let pitch = self.p.pitch;
+        let page = self.p.page_h - self.p.top - self.p.bottom;
+        let mut h = 0.0;
+        for b in blocks {
+            // A chain taller than a page cannot be kept together: stop measuring.
+            if h > page {
+                break;
+            }
+            match b {
+                Block::Heading {
+                    level,
+                    number,
+                    runs,
+                    ..
+                } => {
+                    let (all, st) = self.heading_parts(*level, number, runs);
+                    h += self.heading_lines(&all, st).1.len() as f32 * pitch;
+                    continue;
+                }
+                Block::Paragraph(runs) => {
+                    let body = self.body_para();
+                    let s = self.shape(runs, body.role, body.size);
+                    let w = self.p.text_width();
+                    let lines = break_forced(&s, w - body.first, w).len().clamp(1, 2);
+                    h += lines as f32 * pitch;
+                }
+                Block::List { .. } | Block::Quote(_) => h += 2.0 * pitch,
+                Block::Table(t) => h += self.table_start(t),
+                Block::Chart(c) => h += self.chart_height(c),
+                Block::PageBreak => {}
+            }
+            break;
+        }
+        h
     }
 
     /// Place the lines `ranges` of `s` as a paragraph.
@@ -132,7 +199,8 @@ impl Typesetter<'_> {
         self.y += self.p.pitch;
     }
 
-    pub(super) fn block(&mut self, b: &Block) {
+    /// Place block `b`; `next` are the blocks after it (what a heading keeps with).
+    pub(super) fn block(&mut self, b: &Block, next: &[Block]) {
         let body = self.body_para();
         match b {
             Block::Heading {
@@ -141,23 +209,19 @@ impl Typesetter<'_> {
                 runs,
                 ..
             } => {
-                let role = match level {
-                    1 => Role::Hei,
-                    2 => Role::Kai,
-                    _ => Role::Body,
-                };
-                let mut all = Vec::new();
-                if let Some(n) = number {
-                    all.push(Run::plain(n.clone()));
-                }
-                all.extend(runs.iter().cloned());
+                let (all, st) = self.heading_parts(*level, number, runs);
                 let title: String = all
                     .iter()
                     .filter(|r| r.note().is_none())
                     .map(|r| if r.is_break() { " " } else { r.text.as_str() })
                     .collect();
-                // Keep with next: the heading and two lines of what follows.
-                if self.room() < body.pitch * 3.0 && !self.at_page_top() {
+                // Keep with next (the chain of headings and the next block's start), unless
+                // even a fresh page could not hold it all.
+                let need = self.keep_height(std::iter::once(b).chain(next));
+                if self.room() + FIT_EPS < need
+                    && need <= self.p.page_h - self.p.top - self.p.bottom
+                    && !self.at_page_top()
+                {
                     self.new_page();
                 }
                 self.bookmarks.push(Bookmark {
@@ -166,14 +230,7 @@ impl Typesetter<'_> {
                     level: *level,
                     top: self.y,
                 });
-                self.heading(
-                    &all,
-                    Para {
-                        role,
-                        align: HAlign::Left,
-                        ..body
-                    },
-                );
+                self.heading(&all, st);
             }
             Block::Paragraph(runs) => self.paragraph(runs, body),
             Block::List {
@@ -194,7 +251,7 @@ impl Typesetter<'_> {
                                 all.extend(runs.iter().cloned());
                                 self.paragraph(&all, body);
                             }
-                            other => self.block(other),
+                            other => self.block(other, &[]),
                         }
                     }
                 }
@@ -210,7 +267,7 @@ impl Typesetter<'_> {
                 for b in inner {
                     match b {
                         Block::Paragraph(runs) => self.paragraph(runs, q),
-                        other => self.block(other),
+                        other => self.block(other, &[]),
                     }
                 }
             }

@@ -24,6 +24,10 @@ use linebreak::break_lines;
 
 /// 1 mm in points.
 pub const MM: f32 = 72.0 / 25.4;
+/// Tolerance of every "does it fit" comparison (pt): heights are sums of f32 and must not
+/// push a block to the next page over a rounding difference (86.971985 pt of room against
+/// 86.972084 pt needed did, before issue 16).
+pub(crate) const FIT_EPS: f32 = 0.01;
 /// Size of a footnote mark relative to its text, and how far it is raised.
 pub(crate) const SUP_SCALE: f32 = 0.6;
 pub(crate) const SUP_RISE: f32 = 0.38;
@@ -282,8 +286,8 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         })
         .collect();
     ts.title(doc);
-    for b in &doc.blocks {
-        ts.block(b);
+    for (i, b) in doc.blocks.iter().enumerate() {
+        ts.block(b, &doc.blocks[i + 1..]);
     }
     ts.finish();
     let l = Layout {
@@ -349,6 +353,7 @@ impl Layout {
 mod tests {
     use super::*;
     use crate::doc::{Align, Block, Run, Table, TableCell};
+    use crate::render::layout::RowPart;
 
     pub(super) fn lay(blocks: Vec<Block>, notes: Vec<Vec<Run>>) -> Layout {
         let doc = Document {
@@ -389,11 +394,170 @@ mod tests {
             );
             assert!(p.text().contains(&format!("— {} —", i + 1)));
         }
-        // The caption is printed once, and no row is lost or repeated.
+        // The caption is printed once, each continuation is captioned 续表1, and no row
+        // is lost or repeated.
         let all: String = l.pages.iter().map(Page::text).collect();
         assert_eq!(all.matches("表1　长表").count(), 1);
+        assert_eq!(all.matches("续表1").count(), l.pages.len() - 1);
+        for p in &l.pages[1..] {
+            assert!(p.text().starts_with("续表1表头甲"), "{}", p.text());
+        }
         for i in 0..80 {
             assert_eq!(all.matches(&format!("行{i}号")).count(), 1, "行{i}");
+        }
+    }
+
+    fn rows_table(rows: usize) -> Table {
+        Table {
+            caption: Some("分页".into()),
+            number: Some(2),
+            columns: 2,
+            head: vec![vec![
+                TableCell::new("名称", Align::Center),
+                TableCell::new("数", Align::Center),
+            ]],
+            body: (0..rows)
+                .map(|i| {
+                    vec![
+                        TableCell::new(format!("行{i}号"), Align::Left),
+                        TableCell::new(i.to_string(), Align::Right),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    /// Body rows of table 1 placed (not repeated) on each page.
+    fn rows_per_page(l: &Layout) -> Vec<usize> {
+        l.pages
+            .iter()
+            .map(|p| {
+                p.rows
+                    .iter()
+                    .filter(|r| r.part == RowPart::Body && !r.repeat)
+                    .count()
+            })
+            .collect()
+    }
+
+    /// A table that fits on a page of its own is never split: after text that leaves a
+    /// few lines, the whole table moves to the next page (issue 16: a 5-row table split
+    /// 2/3, tables leaving 2–4 rows at a page foot).
+    #[test]
+    fn a_table_that_fits_a_page_is_not_split() {
+        for before in 14..21 {
+            let mut blocks: Vec<Block> = (0..before)
+                .map(|_| Block::Paragraph(vec![Run::plain("前文")]))
+                .collect();
+            blocks.push(Block::Table(rows_table(5)));
+            let l = lay(blocks, Vec::new());
+            let per = rows_per_page(&l);
+            assert_eq!(
+                per.iter().filter(|n| **n > 0).count(),
+                1,
+                "{before}: {per:?}"
+            );
+        }
+    }
+
+    /// A table longer than a page is split with at least three rows in every part, the
+    /// last part included, whatever the space left before it.
+    #[test]
+    fn every_part_of_a_split_table_keeps_three_rows() {
+        for rows in [30, 31, 32, 33, 34, 40, 60] {
+            for before in 0..22 {
+                let mut blocks: Vec<Block> = (0..before)
+                    .map(|_| Block::Paragraph(vec![Run::plain("前文")]))
+                    .collect();
+                blocks.push(Block::Table(rows_table(rows)));
+                let l = lay(blocks, Vec::new());
+                let per: Vec<usize> = rows_per_page(&l).into_iter().filter(|n| *n > 0).collect();
+                assert_eq!(per.iter().sum::<usize>(), rows);
+                assert!(per.len() > 1, "{rows} rows after {before}: {per:?}");
+                assert!(
+                    per.iter().all(|n| *n >= 3),
+                    "{rows} rows after {before}: {per:?}"
+                );
+            }
+        }
+    }
+
+    /// A heading never ends a page: with a second heading right after it, both go to the
+    /// next page with two lines of the paragraph that follows.
+    #[test]
+    fn a_chain_of_headings_keeps_with_the_text_after_it() {
+        for before in 15..22 {
+            let mut blocks: Vec<Block> = (0..before)
+                .map(|_| Block::Paragraph(vec![Run::plain("前文")]))
+                .collect();
+            for (level, t) in [(1, "一级标题"), (2, "二级标题")] {
+                blocks.push(Block::Heading {
+                    level,
+                    numbered: false,
+                    number: None,
+                    runs: vec![Run::plain(t)],
+                });
+            }
+            blocks.push(Block::Paragraph(vec![Run::plain("正文".repeat(40))]));
+            let l = lay(blocks, Vec::new());
+            for p in &l.pages {
+                let t = p.text();
+                if let Some(i) = t.find("一级标题") {
+                    assert!(t[i..].contains("二级标题正文正文"), "{before}: {t}");
+                }
+            }
+        }
+    }
+
+    /// Folios as GB/T 9704-2012 §7.5: odd pages right, even pages left, one character in
+    /// from the text block's edge, 7 mm below it.
+    #[test]
+    fn folios_alternate_right_and_left_one_character_in() {
+        let p = Preset::gbt9704();
+        let blocks: Vec<Block> = (0..60)
+            .map(|_| Block::Paragraph(vec![Run::plain("正文".repeat(20))]))
+            .collect();
+        let l = lay(blocks, Vec::new());
+        assert!(l.pages.len() >= 3);
+        for (i, page) in l.pages.iter().enumerate() {
+            let k = page.folio.expect("a folio");
+            let (mut left, mut right, mut top) = (f32::MAX, f32::MIN, f32::MIN);
+            for item in &page.items[k..] {
+                if let Item::Text {
+                    x,
+                    y,
+                    size,
+                    advances,
+                    ..
+                } = item
+                {
+                    left = left.min(*x);
+                    right = right.max(x + advances.iter().sum::<f32>());
+                    top = top.max(y + size * 0.88);
+                }
+            }
+            if i % 2 == 0 {
+                let edge = p.page_w - p.right - p.folio;
+                assert!(
+                    (right - edge).abs() < 0.5,
+                    "page {}: {right} vs {edge}",
+                    i + 1
+                );
+            } else {
+                let edge = p.left + p.folio;
+                assert!(
+                    (left - edge).abs() < 0.5,
+                    "page {}: {left} vs {edge}",
+                    i + 1
+                );
+            }
+            // The folio's top 7 mm below the text block.
+            assert!(
+                (p.bottom - 7.0 * MM - top).abs() < 0.5,
+                "page {}: {top}",
+                i + 1
+            );
         }
     }
 

@@ -7,7 +7,9 @@ use crate::doc::Run;
 use crate::render::pdf::fonts::Role;
 
 impl Typesetter<'_> {
-    /// Footnotes at the foot of each page, above the folio, and the folio "— N —".
+    /// Footnotes at the foot of each page, above the folio, and the folio "— N —"
+    /// (GB/T 9704-2012 §7.5: 4号 Arabic numerals between 一字线, 7 mm below the text block,
+    /// odd pages right and even pages left, one character in from the block's edge).
     pub(super) fn finish(&mut self) {
         let size = self.p.folio;
         for i in 0..self.pages.len() {
@@ -60,16 +62,18 @@ impl Typesetter<'_> {
             self.pages[i].items.append(&mut items);
             self.pages[i].folio = Some(self.pages[i].items.len());
             let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Body, size);
-            // 7 mm below the text block.
+            // GB/T 9704-2012 §7.5: the 一字线 7 mm below the text block; odd pages right and
+            // even pages left, each set in one character (one em of the folio's size).
             let base = self.p.page_h - self.p.bottom + 7.0 * MM + size * 0.88;
+            let odd = (i + 1) % 2 == 1;
             items.extend(self.line_items(
                 &folio,
                 0..folio.chars.len(),
-                self.p.left,
-                self.p.text_width(),
+                self.p.left + size,
+                self.p.text_width() - 2.0 * size,
                 size,
                 base,
-                HAlign::Center,
+                if odd { HAlign::Right } else { HAlign::Left },
             ));
             self.pages[i].items.extend(items);
         }

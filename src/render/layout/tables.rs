@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use super::inline::{break_forced, HAlign, Para, Shaped};
-use super::{Item, RowMark, RowPart, Typesetter};
+use super::{Item, RowMark, RowPart, Typesetter, FIT_EPS};
 use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
 
@@ -79,7 +79,30 @@ struct Grid {
     /// For each row, the end of the block of rows bound to it by row spans.
     block_end: Vec<usize>,
     head_rows: usize,
+    /// The caption drawn above each continuation ("续表N"), if the table is numbered.
+    continued: Option<String>,
 }
+
+/// A table measured before it is placed: its grid and the heights that decide where it
+/// starts and where it breaks (pt).
+struct Measured {
+    g: Grid,
+    /// The header, repeated on every page (None when it would take over half a page).
+    head: Option<Segment>,
+    /// Caption, unit note, source note and the continuation caption.
+    cap_h: f32,
+    note_h: f32,
+    cont_h: f32,
+    /// The least that must start on the page: caption, unit note, header and the first
+    /// rows (at least [`MIN_PART_ROWS`], whole blocks).
+    first: f32,
+    /// The whole table, caption to source note.
+    whole: f32,
+}
+
+/// The fewest rows a part of a split table keeps on a page (issue 16: never one or two
+/// rows at a page's foot or head).
+pub(super) const MIN_PART_ROWS: usize = 3;
 
 /// A cell as drawn in one segment.
 struct SegCell {
@@ -279,6 +302,7 @@ impl Typesetter<'_> {
             own,
             block_end,
             head_rows,
+            continued: None,
         }
     }
 
@@ -347,11 +371,10 @@ impl Typesetter<'_> {
         out
     }
 
-    pub(super) fn table(&mut self, t: &Table) {
+    /// Measure `t`: its grid and the heights [`Self::table`] places it by.
+    fn measure(&mut self, t: &Table) -> Measured {
         let (size, lh) = self.table_size();
-        let g = self.grid(t);
-        self.tables += 1;
-        let tid = self.tables;
+        let mut g = self.grid(t);
         let n = g.rows.len();
         // The header is repeated on every page unless it would leave too little room.
         let head_seg = Self::segment(&g, 0..g.head_rows, &[]);
@@ -359,9 +382,6 @@ impl Typesetter<'_> {
             (g.head_rows > 0 && head_seg.height() <= self.block_height() / 2.0).then_some(head_seg);
         let head_h = head.as_ref().map_or(0.0, Segment::height);
         let start = if head.is_some() { g.head_rows } else { 0 };
-        let fresh = self.block_height() - head_h;
-        // Caption, unit note, header and the first block of rows (or, when that block is
-        // taller than a page, its first row) stay together.
         // Caption and unit note as many lines as they take (either may be longer than a
         // page: then it breaks across pages like a paragraph).
         let lines = |ts: &mut Self, text: &str, role: Role, size: f32| {
@@ -372,21 +392,140 @@ impl Typesetter<'_> {
         let cap_h = t
             .label()
             .map_or(0.0, |c| lines(self, &c, Role::Hei, 14.0) * self.p.pitch);
+        // 续表N alone (one line whatever the caption's length); an unnumbered table's
+        // continuation repeats only its header.
+        g.continued = t.number.map(|n| format!("续表{n}"));
+        let cont_h = g
+            .continued
+            .clone()
+            .map_or(0.0, |c| lines(self, &c, Role::Hei, 14.0) * self.p.pitch);
         let note_h = t
             .unit_note
             .as_ref()
             .map_or(0.0, |u| lines(self, u, Role::Body, size) * lh);
+        let src_h = t
+            .source_note
+            .as_ref()
+            .map_or(0.0, |u| lines(self, u, Role::Body, size) * lh);
+        let fresh = self.block_height() - head_h - cont_h;
+        // The first rows that must start together: whole blocks until MIN_PART_ROWS rows;
+        // a first block taller than a page needs only its first row here.
+        let mut end = start;
+        while end < n && end - start < MIN_PART_ROWS {
+            end = g.block_end[end];
+        }
         let first = if start < n {
-            let block = Self::segment(&g, start..g.block_end[start], &[]).height();
-            if block <= fresh {
-                block
+            let rows = Self::segment(&g, start..end, &[]).height();
+            if rows <= fresh {
+                rows
             } else {
                 Self::segment(&g, start..start + 1, &[]).height().min(fresh)
             }
         } else {
             0.0
         };
-        if self.room() < cap_h + note_h + head_h + first && !self.at_page_top() {
+        let body = Self::segment(&g, start..n, &[]).height();
+        let whole = cap_h + note_h + head_h + body + src_h;
+        Measured {
+            g,
+            head,
+            cap_h,
+            note_h,
+            cont_h,
+            first: cap_h + note_h + head_h + first,
+            whole,
+        }
+    }
+
+    /// The height that must be free for `t` to start on this page: the whole table when
+    /// it fits on a page of its own (it is split only when it does not), else its caption,
+    /// header and first rows. What a heading before it keeps with (pt).
+    pub(super) fn table_start(&mut self, t: &Table) -> f32 {
+        let m = self.measure(t);
+        if m.whole <= self.block_height() + FIT_EPS {
+            m.whole
+        } else {
+            m.first
+        }
+    }
+
+    /// The rows before which a page break falls when `g`'s body (rows `start..`, blocks
+    /// of `g.block_end`) is set from a page with `room` left, later pages holding `fresh`:
+    /// greedy, then the last part is given at least [`MIN_PART_ROWS`] rows by moving the
+    /// last break back while the part before keeps as many. A block taller than a page
+    /// ends the plan there (the layout splits it row by row).
+    fn plan_breaks(g: &Grid, start: usize, room: f32, fresh: f32) -> Vec<usize> {
+        let n = g.rows.len();
+        let mut breaks = Vec::new();
+        let mut left = room;
+        let mut part_start = start;
+        let mut ri = start;
+        while ri < n {
+            let end = g.block_end[ri];
+            let h = Self::segment(g, ri..end, &[]).height();
+            if h > fresh + FIT_EPS {
+                break;
+            }
+            if h > left + FIT_EPS && ri > part_start {
+                breaks.push(ri);
+                part_start = ri;
+                left = fresh;
+            }
+            left -= h;
+            ri = end;
+        }
+        if ri == n {
+            if let Some(&last) = breaks.last() {
+                let before = breaks.len().checked_sub(2).map_or(start, |k| breaks[k]);
+                let mut b = last;
+                // Move the break back a block at a time while the last part is short, the
+                // part before keeps enough rows and the last part still fits a page.
+                while n - b < MIN_PART_ROWS {
+                    let Some(prev) = (before..b).rev().find(|&r| g.block_end[r] == b) else {
+                        break;
+                    };
+                    let prev_start = (before..=prev)
+                        .find(|&r| g.block_end[r] == b)
+                        .unwrap_or(prev);
+                    if prev_start - before < MIN_PART_ROWS
+                        || Self::segment(g, prev_start..n, &[]).height() > fresh + FIT_EPS
+                    {
+                        break;
+                    }
+                    b = prev_start;
+                }
+                if let Some(l) = breaks.last_mut() {
+                    *l = b;
+                }
+            }
+        }
+        breaks
+    }
+
+    pub(super) fn table(&mut self, t: &Table) {
+        let (size, lh) = self.table_size();
+        let m = self.measure(t);
+        self.tables += 1;
+        let tid = self.tables;
+        let Measured {
+            g,
+            head,
+            cap_h,
+            note_h,
+            cont_h,
+            first,
+            whole,
+            ..
+        } = m;
+        let n = g.rows.len();
+        let head_h = head.as_ref().map_or(0.0, Segment::height);
+        let start = if head.is_some() { g.head_rows } else { 0 };
+        let fresh = self.block_height() - head_h - cont_h;
+        // A table that fits on a page of its own is never split; a longer one starts
+        // here when its caption, header and first rows fit.
+        let own_page = whole <= self.block_height() + FIT_EPS;
+        let need = if own_page { whole } else { first };
+        if self.room() + FIT_EPS < need && !self.at_page_top() {
             self.new_page();
         }
         if let Some(label) = t.label() {
@@ -407,9 +546,10 @@ impl Typesetter<'_> {
         }
         // A caption or unit note too long to stay with the table leaves the header and
         // first rows on the next page rather than below the text block.
-        if self.room() < head_h + first - 0.01 && !self.at_page_top() {
+        if self.room() < first - cap_h - note_h - 0.01 && !self.at_page_top() {
             self.new_page();
         }
+        let breaks = Self::plan_breaks(&g, start, self.room() - head_h, fresh);
         let mut segment_top = self.y;
         if let Some(h) = &head {
             self.draw_segment(&g, h, tid, false);
@@ -419,6 +559,10 @@ impl Typesetter<'_> {
         let mut ri = start;
         while ri < n {
             let end = g.block_end[ri];
+            if on_page && carried.is_empty() && breaks.contains(&ri) {
+                segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
+                on_page = false;
+            }
             let seg = Self::segment(&g, ri..end, &carried);
             if seg.height() <= self.room() + 0.01 {
                 self.draw_segment(&g, &seg, tid, false);
@@ -493,6 +637,10 @@ impl Typesetter<'_> {
     ) -> f32 {
         self.three_line_frame(g, segment_top);
         self.new_page();
+        if let Some(label) = &g.continued {
+            let st = self.centred(Role::Hei, 14.0, self.p.pitch);
+            self.paragraph(&[Run::plain(label.clone())], st);
+        }
         let top = self.y;
         if let Some(h) = head {
             self.draw_segment(g, h, tid, true);
