@@ -241,8 +241,7 @@ pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
         let w: Vec<f32> = chart.categories.iter().map(|c| measure(c, size)).collect();
         // The last label may reach into the 8 pt right margin, no further.
         w.last().is_none_or(|x| x / 2.0 <= band / 2.0 + 8.0)
-            && w
-                .iter()
+            && w.iter()
                 .zip(w.iter().skip(step))
                 .all(|(a, b)| (a + b) / 2.0 <= band * step as f32 - 2.0)
     };
@@ -898,7 +897,7 @@ mod tests {
     }
 
     #[test]
-    fn pie_legend_shares_add_to_100() {
+    fn pie_label_shares_add_to_100() {
         let c = chart(
             ChartKind::Pie,
             &["本科及研究生", "大专", "高中及以下"],
@@ -1015,5 +1014,169 @@ mod tests {
                 c.kind
             );
         }
+    }
+
+    fn texts(s: &Scene) -> Vec<(f32, String)> {
+        s.shapes
+            .iter()
+            .filter_map(|sh| match sh {
+                Shape::Text { size, text, .. } => Some((*size, text.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn assert_no_overlap(s: &Scene) {
+        let boxes = text_boxes(s);
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.0 >= -0.01 && a.2 <= s.width + 0.01 && a.1 >= -0.01 && a.3 <= s.height + 0.01,
+                "{} outside the chart",
+                a.4
+            );
+            for b in &boxes[i + 1..] {
+                let overlap =
+                    a.0 < b.2 - 0.01 && b.0 < a.2 - 0.01 && a.1 < b.3 - 0.01 && b.1 < a.3 - 0.01;
+                assert!(!overlap, "{} overlaps {}", a.4, b.4);
+            }
+        }
+    }
+
+    #[test]
+    fn palette_neighbours_differ_by_15_lightness_in_greyscale() {
+        // The measurements: orange/teal 4, navy/red 7 (CIE L*) in the old palette.
+        assert!((lightness([0xd9, 0x7a, 0x2b]) - lightness([0x6f, 0xa8, 0xa0])).abs() < 5.0);
+        assert_eq!(lightness([0, 0, 0]), 0.0);
+        assert!((lightness([255, 255, 255]) - 100.0).abs() < 1e-9);
+        for n in 1..=20 {
+            for closed in [false, true] {
+                let c: Vec<Rgb> = (0..n).map(|i| series_color(i, n, closed)).collect();
+                let mut pairs: Vec<(usize, usize)> = (1..n).map(|i| (i - 1, i)).collect();
+                if closed && n > 2 {
+                    pairs.push((n - 1, 0));
+                }
+                for (a, b) in pairs {
+                    let d = (lightness(c[a]) - lightness(c[b])).abs();
+                    assert!(d >= 15.0, "{n} series, {a}/{b}: ΔL* {d:.1}");
+                }
+            }
+        }
+        // Up to four series every pair differs, not only neighbours.
+        for a in 0..4 {
+            for b in a + 1..4 {
+                assert!((lightness(PALETTE[a]) - lightness(PALETTE[b])).abs() >= 15.0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_label_is_at_least_8_pt_and_none_overlap() {
+        let shorts = [
+            "青一",
+            "青二",
+            "青三",
+            "莲一",
+            "莲二",
+            "莲四",
+            "糖坊街",
+            "东药",
+            "西药",
+            "习武园",
+            "西北一路",
+            "安定",
+        ];
+        let v: Vec<f64> = (0..12).map(|i| 100.0 + 731.0 * i as f64).collect();
+        let charts = [
+            chart(ChartKind::Bar, &shorts, &[("常住人口", &v)]),
+            chart(
+                ChartKind::Stacked,
+                &shorts,
+                &[
+                    ("30岁以下", &v),
+                    ("30—40岁", &v),
+                    ("40—50岁", &v),
+                    ("50岁以上", &v),
+                ],
+            ),
+            chart(ChartKind::Line, &shorts, &[("a", &v), ("b", &v)]),
+            chart(
+                ChartKind::Pie,
+                &["本科及研究生", "大专", "高中及以下"],
+                &[("学历", &[49.0, 53.0, 39.0])],
+            ),
+        ];
+        for width in [442.2, 300.0] {
+            for c in &charts {
+                let s = scene(c, width, chart_height(c, width), &measure);
+                for (size, t) in texts(&s) {
+                    assert!(size >= MIN_LABEL_PT, "{:?} {t}: {size} pt", c.kind);
+                }
+                assert_no_overlap(&s);
+            }
+        }
+        // The single-series bars print their values, at 8 pt.
+        let s = scene(&charts[0], 442.2, chart_height(&charts[0], 442.2), &measure);
+        assert!(texts(&s).contains(&(8.0, "8141".to_string())));
+    }
+
+    #[test]
+    fn pie_is_labelled_directly_and_small_segments_do_not_collide() {
+        let c = chart(
+            ChartKind::Pie,
+            &["本科及研究生", "大专", "高中及以下"],
+            &[("学历", &[49.0, 53.0, 39.0])],
+        );
+        let s = scene(&c, 442.2, chart_height(&c, 442.2), &measure);
+        let mut t: Vec<String> = texts(&s).into_iter().map(|(_, t)| t).collect();
+        t.sort();
+        let mut want = ["本科及研究生 34.7%", "大专 37.6%", "高中及以下 27.7%"].map(String::from);
+        want.sort();
+        assert_eq!(t, want);
+        // Each label has a leader line from its segment's rim.
+        let leaders = s
+            .shapes
+            .iter()
+            .filter(|sh| matches!(sh, Shape::Line { color, .. } if *color == INK))
+            .count();
+        assert_eq!(leaders, 3);
+        // Many thin segments: the labels spread apart instead of overlapping.
+        let cats: Vec<String> = (0..14).map(|i| format!("类别{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let mut vals = vec![1.0; 13];
+        vals.push(200.0);
+        let c = chart(ChartKind::Pie, &cats, &[("x", &vals)]);
+        let h = chart_height(&c, 442.2);
+        let s = scene(&c, 442.2, h, &measure);
+        assert_eq!(texts(&s).len(), 14);
+        assert_no_overlap(&s);
+    }
+
+    #[test]
+    fn chart_height_follows_the_content() {
+        let w = 442.2;
+        let bar = chart(ChartKind::Bar, &["甲", "乙"], &[("a", &[1.0, 2.0])]);
+        let pie = chart(
+            ChartKind::Pie,
+            &["甲", "乙", "丙"],
+            &[("a", &[1.0, 2.0, 3.0])],
+        );
+        let (hb, hp) = (chart_height(&bar, w), chart_height(&pie, w));
+        // The old fixed box was 0.55 of the width (243 pt).
+        assert!(hp < 190.0 && hp > 120.0, "pie {hp}");
+        assert!(hb < 243.0 && hb > 150.0, "bar {hb}");
+        // More legend rows, a taller chart; more pie labels than the disc is high, taller.
+        let names: Vec<String> = (0..12).map(|i| format!("很长的系列名称{i}")).collect();
+        let series: Vec<(&str, &[f64])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[1.0, 2.0][..]))
+            .collect();
+        let many = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        assert!(chart_height(&many, w) >= hb + 2.0 * LEGEND_PITCH);
+        let cats: Vec<String> = (0..30).map(|i| format!("类{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let big = chart(ChartKind::Pie, &cats, &[("x", &[1.0; 30])]);
+        assert!(chart_height(&big, w) >= 15.0 * PIE_PITCH);
+        // Nothing to draw: a small notice box.
+        assert_eq!(chart_height(&Chart::default(), w), 60.0);
     }
 }

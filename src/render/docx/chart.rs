@@ -11,7 +11,7 @@ use rust_xlsxwriter::{ExcelDateTime, Workbook};
 
 use crate::doc::{Chart, ChartKind};
 use crate::render::chart::{
-    bar_labels, chart_height, pie_labels, plot_area, pie_percents, pie_values, series_color,
+    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, series_color,
     value_ticks, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
 use crate::sheet::address;
@@ -301,10 +301,11 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="1"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
             if labels.categories { "nextTo" } else { "none" },
             line(INK, 9525),
-            // Category labels stay horizontal, at the PDF's size.
+            // Category labels stay horizontal and unwrapped, at the PDF's size (the PDF
+            // has checked that they fit their bands).
             tx_pr_with(
                 centi(labels.category_pt),
-                r#"<a:bodyPr rot="0" vert="horz"/>"#
+                r#"<a:bodyPr rot="0" vert="horz" wrap="none"/>"#
             ),
             line(GRID, 6350),
             tx_pr(centi(LABEL_PT))
