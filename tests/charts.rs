@@ -265,7 +265,6 @@ fn docx_charts_take_their_height_from_their_content_and_print_labels_of_8_pt() {
     assert!(chart1.contains(r#"<c:showVal val="1""#));
     // Its value axis has the PDF's ticks: 0 to 15000 by 5000.
     assert!(
-        chart1.contains(r#"<c:max val="15000""#)
-            && chart1.contains(r#"<c:majorUnit val="5000""#)
+        chart1.contains(r#"<c:max val="15000""#) && chart1.contains(r#"<c:majorUnit val="5000""#)
     );
 }
