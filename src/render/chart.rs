@@ -1062,9 +1062,10 @@ mod tests {
             }
         }
         // Up to four series every pair differs, not only neighbours.
-        for a in 0..4 {
-            for b in a + 1..4 {
-                assert!((lightness(PALETTE[a]) - lightness(PALETTE[b])).abs() >= 15.0);
+        let first: Vec<f64> = PALETTE[..4].iter().map(|c| lightness(*c)).collect();
+        for (a, la) in first.iter().enumerate() {
+            for lb in &first[a + 1..] {
+                assert!((la - lb).abs() >= 15.0);
             }
         }
     }
