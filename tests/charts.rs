@@ -67,7 +67,7 @@ fn docx_has_three_native_charts_with_the_reference_data() {
         );
     }
     assert!(chart1.contains("单位：人"));
-    // 图2: the education donut prints largest-remainder shares of the reference totals.
+    // 图2: the education pie prints largest-remainder shares of the reference totals.
     let mut reader =
         csv::Reader::from_path(root().join("tests/fixtures/seed-tables/3-staff-education.csv"))
             .unwrap();
