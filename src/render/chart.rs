@@ -1,6 +1,8 @@
 //! Charts: a chart directive becomes a neutral vector scene — rectangles, lines, filled
 //! paths (arcs as Béziers) and positioned text — that both backends draw: the PDF as
-//! vectors with its fonts, the DOCX as a PNG rasterised from the same scene.
+//! vectors with its fonts; the DOCX draws the same chart natively (see
+//! `render::docx::chart`) from the same decisions: palette, ticks, label sizes, pie labels
+//! and [`chart_height`].
 //!
 //! Coordinates are points, origin at the top left, y growing downwards.
 
@@ -10,18 +12,77 @@ use crate::stats::largest_remainder;
 /// An sRGB colour, 0–255.
 pub type Rgb = [u8; 3];
 
-/// A restrained palette that stays distinguishable in greyscale (luminance falls from the
-/// first colour to the last).
+/// The series (and pie-segment) colours, chosen for a black-and-white printer: what tells
+/// two series apart on grey paper is their lightness, so neighbours in this order differ by
+/// at least 15 in CIE L* (0 black – 100 white; see [`lightness`]), the first four differ
+/// pairwise by at least 15, and the last and the first differ too (a pie closes the
+/// circle). L*: 32.1, 72.0, 49.9, 88.1, 59.9, 80.1. Hues stay restrained (navy, amber,
+/// teal, straw, rose, pale blue) so the colour print reads as one family.
 pub const PALETTE: [Rgb; 6] = [
-    [0x1f, 0x4e, 0x79], // deep blue
-    [0xd9, 0x7a, 0x2b], // amber
-    [0x6f, 0xa8, 0xa0], // sea green
-    [0x9e, 0x3a, 0x38], // brick
-    [0xb9, 0xc7, 0xda], // pale blue
-    [0xe8, 0xd2, 0x8a], // straw
+    [0x1f, 0x4e, 0x79], // navy, L* 32.1
+    [0xe6, 0xa2, 0x66], // amber, L* 72.0
+    [0x44, 0x81, 0x7a], // teal, L* 49.9
+    [0xf2, 0xdb, 0xa4], // straw, L* 88.1
+    [0xd2, 0x77, 0x6f], // rose, L* 59.9
+    [0xa9, 0xcc, 0xde], // pale blue, L* 80.1
 ];
 pub const INK: Rgb = [0x20, 0x20, 0x20];
 pub const GRID: Rgb = [0xc8, 0xc8, 0xc8];
+
+/// The smallest text a chart prints, in pt at print size (charts are laid out at their
+/// printed size, so scene units are printed points): value labels, axis and category
+/// labels, legend entries and pie labels never go below it.
+pub const MIN_LABEL_PT: f32 = 8.0;
+
+/// The size of axis ticks, legend entries and pie labels, in pt.
+pub const LABEL_PT: f32 = 9.0;
+
+/// The colour of series (or pie segment) `i` of `n`. Series cycle through [`PALETTE`];
+/// in a pie the last segment also touches the first, so when cycling would give both the
+/// same colour the last takes the third colour instead (distinct from both neighbours).
+pub fn series_color(i: usize, n: usize, closed: bool) -> Rgb {
+    let len = PALETTE.len();
+    if closed && n > 1 && i + 1 == n && i % len == 0 {
+        return PALETTE[2];
+    }
+    PALETTE[i % len]
+}
+
+/// CIE L* of an sRGB colour (D65): 0 for black, 100 for white — the lightness a
+/// greyscale print keeps. Relative luminance Y uses the Rec. 709 / sRGB primaries
+/// (0.2126, 0.7152, 0.0722 on linearised channels); L* = 116·Y^(1/3) − 16 (CIE 1976).
+pub fn lightness(c: Rgb) -> f64 {
+    let lin = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let y = 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+    if y > 216.0 / 24389.0 {
+        116.0 * y.cbrt() - 16.0
+    } else {
+        y * 24389.0 / 27.0
+    }
+}
+
+/// A width estimate that needs no font, for layout decisions both backends must agree
+/// on (the DOCX has no fonts to measure with): 1 em for CJK and other wide characters,
+/// 0.9 em for M, W, m, w, @ and %, 0.72 em for other capitals, 0.6 em for the rest of
+/// ASCII — at least the 黑体 role's (Noto Sans SC) real advances.
+pub fn estimate_width(text: &str, size: f32) -> f32 {
+    text.chars()
+        .map(|c| match c {
+            'M' | 'W' | 'm' | 'w' | '@' | '%' => 0.9,
+            'A'..='Z' => 0.72,
+            _ if c.is_ascii() => 0.6,
+            _ => 1.0,
+        })
+        .sum::<f32>()
+        * size
+}
 
 /// What a piece of text is, so the backends pick its font.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,19 +170,240 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-/// Lay out `chart` in a `width` × `height` box.
+/// The value axis of a bar, stacked or line chart: its ticks (0 first, 1-2-5 steps, the
+/// last at or above the largest bar). Both backends print exactly these ticks.
+pub fn value_ticks(chart: &Chart) -> Vec<f64> {
+    let n = chart.categories.len();
+    let stacked = chart.kind == ChartKind::Stacked;
+    let max = (0..n)
+        .map(|ci| {
+            let col = (0..chart.series.len()).map(|si| value(chart, si, ci));
+            if stacked {
+                col.sum::<f64>()
+            } else {
+                col.fold(0.0, f64::max)
+            }
+        })
+        .fold(0.0, f64::max);
+    nice_ticks(max, 5)
+}
+
+/// Series `si`'s value for category `ci` as drawn: missing, negative or non-finite → 0.
+fn value(chart: &Chart, si: usize, ci: usize) -> f64 {
+    chart.series[si]
+        .values
+        .get(ci)
+        .copied()
+        .flatten()
+        .filter(|x| x.is_finite())
+        .unwrap_or(0.0)
+        .max(0.0)
+}
+
+/// How a bar, stacked or line chart labels its categories and values — decided once,
+/// from the chart and its printed width, so both backends print the same labels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BarLabels {
+    /// Category labels' size, pt: [`LABEL_PT`], shrunk in 0.5 pt steps down to
+    /// [`MIN_LABEL_PT`] until the widest fits its band.
+    pub category_pt: f32,
+    /// Even at [`MIN_LABEL_PT`] the widest does not fit: labels alternate over two rows.
+    pub two_rows: bool,
+    /// Categories are labelled at all (not when even two rows would overlap — hundreds of
+    /// units: no labels rather than a smudge of overlapping text).
+    pub categories: bool,
+    /// Value labels ([`MIN_LABEL_PT`]) above the bars: only for single-series bar charts
+    /// whose widest value fits its band.
+    pub values: bool,
+    /// Width of one category's band, pt.
+    pub band: f32,
+}
+
+/// The plot's left edge in a bar chart: the widest tick label plus a gap, pt.
+fn plot_left(ticks: &[f64], measure: Measure) -> f32 {
+    ticks
+        .iter()
+        .map(|t| measure(&fmt_tick(*t), LABEL_PT))
+        .fold(0.0, f32::max)
+        + 8.0
+}
+
+/// The label decisions for `chart` printed `width` pt wide. Text is measured with
+/// [`estimate_width`], in both backends, so the PDF and the DOCX decide alike.
+pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
+    let measure: Measure = &estimate_width;
+    let n = chart.categories.len().max(1);
+    let plot_w = width - plot_left(&value_ticks(chart), measure) - 8.0;
+    let band = plot_w / n as f32;
+    // Labels centred in their bands fit when every two labels `step` bands apart leave a
+    // gap of at least 2 pt between them (step 1: one row; step 2: alternating rows).
+    let fits = |size: f32, step: usize| {
+        let w: Vec<f32> = chart.categories.iter().map(|c| measure(c, size)).collect();
+        // The last label may reach into the 8 pt right margin, no further.
+        w.last().is_none_or(|x| x / 2.0 <= band / 2.0 + 8.0)
+            && w.iter()
+                .zip(w.iter().skip(step))
+                .all(|(a, b)| (a + b) / 2.0 <= band * step as f32 - 2.0)
+    };
+    let mut category_pt = LABEL_PT;
+    while category_pt > MIN_LABEL_PT && !fits(category_pt, 1) {
+        category_pt -= 0.5;
+    }
+    let two_rows = !fits(category_pt, 1);
+    let categories = fits(category_pt, if two_rows { 2 } else { 1 });
+    let values = chart.kind == ChartKind::Bar
+        && chart.series.len() == 1
+        && (0..chart.categories.len())
+            .map(|ci| measure(&fmt_value(value(chart, 0, ci)), MIN_LABEL_PT))
+            .fold(0.0, f32::max)
+            <= band * 0.95;
+    BarLabels {
+        category_pt,
+        two_rows,
+        categories,
+        values,
+        band,
+    }
+}
+
+/// A legend's rows: series indices packed greedily into rows no wider than `width`.
+fn legend_rows(names: &[String], width: f32, size: f32, measure: Measure) -> Vec<Vec<usize>> {
+    let gap = size * 1.2;
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut used = f32::INFINITY;
+    for (i, n) in names.iter().enumerate() {
+        let w = size + 4.0 + measure(n, size);
+        if used + gap + w > width {
+            rows.push(vec![i]);
+            used = w;
+        } else if let Some(last) = rows.last_mut() {
+            last.push(i);
+            used += gap + w;
+        }
+    }
+    rows
+}
+
+/// Line pitch of legend rows, pt.
+const LEGEND_PITCH: f32 = LABEL_PT * 1.5;
+
+/// The height of a bar chart's band above the plot: the unit note, the legend rows and
+/// room for the value labels above the tallest bar, pt.
+fn bar_top(chart: &Chart, legend_rows: usize) -> f32 {
+    let unit = if chart.unit.is_some() { 12.0 } else { 0.0 };
+    if legend_rows == 0 {
+        unit + 12.0
+    } else {
+        unit + legend_rows as f32 * LEGEND_PITCH + 8.0
+    }
+}
+
+/// The height below the plot: one or two rows of category labels, pt.
+fn bar_bottom(l: &BarLabels) -> f32 {
+    if !l.categories {
+        8.0
+    } else if l.two_rows {
+        l.category_pt * 2.6 + 8.0
+    } else {
+        l.category_pt * 1.3 + 8.0
+    }
+}
+
+/// The plot area's height in a bar chart `width` pt wide: about a third of the width,
+/// 110–180 pt.
+fn bar_plot_height(width: f32) -> f32 {
+    (width * 0.36).clamp(110.0, 180.0)
+}
+
+/// The height to give `chart` printed `width` pt wide, pt — from its content rather than
+/// a fixed box. Bar, stacked and line charts: the unit note and the legend rows (estimated
+/// with [`estimate_width`], so at least as many as the scene draws), a plot about a third
+/// as high as the chart is wide (110–180 pt) and one or two rows of category labels. Pies:
+/// the disc (radius 15% of the width, 45–75 pt, less if the labels need the room) with
+/// room for the direct labels above and below it, or the taller column of labels on either
+/// side. Charts with nothing to draw: a 60 pt box for the "无数据" notice.
+///
+/// The PDF layout and the DOCX drawing extent both use it, so a chart is the same size in
+/// both formats.
+pub fn chart_height(chart: &Chart, width: f32) -> f32 {
+    if !has_data(chart) {
+        return 60.0;
+    }
+    let est: Measure = &estimate_width;
+    let h = match chart.kind {
+        ChartKind::Pie => {
+            let g = pie_geometry(chart, width);
+            let column = g.left.max(g.right) as f32 * PIE_PITCH + 12.0;
+            (2.0 * g.r + 2.0 * (LABEL_PT + 12.0)).max(column)
+        }
+        _ => {
+            let rows = if chart.series.len() > 1 {
+                let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
+                legend_rows(&names, width, LABEL_PT, est).len()
+            } else {
+                0
+            };
+            let l = bar_labels(chart, width);
+            bar_top(chart, rows) + bar_plot_height(width) + bar_bottom(&l)
+        }
+    };
+    h.round()
+}
+
+/// The plot area of `chart` in a `width` × `height` box (pt, give it [`chart_height`]):
+/// `[x, y, w, h]` from the top left — the axes' box of a bar, stacked or line chart, the
+/// bounding square of a pie's disc. The DOCX places its plot area exactly there
+/// (`c:manualLayout`), so both formats draw the same chart.
+pub fn plot_area(chart: &Chart, width: f32, height: f32) -> [f32; 4] {
+    let measure: Measure = &estimate_width;
+    if chart.kind == ChartKind::Pie {
+        let r = pie_radius(chart, width, height);
+        return [width / 2.0 - r, height / 2.0 - r, 2.0 * r, 2.0 * r];
+    }
+    let ticks = value_ticks(chart);
+    let labels = bar_labels(chart, width);
+    let rows = if chart.series.len() > 1 {
+        let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
+        legend_rows(&names, width, LABEL_PT, measure).len()
+    } else {
+        0
+    };
+    let top = bar_top(chart, rows);
+    let left = plot_left(&ticks, measure);
+    [
+        left,
+        top,
+        width - left - 8.0,
+        (height - top - bar_bottom(&labels)).max(1.0),
+    ]
+}
+
+/// A pie's radius in a `width` × `height` box, pt.
+fn pie_radius(chart: &Chart, width: f32, height: f32) -> f32 {
+    pie_geometry(chart, width)
+        .r
+        .min(height / 2.0 - LABEL_PT - 12.0)
+        .max(10.0)
+}
+
+/// Whether `chart` has anything to draw: a category and a finite non-zero value.
+fn has_data(chart: &Chart) -> bool {
+    !chart.categories.is_empty()
+        && chart
+            .series
+            .iter()
+            .flat_map(|se| se.values.iter())
+            .any(|v| v.is_some_and(|x| x != 0.0 && x.is_finite()))
+}
+
+/// Lay out `chart` in a `width` × `height` box (pt; give it [`chart_height`]).
 pub fn scene(chart: &Chart, width: f32, height: f32, measure: Measure) -> Scene {
     let mut s = Scene {
         width,
         height,
         shapes: Vec::new(),
     };
-    let has_data = chart
-        .series
-        .iter()
-        .flat_map(|se| se.values.iter())
-        .any(|v| v.is_some_and(|x| x != 0.0 && x.is_finite()));
-    if !has_data || chart.categories.is_empty() {
+    if !has_data(chart) {
         let size = 14.0;
         let text = "无数据".to_string();
         let w = measure(&text, size);
@@ -173,103 +455,61 @@ fn rect(x: f32, y: f32, w: f32, h: f32, color: Rgb) -> Shape {
     }
 }
 
-/// A legend row across the top: a swatch and a name per series (or per slice).
-fn legend(s: &mut Scene, names: &[String], y: f32, size: f32, measure: Measure) {
+/// The legend across the top, in rows of swatches and series names, each row centred;
+/// the first row's baseline at `y`.
+fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
+    let size = LABEL_PT;
     let gap = size * 1.2;
-    let total: f32 = names
-        .iter()
-        .map(|n| size + 4.0 + measure(n, size) + gap)
-        .sum::<f32>()
-        - gap;
-    let mut x = ((s.width - total) / 2.0).max(0.0);
-    for (i, n) in names.iter().enumerate() {
-        s.shapes.push(rect(
-            x,
-            y - size * 0.8,
-            size * 0.8,
-            size * 0.8,
-            PALETTE[i % PALETTE.len()],
-        ));
-        x += size + 4.0;
-        text(s, x, y, size, n.clone(), measure, 0.0);
-        x += measure(n, size) + gap;
+    let n = names.len();
+    // Rows as estimated (so the plot below starts where `plot_area` says); positions
+    // within a row by the real widths.
+    for (r, row) in legend_rows(names, s.width, size, &estimate_width)
+        .into_iter()
+        .enumerate()
+    {
+        let total: f32 = row
+            .iter()
+            .map(|i| size + 4.0 + measure(&names[*i], size) + gap)
+            .sum::<f32>()
+            - gap;
+        let mut x = ((s.width - total) / 2.0).max(0.0);
+        let y = y + r as f32 * LEGEND_PITCH;
+        for i in row {
+            s.shapes.push(rect(
+                x,
+                y - size * 0.8,
+                size * 0.8,
+                size * 0.8,
+                series_color(i, n, false),
+            ));
+            x += size + 4.0;
+            text(s, x, y, size, names[i].clone(), measure, 0.0);
+            x += measure(&names[i], size) + gap;
+        }
     }
 }
 
 fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
     let n = chart.categories.len();
+    let ns = chart.series.len();
     let stacked = chart.kind == ChartKind::Stacked;
     let line = chart.kind == ChartKind::Line;
-    let label_size = 9.0;
-    let value = |si: usize, ci: usize| -> f64 {
-        chart.series[si]
-            .values
-            .get(ci)
-            .copied()
-            .flatten()
-            .filter(|x| x.is_finite())
-            .unwrap_or(0.0)
-            .max(0.0)
-    };
-    let max = (0..n)
-        .map(|ci| {
-            if stacked {
-                (0..chart.series.len()).map(|si| value(si, ci)).sum::<f64>()
-            } else {
-                (0..chart.series.len())
-                    .map(|si| value(si, ci))
-                    .fold(0.0, f64::max)
-            }
-        })
-        .fold(0.0, f64::max);
-    let ticks = nice_ticks(max, 5);
+    let ticks = value_ticks(chart);
     let top_val = *ticks.last().unwrap_or(&1.0);
-    let tick_w = ticks
-        .iter()
-        .map(|t| measure(&fmt_tick(*t), label_size))
-        .fold(0.0, f32::max);
-    let multi = chart.series.len() > 1;
-    let top = if multi { 30.0 } else { 18.0 };
-    let (left, right) = (tick_w + 8.0, 8.0);
-    let plot_w = s.width - left - right;
-    let band = plot_w / n as f32;
-    // Category labels: shrink until the widest fits its band; if even 7 pt does not fit,
-    // alternate them over two rows.
-    let widest = |size: f32| {
-        chart
-            .categories
-            .iter()
-            .map(|c| measure(c, size))
-            .fold(0.0, f32::max)
-    };
-    let mut cat_size = label_size;
-    while cat_size > 7.0 && widest(cat_size) > band * 0.95 {
-        cat_size -= 0.5;
-    }
-    let two_rows = widest(cat_size) > band * 0.95;
-    // Too many categories even for two rows (hundreds of units): no labels rather than a
-    // smudge of overlapping text.
-    let label_categories = widest(cat_size) <= band * 1.9;
-    let bottom = if two_rows {
-        cat_size * 2.6 + 8.0
-    } else {
-        cat_size * 1.3 + 8.0
-    };
-    let plot_h = s.height - top - bottom;
+    let labels = bar_labels(chart, s.width);
+    let names: Vec<String> = chart.series.iter().map(|se| se.name.clone()).collect();
+    let [left, top, plot_w, plot_h] = plot_area(chart, s.width, s.height);
+    let band = labels.band;
+    let cat_size = labels.category_pt;
     let y_of = |v: f64| top + plot_h - (v / top_val) as f32 * plot_h;
+    let value = |si: usize, ci: usize| value(chart, si, ci);
 
     if let Some(u) = &chart.unit {
-        text(s, 0.0, 10.0, label_size, format!("单位：{u}"), measure, 0.0);
+        text(s, 0.0, 10.0, LABEL_PT, format!("单位：{u}"), measure, 0.0);
     }
-    if multi {
-        let names: Vec<String> = chart.series.iter().map(|se| se.name.clone()).collect();
-        legend(
-            s,
-            &names,
-            10.0 + (if chart.unit.is_some() { 12.0 } else { 0.0 }),
-            label_size,
-            measure,
-        );
+    if ns > 1 {
+        let y = 10.0 + if chart.unit.is_some() { 12.0 } else { 0.0 };
+        legend(s, &names, y, measure);
     }
     // Grid lines and tick labels.
     for t in &ticks {
@@ -282,8 +522,8 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         text(
             s,
             left - 4.0,
-            y + label_size * 0.35,
-            label_size,
+            y + LABEL_PT * 0.35,
+            LABEL_PT,
             fmt_tick(*t),
             measure,
             1.0,
@@ -294,16 +534,20 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         .categories
         .iter()
         .enumerate()
-        .filter(|_| label_categories)
+        .filter(|_| labels.categories)
     {
         let x = left + band * (ci as f32 + 0.5);
-        let row = if two_rows { (ci % 2) as f32 } else { 0.0 };
+        let row = if labels.two_rows {
+            (ci % 2) as f32
+        } else {
+            0.0
+        };
         let y = top + plot_h + 4.0 + cat_size + row * cat_size * 1.3;
         text(s, x, y, cat_size, c.clone(), measure, 0.5);
     }
     if line {
         for (si, se) in chart.series.iter().enumerate() {
-            let color = PALETTE[si % PALETTE.len()];
+            let color = series_color(si, ns, false);
             let pts: Vec<(f32, f32)> = (0..n)
                 .filter(|ci| se.values.get(*ci).copied().flatten().is_some())
                 .map(|ci| (left + band * (ci as f32 + 0.5), y_of(value(si, ci))))
@@ -320,37 +564,14 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         return;
     }
     let group = band * 0.7;
-    let k = if stacked {
-        1
-    } else {
-        chart.series.len().max(1)
-    };
+    let k = if stacked { 1 } else { ns.max(1) };
     let bar_w = group / k as f32;
-    // Value labels only for single-series bars, in a size whose widest label fits a bar's
-    // band (so labels never overlap).
-    let values: Vec<String> = (0..n).map(|ci| fmt_value(value(0, ci))).collect();
-    let mut val_size = 8.0;
-    while val_size > 6.0
-        && values
-            .iter()
-            .map(|v| measure(v, val_size))
-            .fold(0.0, f32::max)
-            > band * 0.95
-    {
-        val_size -= 0.5;
-    }
-    let show_values = !multi
-        && values
-            .iter()
-            .map(|v| measure(v, val_size))
-            .fold(0.0, f32::max)
-            <= band * 0.95;
-    for (ci, label) in values.iter().enumerate() {
+    for ci in 0..n {
         let x0 = left + band * ci as f32 + (band - group) / 2.0;
         let mut base = 0.0;
-        for si in 0..chart.series.len() {
+        for si in 0..ns {
             let v = value(si, ci);
-            let color = PALETTE[si % PALETTE.len()];
+            let color = series_color(si, ns, false);
             let (x, y_top, y_bot) = if stacked {
                 let r = (x0, y_of(base + v), y_of(base));
                 base += v;
@@ -362,17 +583,104 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
                 s.shapes.push(rect(x, y_top, bar_w, y_bot - y_top, color));
             }
         }
-        if show_values {
+        if labels.values {
             let v = value(0, ci);
             text(
                 s,
                 x0 + bar_w / 2.0,
                 y_of(v) - 3.0,
-                val_size,
-                label.clone(),
+                MIN_LABEL_PT,
+                fmt_value(v),
                 measure,
                 0.5,
             );
+        }
+    }
+}
+
+/// Line pitch of a pie's labels on one side, pt.
+const PIE_PITCH: f32 = LABEL_PT * 1.5;
+
+/// A pie's values as drawn, one per category: missing, negative or non-finite → 0.
+pub fn pie_values(chart: &Chart) -> Vec<f64> {
+    (0..chart.categories.len())
+        .map(|ci| {
+            if chart.series.is_empty() {
+                0.0
+            } else {
+                value(chart, 0, ci)
+            }
+        })
+        .collect()
+}
+
+/// A pie's direct labels, one per category: the category and its share as printed
+/// ([`pie_percents`]), e.g. "大专 37.6%". Both backends print exactly these.
+pub fn pie_labels(chart: &Chart) -> Vec<String> {
+    let pcts = pie_percents(&pie_values(chart));
+    chart
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} {}", pcts.get(i).map(String::as_str).unwrap_or("")))
+        .collect()
+}
+
+/// A pie's size and how many labels go on each side.
+struct PieGeometry {
+    /// Radius, pt.
+    r: f32,
+    /// Labels left and right of the disc (segments centred on the left or right half).
+    left: usize,
+    right: usize,
+}
+
+/// Gap between the disc and its label column, pt (the leader lines run in it).
+const PIE_GAP: f32 = 16.0;
+
+fn pie_geometry(chart: &Chart, width: f32) -> PieGeometry {
+    let measure: Measure = &estimate_width;
+    let values = pie_values(chart);
+    let labels = pie_labels(chart);
+    let (mut left, mut right) = (0, 0);
+    let mut widest: f32 = 0.0;
+    for (i, (a0, a1)) in pie_angles(&values).into_iter().enumerate() {
+        if a1 <= a0 {
+            continue;
+        }
+        if (a0 + a1) / 2.0 < std::f64::consts::PI {
+            right += 1;
+        } else {
+            left += 1;
+        }
+        widest = widest.max(measure(&labels[i], LABEL_PT));
+    }
+    let mut r = (width * 0.15).clamp(45.0, 75.0);
+    let room = width / 2.0 - PIE_GAP - 4.0 - widest;
+    if room < r {
+        r = room.max(35.0);
+    }
+    PieGeometry { r, left, right }
+}
+
+/// Moves label centres `ys` (sorted) apart to at least `pitch`, within [lo, hi].
+fn spread(ys: &mut [f32], pitch: f32, lo: f32, hi: f32) {
+    for i in 1..ys.len() {
+        ys[i] = ys[i].max(ys[i - 1] + pitch);
+    }
+    if let Some(last) = ys.last().copied().filter(|l| *l > hi) {
+        let shift = last - hi;
+        for y in ys.iter_mut() {
+            *y -= shift;
+        }
+        for i in (0..ys.len().saturating_sub(1)).rev() {
+            ys[i] = ys[i].min(ys[i + 1] - pitch);
+        }
+    }
+    if let Some(first) = ys.first().copied().filter(|f| *f < lo) {
+        let shift = lo - first;
+        for y in ys.iter_mut() {
+            *y += shift;
         }
     }
 }
@@ -435,17 +743,18 @@ pub fn pie_percents(values: &[f64]) -> Vec<String> {
         .collect()
 }
 
+/// A pie, centred, segments clockwise from 12 o'clock separated by white rules, each
+/// labelled directly with its category and share in a column beside the disc, joined to
+/// its segment by a leader line (labels of small neighbouring segments are spread apart
+/// vertically, so they never overlap). No legend.
 fn pie(chart: &Chart, s: &mut Scene, measure: Measure) {
-    let values: Vec<f64> = chart.series[0]
-        .values
-        .iter()
-        .map(|v| v.unwrap_or(0.0).max(0.0))
-        .collect();
-    let shares = largest_remainder(&values, 1000).unwrap_or_default();
-    let size = 10.0;
-    let r = (s.height / 2.0 - 12.0).min(s.width * 0.25);
-    let (cx, cy) = (s.width * 0.3, s.height / 2.0);
-    for (i, (a0, a1)) in pie_angles(&values).into_iter().enumerate() {
+    let values = pie_values(chart);
+    let labels = pie_labels(chart);
+    let n = values.len();
+    let r = pie_radius(chart, s.width, s.height);
+    let (cx, cy) = (s.width / 2.0, s.height / 2.0);
+    let angles = pie_angles(&values);
+    for (i, (a0, a1)) in angles.iter().copied().enumerate() {
         if a1 - a0 <= 0.0 {
             continue;
         }
@@ -459,59 +768,75 @@ fn pie(chart: &Chart, s: &mut Scene, measure: Measure) {
         s.shapes.push(Shape::Fill {
             points,
             bezier,
-            color: PALETTE[i % PALETTE.len()],
+            color: series_color(i, n, true),
         });
     }
-    // A donut: the hole shows the total.
-    let hole = r * 0.45;
-    let mut points = vec![(cx, cy - hole)];
-    let mut bezier = vec![false];
-    for (p, b) in arc(cx, cy, hole, 0.0, std::f64::consts::TAU) {
-        points.push(p);
-        bezier.push(b);
+    // White rules between segments (as the DOCX's segment outlines).
+    let drawn = angles.iter().filter(|(a0, a1)| a1 > a0).count();
+    if drawn > 1 {
+        for (a0, a1) in angles.iter().copied() {
+            if a1 > a0 {
+                s.shapes.push(Shape::Line {
+                    points: vec![
+                        (cx, cy),
+                        (cx + r * a0.sin() as f32, cy - r * a0.cos() as f32),
+                    ],
+                    width: 1.0,
+                    color: [255, 255, 255],
+                });
+            }
+        }
     }
-    s.shapes.push(Shape::Fill {
-        points,
-        bezier,
-        color: [255, 255, 255],
-    });
-    let total: f64 = values.iter().sum();
-    let unit = chart.unit.clone().unwrap_or_default();
-    text(
-        s,
-        cx,
-        cy + size * 0.35,
-        size,
-        format!("合计{}{unit}", fmt_value(total)),
-        measure,
-        0.5,
-    );
-    // Legend: swatch, name, value and share, one line per slice.
-    let lx = cx + r + 24.0;
-    let line_h = size * 1.8;
-    let y0 = cy - line_h * (chart.categories.len() as f32 - 1.0) / 2.0;
-    for (i, c) in chart.categories.iter().enumerate() {
-        let y = y0 + line_h * i as f32;
-        s.shapes.push(rect(
-            lx,
-            y - size * 0.8,
-            size * 0.8,
-            size * 0.8,
-            PALETTE[i % PALETTE.len()],
-        ));
-        let pct = shares
-            .get(i)
-            .map(|p| format!("{:.1}%", *p as f64 / 10.0))
-            .unwrap_or_default();
-        text(
-            s,
-            lx + size + 4.0,
-            y,
-            size,
-            format!("{c}  {}{unit}  {pct}", fmt_value(values[i])),
-            measure,
-            0.0,
+    // Labels: natural place just outside the segment's middle, then spread per side.
+    let mut sides: [Vec<(f32, usize, f64)>; 2] = [Vec::new(), Vec::new()];
+    for (i, (a0, a1)) in angles.iter().copied().enumerate() {
+        if a1 <= a0 {
+            continue;
+        }
+        let m = (a0 + a1) / 2.0;
+        let y = cy - (r + 8.0) * m.cos() as f32;
+        sides[usize::from(m < std::f64::consts::PI)].push((y, i, m));
+    }
+    for (side, list) in sides.iter_mut().enumerate() {
+        let right = side == 1;
+        list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut ys: Vec<f32> = list.iter().map(|l| l.0).collect();
+        spread(
+            &mut ys,
+            PIE_PITCH,
+            PIE_PITCH / 2.0,
+            s.height - PIE_PITCH / 2.0,
         );
+        for ((_, i, m), y) in list.iter().zip(ys) {
+            let dir = if right { 1.0 } else { -1.0 };
+            let rim = (cx + r * m.sin() as f32, cy - r * m.cos() as f32);
+            let elbow = (cx + (r + 6.0) * m.sin() as f32, y);
+            let end = (cx + dir * (r + PIE_GAP - 3.0), y);
+            let points = if (elbow.0 - end.0) * dir < 0.0 {
+                vec![rim, elbow, end]
+            } else {
+                vec![rim, end]
+            };
+            s.shapes.push(Shape::Line {
+                points,
+                width: 0.5,
+                color: INK,
+            });
+            let w = measure(&labels[*i], LABEL_PT);
+            let x = if right {
+                (cx + r + PIE_GAP).min(s.width - w).max(0.0)
+            } else {
+                (cx - r - PIE_GAP - w).max(0.0)
+            };
+            s.shapes.push(Shape::Text {
+                x,
+                y: y + LABEL_PT * 0.35,
+                size: LABEL_PT,
+                text: labels[*i].clone(),
+                role: TextRole::Label,
+                color: INK,
+            });
+        }
     }
 }
 
@@ -572,7 +897,7 @@ mod tests {
     }
 
     #[test]
-    fn pie_legend_shares_add_to_100() {
+    fn pie_label_shares_add_to_100() {
         let c = chart(
             ChartKind::Pie,
             &["本科及研究生", "大专", "高中及以下"],
@@ -689,5 +1014,170 @@ mod tests {
                 c.kind
             );
         }
+    }
+
+    fn texts(s: &Scene) -> Vec<(f32, String)> {
+        s.shapes
+            .iter()
+            .filter_map(|sh| match sh {
+                Shape::Text { size, text, .. } => Some((*size, text.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn assert_no_overlap(s: &Scene) {
+        let boxes = text_boxes(s);
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.0 >= -0.01 && a.2 <= s.width + 0.01 && a.1 >= -0.01 && a.3 <= s.height + 0.01,
+                "{} outside the chart",
+                a.4
+            );
+            for b in &boxes[i + 1..] {
+                let overlap =
+                    a.0 < b.2 - 0.01 && b.0 < a.2 - 0.01 && a.1 < b.3 - 0.01 && b.1 < a.3 - 0.01;
+                assert!(!overlap, "{} overlaps {}", a.4, b.4);
+            }
+        }
+    }
+
+    #[test]
+    fn palette_neighbours_differ_by_15_lightness_in_greyscale() {
+        // The measurements: orange/teal 4, navy/red 7 (CIE L*) in the old palette.
+        assert!((lightness([0xd9, 0x7a, 0x2b]) - lightness([0x6f, 0xa8, 0xa0])).abs() < 5.0);
+        assert_eq!(lightness([0, 0, 0]), 0.0);
+        assert!((lightness([255, 255, 255]) - 100.0).abs() < 1e-9);
+        for n in 1..=20 {
+            for closed in [false, true] {
+                let c: Vec<Rgb> = (0..n).map(|i| series_color(i, n, closed)).collect();
+                let mut pairs: Vec<(usize, usize)> = (1..n).map(|i| (i - 1, i)).collect();
+                if closed && n > 2 {
+                    pairs.push((n - 1, 0));
+                }
+                for (a, b) in pairs {
+                    let d = (lightness(c[a]) - lightness(c[b])).abs();
+                    assert!(d >= 15.0, "{n} series, {a}/{b}: ΔL* {d:.1}");
+                }
+            }
+        }
+        // Up to four series every pair differs, not only neighbours.
+        let first: Vec<f64> = PALETTE[..4].iter().map(|c| lightness(*c)).collect();
+        for (a, la) in first.iter().enumerate() {
+            for lb in &first[a + 1..] {
+                assert!((la - lb).abs() >= 15.0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_label_is_at_least_8_pt_and_none_overlap() {
+        let shorts = [
+            "青一",
+            "青二",
+            "青三",
+            "莲一",
+            "莲二",
+            "莲四",
+            "糖坊街",
+            "东药",
+            "西药",
+            "习武园",
+            "西北一路",
+            "安定",
+        ];
+        let v: Vec<f64> = (0..12).map(|i| 100.0 + 731.0 * i as f64).collect();
+        let charts = [
+            chart(ChartKind::Bar, &shorts, &[("常住人口", &v)]),
+            chart(
+                ChartKind::Stacked,
+                &shorts,
+                &[
+                    ("30岁以下", &v),
+                    ("30—40岁", &v),
+                    ("40—50岁", &v),
+                    ("50岁以上", &v),
+                ],
+            ),
+            chart(ChartKind::Line, &shorts, &[("a", &v), ("b", &v)]),
+            chart(
+                ChartKind::Pie,
+                &["本科及研究生", "大专", "高中及以下"],
+                &[("学历", &[49.0, 53.0, 39.0])],
+            ),
+        ];
+        for width in [442.2, 300.0] {
+            for c in &charts {
+                let s = scene(c, width, chart_height(c, width), &measure);
+                for (size, t) in texts(&s) {
+                    assert!(size >= MIN_LABEL_PT, "{:?} {t}: {size} pt", c.kind);
+                }
+                assert_no_overlap(&s);
+            }
+        }
+        // The single-series bars print their values, at 8 pt.
+        let s = scene(&charts[0], 442.2, chart_height(&charts[0], 442.2), &measure);
+        assert!(texts(&s).contains(&(8.0, "8141".to_string())));
+    }
+
+    #[test]
+    fn pie_is_labelled_directly_and_small_segments_do_not_collide() {
+        let c = chart(
+            ChartKind::Pie,
+            &["本科及研究生", "大专", "高中及以下"],
+            &[("学历", &[49.0, 53.0, 39.0])],
+        );
+        let s = scene(&c, 442.2, chart_height(&c, 442.2), &measure);
+        let mut t: Vec<String> = texts(&s).into_iter().map(|(_, t)| t).collect();
+        t.sort();
+        let mut want = ["本科及研究生 34.7%", "大专 37.6%", "高中及以下 27.7%"].map(String::from);
+        want.sort();
+        assert_eq!(t, want);
+        // Each label has a leader line from its segment's rim.
+        let leaders = s
+            .shapes
+            .iter()
+            .filter(|sh| matches!(sh, Shape::Line { color, .. } if *color == INK))
+            .count();
+        assert_eq!(leaders, 3);
+        // Many thin segments: the labels spread apart instead of overlapping.
+        let cats: Vec<String> = (0..14).map(|i| format!("类别{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let mut vals = vec![1.0; 13];
+        vals.push(200.0);
+        let c = chart(ChartKind::Pie, &cats, &[("x", &vals)]);
+        let h = chart_height(&c, 442.2);
+        let s = scene(&c, 442.2, h, &measure);
+        assert_eq!(texts(&s).len(), 14);
+        assert_no_overlap(&s);
+    }
+
+    #[test]
+    fn chart_height_follows_the_content() {
+        let w = 442.2;
+        let bar = chart(ChartKind::Bar, &["甲", "乙"], &[("a", &[1.0, 2.0])]);
+        let pie = chart(
+            ChartKind::Pie,
+            &["甲", "乙", "丙"],
+            &[("a", &[1.0, 2.0, 3.0])],
+        );
+        let (hb, hp) = (chart_height(&bar, w), chart_height(&pie, w));
+        // The old fixed box was 0.55 of the width (243 pt).
+        assert!(hp < 190.0 && hp > 120.0, "pie {hp}");
+        assert!(hb < 243.0 && hb > 150.0, "bar {hb}");
+        // More legend rows, a taller chart; more pie labels than the disc is high, taller.
+        let names: Vec<String> = (0..12).map(|i| format!("很长的系列名称{i}")).collect();
+        let series: Vec<(&str, &[f64])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[1.0, 2.0][..]))
+            .collect();
+        let many = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        assert!(chart_height(&many, w) >= hb + 2.0 * LEGEND_PITCH);
+        let cats: Vec<String> = (0..30).map(|i| format!("类{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let big = chart(ChartKind::Pie, &cats, &[("x", &[1.0; 30])]);
+        assert!(chart_height(&big, w) >= 15.0 * PIE_PITCH);
+        // Nothing to draw: a small notice box.
+        assert_eq!(chart_height(&Chart::default(), w), 60.0);
     }
 }

@@ -41,7 +41,7 @@ pub fn libreoffice_renders_the_numbers_and_captions() {
 pub fn libreoffice_draws_the_charts() {
     let dir = render_seed();
     let text = libreoffice_text(&dir.path().join("qingnianlu-2019.docx")).expect("LibreOffice");
-    // The donut's shares and a community's short name are in LibreOffice's rendering.
+    // The pie's shares and a community's short name are in LibreOffice's rendering.
     assert!(text.contains("34.7%") && text.contains("糖坊街"), "{text}");
 }
 

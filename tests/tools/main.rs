@@ -7,6 +7,7 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod charts;
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
@@ -45,6 +46,11 @@ fn checks() -> Vec<Check> {
             "inlines::fixture_pdf_prints_notes_and_data",
             &["pdftotext"],
             inlines::inline_fixture_pdf_prints_notes_and_data,
+        ),
+        (
+            "charts::are_labelled_directly_at_8_pt_or_more",
+            &["pdftotext", "soffice"],
+            charts::charts_are_labelled_directly_at_8_pt_or_more,
         ),
         (
             "docx::opens_in_libreoffice",

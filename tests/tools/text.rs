@@ -158,7 +158,7 @@ pub fn pdf_charts_are_vectors_with_colour_and_text() {
         "本科及研究生",
         "30岁以下",
         "10303",
-        "合计141人",
+        "34.7%",
     ] {
         assert!(text.contains(label), "{label} not extractable");
     }

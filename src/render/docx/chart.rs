@@ -1,15 +1,19 @@
 //! Charts for the DOCX as native DrawingML charts (`word/charts/chartN.xml`): Word and WPS
 //! draw them as vectors at any zoom and print size, and the numbers stay editable — each
 //! chart embeds a small workbook with its data, so 编辑数据 opens it. The look follows the
-//! PDF's vector charts: the same palette, no chart border, light grid lines, the unit
-//! above the value axis, largest-remainder percentages on a donut.
+//! PDF's vector charts: the same palette, ticks, label sizes and height, no chart border,
+//! light grid lines, the unit above the value axis, a pie labelled directly with
+//! largest-remainder percentages.
 
 use std::fmt::Write;
 
 use rust_xlsxwriter::{ExcelDateTime, Workbook};
 
 use crate::doc::{Chart, ChartKind};
-use crate::render::chart::{pie_percents, GRID, INK, PALETTE};
+use crate::render::chart::{
+    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, series_color,
+    value_ticks, GRID, INK, LABEL_PT, MIN_LABEL_PT,
+};
 use crate::sheet::address;
 
 pub const CHART_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
@@ -23,12 +27,18 @@ pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.sprea
 /// The chart's text face: 黑体, as captions and table heads.
 const FACE: &str = "黑体";
 
-/// One chart's parts: the chart XML and its embedded workbook.
+/// One chart's parts: the chart XML and its embedded workbook, and the size to draw it.
 #[derive(Debug, Clone)]
 pub struct ChartPart {
     pub xml: String,
     pub workbook: Vec<u8>,
+    /// The drawing's extent (width, height) in EMU: the text block's width and
+    /// [`chart_height`] — the size the PDF gives the same chart.
+    pub extent: (u32, u32),
 }
+
+/// EMU per point.
+const EMU_PER_PT: f32 = 12_700.0;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -52,6 +62,11 @@ fn line(c: [u8; 3], emu: u32) -> String {
     format!(r#"<a:ln w="{emu}">{}</a:ln>"#, fill(c))
 }
 
+/// Hundredths of a point, as DrawingML text sizes are given.
+fn centi(pt: f32) -> u32 {
+    (pt * 100.0).round() as u32
+}
+
 /// Text properties: `size` in hundredths of a point.
 fn tx_pr(size: u32) -> String {
     tx_pr_with(size, "<a:bodyPr/>")
@@ -65,23 +80,44 @@ fn tx_pr_with(size: u32, body: &str) -> String {
     )
 }
 
-fn rich(text: &str, size: u32) -> String {
+/// One run of rich text.
+fn run(text: &str, size: u32) -> String {
     format!(
-        r#"<c:rich><a:bodyPr rot="0" vert="horz"/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="0"/></a:pPr><a:r><a:rPr lang="zh-CN" sz="{size}" b="0">{}<a:latin typeface="{FACE}"/><a:ea typeface="{FACE}"/></a:rPr><a:t>{}</a:t></a:r></a:p></c:rich>"#,
+        r#"<a:r><a:rPr lang="zh-CN" sz="{size}" b="0">{}<a:latin typeface="{FACE}"/><a:ea typeface="{FACE}"/></a:rPr><a:t>{}</a:t></a:r>"#,
         fill(INK),
         esc(text)
     )
 }
 
-/// Data-label switches, in schema order.
-fn shows(val: bool) -> String {
+/// Rich text of one paragraph made of `runs`.
+fn rich_runs(runs: &[&str], size: u32) -> String {
+    let body: String = runs.iter().map(|t| run(t, size)).collect();
     format!(
-        r#"<c:showLegendKey val="0"/><c:showVal val="{}"/><c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>"#,
-        u8::from(val)
+        r#"<c:rich><a:bodyPr rot="0" vert="horz" wrap="none"/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="0"/></a:pPr>{body}</a:p></c:rich>"#
+    )
+}
+
+fn rich(text: &str, size: u32) -> String {
+    rich_runs(&[text], size)
+}
+
+/// Data-label switches, in schema order.
+fn shows(val: bool, cat: bool, pct: bool) -> String {
+    format!(
+        r#"<c:showLegendKey val="0"/><c:showVal val="{}"/><c:showCatName val="{}"/><c:showSerName val="0"/><c:showPercent val="{}"/><c:showBubbleSize val="0"/>"#,
+        u8::from(val),
+        u8::from(cat),
+        u8::from(pct)
     )
 }
 
 /// The chart part for `chart`, or `None` when it has nothing to draw.
+///
+/// It follows the PDF's scene decision for decision: the palette ([`series_color`]), the
+/// value axis' ticks ([`value_ticks`], as `c:max` and `c:majorUnit`), which labels are
+/// printed and at what size ([`bar_labels`], measured with [`estimate_width`] as there are
+/// no fonts here; never below [`MIN_LABEL_PT`]), a pie's direct labels ([`pie_labels`],
+/// outside the segments with leader lines, no legend) and the height ([`chart_height`]).
 pub fn part(chart: &Chart) -> Option<ChartPart> {
     let has_data = chart
         .series
@@ -91,7 +127,23 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
     if !has_data || chart.categories.is_empty() || chart.series.is_empty() {
         return None;
     }
+    let width_emu = super::CHART_EMU.0;
+    let width_pt = width_emu as f32 / EMU_PER_PT;
+    let height_pt = chart_height(chart, width_pt);
+    let extent = (width_emu, (height_pt * EMU_PER_PT).round() as u32);
+    let labels = bar_labels(chart, width_pt);
+    // The plot area where the PDF draws it, as fractions of the chart's box.
+    let [px, py, pw, ph] = plot_area(chart, width_pt, height_pt);
+    let frac = |v: f32, of: f32| format!("{:.4}", v / of);
+    let layout = format!(
+        r#"<c:layout><c:manualLayout><c:layoutTarget val="inner"/><c:xMode val="edge"/><c:yMode val="edge"/><c:x val="{}"/><c:y val="{}"/><c:w val="{}"/><c:h val="{}"/></c:manualLayout></c:layout>"#,
+        frac(px, width_pt),
+        frac(py, height_pt),
+        frac(pw, width_pt),
+        frac(ph, height_pt)
+    );
     let n = chart.categories.len();
+    let ns = chart.series.len();
     let cat_ref = format!("Sheet1!$A$2:$A${}", n + 1);
     let mut cats =
         format!(r#"<c:cat><c:strRef><c:f>{cat_ref}</c:f><c:strCache><c:ptCount val="{n}"/>"#);
@@ -125,8 +177,8 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             }
         )
     };
-    let color = |k: usize| PALETTE[k % PALETTE.len()];
-    let many = chart.series.len() > 1;
+    let color = |k: usize| series_color(k, ns, false);
+    let many = ns > 1;
     let axes = r#"<c:axId val="500000001"/><c:axId val="500000002"/>"#;
     let plot = match chart.kind {
         ChartKind::Bar | ChartKind::Stacked => {
@@ -135,20 +187,20 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
                 r#"<c:barChart><c:barDir val="col"/><c:grouping val="{}"/><c:varyColors val="0"/>"#,
                 if stacked { "stacked" } else { "clustered" }
             );
-            for k in 0..chart.series.len() {
+            for k in 0..ns {
                 x.push_str(&series_xml(k, &|k| {
-                    // One series: its values above the bars, as in the PDF.
-                    let labels = if many {
-                        String::new()
-                    } else {
+                    // Values above the bars when the PDF prints them, at the same size.
+                    let dl = if labels.values {
                         format!(
                             r#"<c:dLbls><c:numFmt formatCode="General" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:dLblPos val="outEnd"/>{}</c:dLbls>"#,
-                            tx_pr(800),
-                            shows(true)
+                            tx_pr(centi(MIN_LABEL_PT)),
+                            shows(true, false, false)
                         )
+                    } else {
+                        String::new()
                     };
                     format!(
-                        r#"<c:spPr>{}<a:ln><a:noFill/></a:ln></c:spPr><c:invertIfNegative val="0"/>{labels}"#,
+                        r#"<c:spPr>{}<a:ln><a:noFill/></a:ln></c:spPr><c:invertIfNegative val="0"/>{dl}"#,
                         fill(color(k))
                     )
                 }));
@@ -156,7 +208,7 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             let _ = write!(
                 x,
                 r#"<c:gapWidth val="{}"/>{}{axes}</c:barChart>"#,
-                if many && !stacked { 80 } else { 60 },
+                if many && !stacked { 80 } else { 43 },
                 if stacked {
                     r#"<c:overlap val="100"/>"#
                 } else if many {
@@ -170,11 +222,11 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
         ChartKind::Line => {
             let mut x =
                 r#"<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>"#.to_string();
-            for k in 0..chart.series.len() {
+            for k in 0..ns {
                 x.push_str(&series_xml(k, &|k| {
                     format!(
-                        r#"<c:spPr>{}</c:spPr><c:marker><c:symbol val="circle"/><c:size val="5"/><c:spPr>{}{}</c:spPr></c:marker>"#,
-                        line(color(k), 28575),
+                        r#"<c:spPr>{}</c:spPr><c:marker><c:symbol val="square"/><c:size val="4"/><c:spPr>{}{}</c:spPr></c:marker>"#,
+                        line(color(k), 19050),
                         fill(color(k)),
                         line(color(k), 9525)
                     )
@@ -184,44 +236,47 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             x
         }
         ChartKind::Pie => {
-            let values: Vec<f64> = chart.series[0]
-                .values
-                .iter()
-                .map(|v| v.unwrap_or(0.0).max(0.0))
-                .collect();
+            let values = pie_values(chart);
+            let texts = pie_labels(chart);
             let pcts = pie_percents(&values);
-            let mut x = r#"<c:doughnutChart><c:varyColors val="1"/>"#.to_string();
+            let size = centi(LABEL_PT);
+            let mut x = r#"<c:pieChart><c:varyColors val="1"/>"#.to_string();
             x.push_str(&series_xml(0, &|_| {
                 let mut b = String::from(r#"<c:spPr><a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr>"#);
                 for i in 0..n {
                     let _ = write!(
                         b,
                         r#"<c:dPt><c:idx val="{i}"/><c:bubble3D val="0"/><c:spPr>{}<a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr></c:dPt>"#,
-                        fill(color(i))
+                        fill(series_color(i, n, true))
                     );
                 }
-                // The printed shares are ours (largest remainder, adding to 100.0%), not
-                // Word's own rounding.
+                // Direct labels outside the segments, category and share, with leader
+                // lines. The printed shares are ours (largest remainder, adding to
+                // 100.0%), not Word's own rounding, so each label's text is given.
                 b.push_str("<c:dLbls>");
                 for (i, p) in pcts.iter().enumerate() {
                     if values.get(i).is_some_and(|v| *v > 0.0) {
+                        let cat = texts[i].strip_suffix(p.as_str()).unwrap_or(&texts[i]);
                         let _ = write!(
                             b,
-                            r#"<c:dLbl><c:idx val="{i}"/><c:tx>{}</c:tx>{}</c:dLbl>"#,
-                            rich(p, 900),
-                            shows(true)
+                            r#"<c:dLbl><c:idx val="{i}"/><c:tx>{}</c:tx><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr><c:dLblPos val="outEnd"/>{}</c:dLbl>"#,
+                            rich_runs(&[cat, p], size),
+                            shows(false, true, true)
                         );
+                    } else {
+                        let _ = write!(b, r#"<c:dLbl><c:idx val="{i}"/><c:delete val="1"/></c:dLbl>"#);
                     }
                 }
                 let _ = write!(
                     b,
-                    r#"<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}{}<c:showLeaderLines val="0"/></c:dLbls>"#,
-                    tx_pr(900),
-                    shows(false)
+                    r#"<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:dLblPos val="outEnd"/>{}<c:separator> </c:separator><c:showLeaderLines val="1"/><c:leaderLines><c:spPr>{}</c:spPr></c:leaderLines></c:dLbls>"#,
+                    tx_pr(size),
+                    shows(false, true, true),
+                    line(INK, 6350)
                 );
                 b
             }));
-            x.push_str(r#"<c:firstSliceAng val="0"/><c:holeSize val="45"/></c:doughnutChart>"#);
+            x.push_str(r#"<c:firstSliceAng val="0"/></c:pieChart>"#);
             x
         }
     };
@@ -234,40 +289,45 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
                 format!(
                     // Above the value axis, at the chart's top left, as in the PDF.
                     r#"<c:title><c:tx>{}</c:tx><c:layout><c:manualLayout><c:xMode val="edge"/><c:yMode val="edge"/><c:x val="0"/><c:y val="0"/></c:manualLayout></c:layout><c:overlay val="0"/></c:title>"#,
-                    rich(&format!("单位：{u}"), 900)
+                    rich(&format!("单位：{u}"), centi(LABEL_PT))
                 )
             })
             .unwrap_or_default();
+        // The PDF's ticks: same maximum, same step.
+        let ticks = value_ticks(chart);
+        let max = ticks.last().copied().unwrap_or(1.0);
+        let step = ticks.get(1).copied().unwrap_or(max);
         format!(
-            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>"#,
+            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="1"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
+            if labels.categories { "nextTo" } else { "none" },
             line(INK, 9525),
-            // Category labels stay horizontal (Word wraps a long one onto two lines).
-            tx_pr_with(800, r#"<a:bodyPr rot="0" vert="horz"/>"#),
+            // Category labels stay horizontal and unwrapped, at the PDF's size (the PDF
+            // has checked that they fit their bands).
+            tx_pr_with(
+                centi(labels.category_pt),
+                r#"<a:bodyPr rot="0" vert="horz" wrap="none"/>"#
+            ),
             line(GRID, 6350),
-            tx_pr(900)
+            tx_pr(centi(LABEL_PT))
         )
     };
-    let legend = if many || chart.kind == ChartKind::Pie {
+    let legend = if many && chart.kind != ChartKind::Pie {
         format!(
-            r#"<c:legend><c:legendPos val="{}"/><c:overlay val="0"/>{}</c:legend>"#,
-            if chart.kind == ChartKind::Pie {
-                "r"
-            } else {
-                "t"
-            },
-            tx_pr(900)
+            r#"<c:legend><c:legendPos val="t"/><c:overlay val="0"/>{}</c:legend>"#,
+            tx_pr(centi(LABEL_PT))
         )
     } else {
         String::new()
     };
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<c:chartSpace xmlns:c="{CHART_NS}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><c:date1904 val="0"/><c:lang val="zh-CN"/><c:roundedCorners val="0"/><c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/>{plot}{axes_xml}<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>"#,
-        tx_pr(900)
+<c:chartSpace xmlns:c="{CHART_NS}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><c:date1904 val="0"/><c:lang val="zh-CN"/><c:roundedCorners val="0"/><c:chart><c:autoTitleDeleted val="1"/><c:plotArea>{layout}{plot}{axes_xml}<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>{}<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>"#,
+        tx_pr(centi(LABEL_PT))
     );
     Some(ChartPart {
         xml,
         workbook: workbook(chart).unwrap_or_default(),
+        extent,
     })
 }
 

@@ -452,7 +452,7 @@ impl Normaliser {
             "word/document.xml" => {
                 mark_header_rows(&mut root, &hints.table_header_rows);
                 add_doc_grid(&mut root);
-                place_charts(&mut root, hints.charts);
+                place_charts(&mut root, &hints.chart_parts);
                 number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => {
@@ -512,8 +512,9 @@ fn mark_header_rows(root: &mut Node, counts: &[usize]) {
 }
 
 /// The k-th paragraph in the chart style (see [`super::FIGURE_STYLE`]) gets chart k's
-/// drawing as its only run.
-fn place_charts(root: &mut Node, charts: usize) {
+/// drawing, at the chart's own extent, as its only run.
+fn place_charts(root: &mut Node, parts: &[super::chart::ChartPart]) {
+    let charts = parts.len();
     if charts == 0 {
         return;
     }
@@ -526,7 +527,7 @@ fn place_charts(root: &mut Node, charts: usize) {
         if k > charts {
             return;
         }
-        let (cx, cy) = super::CHART_EMU;
+        let (cx, cy) = parts[k - 1].extent;
         let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
             return;
         };

@@ -1,0 +1,151 @@
+//! The seed's charts measured on the rendered PDF (pdftotext `-bbox-layout`) and on the
+//! DOCX as LibreOffice draws it (issue 16, "Charts"): the pie is labelled directly beside
+//! its segments, and chart labels print at 8 pt or more.
+
+use crate::common::*;
+
+/// One word of `pdftotext -bbox-layout`: page, box and text.
+struct Word {
+    page: usize,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+    text: String,
+}
+
+fn attr(tag: &str, name: &str) -> f64 {
+    let key = format!("{name}=\"");
+    let at = tag.find(&key).expect("attribute") + key.len();
+    tag[at..at + tag[at..].find('"').expect("quote")]
+        .parse()
+        .expect("number")
+}
+
+fn words(pdf: &std::path::Path) -> Vec<Word> {
+    let xml = tool("pdftotext", &["-bbox-layout"], pdf);
+    let mut out = Vec::new();
+    for (p, page) in xml.split("<page ").skip(1).enumerate() {
+        for w in page.split("<word ").skip(1) {
+            let Some(end) = w.find('>') else { continue };
+            let Some(close) = w.find("</word>") else {
+                continue;
+            };
+            let tag = &w[..end];
+            out.push(Word {
+                page: p + 1,
+                x_min: attr(tag, "xMin"),
+                x_max: attr(tag, "xMax"),
+                y_min: attr(tag, "yMin"),
+                y_max: attr(tag, "yMax"),
+                text: w[end + 1..close].to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn is_cjk(text: &str) -> bool {
+    text.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// The font size of a word of CJK characters, pt: each is 1 em wide.
+fn cjk_size(w: &Word) -> f64 {
+    (w.x_max - w.x_min) / w.text.chars().count() as f64
+}
+
+/// 图2's pie: each segment's label — category and share — is printed beside the disc,
+/// above the caption, at 9 pt; the two segments centred on the left half are labelled
+/// left of the page's centre, the one on the right half right of it. 图1's community names
+/// and values print at 8 pt or more (values: their box height against the community
+/// names', whose size their 1-em advances give). The DOCX through LibreOffice prints the
+/// same pie labels.
+pub fn charts_are_labelled_directly_at_8_pt_or_more() {
+    let dir = render_seed();
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let all = words(&pdf);
+    let caption = |n: &str| {
+        all.iter()
+            .find(|w| w.text == n)
+            .unwrap_or_else(|| panic!("{n} in the PDF"))
+    };
+    let fig2 = caption("图2");
+    let centre = 210.0 / 25.4 * 72.0 / 2.0;
+    for (cat, pct, left) in [
+        ("本科及研究生", "34.7%", false),
+        ("大专", "37.6%", true),
+        ("高中及以下", "27.7%", true),
+    ] {
+        let c = all
+            .iter()
+            .find(|w| w.page == fig2.page && w.text == cat && w.y_max < fig2.y_min)
+            .unwrap_or_else(|| panic!("pie label {cat} above 图2"));
+        let p = all
+            .iter()
+            .find(|w| w.page == c.page && w.text == pct && (w.y_min - c.y_min).abs() < 0.5)
+            .unwrap_or_else(|| panic!("{pct} beside {cat}"));
+        assert!(p.x_min > c.x_max && p.x_min - c.x_max < 5.0, "{cat} {pct}");
+        assert!(
+            (cjk_size(c) - 9.0).abs() < 0.05,
+            "{cat}: {} pt",
+            cjk_size(c)
+        );
+        if left {
+            assert!(p.x_max < centre, "{cat} is left of the pie");
+        } else {
+            assert!(c.x_min > centre, "{cat} is right of the pie");
+        }
+    }
+    let fig1 = caption("图1");
+    let shorts = [
+        "青一",
+        "青二",
+        "青三",
+        "莲一",
+        "莲二",
+        "莲四",
+        "糖坊街",
+        "东药",
+        "西药",
+        "习武园",
+        "西北一路",
+        "安定",
+    ];
+    let names: Vec<&Word> = all
+        .iter()
+        .filter(|w| w.page == fig1.page && w.y_max < fig1.y_min && shorts.contains(&&*w.text))
+        .collect();
+    assert_eq!(names.len(), 12, "every community named under its bar");
+    // Box height per pt of size, from the CJK names.
+    let ratio = names
+        .iter()
+        .map(|w| (w.y_max - w.y_min) / cjk_size(w))
+        .sum::<f64>()
+        / names.len() as f64;
+    for w in &names {
+        assert!(
+            is_cjk(&w.text) && cjk_size(w) >= 7.95,
+            "{}: {} pt",
+            w.text,
+            cjk_size(w)
+        );
+    }
+    let values: Vec<&Word> = all
+        .iter()
+        .filter(|w| {
+            w.page == fig1.page
+                && w.y_max < fig1.y_min
+                && ["6368", "10182", "10303", "215"].contains(&&*w.text)
+        })
+        .collect();
+    assert_eq!(values.len(), 4, "values above the bars");
+    for w in values {
+        let size = (w.y_max - w.y_min) / ratio;
+        assert!(size >= 7.95, "{}: {size:.2} pt", w.text);
+    }
+    let lo = libreoffice_text(&dir.path().join("qingnianlu-2019.docx")).expect("LibreOffice");
+    let lo: Vec<String> = lo.lines().map(squeeze).collect();
+    for want in ["本科及研究生34.7%", "大专37.6%", "高中及以下27.7%"] {
+        assert!(lo.iter().any(|l| l == want), "DOCX: no pie label {want}");
+    }
+}
