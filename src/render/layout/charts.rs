@@ -6,9 +6,10 @@ use crate::doc::Run;
 use crate::render::pdf::fonts::Role;
 
 impl Typesetter<'_> {
-    /// Height of the chart's drawing (pt).
-    fn plot_height(&self, _c: &crate::doc::Chart) -> f32 {
-        (self.p.text_width() * 0.55).round()
+    /// Height of the chart's drawing (pt), from its content (`render::chart::chart_height`,
+    /// which the DOCX drawing uses too).
+    fn plot_height(&self, c: &crate::doc::Chart) -> f32 {
+        crate::render::chart::chart_height(c, self.p.text_width())
     }
 
     /// Height a chart takes with its caption and the space around it (pt); it is kept whole.
