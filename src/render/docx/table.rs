@@ -11,30 +11,20 @@ use super::Writer;
 use crate::doc::{Align, Run, Table, TableRules};
 
 /// Text width: 210 − 28 − 26 = 156 mm in twips.
-const TEXT_WIDTH: usize = 8844;
+const TEXT_WIDTH: usize = super::page::TEXT_WIDTH as usize;
 
 impl Writer<'_> {
-    /// A paragraph in the table text style holding `runs` (footnote marks and line breaks
-    /// included), bold throughout when `bold`.
-    fn cell_paragraph(&mut self, runs: &[Run], align: Align, bold: bool) -> Paragraph {
+    /// A paragraph holding `runs` (footnote marks and line breaks included), aligned as the
+    /// Document's cell says (numbers right): in the table heading style (黑体, as the PDF
+    /// sets header and bold cells) when `heading`, else in the table text style.
+    fn cell_paragraph(&mut self, runs: &[Run], align: Align, heading: bool) -> Paragraph {
         let align = match align {
             Align::Left => AlignmentType::Left,
             Align::Center => AlignmentType::Center,
             Align::Right => AlignmentType::Right,
         };
-        let p = Paragraph::new().style("TableText").align(align);
-        if bold {
-            let runs: Vec<Run> = runs
-                .iter()
-                .map(|r| Run {
-                    bold: true,
-                    ..r.clone()
-                })
-                .collect();
-            self.runs(p, &runs)
-        } else {
-            self.runs(p, runs)
-        }
+        let style = if heading { "TableHeading" } else { "TableText" };
+        self.runs(Paragraph::new().style(style).align(align), runs)
     }
 }
 
