@@ -53,6 +53,8 @@ impl Writer<'_> {
         let mut rows = Vec::new();
         for (part, is_head) in [(&t.head, true), (&t.body, false), (&t.foot, false)] {
             let placed = t.place(part);
+            // Empty and merged-away cells take their row's style too.
+            let text_style = if is_head { "TableHeading" } else { "TableText" };
             let last_row = placed.len().saturating_sub(1);
             // Grid positions still covered by a row span from above: (rows left, colspan).
             let mut pending: Vec<(u16, u16)> = vec![(0, 1); cols];
@@ -66,7 +68,7 @@ impl Writer<'_> {
                         pending[col].0 -= 1;
                         let c = DCell::new()
                             .vertical_merge(VMergeType::Continue)
-                            .add_paragraph(Paragraph::new().style("TableText"));
+                            .add_paragraph(Paragraph::new().style(text_style));
                         col += span;
                         (c, span)
                     } else if let Some((pos, cell)) = it.next_if(|(p, _)| *p == col) {
@@ -87,7 +89,7 @@ impl Writer<'_> {
                     } else {
                         col += 1;
                         (
-                            DCell::new().add_paragraph(Paragraph::new().style("TableText")),
+                            DCell::new().add_paragraph(Paragraph::new().style(text_style)),
                             1,
                         )
                     };
