@@ -205,3 +205,21 @@ pub fn folios_sit_per_gbt9704_through_libreoffice() {
         );
     }
 }
+
+/// A report using what this page adds — emphasis, bold, a Markdown table with a header and
+/// right-aligned numbers — validates with 0 problems and 0 warnings, and LibreOffice prints
+/// its folios.
+pub fn emphasis_and_table_docx_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = render_with_report_md(
+        dir.path(),
+        "本段有*着重文字*和**加粗文字**。\n\n| 项目 | 数量（个） |\n|:--|--:|\n| *甲* | 12 |\n| **合计** | 1,234.5 |\n\n",
+    );
+    let docx = base.with_extension("docx");
+    let report = validate_docx(&docx);
+    assert_eq!(report.trim(), "0 problems", "{report}");
+    let pdf = convert(&docx, &dir.path().join("lo"));
+    let lines = lines(&pdf);
+    assert!(lines.iter().any(|l| l.text == "—1—"), "no folio");
+    assert!(lines.iter().any(|l| l.text.contains("着重文字")));
+}

@@ -78,6 +78,11 @@ fn checks() -> Vec<Check> {
             docx_page::folios_sit_per_gbt9704_through_libreoffice,
         ),
         (
+            "docx_page::emphasis_and_table_docx_is_valid",
+            &["validate-docx", "soffice", "pdftotext"],
+            docx_page::emphasis_and_table_docx_is_valid,
+        ),
+        (
             "docx::is_schema_valid",
             &["validate-docx"],
             docx::docx_is_schema_valid,
