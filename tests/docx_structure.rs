@@ -266,7 +266,7 @@ fn the_page_is_gbt9704_22_lines_of_28_characters() {
     let grid = tag_at(&doc, sect, "w:docGrid").unwrap();
     assert_eq!(attr(grid, "w:type"), Some("lines"), "{grid}");
     assert_eq!(attr(grid, "w:linePitch"), Some("579"), "{grid}");
-    assert!(22 * 579 <= height && 22 * 580 > height);
+    assert!((22 * 579..22 * 580).contains(&height));
     let normal = style(&styles, "Normal");
     assert!(
         normal.contains(r#"<w:spacing w:line="579" w:lineRule="exact" />"#),
@@ -306,8 +306,14 @@ fn no_automatic_space_between_chinese_and_latin() {
     );
     let doc = docx_part(&docx, "word/document.xml");
     for xml in [&styles, &doc] {
-        assert_eq!(xml.matches("<w:autoSpaceDE").count(), (xml == &styles) as usize);
-        assert_eq!(xml.matches("<w:autoSpaceDN").count(), (xml == &styles) as usize);
+        assert_eq!(
+            xml.matches("<w:autoSpaceDE").count(),
+            (xml == &styles) as usize
+        );
+        assert_eq!(
+            xml.matches("<w:autoSpaceDN").count(),
+            (xml == &styles) as usize
+        );
     }
 }
 
@@ -346,7 +352,10 @@ fn folios_are_odd_right_even_left_7mm_under_the_block() {
     ] {
         let f = footer(kind);
         assert!(f.contains(r#"<w:pStyle w:val="Footer" />"#), "{f}");
-        assert!(f.contains(&format!(r#"<w:jc w:val="{jc}" />"#)), "{kind}: {f}");
+        assert!(
+            f.contains(&format!(r#"<w:jc w:val="{jc}" />"#)),
+            "{kind}: {f}"
+        );
         assert!(f.contains(ind), "{kind}: {f}");
         assert!(f.contains("<w:instrText> PAGE </w:instrText>"), "{f}");
         assert!(f.contains(">— </w:t>") && f.contains("> —</w:t>"), "{f}");
@@ -390,7 +399,9 @@ fn table_headers_are_heiti_and_numbers_right_aligned() {
                 assert!(!p.contains("<w:b />"), "bold header: {p}");
             }
             let numeric = !text.is_empty()
-                && text.chars().all(|c| c.is_ascii_digit() || ".,%-".contains(c))
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ".,%-".contains(c))
                 && text.chars().any(|c| c.is_ascii_digit());
             if numeric && !is_head {
                 numbers += 1;
@@ -398,7 +409,10 @@ fn table_headers_are_heiti_and_numbers_right_aligned() {
             }
         }
     }
-    assert!(heads >= 20 && numbers >= 100, "{heads} headers, {numbers} numbers");
+    assert!(
+        heads >= 20 && numbers >= 100,
+        "{heads} headers, {numbers} numbers"
+    );
 }
 
 /// `*强调*` is 楷体 in the DOCX as in the PDF (one Chinese treatment, no italic);
@@ -416,7 +430,10 @@ fn emphasis_is_kaiti_and_bold_is_bold() {
             .unwrap_or_else(|| panic!("no run {text}"))
     };
     let em = run_of("着重文字");
-    assert!(em.contains(r#"<w:rFonts w:eastAsia="楷体_GB2312" />"#), "{em}");
+    assert!(
+        em.contains(r#"<w:rFonts w:eastAsia="楷体_GB2312" />"#),
+        "{em}"
+    );
     assert!(!em.contains("<w:i />") && !em.contains("<w:b />"), "{em}");
     let strong = run_of("加粗文字");
     assert!(strong.contains("<w:b />"), "{strong}");

@@ -135,7 +135,10 @@ pub fn body_lines_hold_28_characters_through_libreoffice() {
             next.iter().collect::<String>()
         );
     }
-    assert!(of_28 * 10 >= full * 9, "{of_28} of {full} full lines hold 28");
+    assert!(
+        of_28 * 10 >= full * 9,
+        "{of_28} of {full} full lines hold 28"
+    );
     assert!(full >= 30, "only {full} full lines of body text");
     let pages = lines.iter().map(|l| l.page).max().unwrap_or(0);
     let mut full_pages = 0;

@@ -9,9 +9,7 @@ mod page;
 mod styles;
 mod table;
 
-use docx_rs::{
-    Docx, FieldCharType, IndentLevel, InstrText, NumberingId, Paragraph, Run as DRun,
-};
+use docx_rs::{Docx, FieldCharType, IndentLevel, InstrText, NumberingId, Paragraph, Run as DRun};
 
 use crate::doc::{Block, Document, Inline, Run};
 use crate::error::{Error, Result};

@@ -56,6 +56,13 @@ pub const LINE_PITCH: i32 = TEXT_HEIGHT / LINES;
 /// spacing, which every application honours.
 pub const CHAR_SPACING: i32 = (TEXT_WIDTH - (styles::BODY as i32 * 10) * CHARS).div_euclid(CHARS);
 
+// 22 lines fit the block and 23 do not, at this pitch; one twip more and 22 would not.
+const _: () = assert!(
+    LINE_PITCH * LINES <= TEXT_HEIGHT
+        && (LINE_PITCH + 1) * LINES > TEXT_HEIGHT
+        && LINE_PITCH * (LINES + 1) > TEXT_HEIGHT
+);
+
 /// The folio's size, 四号 = 14 pt, in twips: its line is exactly this high, so its em box
 /// is its line box.
 const FOLIO_PT20: i32 = (styles::FOOTER_SIZE as i32) * 10;
@@ -139,7 +146,6 @@ mod tests {
         assert_eq!(TEXT_WIDTH, 8844);
         assert_eq!(TEXT_HEIGHT, 12756);
         assert_eq!(LINE_PITCH, 579);
-        assert!(LINE_PITCH * LINES <= TEXT_HEIGHT && (LINE_PITCH + 1) * LINES > TEXT_HEIGHT);
         assert_eq!(CHAR_SPACING, -5);
         // 28 characters of 16 pt + the spacing fit the line; 29 do not, nor do 28 of −4.
         let advance = |c: i32| 320 + c;
