@@ -283,6 +283,8 @@ fn the_page_is_gbt9704_22_lines_of_28_characters() {
             assert!(st.contains(r#"<w:spacing w:val="0" />"#), "{st}");
         }
     }
+    let caption = style(&styles, "Caption");
+    assert!(caption.contains(r#"<w:spacing w:val="0" />"#), "{caption}");
     for id in ["Heading1", "Heading2", "Heading3", "Heading4", "Quote"] {
         let st = style(&styles, id);
         assert!(!st.contains("w:snapToGrid"), "{st}");
