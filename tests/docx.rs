@@ -28,7 +28,7 @@ fn the_preset_is_in_the_xml() {
         assert!(doc.contains(m), "margin {m}");
     }
     // 22 lines a page.
-    assert!(doc.contains(r#"<w:docGrid w:type="lines" w:linePitch="578" />"#));
+    assert!(doc.contains(r#"<w:docGrid w:type="lines" w:linePitch="579" />"#));
     // East-Asian fonts per role; the 2-character indent; Chinese language.
     assert!(styles.contains(r#"w:eastAsia="仿宋_GB2312""#));
     assert!(styles.contains(r#"w:eastAsia="黑体""#));

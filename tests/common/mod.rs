@@ -450,6 +450,14 @@ pub const LISTS_MD: &str =
 /// report has [`LISTS_MD`] before the closing paragraphs; returns the output path without
 /// its extension.
 pub fn render_with_lists(dir: &Path) -> PathBuf {
+    render_with_report_md(dir, LISTS_MD)
+}
+
+/// Render the seed (DOCX + PDF, bundled fonts) with a copy of its template pack whose
+/// report has the Markdown `md` before the closing paragraphs (the pack's Markdown, so
+/// `*强调*` and `**粗体**` are formatting, not data); returns the output path without its
+/// extension.
+pub fn render_with_report_md(dir: &Path, md: &str) -> PathBuf {
     let pack = dir.join("pack");
     std::fs::create_dir_all(&pack).unwrap();
     let src = root().join("templates/community-survey");
@@ -461,7 +469,7 @@ pub fn render_with_lists(dir: &Path) -> PathBuf {
     assert!(report.contains(anchor), "the pack's report has no {anchor}");
     std::fs::write(
         pack.join("report.md"),
-        report.replacen(anchor, &format!("{LISTS_MD}{anchor}"), 1),
+        report.replacen(anchor, &format!("{md}{anchor}"), 1),
     )
     .unwrap();
     let out = diaoyan(&[

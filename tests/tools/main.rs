@@ -11,6 +11,7 @@ mod charts;
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+mod docx_page;
 #[path = "../common/inlines.rs"]
 mod fixture;
 mod glyphs;
@@ -71,6 +72,21 @@ fn checks() -> Vec<Check> {
             "docx::lists_print_their_start_number_in_both_formats",
             &["pdftotext", "soffice"],
             docx::lists_print_their_start_number_in_both_formats,
+        ),
+        (
+            "docx_page::body_lines_hold_28_characters_through_libreoffice",
+            &["soffice", "pdftotext"],
+            docx_page::body_lines_hold_28_characters_through_libreoffice,
+        ),
+        (
+            "docx_page::folios_sit_per_gbt9704_through_libreoffice",
+            &["soffice", "pdftotext"],
+            docx_page::folios_sit_per_gbt9704_through_libreoffice,
+        ),
+        (
+            "docx_page::emphasis_and_table_docx_is_valid",
+            &["validate-docx", "soffice", "pdftotext"],
+            docx_page::emphasis_and_table_docx_is_valid,
         ),
         (
             "docx::is_schema_valid",

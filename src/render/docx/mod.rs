@@ -5,13 +5,11 @@
 mod chart;
 mod normalize;
 mod package;
+mod page;
 mod styles;
 mod table;
 
-use docx_rs::{
-    Docx, FieldCharType, Footer, IndentLevel, InstrText, NumberingId, PageMargin, Paragraph,
-    Run as DRun,
-};
+use docx_rs::{Docx, FieldCharType, IndentLevel, InstrText, NumberingId, Paragraph, Run as DRun};
 
 use crate::doc::{Block, Document, Inline, Run};
 use crate::error::{Error, Result};
@@ -20,19 +18,13 @@ use styles::fonts;
 /// Render `doc` to .docx bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
     let mut d = Docx::new()
-        .page_size(11906, 16838)
-        .page_margin(
-            PageMargin::new()
-                .top(2098)
-                .bottom(1984)
-                .left(1588)
-                .right(1474)
-                .header(851)
-                .footer(992),
-        )
+        .page_size(page::PAGE_W as u32, page::PAGE_H as u32)
+        .page_margin(page::margins())
         .default_fonts(fonts(styles::FANGSONG))
         .default_size(styles::BODY)
-        .footer(page_footer());
+        .footer(page::folio(page::Side::Odd))
+        .even_footer(page::folio(page::Side::Even));
+    d.document = d.document.doc_grid(page::grid());
     d.styles.styles = styles::styles();
     let (abs, num) = styles::heading_numbering();
     d = d.add_abstract_numbering(abs).add_numbering(num);
@@ -119,7 +111,8 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// Runs carry only what differs from their paragraph's style: bold, italic; footnote
+    /// Runs carry only what differs from their paragraph's style: bold (`w:b`, which Word
+    /// synthesises for 楷体 and 仿宋), emphasis (楷体 run fonts); footnote
     /// marks become `w:footnoteReference`, line breaks `w:br`.
     fn runs(&mut self, mut p: Paragraph, rs: &[Run]) -> Paragraph {
         for r in rs {
@@ -145,7 +138,8 @@ impl Writer<'_> {
                 dr = dr.bold();
             }
             if r.italic {
-                dr = dr.italic();
+                // Emphasis is 楷体, not italic (see [`styles::emphasis_fonts`]).
+                dr = dr.fonts(styles::emphasis_fonts());
             }
             p = p.add_run(dr);
         }
@@ -281,7 +275,6 @@ impl Writer<'_> {
                 )
                 .add_paragraph(caption("图", c.number, c.caption.as_deref()));
         };
-        self.hints.charts += 1;
         self.hints.chart_alts.push(
             c.alt
                 .clone()
@@ -324,22 +317,6 @@ fn caption(label: &str, number: Option<usize>, text: Option<&str>) -> Paragraph 
         p = p.add_run(DRun::new().add_text(format!("　{t}")));
     }
     p
-}
-
-/// "— N —" centred, 四号 宋体, with a PAGE field.
-fn page_footer() -> Footer {
-    let t = |s: &str| DRun::new().add_text(s);
-    Footer::new().add_paragraph(
-        Paragraph::new()
-            .style("Footer")
-            .add_run(t("— "))
-            .add_run(DRun::new().add_field_char(FieldCharType::Begin, false))
-            .add_run(DRun::new().add_instr_text(InstrText::Unsupported(" PAGE ".to_string())))
-            .add_run(DRun::new().add_field_char(FieldCharType::Separate, false))
-            .add_run(t("1"))
-            .add_run(DRun::new().add_field_char(FieldCharType::End, false))
-            .add_run(t(" —")),
-    )
 }
 
 #[cfg(test)]

@@ -427,8 +427,7 @@ pub struct Hints {
     /// Header rows of each table, in document order: they get `w:tblHeader` (repeated on
     /// every page).
     pub table_header_rows: Vec<usize>,
-    /// How many charts the document has, and their alternative texts in order.
-    pub charts: usize,
+    /// The charts' alternative texts, in order.
     pub chart_alts: Vec<String>,
     /// The chart parts, in order: chart `n` is `word/charts/chart{n}.xml`.
     pub chart_parts: Vec<super::chart::ChartPart>,
@@ -451,21 +450,20 @@ impl Normaliser {
         match name {
             "word/document.xml" => {
                 mark_header_rows(&mut root, &hints.table_header_rows);
-                add_doc_grid(&mut root);
                 place_charts(&mut root, &hints.chart_parts);
                 number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => {
                 add_language(&mut root);
+                add_paragraph_defaults(&mut root);
                 default_styles(&mut root);
             }
             "word/footnotes.xml" => add_footnote_refs(&mut root),
             _ => {}
         }
-        if matches!(
-            name,
-            "word/document.xml" | "word/footnotes.xml" | "word/footer1.xml"
-        ) {
+        if matches!(name, "word/document.xml" | "word/footnotes.xml")
+            || (name.starts_with("word/footer") && name.ends_with(".xml"))
+        {
             east_asian_hints(&mut root);
         }
         root.visit(&mut |n| {
@@ -585,18 +583,6 @@ fn number_drawings(root: &mut Node, alts: &[String]) {
     });
 }
 
-/// Fixed line pitch: 22 lines a page on the GB/T 9704 grid.
-fn add_doc_grid(root: &mut Node) {
-    root.visit(&mut |n| {
-        if n.name == "w:sectPr" && n.child_mut("w:docGrid").is_none() {
-            n.push(Node::new(
-                "w:docGrid",
-                r#" w:type="lines" w:linePitch="578""#,
-            ));
-        }
-    });
-}
-
 /// Text is Chinese: `w:lang` with East-Asian zh-CN in the document defaults.
 fn add_language(root: &mut Node) {
     root.visit(&mut |n| {
@@ -607,6 +593,32 @@ fn add_language(root: &mut Node) {
                     "w:lang",
                     r#" w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA""#,
                 ));
+            }
+        }
+    });
+}
+
+/// The default paragraph properties [`super::styles::PPR_DEFAULTS`] (autospace off), in
+/// `w:pPrDefault` unless already there.
+fn add_paragraph_defaults(root: &mut Node) {
+    let Some((_, defaults)) = parse(&format!("<w:pPr>{}</w:pPr>", super::styles::PPR_DEFAULTS))
+    else {
+        return;
+    };
+    let mut defaults = Some(defaults);
+    root.visit(&mut |n| {
+        if n.name != "w:pPrDefault" {
+            return;
+        }
+        let p_pr = n.ensure("w:pPr");
+        if p_pr.child_mut("w:autoSpaceDE").is_some() {
+            return;
+        }
+        if let Some(d) = defaults.take() {
+            for c in d.children {
+                if let Child::Elem(e) = c {
+                    p_pr.push(e);
+                }
             }
         }
     });

@@ -22,8 +22,8 @@ pub const CAPTION_SIZE: usize = 28;
 pub const FOOTER_SIZE: usize = 28;
 pub const TABLE_SIZE: usize = 24;
 pub const NOTE_SIZE: usize = 24;
-/// Fixed line pitch for 22 lines on a 225 mm text block: 28.9 pt = 578 twips.
-pub const LINE_PITCH: i32 = 578;
+/// Fixed line pitch for 22 lines on the 225 mm text block (see [`super::page::LINE_PITCH`]).
+pub const LINE_PITCH: i32 = super::page::LINE_PITCH;
 /// Two characters of 三号 type: the first-line indent.
 pub const INDENT: i32 = 640;
 
@@ -98,6 +98,20 @@ pub const EAST_ASIAN_AMBIGUOUS: &[char] = &[
     '\u{2606}', // ☆ white star
 ];
 
+/// The run fonts of `*强调*` (an emphasis run): 楷体 for Chinese text, the one Chinese
+/// treatment of emphasis in both formats (no italic: Chinese type has none).
+pub fn emphasis_fonts() -> RunFonts {
+    RunFonts::new().east_asia(KAITI)
+}
+
+/// The default paragraph properties (`w:pPrDefault`), written by the normalisation pass:
+/// no automatic space between CJK and Latin letters (`w:autoSpaceDE`) or digits
+/// (`w:autoSpaceDN`). The rule, in both formats: text is set exactly as written — the PDF
+/// adds no space at CJK–Latin boundaries, and Word's and WPS's default ¼-em autospace is
+/// off, so `第4次` prints the same in either file.
+pub const PPR_DEFAULTS: &str = r#"<w:autoSpaceDE w:val="0" /><w:autoSpaceDN w:val="0" />"#;
+
+/// Run fonts with `east_asia` for Chinese text and [`LATIN`] for the rest.
 pub fn fonts(east_asia: &str) -> RunFonts {
     RunFonts::new()
         .east_asia(east_asia)
@@ -135,6 +149,10 @@ pub fn styles() -> Vec<Style> {
         .line_spacing(exact())
         .indent(None, Some(SpecialIndentType::FirstLine(INDENT)), None, None)
         .first_line_chars(200);
+    // 28 characters a line (see [`super::page::CHAR_SPACING`]); styles off the body's grid
+    // reset it (below).
+    let mut body = body;
+    body.run_property = body.run_property.spacing(super::page::CHAR_SPACING);
     let mut out = vec![
         body,
         paragraph("Title", "Title")
@@ -174,15 +192,16 @@ pub fn styles() -> Vec<Style> {
             .numbering(NumberingId::new(HEADING_NUM), IndentLevel::new(level - 1));
         out.push(st);
     }
-    out.push(
-        paragraph("Caption", "caption")
-            .based_on("Normal")
-            .next("Normal")
-            .fonts(fonts(HEITI))
-            .size(CAPTION_SIZE)
-            .align(AlignmentType::Center)
-            .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
-    );
+    let mut caption = paragraph("Caption", "caption")
+        .based_on("Normal")
+        .next("Normal")
+        .fonts(fonts(HEITI))
+        .size(CAPTION_SIZE)
+        .align(AlignmentType::Center)
+        .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None);
+    // 四号 and centred: on the line grid, but not spaced for 28 三号 characters.
+    caption.run_property = caption.run_property.spacing(0);
+    out.push(caption);
     out.push(
         paragraph("Figure", "图")
             .based_on("Normal")
@@ -199,6 +218,14 @@ pub fn styles() -> Vec<Style> {
             .line_spacing(single())
             .snap_to_grid(false)
             .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
+    );
+    out.push(
+        // Header cells (and any cell the Document marks bold, such as a 合计 label): 黑体,
+        // not bold, as the PDF sets them.
+        paragraph("TableHeading", "表头")
+            .based_on("TableText")
+            .next("TableText")
+            .fonts(fonts(HEITI)),
     );
     out.push(
         paragraph("Quote", "Quote")
@@ -220,15 +247,37 @@ pub fn styles() -> Vec<Style> {
             .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
     );
     out.push(
+        // The folio (GB/T 9704 §7.5): 四号 半角宋体 digits and 一字线, so 宋体 in every
+        // slot; its line is exactly one em, so the footer distance places its top
+        // (see [`super::page::FOOTER`]). Each footer paragraph sets its own side.
         paragraph("Footer", "footer")
             .based_on("Normal")
-            .fonts(fonts(SONGTI))
+            .fonts(
+                RunFonts::new()
+                    .east_asia(SONGTI)
+                    .ascii(SONGTI)
+                    .hi_ansi(SONGTI)
+                    .cs(SONGTI),
+            )
             .size(FOOTER_SIZE)
             .align(AlignmentType::Center)
-            .line_spacing(single())
+            .line_spacing(
+                LineSpacing::new()
+                    .line_rule(LineSpacingType::Exact)
+                    .line(FOOTER_SIZE as i32 * 10)
+                    .before(0)
+                    .after(0),
+            )
             .snap_to_grid(false)
             .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
     );
+    // A style set off the body's grid (its own size and line height, `w:snapToGrid` off)
+    // has no character spacing.
+    for st in &mut out {
+        if st.paragraph_property.snap_to_grid == Some(false) {
+            st.run_property = st.run_property.clone().spacing(0);
+        }
+    }
     let mut note_ref =
         Style::new("FootnoteReference", StyleType::Character).name("footnote reference");
     note_ref.run_property = note_ref

@@ -11,30 +11,20 @@ use super::Writer;
 use crate::doc::{Align, Run, Table, TableRules};
 
 /// Text width: 210 − 28 − 26 = 156 mm in twips.
-const TEXT_WIDTH: usize = 8844;
+const TEXT_WIDTH: usize = super::page::TEXT_WIDTH as usize;
 
 impl Writer<'_> {
-    /// A paragraph in the table text style holding `runs` (footnote marks and line breaks
-    /// included), bold throughout when `bold`.
-    fn cell_paragraph(&mut self, runs: &[Run], align: Align, bold: bool) -> Paragraph {
+    /// A paragraph holding `runs` (footnote marks and line breaks included), aligned as the
+    /// Document's cell says (numbers right): in the table heading style (黑体, as the PDF
+    /// sets header and bold cells) when `heading`, else in the table text style.
+    fn cell_paragraph(&mut self, runs: &[Run], align: Align, heading: bool) -> Paragraph {
         let align = match align {
             Align::Left => AlignmentType::Left,
             Align::Center => AlignmentType::Center,
             Align::Right => AlignmentType::Right,
         };
-        let p = Paragraph::new().style("TableText").align(align);
-        if bold {
-            let runs: Vec<Run> = runs
-                .iter()
-                .map(|r| Run {
-                    bold: true,
-                    ..r.clone()
-                })
-                .collect();
-            self.runs(p, &runs)
-        } else {
-            self.runs(p, runs)
-        }
+        let style = if heading { "TableHeading" } else { "TableText" };
+        self.runs(Paragraph::new().style(style).align(align), runs)
     }
 }
 
@@ -63,6 +53,8 @@ impl Writer<'_> {
         let mut rows = Vec::new();
         for (part, is_head) in [(&t.head, true), (&t.body, false), (&t.foot, false)] {
             let placed = t.place(part);
+            // Empty and merged-away cells take their row's style too.
+            let text_style = if is_head { "TableHeading" } else { "TableText" };
             let last_row = placed.len().saturating_sub(1);
             // Grid positions still covered by a row span from above: (rows left, colspan).
             let mut pending: Vec<(u16, u16)> = vec![(0, 1); cols];
@@ -76,7 +68,7 @@ impl Writer<'_> {
                         pending[col].0 -= 1;
                         let c = DCell::new()
                             .vertical_merge(VMergeType::Continue)
-                            .add_paragraph(Paragraph::new().style("TableText"));
+                            .add_paragraph(Paragraph::new().style(text_style));
                         col += span;
                         (c, span)
                     } else if let Some((pos, cell)) = it.next_if(|(p, _)| *p == col) {
@@ -97,7 +89,7 @@ impl Writer<'_> {
                     } else {
                         col += 1;
                         (
-                            DCell::new().add_paragraph(Paragraph::new().style("TableText")),
+                            DCell::new().add_paragraph(Paragraph::new().style(text_style)),
                             1,
                         )
                     };
