@@ -196,7 +196,8 @@ pub fn build_from(
 ) -> Result<Report> {
     let figures = stats::compute(survey, schema);
     let markdown = composer.render(survey, &figures)?;
-    let document = doc::parse(&markdown, meta_of(&survey.report))?;
+    let mut document = doc::parse(&markdown, meta_of(&survey.report))?;
+    composer.finish(&mut document, survey, &figures)?;
     let name = output_name(&survey.report, &survey.source);
     Ok(Report {
         name,
