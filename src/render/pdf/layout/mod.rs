@@ -1,5 +1,6 @@
 //! Page layout: the Document as positioned text and rules on A4 pages (GB/T 9704 preset).
 
+mod closing;
 #[cfg(test)]
 mod proptests;
 mod table;
@@ -834,6 +835,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
     for b in &doc.blocks {
         ts.block(b);
     }
+    ts.closing(doc.closing.as_ref());
     ts.finish();
     let l = Layout {
         pages: ts.pages,
