@@ -469,8 +469,10 @@ fn quoted_field(msg: &str) -> Option<(&str, Vec<&str>)> {
             .strip_prefix("expected one of ")
             .or_else(|| tail.strip_prefix("expected "))
             .unwrap_or("");
+        // serde lists one as `a`, two as `a` or `b`, more as `a`, `b`, `c`.
         let expected = list
             .split(", ")
+            .flat_map(|f| f.split(" or "))
             .map(|f| f.trim_matches('`'))
             .filter(|f| !f.is_empty())
             .collect();
