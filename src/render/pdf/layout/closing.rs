@@ -57,3 +57,75 @@ impl Typesetter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{layout, Layout, Preset};
+    use crate::doc::{Block, Closing, Document, Run};
+    use crate::render::pdf::FontSet;
+
+    fn lay(lines_of_text: usize) -> Layout {
+        let date = time::Date::from_calendar_date(2020, time::Month::March, 16).expect("a date");
+        let doc = Document {
+            // Each paragraph is one full line (27 characters and the 2-character indent).
+            blocks: (0..lines_of_text)
+                .map(|_| Block::Paragraph(vec![Run::plain("正".repeat(24))]))
+                .collect(),
+            closing: Some(Closing {
+                signature: Some("青年路街道办事处".into()),
+                date: Some(date),
+                lines: vec!["执笔人：张三".into()],
+            }),
+            ..Document::default()
+        };
+        layout(&doc, FontSet::bundled(), Preset::gbt9704())
+    }
+
+    /// (page, baseline from the top) of the line holding `needle`.
+    fn find(l: &Layout, needle: &str) -> (usize, f32) {
+        let p = Preset::gbt9704();
+        for (n, page) in l.pages.iter().enumerate() {
+            for item in &page.items {
+                if let super::super::Item::Text { y, text, .. } = item {
+                    if text.contains(needle) {
+                        return (n, p.page_h - y);
+                    }
+                }
+            }
+        }
+        panic!("{needle} not laid out")
+    }
+
+    #[test]
+    fn the_closing_stays_together_and_one_line_below_the_text() {
+        let pitch = Preset::gbt9704().pitch;
+        let mut moved = 0;
+        for n in 10..50 {
+            let l = lay(n);
+            let (sp, sy) = find(&l, "青年路街道办事处");
+            let (dp, dy) = find(&l, "2020");
+            let (ep, ey) = find(&l, "执笔人");
+            assert_eq!((sp, sp), (dp, ep), "{n} lines: the block is split");
+            assert!((dy - sy - pitch).abs() < 0.01 && (ey - dy - pitch).abs() < 0.01);
+            let last_text = l.pages[sp]
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    super::super::Item::Text { y, text, .. } if text.starts_with('正') => {
+                        Some(Preset::gbt9704().page_h - y)
+                    }
+                    _ => None,
+                })
+                .fold(f32::NAN, f32::max);
+            if last_text.is_nan() {
+                // Moved to a page of its own: no blank line above it at the page top.
+                moved += 1;
+                assert!(sy < Preset::gbt9704().top + pitch, "{n}: {sy}");
+            } else {
+                // 空一行: the 署名 two pitches below the last line of text.
+                assert!((sy - last_text - 2.0 * pitch).abs() < 0.01, "{n}: {sy} {last_text}");
+            }
+        }
+        assert!(moved > 0, "some text length leaves too little room");
+    }
+}
