@@ -121,13 +121,20 @@ fn a_date_longer_than_the_signature_is_right_indented_two_and_the_signature_foll
     assert_eq!(placed[1].right_indent, 2.0);
     let sig_start = placed[0].right_indent + 3.0;
     let date_start = placed[1].right_indent + 6.5;
-    assert_eq!(sig_start - date_start, 2.0, "date starts 2 em right of the 署名");
+    assert_eq!(
+        sig_start - date_start,
+        2.0,
+        "date starts 2 em right of the 署名"
+    );
 }
 
 #[test]
 fn the_docx_ends_with_a_blank_line_then_signature_and_date_flush_right() {
     let dir = render_seed();
-    let xml = docx_part(&dir.path().join("qingnianlu-2019.docx"), "word/document.xml");
+    let xml = docx_part(
+        &dir.path().join("qingnianlu-2019.docx"),
+        "word/document.xml",
+    );
     let paras = paragraphs_from(&xml, "社区是基层治理的基础单元");
     let texts: Vec<&str> = paras.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(texts.len(), 4, "{texts:?}");
@@ -185,7 +192,11 @@ fn a_pack_adds_lines_after_the_date_in_order_and_drops_blank_ones() {
         "--format",
         "docx",
     ]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let xml = docx_part(&out.join("qingnianlu-2019.docx"), "word/document.xml");
     let paras = paragraphs_from(&xml, "社区是基层治理的基础单元");
     let texts: Vec<&str> = paras.iter().map(|(_, t)| t.as_str()).collect();

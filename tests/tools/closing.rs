@@ -80,7 +80,11 @@ pub fn docx_places_the_signature_where_the_pdf_does() {
         .env("HOME", out.path())
         .output()
         .expect("soffice runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let lo = lines(&Path::new(out.path()).join("qingnianlu-2019.pdf"));
     let pdf = lines(&dir.path().join("qingnianlu-2019.pdf"));
     let (sig, date, above) = closing_lines(&lo);

@@ -7,9 +7,9 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod closing;
 #[path = "../common/mod.rs"]
 mod common;
-mod closing;
 mod docx;
 #[path = "../common/inlines.rs"]
 mod fixture;

@@ -30,7 +30,12 @@ pub(super) fn add(mut d: Docx, closing: Option<&Closing>) -> Docx {
         d = d.add_paragraph(
             Paragraph::new()
                 .align(AlignmentType::Right)
-                .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), Some(right), None)
+                .indent(
+                    Some(0),
+                    Some(SpecialIndentType::FirstLine(0)),
+                    Some(right),
+                    None,
+                )
                 .keep_next(i < last)
                 .keep_lines(true)
                 .add_run(DRun::new().add_text(&l.text)),

@@ -123,7 +123,10 @@ mod tests {
                 assert!(sy < Preset::gbt9704().top + pitch, "{n}: {sy}");
             } else {
                 // 空一行: the 署名 two pitches below the last line of text.
-                assert!((sy - last_text - 2.0 * pitch).abs() < 0.01, "{n}: {sy} {last_text}");
+                assert!(
+                    (sy - last_text - 2.0 * pitch).abs() < 0.01,
+                    "{n}: {sy} {last_text}"
+                );
             }
         }
         assert!(moved > 0, "some text length leaves too little room");
