@@ -196,7 +196,8 @@ pub fn build_from(
 ) -> Result<Report> {
     let figures = stats::compute(survey, schema);
     let markdown = composer.render(survey, &figures)?;
-    let document = doc::parse(&markdown, meta_of(&survey.report))?;
+    let mut document = doc::parse(&markdown, meta_of(&survey.report))?;
+    composer.finish(&mut document, survey, &figures)?;
     let name = output_name(&survey.report, &survey.source);
     Ok(Report {
         name,
@@ -207,7 +208,7 @@ pub fn build_from(
     })
 }
 
-/// Refuse a report whose unit names, title or headings hold a character no font of
+/// Refuse a report whose unit names, title, headings or 落款 (the organisation) hold a character no font of
 /// `fonts` can draw (the PDF would show □ where a reader must read a name): one
 /// [`Diagnostic`] per character and place, naming the character (U+XXXX), with the data
 /// file's line and column where the text is found there, and suggesting `--font-dir`
@@ -297,6 +298,21 @@ pub fn check_glyphs(report: &Report, fonts: &render::pdf::FontSet) -> Result<()>
             );
             add(format!("标题“{heading}”"), None, &heading, "", true);
         }
+    }
+    // The 落款's 署名 is the organisation's name, printed on its own at the end.
+    if let Some(sig) = report
+        .document
+        .closing
+        .as_ref()
+        .and_then(|c| c.signature.as_deref())
+    {
+        add(
+            format!("落款“{sig}”"),
+            None,
+            sig,
+            "report.organisation",
+            false,
+        );
     }
     if out.is_empty() {
         Ok(())

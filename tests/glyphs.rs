@@ -193,6 +193,14 @@ fn an_uncovered_character_in_a_name_title_or_heading_is_refused_unless_allowed()
             6,
             12,
         ),
+        // The organisation is the 落款's 署名.
+        (
+            "organisation",
+            "organisation: 青年路街道办事处",
+            "organisation: 青年路\u{30000}街道办事处",
+            10,
+            20,
+        ),
         // A finding's title is a level-2 heading.
         (
             "heading",

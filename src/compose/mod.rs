@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::doc::{chinese_numeral, CHART_DIRECTIVE, TABLE_DIRECTIVE};
+use crate::doc::{chinese_numeral, Block, Closing, Document, CHART_DIRECTIVE, TABLE_DIRECTIVE};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::stats::Figures;
@@ -57,6 +57,11 @@ fn prose_view(p: &Prose) -> ProseView<'_> {
         topic: p.topic.as_deref(),
         paragraphs: split_paragraphs(&p.text),
     }
+}
+
+/// The template name of the pack's further 落款 line `i` (0-based), as errors show it.
+fn signature_line_name(i: usize) -> String {
+    format!("template.yaml（style.signature.lines 第{}项）", i + 1)
 }
 
 fn split_paragraphs(text: &str) -> Vec<&str> {
@@ -120,12 +125,24 @@ impl Composer {
         // All at once, so templates may include each other (only the pack's own files
         // exist for Tera: includes cannot reach outside the pack).
         // Each loop body calls budget::TICK first (see budget::instrument).
-        let instrumented: HashMap<String, (String, Vec<Injection>)> = pack
-            .templates
+        // The 落款's further lines (`style.signature.lines`) are templates too, named so an
+        // error points at them; not `*.md`, so not escaped as Markdown (they are not
+        // Markdown: they become text of the Document as they render).
+        let mut templates = pack.templates.clone();
+        templates.extend(
+            pack.schema
+                .style
+                .signature
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (signature_line_name(i), l.clone())),
+        );
+        let instrumented: HashMap<String, (String, Vec<Injection>)> = templates
             .iter()
             .map(|(n, c)| (n.clone(), budget::instrument(c, Some(n))))
             .collect();
-        let sources: HashMap<String, String> = pack.templates.iter().cloned().collect();
+        let sources: HashMap<String, String> = templates.iter().cloned().collect();
         tera.add_raw_templates(
             instrumented
                 .iter()
@@ -156,6 +173,70 @@ impl Composer {
     /// its `DIAOYAN_MAX_…` variable and the template line (for the output limit, the line
     /// of the literal text written last; failing that, a quote of the output's end).
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
+        let ctx = self.context(survey, figures);
+        self.run(&self.report, &ctx, survey, figures)
+    }
+
+    /// The 落款 of one survey's report (GB/T 9704-2012 §7.3.5.2), or `None` when the pack
+    /// turns it off (`style.signature.show: false`) or there is nothing to print: the
+    /// organisation (`report.organisation`), the date (`report.date`) and the pack's
+    /// further lines (`style.signature.lines`, each rendered as a template with the report
+    /// template's variables; a line that renders blank is left out).
+    ///
+    /// Errors: as [`Composer::render`], naming the line (`template.yaml（style.signature.lines
+    /// 第N项）`).
+    pub fn closing(&self, survey: &Survey, figures: &Figures) -> Result<Option<Closing>> {
+        let sig = &self.schema.style.signature;
+        if !sig.show {
+            return Ok(None);
+        }
+        let ctx = self.context(survey, figures);
+        let mut lines = Vec::new();
+        for i in 0..sig.lines.len() {
+            let text = self.run(&signature_line_name(i), &ctx, survey, figures)?;
+            let text = text.trim();
+            if !text.is_empty() {
+                lines.push(text.to_string());
+            }
+        }
+        let closing = Closing {
+            signature: survey
+                .report
+                .organisation
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string),
+            date: survey.report.date,
+            lines,
+        };
+        Ok((!closing.is_empty()).then_some(closing))
+    }
+
+    /// What the pack decides for the parsed report as a whole: its 落款
+    /// ([`Composer::closing`]) and one table style for every table
+    /// (`style.table_rules`, also for a table directive written by hand).
+    ///
+    /// Errors: as [`Composer::closing`].
+    pub fn finish(&self, doc: &mut Document, survey: &Survey, figures: &Figures) -> Result<()> {
+        doc.closing = self.closing(survey, figures)?;
+        let rules = self.schema.style.table_rules;
+        // Iterative: the Document's nesting is bounded by the parser, but no recursion
+        // follows it anyway.
+        let mut stack: Vec<&mut Block> = doc.blocks.iter_mut().collect();
+        while let Some(b) = stack.pop() {
+            match b {
+                Block::Table(t) => t.rules = rules,
+                Block::List { items, .. } => stack.extend(items.iter_mut().flatten()),
+                Block::Quote(inner) => stack.extend(inner.iter_mut()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables every template of the pack sees.
+    fn context(&self, survey: &Survey, figures: &Figures) -> Context {
         let mut ctx = Context::new();
         ctx.insert("figures", figures);
         ctx.insert("report", &survey.report);
@@ -179,6 +260,11 @@ impl Composer {
             .unwrap_or_default();
         ctx.insert("closing", &closing);
         ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
+        ctx
+    }
+
+    /// Render template `name` with `ctx` within the budget (see [`Composer::render`]).
+    fn run(&self, name: &str, ctx: &Context, survey: &Survey, figures: &Figures) -> Result<String> {
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
         let limits = crate::limits::current();
         let budget = Budget::new(limits);
@@ -186,12 +272,12 @@ impl Composer {
         BUDGET.with(|b| *b.borrow_mut() = Some(budget));
         let mut out = Bounded::new(Limits::bytes(limits.output_mb), deadline);
         budget::printing();
-        let result = self.tera.render_to(&self.report, &ctx, &mut out);
+        let result = self.tera.render_to(name, ctx, &mut out);
         CURRENT.with(|c| *c.borrow_mut() = None);
         BUDGET.with(|b| *b.borrow_mut() = None);
         match (result, out.tripped) {
             (Ok(()), _) => String::from_utf8(out.out)
-                .map_err(|e| Error::Template(format!("{}/{}：{e}", self.origin, self.report))),
+                .map_err(|e| Error::Template(format!("{}/{name}：{e}", self.origin))),
             (Err(_), Some(trip)) => Err(self.limit_error(trip, &out)),
             (Err(e), None) => Err(self.translate(&e, &survey.source)),
         }

@@ -35,9 +35,11 @@ pub struct TableArgs {
     pub unit_note: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
-    /// `grid` (default) or `three-line` (三线表).
+    /// Refused when given: a report has one table style, the pack's `style.table_rules`
+    /// (a per-table override would bring back reports with mixed styles). Accepted as
+    /// any value only to say so in Chinese rather than "unknown argument".
     #[serde(default)]
-    pub rules: crate::doc::TableRules,
+    pub rules: Option<serde_json::Value>,
     /// For other tables: merge equal consecutive values of this column.
     #[serde(default)]
     pub group_by: Option<String>,
@@ -48,11 +50,38 @@ fn units() -> String {
 }
 
 /// Resolve `args` against the schema and figures into a [`Table`], or say what is wrong.
+///
+/// Every number of a column shows the same decimals (body, 合计 and 平均 rows: the most
+/// any of them needs, see [`column_decimals`]) and is right-aligned, so the decimal points
+/// line up; a missing value is a centred "—". The table is ruled as the pack's
+/// `style.table_rules` says; `rules=` is an error (one table style per report).
 pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
-    if args.rows == "units" {
+    if args.rules.is_some() {
+        return Err(format!(
+            "table() 不能按表设置 rules：一份报告的表格统一用一种样式，请在模板包 template.yaml 的 style.table_rules 中设置（grid 或 three-line，当前为 {}）",
+            match schema.style.table_rules {
+                crate::doc::TableRules::Grid => "grid",
+                crate::doc::TableRules::ThreeLine => "three-line",
+            }
+        ));
+    }
+    let mut table = if args.rows == "units" {
         build_units(args, schema, figures)
     } else {
         build_other(args, schema, figures)
+    }?;
+    table.rules = schema.style.table_rules;
+    Ok(table)
+}
+
+/// The decimals every number of a column shows: the most its body needs (`body`, see
+/// [`decimals`]) or, with a 平均 row, `average_decimals` if more — one count for the whole
+/// column, so 43.3 and 5.0 line up and a 平均 row never shows more decimals than the rows.
+fn column_decimals(body: usize, average: bool, average_decimals: usize) -> usize {
+    if average {
+        body.max(average_decimals)
+    } else {
+        body
     }
 }
 
@@ -144,6 +173,7 @@ fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
                     .filter_map(|u| u.values.get(c).copied()),
             )
         })
+        .map(|d| column_decimals(d, args.average, args.average_decimals))
         .collect();
     let body = figures
         .units
@@ -166,11 +196,8 @@ fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
     }
     if args.average {
         let mut row = vec![label_cell("平均")];
-        for c in &args.columns {
-            row.push(num_cell(
-                figures.fields.get(c).and_then(|f| f.mean),
-                args.average_decimals,
-            ));
+        for (c, dec) in args.columns.iter().zip(&decs) {
+            row.push(num_cell(figures.fields.get(c).and_then(|f| f.mean), *dec));
         }
         foot.push(row);
     }
@@ -223,7 +250,7 @@ fn build_other(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
                 Some(Cell::Number(x)) => Some(*x),
                 _ => None,
             });
-            decimals(d, vals)
+            column_decimals(decimals(d, vals), args.average, args.average_decimals)
         })
         .collect();
     let group_col = args
@@ -287,12 +314,12 @@ fn build_other(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
             let mut row = vec![lc];
             for (ci, c) in args.columns.iter().enumerate().skip(text_cols) {
                 let st = stats.columns.get(c);
-                let (v, dec) = if label == "合计" {
-                    (st.map(|s| s.sum), decs[ci])
+                let v = if label == "合计" {
+                    st.map(|s| s.sum)
                 } else {
-                    (st.and_then(|s| s.mean), args.average_decimals)
+                    st.and_then(|s| s.mean)
                 };
-                row.push(num_cell(v, dec));
+                row.push(num_cell(v, decs[ci]));
             }
             foot.push(row);
         }
@@ -319,7 +346,7 @@ fn finish(
         caption: args.caption.clone(),
         id: args.id.clone(),
         number: None,
-        rules: args.rules,
+        rules: crate::doc::TableRules::default(),
         unit_note,
         source_note: args.source.clone(),
         columns,

@@ -23,6 +23,130 @@ pub struct Document {
     /// Footnotes (data sources), referenced from runs by their index + 1.
     #[serde(default)]
     pub notes: Vec<Vec<Run>>,
+    /// The 落款 and 成文日期 printed after the last block, if the report has them.
+    #[serde(default)]
+    pub closing: Option<Closing>,
+}
+
+/// The end of a report: 发文机关署名 (the issuing organisation), 成文日期 (the date) and
+/// any lines the template pack adds (执笔人：…, 联系电话：…), placed as GB/T 9704-2012
+/// §7.3.5.2 places them for a document without a seal (see [`Closing::placed`]).
+///
+/// Built once, at compose, from the report metadata and the pack's `style.signature`;
+/// both backends print [`Closing::placed`] and nothing else, so they print the same lines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Closing {
+    /// 发文机关署名: the organisation as printed, one line.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// 成文日期: a calendar date, serialised as `YYYY-MM-DD`, printed in Arabic numerals
+    /// without padding (`2020年3月16日`, GB/T 9704-2012 §7.3.5.4).
+    #[serde(default, with = "crate::survey::date::opt_ymd")]
+    pub date: Option<crate::survey::Date>,
+    /// Further lines after the date, in order, each as printed.
+    #[serde(default)]
+    pub lines: Vec<String>,
+}
+
+/// What a line of the [`Closing`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClosingPart {
+    Signature,
+    Date,
+    /// A line the pack adds (执笔人：…).
+    Extra,
+}
+
+/// One printed line of the [`Closing`]: its text, set flush right at `right_indent` em
+/// (of the body type size) in from the right margin of the text block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClosingLine {
+    pub part: ClosingPart,
+    pub text: String,
+    /// Distance of the line's right end from the text block's right edge, in em of the
+    /// body size (2.0 = 右空二字).
+    pub right_indent: f32,
+}
+
+/// Blank lines between the text and the 署名: GB/T 9704-2012 §7.3.5.2 “在正文下空一行”.
+pub const CLOSING_BLANK_LINES: usize = 1;
+
+impl Closing {
+    /// The date line, `2020年3月16日` (no zero padding, Arabic numerals).
+    pub fn date_text(&self) -> Option<String> {
+        self.date.map(crate::survey::date::chinese)
+    }
+
+    /// Whether there is nothing to print.
+    pub fn is_empty(&self) -> bool {
+        self.signature.is_none() && self.date.is_none() && self.lines.is_empty()
+    }
+
+    /// The lines as printed, top to bottom, with their right indents, per GB/T 9704-2012
+    /// §7.3.5.2 (不加盖印章的公文): “在正文（或附件说明）下空一行右空二字编排发文机关署名，
+    /// 在发文机关署名下一行编排成文日期，首字比发文机关署名首字右移二字，如成文日期长于发文机关
+    /// 署名，应当使成文日期右空二字编排，并相应增加发文机关署名右空字数。”
+    ///
+    /// So, with `s` and `d` the widths of 署名 and date in em (as `width` measures them —
+    /// each backend passes its own fonts' measure):
+    /// - `d <= s`: the 署名 is right-indented 2 em and the date starts 2 em right of the
+    ///   署名's first character, i.e. is right-indented `s - d` em;
+    /// - `d > s`: the date is right-indented 2 em and the 署名 keeps its first character
+    ///   2 em left of the date's, i.e. is right-indented `d - s + 4` em.
+    ///
+    /// With only one of the two, it is right-indented 2 em. A pack's further lines follow
+    /// the date, each right-indented 2 em. The blank line above (§7.3.5.2 “空一行”,
+    /// [`CLOSING_BLANK_LINES`]) is the backends' to set.
+    pub fn placed(&self, width: impl Fn(&str) -> f32) -> Vec<ClosingLine> {
+        let line = |part, text: String, right_indent: f32| ClosingLine {
+            part,
+            text,
+            right_indent,
+        };
+        let mut out = Vec::new();
+        let date = self.date_text();
+        match (&self.signature, date) {
+            (Some(sig), Some(date)) => {
+                let (s, d) = (width(sig), width(&date));
+                if d <= s {
+                    out.push(line(ClosingPart::Signature, sig.clone(), 2.0));
+                    out.push(line(ClosingPart::Date, date, s - d));
+                } else {
+                    out.push(line(ClosingPart::Signature, sig.clone(), d - s + 4.0));
+                    out.push(line(ClosingPart::Date, date, 2.0));
+                }
+            }
+            (Some(sig), None) => out.push(line(ClosingPart::Signature, sig.clone(), 2.0)),
+            (None, Some(date)) => out.push(line(ClosingPart::Date, date, 2.0)),
+            (None, None) => {}
+        }
+        for l in &self.lines {
+            out.push(line(ClosingPart::Extra, l.clone(), 2.0));
+        }
+        out
+    }
+}
+
+/// The width of `text` in em as a GB 2312 font sets it: full-width characters (hanzi,
+/// full-width punctuation and forms) 1 em, the others (digits, Latin) ½ em. The DOCX
+/// backend places the [`Closing`] with it (Word measures with fonts we do not have).
+pub fn nominal_width(text: &str) -> f32 {
+    text.chars()
+        .map(|c| {
+            if crate::doc::is_cjk(c) || is_full_width(c) {
+                1.0
+            } else {
+                0.5
+            }
+        })
+        .sum()
+}
+
+/// Punctuation a Chinese font sets full width though Unicode files it outside the CJK
+/// blocks: quotation marks, the dash, the ellipsis, the middle dot.
+fn is_full_width(c: char) -> bool {
+    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…' | '·')
 }
 
 /// What an inline run is. Only template text can make anything but [`Inline::Text`]:
@@ -324,11 +448,16 @@ impl Chart {
         }
     }
 
-    /// The chart's data as a table (categories down, series across).
+    /// The chart's data as a table (categories down, series across). Each series' column
+    /// shows one count of decimals: none when all its values are whole, else one.
     pub fn data_table(&self) -> Table {
-        let fmt = |v: &Option<f64>| match v {
-            Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
-            Some(x) => format!("{x:.1}"),
+        let decimals: Vec<usize> = self
+            .series
+            .iter()
+            .map(|s| usize::from(s.values.iter().flatten().any(|x| x.fract() != 0.0)))
+            .collect();
+        let fmt = |v: &Option<f64>, d: usize| match v {
+            Some(x) => format!("{x:.d$}"),
             None => "—".to_string(),
         };
         let mut head = vec![TableCell::new("", Align::Center)];
@@ -343,8 +472,14 @@ impl Chart {
             .enumerate()
             .map(|(i, c)| {
                 let mut row = vec![TableCell::new(c.clone(), Align::Left)];
-                row.extend(self.series.iter().map(|s| {
-                    TableCell::new(fmt(&s.values.get(i).copied().flatten()), Align::Right)
+                row.extend(self.series.iter().zip(&decimals).map(|(s, d)| {
+                    let v = s.values.get(i).copied().flatten();
+                    let align = if v.is_some() {
+                        Align::Right
+                    } else {
+                        Align::Center
+                    };
+                    TableCell::new(fmt(&v, *d), align)
                 }));
                 row
             })

@@ -72,6 +72,7 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
         meta,
         blocks,
         notes,
+        closing: None,
     };
     super::numbering::number_headings(&mut doc);
     number_captions(&mut doc)?;

@@ -469,8 +469,10 @@ fn quoted_field(msg: &str) -> Option<(&str, Vec<&str>)> {
             .strip_prefix("expected one of ")
             .or_else(|| tail.strip_prefix("expected "))
             .unwrap_or("");
+        // serde lists one as `a`, two as `a` or `b`, more as `a`, `b`, `c`.
         let expected = list
             .split(", ")
+            .flat_map(|f| f.split(" or "))
             .map(|f| f.trim_matches('`'))
             .filter(|f| !f.is_empty())
             .collect();
@@ -1037,6 +1039,20 @@ pub(super) fn yaml_message(e: &serde_yaml::Error) -> String {
         } else {
             format!("未知字段 {key}（可用：{}）", expected.join("、"))
         }
+    } else if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        // `unknown variant `x`, expected `a` or `b`` / `expected one of `a`, `b`, `c``.
+        let (value, tail) = rest.split_once("`, expected ").unwrap_or((rest, ""));
+        let valid: Vec<&str> = tail
+            .trim_start_matches("one of ")
+            .split([',', ' '])
+            .map(|v| v.trim_matches('`'))
+            .filter(|v| !v.is_empty() && *v != "or")
+            .collect();
+        format!(
+            "取值 {} 无效（可用：{}）",
+            crate::excerpt::quote(value),
+            valid.join("、")
+        )
     } else if msg.contains("recursion limit exceeded") {
         "嵌套层数过深".into()
     } else if msg.contains("repetition limit exceeded")

@@ -8,6 +8,7 @@ mod pack;
 mod positions;
 pub mod schema;
 pub mod skeleton;
+pub mod style;
 pub mod text;
 
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};

@@ -44,6 +44,9 @@ pub struct Schema {
     /// (`topic == "office"`); a data file naming another topic is refused.
     #[serde(default)]
     pub topics: IndexMap<String, String>,
+    /// How the pack's reports look: table rules, the 落款 ([`super::style::Style`]).
+    #[serde(default)]
+    pub style: super::style::Style,
 }
 
 fn default_report() -> String {

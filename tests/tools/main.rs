@@ -8,6 +8,7 @@
 //! tools it needs.
 
 mod charts;
+mod closing;
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
@@ -28,6 +29,16 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "closing::pdf_places_the_signature_and_date",
+            &["pdftotext"],
+            closing::pdf_places_the_signature_and_date,
+        ),
+        (
+            "closing::docx_places_the_signature_where_the_pdf_does",
+            &["soffice", "pdftotext"],
+            closing::docx_places_the_signature_where_the_pdf_does,
+        ),
         (
             "signals::an_interrupt_between_renames_leaves_the_whole_report",
             &["strace"],

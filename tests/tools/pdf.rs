@@ -6,17 +6,17 @@ use std::process::Command;
 use crate::common::*;
 
 /// Right margin of the GB/T 9704 text block: 210 mm − 26 mm, in points.
-const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
+pub(crate) const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
 const LEFT: f64 = 28.0 * 72.0 / 25.4;
 
 /// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
-struct BoxLine {
-    page: usize,
-    x_min: f64,
-    x_max: f64,
-    y_min: f64,
-    height: f64,
-    text: String,
+pub(crate) struct BoxLine {
+    pub(crate) page: usize,
+    pub(crate) x_min: f64,
+    pub(crate) x_max: f64,
+    pub(crate) y_min: f64,
+    pub(crate) height: f64,
+    pub(crate) text: String,
 }
 
 fn attr(tag: &str, name: &str) -> f64 {
@@ -27,7 +27,7 @@ fn attr(tag: &str, name: &str) -> f64 {
         .expect("number")
 }
 
-fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
+pub(crate) fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
     let xml = tool("pdftotext", &["-bbox-layout"], pdf);
     let mut out = Vec::new();
     for (p, page) in xml.split("<page ").skip(1).enumerate() {

@@ -3,6 +3,7 @@
 //! pass and a deterministic re-zip.
 
 mod chart;
+mod closing;
 mod normalize;
 mod package;
 mod page;
@@ -60,6 +61,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     for b in &doc.blocks {
         d = w.block(d, b);
     }
+    d = closing::add(d, doc.closing.as_ref());
     if !w.lists.is_empty() {
         for abs in styles::list_numbering() {
             d = d.add_abstract_numbering(abs);

@@ -7,6 +7,7 @@
 //! `tables`, `charts`; [`linebreak`] holds the clreq line-breaking rules.
 
 mod charts;
+mod closing;
 mod flow;
 pub(crate) mod inline;
 pub mod linebreak;
@@ -289,6 +290,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
     for (i, b) in doc.blocks.iter().enumerate() {
         ts.block(b, &doc.blocks[i + 1..]);
     }
+    ts.closing(doc.closing.as_ref());
     ts.finish();
     let l = Layout {
         pages: ts.pages,

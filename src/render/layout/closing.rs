@@ -1,0 +1,134 @@
+//! The 落款 and 成文日期 at the end of the report (GB/T 9704-2012 §7.3.5.2), placed as
+//! [`crate::doc::Closing::placed`] says with this layout's fonts as the measure.
+
+use super::super::fonts::{is_ignorable, Role};
+use super::{break_forced, HAlign, Typesetter};
+use crate::doc::{Closing, Run, CLOSING_BLANK_LINES};
+
+impl Typesetter<'_> {
+    /// Set `closing` after the last block: one blank line (§7.3.5.2 “空一行”), then each
+    /// line in the body face and size, flush right at its right indent (the 署名 and the
+    /// further lines 2 em in from the right margin; the date where the rule puts it), one
+    /// line pitch apart. The block stays together: when it does not fit in what is left
+    /// of the page it starts the next page, without the blank line. A line wider than its
+    /// measure (a very long organisation name) wraps, each part flush right.
+    pub(super) fn closing(&mut self, closing: Option<&Closing>) {
+        let Some(closing) = closing else {
+            return;
+        };
+        let size = self.p.body;
+        let pitch = self.p.pitch;
+        let fonts = self.fonts;
+        let em = |t: &str| -> f32 {
+            t.chars()
+                .filter(|c| !is_ignorable(*c))
+                .map(|c| fonts.advance(Role::Body, c, size))
+                .sum::<f32>()
+                / size
+        };
+        let placed = closing.placed(em);
+        if placed.is_empty() {
+            return;
+        }
+        let shaped: Vec<_> = placed
+            .iter()
+            .map(|l| {
+                let s = self.shape(&[Run::plain(l.text.clone())], Role::Body, size);
+                let width = (self.p.text_width() - l.right_indent * size).max(size);
+                let ranges = break_forced(&s, width, width);
+                (s, ranges, width)
+            })
+            .collect();
+        let lines: usize = shaped.iter().map(|(_, r, _)| r.len()).sum();
+        let blank = CLOSING_BLANK_LINES as f32 * pitch;
+        if self.room() < blank + lines as f32 * pitch - 0.01 && !self.at_page_top() {
+            self.new_page();
+        } else if !self.at_page_top() {
+            self.y += blank;
+        }
+        for (s, ranges, width) in &shaped {
+            for r in ranges {
+                let base = Self::baseline(self.y, pitch, size);
+                let items =
+                    self.line_items(s, r.clone(), self.p.left, *width, size, base, HAlign::Right);
+                self.page().items.extend(items);
+                self.y += pitch;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{layout, Layout, Preset};
+    use crate::doc::{Block, Closing, Document, Run};
+    use crate::render::pdf::FontSet;
+
+    fn lay(lines_of_text: usize) -> Layout {
+        let date = time::Date::from_calendar_date(2020, time::Month::March, 16).expect("a date");
+        let doc = Document {
+            // Each paragraph is one full line (27 characters and the 2-character indent).
+            blocks: (0..lines_of_text)
+                .map(|_| Block::Paragraph(vec![Run::plain("正".repeat(24))]))
+                .collect(),
+            closing: Some(Closing {
+                signature: Some("青年路街道办事处".into()),
+                date: Some(date),
+                lines: vec!["执笔人：张三".into()],
+            }),
+            ..Document::default()
+        };
+        layout(&doc, FontSet::bundled(), Preset::gbt9704())
+    }
+
+    /// (page, baseline from the top) of the line holding `needle`.
+    fn find(l: &Layout, needle: &str) -> (usize, f32) {
+        let p = Preset::gbt9704();
+        for (n, page) in l.pages.iter().enumerate() {
+            for item in &page.items {
+                if let super::super::Item::Text { y, text, .. } = item {
+                    if text.contains(needle) {
+                        return (n, p.page_h - y);
+                    }
+                }
+            }
+        }
+        panic!("{needle} not laid out")
+    }
+
+    #[test]
+    fn the_closing_stays_together_and_one_line_below_the_text() {
+        let pitch = Preset::gbt9704().pitch;
+        let mut moved = 0;
+        for n in 10..50 {
+            let l = lay(n);
+            let (sp, sy) = find(&l, "青年路街道办事处");
+            let (dp, dy) = find(&l, "2020");
+            let (ep, ey) = find(&l, "执笔人");
+            assert_eq!((sp, sp), (dp, ep), "{n} lines: the block is split");
+            assert!((dy - sy - pitch).abs() < 0.01 && (ey - dy - pitch).abs() < 0.01);
+            let last_text = l.pages[sp]
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    super::super::Item::Text { y, text, .. } if text.starts_with('正') => {
+                        Some(Preset::gbt9704().page_h - y)
+                    }
+                    _ => None,
+                })
+                .fold(f32::NAN, f32::max);
+            if last_text.is_nan() {
+                // Moved to a page of its own: no blank line above it at the page top.
+                moved += 1;
+                assert!(sy < Preset::gbt9704().top + pitch, "{n}: {sy}");
+            } else {
+                // 空一行: the 署名 two pitches below the last line of text.
+                assert!(
+                    (sy - last_text - 2.0 * pitch).abs() < 0.01,
+                    "{n}: {sy} {last_text}"
+                );
+            }
+        }
+        assert!(moved > 0, "some text length leaves too little room");
+    }
+}

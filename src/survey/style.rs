@@ -1,0 +1,59 @@
+//! A pack's `style:` section: how every report of the pack looks, where a choice exists.
+//!
+//! ```yaml
+//! style:
+//!   table_rules: grid          # 表格样式，全报告统一：grid（全框线）或 three-line（三线表）
+//!   signature:                 # 落款（发文机关署名、成文日期），GB/T 9704-2012 §7.3.5.2
+//!     show: true               # false：不排落款
+//!     lines:                   # 成文日期之后另起的行（Tera 模板，可引用 report、facts 等）
+//!       - "执笔人：{{ report.author }}"
+//! ```
+//!
+//! Unknown keys are refused at their line with the list of valid ones (`deny_unknown_fields`,
+//! translated by the schema loader).
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::TableRules;
+
+/// `template.yaml` `style:`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    /// How every table of the report is ruled: one style per report (`grid`, the default,
+    /// or `three-line`). A template cannot set it per table (`table(rules=…)` is an error).
+    #[serde(default)]
+    pub table_rules: TableRules,
+    /// The 落款 at the end of the report.
+    #[serde(default)]
+    pub signature: Signature,
+}
+
+/// `style.signature:`: the 落款 (issuing organisation, date, further lines).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// Whether the report ends with the 落款 (default `true`). The organisation and date
+    /// come from the data file's `report.organisation` and `report.date`; a report with
+    /// neither and no `lines` has none.
+    #[serde(default = "yes")]
+    pub show: bool,
+    /// Lines printed after the date, in order: each a Tera template rendered with the
+    /// report template's variables (`report`, `facts`, …), not Markdown. A line that
+    /// renders empty (e.g. `{% if report.author %}…{% endif %}`) is left out.
+    #[serde(default)]
+    pub lines: Vec<String>,
+}
+
+impl Default for Signature {
+    fn default() -> Self {
+        Signature {
+            show: true,
+            lines: Vec::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
