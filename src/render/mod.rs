@@ -5,6 +5,19 @@ pub mod docx;
 pub mod layout;
 pub mod pdf;
 
+/// Table geometry both backends share, so a row is as tall in the PDF as in Word, WPS and
+/// LibreOffice and a table takes the same room in both (pt): the line pitch of 小四
+/// (12 pt) cell text (exact line spacing in the DOCX), the padding above and below the
+/// text in a cell and beside it (cell margins in the DOCX), and the space after a table's
+/// last line before the next block.
+pub const TABLE_LINE: f32 = 15.0;
+/// See [`TABLE_LINE`].
+pub const TABLE_PAD_Y: f32 = 2.0;
+/// See [`TABLE_LINE`].
+pub const TABLE_PAD_X: f32 = 4.0;
+/// See [`TABLE_LINE`].
+pub const TABLE_AFTER: f32 = 14.5;
+
 /// Where to break a title or heading that needs two lines: at a phrase boundary — after a
 /// space between phrases (the space is dropped) or after ，、；： — choosing the break that
 /// makes the longer line shortest, with the first line within `first` and the second within

@@ -126,6 +126,15 @@ pub fn exact() -> LineSpacing {
         .line(LINE_PITCH)
 }
 
+/// Exact line spacing of `pt` points, in twips, with no space before or after.
+pub fn twips_exact(pt: f32) -> LineSpacing {
+    LineSpacing::new()
+        .line_rule(LineSpacingType::Exact)
+        .line((pt * 20.0).round() as i32)
+        .before(0)
+        .after(0)
+}
+
 pub fn single() -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Auto)
@@ -215,7 +224,7 @@ pub fn styles() -> Vec<Style> {
         paragraph("TableText", "表格文字")
             .based_on("Normal")
             .size(TABLE_SIZE)
-            .line_spacing(single())
+            .line_spacing(twips_exact(crate::render::TABLE_LINE))
             .snap_to_grid(false)
             .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
     );

@@ -4,7 +4,7 @@
 use docx_rs::{
     AlignmentType, BorderType, Docx, Paragraph, Table as DTable, TableBorder, TableBorderPosition,
     TableBorders, TableCell as DCell, TableCellBorder, TableCellBorderPosition, TableCellBorders,
-    TableRow, VAlignType, VMergeType, WidthType,
+    TableCellContent, TableCellMargins, TableRow, TableRowChild, VAlignType, VMergeType, WidthType,
 };
 
 use super::Writer;
@@ -113,8 +113,25 @@ impl Writer<'_> {
                 rows.push(TableRow::new(cells).cant_split());
             }
         }
+        // A table that fits on a page of its own is kept on one page (each row keeps with
+        // the next, as the PDF never splits such a table); a longer one keeps its first
+        // and last three rows together (the PDF's parts hold at least three rows).
+        let keep = keep_rows(t, &grid, rows.len());
+        let rows: Vec<TableRow> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| if keep(i) { keep_row(r) } else { r })
+            .collect();
+        let twips = |pt: f32| (pt * 20.0).round() as usize;
         let mut table = DTable::new(rows)
-            .set_grid(grid)
+            .set_grid(grid.clone())
+            .margins(
+                TableCellMargins::new()
+                    .margin_top(twips(crate::render::TABLE_PAD_Y), WidthType::Dxa)
+                    .margin_bottom(twips(crate::render::TABLE_PAD_Y), WidthType::Dxa)
+                    .margin_left(twips(crate::render::TABLE_PAD_X), WidthType::Dxa)
+                    .margin_right(twips(crate::render::TABLE_PAD_X), WidthType::Dxa),
+            )
             .align(docx_rs::TableAlignmentType::Center)
             .width(TEXT_WIDTH, WidthType::Dxa);
         let rule = |pos, size| {
@@ -145,6 +162,58 @@ impl Writer<'_> {
             let p = self.cell_paragraph(&[Run::plain(s.as_str())], Align::Left, false);
             d = d.add_paragraph(p);
         }
-        d.add_paragraph(Paragraph::new())
+        // The space after a table, as the PDF leaves it.
+        d.add_paragraph(
+            Paragraph::new()
+                .line_spacing(super::styles::twips_exact(crate::render::TABLE_AFTER))
+                .snap_to_grid(false),
+        )
     }
+}
+
+/// Each cell paragraph of `row` keeps with the next paragraph (`w:keepNext`): Word, WPS
+/// and LibreOffice then keep the row on the page of the row after it.
+fn keep_row(row: TableRow) -> TableRow {
+    let mut row = row;
+    for c in &mut row.cells {
+        let TableRowChild::TableCell(cell) = c;
+        for p in &mut cell.children {
+            if let TableCellContent::Paragraph(p) = p {
+                p.property = p.property.clone().keep_next(true);
+            }
+        }
+    }
+    row
+}
+
+/// Which rows (by index, `n` rows in all) keep with the next: all but the last when the
+/// table, measured as the PDF sets it (rows of [`crate::render::TABLE_LINE`] lines padded
+/// by [`crate::render::TABLE_PAD_Y`], text widths by Unicode East Asian width), fits in
+/// the text block; else the first three and the three before the last, so no part of a
+/// split table holds fewer than three rows.
+fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
+    use unicode_width::UnicodeWidthStr;
+    let line = crate::render::TABLE_LINE;
+    let size = 12.0_f32;
+    let cols = grid.len();
+    let mut height = line * 2.0 + crate::render::TABLE_AFTER;
+    for part in [&t.head, &t.body, &t.foot] {
+        for row in t.place(part) {
+            let lines = row
+                .iter()
+                .filter(|(c, _)| *c < cols)
+                .map(|(c, cell)| {
+                    let span = (cell.colspan.max(1) as usize).min(cols - c);
+                    let w = grid[*c..c + span].iter().sum::<usize>() as f32 / 20.0
+                        - 2.0 * crate::render::TABLE_PAD_X;
+                    let text: String = cell.runs.iter().map(|r| r.text.as_str()).collect();
+                    let ems = text.width() as f32 / 2.0;
+                    (ems * size / w.max(size)).ceil().max(1.0)
+                })
+                .fold(1.0_f32, f32::max);
+            height += lines * line + 2.0 * crate::render::TABLE_PAD_Y;
+        }
+    }
+    let fits = height <= super::page::TEXT_HEIGHT as f32 / 20.0;
+    move |i| i + 1 < n && (fits || i < 2 || i + 3 >= n)
 }

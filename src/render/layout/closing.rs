@@ -1,9 +1,10 @@
 //! The 落款 and 成文日期 at the end of the report (GB/T 9704-2012 §7.3.5.2), placed as
 //! [`crate::doc::Closing::placed`] says with this layout's fonts as the measure.
 
-use super::super::fonts::{is_ignorable, Role};
-use super::{break_forced, HAlign, Typesetter};
+use super::inline::{break_forced, HAlign};
+use super::Typesetter;
 use crate::doc::{Closing, Run, CLOSING_BLANK_LINES};
+use crate::render::pdf::fonts::{is_ignorable, Role};
 
 impl Typesetter<'_> {
     /// Set `closing` after the last block: one blank line (§7.3.5.2 “空一行”), then each

@@ -17,8 +17,7 @@ use super::{Item, RowMark, RowPart, Typesetter, FIT_EPS};
 use crate::doc::{Align, Run, Table, TableCell, TableRules};
 use crate::render::pdf::fonts::Role;
 
-const PAD_X: f32 = 4.0;
-const PAD_Y: f32 = 4.0;
+use crate::render::{TABLE_AFTER, TABLE_LINE, TABLE_PAD_X as PAD_X, TABLE_PAD_Y as PAD_Y};
 /// Appended to a spanning cell (a group label) drawn again on the page its rows continue on.
 pub const CONTINUED: &str = "（续）";
 
@@ -191,7 +190,7 @@ fn column_widths(weights: &[f32], total: f32, min: f32) -> Vec<f32> {
 
 impl Typesetter<'_> {
     fn table_size(&self) -> (f32, f32) {
-        (self.p.table, self.p.table * 1.4)
+        (self.p.table, TABLE_LINE)
     }
 
     /// Height of the text block (pt).
@@ -623,7 +622,7 @@ impl Typesetter<'_> {
             };
             self.paragraph(&[Run::plain(s.clone())], st);
         }
-        self.y += self.p.pitch * 0.5;
+        self.y += TABLE_AFTER;
     }
 
     /// Close the table's part on this page, start a new page and repeat the header there.
