@@ -226,3 +226,20 @@ pub fn emphasis_and_table_docx_is_valid() {
     assert!(lines.iter().any(|l| l.text == "—1—"), "no folio");
     assert!(lines.iter().any(|l| l.text.contains("着重文字")));
 }
+
+/// The seed's PDF and its DOCX through LibreOffice have the same number of pages (issue
+/// 16: the two formats are one document).
+pub fn pdf_and_docx_have_the_same_page_count() {
+    let dir = render_seed();
+    let pdf = dir.path().join("qingnianlu-2019.pdf");
+    let lo = convert(
+        &dir.path().join("qingnianlu-2019.docx"),
+        &dir.path().join("lo"),
+    );
+    let pages = |p: &Path| lopdf::Document::load(p).expect("a PDF").get_pages().len();
+    assert_eq!(
+        pages(&pdf),
+        pages(&lo),
+        "PDF pages vs the DOCX through LibreOffice"
+    );
+}

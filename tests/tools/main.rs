@@ -65,6 +65,11 @@ fn checks() -> Vec<Check> {
             charts::charts_are_labelled_directly_at_8_pt_or_more,
         ),
         (
+            "docx_page::pdf_and_docx_have_the_same_page_count",
+            &["soffice"],
+            docx_page::pdf_and_docx_have_the_same_page_count,
+        ),
+        (
             "docx::opens_in_libreoffice",
             &["soffice"],
             docx::docx_opens_in_libreoffice,
