@@ -22,7 +22,9 @@ use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
-    /// Body text (仿宋 in GB/T 9704; Noto Serif SC stands in when 仿宋 is not installed).
+    /// Body text (仿宋 in GB/T 9704): an installed 仿宋_GB2312/仿宋 first, else the bundled
+    /// Zhuque Fangsong (朱雀仿宋, GB2312), with per-character fallback to the bundled 宋体 (Noto
+    /// Serif SC, GBK) for what it lacks (full-width digits, GBK-only hanzi).
     Body,
     /// 黑体: level-1 headings, table headers, captions.
     Hei,
@@ -126,6 +128,8 @@ pub struct FontSet {
     chains: BTreeMap<Role, Vec<FontIdx>>,
 }
 
+/// 仿宋: Zhuque Fangsong 0.211 (OFL 1.1), GB2312 hanzi and common symbols.
+const FANGSONG: &[u8] = include_bytes!("../../../fonts/ZhuqueFangsong-Regular-GB2312.ttf");
 const SERIF: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-GBK.otf");
 const SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Bold-GB2312.otf");
 const SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-GB2312.otf");
@@ -136,13 +140,24 @@ const FALLBACK: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-Fallb
 /// The 64 ideographs only Noto Sans CJK SC has.
 const FALLBACK_SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-Fallback.otf");
 
-/// The bundled fonts' order in `files`.
+/// The bundled fonts' order in `files`: the role fonts first, then the fallbacks.
 const B_SERIF: usize = 0;
 const B_SERIF_BOLD: usize = 1;
 const B_SANS: usize = 2;
 const B_KAI: usize = 3;
-const B_FALLBACK: usize = 4;
-const B_FALLBACK_SANS: usize = 5;
+const B_FANGSONG: usize = 4;
+const B_FALLBACK: usize = 5;
+const B_FALLBACK_SANS: usize = 6;
+
+/// The family name of the bundled 仿宋 face (its `name` table's family), as the DOCX
+/// font table names it for an embedded copy.
+pub const FANGSONG_FAMILY: &str = "Zhuque Fangsong";
+
+/// The bytes of the bundled 仿宋 face (a TrueType font, GB2312): for embedding a
+/// per-document subset in the DOCX.
+pub fn bundled_fangsong() -> &'static [u8] {
+    FANGSONG
+}
 
 /// The placeholder drawn for a character no font has: WHITE SQUARE, from the bundled serif.
 pub const PLACEHOLDER: char = '\u{25A1}';
@@ -175,6 +190,12 @@ pub fn is_ignorable(c: char) -> bool {
     )
 }
 
+/// Whether `c` is one of the quotation marks “ ” ‘ ’ (U+201C, U+201D, U+2018, U+2019),
+/// which Chinese text sets full-width, one em each ([`FontSet::placement`]).
+pub fn is_fullwidth_quote(c: char) -> bool {
+    matches!(c, '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}')
+}
+
 /// Whether `c` needs a glyph at all: not whitespace, not a control character, not
 /// default-ignorable.
 pub fn needs_glyph(c: char) -> bool {
@@ -201,6 +222,7 @@ impl FontSet {
             ("NotoSerifSC-Bold", SERIF_BOLD),
             ("NotoSansSC-Regular", SANS),
             ("DiaoyanKai-Regular", KAI),
+            ("ZhuqueFangsong-Regular", FANGSONG),
             ("NotoSerifSC-Regular-Fallback", FALLBACK),
             ("NotoSansSC-Regular-Fallback", FALLBACK_SANS),
         ]
@@ -209,11 +231,18 @@ impl FontSet {
         .collect()
     }
 
-    /// Each role's bundled chain; the fallback subsets come last in every chain.
+    /// Each role's bundled chain; the fallback subsets come last in every chain. The body
+    /// (and its footnote marks) is 仿宋 first, then the 宋体 face for what 仿宋 lacks.
     fn bundled_chains() -> BTreeMap<Role, Vec<FontIdx>> {
         [
-            (Role::Body, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
-            (Role::Note, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
+            (
+                Role::Body,
+                vec![B_FANGSONG, B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD],
+            ),
+            (
+                Role::Note,
+                vec![B_FANGSONG, B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD],
+            ),
             (Role::Title, vec![B_SERIF_BOLD, B_SERIF, B_SANS, B_KAI]),
             (Role::Hei, vec![B_SANS, B_SERIF, B_KAI, B_SERIF_BOLD]),
             (Role::Kai, vec![B_KAI, B_SERIF, B_SANS, B_SERIF_BOLD]),
@@ -380,16 +409,70 @@ impl FontSet {
             .map(|g| (B_SERIF, g))
     }
 
-    /// Advance of `c` at `size` pt in `role`: 0 for default-ignorable characters, the
-    /// placeholder's advance for characters no font has.
+    /// Advance of `c` at `size` pt in `role`: the width of its box (see
+    /// [`FontSet::placement`]: one em for the quotation marks “ ” ‘ ’ whatever the font's
+    /// glyph), 0 for default-ignorable characters, the placeholder's advance for
+    /// characters no font has.
     pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
+        self.placement(role, c, size).0
+    }
+
+    /// The box of `c` at `size` pt in `role` and where its glyph sits in it: `(advance,
+    /// x_offset)`, both in pt. The layout advances by `advance` and draws the glyph
+    /// `x_offset` pt right of the box's left edge.
+    ///
+    /// The quotation marks “ ” ‘ ’ ([`is_fullwidth_quote`]) take one em in every role
+    /// (clreq §3.1: full-width punctuation): where the font's glyph is narrower (a Latin,
+    /// proportional quote, as in many installed fonts), the box is widened to one em and
+    /// an opening mark's glyph is set at the box's right edge (`x_offset` = the difference),
+    /// a closing mark's at its left edge (`x_offset` = 0). The bundled fonts are full-width
+    /// by construction (`fonts/make-subsets.py`), so there `x_offset` is always 0. Every
+    /// other character: its glyph's advance, offset 0. Default-ignorable characters:
+    /// `(0, 0)`.
+    pub fn placement(&self, role: Role, c: char, size: f32) -> (f32, f32) {
         if is_ignorable(c) {
-            return 0.0;
+            return (0.0, 0.0);
         }
-        match self.resolve(role, c).or_else(|| self.placeholder()) {
+        let adv = match self.resolve(role, c).or_else(|| self.placeholder()) {
             Some((f, g)) => self.files[f].advance(g) * size,
-            None => 0.0,
+            None => return (0.0, 0.0),
+        };
+        if is_fullwidth_quote(c) && adv < size {
+            let offset = if matches!(c, '\u{201C}' | '\u{2018}') {
+                size - adv
+            } else {
+                0.0
+            };
+            return (size, offset);
         }
+        (adv, 0.0)
+    }
+
+    /// The horizontal extent of `c`'s ink at `size` pt in `role`, relative to its glyph's
+    /// origin: `(left, right)` in pt, `None` for a blank glyph or one no font has.
+    ///
+    /// For the dash: two — set in a row draw one joined line only if the ink reaches both
+    /// edges of the box (`left <= 0` and `right >= advance`; [`FontSet::joins`]). The
+    /// bundled fonts' — and ― span their em box by construction; for an installed font
+    /// whose dash does not, the layout must draw —— as one rule across its 2-em box (or
+    /// scale the glyphs horizontally to cover it) instead of two separate glyphs.
+    pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
+        let (f, g) = self.resolve(role, c)?;
+        let file = &self.files[f];
+        let upm = file.face.units_per_em().max(1) as f32;
+        let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
+        Some((
+            bb.x_min as f32 / upm * size,
+            bb.x_max as f32 / upm * size,
+        ))
+    }
+
+    /// Whether two `c` in a row draw one joined line in `role`: its ink covers its whole
+    /// box, within 1% of an em (for the dashes — and ―; see [`FontSet::ink`]).
+    pub fn joins(&self, role: Role, c: char) -> bool {
+        let (adv, _) = self.placement(role, c, 1.0);
+        self.ink(role, c, 1.0)
+            .is_some_and(|(l, r)| l <= 0.01 && r >= adv - 0.01)
     }
 
     /// The font that serves `role` first: for `diaoyan fonts`.
