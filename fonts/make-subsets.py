@@ -192,17 +192,22 @@ def use_variants(font, selector, chars):
 def redraw(font, glyph, transform, advance):
     """Replace `glyph`'s outline by itself under the affine `transform` (a 6-tuple) and set
     its advance; the left side bearing follows the new outline."""
-    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.pens.boundsPen import ControlBoundsPen as BoundsPen
     from fontTools.pens.transformPen import TransformPen
 
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+
     glyphs = font.getGlyphSet()
+    # Components decomposed: the new glyph is a simple outline.
+    outline = DecomposingRecordingPen(glyphs)
+    glyphs[glyph].draw(outline)
     if "glyf" in font:
         from fontTools.pens.ttGlyphPen import TTGlyphPen
 
         from fontTools.pens.roundingPen import RoundingPen
 
         pen = TTGlyphPen(glyphs)
-        glyphs[glyph].draw(TransformPen(RoundingPen(pen), transform))
+        outline.replay(TransformPen(RoundingPen(pen), transform))
         new = pen.glyph()
         font["glyf"][glyph] = new
         new.recalcBounds(font["glyf"])
@@ -218,7 +223,7 @@ def redraw(font, glyph, transform, advance):
         # The charstring's width operand is relative to the private dict's nominal width.
         width = advance - getattr(private, "nominalWidthX", 0)
         pen = T2CharStringPen(width, glyphs)
-        glyphs[glyph].draw(TransformPen(RoundingPen(pen), transform))
+        outline.replay(TransformPen(RoundingPen(pen), transform))
         cs[glyph] = pen.getCharString(private=private, globalSubrs=old.globalSubrs)
         bounds = BoundsPen(font.getGlyphSet())
         font.getGlyphSet()[glyph].draw(bounds)
@@ -227,8 +232,9 @@ def redraw(font, glyph, transform, advance):
 
 
 def ink(font, glyph):
-    """(xMin, xMax) of `glyph`'s outline, or None for an empty glyph."""
-    from fontTools.pens.boundsPen import BoundsPen
+    """(xMin, xMax) of `glyph`'s outline (control box, as the glyf header and
+    ttf-parser have it), or None for an empty glyph."""
+    from fontTools.pens.boundsPen import ControlBoundsPen as BoundsPen
 
     pen = BoundsPen(font.getGlyphSet())
     font.getGlyphSet()[glyph].draw(pen)

@@ -525,3 +525,106 @@ pub fn describe(set: &FontSet) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIZE: f32 = 16.0;
+    const ROLES: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Note];
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() < 1e-3
+    }
+
+    /// clreq: “ ” ‘ ’ take one em; —— is one joined 2-em line; …… is 2 em. The bundled
+    /// fonts are so by construction: the glyph fills its box, no offset needed.
+    #[test]
+    fn quotes_dashes_and_ellipses_are_full_width_in_every_role() {
+        let fonts = FontSet::bundled();
+        for role in ROLES {
+            for c in ['“', '”', '‘', '’', '—', '―', '…'] {
+                let (adv, off) = fonts.placement(role, c, SIZE);
+                assert!(close(adv, SIZE), "{role:?} {c}: advance {adv}");
+                assert!(close(off, 0.0), "{role:?} {c}: offset {off}");
+                assert!(close(fonts.advance(role, c, SIZE), SIZE), "{role:?} {c}");
+            }
+            // An opening mark's ink in the right half of its box, a closing mark's in the left.
+            for c in ['“', '‘'] {
+                let (l, _) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(l >= SIZE / 2.0, "{role:?} {c}: ink from {l}");
+            }
+            for c in ['”', '’'] {
+                let (_, r) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(r <= SIZE / 2.0, "{role:?} {c}: ink to {r}");
+            }
+            // The dashes join: ink from edge to edge, so —— is one 2-em line.
+            for c in ['—', '―'] {
+                assert!(fonts.joins(role, c), "{role:?} {c}");
+                let (l, r) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(close(l, 0.0) && close(r, SIZE), "{role:?} {c}: {l}..{r}");
+            }
+            for pair in ["——", "……", "“”", "‘’"] {
+                let w: f32 = pair.chars().map(|c| fonts.advance(role, c, SIZE)).sum();
+                assert!(close(w, 2.0 * SIZE), "{role:?} {pair}: {w}");
+            }
+        }
+    }
+
+    /// A font with proportional (Latin) quotes, as many installed fonts have: the box is
+    /// one em all the same, the opening mark's glyph at its right edge, the closing mark's
+    /// at its left; its em dash does not reach the box edges, so it does not join.
+    #[test]
+    fn proportional_quotes_are_set_in_a_one_em_box() {
+        let bytes: &'static [u8] =
+            include_bytes!("../../../tests/fixtures/fonts-quotes/DiaoyanTestQuotes.ttf");
+        let mut files = FontSet::bundled_files();
+        let idx = files.len();
+        files.push(FontFile::load("DiaoyanTestQuotes", "test".into(), bytes, 0).unwrap());
+        let mut chains = FontSet::bundled_chains();
+        chains.get_mut(&Role::Hei).unwrap().insert(0, idx);
+        let fonts = FontSet { files, chains };
+        let glyph = |c: char| {
+            let f = &fonts.files[idx];
+            f.advance(f.glyph(c).unwrap()) * SIZE
+        };
+        for c in ['“', '‘'] {
+            let (adv, off) = fonts.placement(Role::Hei, c, SIZE);
+            assert!(close(adv, SIZE), "{c}: {adv}");
+            assert!(close(off, SIZE - glyph(c)) && off > 0.0, "{c}: {off}");
+        }
+        for c in ['”', '’'] {
+            assert_eq!(fonts.placement(Role::Hei, c, SIZE), (SIZE, 0.0), "{c}");
+        }
+        // Not a quote: its own advance (DejaVu's A is 1401/2048 em).
+        let (adv, off) = fonts.placement(Role::Hei, 'A', SIZE);
+        assert!(close(adv, 1401.0 / 2048.0 * SIZE) && off == 0.0);
+        assert!(!fonts.joins(Role::Hei, '—'));
+        // The other roles keep the bundled fonts' full-width marks.
+        assert_eq!(fonts.placement(Role::Body, '“', SIZE), (SIZE, 0.0));
+    }
+
+    /// The body is the bundled 仿宋 (Zhuque Fangsong); what it lacks (full-width digits,
+    /// hanzi beyond GB2312) comes from the bundled 宋体 per character.
+    #[test]
+    fn body_is_bundled_fangsong_with_song_fallback() {
+        let fonts = FontSet::bundled();
+        assert_eq!(
+            fonts.primary(Role::Body).unwrap().name,
+            "ZhuqueFangsong-Regular"
+        );
+        for c in ['的', '社', '，', '4', '%', '“', '—'] {
+            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_FANGSONG, "{c}");
+            assert_eq!(fonts.resolve(Role::Note, c).unwrap().0, B_FANGSONG, "{c}");
+        }
+        // Full-width digits and a GBK-only hanzi (喆 is not in GB2312).
+        for c in ['０', '９', '喆'] {
+            assert!(fonts.files[B_FANGSONG].glyph(c).is_none(), "{c}");
+            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_SERIF, "{c}");
+        }
+        // The other roles are unchanged.
+        assert_eq!(fonts.resolve(Role::Hei, '的').unwrap().0, B_SANS);
+        assert_eq!(fonts.resolve(Role::Kai, '的').unwrap().0, B_KAI);
+        assert_eq!(fonts.resolve(Role::Title, '的').unwrap().0, B_SERIF_BOLD);
+    }
+}
