@@ -3,6 +3,7 @@
 //! pass and a deterministic re-zip.
 
 mod chart;
+mod fonts;
 mod normalize;
 mod package;
 mod styles;

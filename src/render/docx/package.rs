@@ -186,6 +186,8 @@ pub fn normalise_and_zip(
     }
     drop_orphan_comments(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
+    // The bundled 仿宋, subset to the document's 仿宋 text (see docx/fonts.rs).
+    super::fonts::embed(&mut parts, super::styles::FANGSONG)?;
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)

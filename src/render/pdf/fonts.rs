@@ -149,14 +149,10 @@ const B_FANGSONG: usize = 4;
 const B_FALLBACK: usize = 5;
 const B_FALLBACK_SANS: usize = 6;
 
-/// The family name of the bundled 仿宋 face (its `name` table's family), as the DOCX
-/// font table names it for an embedded copy.
-pub const FANGSONG_FAMILY: &str = "Zhuque Fangsong";
-
-/// The bytes of the bundled 仿宋 face (a TrueType font, GB2312): for embedding a
+/// The bundled 仿宋 face (Zhuque Fangsong, TrueType, GB2312): for embedding a
 /// per-document subset in the DOCX.
-pub fn bundled_fangsong() -> &'static [u8] {
-    FANGSONG
+pub fn bundled_fangsong() -> &'static FontFile {
+    &FontSet::bundled().files[B_FANGSONG]
 }
 
 /// The placeholder drawn for a character no font has: WHITE SQUARE, from the bundled serif.
@@ -484,9 +480,33 @@ impl FontSet {
     }
 }
 
-/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
-/// exactly those characters. Glyph 0 (.notdef) is always kept first.
+/// What a subset is for, which decides the tables it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubsetKind {
+    /// A PDF font program: outlines, metrics and cmap only.
+    Pdf,
+    /// A font a word processor installs (DOCX embedding): also `name`, `OS/2` and `post`
+    /// (allsorts' minimal OpenType profile), so it keeps its family name and
+    /// embedding permissions.
+    Embedding,
+}
+
+/// Subset `file` to the glyphs of `chars` for a PDF: see [`subset_font_with`].
 pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
+    subset_font_with(file, chars, SubsetKind::Pdf)
+}
+
+/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
+/// exactly those of `chars` the font has (the others are left out). Glyph 0 (.notdef) is
+/// always kept first.
+///
+/// # Errors
+/// allsorts' message when the font cannot be read or subset.
+pub fn subset_font_with(
+    file: &FontFile,
+    chars: &BTreeSet<char>,
+    kind: SubsetKind,
+) -> Result<Vec<u8>, String> {
     let mut gids: BTreeMap<u16, char> = BTreeMap::new();
     for c in chars {
         if let Some(g) = file.glyph(*c) {
@@ -499,7 +519,11 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
     let provider = data
         .table_provider(file.face_index)
         .map_err(|e| e.to_string())?;
-    subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+    let profile = match kind {
+        SubsetKind::Pdf => SubsetProfile::Pdf,
+        SubsetKind::Embedding => SubsetProfile::Minimal,
+    };
+    subset(&provider, &ids, &profile, CmapTarget::Unicode)
         .map_err(|e| format!("{}: {e}", file.name))
 }
 

@@ -1,7 +1,7 @@
 //! Document → PDF: our own typesetting (fonts, line breaking, pages) with printpdf for the
 //! PDF objects. Fonts are subset per document, so the file grows with the text.
 
-mod fonts;
+pub(crate) mod fonts;
 pub mod layout;
 pub mod linebreak;
 
