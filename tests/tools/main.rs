@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
+mod fonts;
 #[path = "../common/inlines.rs"]
 mod fixture;
 mod glyphs;
@@ -65,6 +66,16 @@ fn checks() -> Vec<Check> {
             "docx::lists_print_their_start_number_in_both_formats",
             &["pdftotext", "soffice"],
             docx::lists_print_their_start_number_in_both_formats,
+        ),
+        (
+            "fonts::pdf_body_is_the_bundled_fangsong",
+            &["pdffonts"],
+            fonts::pdf_body_is_the_bundled_fangsong,
+        ),
+        (
+            "fonts::libreoffice_uses_the_embedded_fangsong",
+            &["soffice", "pdffonts", "pdftotext"],
+            fonts::libreoffice_uses_the_embedded_fangsong,
         ),
         (
             "docx::is_schema_valid",
