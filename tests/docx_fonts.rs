@@ -55,7 +55,10 @@ fn the_docx_embeds_the_bundled_fangsong_under_the_body_font() {
         .expect("a 仿宋_GB2312 entry");
     let key_at = entry.find(r#"w:fontKey=""#).expect("w:fontKey") + 11;
     let guid = &entry[key_at..key_at + 38];
-    assert!(entry.contains(r#"<w:embedRegular r:id="rIdFont1""#), "{entry}");
+    assert!(
+        entry.contains(r#"<w:embedRegular r:id="rIdFont1""#),
+        "{entry}"
+    );
     assert_eq!(table.matches("w:embedRegular").count(), 1, "{table}");
 
     let font = deobfuscate(part_bytes(&docx, "word/fonts/font1.odttf"), guid);
@@ -85,6 +88,7 @@ fn the_docx_embeds_the_bundled_fangsong_under_the_body_font() {
 fn the_embedded_font_is_the_same_bytes_every_time() {
     let a = render_seed();
     let b = render_seed();
-    let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("qingnianlu-2019.docx")).unwrap();
+    let read =
+        |d: &tempfile::TempDir| std::fs::read(d.path().join("qingnianlu-2019.docx")).unwrap();
     assert_eq!(read(&a), read(&b));
 }

@@ -10,9 +10,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod docx;
-mod fonts;
 #[path = "../common/inlines.rs"]
 mod fixture;
+mod fonts;
 mod glyphs;
 mod hostile;
 mod inlines;

@@ -31,9 +31,11 @@ use quick_xml::Reader;
 use crate::render::pdf::fonts::{bundled_fangsong, subset_font_with, SubsetKind};
 
 /// The relationship type of an embedded font part (ECMA-376 Part 1 §17.8.1).
-pub const FONT_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font";
+pub const FONT_REL: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font";
 /// The content type of an obfuscated TrueType font part (`.odttf`).
-pub const OBFUSCATED_FONT_TYPE: &str = "application/vnd.openxmlformats-officedocument.obfuscatedFont";
+pub const OBFUSCATED_FONT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.obfuscatedFont";
 /// The relationship namespace the font table needs for `r:id`.
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 /// The relationship id of the embedded font in `fontTable.xml.rels`.
@@ -295,7 +297,12 @@ fn chars_in(xml: &str, styles: &StyleFonts, family: &str, out: &mut BTreeSet<cha
     let resolve = |para: &Option<String>, rstyle: &Option<String>, rfont: &Option<String>| {
         rfont
             .clone()
-            .or_else(|| rstyle.as_deref().and_then(|s| styles.font(s)).map(Into::into))
+            .or_else(|| {
+                rstyle
+                    .as_deref()
+                    .and_then(|s| styles.font(s))
+                    .map(Into::into)
+            })
             .or_else(|| {
                 styles
                     .font(para.as_deref().unwrap_or(&styles.default_para))

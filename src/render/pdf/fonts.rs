@@ -457,10 +457,7 @@ impl FontSet {
         let file = &self.files[f];
         let upm = file.face.units_per_em().max(1) as f32;
         let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
-        Some((
-            bb.x_min as f32 / upm * size,
-            bb.x_max as f32 / upm * size,
-        ))
+        Some((bb.x_min as f32 / upm * size, bb.x_max as f32 / upm * size))
     }
 
     /// Whether two `c` in a row draw one joined line in `role`: its ink covers its whole
