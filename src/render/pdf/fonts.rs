@@ -525,8 +525,8 @@ pub fn subset_font_with(
 }
 
 /// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
-/// the characters the role fonts lack (the bundled Noto CJK remainder, then `--font-dir`
-/// fonts), one `label\tname\torigin` line each.
+/// the characters the role fonts lack (the bundled 宋体 for what the bundled 仿宋 lacks, the
+/// bundled Noto CJK remainder, then `--font-dir` fonts), one `label\tname\torigin` line each.
 pub fn describe(set: &FontSet) -> String {
     let mut out = String::new();
     let mut primaries = Vec::new();
@@ -539,7 +539,8 @@ pub fn describe(set: &FontSet) -> String {
         }
     }
     for (i, f) in set.files.iter().enumerate() {
-        let bundled_role_font = i < B_FALLBACK;
+        // The 宋体 face is listed too: it draws what the bundled 仿宋 lacks in the body.
+        let bundled_role_font = i < B_FALLBACK && i != B_SERIF;
         if !primaries.contains(&i) && !bundled_role_font {
             out.push_str(&format!("后备\t{}\t{}\n", f.name, f.origin));
         }
