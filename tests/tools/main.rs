@@ -15,6 +15,7 @@ mod docx;
 mod docx_page;
 #[path = "../common/inlines.rs"]
 mod fixture;
+mod fonts;
 mod glyphs;
 mod hostile;
 mod inlines;
@@ -103,6 +104,16 @@ fn checks() -> Vec<Check> {
             "docx_page::emphasis_and_table_docx_is_valid",
             &["validate-docx", "soffice", "pdftotext"],
             docx_page::emphasis_and_table_docx_is_valid,
+        ),
+        (
+            "fonts::pdf_body_is_the_bundled_fangsong",
+            &["pdffonts"],
+            fonts::pdf_body_is_the_bundled_fangsong,
+        ),
+        (
+            "fonts::libreoffice_uses_the_embedded_fangsong",
+            &["soffice", "pdffonts", "pdftotext"],
+            fonts::libreoffice_uses_the_embedded_fangsong,
         ),
         (
             "docx::is_schema_valid",

@@ -4,6 +4,7 @@
 
 mod chart;
 mod closing;
+mod fonts;
 mod normalize;
 mod package;
 mod page;

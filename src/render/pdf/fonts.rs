@@ -22,7 +22,9 @@ use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
-    /// Body text (仿宋 in GB/T 9704; Noto Serif SC stands in when 仿宋 is not installed).
+    /// Body text (仿宋 in GB/T 9704): an installed 仿宋_GB2312/仿宋 first, else the bundled
+    /// Zhuque Fangsong (朱雀仿宋, GB2312), with per-character fallback to the bundled 宋体 (Noto
+    /// Serif SC, GBK) for what it lacks (full-width digits, GBK-only hanzi).
     Body,
     /// 黑体: level-1 headings, table headers, captions.
     Hei,
@@ -126,6 +128,8 @@ pub struct FontSet {
     chains: BTreeMap<Role, Vec<FontIdx>>,
 }
 
+/// 仿宋: Zhuque Fangsong 0.211 (OFL 1.1), GB2312 hanzi and common symbols.
+const FANGSONG: &[u8] = include_bytes!("../../../fonts/ZhuqueFangsong-Regular-GB2312.ttf");
 const SERIF: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-GBK.otf");
 const SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Bold-GB2312.otf");
 const SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-GB2312.otf");
@@ -136,13 +140,20 @@ const FALLBACK: &[u8] = include_bytes!("../../../fonts/NotoSerifSC-Regular-Fallb
 /// The 64 ideographs only Noto Sans CJK SC has.
 const FALLBACK_SANS: &[u8] = include_bytes!("../../../fonts/NotoSansSC-Regular-Fallback.otf");
 
-/// The bundled fonts' order in `files`.
+/// The bundled fonts' order in `files`: the role fonts first, then the fallbacks.
 const B_SERIF: usize = 0;
 const B_SERIF_BOLD: usize = 1;
 const B_SANS: usize = 2;
 const B_KAI: usize = 3;
-const B_FALLBACK: usize = 4;
-const B_FALLBACK_SANS: usize = 5;
+const B_FANGSONG: usize = 4;
+const B_FALLBACK: usize = 5;
+const B_FALLBACK_SANS: usize = 6;
+
+/// The bundled 仿宋 face (Zhuque Fangsong, TrueType, GB2312): for embedding a
+/// per-document subset in the DOCX.
+pub fn bundled_fangsong() -> &'static FontFile {
+    &FontSet::bundled().files[B_FANGSONG]
+}
 
 /// The placeholder drawn for a character no font has: WHITE SQUARE, from the bundled serif.
 pub const PLACEHOLDER: char = '\u{25A1}';
@@ -175,6 +186,12 @@ pub fn is_ignorable(c: char) -> bool {
     )
 }
 
+/// Whether `c` is one of the quotation marks “ ” ‘ ’ (U+201C, U+201D, U+2018, U+2019),
+/// which Chinese text sets full-width, one em each ([`FontSet::placement`]).
+pub fn is_fullwidth_quote(c: char) -> bool {
+    matches!(c, '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}')
+}
+
 /// Whether `c` needs a glyph at all: not whitespace, not a control character, not
 /// default-ignorable.
 pub fn needs_glyph(c: char) -> bool {
@@ -201,6 +218,7 @@ impl FontSet {
             ("NotoSerifSC-Bold", SERIF_BOLD),
             ("NotoSansSC-Regular", SANS),
             ("DiaoyanKai-Regular", KAI),
+            ("ZhuqueFangsong-Regular", FANGSONG),
             ("NotoSerifSC-Regular-Fallback", FALLBACK),
             ("NotoSansSC-Regular-Fallback", FALLBACK_SANS),
         ]
@@ -209,11 +227,18 @@ impl FontSet {
         .collect()
     }
 
-    /// Each role's bundled chain; the fallback subsets come last in every chain.
+    /// Each role's bundled chain; the fallback subsets come last in every chain. The body
+    /// (and its footnote marks) is 仿宋 first, then the 宋体 face for what 仿宋 lacks.
     fn bundled_chains() -> BTreeMap<Role, Vec<FontIdx>> {
         [
-            (Role::Body, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
-            (Role::Note, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
+            (
+                Role::Body,
+                vec![B_FANGSONG, B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD],
+            ),
+            (
+                Role::Note,
+                vec![B_FANGSONG, B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD],
+            ),
             (Role::Title, vec![B_SERIF_BOLD, B_SERIF, B_SANS, B_KAI]),
             (Role::Hei, vec![B_SANS, B_SERIF, B_KAI, B_SERIF_BOLD]),
             (Role::Kai, vec![B_KAI, B_SERIF, B_SANS, B_SERIF_BOLD]),
@@ -380,16 +405,67 @@ impl FontSet {
             .map(|g| (B_SERIF, g))
     }
 
-    /// Advance of `c` at `size` pt in `role`: 0 for default-ignorable characters, the
-    /// placeholder's advance for characters no font has.
+    /// Advance of `c` at `size` pt in `role`: the width of its box (see
+    /// [`FontSet::placement`]: one em for the quotation marks “ ” ‘ ’ whatever the font's
+    /// glyph), 0 for default-ignorable characters, the placeholder's advance for
+    /// characters no font has.
     pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
+        self.placement(role, c, size).0
+    }
+
+    /// The box of `c` at `size` pt in `role` and where its glyph sits in it: `(advance,
+    /// x_offset)`, both in pt. The layout advances by `advance` and draws the glyph
+    /// `x_offset` pt right of the box's left edge.
+    ///
+    /// The quotation marks “ ” ‘ ’ ([`is_fullwidth_quote`]) take one em in every role
+    /// (clreq §3.1: full-width punctuation): where the font's glyph is narrower (a Latin,
+    /// proportional quote, as in many installed fonts), the box is widened to one em and
+    /// an opening mark's glyph is set at the box's right edge (`x_offset` = the difference),
+    /// a closing mark's at its left edge (`x_offset` = 0). The bundled fonts are full-width
+    /// by construction (`fonts/make-subsets.py`), so there `x_offset` is always 0. Every
+    /// other character: its glyph's advance, offset 0. Default-ignorable characters:
+    /// `(0, 0)`.
+    pub fn placement(&self, role: Role, c: char, size: f32) -> (f32, f32) {
         if is_ignorable(c) {
-            return 0.0;
+            return (0.0, 0.0);
         }
-        match self.resolve(role, c).or_else(|| self.placeholder()) {
+        let adv = match self.resolve(role, c).or_else(|| self.placeholder()) {
             Some((f, g)) => self.files[f].advance(g) * size,
-            None => 0.0,
+            None => return (0.0, 0.0),
+        };
+        if is_fullwidth_quote(c) && adv < size {
+            let offset = if matches!(c, '\u{201C}' | '\u{2018}') {
+                size - adv
+            } else {
+                0.0
+            };
+            return (size, offset);
         }
+        (adv, 0.0)
+    }
+
+    /// The horizontal extent of `c`'s ink at `size` pt in `role`, relative to its glyph's
+    /// origin: `(left, right)` in pt, `None` for a blank glyph or one no font has.
+    ///
+    /// For the dash: two — set in a row draw one joined line only if the ink reaches both
+    /// edges of the box (`left <= 0` and `right >= advance`; [`FontSet::joins`]). The
+    /// bundled fonts' — and ― span their em box by construction; for an installed font
+    /// whose dash does not, the layout must draw —— as one rule across its 2-em box (or
+    /// scale the glyphs horizontally to cover it) instead of two separate glyphs.
+    pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
+        let (f, g) = self.resolve(role, c)?;
+        let file = &self.files[f];
+        let upm = file.face.units_per_em().max(1) as f32;
+        let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
+        Some((bb.x_min as f32 / upm * size, bb.x_max as f32 / upm * size))
+    }
+
+    /// Whether two `c` in a row draw one joined line in `role`: its ink covers its whole
+    /// box, within 1% of an em (for the dashes — and ―; see [`FontSet::ink`]).
+    pub fn joins(&self, role: Role, c: char) -> bool {
+        let (adv, _) = self.placement(role, c, 1.0);
+        self.ink(role, c, 1.0)
+            .is_some_and(|(l, r)| l <= 0.01 && r >= adv - 0.01)
     }
 
     /// The font that serves `role` first: for `diaoyan fonts`.
@@ -401,9 +477,33 @@ impl FontSet {
     }
 }
 
-/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
-/// exactly those characters. Glyph 0 (.notdef) is always kept first.
+/// What a subset is for, which decides the tables it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubsetKind {
+    /// A PDF font program: outlines, metrics and cmap only.
+    Pdf,
+    /// A font a word processor installs (DOCX embedding): also `name`, `OS/2` and `post`
+    /// (allsorts' minimal OpenType profile), so it keeps its family name and
+    /// embedding permissions.
+    Embedding,
+}
+
+/// Subset `file` to the glyphs of `chars` for a PDF: see [`subset_font_with`].
 pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
+    subset_font_with(file, chars, SubsetKind::Pdf)
+}
+
+/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
+/// exactly those of `chars` the font has (the others are left out). Glyph 0 (.notdef) is
+/// always kept first.
+///
+/// # Errors
+/// allsorts' message when the font cannot be read or subset.
+pub fn subset_font_with(
+    file: &FontFile,
+    chars: &BTreeSet<char>,
+    kind: SubsetKind,
+) -> Result<Vec<u8>, String> {
     let mut gids: BTreeMap<u16, char> = BTreeMap::new();
     for c in chars {
         if let Some(g) = file.glyph(*c) {
@@ -416,13 +516,17 @@ pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, S
     let provider = data
         .table_provider(file.face_index)
         .map_err(|e| e.to_string())?;
-    subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+    let profile = match kind {
+        SubsetKind::Pdf => SubsetProfile::Pdf,
+        SubsetKind::Embedding => SubsetProfile::Minimal,
+    };
+    subset(&provider, &ids, &profile, CmapTarget::Unicode)
         .map_err(|e| format!("{}: {e}", file.name))
 }
 
 /// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
-/// the characters the role fonts lack (the bundled Noto CJK remainder, then `--font-dir`
-/// fonts), one `label\tname\torigin` line each.
+/// the characters the role fonts lack (the bundled 宋体 for what the bundled 仿宋 lacks, the
+/// bundled Noto CJK remainder, then `--font-dir` fonts), one `label\tname\torigin` line each.
 pub fn describe(set: &FontSet) -> String {
     let mut out = String::new();
     let mut primaries = Vec::new();
@@ -435,10 +539,114 @@ pub fn describe(set: &FontSet) -> String {
         }
     }
     for (i, f) in set.files.iter().enumerate() {
-        let bundled_role_font = i < B_FALLBACK;
+        // The 宋体 face is listed too: it draws what the bundled 仿宋 lacks in the body.
+        let bundled_role_font = i < B_FALLBACK && i != B_SERIF;
         if !primaries.contains(&i) && !bundled_role_font {
             out.push_str(&format!("后备\t{}\t{}\n", f.name, f.origin));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIZE: f32 = 16.0;
+    const ROLES: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Note];
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() < 1e-3
+    }
+
+    /// clreq: “ ” ‘ ’ take one em; —— is one joined 2-em line; …… is 2 em. The bundled
+    /// fonts are so by construction: the glyph fills its box, no offset needed.
+    #[test]
+    fn quotes_dashes_and_ellipses_are_full_width_in_every_role() {
+        let fonts = FontSet::bundled();
+        for role in ROLES {
+            for c in ['“', '”', '‘', '’', '—', '―', '…'] {
+                let (adv, off) = fonts.placement(role, c, SIZE);
+                assert!(close(adv, SIZE), "{role:?} {c}: advance {adv}");
+                assert!(close(off, 0.0), "{role:?} {c}: offset {off}");
+                assert!(close(fonts.advance(role, c, SIZE), SIZE), "{role:?} {c}");
+            }
+            // An opening mark's ink in the right half of its box, a closing mark's in the left.
+            for c in ['“', '‘'] {
+                let (l, _) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(l >= SIZE / 2.0, "{role:?} {c}: ink from {l}");
+            }
+            for c in ['”', '’'] {
+                let (_, r) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(r <= SIZE / 2.0, "{role:?} {c}: ink to {r}");
+            }
+            // The dashes join: ink from edge to edge, so —— is one 2-em line.
+            for c in ['—', '―'] {
+                assert!(fonts.joins(role, c), "{role:?} {c}");
+                let (l, r) = fonts.ink(role, c, SIZE).unwrap();
+                assert!(close(l, 0.0) && close(r, SIZE), "{role:?} {c}: {l}..{r}");
+            }
+            for pair in ["——", "……", "“”", "‘’"] {
+                let w: f32 = pair.chars().map(|c| fonts.advance(role, c, SIZE)).sum();
+                assert!(close(w, 2.0 * SIZE), "{role:?} {pair}: {w}");
+            }
+        }
+    }
+
+    /// A font with proportional (Latin) quotes, as many installed fonts have: the box is
+    /// one em all the same, the opening mark's glyph at its right edge, the closing mark's
+    /// at its left; its em dash does not reach the box edges, so it does not join.
+    #[test]
+    fn proportional_quotes_are_set_in_a_one_em_box() {
+        let bytes: &'static [u8] =
+            include_bytes!("../../../tests/fixtures/fonts-quotes/DiaoyanTestQuotes.ttf");
+        let mut files = FontSet::bundled_files();
+        let idx = files.len();
+        files.push(FontFile::load("DiaoyanTestQuotes", "test".into(), bytes, 0).unwrap());
+        let mut chains = FontSet::bundled_chains();
+        chains.get_mut(&Role::Hei).unwrap().insert(0, idx);
+        let fonts = FontSet { files, chains };
+        let glyph = |c: char| {
+            let f = &fonts.files[idx];
+            f.advance(f.glyph(c).unwrap()) * SIZE
+        };
+        for c in ['“', '‘'] {
+            let (adv, off) = fonts.placement(Role::Hei, c, SIZE);
+            assert!(close(adv, SIZE), "{c}: {adv}");
+            assert!(close(off, SIZE - glyph(c)) && off > 0.0, "{c}: {off}");
+        }
+        for c in ['”', '’'] {
+            assert_eq!(fonts.placement(Role::Hei, c, SIZE), (SIZE, 0.0), "{c}");
+        }
+        // Not a quote: its own advance (DejaVu's A is 1401/2048 em).
+        let (adv, off) = fonts.placement(Role::Hei, 'A', SIZE);
+        assert!(close(adv, 1401.0 / 2048.0 * SIZE) && off == 0.0);
+        assert!(!fonts.joins(Role::Hei, '—'));
+        // The other roles keep the bundled fonts' full-width marks.
+        assert_eq!(fonts.placement(Role::Body, '“', SIZE), (SIZE, 0.0));
+    }
+
+    /// The body is the bundled 仿宋 (Zhuque Fangsong); what it lacks (full-width digits,
+    /// hanzi beyond GB2312) comes from the bundled 宋体 per character.
+    #[test]
+    fn body_is_bundled_fangsong_with_song_fallback() {
+        let fonts = FontSet::bundled();
+        assert_eq!(
+            fonts.primary(Role::Body).unwrap().name,
+            "ZhuqueFangsong-Regular"
+        );
+        for c in ['的', '社', '，', '4', '%', '“', '—'] {
+            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_FANGSONG, "{c}");
+            assert_eq!(fonts.resolve(Role::Note, c).unwrap().0, B_FANGSONG, "{c}");
+        }
+        // Full-width digits and a GBK-only hanzi (喆 is not in GB2312).
+        for c in ['０', '９', '喆'] {
+            assert!(fonts.files[B_FANGSONG].glyph(c).is_none(), "{c}");
+            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_SERIF, "{c}");
+        }
+        // The other roles are unchanged.
+        assert_eq!(fonts.resolve(Role::Hei, '的').unwrap().0, B_SANS);
+        assert_eq!(fonts.resolve(Role::Kai, '的').unwrap().0, B_KAI);
+        assert_eq!(fonts.resolve(Role::Title, '的').unwrap().0, B_SERIF_BOLD);
+    }
 }
