@@ -9,6 +9,8 @@ use std::fmt::Write;
 
 use rust_xlsxwriter::{ExcelDateTime, Workbook};
 
+use super::normalize::{parse, Child, Node};
+use super::styles::has_style;
 use crate::doc::{Chart, ChartKind};
 use crate::render::chart::{
     bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, series_color,
@@ -362,4 +364,54 @@ pub fn drawing(n: usize, cx: u32, cy: u32) -> String {
     format!(
         r#"<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="{n}" name="图表{n}"/><wp:cNvGraphicFramePr/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="{CHART_NS}"><c:chart xmlns:c="{CHART_NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rIdChart{n}"/></a:graphicData></a:graphic></wp:inline></w:drawing>"#
     )
+}
+
+/// The k-th paragraph in the chart style (see [`super::FIGURE_STYLE`]) gets chart k's
+/// drawing, at the chart's own extent, as its only run.
+pub(super) fn place_charts(root: &mut Node, parts: &[super::chart::ChartPart]) {
+    let charts = parts.len();
+    if charts == 0 {
+        return;
+    }
+    let mut k = 0;
+    root.visit(&mut |n| {
+        if n.name != "w:p" || !has_style(n, "w:pPr", "w:pStyle", super::FIGURE_STYLE) {
+            return;
+        }
+        k += 1;
+        if k > charts {
+            return;
+        }
+        let (cx, cy) = parts[k - 1].extent;
+        let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
+            return;
+        };
+        n.children
+            .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:pPr"));
+        let mut run = Node::new("w:r", "");
+        run.push(drawing);
+        n.push(run);
+    });
+}
+
+/// Drawing ids are unique and in document order (docx-rs takes them from a process-wide
+/// counter); each chart gets its alternative text.
+pub(super) fn number_drawings(root: &mut Node, alts: &[String]) {
+    let mut k: usize = 0;
+    root.visit(&mut |n| {
+        if n.name == "wp:docPr" || n.name == "pic:cNvPr" {
+            if n.name == "wp:docPr" {
+                k += 1;
+            }
+            n.set_attr("id", &k.to_string());
+            if let Some(alt) = alts.get(k.saturating_sub(1)) {
+                let escaped = alt
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;");
+                n.set_attr("descr", &escaped);
+            }
+            n.set_attr("name", &format!("图表{k}"));
+        }
+    });
 }

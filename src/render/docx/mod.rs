@@ -322,5 +322,22 @@ fn caption(label: &str, number: Option<usize>, text: Option<&str>) -> Paragraph 
     p
 }
 
+/// Each footnote's paragraph starts with an empty run in the FootnoteReference style (see
+/// `Writer::footnote`): it gets `w:footnoteRef`, Word's automatic note number.
+fn add_footnote_refs(root: &mut normalize::Node) {
+    for note in root.elems_mut().filter(|e| e.name == "w:footnote") {
+        let Some(p) = note.elems_mut().find(|e| e.name == "w:p") else {
+            continue;
+        };
+        let Some(r) = p.elems_mut().find(|e| e.name == "w:r") else {
+            continue;
+        };
+        let empty = r.elems_mut().all(|e| e.name == "w:rPr");
+        if empty && styles::has_style(r, "w:rPr", "w:rStyle", "FootnoteReference") {
+            r.push(normalize::Node::new("w:footnoteRef", ""));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

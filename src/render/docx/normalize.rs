@@ -326,23 +326,23 @@ const ORDERS: &[(&str, &[&str])] = &[
 const DROP_ATTRS: &[(&str, &str)] = &[("w:gridCol", "w:type")];
 
 #[derive(Debug)]
-enum Child {
+pub(super) enum Child {
     Elem(Node),
     /// Text, references, comments, CDATA: raw bytes as read.
     Raw(String),
 }
 
 #[derive(Debug)]
-struct Node {
-    name: String,
+pub(super) struct Node {
+    pub(super) name: String,
     /// Raw attribute text, including its leading whitespace.
-    attrs: String,
-    empty: bool,
-    children: Vec<Child>,
+    pub(super) attrs: String,
+    pub(super) empty: bool,
+    pub(super) children: Vec<Child>,
 }
 
 impl Node {
-    fn new(name: &str, attrs: &str) -> Node {
+    pub(super) fn new(name: &str, attrs: &str) -> Node {
         Node {
             name: name.to_string(),
             attrs: attrs.to_string(),
@@ -351,19 +351,19 @@ impl Node {
         }
     }
 
-    fn elems_mut(&mut self) -> impl Iterator<Item = &mut Node> {
+    pub(super) fn elems_mut(&mut self) -> impl Iterator<Item = &mut Node> {
         self.children.iter_mut().filter_map(|c| match c {
             Child::Elem(e) => Some(e),
             Child::Raw(_) => None,
         })
     }
 
-    fn child_mut(&mut self, name: &str) -> Option<&mut Node> {
+    pub(super) fn child_mut(&mut self, name: &str) -> Option<&mut Node> {
         self.elems_mut().find(|e| e.name == name)
     }
 
     /// The child `name`, created (empty) if missing.
-    fn ensure(&mut self, name: &str) -> &mut Node {
+    pub(super) fn ensure(&mut self, name: &str) -> &mut Node {
         if self.child_mut(name).is_none() {
             self.push(Node::new(name, ""));
         }
@@ -376,12 +376,12 @@ impl Node {
         }
     }
 
-    fn push(&mut self, n: Node) {
+    pub(super) fn push(&mut self, n: Node) {
         self.empty = false;
         self.children.push(Child::Elem(n));
     }
 
-    fn attr(&self, key: &str) -> Option<&str> {
+    pub(super) fn attr(&self, key: &str) -> Option<&str> {
         let mut from = 0;
         while let Some(i) = self.attrs[from..].find(key) {
             let at = from + i;
@@ -401,7 +401,7 @@ impl Node {
         None
     }
 
-    fn set_attr(&mut self, key: &str, value: &str) {
+    pub(super) fn set_attr(&mut self, key: &str, value: &str) {
         if let Some(old) = self.attr(key).map(str::to_string) {
             self.attrs = self.attrs.replacen(
                 &format!("{key}=\"{old}\""),
@@ -413,7 +413,7 @@ impl Node {
         }
     }
 
-    fn visit(&mut self, f: &mut dyn FnMut(&mut Node)) {
+    pub(super) fn visit(&mut self, f: &mut dyn FnMut(&mut Node)) {
         f(self);
         for c in self.elems_mut() {
             c.visit(f);
@@ -449,22 +449,22 @@ impl Normaliser {
         };
         match name {
             "word/document.xml" => {
-                mark_header_rows(&mut root, &hints.table_header_rows);
-                place_charts(&mut root, &hints.chart_parts);
-                number_drawings(&mut root, &hints.chart_alts);
+                super::table::mark_header_rows(&mut root, &hints.table_header_rows);
+                super::chart::place_charts(&mut root, &hints.chart_parts);
+                super::chart::number_drawings(&mut root, &hints.chart_alts);
             }
             "word/styles.xml" => {
-                add_language(&mut root);
-                add_paragraph_defaults(&mut root);
-                default_styles(&mut root);
+                super::styles::add_language(&mut root);
+                super::styles::add_paragraph_defaults(&mut root);
+                super::styles::default_styles(&mut root);
             }
-            "word/footnotes.xml" => add_footnote_refs(&mut root),
+            "word/footnotes.xml" => super::add_footnote_refs(&mut root),
             _ => {}
         }
         if matches!(name, "word/document.xml" | "word/footnotes.xml")
             || (name.starts_with("word/footer") && name.ends_with(".xml"))
         {
-            east_asian_hints(&mut root);
+            super::styles::east_asian_hints(&mut root);
         }
         root.visit(&mut |n| {
             if n.attr("w14:paraId").is_some() {
@@ -492,242 +492,7 @@ pub fn normalise(xml: &str) -> String {
     Normaliser::default().part("", xml, &Hints::default())
 }
 
-fn mark_header_rows(root: &mut Node, counts: &[usize]) {
-    let mut k = 0;
-    root.visit(&mut |n| {
-        if n.name != "w:tbl" {
-            return;
-        }
-        let rows = counts.get(k).copied().unwrap_or(0);
-        k += 1;
-        for tr in n.elems_mut().filter(|e| e.name == "w:tr").take(rows) {
-            let tr_pr = tr.ensure("w:trPr");
-            if tr_pr.child_mut("w:tblHeader").is_none() {
-                tr_pr.push(Node::new("w:tblHeader", ""));
-            }
-        }
-    });
-}
-
-/// The k-th paragraph in the chart style (see [`super::FIGURE_STYLE`]) gets chart k's
-/// drawing, at the chart's own extent, as its only run.
-fn place_charts(root: &mut Node, parts: &[super::chart::ChartPart]) {
-    let charts = parts.len();
-    if charts == 0 {
-        return;
-    }
-    let mut k = 0;
-    root.visit(&mut |n| {
-        if n.name != "w:p" || !has_style(n, "w:pPr", "w:pStyle", super::FIGURE_STYLE) {
-            return;
-        }
-        k += 1;
-        if k > charts {
-            return;
-        }
-        let (cx, cy) = parts[k - 1].extent;
-        let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
-            return;
-        };
-        n.children
-            .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:pPr"));
-        let mut run = Node::new("w:r", "");
-        run.push(drawing);
-        n.push(run);
-    });
-}
-
-/// Whether `n`'s properties `props` have a style element `style` with value `value`.
-fn has_style(n: &mut Node, props: &str, style: &str, value: &str) -> bool {
-    n.child_mut(props)
-        .and_then(|p| p.child_mut(style))
-        .is_some_and(|s| s.attr("w:val") == Some(value))
-}
-
-/// Each footnote's paragraph starts with an empty run in the FootnoteReference style (see
-/// `Writer::footnote`): it gets `w:footnoteRef`, Word's automatic note number.
-fn add_footnote_refs(root: &mut Node) {
-    for note in root.elems_mut().filter(|e| e.name == "w:footnote") {
-        let Some(p) = note.elems_mut().find(|e| e.name == "w:p") else {
-            continue;
-        };
-        let Some(r) = p.elems_mut().find(|e| e.name == "w:r") else {
-            continue;
-        };
-        let empty = r.elems_mut().all(|e| e.name == "w:rPr");
-        if empty && has_style(r, "w:rPr", "w:rStyle", "FootnoteReference") {
-            r.push(Node::new("w:footnoteRef", ""));
-        }
-    }
-}
-
-/// Drawing ids are unique and in document order (docx-rs takes them from a process-wide
-/// counter); each chart gets its alternative text.
-fn number_drawings(root: &mut Node, alts: &[String]) {
-    let mut k: usize = 0;
-    root.visit(&mut |n| {
-        if n.name == "wp:docPr" || n.name == "pic:cNvPr" {
-            if n.name == "wp:docPr" {
-                k += 1;
-            }
-            n.set_attr("id", &k.to_string());
-            if let Some(alt) = alts.get(k.saturating_sub(1)) {
-                let escaped = alt
-                    .replace('&', "&amp;")
-                    .replace('"', "&quot;")
-                    .replace('<', "&lt;");
-                n.set_attr("descr", &escaped);
-            }
-            n.set_attr("name", &format!("图表{k}"));
-        }
-    });
-}
-
-/// Text is Chinese: `w:lang` with East-Asian zh-CN in the document defaults.
-fn add_language(root: &mut Node) {
-    root.visit(&mut |n| {
-        if n.name == "w:rPrDefault" {
-            let r_pr = n.ensure("w:rPr");
-            if r_pr.child_mut("w:lang").is_none() {
-                r_pr.push(Node::new(
-                    "w:lang",
-                    r#" w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA""#,
-                ));
-            }
-        }
-    });
-}
-
-/// The default paragraph properties [`super::styles::PPR_DEFAULTS`] (autospace off), in
-/// `w:pPrDefault` unless already there.
-fn add_paragraph_defaults(root: &mut Node) {
-    let Some((_, defaults)) = parse(&format!("<w:pPr>{}</w:pPr>", super::styles::PPR_DEFAULTS))
-    else {
-        return;
-    };
-    let mut defaults = Some(defaults);
-    root.visit(&mut |n| {
-        if n.name != "w:pPrDefault" {
-            return;
-        }
-        let p_pr = n.ensure("w:pPr");
-        if p_pr.child_mut("w:autoSpaceDE").is_some() {
-            return;
-        }
-        if let Some(d) = defaults.take() {
-            for c in d.children {
-                if let Child::Elem(e) = c {
-                    p_pr.push(e);
-                }
-            }
-        }
-    });
-}
-
-/// One paragraph style, one character style, one table style and one numbering style
-/// are the defaults, as Word writes them (ECMA-376 Part 1 §17.7.4.17 `w:default`): docx-rs
-/// always writes an empty `Normal` before ours, which is dropped; ours gets `w:default="1"`
-/// (so paragraphs without `w:pStyle` are Normal), and the other defaults are added from
-/// [`super::styles::DEFAULT_STYLES`] unless a style of that type is already the default.
-fn default_styles(root: &mut Node) {
-    let is_normal = |c: &Child| {
-        matches!(c, Child::Elem(e) if e.name == "w:style"
-            && e.attr("w:type") == Some("paragraph")
-            && e.attr("w:styleId") == Some("Normal"))
-    };
-    // Keep the last Normal (ours); docx-rs's comes first.
-    while root.children.iter().filter(|c| is_normal(c)).count() > 1 {
-        if let Some(i) = root.children.iter().position(is_normal) {
-            root.children.remove(i);
-        }
-    }
-    let mut has_default = Vec::new();
-    for e in root.elems_mut().filter(|e| e.name == "w:style") {
-        if e.attr("w:default") == Some("1") {
-            has_default.push(e.attr("w:type").unwrap_or("").to_string());
-        }
-    }
-    if !has_default.iter().any(|t| t == "paragraph") {
-        if let Some(normal) = root.elems_mut().find(|e| {
-            e.name == "w:style"
-                && e.attr("w:type") == Some("paragraph")
-                && e.attr("w:styleId") == Some("Normal")
-        }) {
-            // Word writes w:type, w:default, w:styleId.
-            normal.attrs = normal.attrs.replacen(
-                r#"w:type="paragraph""#,
-                r#"w:type="paragraph" w:default="1""#,
-                1,
-            );
-        }
-    }
-    for (kind, xml) in super::styles::DEFAULT_STYLES {
-        if has_default.iter().any(|t| t == kind) {
-            continue;
-        }
-        if let Some((_, node)) = parse(xml) {
-            root.push(node);
-        }
-    }
-}
-
-/// Runs of Chinese text holding punctuation that Unicode gives an ambiguous East Asian
-/// width ([`super::styles::EAST_ASIAN_AMBIGUOUS`]) get `w:rFonts w:hint="eastAsia"`, as
-/// Word writes them when the text is typed with a Chinese input method: without the hint
-/// Word draws “ ” ‘ ’ — … · in the Latin font (ECMA-376 Part 1 §17.3.2.26). A paragraph is
-/// Chinese text when any of its runs holds a CJK character ([`crate::doc::is_cjk`]).
-fn east_asian_hints(root: &mut Node) {
-    root.visit(&mut |p| {
-        if p.name != "w:p" {
-            return;
-        }
-        let mut chinese = false;
-        for r in p.elems_mut().filter(|e| e.name == "w:r") {
-            chinese |= run_text(r).chars().any(crate::doc::is_cjk);
-        }
-        if !chinese {
-            return;
-        }
-        for r in p.elems_mut().filter(|e| e.name == "w:r") {
-            if !run_text(r)
-                .chars()
-                .any(|c| super::styles::EAST_ASIAN_AMBIGUOUS.contains(&c))
-            {
-                continue;
-            }
-            let r_pr = r.ensure("w:rPr");
-            let fonts = r_pr.ensure("w:rFonts");
-            if fonts.attr("w:hint").is_none() {
-                fonts.set_attr("w:hint", "eastAsia");
-            }
-            // w:rPr comes first in a run.
-            if let Some(i) = r
-                .children
-                .iter()
-                .position(|c| matches!(c, Child::Elem(e) if e.name == "w:rPr"))
-            {
-                let pr = r.children.remove(i);
-                r.children.insert(0, pr);
-            }
-        }
-    });
-}
-
-/// The text of a run's `w:t` children, as written (entities not decoded; the characters
-/// looked for are never escaped).
-fn run_text(r: &mut Node) -> String {
-    let mut s = String::new();
-    for t in r.elems_mut().filter(|e| e.name == "w:t") {
-        for c in &t.children {
-            if let Child::Raw(raw) = c {
-                s.push_str(raw);
-            }
-        }
-    }
-    s
-}
-
-fn parse(xml: &str) -> Option<(String, Node)> {
+pub(super) fn parse(xml: &str) -> Option<(String, Node)> {
     let mut reader = Reader::from_str(xml);
     let mut prolog = String::new();
     let mut stack: Vec<Node> = Vec::new();

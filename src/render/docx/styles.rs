@@ -1,6 +1,7 @@
 //! The `gbt9704` preset as real Word styles, the native heading numbering, and the font
 //! table with fallbacks.
 
+use super::normalize::{parse, Child, Node};
 use docx_rs::{
     AbstractNumbering, AlignmentType, IndentLevel, Level, LevelJc, LevelSuffixType, LevelText,
     LineSpacing, LineSpacingType, NumberFormat, Numbering, NumberingId, RunFonts,
@@ -397,4 +398,154 @@ pub fn font_table() -> String {
     }
     xml.push_str("</w:fonts>");
     xml
+}
+
+/// Text is Chinese: `w:lang` with East-Asian zh-CN in the document defaults.
+pub(super) fn add_language(root: &mut Node) {
+    root.visit(&mut |n| {
+        if n.name == "w:rPrDefault" {
+            let r_pr = n.ensure("w:rPr");
+            if r_pr.child_mut("w:lang").is_none() {
+                r_pr.push(Node::new(
+                    "w:lang",
+                    r#" w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA""#,
+                ));
+            }
+        }
+    });
+}
+
+/// The default paragraph properties [`PPR_DEFAULTS`] (autospace off), in
+/// `w:pPrDefault` unless already there.
+pub(super) fn add_paragraph_defaults(root: &mut Node) {
+    let Some((_, defaults)) = parse(&format!("<w:pPr>{}</w:pPr>", PPR_DEFAULTS)) else {
+        return;
+    };
+    let mut defaults = Some(defaults);
+    root.visit(&mut |n| {
+        if n.name != "w:pPrDefault" {
+            return;
+        }
+        let p_pr = n.ensure("w:pPr");
+        if p_pr.child_mut("w:autoSpaceDE").is_some() {
+            return;
+        }
+        if let Some(d) = defaults.take() {
+            for c in d.children {
+                if let Child::Elem(e) = c {
+                    p_pr.push(e);
+                }
+            }
+        }
+    });
+}
+
+/// One paragraph style, one character style, one table style and one numbering style
+/// are the defaults, as Word writes them (ECMA-376 Part 1 §17.7.4.17 `w:default`): docx-rs
+/// always writes an empty `Normal` before ours, which is dropped; ours gets `w:default="1"`
+/// (so paragraphs without `w:pStyle` are Normal), and the other defaults are added from
+/// [`super::styles::DEFAULT_STYLES`] unless a style of that type is already the default.
+pub(super) fn default_styles(root: &mut Node) {
+    let is_normal = |c: &Child| {
+        matches!(c, Child::Elem(e) if e.name == "w:style"
+            && e.attr("w:type") == Some("paragraph")
+            && e.attr("w:styleId") == Some("Normal"))
+    };
+    // Keep the last Normal (ours); docx-rs's comes first.
+    while root.children.iter().filter(|c| is_normal(c)).count() > 1 {
+        if let Some(i) = root.children.iter().position(is_normal) {
+            root.children.remove(i);
+        }
+    }
+    let mut has_default = Vec::new();
+    for e in root.elems_mut().filter(|e| e.name == "w:style") {
+        if e.attr("w:default") == Some("1") {
+            has_default.push(e.attr("w:type").unwrap_or("").to_string());
+        }
+    }
+    if !has_default.iter().any(|t| t == "paragraph") {
+        if let Some(normal) = root.elems_mut().find(|e| {
+            e.name == "w:style"
+                && e.attr("w:type") == Some("paragraph")
+                && e.attr("w:styleId") == Some("Normal")
+        }) {
+            // Word writes w:type, w:default, w:styleId.
+            normal.attrs = normal.attrs.replacen(
+                r#"w:type="paragraph""#,
+                r#"w:type="paragraph" w:default="1""#,
+                1,
+            );
+        }
+    }
+    for (kind, xml) in super::styles::DEFAULT_STYLES {
+        if has_default.iter().any(|t| t == kind) {
+            continue;
+        }
+        if let Some((_, node)) = parse(xml) {
+            root.push(node);
+        }
+    }
+}
+
+/// Runs of Chinese text holding punctuation that Unicode gives an ambiguous East Asian
+/// width ([`super::styles::EAST_ASIAN_AMBIGUOUS`]) get `w:rFonts w:hint="eastAsia"`, as
+/// Word writes them when the text is typed with a Chinese input method: without the hint
+/// Word draws “ ” ‘ ’ — … · in the Latin font (ECMA-376 Part 1 §17.3.2.26). A paragraph is
+/// Chinese text when any of its runs holds a CJK character ([`crate::doc::is_cjk`]).
+pub(super) fn east_asian_hints(root: &mut Node) {
+    root.visit(&mut |p| {
+        if p.name != "w:p" {
+            return;
+        }
+        let mut chinese = false;
+        for r in p.elems_mut().filter(|e| e.name == "w:r") {
+            chinese |= run_text(r).chars().any(crate::doc::is_cjk);
+        }
+        if !chinese {
+            return;
+        }
+        for r in p.elems_mut().filter(|e| e.name == "w:r") {
+            if !run_text(r)
+                .chars()
+                .any(|c| super::styles::EAST_ASIAN_AMBIGUOUS.contains(&c))
+            {
+                continue;
+            }
+            let r_pr = r.ensure("w:rPr");
+            let fonts = r_pr.ensure("w:rFonts");
+            if fonts.attr("w:hint").is_none() {
+                fonts.set_attr("w:hint", "eastAsia");
+            }
+            // w:rPr comes first in a run.
+            if let Some(i) = r
+                .children
+                .iter()
+                .position(|c| matches!(c, Child::Elem(e) if e.name == "w:rPr"))
+            {
+                let pr = r.children.remove(i);
+                r.children.insert(0, pr);
+            }
+        }
+    });
+}
+
+/// The text of a run's `w:t` children, as written (entities not decoded; the characters
+/// looked for are never escaped).
+pub(super) fn run_text(r: &mut Node) -> String {
+    let mut s = String::new();
+    for t in r.elems_mut().filter(|e| e.name == "w:t") {
+        for c in &t.children {
+            if let Child::Raw(raw) = c {
+                s.push_str(raw);
+            }
+        }
+    }
+    s
+}
+
+/// Whether `n`'s properties `props` have a style element `style` with value `value`.
+pub(super) fn has_style(n: &mut Node, props: &str, style: &str, value: &str) -> bool {
+    n.child_mut(props)
+        .and_then(|p| p.child_mut(style))
+        .is_some_and(|s| s.attr("w:val") == Some(value))
 }

@@ -7,6 +7,7 @@ use docx_rs::{
     TableCellContent, TableCellMargins, TableRow, TableRowChild, VAlignType, VMergeType, WidthType,
 };
 
+use super::normalize::Node;
 use super::Writer;
 use crate::doc::{Align, Run, Table, TableRules};
 
@@ -216,4 +217,21 @@ fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
     }
     let fits = height <= super::page::TEXT_HEIGHT as f32 / 20.0;
     move |i| i + 1 < n && (fits || i < 2 || i + 3 >= n)
+}
+
+pub(super) fn mark_header_rows(root: &mut Node, counts: &[usize]) {
+    let mut k = 0;
+    root.visit(&mut |n| {
+        if n.name != "w:tbl" {
+            return;
+        }
+        let rows = counts.get(k).copied().unwrap_or(0);
+        k += 1;
+        for tr in n.elems_mut().filter(|e| e.name == "w:tr").take(rows) {
+            let tr_pr = tr.ensure("w:trPr");
+            if tr_pr.child_mut("w:tblHeader").is_none() {
+                tr_pr.push(Node::new("w:tblHeader", ""));
+            }
+        }
+    });
 }

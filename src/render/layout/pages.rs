@@ -61,7 +61,7 @@ impl Typesetter<'_> {
             }
             self.pages[i].items.append(&mut items);
             self.pages[i].folio = Some(self.pages[i].items.len());
-            let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Body, size);
+            let folio = self.shape(&[Run::plain(format!("— {} —", i + 1))], Role::Song, size);
             // GB/T 9704-2012 §7.5: the 一字线 7 mm below the text block; odd pages right and
             // even pages left, each set in one character (one em of the folio's size).
             let base = self.p.page_h - self.p.bottom + 7.0 * MM + size * 0.88;

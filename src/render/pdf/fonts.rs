@@ -34,10 +34,12 @@ pub enum Role {
     Title,
     /// A footnote mark: body fonts, set small and raised.
     Note,
+    /// 宋体: the folio (GB/T 9704-2012 §7.5: 4号半角宋体阿拉伯数字), as the DOCX footer sets it.
+    Song,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Body, Role::Hei, Role::Kai, Role::Title];
+    pub const ALL: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Song];
 
     /// Installed families that serve this role, best first.
     fn families(self) -> &'static [&'static str] {
@@ -50,6 +52,7 @@ impl Role {
                 "STFangsong",
             ],
             Role::Hei => &["黑体", "SimHei", "STHeiti"],
+            Role::Song => &["宋体", "SimSun", "STSong"],
             Role::Kai => &["楷体_GB2312", "楷体", "KaiTi_GB2312", "KaiTi", "STKaiti"],
             Role::Title => &[
                 "方正小标宋简体",
@@ -66,6 +69,7 @@ impl Role {
             Role::Hei => "黑体",
             Role::Kai => "楷体",
             Role::Title => "标题（小标宋）",
+            Role::Song => "页码（宋体）",
         }
     }
 }
@@ -241,6 +245,7 @@ impl FontSet {
             ),
             (Role::Title, vec![B_SERIF_BOLD, B_SERIF, B_SANS, B_KAI]),
             (Role::Hei, vec![B_SANS, B_SERIF, B_KAI, B_SERIF_BOLD]),
+            (Role::Song, vec![B_SERIF, B_SANS, B_KAI, B_SERIF_BOLD]),
             (Role::Kai, vec![B_KAI, B_SERIF, B_SANS, B_SERIF_BOLD]),
         ]
         .into_iter()
