@@ -1,5 +1,37 @@
-//! Inline layout: shaping runs into characters with roles and advances, breaking them into
-//! lines, and setting each line as positioned glyph runs (justification, alignment).
+//! Inline layout: shaping runs into characters with roles, boxes and glyph offsets,
+//! breaking them into lines, and setting each line as positioned glyph runs
+//! (justification, alignment).
+//!
+//! # The character grid (GB/T 9704-2012 §5.2.1: 22 lines × 28 characters)
+//! Text at the body size (三号, [`Preset::body`](super::Preset)) in the Body (仿宋), Hei
+//! (黑体) and Kai (楷体) roles — body paragraphs, headings, quotations, the subtitle, list
+//! items — is on a 28-per-line grid: every full-width character ([`is_fullwidth`]) takes a
+//! box of `text_width / 28` pt (15.79 pt on A4: 0.987 em), its glyph centred in it (closing
+//! marks at the box's left, opening marks at its right), so a full line of CJK holds exactly
+//! 28 characters and the 2-character first-line indent is two pitches. Word's
+//! `w:docGrid w:type="linesAndChars"` with its `w:charSpace` does the same in the DOCX. The
+//! title (二号), tables, footnotes, charts and the folio are not on the grid: their
+//! full-width characters take a 1-em box.
+//!
+//! # Spacing rules (clreq §3.1.6, §3.2; issue 16 "Lines")
+//! * CJK–Latin spacing: **0** extra space between CJK and Latin letters or digits, in both
+//!   formats (the DOCX turns off Word's automatic ¼-em `w:autoSpaceDE`/`w:autoSpaceDN`).
+//! * Justification spreads the line's slack only at [`glue`] points: between CJK
+//!   characters, at CJK–Latin/digit boundaries and after spaces — never inside a number or
+//!   a Latin word ("43.3%", "GB/T", "10303"), never inside —— or ……, never before a
+//!   footnote mark.
+//! * Quotation marks “ ” ‘ ’ take a full-width box in every role whatever their glyph's
+//!   advance (楷体's are 0.35 em): an opening mark's glyph sits at the box's right, a
+//!   closing mark's at its left.
+//! * —— is one joined 2-em dash: two 1-em boxes whose glyphs are placed so their ink
+//!   touches (overlapping if needed) and spans the 2 em when the ink is long enough, else
+//!   joined and centred; …… is 2 em with the dots centred in each box.
+//! * Adjacent full-width punctuation is compressed: a closing mark followed by another
+//!   mark loses the empty right half of its box (`）。` `”；` `），` `。”` take 1.5 em), and
+//!   an opening mark after an opening mark loses the empty left half of its box (`（“`).
+//! * `**bold**` keeps its role; the glyph run is marked `bold` and the writer synthesises
+//!   the weight (the title role has a real bold face and needs none). `*emphasis*` is set
+//!   in the 楷体 role at the same size, upright: the one Chinese treatment both formats use.
 
 use std::ops::Range;
 
@@ -8,14 +40,77 @@ use super::{Item, Typesetter, SUP_RISE, SUP_SCALE};
 use crate::doc::Run;
 use crate::render::pdf::fonts::Role;
 
-/// Text shaped for one size: characters, their roles and advances, and footnote marks.
+/// Text shaped for one size: characters, their roles, boxes and glyph offsets, and
+/// footnote marks. All vectors have one entry per character.
 #[derive(Default)]
 pub(super) struct Shaped {
     pub(super) chars: Vec<char>,
     pub(super) roles: Vec<Role>,
+    /// The width (pt) each character occupies on the line: its box. For a full-width
+    /// character the grid pitch or 1 em (less any punctuation compression), else the
+    /// glyph's advance.
     pub(super) widths: Vec<f32>,
+    /// Where the glyph's origin lies from the start of its box (pt; may be negative).
+    pub(super) offsets: Vec<f32>,
+    /// Whether the character is set in a synthesised bold weight.
+    pub(super) bold: Vec<bool>,
     /// (character index, footnote number) of each footnote mark.
     pub(super) marks: Vec<(usize, usize)>,
+}
+
+/// Characters per line of the body grid (GB/T 9704-2012 §5.2.1).
+pub const GRID_CHARS: f32 = 28.0;
+
+/// Whether `c` is set in a full-width box: the CJK ideographs, kana, Hangul, CJK and
+/// full-width punctuation and forms (East Asian Width W or F), and the quotation marks,
+/// em dash and ellipsis that Chinese text sets full width although Unicode calls them
+/// ambiguous.
+pub fn is_fullwidth(c: char) -> bool {
+    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…')
+        || matches!(
+            c as u32,
+            0x2E80..=0x303E
+                | 0x3041..=0x33FF
+                | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF
+                | 0xA960..=0xA97F
+                | 0xAC00..=0xD7A3
+                | 0xF900..=0xFAFF
+                | 0xFE10..=0xFE19
+                | 0xFE30..=0xFE6F
+                | 0xFF01..=0xFF60
+                | 0xFFE0..=0xFFE6
+                | 0x20000..=0x3FFFD
+        )
+}
+
+/// Full-width closing marks: their ink is in the left half of the box (GB/T 15834 /
+/// clreq placement for simplified Chinese), the right half empty.
+fn closing(c: char) -> bool {
+    super::linebreak::squeezable(c)
+}
+
+/// Full-width opening marks: their ink is in the right half of the box.
+fn opening(c: char) -> bool {
+    "（《「『【〔〈〖“‘".contains(c)
+}
+
+/// Whether justification may add space between characters `g` and `g + 1` of `s`: between
+/// CJK characters, at CJK–Latin/digit boundaries and after a space; never inside a number
+/// or a Latin word, inside —— or ……, before a space or before a footnote mark.
+pub(super) fn glue(s: &Shaped, g: usize) -> bool {
+    let (a, b) = (s.chars[g], s.chars[g + 1]);
+    if s.roles[g + 1] == Role::Note && s.roles[g] != Role::Note {
+        return false;
+    }
+    if b == ' ' {
+        return false;
+    }
+    if a == ' ' {
+        return true;
+    }
+    let word = super::linebreak::is_word;
+    !(word(a) && word(b)) && !(a == b && matches!(a, '—' | '…'))
 }
 
 impl Shaped {
@@ -50,6 +145,37 @@ pub(super) struct Para {
 }
 
 impl Typesetter<'_> {
+    /// The grid pitch: `text_width / 28` pt, the box of a full-width character on the grid.
+    pub(super) fn grid_pitch(&self) -> f32 {
+        self.p.text_width() / GRID_CHARS
+    }
+
+    /// The box of a full-width character in `role` at `size` pt: the grid pitch for the
+    /// body size in the Body, Hei and Kai roles (see the module docs), else 1 em.
+    fn em_box(&self, role: Role, size: f32) -> f32 {
+        let on_grid = matches!(role, Role::Body | Role::Hei | Role::Kai)
+            && (size - self.p.body).abs() < 0.01;
+        if on_grid {
+            self.grid_pitch()
+        } else {
+            size
+        }
+    }
+
+    /// Horizontal ink extent of `c`'s glyph in `role` at `size` pt, from the glyph's
+    /// origin: `(left, right)`. `None` for a glyph with no outline or no font.
+    fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
+        let (f, gid) = self.fonts.resolve(role, c)?;
+        let file = self.fonts.files.get(f)?;
+        let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(gid))?;
+        let upm = file.face.units_per_em().max(1) as f32;
+        Some((bb.x_min as f32 / upm * size, bb.x_max as f32 / upm * size))
+    }
+
+    /// Shape `runs` in paragraph role `role` at `size` pt: per character its role (footnote
+    /// marks [`Role::Note`], `*emphasis*` [`Role::Kai`]), synthetic bold, box and glyph
+    /// offset. Full-width characters get full-width boxes (on the grid at the body size),
+    /// adjacent punctuation is compressed and dash pairs joined (module docs).
     pub(super) fn shape(&mut self, runs: &[Run], role: Role, size: f32) -> Shaped {
         let mut s = Shaped::default();
         for r in runs {
@@ -58,12 +184,16 @@ impl Typesetter<'_> {
                 s.chars.push('\n');
                 s.roles.push(role);
                 s.widths.push(0.0);
+                s.offsets.push(0.0);
+                s.bold.push(false);
                 continue;
             }
-            let role = match (r.note(), r.bold) {
-                (Some(_), _) => Role::Note,
-                (None, true) if role == Role::Body => Role::Title,
-                _ => role,
+            // Bold keeps the role (the writer synthesises the weight; the title's face is
+            // bold already); emphasis is 楷体 at the same size.
+            let (role, bold) = match r.note() {
+                Some(_) => (Role::Note, false),
+                None if r.italic && role != Role::Title => (Role::Kai, r.bold),
+                None => (role, r.bold && role != Role::Title),
             };
             if let Some(n) = r.note() {
                 s.marks.push((s.chars.len(), n));
@@ -90,20 +220,80 @@ impl Typesetter<'_> {
                         .collect();
                     self.missing.push((c, context));
                 }
-                s.chars.push(c);
-                s.roles.push(role);
-                s.widths.push(if c == ' ' {
+                let glyph = if c == ' ' {
                     csize * 0.3
                 } else {
                     self.fonts.advance(role, c, csize)
-                });
+                };
+                // An apostrophe inside a Latin word stays proportional.
+                let apostrophe = c == '’'
+                    && i > 0
+                    && run[i - 1].is_ascii_alphabetic()
+                    && run.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
+                let (w, off) = if role != Role::Note && is_fullwidth(c) && !apostrophe {
+                    let b = self.em_box(role, csize);
+                    let off = if closing(c) {
+                        0.0
+                    } else if opening(c) {
+                        b - glyph
+                    } else {
+                        (b - glyph) / 2.0
+                    };
+                    (b, off)
+                } else {
+                    (glyph, 0.0)
+                };
+                s.chars.push(c);
+                s.roles.push(role);
+                s.widths.push(w);
+                s.offsets.push(off);
+                s.bold.push(bold);
             }
         }
+        compress_punctuation(&mut s);
+        self.join_dashes(&mut s, size);
         s
     }
 
+    /// Place each run of em dashes (—— and longer) so their glyphs' ink touches: it spans
+    /// the run's boxes exactly when the glyphs are long enough (overlapping as needed),
+    /// else it is joined and centred in them. A single dash is centred in its box.
+    fn join_dashes(&self, s: &mut Shaped, size: f32) {
+        let n = s.chars.len();
+        let mut i = 0;
+        while i < n {
+            if s.chars[i] != '—' || s.roles[i] == Role::Note {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < n && s.chars[j] == '—' && s.roles[j] == s.roles[i] {
+                j += 1;
+            }
+            let k = (j - i) as f32;
+            let b = s.widths[i];
+            if let Some((l, r)) = self.ink(s.roles[i], '—', size) {
+                let w = r - l;
+                let total = b * k;
+                let (start, step) = if j - i == 1 {
+                    ((b - w) / 2.0, 0.0)
+                } else if w * k >= total {
+                    (0.0, (total - w) / (k - 1.0))
+                } else {
+                    ((total - w * k) / 2.0, w)
+                };
+                for m in 0..j - i {
+                    let ink_start = start + m as f32 * step;
+                    s.offsets[i + m] = ink_start - l - m as f32 * b;
+                }
+            }
+            i = j;
+        }
+    }
+
     /// The items of one line: characters `range` of `s`, set from `x0` in `width` with
-    /// the baseline at `base` (from the page top).
+    /// the baseline at `base` (from the page top). A justified line spreads its slack
+    /// evenly over its [`glue`] points; a line with none is set flush left.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn line_items(
         &self,
@@ -115,12 +305,13 @@ impl Typesetter<'_> {
         base: f32,
         align: HAlign,
     ) -> Vec<Item> {
+        let start = range.start;
         let mut end = range.end;
-        while end > range.start && s.chars[end - 1] == ' ' {
+        while end > start && s.chars[end - 1] == ' ' {
             end -= 1;
         }
-        let mut natural: f32 = s.widths[range.start..end].iter().sum();
-        let n = end - range.start;
+        let mut natural: f32 = s.widths[start..end].iter().sum();
+        let n = end - start;
         // A justified line ending in a full-width closing mark sets it at half width: its
         // empty right half hangs past the margin. So does any line that the line breaker
         // fitted only by measuring it so (a table cell set right or centred).
@@ -130,22 +321,40 @@ impl Typesetter<'_> {
         {
             natural -= s.widths[end - 1] / 2.0;
         }
-        let (mut x, tc) = match align {
-            HAlign::Justify if n > 1 => (
+        let gaps = (start..end.saturating_sub(1))
+            .filter(|&g| glue(s, g))
+            .count();
+        let (x, tc) = match align {
+            HAlign::Justify if gaps > 0 => (
                 x0,
-                ((width - natural) / (n - 1) as f32).clamp(-size * 0.1, size),
+                ((width - natural) / gaps as f32).clamp(-size * 0.1, size),
             ),
             HAlign::Center => (x0 + (width - natural) / 2.0, 0.0),
             HAlign::Right => (x0 + width - natural, 0.0),
             _ => (x0, 0.0),
         };
+        // Where each character's box starts (and, last, where the line ends).
+        let mut bx = Vec::with_capacity(n + 1);
+        let mut cur = x;
+        for g in start..end {
+            bx.push(cur);
+            cur += s.widths[g];
+            // The space after a character belongs to the gap before the next one: the
+            // line's last character ends at its own box.
+            if g + 1 < end && glue(s, g) {
+                cur += tc;
+            }
+        }
+        bx.push(cur);
+        let pen = |g: usize| bx[g - start] + s.offsets[g];
         let mut items = Vec::new();
-        let mut i = range.start;
+        let mut i = start;
         while i < end {
             let key = |j: usize| {
                 (
                     self.fonts.font_for(s.roles[j], s.chars[j]),
                     s.roles[j] == Role::Note,
+                    s.bold[j],
                 )
             };
             let k = key(i);
@@ -153,29 +362,32 @@ impl Typesetter<'_> {
             while j < end && key(j) == k {
                 j += 1;
             }
-            // The space after a character belongs to the gap before the next one: the
-            // line's last character ends at its own box.
+            // Pen to pen; the run's last character advances to the end of its box.
             let advances: Vec<f32> = (i..j)
-                .map(|g| s.widths[g] + if g + 1 < end { tc } else { 0.0 })
+                .map(|g| {
+                    if g + 1 < j {
+                        pen(g + 1) - pen(g)
+                    } else {
+                        bx[j - start] - pen(g)
+                    }
+                })
                 .collect();
-            let run_w: f32 = advances.iter().sum();
-            if let (Some(font), sup) = k {
+            if let (Some(font), sup, bold) = k {
                 let (csize, rise) = if sup {
                     (size * SUP_SCALE, size * SUP_RISE)
                 } else {
                     (size, 0.0)
                 };
                 items.push(Item::Text {
-                    x,
+                    x: pen(i),
                     y: self.p.page_h - base + rise,
                     size: csize,
                     font,
                     text: s.chars[i..j].iter().collect(),
                     advances,
-                    bold: false,
+                    bold,
                 });
             }
-            x += run_w;
             i = j;
         }
         items
@@ -184,6 +396,26 @@ impl Typesetter<'_> {
     /// Baseline of a line box of height `pitch` starting at `top`, for type of `size`.
     pub(super) fn baseline(top: f32, pitch: f32, size: f32) -> f32 {
         top + (pitch - size) / 2.0 + size * 0.88
+    }
+}
+
+/// Compress adjacent full-width punctuation (clreq §3.1.6): a closing mark followed by a
+/// closing or opening mark loses the empty right half of its box (`）。` `”；` `），` `。”`
+/// `）（` take 1.5 em); an opening mark after an opening mark loses the empty left half of
+/// its box, its glyph moving left with it (`（“`).
+fn compress_punctuation(s: &mut Shaped) {
+    for i in 1..s.chars.len() {
+        let (a, b) = (s.chars[i - 1], s.chars[i]);
+        if s.roles[i - 1] == Role::Note || s.roles[i] == Role::Note {
+            continue;
+        }
+        if closing(a) && (closing(b) || opening(b)) {
+            s.widths[i - 1] /= 2.0;
+        } else if opening(a) && opening(b) {
+            let half = s.widths[i] / 2.0;
+            s.widths[i] -= half;
+            s.offsets[i] -= half;
+        }
     }
 }
 
