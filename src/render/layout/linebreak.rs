@@ -219,6 +219,44 @@ mod tests {
         );
     }
 
+    /// Issue 16: "题。" and "户。" alone on a paragraph's last line.
+    #[test]
+    fn the_last_line_holds_two_characters_besides_punctuation() {
+        for s in [
+            "一二三四五六七八九十题。",
+            "一二三四五六七八九十户。",
+            "一二三四五六七八九十“题”。",
+        ] {
+            let got = lines_of(s, 5);
+            let last = got.last().expect("lines");
+            assert!(
+                last.chars().filter(|c| c.is_alphanumeric()).count() >= 2,
+                "{got:?}"
+            );
+            assert_eq!(got.concat(), s);
+        }
+    }
+
+    /// A number stays on the line of its unit; a word longer than the line is broken
+    /// where the line is full.
+    #[test]
+    fn numbers_keep_their_unit_and_long_words_break() {
+        for (s, unit) in [
+            ("甲乙丙丁戊4000户", "4000户"),
+            ("甲乙丙丁戊1.5万元", "1.5万"),
+            ("甲乙丙丁戊43.3%的", "43.3%"),
+        ] {
+            let got = lines_of(s, 7);
+            assert!(
+                got.len() > 1 && got.iter().any(|l| l.contains(unit)),
+                "{got:?}"
+            );
+        }
+        let got = lines_of("甲乙ABCDEFGHIJKLMNOPQRSTUVWXYZ", 5);
+        assert_eq!(got[0], "甲乙");
+        assert!(got[1..].iter().all(|l| l.len() <= 10), "{got:?}");
+    }
+
     #[test]
     fn dashes_and_ellipses_stay_together() {
         for s in ["一二三四——五六", "一二三四……五六"] {
