@@ -257,22 +257,33 @@ impl Typesetter<'_> {
 
     /// Place each run of em dashes (—— and longer) so their glyphs' ink touches: it spans
     /// the run's boxes exactly when the glyphs are long enough (overlapping as needed),
-    /// else it is joined and centred in them. A single dash is centred in its box.
+    /// else it is joined and centred in them. A single dash is centred in its box. A run
+    /// of ellipses (……) keeps the font's own spacing between its glyphs, centred in the
+    /// run's boxes, so the six dots are evenly spaced.
     fn join_dashes(&self, s: &mut Shaped, size: f32) {
         let n = s.chars.len();
         let mut i = 0;
         while i < n {
-            if s.chars[i] != '—' || s.roles[i] == Role::Note {
+            let c = s.chars[i];
+            if !matches!(c, '—' | '…') || s.roles[i] == Role::Note {
                 i += 1;
                 continue;
             }
             let mut j = i + 1;
-            while j < n && s.chars[j] == '—' && s.roles[j] == s.roles[i] {
+            while j < n && s.chars[j] == c && s.roles[j] == s.roles[i] {
                 j += 1;
             }
             let k = (j - i) as f32;
             let b = s.widths[i];
-            if let Some((l, r)) = self.ink(s.roles[i], '—', size) {
+            if c == '…' {
+                // The dots evenly spaced as the font spaces two ellipses, centred in
+                // the boxes.
+                let g = self.fonts.advance(s.roles[i], c, size);
+                let start = (b * k - g * k) / 2.0;
+                for m in 0..j - i {
+                    s.offsets[i + m] = start + m as f32 * (g - b);
+                }
+            } else if let Some((l, r)) = self.ink(s.roles[i], c, size) {
                 let w = r - l;
                 let total = b * k;
                 let (start, step) = if j - i == 1 {
