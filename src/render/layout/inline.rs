@@ -110,7 +110,9 @@ pub(super) fn glue(s: &Shaped, g: usize) -> bool {
         return true;
     }
     let word = super::linebreak::is_word;
-    !(word(a) && word(b)) && !(a == b && matches!(a, '—' | '…'))
+    let inside_word = word(a) && word(b);
+    let inside_pair = a == b && matches!(a, '—' | '…');
+    !(inside_word || inside_pair)
 }
 
 impl Shaped {
