@@ -92,7 +92,7 @@ fn closing(c: char) -> bool {
 
 /// Full-width opening marks: their ink is in the right half of the box.
 fn opening(c: char) -> bool {
-    "（《「『【〔〈〖“‘".contains(c)
+    super::linebreak::opening(c)
 }
 
 /// Whether justification may add space between characters `g` and `g + 1` of `s`: between

@@ -20,6 +20,11 @@ pub fn no_line_end(c: char) -> bool {
     "（《「『【〔〈〖“‘([{<".contains(c)
 }
 
+/// Full-width opening marks: their left half is empty.
+pub fn opening(c: char) -> bool {
+    "（《「『【〔〈〖“‘".contains(c)
+}
+
 /// Full-width closing marks whose right half is empty, so they can hang half outside.
 pub fn squeezable(c: char) -> bool {
     "，。、；：？！）》」』】〕〉〗”’".contains(c)
@@ -99,8 +104,15 @@ pub fn break_lines(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Vec
         let avail = if lines.is_empty() { first } else { rest };
         let mut best = None;
         let mut forced = start + 1;
+        // An opening mark compressed after the one that ends the line before gets its
+        // full box back at the line's start (`inline::line_items`).
+        let lead = if start > 0 && opening(chars[start - 1]) && opening(chars[start]) {
+            widths[start]
+        } else {
+            0.0
+        };
         for (end, &allowed) in ok.iter().enumerate().skip(start + 1) {
-            let w = line_width(chars, widths, &prefix, start, end);
+            let w = lead + line_width(chars, widths, &prefix, start, end);
             if w > avail + 0.01 {
                 break;
             }
