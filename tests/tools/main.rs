@@ -131,6 +131,11 @@ fn checks() -> Vec<Check> {
             pdf::lines_obey_the_rules_and_body_text_is_justified,
         ),
         (
+            "pdf::body_lines_hold_28_characters_and_no_last_line_one",
+            &["pdftotext"],
+            pdf::body_lines_hold_28_characters_and_no_last_line_one,
+        ),
+        (
             "pdf::a_table_row_taller_than_a_page_continues_inside_the_margins",
             &["pdftotext"],
             pdf::a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_margins,

@@ -8,6 +8,8 @@ use crate::common::*;
 /// Right margin of the GB/T 9704 text block: 210 mm − 26 mm, in points.
 pub(crate) const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
 const LEFT: f64 = 28.0 * 72.0 / 25.4;
+/// The body grid's pitch: 28 characters per line (GB/T 9704-2012 §5.2.1).
+const PITCH: f64 = (RIGHT - LEFT) / 28.0;
 
 /// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
 pub(crate) struct BoxLine {
@@ -29,7 +31,7 @@ fn attr(tag: &str, name: &str) -> f64 {
 
 pub(crate) fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
     let xml = tool("pdftotext", &["-bbox-layout"], pdf);
-    let mut out = Vec::new();
+    let mut out: Vec<BoxLine> = Vec::new();
     for (p, page) in xml.split("<page ").skip(1).enumerate() {
         for l in page.split("<line ").skip(1) {
             let tag = &l[..l.find('>').expect("tag end")];
@@ -47,14 +49,28 @@ pub(crate) fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
                     )
                 })
                 .collect();
-            out.push(BoxLine {
+            let l = BoxLine {
                 page: p + 1,
                 x_min: attr(tag, "xMin"),
                 x_max: attr(tag, "xMax"),
                 y_min: attr(tag, "yMin"),
                 height: attr(tag, "yMax") - attr(tag, "yMin"),
                 text,
-            });
+            };
+            // pdftotext cuts a line where a glyph overlaps the one before by more than
+            // 0.2 em (a compressed "），" or "”“"): such a piece is part of the line before.
+            match out.last_mut() {
+                Some(q)
+                    if q.page == l.page
+                        && (q.y_min - l.y_min).abs() < 0.5
+                        && l.x_min > q.x_min
+                        && l.x_min < q.x_max =>
+                {
+                    q.text += &l.text;
+                    q.x_max = q.x_max.max(l.x_max);
+                }
+                _ => out.push(l),
+            }
         }
     }
     out
@@ -154,7 +170,8 @@ pub fn lines_obey_the_rules_and_body_text_is_justified() {
     // 仿宋's line box is 1.2 em (19.2 pt at 16 pt); 12-pt table text is at most 17.3 pt
     // (Noto, 1.44 em).
     let body = |l: &BoxLine| {
-        l.height > 18.0 && ((l.x_min - LEFT).abs() < 0.5 || (l.x_min - LEFT - 32.0).abs() < 0.5)
+        l.height > 18.0
+            && ((l.x_min - LEFT).abs() < 0.5 || (l.x_min - LEFT - 2.0 * PITCH).abs() < 0.5)
     };
     let mut checked = 0;
     for w in all.windows(2) {
@@ -342,4 +359,76 @@ pub fn a_title_longer_than_a_page_continues_on_the_next_page() {
     assert!(all
         .iter()
         .any(|l| l.page == 2 && l.text.contains("强化基层保障")));
+}
+
+/// Full-width closing marks (ink in the left half), which clreq compresses before another mark.
+const CLOSING: &str = "，。、；：？！）》」』】〕〉〗”’";
+const OPENING: &str = "（《「『【〔〈〖“‘";
+
+/// The grid cells a line of full-width characters takes: one per character, less half a
+/// cell for each closing mark compressed before another mark (clreq §3.1.6).
+fn cells(text: &str) -> f64 {
+    let c: Vec<char> = text.chars().collect();
+    let squeezed = c
+        .windows(2)
+        .filter(|w| CLOSING.contains(w[0]) && (CLOSING.contains(w[1]) || OPENING.contains(w[1])))
+        .count();
+    c.len() as f64 - squeezed as f64 * 0.5
+}
+
+/// Issue 16: the grid is 28 characters per line (it was 27): every flush body line of
+/// full-width characters from the left margin holds 28 cells (28.5 when its last mark hangs
+/// half into the margin), 26 after the 2-character indent, set on a pitch no tighter than
+/// the grid's; a paragraph's last line never holds one character alone ("题。", "户。").
+pub fn body_lines_hold_28_characters_and_no_last_line_one() {
+    let dir = render_seed();
+    let all = lines(&dir.path().join("qingnianlu-2019.pdf"));
+    let body = |l: &BoxLine| l.height > 20.0 && l.y_min < 760.0;
+    let at = |l: &BoxLine, x: f64| (l.x_min - x).abs() < 1.0;
+    let (mut full, mut last_lines) = (0, 0);
+    for l in all.iter().filter(|l| body(l)) {
+        let cjk = l.text.chars().all(|c| !c.is_ascii());
+        let flush = l.x_max >= RIGHT - 1.5;
+        let expected = if at(l, LEFT) {
+            28.0
+        } else if at(l, LEFT + 2.0 * PITCH) {
+            26.0
+        } else {
+            continue;
+        };
+        if cjk && flush {
+            let hang = if CLOSING.contains(l.text.chars().last().unwrap_or(' ')) {
+                0.5
+            } else {
+                0.0
+            };
+            let n = cells(&l.text) - hang;
+            assert!(n <= expected, "page {}: {n} cells: {}", l.page, l.text);
+            // A line short of the grid is one the rules broke early: it is spread, never
+            // squeezed below the pitch.
+            let pitch = (l.x_max - l.x_min - 16.0 + PITCH) / (n + hang);
+            assert!(
+                pitch >= PITCH - 0.1,
+                "page {}: pitch {pitch:.2}: {}",
+                l.page,
+                l.text
+            );
+            if n == expected {
+                full += 1;
+            }
+        }
+    }
+    for w in all.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        // `b` is the last line of a paragraph of two or more lines: it continues `a` from
+        // the left margin one pitch below and is not flush right.
+        let continues = b.page == a.page && at(b, LEFT) && (b.y_min - a.y_min - 28.99).abs() < 1.0;
+        if body(a) && body(b) && continues && b.x_max < RIGHT - 1.5 {
+            let own = b.text.chars().filter(|c| c.is_alphanumeric()).count();
+            assert!(own >= 2, "page {}: a lone last line: {}", b.page, b.text);
+            last_lines += 1;
+        }
+    }
+    assert!(full > 40, "only {full} full lines");
+    assert!(last_lines > 20, "only {last_lines} last lines");
 }

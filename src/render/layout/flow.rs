@@ -156,7 +156,7 @@ impl Typesetter<'_> {
             role: Role::Body,
             size: self.p.body,
             pitch: self.p.pitch,
-            first: self.p.body * 2.0,
+            first: self.grid_pitch() * 2.0,
             left: 0.0,
             right: 0.0,
             align: HAlign::Justify,
@@ -260,8 +260,8 @@ impl Typesetter<'_> {
                 // A quotation: 楷体, indented two characters on both sides.
                 let q = Para {
                     role: Role::Kai,
-                    left: body.size * 2.0,
-                    right: body.size * 2.0,
+                    left: self.grid_pitch() * 2.0,
+                    right: self.grid_pitch() * 2.0,
                     ..body
                 };
                 for b in inner {
