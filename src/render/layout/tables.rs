@@ -438,10 +438,12 @@ impl Typesetter<'_> {
 
     /// The height that must be free for `t` to start on this page: the whole table when
     /// it fits on a page of its own (it is split only when it does not), else its caption,
-    /// header and first rows. What a heading before it keeps with (pt).
-    pub(super) fn table_start(&mut self, t: &Table) -> f32 {
+    /// header and first rows. What a heading before it keeps with (pt);
+    /// `above` is what must stay on the page with it (a chain of headings): when the two
+    /// together would not fit on a page, the table starts under them and is split instead.
+    pub(super) fn table_start(&mut self, t: &Table, above: f32) -> f32 {
         let m = self.measure(t);
-        if m.whole <= self.block_height() + FIT_EPS {
+        if above + m.whole <= self.block_height() + FIT_EPS {
             m.whole
         } else {
             m.first
@@ -522,7 +524,9 @@ impl Typesetter<'_> {
         let fresh = self.block_height() - head_h - cont_h;
         // A table that fits on a page of its own is never split; a longer one starts
         // here when its caption, header and first rows fit.
-        let own_page = whole <= self.block_height() + FIT_EPS;
+        // Right under a heading, the heading's keep-with-next has already made room for
+        // as much as can go with it: the table is never carried away from its heading.
+        let own_page = whole <= self.block_height() + FIT_EPS && !self.after_heading;
         let need = if own_page { whole } else { first };
         if self.room() + FIT_EPS < need && !self.at_page_top() {
             self.new_page();
