@@ -30,12 +30,14 @@ pub(super) fn add(mut d: Docx, closing: Option<&Closing>) -> Docx {
     // character spacing (the 28-per-line grid).
     let spacing = super::page::CHAR_SPACING as f32;
     let twips = |t: &str| nominal_width(t) * EM_TWIPS + spacing * t.chars().count() as f32;
-    // The 署名's first character (twips from the block's left edge), when it fits on a line.
+    // The 署名's first character (twips from the block's left edge; a 署名 too long for a
+    // line wraps and starts at the edge).
     let sig_start = lines
         .iter()
         .find(|l| l.part == ClosingPart::Signature)
-        .map(|l| super::page::TEXT_WIDTH as f32 - l.right_indent * EM_TWIPS - twips(&l.text))
-        .filter(|x| *x >= 0.0);
+        .map(|l| {
+            (super::page::TEXT_WIDTH as f32 - l.right_indent * EM_TWIPS - twips(&l.text)).max(0.0)
+        });
     for (i, l) in lines.iter().enumerate() {
         let right = (l.right_indent * EM_TWIPS).round() as i32;
         // The date is anchored to the 署名 (§7.3.5.2: its first character two characters

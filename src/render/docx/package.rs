@@ -256,7 +256,10 @@ fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
         match name.as_str() {
             "[Content_Types].xml" => {
                 cut(&mut text, r#"<Override PartName="/word/comments.xml""#);
-                cut(&mut text, r#"<Override PartName="/word/commentsExtended.xml""#);
+                cut(
+                    &mut text,
+                    r#"<Override PartName="/word/commentsExtended.xml""#,
+                );
             }
             "word/_rels/document.xml.rels" => {
                 if let Some(t) = text.find(r#"Target="commentsExtended.xml""#) {
