@@ -20,10 +20,19 @@ impl Typesetter<'_> {
         let size = self.p.body;
         let pitch = self.p.pitch;
         let fonts = self.fonts;
+        // Full-width characters sit on the 28-per-line grid: measure them at its pitch.
+        let grid = self.grid_pitch();
         let em = |t: &str| -> f32 {
             t.chars()
                 .filter(|c| !is_ignorable(*c))
-                .map(|c| fonts.advance(Role::Body, c, size))
+                .map(|c| {
+                    let a = fonts.advance(Role::Body, c, size);
+                    if a >= size * 0.9 {
+                        grid
+                    } else {
+                        a
+                    }
+                })
                 .sum::<f32>()
                 / size
         };
