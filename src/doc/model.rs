@@ -143,13 +143,14 @@ impl Closing {
     }
 }
 
-/// The width of `text` in em as a GB 2312 font sets it: full-width characters (hanzi,
-/// full-width punctuation and forms) 1 em, the others (digits, Latin) ½ em. The DOCX
-/// backend places the [`Closing`] with it (Word measures with fonts we do not have).
+/// The width of `text` in em as a GB 2312 font sets it: full-width characters
+/// ([`is_full_width`], and the middle dot a GB 2312 font sets full width) 1 em, the others
+/// (digits, Latin) ½ em. The DOCX backend places the [`Closing`] with it (Word measures
+/// with fonts we do not have).
 pub fn nominal_width(text: &str) -> f32 {
     text.chars()
         .map(|c| {
-            if crate::doc::is_cjk(c) || is_full_width(c) {
+            if is_full_width(c) || c == '·' {
                 1.0
             } else {
                 0.5
@@ -158,10 +159,13 @@ pub fn nominal_width(text: &str) -> f32 {
         .sum()
 }
 
-/// Punctuation a Chinese font sets full width though Unicode files it outside the CJK
-/// blocks: quotation marks, the dash, the ellipsis, the middle dot.
-fn is_full_width(c: char) -> bool {
-    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…' | '·')
+/// Whether Chinese text sets `c` full width (one em, or one grid cell): East Asian Width W
+/// or F (Unicode UAX #11, by `unicode-width`: ideographs, kana, Hangul, CJK and full-width
+/// punctuation and forms), and the quotation marks, em dash and ellipsis that Chinese
+/// fonts set full width though Unicode calls them ambiguous (GB/T 15834).
+pub fn is_full_width(c: char) -> bool {
+    use unicode_width::UnicodeWidthChar;
+    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…') || c.width() == Some(2)
 }
 
 /// What an inline run is. Only template text can make anything but [`Inline::Text`]:

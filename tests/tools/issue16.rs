@@ -5,8 +5,8 @@
 //! count LibreOffice: a missing tool fails the test rather than passing it silently.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::bbox::{lines, words};
 use crate::common::*;
 
 fn fixture(p: &str) -> PathBuf {
@@ -48,13 +48,8 @@ fn render(data: &Path, pack: Option<&Path>) -> (tempfile::TempDir, PathBuf, Path
     (dir, pdf.expect("a PDF"), docx.expect("a DOCX"))
 }
 
-fn need(tool: &str) {
-    assert!(have(tool), "this test needs {tool} on PATH");
-}
-
 /// The text of each page of `pdf` (pdftotext -layout).
 fn pages(pdf: &Path) -> Vec<String> {
-    need("pdftotext");
     let t = tool("pdftotext", &["-layout"], pdf);
     let mut v: Vec<String> = t.split('\u{c}').map(|s| s.to_string()).collect();
     if v.last().map(|s| s.trim().is_empty()).unwrap_or(false) {
@@ -74,57 +69,6 @@ fn body_lines(page: &str) -> Vec<String> {
         l.pop();
     }
     l
-}
-
-/// Every `<line>` of `pdftotext -bbox-layout` as (page, yMax, text).
-fn bbox_lines(pdf: &Path) -> Vec<(usize, f64, String)> {
-    need("pdftotext");
-    let html = tool("pdftotext", &["-bbox-layout"], pdf);
-    let mut out = Vec::new();
-    for (pi, page) in html.split("<page ").skip(1).enumerate() {
-        for line in page.split("<line ").skip(1) {
-            let ymax: f64 = line
-                .split("yMax=\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .and_then(|s| s.parse().ok())
-                .unwrap();
-            let body = line.split("</line>").next().unwrap();
-            let text: String = body
-                .split("<word ")
-                .skip(1)
-                .map(|w| {
-                    let a = w.find('>').unwrap() + 1;
-                    let b = w.find("</word>").unwrap();
-                    &w[a..b]
-                })
-                .collect();
-            out.push((pi + 1, ymax, text.trim().to_string()));
-        }
-    }
-    out
-}
-
-/// The DOCX converted to PDF by LibreOffice.
-fn libreoffice_pdf(docx: &Path, dir: &Path) -> PathBuf {
-    need("soffice");
-    // Not beside the DOCX: LibreOffice's PDF would replace diaoyan's of the same name.
-    let dir = &dir.join("libreoffice");
-    // A profile of its own: tests run in parallel, and two instances sharing one fail.
-    let profile = format!("-env:UserInstallation=file://{}/profile", dir.display());
-    let out = Command::new("soffice")
-        .arg(profile)
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(dir)
-        .arg(docx)
-        .output()
-        .expect("soffice runs");
-    assert!(
-        out.status.success(),
-        "soffice: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.join(docx.file_stem().unwrap()).with_extension("pdf")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -163,15 +107,21 @@ pub fn long_organisation_keeps_the_date_on_one_line() {
 /// are drawn below the text block, over the folio. The DOCX (LibreOffice) prints all 50.
 pub fn fifty_signature_lines_are_all_printed_inside_the_text_block() {
     let (_d, pdf, _docx) = render(&seed(), Some(&fixture("packs/sig50")));
-    let lines = bbox_lines(&pdf);
-    let n = lines.iter().filter(|l| l.2.starts_with("联系人")).count();
+    let lines = lines(&pdf);
+    let n = lines
+        .iter()
+        .filter(|l| l.text.starts_with("联系人"))
+        .count();
     assert_eq!(n, 50, "signature lines printed in the PDF");
     // Text block: 37 mm top, 35 mm bottom margin on A4 (841.89 pt): bottom at 742.7 pt.
-    for (p, y, t) in &lines {
-        if !t.starts_with('—') {
+    for l in &lines {
+        if !l.text.starts_with('—') {
             assert!(
-                *y <= 743.5,
-                "page {p}: {t:?} ends at y={y}, below the text block"
+                l.y_max <= 743.5,
+                "page {}: {:?} ends at y={}, below the text block",
+                l.page,
+                l.text,
+                l.y_max
             );
         }
     }
@@ -243,23 +193,18 @@ pub fn a_last_heading_keeps_with_what_follows() {
 /// same x as the 署名 (363.2 pt against 363.3 pt), not 32 pt to its right.
 pub fn docx_date_starts_two_characters_right_of_the_organisation() {
     let (d, _pdf, docx) = render(&seed(), None);
-    let lo = libreoffice_pdf(&docx, d.path());
-    need("pdftotext");
-    let html = tool("pdftotext", &["-bbox-layout"], &lo);
-    let x_of = |needle: &str| -> f64 {
-        let i = html.rfind(needle).expect(needle);
-        let w = &html[html[..i].rfind("<word ").unwrap()..i];
-        w.split("xMin=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+    // Not beside the DOCX: LibreOffice's PDF would replace diaoyan's of the same name.
+    let words = words(&libreoffice_pdf(&docx, &d.path().join("lo")));
+    let x_of = |text: &str| -> f64 {
+        words
+            .iter()
+            .rev()
+            .find(|w| w.text == text)
+            .expect(text)
+            .x_min
     };
-    let org = x_of(">青年路街道办事处<");
-    let date = x_of(">2020<");
+    let org = x_of("青年路街道办事处");
+    let date = x_of("2020");
     assert!(
         (date - org - 32.0).abs() < 2.0,
         "DOCX (LibreOffice): 署名 at x={org}, date at x={date}"

@@ -7,6 +7,7 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod bbox;
 mod charts;
 mod closing;
 #[path = "../common/mod.rs"]

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::bbox::{lines, BoxLine};
 use crate::common::*;
 
 /// Right margin of the GB/T 9704 text block: 210 mm − 26 mm, in points.
@@ -10,71 +11,6 @@ pub(crate) const RIGHT: f64 = (210.0 - 26.0) * 72.0 / 25.4;
 const LEFT: f64 = 28.0 * 72.0 / 25.4;
 /// The body grid's pitch: 28 characters per line (GB/T 9704-2012 §5.2.1).
 const PITCH: f64 = (RIGHT - LEFT) / 28.0;
-
-/// One text line of `pdftotext -bbox-layout`: x range, y, and its text.
-pub(crate) struct BoxLine {
-    pub(crate) page: usize,
-    pub(crate) x_min: f64,
-    pub(crate) x_max: f64,
-    pub(crate) y_min: f64,
-    pub(crate) height: f64,
-    pub(crate) text: String,
-}
-
-fn attr(tag: &str, name: &str) -> f64 {
-    let key = format!("{name}=\"");
-    let at = tag.find(&key).expect("attribute") + key.len();
-    tag[at..at + tag[at..].find('"').expect("quote")]
-        .parse()
-        .expect("number")
-}
-
-pub(crate) fn lines(pdf: &std::path::Path) -> Vec<BoxLine> {
-    let xml = tool("pdftotext", &["-bbox-layout"], pdf);
-    let mut out: Vec<BoxLine> = Vec::new();
-    for (p, page) in xml.split("<page ").skip(1).enumerate() {
-        for l in page.split("<line ").skip(1) {
-            let tag = &l[..l.find('>').expect("tag end")];
-            let text: String = l
-                .split("<word ")
-                .skip(1)
-                .filter_map(|w| {
-                    let start = w.find('>')? + 1;
-                    let end = w.find("</word>")?;
-                    Some(
-                        w[start..end]
-                            .replace("&amp;", "&")
-                            .replace("&lt;", "<")
-                            .replace("&gt;", ">"),
-                    )
-                })
-                .collect();
-            let l = BoxLine {
-                page: p + 1,
-                x_min: attr(tag, "xMin"),
-                x_max: attr(tag, "xMax"),
-                y_min: attr(tag, "yMin"),
-                height: attr(tag, "yMax") - attr(tag, "yMin"),
-                text,
-            };
-            // pdftotext cuts a line where a glyph overlaps the one before by more than
-            // 0.2 em (a compressed "），" or "”“"): such a piece is part of the line before.
-            match out.last_mut() {
-                Some(q)
-                    if q.page == l.page
-                        && (q.y_min - l.y_min).abs() < 0.5
-                        && l.x_min > q.x_min
-                        && l.x_min < q.x_max =>
-                {
-                    q.text += &l.text;
-                    q.x_max = q.x_max.max(l.x_max);
-                }
-                _ => out.push(l),
-            }
-        }
-    }
-    out
-}
 
 pub fn fonts_pages_outline_and_size() {
     let dir = render_seed();
@@ -170,7 +106,7 @@ pub fn lines_obey_the_rules_and_body_text_is_justified() {
     // 仿宋's line box is 1.2 em (19.2 pt at 16 pt); 12-pt table text is at most 17.3 pt
     // (Noto, 1.44 em).
     let body = |l: &BoxLine| {
-        l.height > 18.0
+        l.height() > 18.0
             && ((l.x_min - LEFT).abs() < 0.5 || (l.x_min - LEFT - 2.0 * PITCH).abs() < 0.5)
     };
     let mut checked = 0;
@@ -222,7 +158,7 @@ pub fn a_table_row_taller_than_a_page_continues_on_the_next_page_inside_the_marg
     for l in &all {
         let folio = l.text.starts_with('—');
         assert!(
-            folio || l.y_min + l.height <= body_bottom + 2.0,
+            folio || l.y_min + l.height() <= body_bottom + 2.0,
             "page {}: {} runs into the bottom margin",
             l.page,
             l.text
@@ -284,7 +220,7 @@ pub fn a_group_taller_than_the_page_is_split_with_its_label_continued() {
     for l in &all {
         let folio = l.text.starts_with('—');
         assert!(
-            folio || l.y_min + l.height <= body_bottom + 2.0,
+            folio || l.y_min + l.height() <= body_bottom + 2.0,
             "page {}: {} runs into the bottom margin",
             l.page,
             l.text
@@ -348,7 +284,7 @@ pub fn a_title_longer_than_a_page_continues_on_the_next_page() {
     for l in &all {
         let folio = l.text.starts_with('—');
         assert!(
-            folio || l.y_min + l.height <= body_bottom + 2.0,
+            folio || l.y_min + l.height() <= body_bottom + 2.0,
             "page {}: {} runs into the bottom margin",
             l.page,
             l.text
@@ -383,7 +319,7 @@ fn cells(text: &str) -> f64 {
 pub fn body_lines_hold_28_characters_and_no_last_line_one() {
     let dir = render_seed();
     let all = lines(&dir.path().join("qingnianlu-2019.pdf"));
-    let body = |l: &BoxLine| l.height > 18.0 && l.y_min < 760.0;
+    let body = |l: &BoxLine| l.height() > 18.0 && l.y_min < 760.0;
     let at = |l: &BoxLine, x: f64| (l.x_min - x).abs() < 1.0;
     let (mut full, mut last_lines) = (0, 0);
     for l in all.iter().filter(|l| body(l)) {

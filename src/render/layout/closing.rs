@@ -19,18 +19,17 @@ impl Typesetter<'_> {
         };
         let size = self.p.body;
         let pitch = self.p.pitch;
-        let fonts = self.fonts;
-        // Full-width characters sit on the 28-per-line grid: measure them at its pitch.
-        let grid = self.grid_pitch();
+        // Measured as the line sets it: full-width characters take their box (a grid
+        // cell), the others their glyph's advance.
+        let (fonts, cell) = (self.fonts, self.em_box(Role::Body, size));
         let em = |t: &str| -> f32 {
             t.chars()
                 .filter(|c| !is_ignorable(*c))
                 .map(|c| {
-                    let a = fonts.advance(Role::Body, c, size);
-                    if a >= size * 0.9 {
-                        grid
+                    if crate::doc::is_full_width(c) {
+                        cell
                     } else {
-                        a
+                        fonts.advance(Role::Body, c, size)
                     }
                 })
                 .sum::<f32>()

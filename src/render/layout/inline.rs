@@ -5,7 +5,7 @@
 //! # The character grid (GB/T 9704-2012 §5.2.1: 22 lines × 28 characters)
 //! Text at the body size (三号, [`Preset::body`](super::Preset)) in the Body (仿宋), Hei
 //! (黑体) and Kai (楷体) roles — body paragraphs, headings, quotations, the subtitle, list
-//! items — is on a 28-per-line grid: every full-width character ([`is_fullwidth`]) takes a
+//! items — is on a 28-per-line grid: every full-width character ([`crate::doc::is_full_width`]) takes a
 //! box of `text_width / 28` pt (15.79 pt on A4: 0.987 em), its glyph centred in it (closing
 //! marks at the box's left, opening marks at its right), so a full line of CJK holds exactly
 //! 28 characters and the 2-character first-line indent is two pitches. Word's
@@ -60,29 +60,6 @@ pub(super) struct Shaped {
 
 /// Characters per line of the body grid (GB/T 9704-2012 §5.2.1).
 pub const GRID_CHARS: f32 = 28.0;
-
-/// Whether `c` is set in a full-width box: the CJK ideographs, kana, Hangul, CJK and
-/// full-width punctuation and forms (East Asian Width W or F), and the quotation marks,
-/// em dash and ellipsis that Chinese text sets full width although Unicode calls them
-/// ambiguous.
-pub fn is_fullwidth(c: char) -> bool {
-    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…')
-        || matches!(
-            c as u32,
-            0x2E80..=0x303E
-                | 0x3041..=0x33FF
-                | 0x3400..=0x4DBF
-                | 0x4E00..=0x9FFF
-                | 0xA960..=0xA97F
-                | 0xAC00..=0xD7A3
-                | 0xF900..=0xFAFF
-                | 0xFE10..=0xFE19
-                | 0xFE30..=0xFE6F
-                | 0xFF01..=0xFF60
-                | 0xFFE0..=0xFFE6
-                | 0x20000..=0x3FFFD
-        )
-}
 
 /// Full-width closing marks: their ink is in the left half of the box (GB/T 15834 /
 /// clreq placement for simplified Chinese), the right half empty.
@@ -154,7 +131,7 @@ impl Typesetter<'_> {
 
     /// The box of a full-width character in `role` at `size` pt: the grid pitch for the
     /// body size in the Body, Hei and Kai roles (see the module docs), else 1 em.
-    fn em_box(&self, role: Role, size: f32) -> f32 {
+    pub(super) fn em_box(&self, role: Role, size: f32) -> f32 {
         let on_grid =
             matches!(role, Role::Body | Role::Hei | Role::Kai) && (size - self.p.body).abs() < 0.01;
         if on_grid {
@@ -162,16 +139,6 @@ impl Typesetter<'_> {
         } else {
             size
         }
-    }
-
-    /// Horizontal ink extent of `c`'s glyph in `role` at `size` pt, from the glyph's
-    /// origin: `(left, right)`. `None` for a glyph with no outline or no font.
-    fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
-        let (f, gid) = self.fonts.resolve(role, c)?;
-        let file = self.fonts.files.get(f)?;
-        let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(gid))?;
-        let upm = file.face.units_per_em().max(1) as f32;
-        Some((bb.x_min as f32 / upm * size, bb.x_max as f32 / upm * size))
     }
 
     /// Shape `runs` in paragraph role `role` at `size` pt: per character its role (footnote
@@ -232,7 +199,8 @@ impl Typesetter<'_> {
                     && i > 0
                     && run[i - 1].is_ascii_alphabetic()
                     && run.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
-                let (w, off) = if role != Role::Note && is_fullwidth(c) && !apostrophe {
+                let (w, off) = if role != Role::Note && crate::doc::is_full_width(c) && !apostrophe
+                {
                     let b = self.em_box(role, csize);
                     let off = if closing(c) {
                         0.0
@@ -285,7 +253,7 @@ impl Typesetter<'_> {
                 for m in 0..j - i {
                     s.offsets[i + m] = start + m as f32 * (g - b);
                 }
-            } else if let Some((l, r)) = self.ink(s.roles[i], c, size) {
+            } else if let Some((l, r)) = self.fonts.ink(s.roles[i], c, size) {
                 let w = r - l;
                 let total = b * k;
                 let (start, step) = if j - i == 1 {
@@ -681,6 +649,36 @@ mod tests {
             let box_start = x_of(&gs, '治') - (pitch() - 16.0) / 2.0 + pitch();
             assert!((close - box_start).abs() < 0.3, "{block:?}");
         }
+    }
+
+    /// A font with proportional (Latin) quotes, as many installed fonts have: the layout
+    /// still gives each quote a full-width box (a grid cell in a level-1 heading), the
+    /// opening mark's glyph at the box's right edge, the closing mark's at its left —
+    /// measured from the glyph's own advance, not from the box.
+    #[test]
+    fn proportional_quotes_are_set_in_a_full_width_box() {
+        use crate::render::pdf::fonts::FontFile;
+        let bytes: &'static [u8] =
+            include_bytes!("../../../tests/fixtures/fonts-quotes/DiaoyanTestQuotes.ttf");
+        let file = FontFile::load("DiaoyanTestQuotes", "test".into(), bytes, 0).expect("font");
+        let fonts = FontSet::bundled_with(Role::Hei, file);
+        let doc = crate::doc::Document {
+            blocks: vec![heading(1, "居委会“自治”名不副实")],
+            ..Default::default()
+        };
+        let gs = glyphs(&super::super::layout(&doc, &fonts, Preset::gbt9704()));
+        let natural = |g: &G| {
+            let f = &fonts.files[g.font];
+            f.glyph(g.c).map_or(0.0, |id| f.advance(id) * g.size)
+        };
+        let open = gs.iter().find(|g| g.c == '“').expect("“");
+        assert!(natural(open) < 10.0, "the fixture's quote is proportional");
+        let d1 = x_of(&gs, '自') - x_of(&gs, '会');
+        assert!((d1 - 2.0 * pitch()).abs() < 0.01, "{d1}");
+        let box_end = x_of(&gs, '会') - (pitch() - 16.0) / 2.0 + 2.0 * pitch();
+        assert!((open.x + natural(open) - box_end).abs() < 0.3, "{open:?}");
+        let box_start = x_of(&gs, '治') - (pitch() - 16.0) / 2.0 + pitch();
+        assert!((x_of(&gs, '”') - box_start).abs() < 0.3);
     }
 
     #[test]
