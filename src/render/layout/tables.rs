@@ -563,6 +563,8 @@ impl Typesetter<'_> {
             self.draw_segment(&g, h, tid, false);
         }
         let mut on_page = false;
+        // Body rows of this table placed on the current page so far.
+        let mut here = 0;
         let mut carried: Vec<GCell> = Vec::new();
         let mut ri = start;
         while ri < n {
@@ -570,10 +572,12 @@ impl Typesetter<'_> {
             if on_page && carried.is_empty() && breaks.contains(&ri) {
                 segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
                 on_page = false;
+                here = 0;
             }
             let seg = Self::segment(&g, ri..end, &carried);
             if seg.height() <= self.room() + 0.01 {
                 self.draw_segment(&g, &seg, tid, false);
+                here += end - ri;
                 carried.clear();
                 on_page = true;
                 ri = end;
@@ -583,6 +587,7 @@ impl Typesetter<'_> {
             if on_page && carried.is_empty() && seg.height() <= fresh + 0.01 {
                 segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
                 on_page = false;
+                here = 0;
                 continue;
             }
             // A block taller than the space left is split at the last row boundary that
@@ -596,12 +601,22 @@ impl Typesetter<'_> {
                 }
                 cut = Some(s);
             }
-            if let Some(part) = cut {
+            if let Some(mut part) = cut {
+                // The table's last part keeps at least MIN_PART_ROWS rows: cut earlier when
+                // fewer would be left over, as long as this page's part keeps as many.
+                let left_over = n - part.rows.end;
+                if left_over > 0 && left_over < MIN_PART_ROWS {
+                    let k = n - MIN_PART_ROWS;
+                    if k > ri && here + (k - ri) >= MIN_PART_ROWS {
+                        part = Self::segment(&g, ri..k, &carried);
+                    }
+                }
                 let k = part.rows.end;
                 self.draw_segment(&g, &part, tid, false);
                 carried = self.continuations(&g, &part, k);
                 segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
                 on_page = false;
+                here = 0;
                 ri = k;
                 continue;
             }
@@ -611,10 +626,12 @@ impl Typesetter<'_> {
             if on_page && (one.height() <= fresh + 0.01 || self.room() < 2.0 * lh + 2.0 * PAD_Y) {
                 segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
                 on_page = false;
+                here = 0;
                 continue;
             }
             segment_top = self.split_row(&g, &one, head.as_ref(), segment_top, tid);
             carried = self.continuations(&g, &one, ri + 1);
+            here = 1;
             on_page = true;
             ri += 1;
         }
