@@ -139,7 +139,10 @@ fn the_docx_ends_with_a_blank_line_then_signature_and_date_flush_right() {
     let texts: Vec<&str> = paras.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(texts.len(), 4, "{texts:?}");
     assert_eq!(&texts[1..], ["", "青年路街道办事处", "2020年3月16日"]);
-    // The blank line and the 署名 keep with the next paragraph: the block stays together.
+    // The report's last paragraph, the blank line and the 署名 keep with the next
+    // paragraph: the block stays together and never stands alone on a page (GB/T
+    // 9704-2012 §7.3.5.4; LibreOffice left it alone on the 15th page of attack16/city39).
+    assert!(paras[0].0.contains("<w:keepNext />"), "{}", paras[0].0);
     assert!(paras[1].0.contains("<w:keepNext />"), "{}", paras[1].0);
     let (sig, date) = (&paras[2].0, &paras[3].0);
     assert!(sig.contains("<w:keepNext />"), "{sig}");
@@ -153,6 +156,9 @@ fn the_docx_ends_with_a_blank_line_then_signature_and_date_flush_right() {
     assert!(sig.contains(r#"w:right="640""#), "{sig}");
     assert!(date.contains(r#"<w:jc w:val="left" />"#), "{date}");
     assert!(date.contains(r#"w:left="6314""#), "{date}");
+    // Its right indent reaches 2 em into the margin, so a renderer that sets the digits
+    // wider wraps nothing (LibreOffice put 日 on a line of its own).
+    assert!(date.contains(r#"w:right="-640""#), "{date}");
 }
 
 #[test]

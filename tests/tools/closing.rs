@@ -66,7 +66,8 @@ pub fn pdf_places_the_signature_and_date() {
 }
 
 /// The DOCX through LibreOffice puts the 署名 where the PDF does (right end 2 em in from
-/// the margin), the date on the line below inside the margin, and both on the last page.
+/// the margin), the date whole on the line below, anchored to the 署名, and both on the
+/// last page.
 pub fn docx_places_the_signature_where_the_pdf_does() {
     let dir = render_seed();
     let docx = dir.path().join("qingnianlu-2019.docx");
@@ -82,8 +83,18 @@ pub fn docx_places_the_signature_where_the_pdf_does() {
         psig.x_min,
         psig.x_max
     );
-    // LibreOffice spaces digits from hanzi (Word's autoSpaceDN), so only the bounds.
-    assert!(date.x_min > sig.x_min && date.x_max <= RIGHT + 0.5);
+    // The date is whole on one line (it once wrapped 日 onto a line of its own), its first
+    // character two characters right of the 署名's. LibreOffice sets its digits wider and
+    // spaces them from hanzi (it ignores `w:autoSpaceDN`), so the line may reach into the
+    // right margin, by less than three characters.
+    assert_eq!(date.text.replace(' ', ""), "2020年3月16日", "the date on one line");
+    assert!(
+        (date.x_min - (sig.x_min + 2.0 * EM)).abs() < 1.0,
+        "date starts at {}, 署名 at {}",
+        date.x_min,
+        sig.x_min
+    );
+    assert!(date.x_max < RIGHT + 3.0 * EM, "date ends at {}", date.x_max);
     assert!((date.y_min - sig.y_min - PITCH).abs() < 2.0);
     assert!((sig.y_min - above.y_min - 2.0 * PITCH).abs() < 2.0);
 }

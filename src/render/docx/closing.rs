@@ -22,6 +22,12 @@ pub(super) fn add(mut d: Docx, closing: Option<&Closing>) -> Docx {
     if lines.is_empty() {
         return d;
     }
+    // The report's last paragraph keeps with the 落款 (its last lines go with it rather
+    // than leave the 落款 alone on a page, as the PDF's typesetter does: GB/T 9704-2012
+    // §7.3.5.4 asks that the 落款 not stand apart from the text).
+    if let Some(docx_rs::DocumentChild::Paragraph(p)) = d.document.children.last_mut() {
+        p.property.keep_next = Some(true);
+    }
     for _ in 0..CLOSING_BLANK_LINES {
         d = d.add_paragraph(Paragraph::new().keep_next(true));
     }
@@ -44,10 +50,13 @@ pub(super) fn add(mut d: Docx, closing: Option<&Closing>) -> Docx {
         // right of the 署名's), set flush left from there, so it lands right in any font;
         // every other line is flush right at its indent.
         let (align, left, right) = match (l.part, sig_start) {
+            // Its right indent is negative (into the margin, which it never reaches in
+            // Word): a renderer that widens the line (LibreOffice adds space between 年 and
+            // the digits whatever `w:autoSpaceDN` says) must not wrap the date.
             (ClosingPart::Date, Some(x)) => (
                 AlignmentType::Left,
                 (x + 2.0 * (EM_TWIPS + spacing)).round() as i32,
-                0,
+                -(2.0 * EM_TWIPS).round() as i32,
             ),
             _ => (AlignmentType::Right, 0, right),
         };
