@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use allsorts::binary::read::ReadScope;
 use allsorts::error::ParseError;
@@ -24,6 +25,7 @@ use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 use allsorts::tables::cmap::Cmap;
 use allsorts::tables::FontTableProvider;
+use rustc_hash::FxHashMap;
 
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -431,7 +433,18 @@ impl FontSet {
         if is_ignorable(c) {
             return 0.0;
         }
-        match self.resolve(role, c).or_else(|| self.placeholder()) {
+        self.advance_of(self.resolve(role, c), || self.placeholder(), size)
+    }
+
+    /// [`FontSet::advance`] of a character that resolved to `found` (`placeholder` gives the
+    /// placeholder's font and glyph when nothing did).
+    fn advance_of(
+        &self,
+        found: Option<(FontIdx, u16)>,
+        placeholder: impl FnOnce() -> Option<(FontIdx, u16)>,
+        size: f32,
+    ) -> f32 {
+        match found.or_else(placeholder) {
             Some((f, g)) => self.files[f].advance(g) * size,
             None => 0.0,
         }
@@ -444,7 +457,11 @@ impl FontSet {
     /// construction; an installed font's shorter dashes are set overlapping so their ink
     /// touches (`layout::inline`).
     pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
-        let (f, g) = self.resolve(role, c)?;
+        self.ink_of(self.resolve(role, c)?, size)
+    }
+
+    /// [`FontSet::ink`] of glyph `g` of font `f`.
+    fn ink_of(&self, (f, g): (FontIdx, u16), size: f32) -> Option<(f32, f32)> {
         let file = &self.files[f];
         let upm = file.face.units_per_em().max(1) as f32;
         let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
@@ -457,6 +474,77 @@ impl FontSet {
             .get(&role)?
             .first()
             .and_then(|i| self.files.get(*i))
+    }
+}
+
+/// A memo of [`FontSet`] lookups for one render: which font and glyph draw a character
+/// in a role, and which glyph a font has for a character. The answers are the
+/// [`FontSet`]'s; each is looked up in the fonts' `cmap`s once per render instead of once
+/// per occurrence (a report sets a few hundred distinct characters some ten thousand
+/// times). It lives as long as the render that makes it (the layout, the PDF writer):
+/// [`FontSet`] itself stays immutable, shared between `batch`'s threads.
+pub struct Glyphs<'f> {
+    /// The fonts asked.
+    pub fonts: &'f FontSet,
+    by_role: RefCell<FxHashMap<(Role, char), Option<(FontIdx, u16)>>>,
+    by_file: RefCell<FxHashMap<(FontIdx, char), Option<u16>>>,
+    placeholder: Option<(FontIdx, u16)>,
+}
+
+impl<'f> Glyphs<'f> {
+    /// An empty memo of `fonts`.
+    pub fn new(fonts: &'f FontSet) -> Glyphs<'f> {
+        Glyphs {
+            fonts,
+            by_role: RefCell::default(),
+            by_file: RefCell::default(),
+            placeholder: fonts.placeholder(),
+        }
+    }
+
+    /// [`FontSet::resolve`], memoised.
+    pub fn resolve(&self, role: Role, c: char) -> Option<(FontIdx, u16)> {
+        if let Some(found) = self.by_role.borrow().get(&(role, c)) {
+            return *found;
+        }
+        let found = self.fonts.resolve(role, c);
+        self.by_role.borrow_mut().insert((role, c), found);
+        found
+    }
+
+    /// [`FontFile::glyph`] of font `font` (an index into [`FontSet::files`]; `None` for an
+    /// index out of range), memoised.
+    pub fn glyph(&self, font: FontIdx, c: char) -> Option<u16> {
+        if let Some(found) = self.by_file.borrow().get(&(font, c)) {
+            return *found;
+        }
+        let found = self.fonts.files.get(font).and_then(|f| f.glyph(c));
+        self.by_file.borrow_mut().insert((font, c), found);
+        found
+    }
+
+    /// [`FontSet::advance`] (pt at `size` pt), memoised.
+    pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
+        if is_ignorable(c) {
+            return 0.0;
+        }
+        self.fonts
+            .advance_of(self.resolve(role, c), || self.placeholder, size)
+    }
+
+    /// [`FontSet::font_for`], memoised.
+    pub fn font_for(&self, role: Role, c: char) -> Option<FontIdx> {
+        if is_ignorable(c) {
+            return None;
+        }
+        self.resolve(role, c)
+            .map(|(f, _)| f)
+            .or_else(|| self.placeholder.map(|(f, _)| f))
+    }
+
+    /// [`FontSet::ink`] (pt at `size` pt), memoised.
+    pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
+        self.fonts.ink_of(self.resolve(role, c)?, size)
     }
 }
 

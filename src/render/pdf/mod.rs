@@ -12,7 +12,9 @@ use printpdf::{
 };
 
 pub use crate::render::layout::{self, layout, linebreak, Layout, Preset};
-pub use fonts::{describe as describe_fonts, is_ignorable, uncovered, FontSet, Role, PLACEHOLDER};
+pub use fonts::{
+    describe as describe_fonts, is_ignorable, uncovered, FontSet, Glyphs, Role, PLACEHOLDER,
+};
 
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -73,16 +75,18 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
 
     // Per-document subsets: only the characters each font actually draws, and the
     // placeholder □ where a text item holds a character its font (and every font) lacks.
+    // Glyph lookups are memoised for this document: the same characters recur throughout.
+    let glyphs = Glyphs::new(fonts);
     let mut used: BTreeMap<usize, BTreeSet<char>> = BTreeMap::new();
     for page in &lay.pages {
         for item in &page.items {
             if let layout::Item::Text { font, text, .. } = item {
-                let Some(file) = fonts.files.get(*font) else {
+                if fonts.files.get(*font).is_none() {
                     continue;
-                };
+                }
                 let set = used.entry(*font).or_default();
                 for c in text.chars().filter(|c| !is_ignorable(*c)) {
-                    if c != ' ' && file.glyph(c).is_none() {
+                    if c != ' ' && glyphs.glyph(*font, c).is_none() {
                         set.insert(PLACEHOLDER);
                     }
                     set.insert(c);
@@ -249,14 +253,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
                 });
-                show_text(
-                    &mut ops,
-                    &fonts.files[*font],
-                    text,
-                    advances,
-                    *size,
-                    &mut tc,
-                );
+                show_text(&mut ops, &glyphs, *font, text, advances, *size, &mut tc);
             }
         }
         ops.push(Op::EndTextSection);
@@ -293,7 +290,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
 /// Word and WPS draw for `w:b` on a face with no bold (仿宋, 楷体).
 const SYNTHETIC_BOLD: f32 = 0.03;
 
-/// Show `text` in the current font (`file`, at `size` pt), the pen advancing by
+/// Show `text` in the current font (`font` of `glyphs`' fonts, at `size` pt), the pen advancing by
 /// `advances[i]` pt after character `i` (a TJ offset wherever that differs from the
 /// glyph's own advance). Characters the font draws are shown as they are; each run of
 /// characters it lacks (no font has them: the layout set them in the placeholder's font)
@@ -306,16 +303,21 @@ const SYNTHETIC_BOLD: f32 = 0.03;
 /// character spacing (`Tc`, tracked in `tc`), so only the exceptions need TJ offsets.
 fn show_text(
     ops: &mut Vec<Op>,
-    file: &fonts::FontFile,
+    glyphs: &Glyphs<'_>,
+    font: fonts::FontIdx,
     text: &str,
     advances: &[f32],
     size: f32,
     tc: &mut f32,
 ) {
-    let drawn = |c: char| c == ' ' || file.glyph(c).is_some();
+    let Some(file) = glyphs.fonts.files.get(font) else {
+        return;
+    };
+    let drawn = |c: char| c == ' ' || glyphs.glyph(font, c).is_some();
     let natural = |c: char| {
-        file.glyph(c)
-            .or_else(|| file.glyph(PLACEHOLDER))
+        glyphs
+            .glyph(font, c)
+            .or_else(|| glyphs.glyph(font, PLACEHOLDER))
             .map_or(0.0, |g| file.advance(g) * size)
     };
     // (character, drawn, TJ adjustment after it in thousandths of an em)
@@ -324,13 +326,14 @@ fn show_text(
         .zip(advances.iter().copied().chain(std::iter::repeat(f32::NAN)))
         .filter(|(c, _)| !is_ignorable(*c))
         .map(|(c, adv)| {
-            let shown = if drawn(c) { c } else { PLACEHOLDER };
+            let d = drawn(c);
+            let shown = if d { c } else { PLACEHOLDER };
             let adj = if adv.is_finite() && size > 0.0 {
                 (natural(shown) - adv) * 1000.0 / size
             } else {
                 0.0
             };
-            (c, drawn(c), adj)
+            (c, d, adj)
         })
         .collect();
     // The most common adjustment (rounded to 0.01/1000 em) becomes the character spacing.
@@ -658,9 +661,10 @@ mod tests {
                 })
                 .collect()
         };
+        let glyphs = Glyphs::new(fonts);
         let mut ops = Vec::new();
         let mut tc = 0.0;
-        show_text(&mut ops, file, "甲乙丙", &natural("甲乙丙"), 16.0, &mut tc);
+        show_text(&mut ops, &glyphs, f, "甲乙丙", &natural("甲乙丙"), 16.0, &mut tc);
         assert_eq!(
             ops,
             [Op::ShowText {
@@ -669,7 +673,7 @@ mod tests {
         );
         let mut ops = Vec::new();
         let t = "甲\u{30000}\u{30001}\u{AD}乙";
-        show_text(&mut ops, file, t, &natural(t), 16.0, &mut tc);
+        show_text(&mut ops, &glyphs, f, t, &natural(t), 16.0, &mut tc);
         let mut actual = vec![0xFE, 0xFF];
         actual.extend(
             "\u{30000}\u{30001}"
@@ -710,13 +714,13 @@ mod tests {
     fn advances_become_character_spacing_and_offsets() {
         let fonts = FontSet::bundled();
         let (f, _) = fonts.placeholder().expect("□");
-        let file = &fonts.files[f];
         let mut ops = Vec::new();
         let mut tc = 0.0;
         // 甲 乙 丙 丁 at 16 pt: 1 pt after 甲 and 乙, 5 pt after 丙.
         show_text(
             &mut ops,
-            file,
+            &Glyphs::new(fonts),
+            f,
             "甲乙丙丁",
             &[17.0, 17.0, 21.0, 16.0],
             16.0,
