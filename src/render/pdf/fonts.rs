@@ -741,6 +741,83 @@ mod tests {
         }
     }
 
+    /// The memo answers exactly as the font set does, for drawn, fallback, missing and
+    /// ignorable characters in every role, asked once or many times.
+    #[test]
+    fn glyph_memo_agrees_with_the_font_set() {
+        let fonts = FontSet::bundled();
+        let memo = Glyphs::new(fonts);
+        let chars = [
+            '的',
+            '０',
+            '喆',
+            '“',
+            '—',
+            'A',
+            '4',
+            ' ',
+            '\u{200B}',
+            '\u{30000}',
+            '𠮷',
+        ];
+        for _ in 0..2 {
+            for role in [
+                Role::Body,
+                Role::Hei,
+                Role::Kai,
+                Role::Title,
+                Role::Note,
+                Role::Song,
+            ] {
+                for c in chars {
+                    assert_eq!(
+                        memo.resolve(role, c),
+                        fonts.resolve(role, c),
+                        "{role:?} {c}"
+                    );
+                    assert_eq!(
+                        memo.font_for(role, c),
+                        fonts.font_for(role, c),
+                        "{role:?} {c}"
+                    );
+                    assert_eq!(memo.advance(role, c, SIZE), fonts.advance(role, c, SIZE));
+                    assert_eq!(memo.ink(role, c, SIZE), fonts.ink(role, c, SIZE));
+                }
+            }
+            for (i, file) in fonts.files.iter().enumerate() {
+                for c in chars {
+                    assert_eq!(memo.glyph(i, c), file.glyph(c), "{} {c}", file.name);
+                }
+            }
+            assert_eq!(memo.glyph(fonts.files.len(), '的'), None);
+        }
+    }
+
+    /// Handing allsorts the reduced cmap gives the very subset allsorts makes from the
+    /// whole font, for every bundled font (TrueType and CFF) and both kinds of subset.
+    #[test]
+    fn reduced_cmap_subsets_are_byte_identical() {
+        let fonts = FontSet::bundled();
+        let text = "调研报告：青年路社区共有4000户，满意率43.3%。“——”……（一）ABC xyz ０１ 喆 𠮷 䶮";
+        let chars: BTreeSet<char> = text.chars().collect();
+        for file in &fonts.files {
+            let mut gids: BTreeSet<u16> = chars.iter().filter_map(|c| file.glyph(*c)).collect();
+            gids.insert(0);
+            let ids: Vec<u16> = gids.into_iter().collect();
+            let data = ReadScope::new(file.bytes).read::<FontData<'_>>().unwrap();
+            let provider = data.table_provider(file.face_index).unwrap();
+            assert!(kept_cmap(&provider, &ids).is_some(), "{}", file.name);
+            for (kind, profile) in [
+                (SubsetKind::Pdf, SubsetProfile::Pdf),
+                (SubsetKind::Embedding, SubsetProfile::Minimal),
+            ] {
+                let whole = subset(&provider, &ids, &profile, CmapTarget::Unicode).unwrap();
+                let ours = subset_font_with(file, &chars, kind).unwrap();
+                assert!(whole == ours, "{} {kind:?}", file.name);
+            }
+        }
+    }
+
     /// The body is the bundled 仿宋 (Zhuque Fangsong); what it lacks (full-width digits,
     /// hanzi beyond GB2312) comes from the bundled 宋体 per character.
     #[test]

@@ -664,7 +664,15 @@ mod tests {
         let glyphs = Glyphs::new(fonts);
         let mut ops = Vec::new();
         let mut tc = 0.0;
-        show_text(&mut ops, &glyphs, f, "甲乙丙", &natural("甲乙丙"), 16.0, &mut tc);
+        show_text(
+            &mut ops,
+            &glyphs,
+            f,
+            "甲乙丙",
+            &natural("甲乙丙"),
+            16.0,
+            &mut tc,
+        );
         assert_eq!(
             ops,
             [Op::ShowText {
