@@ -477,6 +477,9 @@ impl FontSet {
     }
 }
 
+/// A font and glyph id, as [`FontSet::resolve`] finds them.
+type Found = (FontIdx, u16);
+
 /// A memo of [`FontSet`] lookups for one render: which font and glyph draw a character
 /// in a role, and which glyph a font has for a character. The answers are the
 /// [`FontSet`]'s; each is looked up in the fonts' `cmap`s once per render instead of once
@@ -486,7 +489,7 @@ impl FontSet {
 pub struct Glyphs<'f> {
     /// The fonts asked.
     pub fonts: &'f FontSet,
-    by_role: RefCell<FxHashMap<(Role, char), Option<(FontIdx, u16)>>>,
+    by_role: RefCell<FxHashMap<(Role, char), Option<Found>>>,
     by_file: RefCell<FxHashMap<(FontIdx, char), Option<u16>>>,
     placeholder: Option<(FontIdx, u16)>,
 }
