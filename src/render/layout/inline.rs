@@ -181,7 +181,7 @@ impl Typesetter<'_> {
                     continue;
                 }
                 if c != ' '
-                    && self.fonts.resolve(role, c).is_none()
+                    && self.glyphs.resolve(role, c).is_none()
                     && !self.missing.iter().any(|(m, _)| *m == c)
                 {
                     let context: String = run[i.saturating_sub(8)..(i + 9).min(run.len())]
@@ -192,7 +192,7 @@ impl Typesetter<'_> {
                 let glyph = if c == ' ' {
                     csize * 0.3
                 } else {
-                    self.fonts.advance(role, c, csize)
+                    self.glyphs.advance(role, c, csize)
                 };
                 // An apostrophe inside a Latin word stays proportional.
                 let apostrophe = c == '’'
@@ -248,12 +248,12 @@ impl Typesetter<'_> {
             if c == '…' {
                 // The dots evenly spaced as the font spaces two ellipses, centred in
                 // the boxes.
-                let g = self.fonts.advance(s.roles[i], c, size);
+                let g = self.glyphs.advance(s.roles[i], c, size);
                 let start = (b * k - g * k) / 2.0;
                 for m in 0..j - i {
                     s.offsets[i + m] = start + m as f32 * (g - b);
                 }
-            } else if let Some((l, r)) = self.fonts.ink(s.roles[i], c, size) {
+            } else if let Some((l, r)) = self.glyphs.ink(s.roles[i], c, size) {
                 let w = r - l;
                 let total = b * k;
                 let (start, step) = if j - i == 1 {
@@ -349,7 +349,7 @@ impl Typesetter<'_> {
         while i < end {
             let key = |j: usize| {
                 (
-                    self.fonts.font_for(s.roles[j], s.chars[j]),
+                    self.glyphs.font_for(s.roles[j], s.chars[j]),
                     s.roles[j] == Role::Note,
                     s.bold[j],
                 )

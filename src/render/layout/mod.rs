@@ -19,7 +19,7 @@ mod tables;
 use std::ops::Range;
 
 use crate::doc::Document;
-use crate::render::pdf::fonts::{FontIdx, FontSet, Role};
+use crate::render::pdf::fonts::{FontIdx, FontSet, Glyphs, Role};
 use inline::Shaped;
 use linebreak::break_lines;
 
@@ -184,6 +184,9 @@ pub struct Layout {
 
 pub(crate) struct Typesetter<'f> {
     fonts: &'f FontSet,
+    /// This layout's memo of `fonts`' glyph lookups (shaping asks for the same characters
+    /// over and over).
+    glyphs: Glyphs<'f>,
     p: Preset,
     pages: Vec<Page>,
     /// Distance of the cursor from the page top.
@@ -272,6 +275,7 @@ impl<'f> Typesetter<'f> {
 pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
     let mut ts = Typesetter {
         fonts,
+        glyphs: Glyphs::new(fonts),
         p: preset,
         pages: vec![Page::default()],
         y: preset.top,

@@ -15,9 +15,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use allsorts::binary::read::ReadScope;
+use allsorts::error::ParseError;
+use allsorts::font::{read_cmap_subtable, Encoding};
 use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+use allsorts::tables::cmap::Cmap;
+use allsorts::tables::FontTableProvider;
+use rustc_hash::FxHashMap;
 
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -425,7 +433,18 @@ impl FontSet {
         if is_ignorable(c) {
             return 0.0;
         }
-        match self.resolve(role, c).or_else(|| self.placeholder()) {
+        self.advance_of(self.resolve(role, c), || self.placeholder(), size)
+    }
+
+    /// [`FontSet::advance`] of a character that resolved to `found` (`placeholder` gives the
+    /// placeholder's font and glyph when nothing did).
+    fn advance_of(
+        &self,
+        found: Option<(FontIdx, u16)>,
+        placeholder: impl FnOnce() -> Option<(FontIdx, u16)>,
+        size: f32,
+    ) -> f32 {
+        match found.or_else(placeholder) {
             Some((f, g)) => self.files[f].advance(g) * size,
             None => 0.0,
         }
@@ -438,7 +457,11 @@ impl FontSet {
     /// construction; an installed font's shorter dashes are set overlapping so their ink
     /// touches (`layout::inline`).
     pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
-        let (f, g) = self.resolve(role, c)?;
+        self.ink_of(self.resolve(role, c)?, size)
+    }
+
+    /// [`FontSet::ink`] of glyph `g` of font `f`.
+    fn ink_of(&self, (f, g): (FontIdx, u16), size: f32) -> Option<(f32, f32)> {
         let file = &self.files[f];
         let upm = file.face.units_per_em().max(1) as f32;
         let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
@@ -451,6 +474,80 @@ impl FontSet {
             .get(&role)?
             .first()
             .and_then(|i| self.files.get(*i))
+    }
+}
+
+/// A font and glyph id, as [`FontSet::resolve`] finds them.
+type Found = (FontIdx, u16);
+
+/// A memo of [`FontSet`] lookups for one render: which font and glyph draw a character
+/// in a role, and which glyph a font has for a character. The answers are the
+/// [`FontSet`]'s; each is looked up in the fonts' `cmap`s once per render instead of once
+/// per occurrence (a report sets a few hundred distinct characters some ten thousand
+/// times). It lives as long as the render that makes it (the layout, the PDF writer):
+/// [`FontSet`] itself stays immutable, shared between `batch`'s threads.
+pub struct Glyphs<'f> {
+    /// The fonts asked.
+    pub fonts: &'f FontSet,
+    by_role: RefCell<FxHashMap<(Role, char), Option<Found>>>,
+    by_file: RefCell<FxHashMap<(FontIdx, char), Option<u16>>>,
+    placeholder: Option<(FontIdx, u16)>,
+}
+
+impl<'f> Glyphs<'f> {
+    /// An empty memo of `fonts`.
+    pub fn new(fonts: &'f FontSet) -> Glyphs<'f> {
+        Glyphs {
+            fonts,
+            by_role: RefCell::default(),
+            by_file: RefCell::default(),
+            placeholder: fonts.placeholder(),
+        }
+    }
+
+    /// [`FontSet::resolve`], memoised.
+    pub fn resolve(&self, role: Role, c: char) -> Option<(FontIdx, u16)> {
+        if let Some(found) = self.by_role.borrow().get(&(role, c)) {
+            return *found;
+        }
+        let found = self.fonts.resolve(role, c);
+        self.by_role.borrow_mut().insert((role, c), found);
+        found
+    }
+
+    /// [`FontFile::glyph`] of font `font` (an index into [`FontSet::files`]; `None` for an
+    /// index out of range), memoised.
+    pub fn glyph(&self, font: FontIdx, c: char) -> Option<u16> {
+        if let Some(found) = self.by_file.borrow().get(&(font, c)) {
+            return *found;
+        }
+        let found = self.fonts.files.get(font).and_then(|f| f.glyph(c));
+        self.by_file.borrow_mut().insert((font, c), found);
+        found
+    }
+
+    /// [`FontSet::advance`] (pt at `size` pt), memoised.
+    pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
+        if is_ignorable(c) {
+            return 0.0;
+        }
+        self.fonts
+            .advance_of(self.resolve(role, c), || self.placeholder, size)
+    }
+
+    /// [`FontSet::font_for`], memoised.
+    pub fn font_for(&self, role: Role, c: char) -> Option<FontIdx> {
+        if is_ignorable(c) {
+            return None;
+        }
+        self.resolve(role, c)
+            .map(|(f, _)| f)
+            .or_else(|| self.placeholder.map(|(f, _)| f))
+    }
+
+    /// [`FontSet::ink`] (pt at `size` pt), memoised.
+    pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
+        self.fonts.ink_of(self.resolve(role, c)?, size)
     }
 }
 
@@ -497,8 +594,92 @@ pub fn subset_font_with(
         SubsetKind::Pdf => SubsetProfile::Pdf,
         SubsetKind::Embedding => SubsetProfile::Minimal,
     };
-    subset(&provider, &ids, &profile, CmapTarget::Unicode)
-        .map_err(|e| format!("{}: {e}", file.name))
+    let done = match kept_cmap(&provider, &ids) {
+        Some(cmap) => subset(
+            &WithCmap {
+                inner: &provider,
+                cmap,
+            },
+            &ids,
+            &profile,
+            CmapTarget::Unicode,
+        ),
+        None => subset(&provider, &ids, &profile, CmapTarget::Unicode),
+    };
+    done.map_err(|e| format!("{}: {e}", file.name))
+}
+
+/// The font's `cmap` reduced to the mappings a subset to `ids` keeps: every (character,
+/// glyph) pair of the subtable allsorts reads whose glyph is in `ids`, as one format 12
+/// subtable (Windows, UCS-4), which allsorts then prefers. `None` unless that subtable is
+/// a Unicode one (a symbol or legacy cmap is left to allsorts as it is).
+///
+/// allsorts keeps exactly these mappings itself, but tests each of the font's mappings
+/// against the glyph list one by one (a linear search: most of a subset's time for a CJK
+/// font). Handing it the reduced table gives the same subset, byte for byte.
+fn kept_cmap(provider: &impl FontTableProvider, ids: &[u16]) -> Option<Vec<u8>> {
+    let data = provider.read_table_data(allsorts::tag::CMAP).ok()?;
+    let cmap = ReadScope::new(&data).read::<Cmap<'_>>().ok()?;
+    let (encoding, table) = read_cmap_subtable(&cmap).ok()??;
+    if encoding != Encoding::Unicode {
+        return None;
+    }
+    let mut wanted = vec![false; usize::from(ids.iter().copied().max().unwrap_or(0)) + 1];
+    for g in ids {
+        wanted[usize::from(*g)] = true;
+    }
+    // As allsorts collects them: a later mapping of a character replaces an earlier one.
+    let mut pairs: BTreeMap<u32, u16> = BTreeMap::new();
+    table
+        .mappings_fn(|c, g| {
+            if g != 0 && wanted.get(usize::from(g)).copied().unwrap_or(false) {
+                pairs.insert(c, g);
+            }
+        })
+        .ok()?;
+    // cmap header, one encoding record, then the format 12 subtable (OpenType `cmap`).
+    let len = u32::try_from(16 + 12 * pairs.len()).ok()?;
+    let mut out = Vec::with_capacity(12 + len as usize);
+    out.extend(0u16.to_be_bytes()); // version
+    out.extend(1u16.to_be_bytes()); // numTables
+    out.extend(3u16.to_be_bytes()); // platformID: Windows
+    out.extend(10u16.to_be_bytes()); // encodingID: Unicode full repertoire
+    out.extend(12u32.to_be_bytes()); // subtable offset
+    out.extend(12u16.to_be_bytes()); // format
+    out.extend(0u16.to_be_bytes()); // reserved
+    out.extend(len.to_be_bytes());
+    out.extend(0u32.to_be_bytes()); // language
+    out.extend(u32::try_from(pairs.len()).ok()?.to_be_bytes());
+    for (c, g) in pairs {
+        out.extend(c.to_be_bytes());
+        out.extend(c.to_be_bytes());
+        out.extend(u32::from(g).to_be_bytes());
+    }
+    Some(out)
+}
+
+/// A font's tables with its `cmap` replaced (see [`kept_cmap`]).
+struct WithCmap<'a, P> {
+    inner: &'a P,
+    cmap: Vec<u8>,
+}
+
+impl<P: FontTableProvider> FontTableProvider for WithCmap<'_, P> {
+    fn table_data(&self, tag: u32) -> Result<Option<Cow<'_, [u8]>>, ParseError> {
+        if tag == allsorts::tag::CMAP {
+            Ok(Some(Cow::Borrowed(&self.cmap)))
+        } else {
+            self.inner.table_data(tag)
+        }
+    }
+
+    fn has_table(&self, tag: u32) -> bool {
+        tag == allsorts::tag::CMAP || self.inner.has_table(tag)
+    }
+
+    fn table_tags(&self) -> Option<Vec<u32>> {
+        self.inner.table_tags()
+    }
 }
 
 /// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
@@ -559,6 +740,83 @@ mod tests {
             for c in ['—', '―'] {
                 let (l, r) = fonts.ink(role, c, SIZE).unwrap();
                 assert!(close(l, 0.0) && close(r, SIZE), "{role:?} {c}: {l}..{r}");
+            }
+        }
+    }
+
+    /// The memo answers exactly as the font set does, for drawn, fallback, missing and
+    /// ignorable characters in every role, asked once or many times.
+    #[test]
+    fn glyph_memo_agrees_with_the_font_set() {
+        let fonts = FontSet::bundled();
+        let memo = Glyphs::new(fonts);
+        let chars = [
+            '的',
+            '０',
+            '喆',
+            '“',
+            '—',
+            'A',
+            '4',
+            ' ',
+            '\u{200B}',
+            '\u{30000}',
+            '𠮷',
+        ];
+        for _ in 0..2 {
+            for role in [
+                Role::Body,
+                Role::Hei,
+                Role::Kai,
+                Role::Title,
+                Role::Note,
+                Role::Song,
+            ] {
+                for c in chars {
+                    assert_eq!(
+                        memo.resolve(role, c),
+                        fonts.resolve(role, c),
+                        "{role:?} {c}"
+                    );
+                    assert_eq!(
+                        memo.font_for(role, c),
+                        fonts.font_for(role, c),
+                        "{role:?} {c}"
+                    );
+                    assert_eq!(memo.advance(role, c, SIZE), fonts.advance(role, c, SIZE));
+                    assert_eq!(memo.ink(role, c, SIZE), fonts.ink(role, c, SIZE));
+                }
+            }
+            for (i, file) in fonts.files.iter().enumerate() {
+                for c in chars {
+                    assert_eq!(memo.glyph(i, c), file.glyph(c), "{} {c}", file.name);
+                }
+            }
+            assert_eq!(memo.glyph(fonts.files.len(), '的'), None);
+        }
+    }
+
+    /// Handing allsorts the reduced cmap gives the very subset allsorts makes from the
+    /// whole font, for every bundled font (TrueType and CFF) and both kinds of subset.
+    #[test]
+    fn reduced_cmap_subsets_are_byte_identical() {
+        let fonts = FontSet::bundled();
+        let text = "调研报告：青年路社区共有4000户，满意率43.3%。“——”……（一）ABC xyz ０１ 喆 𠮷 䶮";
+        let chars: BTreeSet<char> = text.chars().collect();
+        for file in &fonts.files {
+            let mut gids: BTreeSet<u16> = chars.iter().filter_map(|c| file.glyph(*c)).collect();
+            gids.insert(0);
+            let ids: Vec<u16> = gids.into_iter().collect();
+            let data = ReadScope::new(file.bytes).read::<FontData<'_>>().unwrap();
+            let provider = data.table_provider(file.face_index).unwrap();
+            assert!(kept_cmap(&provider, &ids).is_some(), "{}", file.name);
+            for (kind, profile) in [
+                (SubsetKind::Pdf, SubsetProfile::Pdf),
+                (SubsetKind::Embedding, SubsetProfile::Minimal),
+            ] {
+                let whole = subset(&provider, &ids, &profile, CmapTarget::Unicode).unwrap();
+                let ours = subset_font_with(file, &chars, kind).unwrap();
+                assert!(whole == ours, "{} {kind:?}", file.name);
             }
         }
     }

@@ -12,7 +12,9 @@ use printpdf::{
 };
 
 pub use crate::render::layout::{self, layout, linebreak, Layout, Preset};
-pub use fonts::{describe as describe_fonts, is_ignorable, uncovered, FontSet, Role, PLACEHOLDER};
+pub use fonts::{
+    describe as describe_fonts, is_ignorable, uncovered, FontSet, Glyphs, Role, PLACEHOLDER,
+};
 
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -73,16 +75,18 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
 
     // Per-document subsets: only the characters each font actually draws, and the
     // placeholder □ where a text item holds a character its font (and every font) lacks.
+    // Glyph lookups are memoised for this document: the same characters recur throughout.
+    let glyphs = Glyphs::new(fonts);
     let mut used: BTreeMap<usize, BTreeSet<char>> = BTreeMap::new();
     for page in &lay.pages {
         for item in &page.items {
             if let layout::Item::Text { font, text, .. } = item {
-                let Some(file) = fonts.files.get(*font) else {
+                if fonts.files.get(*font).is_none() {
                     continue;
-                };
+                }
                 let set = used.entry(*font).or_default();
                 for c in text.chars().filter(|c| !is_ignorable(*c)) {
-                    if c != ' ' && file.glyph(c).is_none() {
+                    if c != ' ' && glyphs.glyph(*font, c).is_none() {
                         set.insert(PLACEHOLDER);
                     }
                     set.insert(c);
@@ -249,14 +253,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
                 ops.push(Op::SetTextMatrix {
                     matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
                 });
-                show_text(
-                    &mut ops,
-                    &fonts.files[*font],
-                    text,
-                    advances,
-                    *size,
-                    &mut tc,
-                );
+                show_text(&mut ops, &glyphs, *font, text, advances, *size, &mut tc);
             }
         }
         ops.push(Op::EndTextSection);
@@ -293,7 +290,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
 /// Word and WPS draw for `w:b` on a face with no bold (仿宋, 楷体).
 const SYNTHETIC_BOLD: f32 = 0.03;
 
-/// Show `text` in the current font (`file`, at `size` pt), the pen advancing by
+/// Show `text` in the current font (`font` of `glyphs`' fonts, at `size` pt), the pen advancing by
 /// `advances[i]` pt after character `i` (a TJ offset wherever that differs from the
 /// glyph's own advance). Characters the font draws are shown as they are; each run of
 /// characters it lacks (no font has them: the layout set them in the placeholder's font)
@@ -306,16 +303,21 @@ const SYNTHETIC_BOLD: f32 = 0.03;
 /// character spacing (`Tc`, tracked in `tc`), so only the exceptions need TJ offsets.
 fn show_text(
     ops: &mut Vec<Op>,
-    file: &fonts::FontFile,
+    glyphs: &Glyphs<'_>,
+    font: fonts::FontIdx,
     text: &str,
     advances: &[f32],
     size: f32,
     tc: &mut f32,
 ) {
-    let drawn = |c: char| c == ' ' || file.glyph(c).is_some();
+    let Some(file) = glyphs.fonts.files.get(font) else {
+        return;
+    };
+    let drawn = |c: char| c == ' ' || glyphs.glyph(font, c).is_some();
     let natural = |c: char| {
-        file.glyph(c)
-            .or_else(|| file.glyph(PLACEHOLDER))
+        glyphs
+            .glyph(font, c)
+            .or_else(|| glyphs.glyph(font, PLACEHOLDER))
             .map_or(0.0, |g| file.advance(g) * size)
     };
     // (character, drawn, TJ adjustment after it in thousandths of an em)
@@ -324,13 +326,14 @@ fn show_text(
         .zip(advances.iter().copied().chain(std::iter::repeat(f32::NAN)))
         .filter(|(c, _)| !is_ignorable(*c))
         .map(|(c, adv)| {
-            let shown = if drawn(c) { c } else { PLACEHOLDER };
+            let d = drawn(c);
+            let shown = if d { c } else { PLACEHOLDER };
             let adj = if adv.is_finite() && size > 0.0 {
                 (natural(shown) - adv) * 1000.0 / size
             } else {
                 0.0
             };
-            (c, drawn(c), adj)
+            (c, d, adj)
         })
         .collect();
     // The most common adjustment (rounded to 0.01/1000 em) becomes the character spacing.
@@ -413,17 +416,20 @@ fn visible(text: &str) -> String {
 /// Last touches on printpdf's document before it is written:
 /// * PDF 1.7 (ISO 32000-1) is declared: printpdf says 1.3, and the object and cross-reference
 ///   streams we write need 1.5;
-/// * every stream is deflated at zlib's default level. printpdf's own pass uses level 9,
-///   which took a sixth of a report's CPU time for 0.1 % smaller files;
+/// * every stream is deflated (zlib format) by libdeflate at level 6: about a third of
+///   zlib-rs's CPU time at its default level for slightly smaller output (the embedded
+///   仿宋 subset is most of the bytes). printpdf's own pass uses zlib level 9, which took a
+///   sixth of a report's CPU time for 0.1 % smaller files;
 /// * the Info dictionary loses `/GTS_PDFXVersion`, which printpdf writes (empty) into every
 ///   file and which makes readers report a PDF/X conformance we do not claim.
 /// * an undated report (no `report.date`) loses `/CreationDate` and `/ModDate`, which
 ///   printpdf always writes (1970-01-01 when not set): the file claims no date at all.
 fn finish(doc: &mut lopdf::Document, dated: bool) {
     doc.version = "1.7".into();
-    // One compressor for every stream, reset between them: setting one up costs more
-    // than deflating a typical content stream.
-    let mut z = flate2::Compress::new(flate2::Compression::default(), true);
+    // One compressor for every stream: setting one up costs more than deflating a
+    // typical content stream.
+    // libdeflate's default level is 6.
+    let mut z = libdeflater::Compressor::new(libdeflater::CompressionLvl::default());
     for obj in doc.objects.values_mut() {
         let lopdf::Object::Stream(s) = obj else {
             continue;
@@ -537,25 +543,13 @@ fn outline(doc: &mut lopdf::Document, marks: &[layout::Bookmark], page_h: f32) {
     }
 }
 
-/// `data` as a zlib stream, with a reused compressor.
-fn deflate(z: &mut flate2::Compress, data: &[u8]) -> Option<Vec<u8>> {
-    z.reset();
-    let mut out = Vec::with_capacity(data.len() / 2 + 64);
-    loop {
-        let read = usize::try_from(z.total_in()).ok()?;
-        if out.capacity() == out.len() {
-            out.reserve(out.capacity().max(1024));
-        }
-        match z.compress_vec(
-            &data[read.min(data.len())..],
-            &mut out,
-            flate2::FlushCompress::Finish,
-        ) {
-            Ok(flate2::Status::StreamEnd) => return Some(out),
-            Ok(_) => out.reserve(out.capacity().max(1024)),
-            Err(_) => return None,
-        }
-    }
+/// `data` as a zlib stream (RFC 1950), with a reused compressor; `None` if it cannot be
+/// compressed (libdeflate reports no room, which its bound rules out).
+fn deflate(z: &mut libdeflater::Compressor, data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = vec![0; z.zlib_compress_bound(data.len())];
+    let n = z.zlib_compress(data, &mut out).ok()?;
+    out.truncate(n);
+    Some(out)
 }
 
 /// FNV-1a, 64 bit: a small stable hash for ids (not for security).
@@ -667,9 +661,18 @@ mod tests {
                 })
                 .collect()
         };
+        let glyphs = Glyphs::new(fonts);
         let mut ops = Vec::new();
         let mut tc = 0.0;
-        show_text(&mut ops, file, "甲乙丙", &natural("甲乙丙"), 16.0, &mut tc);
+        show_text(
+            &mut ops,
+            &glyphs,
+            f,
+            "甲乙丙",
+            &natural("甲乙丙"),
+            16.0,
+            &mut tc,
+        );
         assert_eq!(
             ops,
             [Op::ShowText {
@@ -678,7 +681,7 @@ mod tests {
         );
         let mut ops = Vec::new();
         let t = "甲\u{30000}\u{30001}\u{AD}乙";
-        show_text(&mut ops, file, t, &natural(t), 16.0, &mut tc);
+        show_text(&mut ops, &glyphs, f, t, &natural(t), 16.0, &mut tc);
         let mut actual = vec![0xFE, 0xFF];
         actual.extend(
             "\u{30000}\u{30001}"
@@ -719,13 +722,13 @@ mod tests {
     fn advances_become_character_spacing_and_offsets() {
         let fonts = FontSet::bundled();
         let (f, _) = fonts.placeholder().expect("□");
-        let file = &fonts.files[f];
         let mut ops = Vec::new();
         let mut tc = 0.0;
         // 甲 乙 丙 丁 at 16 pt: 1 pt after 甲 and 乙, 5 pt after 丙.
         show_text(
             &mut ops,
-            file,
+            &Glyphs::new(fonts),
+            f,
             "甲乙丙丁",
             &[17.0, 17.0, 21.0, 16.0],
             16.0,
