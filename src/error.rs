@@ -504,4 +504,67 @@ mod visible_tests {
         );
         assert!(shown.contains("健全\u{241b}[31m培训\\u{85}"), "{shown}");
     }
+
+    /// Template errors keep their place as fields and print as before:
+    /// `pack/file:line:column：message`, each part only when known.
+    #[test]
+    fn template_errors_print_their_place_from_fields() {
+        let e: Error = TemplateError::new("模板语法错误：x")
+            .pack("templates/p")
+            .file("report.md")
+            .at(Some(12), Some(5))
+            .into();
+        assert_eq!(
+            e.to_string(),
+            "模板错误：templates/p/report.md:12:5：模板语法错误：x"
+        );
+        let Error::Template(t) = &e else {
+            panic!("a template error")
+        };
+        assert_eq!((t.line, t.column), (Some(12), Some(5)));
+        assert_eq!(t.file.as_deref(), Some("report.md"));
+        let line_only = TemplateError::new("m")
+            .pack("p")
+            .file("a.md")
+            .at(Some(3), None);
+        assert_eq!(line_only.to_string(), "p/a.md:3：m");
+        assert_eq!(TemplateError::new("m").pack("p").to_string(), "p：m");
+        assert_eq!(
+            Error::template("脚注没有定义").to_string(),
+            "模板错误：脚注没有定义"
+        );
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    /// An error caused by another keeps it as its `source()`.
+    #[test]
+    fn causes_are_sources() {
+        use std::error::Error as _;
+        let utf8 = String::from_utf8(vec![0xff]).unwrap_err();
+        let e: Error = TemplateError::new("bad").caused_by(utf8).into();
+        assert!(e
+            .source()
+            .is_some_and(|s| s.is::<std::string::FromUtf8Error>()));
+        let io = Error::io("x", std::io::Error::other("disk"));
+        assert!(io.source().is_some());
+        let r = Error::render_caused("PDF 写出失败", std::io::Error::other("full"));
+        assert_eq!(r.to_string(), "生成输出失败：PDF 写出失败");
+        assert!(r.source().is_some() && r.exit_code() == 1);
+        assert!(Error::input(Diagnostic::new("x", "m")).source().is_none());
+    }
+
+    /// Warnings and notes are diagnostics with a severity, printed with its label.
+    #[test]
+    fn warnings_and_notes_print_with_their_label() {
+        let w = Diagnostic::warning("字符“𠮷”没有可用的字体");
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.to_string(), "警告：字符“𠮷”没有可用的字体");
+        assert_eq!(
+            Diagnostic::note("跳过合计行").to_string(),
+            "提示：跳过合计行"
+        );
+        let e = Diagnostic::new("d.yaml", "缺少字段").at(Some(3), Some(2));
+        assert_eq!(e.severity, Severity::Error);
+        assert_eq!(e.to_string(), "d.yaml:3:2: 缺少字段");
+    }
 }

@@ -1,16 +1,18 @@
-//! The `diaoyan` command line: parse arguments ([`flags`]), call the library, print what it
-//! returns, map errors to exit codes (0 ok, 1 some reports failed, 2 bad input or usage,
-//! 130 interrupted).
+//! The `diaoyan` command line: parse arguments ([`flags`]), call the library, show what it
+//! returns ([`present`]), map errors to exit codes (0 ok, 1 some reports failed, 2 bad
+//! input or usage, 130 interrupted).
 
 mod flags;
+mod present;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use diaoyan::render::pdf::FontSet;
-use diaoyan::{workflow, Diagnostic, Error};
-use flags::{formats_of, BatchArgs, CheckArgs, Cli, Command, ImportArgs, InitArgs, RenderArgs};
+use diaoyan::{workflow, Error};
+use flags::{formats_of, Cli, Command};
+use present::exit_code;
 
 fn main() -> ExitCode {
     // Before any thread starts (batch's admission by memory relies on it).
@@ -32,68 +34,26 @@ fn main() -> ExitCode {
         Command::Init(a) => init(a),
         Command::Templates { template } => templates(template),
         Command::Import(a) => import(a),
-        Command::Export {
-            data,
-            output,
-            template,
-        } => workflow::export(&data, output, template.as_deref())
+        Command::Export(a) => workflow::export(&a.data, a.output, a.template.as_deref())
             .map(|p| println!("{}", p.display())),
         Command::Completions { shell } => {
             flags::completions(shell);
             Ok(())
         }
         Command::Batch(a) => return batch(a),
-        Command::Sample {
-            districts,
-            seed,
-            output,
-            one_file,
-        } => {
-            // A request `check` would refuse the files of is refused before anything is
-            // generated or written.
-            let limit = diaoyan::limits::current().units;
-            if let Err(why) = diaoyan::sample::check_districts(districts, one_file, limit) {
-                eprintln!("错误：{why}");
-                return ExitCode::from(2);
-            }
-            diaoyan::sample::write_files(districts, seed, &output, one_file, |p| {
-                println!("{}", p.display())
-            })
-        }
+        Command::Sample(a) => return sample(a),
         Command::Limits => {
-            print!("{}", diaoyan::limits::describe(diaoyan::limits::current()));
-            Ok(())
+            Ok(diaoyan::limits::describe(diaoyan::limits::current())).map(|t| print!("{t}"))
         }
         Command::Fonts { fonts } => {
-            print!("{}", diaoyan::render::pdf::describe_fonts(&fonts.load()));
-            Ok(())
+            Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| print!("{t}"))
         }
         Command::Check(a) => check(a),
-        Command::Stats {
-            data,
-            template,
-            json,
-        } => workflow::stats_text(&data, template.as_deref(), json).map(|t| print!("{t}")),
+        Command::Stats(a) => {
+            workflow::stats_text(&a.data, a.template.as_deref(), a.json).map(|t| print!("{t}"))
+        }
     };
     exit_code(result)
-}
-
-/// 0 for success; an error is printed and mapped to its exit code.
-fn exit_code(result: Result<(), Error>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(e.exit_code() as u8)
-        }
-    }
-}
-
-/// Print warnings and notes to standard error, each as its severity labels it.
-fn report(diagnostics: &[Diagnostic]) {
-    for d in diagnostics {
-        eprintln!("{d}");
-    }
 }
 
 /// Ctrl-C (and SIGTERM, SIGHUP): wait for the group of files being written to be
@@ -109,26 +69,18 @@ fn on_interrupt_stop_writing() {
 
 /// `render`: prepare every format in memory, then write the report's files together;
 /// returns the paths written (so `--watch` can ignore its own output).
-fn render(a: &RenderArgs, fonts: &FontSet) -> Result<Vec<PathBuf>, Error> {
-    let formats = formats_of(&a.format);
-    let template = a.template.as_deref();
+fn render(a: &flags::RenderArgs, fonts: &FontSet) -> Result<Vec<PathBuf>, Error> {
+    let (formats, template) = (formats_of(&a.format), a.template.as_deref());
     let (report, rendered) =
         diaoyan::prepare(&a.data, template, &formats, fonts, a.glyphs.allow())?;
     let written = diaoyan::write_report(&report, rendered, &a.output, a.markdown)?;
-    report_paths(&written.warnings, &written.paths);
+    present::written(&written.warnings, &written.paths);
     Ok(written.paths)
-}
-
-fn report_paths(warnings: &[Diagnostic], paths: &[PathBuf]) {
-    report(warnings);
-    for p in paths {
-        println!("{}", p.display());
-    }
 }
 
 /// `render --watch`: render, then render again on every save until interrupted; a bad
 /// save prints its problems and waits for the next one.
-fn watch(a: RenderArgs) -> ExitCode {
+fn watch(a: flags::RenderArgs) -> ExitCode {
     let fonts = a.fonts.load();
     let once = || {
         let t = std::time::Instant::now();
@@ -157,9 +109,8 @@ fn watch(a: RenderArgs) -> ExitCode {
 
 /// `check`: the render pipeline without the writing, so check passes exactly what render
 /// renders.
-fn check(a: CheckArgs) -> Result<(), Error> {
-    let fonts = a.fonts.load();
-    let formats = formats_of(&a.format);
+fn check(a: flags::CheckArgs) -> Result<(), Error> {
+    let (fonts, formats) = (a.fonts.load(), formats_of(&a.format));
     let (report, rendered) = diaoyan::prepare(
         &a.data,
         a.template.as_deref(),
@@ -167,7 +118,7 @@ fn check(a: CheckArgs) -> Result<(), Error> {
         &fonts,
         a.glyphs.allow(),
     )?;
-    self::report(&rendered.warnings);
+    present::diagnostics(&rendered.warnings);
     println!(
         "{}：数据有效（{} 个单位）",
         a.data.display(),
@@ -177,7 +128,7 @@ fn check(a: CheckArgs) -> Result<(), Error> {
 }
 
 /// `init`: a data file to fill, or with `--pack` a new template pack.
-fn init(a: InitArgs) -> Result<(), Error> {
+fn init(a: flags::InitArgs) -> Result<(), Error> {
     if let Some(dir) = a.pack {
         for p in diaoyan::survey::scaffold(&dir)? {
             println!("{}", p.display());
@@ -211,15 +162,17 @@ fn templates(dir: Option<PathBuf>) -> Result<(), Error> {
 }
 
 /// `import`: the spreadsheet read and checked, its notes told, the data file written.
-fn import(a: ImportArgs) -> Result<(), Error> {
-    let imported = workflow::Import::prepare(&workflow::ImportRequest {
-        file: a.file,
-        template: a.template,
-        output: a.output,
-        into: a.into,
-        force: a.force,
-    })?;
-    report(&imported.notes);
+fn import(a: flags::ImportArgs) -> Result<(), Error> {
+    let (file, template, output, into, force) = (a.file, a.template, a.output, a.into, a.force);
+    let req = workflow::ImportRequest {
+        file,
+        template,
+        output,
+        into,
+        force,
+    };
+    let imported = workflow::Import::prepare(&req)?;
+    present::diagnostics(&imported.notes);
     imported.write()?;
     let (path, n, label) = (
         imported.output.display(),
@@ -230,10 +183,27 @@ fn import(a: ImportArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `batch`: every report with a progress bar (or a line each when stderr is not a
-/// terminal), then the summary; exit 0 if all succeeded, 1 if any failed.
-fn batch(a: BatchArgs) -> ExitCode {
-    use std::io::IsTerminal;
+/// `sample`: refuse a request `check` would refuse the files of before anything is
+/// generated, then write the files, printing each path.
+fn sample(a: flags::SampleArgs) -> ExitCode {
+    let limit = diaoyan::limits::current().units;
+    if let Err(why) = diaoyan::sample::check_districts(a.districts, a.one_file, limit) {
+        eprintln!("错误：{why}");
+        return ExitCode::from(2);
+    }
+    let print = |p: &std::path::Path| println!("{}", p.display());
+    exit_code(diaoyan::sample::write_files(
+        a.districts,
+        a.seed,
+        &a.output,
+        a.one_file,
+        print,
+    ))
+}
+
+/// `batch`: every report with its progress shown, then the summary; exit 0 if all were
+/// written, 1 if any failed, 2 for bad arguments.
+fn batch(a: flags::BatchArgs) -> ExitCode {
     let opts = match a.options() {
         Ok(o) => o,
         Err(e) => {
@@ -242,38 +212,11 @@ fn batch(a: BatchArgs) -> ExitCode {
         }
     };
     let fonts = a.fonts.load();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}");
-        let b = indicatif::ProgressBar::new(opts.inputs.len() as u64);
-        b.set_style(style.unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
-        b
-    });
-    let progress = |k: usize, o: &diaoyan::batch::Outcome| {
-        let status = if o.result.is_ok() { "完成" } else { "失败" };
-        match &bar {
-            Some(b) => {
-                b.set_position(k as u64);
-                b.set_message(format!("{status} {}", o.label));
-            }
-            None => eprintln!("[{k}] {status} {}", o.label),
-        }
-    };
-    let summary = match diaoyan::batch::run(&opts, &fonts, &progress) {
-        Ok(s) => s,
-        Err(e) => return exit_code(Err(e)),
-    };
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+    let progress = present::Progress::new(opts.inputs.len());
+    let summary = diaoyan::batch::run(&opts, &fonts, &|k, o| progress.tell(k, o));
+    progress.finish();
+    match summary {
+        Ok(s) => present::summary(&s),
+        Err(e) => exit_code(Err(e)),
     }
-    let failed: Vec<_> = summary.failed().collect();
-    let (ok, files) = (summary.ok(), summary.files());
-    println!(
-        "完成 {ok} 份报告，失败 {} 份，写出 {files} 个文件",
-        failed.len()
-    );
-    for f in &failed {
-        let first = f.first_error_line().unwrap_or_default();
-        println!("  失败：{}：{first}", f.label);
-    }
-    ExitCode::from(if failed.is_empty() { 0 } else { 1 })
 }

@@ -276,11 +276,14 @@ impl Composer {
         CURRENT.with(|c| *c.borrow_mut() = None);
         BUDGET.with(|b| *b.borrow_mut() = None);
         match (result, out.tripped) {
-            (Ok(()), _) => String::from_utf8(out.out)
-                .map_err(|e| {
-                    let msg = e.to_string();
-                    TemplateError::new(msg).pack(&self.origin).file(name).caused_by(e).into()
-                }),
+            (Ok(()), _) => String::from_utf8(out.out).map_err(|e| {
+                let msg = e.to_string();
+                TemplateError::new(msg)
+                    .pack(&self.origin)
+                    .file(name)
+                    .caused_by(e)
+                    .into()
+            }),
             (Err(_), Some(trip)) => Err(self.limit_error(trip, &out)),
             (Err(e), None) => Err(self.translate(&e, &survey.source)),
         }

@@ -108,14 +108,7 @@ pub enum Command {
     #[command(after_help = "\
 例 / Example:
   diaoyan export data/qingnianlu-2019.yaml -o 社区统计.xlsx")]
-    Export {
-        data: PathBuf,
-        /// The workbook to write (default: beside the data file, .xlsx).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        #[arg(long)]
-        template: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "\
 例 / Example:
@@ -129,18 +122,7 @@ pub enum Command {
   diaoyan batch data/ --shard 3/8                         八台机器中的第三台")]
     Batch(BatchArgs),
     /// Write synthetic survey files that pass validation (for trials and benchmarks).
-    Sample {
-        /// How many districts.
-        #[arg(long, default_value_t = 10)]
-        districts: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(short, long, default_value = "samples")]
-        output: PathBuf,
-        /// One city-wide file whose units carry `region` (for `batch --split-by region`).
-        #[arg(long)]
-        one_file: bool,
-    },
+    Sample(SampleArgs),
     /// Show every resource limit (file sizes, units, sheet bounds, template time…), its
     /// value in force and the environment variable that raises it.
     Limits,
@@ -153,14 +135,7 @@ pub enum Command {
     /// layout of every format) except writing; list every problem.
     Check(CheckArgs),
     /// Print every computed figure of a data file.
-    Stats {
-        data: PathBuf,
-        #[arg(long)]
-        template: Option<PathBuf>,
-        /// One nested JSON object keyed by field path.
-        #[arg(long)]
-        json: bool,
-    },
+    Stats(StatsArgs),
 }
 
 // `render`'s arguments.
@@ -267,6 +242,43 @@ pub struct CheckArgs {
     pub fonts: FontArgs,
     #[command(flatten)]
     pub glyphs: GlyphArgs,
+}
+
+// `export`'s arguments.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    pub data: PathBuf,
+    /// The workbook to write (default: beside the data file, .xlsx).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+}
+
+// `sample`'s arguments.
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    /// How many districts.
+    #[arg(long, default_value_t = 10)]
+    pub districts: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(short, long, default_value = "samples")]
+    pub output: PathBuf,
+    /// One city-wide file whose units carry `region` (for `batch --split-by region`).
+    #[arg(long)]
+    pub one_file: bool,
+}
+
+// `stats`'s arguments.
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    pub data: PathBuf,
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// One nested JSON object keyed by field path.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The formats asked for, sorted and without repeats (DOCX before PDF).
