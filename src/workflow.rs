@@ -85,7 +85,7 @@ pub fn init_data_file(
     let pack = choose_pack(template)?;
     let file = file.unwrap_or_else(|| PathBuf::from("survey.yaml"));
     refuse_overwrite(&file, force)?;
-    crate::write_file(&file, survey::skeleton::data_file(&pack).as_bytes())?;
+    crate::write::write_file(&file, survey::skeleton::data_file(&pack).as_bytes())?;
     Ok(file)
 }
 
@@ -185,7 +185,7 @@ impl Import {
     /// # Errors
     /// [`Error::Io`] when it cannot be written.
     pub fn write(&self) -> Result<()> {
-        crate::write_file(&self.output, self.text.as_bytes())
+        crate::write::write_file(&self.output, self.text.as_bytes())
     }
 }
 
@@ -200,7 +200,7 @@ pub fn export(data: &Path, output: Option<PathBuf>, template: Option<&Path>) -> 
     let figures = stats::compute(&s, &pack.schema);
     let bytes = crate::sheet::export(&s, &pack, &figures)?;
     let output = output.unwrap_or_else(|| data.with_extension("xlsx"));
-    crate::write_file(&output, &bytes)?;
+    crate::write::write_file(&output, &bytes)?;
     Ok(output)
 }
 

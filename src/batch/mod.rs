@@ -221,7 +221,7 @@ fn plan(opts: &Options, inputs: &Inputs, gate: &Admission) -> Vec<Job> {
 /// or macOS). Files already in the output folder are not considered: a batch run again
 /// replaces its previous reports, as `render` does.
 pub fn distinct_names(names: &mut [&mut String]) {
-    let key = |s: &str| crate::name_key(s);
+    let key = |s: &str| crate::names::name_key(s);
     let mut held: HashSet<String> = names.iter().map(|n| key(n)).collect();
     let mut kept: HashSet<String> = HashSet::new();
     for name in names.iter_mut() {
