@@ -36,6 +36,20 @@ impl Severity {
 
 /// One problem found in user input, printable as `file:line:column: 单位：message` with the
 /// offending source line under it; a warning or note as `警告：message` / `提示：message`.
+///
+/// ```
+/// use diaoyan::{Diagnostic, Severity};
+/// let d = Diagnostic::new("data/x.yaml", "性别合计 9 人，与工作人员总数 8 人不一致")
+///     .at(Some(145), Some(23))
+///     .unit("安定社区");
+/// assert_eq!(d.severity, Severity::Error);
+/// assert_eq!((d.line, d.column), (Some(145), Some(23)));
+/// assert_eq!(
+///     d.to_string(),
+///     "data/x.yaml:145:23: 安定社区：性别合计 9 人，与工作人员总数 8 人不一致"
+/// );
+/// assert_eq!(Diagnostic::warning("字符缺字").to_string(), "警告：字符缺字");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     /// How much it matters ([`Severity::Error`] unless made by [`Diagnostic::warning`] or

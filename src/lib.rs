@@ -82,6 +82,17 @@ pub struct Rendered {
 /// [`write_rendered`]. Errors: [`Error::Input`] for problems in the data (Chinese, with
 /// file and line), [`Error::Template`] for the template pack, [`Error::Render`] for a
 /// backend failure.
+///
+/// ```
+/// use diaoyan::{render::pdf::FontSet, Format, MissingGlyphs};
+/// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/qingnianlu-2019.yaml");
+/// let fonts = FontSet::bundled();
+/// let (report, rendered) = diaoyan::prepare(&data, None, &[Format::Pdf], fonts, MissingGlyphs::Refuse)?;
+/// assert_eq!(report.units.len(), 12);
+/// assert_eq!(rendered.outputs[0].0, Format::Pdf);
+/// assert!(rendered.outputs[0].1.starts_with(b"%PDF"));
+/// # Ok::<(), diaoyan::Error>(())
+/// ```
 pub fn prepare(
     data: &Path,
     template_dir: Option<&Path>,
@@ -357,7 +368,7 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     safe_name(&raw)
 }
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 #[derive(Debug, Default)]
 pub struct Written {
     /// The files written, in the order of the formats (then the Markdown).

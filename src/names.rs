@@ -23,6 +23,12 @@
 ///
 /// Source: Microsoft, "Naming Files, Paths, and Namespaces" (reserved characters and
 /// names); POSIX `NAME_MAX` = 255 bytes (ext4, XFS, APFS); NTFS allows 255 UTF-16 units.
+///
+/// ```
+/// assert_eq!(diaoyan::safe_name("青年路/2019:报告"), "青年路_2019_报告");
+/// assert_eq!(diaoyan::safe_name("con.2020"), "con_.2020");
+/// assert_eq!(diaoyan::name_key("Straße"), diaoyan::name_key("STRASSE"));
+/// ```
 pub fn safe_name(raw: &str) -> String {
     use unicode_general_category::{get_general_category, GeneralCategory as G};
     use unicode_normalization::UnicodeNormalization;
