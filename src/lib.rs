@@ -14,25 +14,33 @@ pub mod error;
 pub mod excerpt;
 pub mod fsio;
 pub mod limits;
+pub mod names;
 pub mod render;
 pub mod sample;
 pub mod sheet;
 pub mod stats;
 pub mod survey;
 pub mod watch;
+pub mod workflow;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use error::{Diagnostic, Error, Result};
+pub use error::{Diagnostic, Error, Result, Severity};
+pub use names::{name_key, safe_name, MAX_NAME_BYTES, MAX_NAME_CHARS, NAME_MAX, NAME_SUFFIX_BYTES};
+pub use write::{stop_writing, write_atomic, write_file, write_group};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
+    /// Office Open XML word-processing document (Word, WPS, LibreOffice).
     Docx,
+    /// PDF, laid out by the crate's own typesetter.
     Pdf,
 }
 
 impl Format {
+    /// The file extension, without the dot (`docx`, `pdf`).
     pub fn extension(self) -> &'static str {
         match self {
             Format::Docx => "docx",
@@ -43,12 +51,16 @@ impl Format {
 
 /// A report built in memory: the Document and the name its files take.
 pub struct Report {
+    /// The file name stem of the report's outputs ([`output_name`]).
     pub name: String,
+    /// The report Markdown the template pack composed (written with `--markdown`).
     pub markdown: String,
+    /// The parsed report, the only thing the backends see.
     pub document: doc::Document,
     /// The data file, and the names of its units (how many the report covers; where
     /// [`check_glyphs`] looks).
     pub source: PathBuf,
+    /// The units' names, in data-file order.
     pub units: Vec<String>,
 }
 
@@ -57,8 +69,9 @@ pub struct Report {
 pub struct Rendered {
     /// Each format's file bytes, in the order asked for.
     pub outputs: Vec<(Format, Vec<u8>)>,
-    /// Warnings for the writer (in Chinese), e.g. characters no font can draw.
-    pub warnings: Vec<String>,
+    /// Warnings for the writer ([`Severity::Warning`], in Chinese), e.g. characters no
+    /// font can draw.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Everything `render` does short of writing: load, compute, compose, parse, and render
@@ -69,6 +82,17 @@ pub struct Rendered {
 /// [`write_rendered`]. Errors: [`Error::Input`] for problems in the data (Chinese, with
 /// file and line), [`Error::Template`] for the template pack, [`Error::Render`] for a
 /// backend failure.
+///
+/// ```
+/// use diaoyan::{render::pdf::FontSet, Format, MissingGlyphs};
+/// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/qingnianlu-2019.yaml");
+/// let fonts = FontSet::bundled();
+/// let (report, rendered) = diaoyan::prepare(&data, None, &[Format::Pdf], fonts, MissingGlyphs::Refuse)?;
+/// assert_eq!(report.units.len(), 12);
+/// assert_eq!(rendered.outputs[0].0, Format::Pdf);
+/// assert!(rendered.outputs[0].1.starts_with(b"%PDF"));
+/// # Ok::<(), diaoyan::Error>(())
+/// ```
 pub fn prepare(
     data: &Path,
     template_dir: Option<&Path>,
@@ -110,7 +134,8 @@ pub fn render_formats(
             Format::Docx => render::docx::render(&report.document)?,
             Format::Pdf => {
                 let r = render::pdf::render_with(&report.document, fonts)?;
-                out.warnings.extend(r.warnings);
+                out.warnings
+                    .extend(r.warnings.into_iter().map(Diagnostic::warning));
                 r.bytes
             }
         };
@@ -343,131 +368,14 @@ pub fn output_name(r: &survey::ReportMeta, data: &Path) -> String {
     safe_name(&raw)
 }
 
-/// `raw` made a file name stem every file system accepts and that opens on a Windows
-/// share. Deterministic; the rules, in order:
-///
-/// 0. The name is put in Unicode normalisation form C (NFC): `café` written with a
-///    combining accent (NFD, as macOS file names often come) and with `é` are one name.
-/// 1. Each character Windows forbids in a name (`<>:"/\|?*`), each control character
-///    (general category Cc), format character (Cf: bidi controls such as U+202E, zero-width
-///    spaces and joiners, the byte-order mark) and line or paragraph separator (Zl, Zp)
-///    becomes `_`.
-/// 2. Leading white space and dots (a hidden file), trailing white space and dots (Windows
-///    drops them) are removed.
-/// 3. The stem is cut, at a character boundary, to [`MAX_NAME_CHARS`] characters and
-///    [`MAX_NAME_BYTES`] bytes of UTF-8; trailing dots and white space are removed again.
-/// 4. An empty stem becomes `report`.
-/// 5. A Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`,
-///    `COM¹²³`, `LPT¹²³`, `CONIN$`, `CONOUT$`; any case; the part before the first dot,
-///    trailing spaces ignored) gets `_` appended to that part: `aux` → `aux_`,
-///    `con.2020` → `con_.2020` (Windows opens the device, not a file, for such a name
-///    whatever its extension).
-///
-/// Source: Microsoft, "Naming Files, Paths, and Namespaces" (reserved characters and
-/// names); POSIX `NAME_MAX` = 255 bytes (ext4, XFS, APFS); NTFS allows 255 UTF-16 units.
-pub fn safe_name(raw: &str) -> String {
-    use unicode_general_category::{get_general_category, GeneralCategory as G};
-    use unicode_normalization::UnicodeNormalization;
-    let mapped: String = raw
-        .nfc()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if matches!(
-                get_general_category(c),
-                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
-            ) =>
-            {
-                '_'
-            }
-            c => c,
-        })
-        .collect();
-    let trim = |s: &str| {
-        s.trim_start_matches(|c: char| c.is_whitespace() || c == '.')
-            .trim_end_matches(|c: char| c.is_whitespace() || c == '.')
-            .to_string()
-    };
-    let mapped = trim(&mapped);
-    let mut bytes = 0;
-    let cut: String = mapped
-        .chars()
-        .take(MAX_NAME_CHARS)
-        .take_while(|c| {
-            bytes += c.len_utf8();
-            bytes <= MAX_NAME_BYTES
-        })
-        .collect();
-    let cut = trim(&cut);
-    if cut.is_empty() {
-        return "report".to_string();
-    }
-    let (base, rest) = cut.split_at(cut.find('.').unwrap_or(cut.len()));
-    if windows_reserved(base) {
-        format!("{base}_{rest}")
-    } else {
-        cut
-    }
-}
-
-/// The key under which two output names are the same file somewhere: Unicode canonical
-/// caseless matching (NFD, then full case folding, then NFD again; Unicode §3.13, D145),
-/// so names that differ only by normalisation (`café` NFC and NFD: one file on macOS) or
-/// by case (`Report`, `report`, `REPORT`; `Straße`, `STRASSE`: one file on macOS and
-/// Windows) have one key. Batches make planned names distinct under this key.
-pub fn name_key(name: &str) -> String {
-    use caseless::Caseless;
-    use unicode_normalization::UnicodeNormalization;
-    name.chars().nfd().default_case_fold().nfd().collect()
-}
-
-/// Whether Windows reserves `base` (a name without its extension) for a device.
-fn windows_reserved(base: &str) -> bool {
-    let b = base.trim_end_matches(' ').to_ascii_uppercase();
-    if matches!(
-        b.as_str(),
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
-    ) {
-        return true;
-    }
-    let mut cs = b.chars();
-    let head: String = cs.by_ref().take(3).collect();
-    let tail: Vec<char> = cs.collect();
-    (head == "COM" || head == "LPT")
-        && matches!(tail.as_slice(), [d] if d.is_ascii_digit() || matches!(d, '¹' | '²' | '³'))
-}
-
-/// Most characters of an output file's stem (NTFS counts UTF-16 units: 120 characters
-/// take at most 240, leaving room for the suffix and extension).
-pub const MAX_NAME_CHARS: usize = 120;
-/// Most UTF-8 bytes of an output file's stem (a CJK character takes 3, so 60 of them).
-///
-/// The budget is the longest name written: the stem, a batch suffix `-N` ([`NAME_SUFFIX_BYTES`]),
-/// the extension `.docx` and, for the temporary file, `.` before and `.<pid>.tmp` after
-/// (a pid has at most 10 digits) — together within the 255 bytes file systems allow.
-pub const MAX_NAME_BYTES: usize = 180;
-/// Most bytes of the `-N` a batch appends to tell equal names apart (`-` and a `u64`).
-pub const NAME_SUFFIX_BYTES: usize = 21;
-/// Most bytes a name can hold on ext4, XFS, APFS, NTFS (for ASCII) and most others.
-pub const NAME_MAX: usize = 255;
-const _: () = assert!(
-    MAX_NAME_BYTES + NAME_SUFFIX_BYTES + ".docx".len() + ".".len() + ".4294967295.tmp".len()
-        <= NAME_MAX
-);
-
-/// Write `bytes` to `path` atomically, creating its folder first.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsio::create_dir_all(parent)?;
-    }
-    write_atomic(path, bytes)
-}
-
-/// What [`write`] produced.
+/// What [`write()`] produced.
 #[derive(Debug, Default)]
 pub struct Written {
+    /// The files written, in the order of the formats (then the Markdown).
     pub paths: Vec<PathBuf>,
-    /// Warnings for the writer (in Chinese), e.g. characters no font can draw.
-    pub warnings: Vec<String>,
+    /// Warnings for the writer ([`Severity::Warning`], in Chinese), e.g. characters no
+    /// font can draw.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Render `report` into each format with the bundled fonts; see [`write_with`].
@@ -492,212 +400,4 @@ pub fn write_with(
 ) -> Result<Written> {
     let rendered = render_formats(report, formats, fonts, glyphs)?;
     write_rendered(report, rendered, dir)
-}
-
-/// Held while files are written: a group of files (one report's DOCX, PDF and Markdown)
-/// is written to temporary files and renamed into place under this lock, and an
-/// interrupt ([`stop_writing`]) takes it before the process exits. So an interrupt waits
-/// for a group being written and stops any group not yet started: a report's files
-/// appear together or not at all, and no temporary file is left behind.
-static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// For a Ctrl-C (SIGINT, SIGTERM, SIGHUP) handler, before it exits: wait until the group of
-/// files being written (if any) is complete, then keep every other write from starting
-/// (the lock is never released). Call `std::process::exit` next.
-pub fn stop_writing() {
-    let guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
-    std::mem::forget(guard);
-}
-
-/// Write `bytes` to a temporary file beside `path` and rename it into place; see
-/// [`write_group`].
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_group(&[(path.to_path_buf(), bytes)])
-}
-
-/// The temporary file `path` is written to first: `.<name>.<pid>.tmp` beside it (hidden,
-/// and ignored by `--watch` and by the batch walk).
-fn temporary(path: &Path) -> PathBuf {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let fname = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dir.join(format!(".{fname}.{}.tmp", std::process::id()))
-}
-
-/// Create `tmp` afresh and write `bytes` to it. The file is created exclusively
-/// (`O_CREAT|O_EXCL`, which never follows a symlink): a symlink or file planted at the
-/// predictable temporary name is removed (the link itself, not what it points to) and the
-/// creation retried once, so a write can never land outside the output folder.
-fn create_exclusive(tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let open = || {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(tmp)
-    };
-    let mut file = match open() {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(tmp)?;
-            open()?
-        }
-        other => other?,
-    };
-    let written = file.write_all(bytes).and_then(|()| file.flush());
-    if written.is_err() {
-        let _ = std::fs::remove_file(tmp);
-    }
-    written
-}
-
-/// Write a group of files so that they appear together or not at all: every file to its
-/// temporary file first, then every rename, all under one process-wide lock that an
-/// interrupt handler takes ([`stop_writing`]). If a write or rename fails, the temporary
-/// files and the files of this group already renamed are removed (a file the group
-/// replaced is then gone too: the old set is not restored). Folders must exist.
-///
-/// The guarantee holds for Ctrl-C, SIGTERM and SIGHUP (handled), not for SIGKILL or a
-/// power cut (which may leave a `.*.tmp` file or part of a group).
-pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<()> {
-    let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
-    let temps: Vec<PathBuf> = files.iter().map(|(p, _)| temporary(p)).collect();
-    let remove = |paths: &[PathBuf]| {
-        for p in paths {
-            let _ = std::fs::remove_file(p);
-        }
-    };
-    // A device, FIFO or folder where a report goes is refused, never replaced
-    // (`-o /dev/full` would swap the device node for a file when run as root).
-    for (path, _) in files {
-        if let Ok(meta) = std::fs::symlink_metadata(path) {
-            let ft = meta.file_type();
-            if !ft.is_file() && !ft.is_symlink() {
-                return Err(Error::input(Diagnostic::new(
-                    path,
-                    "已存在且不是普通文件（如设备、命名管道或文件夹），拒绝覆盖；请换一个输出路径",
-                )));
-            }
-        }
-    }
-    for (i, ((path, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = create_exclusive(tmp, bytes) {
-            remove(&temps[..i]);
-            // Named by the file the writer asked for, not the hidden temporary one.
-            return Err(Error::io(path, e));
-        }
-    }
-    let mut done: Vec<PathBuf> = Vec::new();
-    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
-            remove(&temps[i..]);
-            remove(&done);
-            return Err(Error::io(path, e));
-        }
-        done.push(path.clone());
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod name_tests {
-    use super::*;
-
-    /// A symlink planted at the temporary name is replaced, not followed: the file it
-    /// points to (outside the folder) keeps its content.
-    #[cfg(unix)]
-    #[test]
-    fn a_planted_temporary_symlink_is_not_followed() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        std::fs::create_dir(&out).unwrap();
-        let victim = dir.path().join("victim.txt");
-        std::fs::write(&victim, "victim").unwrap();
-        let target = out.join("r.docx");
-        std::os::unix::fs::symlink(&victim, temporary(&target)).unwrap();
-        write_atomic(&target, b"report").unwrap();
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
-        assert_eq!(std::fs::read(&target).unwrap(), b"report");
-        assert!(!temporary(&target).exists());
-    }
-
-    #[test]
-    fn names_are_mapped_for_every_file_system() {
-        for (raw, want) in [
-            ("青年路-2019", "青年路-2019"),
-            ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
-            ("x\u{202E}fdp", "x_fdp"),
-            ("a\u{200B}b\u{FEFF}c\u{2028}d", "a_b_c_d"),
-            ("tab\there", "tab_here"),
-            ("..hidden", "hidden"),
-            ("trailing. . ", "trailing"),
-            ("  ", "report"),
-            ("...", "report"),
-            ("CON", "CON_"),
-            ("con.2020", "con_.2020"),
-            ("Aux", "Aux_"),
-            ("nul .txt", "nul _.txt"),
-            ("COM1", "COM1_"),
-            ("lpt9", "lpt9_"),
-            ("LPT0", "LPT0_"),
-            ("COM¹", "COM¹_"),
-            ("conin$", "conin$_"),
-            ("CONSOLE", "CONSOLE"),
-            ("COM10", "COM10"),
-            ("LPT", "LPT"),
-            ("report-CON", "report-CON"),
-        ] {
-            assert_eq!(safe_name(raw), want, "{raw:?}");
-        }
-    }
-
-    #[test]
-    fn names_are_cut_by_bytes_at_a_character_boundary() {
-        let cjk = safe_name(&"长".repeat(100));
-        assert_eq!(cjk, "长".repeat(MAX_NAME_BYTES / 3));
-        let mixed = safe_name(&format!("a{}", "长".repeat(100)));
-        assert!(mixed.len() <= MAX_NAME_BYTES && mixed.len() > MAX_NAME_BYTES - 3);
-        let ascii = safe_name(&"a".repeat(300));
-        assert_eq!(ascii.len(), MAX_NAME_CHARS);
-        // A cut that ends in a dot or space loses it.
-        let dotted = safe_name(&format!("{}.{}", "长".repeat(59), "长".repeat(10)));
-        assert_eq!(dotted, "长".repeat(59));
-        let astral = safe_name(&"𠀀".repeat(100));
-        assert_eq!(astral, "𠀀".repeat(MAX_NAME_BYTES / 4));
-    }
-
-    /// The longest name written — stem, batch suffix, `.docx`, and the temporary file's
-    /// `.` and `.<pid>.tmp` — can be created on this file system.
-    #[test]
-    fn the_longest_temporary_name_fits() {
-        let dir = tempfile::tempdir().unwrap();
-        let stem = safe_name(&"长".repeat(200));
-        let name = format!("{stem}-{}.docx", u64::MAX);
-        let path = dir.path().join(&name);
-        let tmp = temporary(&path);
-        assert!(tmp.file_name().unwrap().len() <= NAME_MAX);
-        write_atomic(&path, b"x").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"x");
-        let long = dir.path().join(format!(".{name}.4294967295.tmp"));
-        std::fs::write(long, b"x").unwrap();
-    }
-
-    /// A group whose second rename fails leaves neither file nor temporary file.
-    #[test]
-    fn a_failed_group_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("r.docx");
-        let b = dir.path().join("r.pdf");
-        std::fs::create_dir(&b).unwrap();
-        std::fs::write(b.join("x"), b"x").unwrap();
-        let e = write_group(&[(a.clone(), b"a"), (b.clone(), b"b")]);
-        assert!(e.is_err());
-        assert!(!a.exists());
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(left, vec![std::ffi::OsString::from("r.pdf")]);
-    }
 }

@@ -90,8 +90,11 @@ impl Default for Limits {
 /// One row of the limits table: the name (as in `DIAOYAN_MAX_<NAME>`), a Chinese
 /// description with its unit, and the field.
 pub struct LimitInfo {
+    /// The limit's name, as in `DIAOYAN_MAX_<NAME>` (`UNITS`).
     pub name: &'static str,
+    /// What it bounds and in which unit, in Chinese.
     pub description: &'static str,
+    /// The limit's value in a [`Limits`].
     pub get: fn(&Limits) -> u64,
     set: fn(&mut Limits, u64),
 }

@@ -202,6 +202,35 @@ pub fn city(n: usize, seed: u64) -> String {
     out
 }
 
+/// `diaoyan sample`: write the sample files into `output` (created if missing), each
+/// atomically — one per district ([`districts`]), or with `one_file` one city-wide
+/// `city.yaml` ([`city`]) — telling `written` each path once it is in place. Check the
+/// request with [`check_districts`] first.
+///
+/// # Errors
+/// [`crate::Error::Io`] when the folder or a file cannot be written (the files written
+/// before stay).
+pub fn write_files(
+    districts_n: usize,
+    seed: u64,
+    output: &std::path::Path,
+    one_file: bool,
+    mut written: impl FnMut(&std::path::Path),
+) -> crate::Result<()> {
+    crate::fsio::create_dir_all(output)?;
+    let files = if one_file {
+        vec![("city.yaml".to_string(), city(districts_n, seed))]
+    } else {
+        districts(districts_n, seed)
+    };
+    for (name, text) in files {
+        let p = output.join(name);
+        crate::write::write_atomic(&p, text.as_bytes())?;
+        written(&p);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,46 @@ pub fn watch(
     }
 }
 
+/// The folders a `render --watch` of `data` watches: the data file's folder, the
+/// `--template` folder, and the folder of the pack the data file names now (it is read
+/// again before every wait, so a save that changes `template:` is followed). Only existing
+/// folders are returned; a data file that does not load adds no pack folder.
+pub fn folders_for(data: &Path, template: Option<&Path>) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let dir = data
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dirs.push(dir.to_path_buf());
+    if let Some(t) = template {
+        dirs.push(t.to_path_buf());
+    }
+    if let Ok(bytes) = crate::fsio::read_data(data) {
+        if let Ok((_, pack)) = crate::survey::load_bytes(data, &bytes, template) {
+            dirs.extend(pack.dir);
+        }
+    }
+    dirs.retain(|d| d.is_dir());
+    dirs
+}
+
+/// `render --watch`: run `render` (which returns the files it wrote), then again after
+/// every save of `data` or its template pack ([`folders_for`], [`watch`]) until the process
+/// is interrupted.
+///
+/// # Errors
+/// Before watching, a `data` that is not a regular file (a FIFO or device would block
+/// every render and the watcher: [`crate::fsio::check_regular`]); later, only a failure
+/// of watching itself.
+pub fn watch_report(
+    data: &Path,
+    template: Option<&Path>,
+    render: impl FnMut() -> Vec<PathBuf>,
+) -> Result<()> {
+    crate::fsio::check_regular(data)?;
+    watch(|| folders_for(data, template), render)
+}
+
 /// `path` made comparable whatever way it was spelled (relative, through a symlinked
 /// folder): its folder's real path joined with its name. The file itself need not exist.
 fn identity(path: &Path) -> PathBuf {

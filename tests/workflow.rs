@@ -373,6 +373,60 @@ fn csv_in_gbk_with_units_in_headers_imports_and_mismatched_units_are_refused() {
     drop(data);
 }
 
+/// A CSV saved in GBK / GB 18030 (as Excel on a Chinese Windows saves it) imported
+/// `--into` an existing data file keeps every Chinese character: a GBK hanzi (喆) and
+/// GB 18030-only ones (䶮 U+4DAE; 𠮷 U+20BB7, four bytes) reach the data file as they were,
+/// never as U+FFFD (issue 17: the command line once decoded user files lossily).
+#[test]
+fn a_gb18030_csv_imported_into_a_data_file_keeps_its_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(dir.path().join("q.yaml"), &original).unwrap();
+    assert!(run(dir.path(), &["export", "q.yaml", "-o", "u.xlsx"])
+        .status
+        .success());
+    let sheets = diaoyan::sheet::read(&dir.path().join("u.xlsx")).unwrap();
+    let mut csv = String::new();
+    for row in &sheets[0].rows {
+        let cells: Vec<String> = row.iter().map(|v| v.text()).collect();
+        csv.push_str(&cells.join(","));
+        csv.push_str("\r\n");
+    }
+    let renamed = "青年路喆䶮𠮷社区";
+    assert!(csv.contains("青年路第一社区"), "{csv}");
+    let csv = csv.replace("青年路第一社区", renamed);
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&csv);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err(), "the CSV is not UTF-8");
+    // 𠮷 takes four bytes in GB 18030 (0x9534_B235).
+    assert!(bytes.windows(4).any(|w| w == [0x95, 0x34, 0xB2, 0x35]));
+    std::fs::write(dir.path().join("u.csv"), &bytes).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            "u.csv",
+            "--template",
+            "community-survey",
+            "--into",
+            "q.yaml",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let data = std::fs::read_to_string(dir.path().join("q.yaml")).unwrap();
+    assert!(data.contains(&format!("name: {renamed}")), "{data}");
+    assert!(!data.contains('\u{fffd}'), "nothing decoded lossily");
+    for kept in [
+        "青年路第二社区",
+        "莲湖路第一社区",
+        "# 青年路街道 2019 年社区管理情况调研数据。",
+    ] {
+        assert!(data.contains(kept), "{kept}");
+    }
+    let units = &stats_json(dir.path(), &dir.path().join("q.yaml"))["units"];
+    assert!(units.get(renamed).is_some(), "{units}");
+}
+
 #[test]
 fn import_into_an_existing_file_keeps_everything_but_the_units() {
     let dir = tempfile::tempdir().unwrap();

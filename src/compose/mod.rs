@@ -23,7 +23,7 @@ use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::doc::{chinese_numeral, Block, Closing, Document, CHART_DIRECTIVE, TABLE_DIRECTIVE};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TemplateError};
 use crate::limits::Limits;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
@@ -276,8 +276,14 @@ impl Composer {
         CURRENT.with(|c| *c.borrow_mut() = None);
         BUDGET.with(|b| *b.borrow_mut() = None);
         match (result, out.tripped) {
-            (Ok(()), _) => String::from_utf8(out.out)
-                .map_err(|e| Error::Template(format!("{}/{name}：{e}", self.origin))),
+            (Ok(()), _) => String::from_utf8(out.out).map_err(|e| {
+                let msg = e.to_string();
+                TemplateError::new(msg)
+                    .pack(&self.origin)
+                    .file(name)
+                    .caused_by(e)
+                    .into()
+            }),
             (Err(_), Some(trip)) => Err(self.limit_error(trip, &out)),
             (Err(e), None) => Err(self.translate(&e, &survey.source)),
         }
@@ -300,22 +306,24 @@ impl Composer {
         };
         // Stopped while a `{{ … }}` printed: that tag (its CHECK call before it named it).
         if let Some(at) = budget::printing() {
-            return Error::Template(format!("{}/{at}：{what}", self.origin));
+            return TemplateError::new(what).pack(&self.origin).file(at).into();
         }
         let tail = String::from_utf8_lossy(&out.out[out.out.len().saturating_sub(8192)..]);
         if let Some((name, line)) = latest_literal(&self.sources, &tail) {
-            return Error::Template(format!("{}/{name}:{line}：{what}", self.origin));
+            return TemplateError::new(what)
+                .pack(&self.origin)
+                .file(name)
+                .at(Some(line), None)
+                .into();
         }
         let chars: Vec<char> = tail.chars().filter(|c| *c != '\u{fffd}').collect();
         let quote: String = chars[chars.len().saturating_sub(40)..]
             .iter()
             .map(|c| if c.is_control() { ' ' } else { *c })
             .collect();
-        Error::Template(format!(
-            "{}：{what}；最后输出的是“{}”",
-            self.origin,
-            quote.trim()
-        ))
+        TemplateError::new(format!("{what}；最后输出的是“{}”", quote.trim()))
+            .pack(&self.origin)
+            .into()
     }
 
     /// A Tera rendering error as the writer's problem: a missing data value names the
@@ -343,11 +351,11 @@ impl Composer {
                     let before = src.get(..tag).unwrap_or("");
                     let line = before.matches('\n').count() + 1;
                     let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-                    return Error::Template(format!(
-                        "{}/{file}:{line}:{col}：{}",
-                        self.origin,
-                        r.message()
-                    ));
+                    return TemplateError::new(r.message())
+                        .pack(&self.origin)
+                        .file(file)
+                        .at(Some(line), Some(col))
+                        .into();
                 }
             }
         }
@@ -377,23 +385,22 @@ impl Composer {
                     .field(path),
                 );
             }
-            return Error::Template(format!(
-                "{}/{file}:{line}:{}：模板用到的 {path} 未定义（名称是否拼错？）",
-                self.origin,
-                span.start_col + 1
-            ));
+            return TemplateError::new(format!("模板用到的 {path} 未定义（名称是否拼错？）"))
+                .pack(&self.origin)
+                .file(file)
+                .at(Some(line), Some(span.start_col + 1))
+                .into();
         }
-        Error::Template(format!(
-            "{}/{file}:{line}:{}：{}{}",
-            self.origin,
-            span.start_col + 1,
-            chinese_message(msg),
-            if expr.is_empty() {
-                String::new()
-            } else {
-                format!("（{expr}）")
-            }
-        ))
+        let expr = if expr.is_empty() {
+            String::new()
+        } else {
+            format!("（{expr}）")
+        };
+        TemplateError::new(format!("{}{expr}", chinese_message(msg)))
+            .pack(&self.origin)
+            .file(file)
+            .at(Some(line), Some(span.start_col + 1))
+            .into()
     }
 }
 
@@ -416,38 +423,52 @@ fn syntax_error(
                 .get(r.filename())
                 .and_then(|(inst, _)| inst.get(r.span().range.clone()))
                 .unwrap_or("");
-            Error::Template(format!(
-                "{origin}/{}:{}:{}：模板语法错误：{}",
-                r.filename(),
-                r.span().start_line,
-                col + 1,
+            TemplateError::new(format!(
+                "模板语法错误：{}",
                 syntax_in_chinese(r.message(), at)
             ))
+            .pack(origin)
+            .file(r.filename())
+            .at(Some(r.span().start_line), Some(col + 1))
+            .into()
         }
-        tera::ErrorKind::CircularInclude { tpl, include_chain } => Error::Template(format!(
-            "{origin}/{tpl}：模板循环包含自身（{}）：include 不能形成环",
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => TemplateError::new(format!(
+            "模板循环包含自身（{}）：include 不能形成环",
             include_chain.join(" → ")
-        )),
+        ))
+        .pack(origin)
+        .file(tpl)
+        .into(),
         tera::ErrorKind::CircularExtend {
             tpl,
             inheritance_chain,
-        } => Error::Template(format!(
-            "{origin}/{tpl}：模板循环继承自身（{}）：extends 不能形成环",
+        } => TemplateError::new(format!(
+            "模板循环继承自身（{}）：extends 不能形成环",
             inheritance_chain.join(" → ")
-        )),
-        tera::ErrorKind::MissingParent { current, parent } => Error::Template(format!(
-            "{origin}/{current}：继承的模板 {parent} 不在模板包中"
-        )),
+        ))
+        .pack(origin)
+        .file(tpl)
+        .into(),
+        tera::ErrorKind::MissingParent { current, parent } => {
+            TemplateError::new(format!("继承的模板 {parent} 不在模板包中"))
+                .pack(origin)
+                .file(current)
+                .into()
+        }
         tera::ErrorKind::TemplateNotFound(name) => {
-            Error::Template(format!("{origin}：模板 {name} 不在模板包中"))
+            TemplateError::new(format!("模板 {name} 不在模板包中"))
+                .pack(origin)
+                .into()
         }
-        _ if e.to_string().contains("recursion depth for components") => Error::Template(format!(
-            "{origin}：组件（component）嵌套调用超过 20 层（是否无条件地调用了自身？）"
-        )),
+        _ if e.to_string().contains("recursion depth for components") => {
+            TemplateError::new("组件（component）嵌套调用超过 20 层（是否无条件地调用了自身？）")
+                .pack(origin)
+                .into()
+        }
         tera::ErrorKind::Msg(msg) if msg.starts_with("error: ") => {
-            Error::Template(requote(origin, msg, instrumented, sources))
+            Error::template(requote(origin, msg, instrumented, sources))
         }
-        _ => Error::Template(format!("{origin}：{e}")),
+        _ => TemplateError::new(e.to_string()).pack(origin).into(),
     }
 }
 

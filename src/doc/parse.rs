@@ -65,7 +65,7 @@ pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
         let runs = cx
             .note_bodies
             .remove(name)
-            .ok_or_else(|| Error::Template(format!("脚注 [^{name}] 没有定义")))?;
+            .ok_or_else(|| Error::template(format!("脚注 [^{name}] 没有定义")))?;
         notes.push(runs);
     }
     let mut doc = Document {
@@ -126,7 +126,7 @@ fn check_depth<'a>(root: &'a AstNode<'a>, markdown: &str, max: u64) -> Result<()
                         });
                     let excerpt: String = text.chars().take(24).collect();
                     let more = if text.chars().count() > 24 { "…" } else { "" };
-                    return Err(Error::Template(format!(
+                    return Err(Error::template(format!(
                         "报告第{line}行（“{excerpt}{more}”）：{kind}嵌套超过{max}层\
                          （这一行来自数据文件中的文字或模板；减少嵌套，或设置环境变量 \
                          DIAOYAN_MAX_DEPTH 提高上限）"
@@ -241,7 +241,7 @@ fn count_blocks<'a>(root: &'a AstNode<'a>) -> Result<u64> {
 
 /// The error for a report past the block limit, at report line `line`.
 fn too_many_blocks(line: usize, max: u64) -> Error {
-    Error::Template(format!(
+    Error::template(format!(
         "报告第{line}行：报告的段落、标题、列表项、表格单元格合计超过 {max} 个\
          （多半是数据表的行数或发现条数过多；请精简数据或分册，\
          或设置环境变量 DIAOYAN_MAX_REPORT_BLOCKS 提高上限）"
@@ -264,7 +264,7 @@ fn check_length(text: &str, line: usize, kind: &str) -> Result<()> {
 /// The error for a block past the paragraph limit.
 fn too_long(line: usize, kind: &str, text: &str, max: u64) -> Error {
     let excerpt: String = text.chars().take(24).collect();
-    Error::Template(format!(
+    Error::template(format!(
         "报告第{line}行（“{excerpt}…”）：这个{kind}超过 {max} 字\
          （这段文字来自数据文件或模板；请分段，或设置环境变量 \
          DIAOYAN_MAX_PARAGRAPH_CHARS 提高上限）"
@@ -400,7 +400,7 @@ fn number_captions(doc: &mut Document) -> Result<()> {
         fix(n);
     }
     match missing {
-        Some(id) => Err(Error::Template(format!(
+        Some(id) => Err(Error::template(format!(
             "交叉引用 [@{id}] 找不到对应的表或图"
         ))),
         None => Ok(()),
@@ -429,7 +429,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
         NodeValue::Heading(h) => {
             let mut runs = inlines(node, cx);
             if h.level > MAX_HEADING_LEVEL {
-                return Err(Error::Template(format!(
+                return Err(Error::template(format!(
                     "报告第{}行：标题「{}」是第{}级标题，最多支持{}级（一、（一）1.（1））",
                     pos.start.line,
                     plain_text(&runs).trim(),
@@ -489,7 +489,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
         NodeValue::CodeBlock(cb) => {
             if cb.info.trim() == TABLE_DIRECTIVE {
                 let table: Table = serde_json::from_str(&cb.literal)
-                    .map_err(|e| Error::Template(format!("表格指令无法解析：{e}")))?;
+                    .map_err(|e| Error::template(format!("表格指令无法解析：{e}")))?;
                 let cells = table.head.iter().chain(&table.body).chain(&table.foot);
                 let count: usize = cells.clone().map(|row| row.len()).sum();
                 cx.add_blocks(count as u64, pos.start.line)?;
@@ -503,7 +503,7 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut Vec<Block>, cx: &mut Cx) -> Result
                 out.push(Block::Table(table));
             } else if cb.info.trim() == CHART_DIRECTIVE {
                 let chart: Chart = serde_json::from_str(&cb.literal)
-                    .map_err(|e| Error::Template(format!("图表指令无法解析：{e}")))?;
+                    .map_err(|e| Error::template(format!("图表指令无法解析：{e}")))?;
                 check_chart(&chart)?;
                 let names = chart.series.iter().map(|s| s.name.as_str());
                 let texts = [&chart.caption, &chart.unit, &chart.alt]
@@ -566,7 +566,7 @@ fn check_chart(c: &Chart) -> Result<()> {
         .unwrap_or_else(|| "（无标题）".to_string());
     for s in &c.series {
         if s.values.len() != c.categories.len() {
-            return Err(Error::Template(format!(
+            return Err(Error::template(format!(
                 "图表「{name}」的数据系列「{}」有{}个值，但图表有{}个类别：每个类别须有一个值",
                 s.name,
                 s.values.len(),
@@ -711,7 +711,7 @@ fn collect<'a>(node: &'a AstNode<'a>, bold: bool, italic: bool, runs: &mut Vec<R
             }
             NodeValue::FootnoteReference(r) => {
                 if let Some(outer) = cx.in_note.clone() {
-                    cx.fail(Error::Template(format!(
+                    cx.fail(Error::template(format!(
                         "脚注 [^{outer}] 的文字引用了另一个脚注 [^{}]：脚注里不能再加脚注",
                         r.name
                     )));

@@ -31,7 +31,8 @@ enum Col {
 
 /// The workbook bytes for `survey`.
 pub fn export(survey: &Survey, pack: &Pack, figures: &Figures) -> Result<Vec<u8>> {
-    build(survey, pack, figures).map_err(|e| Error::Render(format!("写 Excel 文件失败：{e}")))
+    build(survey, pack, figures)
+        .map_err(|e| Error::render_caused(format!("写 Excel 文件失败：{e}"), e))
 }
 
 fn build(

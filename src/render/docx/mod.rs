@@ -76,7 +76,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         }
     }
     let xml = d.build();
-    package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::Render)
+    package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::render)
 }
 
 /// Characters of 二号 type on one line of the 156 mm text block.

@@ -35,7 +35,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
 /// Render `doc` with `fonts`.
 pub fn render_with(doc: &Document, fonts: &FontSet) -> Result<Rendered> {
     if fonts.files.is_empty() {
-        return Err(Error::Render("内置字体无法读取".into()));
+        return Err(Error::render("内置字体无法读取"));
     }
     let lay = layout(doc, fonts, Preset::gbt9704());
     let warnings = lay
@@ -97,10 +97,10 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     let mut ids = BTreeMap::new();
     for (idx, chars) in &used {
         let file = &fonts.files[*idx];
-        let bytes = fonts::subset_font(file, chars).map_err(Error::Render)?;
+        let bytes = fonts::subset_font(file, chars).map_err(Error::render)?;
         let mut warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
-            .ok_or_else(|| Error::Render(format!("子集字体无法读取：{}", file.name)))?;
+            .ok_or_else(|| Error::render(format!("子集字体无法读取：{}", file.name)))?;
         // Our own id, which is also the PDF font name: a subset tag (six letters from a
         // hash of the characters) and the font's name. printpdf's own ids come from a
         // process-wide counter, so they would differ between documents.
@@ -281,7 +281,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         .compression_level(6)
         .build();
     lo.save_with_options(&mut bytes, save)
-        .map_err(|e| Error::Render(format!("PDF 写出失败：{e}")))?;
+        .map_err(|e| Error::render(format!("PDF 写出失败：{e}")))?;
     Ok(deterministic_id(bytes))
 }
 
