@@ -606,9 +606,10 @@ impl Typesetter<'_> {
                 // fewer would be left over, as long as this page's part keeps as many.
                 let left_over = n - part.rows.end;
                 if left_over > 0 && left_over < MIN_PART_ROWS {
-                    let k = n - MIN_PART_ROWS;
-                    if k > ri && here + (k - ri) >= MIN_PART_ROWS {
-                        part = Self::segment(&g, ri..k, &carried);
+                    if let Some(k) = n.checked_sub(MIN_PART_ROWS) {
+                        if k > ri && k < part.rows.end && here + (k - ri) >= MIN_PART_ROWS {
+                            part = Self::segment(&g, ri..k, &carried);
+                        }
                     }
                 }
                 let k = part.rows.end;
