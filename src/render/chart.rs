@@ -48,6 +48,131 @@ pub fn series_color(i: usize, n: usize, closed: bool) -> Rgb {
     PALETTE[i % len]
 }
 
+/// A fill pattern drawn in white over a series' colour, telling apart series whose colour
+/// repeats (more than [`PALETTE`]'s six series).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hatch {
+    /// Solid colour (series 1–6).
+    None,
+    /// Rising diagonal lines, "/" (series 7–12; DrawingML `wdUpDiag`).
+    Up,
+    /// Falling diagonal lines, "\" (series 13–18; `wdDnDiag`).
+    Down,
+    /// Both diagonals (series 19–24; `diagCross`).
+    Cross,
+}
+
+/// A line chart's point marker, the line series' counterpart of [`Hatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    Square,
+    Diamond,
+    Triangle,
+    Circle,
+}
+
+/// How series `i` of a bar, stacked or line chart looks: its colour ([`series_color`])
+/// and, for each further cycle through the six colours, a hatch (bars, legend swatches)
+/// and a marker shape (lines). No two of the first 24 series of a chart look alike;
+/// neighbours keep the palette's ≥ 15 L* apart (the colours cycle as before).
+pub fn series_look(i: usize, n: usize) -> (Rgb, Hatch, Marker) {
+    let cycle = (i / PALETTE.len()) % 4;
+    let hatch = [Hatch::None, Hatch::Up, Hatch::Down, Hatch::Cross][cycle];
+    let marker = [
+        Marker::Square,
+        Marker::Diamond,
+        Marker::Triangle,
+        Marker::Circle,
+    ][cycle];
+    (series_color(i, n, false), hatch, marker)
+}
+
+/// Spacing of hatch lines, pt (along the axes).
+const HATCH_STEP: f32 = 4.0;
+
+/// The white hatch lines of `hatch` over the rectangle at (x, y), w × h: diagonals on a
+/// grid anchored at the scene's origin, so neighbouring bars' hatches line up.
+fn hatch_lines(x: f32, y: f32, w: f32, h: f32, hatch: Hatch) -> Vec<Shape> {
+    let (x1, y1) = (x + w, y + h);
+    let mut out = Vec::new();
+    let white = [255, 255, 255];
+    if matches!(hatch, Hatch::Up | Hatch::Cross) {
+        // x + y = c (rising on the page, as y grows downwards).
+        let mut c = ((x + y) / HATCH_STEP).ceil() * HATCH_STEP;
+        while c < x1 + y1 {
+            let (a, b) = ((c - y1).max(x), (c - y).min(x1));
+            if b > a {
+                out.push(Shape::Line {
+                    points: vec![(a, c - a), (b, c - b)],
+                    width: 0.8,
+                    color: white,
+                });
+            }
+            c += HATCH_STEP;
+        }
+    }
+    if matches!(hatch, Hatch::Down | Hatch::Cross) {
+        // x − y = c.
+        let mut c = ((x - y1) / HATCH_STEP).ceil() * HATCH_STEP;
+        while c < x1 - y {
+            let (a, b) = ((c + y).max(x), (c + y1).min(x1));
+            if b > a {
+                out.push(Shape::Line {
+                    points: vec![(a, a - c), (b, b - c)],
+                    width: 0.8,
+                    color: white,
+                });
+            }
+            c += HATCH_STEP;
+        }
+    }
+    out
+}
+
+/// A filled rectangle with its hatch.
+fn hatched_rect(s: &mut Scene, x: f32, y: f32, w: f32, h: f32, look: (Rgb, Hatch)) {
+    s.shapes.push(rect(x, y, w, h, look.0));
+    s.shapes.extend(hatch_lines(x, y, w, h, look.1));
+}
+
+/// A line chart's marker of `size` pt centred at (x, y).
+fn marker(x: f32, y: f32, size: f32, m: Marker, color: Rgb) -> Shape {
+    let r = size / 2.0;
+    match m {
+        Marker::Square => rect(x - r, y - r, size, size, color),
+        Marker::Diamond => {
+            let r = r * 1.3;
+            Shape::Fill {
+                points: vec![(x, y - r), (x + r, y), (x, y + r), (x - r, y)],
+                bezier: vec![false; 4],
+                color,
+            }
+        }
+        Marker::Triangle => {
+            let r = r * 1.3;
+            Shape::Fill {
+                points: vec![(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)],
+                bezier: vec![false; 3],
+                color,
+            }
+        }
+        Marker::Circle => {
+            let r = r * 1.15;
+            let mut points = vec![(x, y - r)];
+            let mut bezier = vec![false];
+            for (p, b) in arc(x, y, r, 0.0, std::f64::consts::TAU) {
+                points.push(p);
+                bezier.push(b);
+            }
+            Shape::Fill {
+                points,
+                bezier,
+                color,
+            }
+        }
+    }
+}
+
 /// CIE L* of an sRGB colour (D65): 0 for black, 100 for white — the lightness a
 /// greyscale print keeps. Relative luminance Y uses the Rec. 709 / sRGB primaries
 /// (0.2126, 0.7152, 0.0722 on linearised channels); L* = 116·Y^(1/3) − 16 (CIE 1976).
@@ -202,21 +327,131 @@ fn value(chart: &Chart, si: usize, ci: usize) -> f64 {
 
 /// How a bar, stacked or line chart labels its categories and values — decided once,
 /// from the chart and its printed width, so both backends print the same labels.
+///
+/// The rule for category labels (both formats): horizontal, at [`LABEL_PT`] shrunk in
+/// 0.5 pt steps down to [`MIN_LABEL_PT`] while one line per label does not fit; then
+/// wrapped onto two lines; and when two lines still do not fit, every `step`-th category
+/// is labelled, from the first (as Word's `c:tickLblSkip`), with the smallest step at
+/// which the labels leave at least 2 pt between them. There is always a label: a name
+/// too long for two lines of the widest span a label may take (a third of the plot)
+/// ends its second line in "…".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BarLabels {
-    /// Category labels' size, pt: [`LABEL_PT`], shrunk in 0.5 pt steps down to
-    /// [`MIN_LABEL_PT`] until the widest fits its band.
+    /// Category labels' size, pt, in [[`MIN_LABEL_PT`], [`LABEL_PT`]].
     pub category_pt: f32,
-    /// Even at [`MIN_LABEL_PT`] the widest does not fit: labels alternate over two rows.
-    pub two_rows: bool,
-    /// Categories are labelled at all (not when even two rows would overlap — hundreds of
-    /// units: no labels rather than a smudge of overlapping text).
-    pub categories: bool,
+    /// Lines of a category label: 1, or 2 when labels are wrapped.
+    pub lines: usize,
+    /// Every `step`-th category is labelled, from the first (1: every category).
+    pub step: usize,
     /// Value labels ([`MIN_LABEL_PT`]) above the bars: only for single-series bar charts
     /// whose widest value fits its band.
     pub values: bool,
     /// Width of one category's band, pt.
     pub band: f32,
+}
+
+/// Gap left between two category labels, pt.
+const LABEL_GAP: f32 = 2.0;
+
+/// `text` in at most `lines` lines no wider than `avail` pt at `size` (measured with
+/// `measure`), broken between any two characters (Chinese has no spaces; a Latin name
+/// breaks after its last space that fits, else anywhere). `None` when it does not fit;
+/// with `ellipsis` the last line is cut and ends in "…" instead.
+fn wrap_label(
+    text: &str,
+    size: f32,
+    avail: f32,
+    lines: usize,
+    ellipsis: bool,
+    measure: Measure,
+) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest: &str = text.trim();
+    while !rest.is_empty() {
+        if measure(rest, size) <= avail {
+            out.push(rest.to_string());
+            return Some(out);
+        }
+        if out.len() + 1 == lines {
+            if !ellipsis {
+                return None;
+            }
+            let mut cut = String::new();
+            for c in rest.chars() {
+                let mut t = cut.clone();
+                t.push(c);
+                t.push('…');
+                if measure(&t, size) > avail {
+                    break;
+                }
+                cut.push(c);
+            }
+            cut.push('…');
+            out.push(cut);
+            return Some(out);
+        }
+        // The longest prefix that fits (at least one character).
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            if i > 0 && measure(&rest[..i + c.len_utf8()], size) > avail {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        if end < rest.len() {
+            if let Some(sp) = rest[..end].rfind(' ').filter(|sp| *sp > 0) {
+                end = sp;
+            }
+        }
+        out.push(rest[..end].trim_end().to_string());
+        rest = rest[end..].trim_start();
+    }
+    Some(out)
+}
+
+/// The category labels as printed: (category index, lines, left x of each line) for every
+/// `step`-th category, in a chart whose plot starts at `left` inside a `width` wide box,
+/// each label centred under its band, no wider than `step` bands less [`LABEL_GAP`] and
+/// than the box allows.
+/// `None` when two neighbours would come closer than [`LABEL_GAP`] (or a name does not
+/// fit its lines without `ellipsis`).
+#[allow(clippy::too_many_arguments)]
+fn place_categories(
+    cats: &[String],
+    size: f32,
+    lines: usize,
+    step: usize,
+    band: f32,
+    left: f32,
+    width: f32,
+    ellipsis: bool,
+    measure: Measure,
+) -> Option<Vec<(usize, Vec<(f32, String)>)>> {
+    let span = band * step as f32 - LABEL_GAP;
+    let mut out: Vec<(usize, Vec<(f32, String)>)> = Vec::new();
+    let mut prev_right = f32::NEG_INFINITY;
+    for ci in (0..cats.len()).step_by(step.max(1)) {
+        let centre = left + band * (ci as f32 + 0.5);
+        // Centred on its band and inside the box: no wider than twice the room to the
+        // nearer edge.
+        let avail = span.min(2.0 * centre.min(width - centre)).max(size);
+        let ls = wrap_label(&cats[ci], size, avail, lines, ellipsis, measure)?;
+        let mut placed = Vec::new();
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for l in ls {
+            let w = measure(&l, size);
+            let x = (centre - w / 2.0).min(width - w).max(0.0);
+            lo = lo.min(x);
+            hi = hi.max(x + w);
+            placed.push((x, l));
+        }
+        if lo < prev_right + LABEL_GAP {
+            return None;
+        }
+        prev_right = hi;
+        out.push((ci, placed));
+    }
+    Some(out)
 }
 
 /// The plot's left edge in a bar chart: the widest tick label plus a gap, pt.
@@ -228,29 +463,44 @@ fn plot_left(ticks: &[f64], measure: Measure) -> f32 {
         + 8.0
 }
 
-/// The label decisions for `chart` printed `width` pt wide. Text is measured with
-/// [`estimate_width`], in both backends, so the PDF and the DOCX decide alike.
+/// The label decisions for `chart` printed `width` pt wide (the rule: see
+/// [`BarLabels`]). Text is measured with [`estimate_width`], in both backends, so the
+/// PDF and the DOCX decide alike.
 pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
     let measure: Measure = &estimate_width;
     let n = chart.categories.len().max(1);
-    let plot_w = width - plot_left(&value_ticks(chart), measure) - 8.0;
+    let left = plot_left(&value_ticks(chart), measure);
+    let plot_w = width - left - 8.0;
     let band = plot_w / n as f32;
-    // Labels centred in their bands fit when every two labels `step` bands apart leave a
-    // gap of at least 2 pt between them (step 1: one row; step 2: alternating rows).
-    let fits = |size: f32, step: usize| {
-        let w: Vec<f32> = chart.categories.iter().map(|c| measure(c, size)).collect();
-        // The last label may reach into the 8 pt right margin, no further.
-        w.last().is_none_or(|x| x / 2.0 <= band / 2.0 + 8.0)
-            && w.iter()
-                .zip(w.iter().skip(step))
-                .all(|(a, b)| (a + b) / 2.0 <= band * step as f32 - 2.0)
+    let fits = |size: f32, lines: usize, step: usize| {
+        place_categories(
+            &chart.categories,
+            size,
+            lines,
+            step,
+            band,
+            left,
+            width,
+            false,
+            measure,
+        )
+        .is_some()
     };
     let mut category_pt = LABEL_PT;
-    while category_pt > MIN_LABEL_PT && !fits(category_pt, 1) {
+    while category_pt > MIN_LABEL_PT && !fits(category_pt, 1, 1) {
         category_pt -= 0.5;
     }
-    let two_rows = !fits(category_pt, 1);
-    let categories = fits(category_pt, if two_rows { 2 } else { 1 });
+    let (lines, step) = if fits(category_pt, 1, 1) {
+        (1, 1)
+    } else {
+        // Two lines; every step-th category, the smallest step that fits — at most the
+        // step whose span reaches a third of the plot (beyond it, "…" shortens names).
+        let widest = ((plot_w / 3.0 / band).ceil() as usize).clamp(1, n);
+        let step = (1..=widest)
+            .find(|k| fits(category_pt, 2, *k))
+            .unwrap_or(widest);
+        (2, step)
+    };
     let values = chart.kind == ChartKind::Bar
         && chart.series.len() == 1
         && (0..chart.categories.len())
@@ -259,11 +509,62 @@ pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
             <= band * 0.95;
     BarLabels {
         category_pt,
-        two_rows,
-        categories,
+        lines,
+        step,
         values,
         band,
     }
+}
+
+/// The category labels of a bar, stacked or line chart `width` pt wide as both formats
+/// print them: (category index, its lines) for every [`BarLabels::step`]-th category.
+/// Wrapped lines are measured with [`estimate_width`]; Word and LibreOffice wrap the
+/// DOCX's labels themselves, in the same width.
+pub fn category_labels(chart: &Chart, width: f32) -> Vec<(usize, Vec<String>)> {
+    placed_categories(chart, width, &estimate_width)
+        .into_iter()
+        .map(|(ci, ls)| (ci, ls.into_iter().map(|(_, t)| t).collect()))
+        .collect()
+}
+
+/// [`category_labels`] with each line's left x, positions measured with `measure`.
+fn placed_categories(
+    chart: &Chart,
+    width: f32,
+    measure: Measure,
+) -> Vec<(usize, Vec<(f32, String)>)> {
+    let est: Measure = &estimate_width;
+    let l = bar_labels(chart, width);
+    let left = plot_left(&value_ticks(chart), est);
+    let go = |ellipsis: bool, m: Measure| {
+        place_categories(
+            &chart.categories,
+            l.category_pt,
+            l.lines,
+            l.step,
+            l.band,
+            left,
+            width,
+            ellipsis,
+            m,
+        )
+    };
+    // The lines as decided with the estimate; x from the real widths.
+    let lines = go(false, est).or_else(|| go(true, est)).unwrap_or_default();
+    lines
+        .into_iter()
+        .map(|(ci, ls)| {
+            let centre = left + l.band * (ci as f32 + 0.5);
+            let ls = ls
+                .into_iter()
+                .map(|(_, t)| {
+                    let w = measure(&t, l.category_pt);
+                    ((centre - w / 2.0).min(width - w).max(0.0), t)
+                })
+                .collect();
+            (ci, ls)
+        })
+        .collect()
 }
 
 /// A legend's rows: series indices packed greedily into rows no wider than `width`.
@@ -298,15 +599,9 @@ fn bar_top(chart: &Chart, legend_rows: usize) -> f32 {
     }
 }
 
-/// The height below the plot: one or two rows of category labels, pt.
+/// The height below the plot: one or two lines of category labels, pt.
 fn bar_bottom(l: &BarLabels) -> f32 {
-    if !l.categories {
-        8.0
-    } else if l.two_rows {
-        l.category_pt * 2.6 + 8.0
-    } else {
-        l.category_pt * 1.3 + 8.0
-    }
+    l.category_pt * 1.3 * l.lines as f32 + 8.0
 }
 
 /// The plot area's height in a bar chart `width` pt wide: about a third of the width,
@@ -475,13 +770,8 @@ fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
         let mut x = ((s.width - total) / 2.0).max(0.0);
         let y = y + r as f32 * LEGEND_PITCH;
         for i in row {
-            s.shapes.push(rect(
-                x,
-                y - size * 0.8,
-                size * 0.8,
-                size * 0.8,
-                series_color(i, n, false),
-            ));
+            let (color, hatch, _) = series_look(i, n);
+            hatched_rect(s, x, y - size * 0.8, size * 0.8, size * 0.8, (color, hatch));
             x += size + 4.0;
             text(s, x, y, size, names[i].clone(), measure, 0.0);
             x += measure(&names[i], size) + gap;
@@ -529,37 +819,30 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
             1.0,
         );
     }
-    // Category labels.
-    for (ci, c) in chart
-        .categories
-        .iter()
-        .enumerate()
-        .filter(|_| labels.categories)
-    {
-        let x = left + band * (ci as f32 + 0.5);
-        let row = if labels.two_rows {
-            (ci % 2) as f32
-        } else {
-            0.0
-        };
-        let y = top + plot_h + 4.0 + cat_size + row * cat_size * 1.3;
-        text(s, x, y, cat_size, c.clone(), measure, 0.5);
+    // Category labels (every `step`-th, one or two lines).
+    for (_, lines) in placed_categories(chart, s.width, measure) {
+        for (j, (x, t)) in lines.into_iter().enumerate() {
+            let y = top + plot_h + 4.0 + cat_size + j as f32 * cat_size * 1.3;
+            text(s, x, y, cat_size, t, measure, 0.0);
+        }
     }
     if line {
         for (si, se) in chart.series.iter().enumerate() {
-            let color = series_color(si, ns, false);
+            let (color, _, mark) = series_look(si, ns);
             let pts: Vec<(f32, f32)> = (0..n)
                 .filter(|ci| se.values.get(*ci).copied().flatten().is_some())
                 .map(|ci| (left + band * (ci as f32 + 0.5), y_of(value(si, ci))))
                 .collect();
-            for (x, y) in &pts {
-                s.shapes.push(rect(x - 2.0, y - 2.0, 4.0, 4.0, color));
-            }
+            let markers: Vec<Shape> = pts
+                .iter()
+                .map(|(x, y)| marker(*x, *y, 4.0, mark, color))
+                .collect();
             s.shapes.push(Shape::Line {
                 points: pts,
                 width: 1.5,
                 color,
             });
+            s.shapes.extend(markers);
         }
         return;
     }
@@ -571,7 +854,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         let mut base = 0.0;
         for si in 0..ns {
             let v = value(si, ci);
-            let color = series_color(si, ns, false);
+            let (color, hatch, _) = series_look(si, ns);
             let (x, y_top, y_bot) = if stacked {
                 let r = (x0, y_of(base + v), y_of(base));
                 base += v;
@@ -580,7 +863,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
                 (x0 + bar_w * si as f32, y_of(v), y_of(0.0))
             };
             if y_bot - y_top > 0.0 {
-                s.shapes.push(rect(x, y_top, bar_w, y_bot - y_top, color));
+                hatched_rect(s, x, y_top, bar_w, y_bot - y_top, (color, hatch));
             }
         }
         if labels.values {
