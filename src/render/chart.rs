@@ -1255,9 +1255,107 @@ mod tests {
                     assert!(!overlap, "width {width}: {} overlaps {}", a.4, b.4);
                 }
             }
-            // Every community is labelled.
-            for c in shorts {
-                assert!(boxes.iter().any(|b| b.4 == c), "{c}");
+            // Every community is labelled (at 300 pt the longer names wrap onto two lines).
+            let c = chart(ChartKind::Bar, &shorts, &[("常住人口", &residents)]);
+            let labels = category_labels(&c, width);
+            assert_eq!(labels.len(), 12);
+            for (ci, lines) in labels {
+                assert_eq!(lines.concat(), shorts[ci]);
+                for l in &lines {
+                    assert!(boxes.iter().any(|b| &b.4 == l), "{l}");
+                }
+            }
+        }
+    }
+
+    fn long_names(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("中华人民共和国某某省某某市某某区第{i}社区居民委员会服务站"))
+            .collect()
+    }
+
+    /// Issue 16 (attack16/chart-longcat, chart-c30): long or many category names printed
+    /// no category label. Now every k-th category (k as `bar_labels` says, every one when
+    /// they fit) is labelled, from the first, at ≥ 8 pt, without overlaps, in all three
+    /// kinds and at both widths.
+    #[test]
+    fn long_or_many_categories_are_labelled_every_kth_without_overlap() {
+        let short: Vec<String> = (0..30).map(|i| format!("第{i}社区")).collect();
+        for (names, want_lines) in [(long_names(6), 2), (long_names(12), 2), (short, 2)] {
+            let cats: Vec<&str> = names.iter().map(String::as_str).collect();
+            let v: Vec<f64> = (0..cats.len()).map(|i| 1.0 + (i % 7) as f64).collect();
+            for kind in [ChartKind::Bar, ChartKind::Stacked, ChartKind::Line] {
+                for width in [442.2, 300.0] {
+                    let c = chart(kind, &cats, &[("a", &v), ("b", &v)]);
+                    let l = bar_labels(&c, width);
+                    assert_eq!(l.lines, want_lines);
+                    assert!(l.category_pt >= MIN_LABEL_PT);
+                    let labels = category_labels(&c, width);
+                    let idx: Vec<usize> = labels.iter().map(|x| x.0).collect();
+                    let every: Vec<usize> = (0..cats.len()).step_by(l.step).collect();
+                    assert_eq!(idx, every, "{kind:?} {width}");
+                    assert!(idx.len() >= 2, "{kind:?} {width}: {idx:?}");
+                    let s = scene(&c, width, chart_height(&c, width), &measure);
+                    assert_no_overlap(&s);
+                    let t: Vec<String> = texts(&s).into_iter().map(|x| x.1).collect();
+                    for (ci, lines) in &labels {
+                        let joined = lines.concat();
+                        assert!(
+                            joined == cats[*ci]
+                                || (joined.ends_with('…')
+                                    && cats[*ci].starts_with(joined.trim_end_matches('…'))),
+                            "{joined}"
+                        );
+                        for line in lines {
+                            assert!(t.contains(line), "{kind:?} {width}: {line} not drawn");
+                        }
+                    }
+                }
+            }
+        }
+        // 12 long names: every other one at full width, two lines each.
+        let names = long_names(12);
+        let cats: Vec<&str> = names.iter().map(String::as_str).collect();
+        let c = chart(ChartKind::Bar, &cats, &[("a", &[1.0; 12])]);
+        let l = bar_labels(&c, 442.2);
+        assert!(
+            (l.lines, l.category_pt) == (2, MIN_LABEL_PT) && l.step > 1,
+            "{l:?}"
+        );
+    }
+
+    /// Issue 16: with more than six series, series 0 and 6 had the same fill. The first
+    /// 24 series of a chart now all look different; neighbours stay ≥ 15 L* apart.
+    #[test]
+    fn ten_series_all_look_different() {
+        let looks: Vec<(Rgb, Hatch, Marker)> = (0..24).map(|i| series_look(i, 24)).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for b in &looks[i + 1..] {
+                assert!(a.0 != b.0 || a.1 != b.1, "fill {i}");
+                assert!(a.0 != b.0 || a.2 != b.2, "marker {i}");
+            }
+        }
+        for w in looks.windows(2) {
+            assert!((lightness(w[0].0) - lightness(w[1].0)).abs() >= 15.0);
+        }
+        // The scene hatches series 7–10 of a ten-series stacked chart: white lines.
+        let v = [1.0, 2.0];
+        let series: Vec<(String, &[f64])> = (0..10).map(|i| (format!("s{i}"), &v[..])).collect();
+        let series: Vec<(&str, &[f64])> = series.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let c = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        let s = scene(&c, 442.2, chart_height(&c, 442.2), &measure);
+        let hatch = s
+            .shapes
+            .iter()
+            .filter(|sh| matches!(sh, Shape::Line { color, .. } if *color == [255, 255, 255]))
+            .count();
+        assert!(hatch > 20, "{hatch} hatch lines");
+        for sh in hatch_lines(10.0, 20.0, 30.0, 40.0, Hatch::Cross) {
+            let Shape::Line { points, .. } = sh else {
+                unreachable!()
+            };
+            for (x, y) in points {
+                assert!((10.0..=40.01).contains(&x) && (20.0..=60.01).contains(&y));
             }
         }
     }
