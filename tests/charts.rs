@@ -159,8 +159,17 @@ fn assert_distinguishable(what: &str, colours: &[[f64; 3]], closed: bool) {
 
 /// The series fills of a DOCX chart, in order: each series' own fill, or a pie's points.
 fn docx_series_fills(xml: &str) -> Vec<[f64; 3]> {
+    // A hatched fill (a:pattFill) has its colour as the background, white lines over it.
     let fill = |s: &str| -> [f64; 3] {
-        let at = s.find(r#"<a:srgbClr val=""#).unwrap() + 16;
+        let key = if s
+            .find("<a:pattFill")
+            .is_some_and(|p| p < s.find("<a:solidFill").unwrap_or(usize::MAX))
+        {
+            r#"<a:bgClr><a:srgbClr val=""#
+        } else {
+            r#"<a:srgbClr val=""#
+        };
+        let at = s.find(key).unwrap() + key.len();
         hex_rgb(&s[at..at + 6])
     };
     if xml.contains("<c:dPt>") {
@@ -267,4 +276,169 @@ fn docx_charts_take_their_height_from_their_content_and_print_labels_of_8_pt() {
     assert!(
         chart1.contains(r#"<c:max val="15000""#) && chart1.contains(r#"<c:majorUnit val="5000""#)
     );
+}
+
+/// Renders an attack16 chart fixture; returns the output directory.
+fn render_fixture(name: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let dir = root().join("tests/fixtures/attack16").join(name);
+    let o = diaoyan(&[
+        "render",
+        dir.join("data.yaml").to_str().unwrap(),
+        "--template",
+        dir.join("pack").to_str().unwrap(),
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// A chart XML's category names (the first series' string cache).
+fn docx_categories(xml: &str) -> Vec<String> {
+    let cat = xml
+        .split("<c:cat>")
+        .nth(1)
+        .unwrap()
+        .split("</c:cat>")
+        .next()
+        .unwrap();
+    cat.split("<c:v>")
+        .skip(1)
+        .map(|s| s.split("</c:v>").next().unwrap().to_string())
+        .collect()
+}
+
+fn attr_after(xml: &str, key: &str) -> String {
+    let at = xml.find(key).unwrap_or_else(|| panic!("{key}")) + key.len();
+    xml[at..].split('"').next().unwrap().to_string()
+}
+
+/// Issue 16 (attack16/chart-longcat, chart-c30): bar, stacked and line charts with long
+/// or 30 category names printed no category label in the PDF. Both formats now label
+/// every k-th category from the first (k as `bar_labels` decides, the DOCX's
+/// `c:tickLblSkip`), wrapped onto two lines at ≥ 8 pt; the PDF's scene draws every one of
+/// those labels, none overlapping.
+#[test]
+fn long_or_many_category_names_are_labelled_in_both_formats() {
+    use diaoyan::doc::{Chart, ChartKind, Series};
+    use diaoyan::render::chart::{
+        bar_labels, category_labels, chart_height, estimate_width, scene, Shape,
+    };
+    for fixture in ["chart-longcat", "chart-c30"] {
+        let out = render_fixture(fixture);
+        let docx = out.path().join("data.docx");
+        for (n, kind) in [
+            (1, ChartKind::Bar),
+            (2, ChartKind::Stacked),
+            (3, ChartKind::Line),
+        ] {
+            let xml =
+                String::from_utf8(zip_part(&docx, &format!("word/charts/chart{n}.xml"))).unwrap();
+            let cats = docx_categories(&xml);
+            assert!(cats.len() >= 6, "{fixture} chart{n}");
+            let series = xml.matches("<c:ser>").count();
+            let chart = Chart {
+                kind,
+                categories: cats.clone(),
+                series: (0..series)
+                    .map(|i| Series {
+                        name: format!("系列{i}"),
+                        values: vec![Some(1.0 + i as f64); cats.len()],
+                    })
+                    .collect(),
+                unit: Some("人".into()),
+                ..Chart::default()
+            };
+            let width = 5_616_000.0 / 12_700.0;
+            let l = bar_labels(&chart, width);
+            // DOCX: labels shown, every step-th, at the PDF's size, wrapped when the PDF wraps.
+            let cat_ax = xml.split("<c:catAx>").nth(1).unwrap();
+            assert_eq!(attr_after(cat_ax, r#"<c:tickLblPos val=""#), "nextTo");
+            assert_eq!(
+                attr_after(cat_ax, r#"<c:tickLblSkip val=""#),
+                l.step.to_string(),
+                "{fixture} chart{n}"
+            );
+            let sz: u32 = attr_after(cat_ax, r#"sz=""#).parse().unwrap();
+            assert!(sz >= 800 && sz as f32 == (l.category_pt * 100.0).round());
+            assert_eq!(l.lines, 2, "{fixture}: long or many names wrap");
+            assert!(cat_ax.contains(r#"wrap="square""#));
+            // PDF scene: every step-th category from the first, all lines drawn, ≥ 8 pt.
+            let labels = category_labels(&chart, width);
+            let want: Vec<usize> = (0..cats.len()).step_by(l.step).collect();
+            assert_eq!(
+                labels.iter().map(|x| x.0).collect::<Vec<_>>(),
+                want,
+                "{fixture} chart{n}"
+            );
+            assert!(want.len() >= 3, "{fixture} chart{n}: {want:?}");
+            // The PDF measures with the 黑体's advances, never wider than the estimate.
+            let s = scene(&chart, width, chart_height(&chart, width), &estimate_width);
+            let texts: Vec<(f32, f32, f32, String)> = s
+                .shapes
+                .iter()
+                .filter_map(|sh| match sh {
+                    Shape::Text {
+                        x, y, size, text, ..
+                    } => Some((*x, *y, *size, text.clone())),
+                    _ => None,
+                })
+                .collect();
+            for (ci, lines) in &labels {
+                let joined = lines.concat();
+                let name = &cats[*ci];
+                assert!(
+                    &joined == name || name.starts_with(joined.trim_end_matches('…')),
+                    "{joined} for {name}"
+                );
+                for line in lines {
+                    let t = texts.iter().find(|t| &t.3 == line).expect(line);
+                    assert!(t.2 >= 8.0);
+                }
+            }
+            // Category labels (below the plot) never overlap one another.
+            let bottom: Vec<_> = texts
+                .iter()
+                .filter(|t| t.1 > s.height - 30.0)
+                .map(|t| (t.0, t.1, t.0 + estimate_width(&t.3, t.2)))
+                .collect();
+            for (i, a) in bottom.iter().enumerate() {
+                for b in &bottom[i + 1..] {
+                    if (a.1 - b.1).abs() < 1.0 {
+                        assert!(a.2 <= b.0 + 0.01 || b.2 <= a.0 + 0.01, "{a:?} {b:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Issue 16: ten series repeated colours (series 0 and 6 identical). Every series of the
+/// 10-series stacked chart now has its own fill in the DOCX (colour, or colour with a white
+/// `a:pattFill` hatch from the seventh on); neighbours stay ≥ 15 L* apart.
+#[test]
+fn ten_series_have_ten_different_fills_in_the_docx() {
+    let out = render_fixture("chart-longcat");
+    let docx = out.path().join("data.docx");
+    let xml = String::from_utf8(zip_part(&docx, "word/charts/chart2.xml")).unwrap();
+    let fills: Vec<String> = xml
+        .split("<c:ser>")
+        .skip(1)
+        .map(|s| {
+            let sp = s.split("<c:spPr>").nth(1).unwrap();
+            sp.split("</c:spPr>").next().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(fills.len(), 10);
+    for (i, a) in fills.iter().enumerate() {
+        for (j, b) in fills.iter().enumerate().skip(i + 1) {
+            assert_ne!(a, b, "series {i} and {j} look the same");
+        }
+    }
+    assert_eq!(xml.matches(r#"<a:pattFill prst="wdUpDiag">"#).count(), 4);
+    let colours = docx_series_fills(&xml);
+    for w in colours.windows(2) {
+        assert!((lightness(w[0]) - lightness(w[1])).abs() >= 15.0);
+    }
 }
