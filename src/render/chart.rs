@@ -350,6 +350,9 @@ pub struct BarLabels {
     pub band: f32,
 }
 
+/// Category labels as placed: (category index, its lines as (left x, text)).
+type Placed = Vec<(usize, Vec<(f32, String)>)>;
+
 /// Gap left between two category labels, pt.
 const LABEL_GAP: f32 = 2.0;
 
@@ -426,9 +429,9 @@ fn place_categories(
     width: f32,
     ellipsis: bool,
     measure: Measure,
-) -> Option<Vec<(usize, Vec<(f32, String)>)>> {
+) -> Option<Placed> {
     let span = band * step as f32 - LABEL_GAP;
-    let mut out: Vec<(usize, Vec<(f32, String)>)> = Vec::new();
+    let mut out: Placed = Vec::new();
     let mut prev_right = f32::NEG_INFINITY;
     for ci in (0..cats.len()).step_by(step.max(1)) {
         let centre = left + band * (ci as f32 + 0.5);
@@ -528,11 +531,7 @@ pub fn category_labels(chart: &Chart, width: f32) -> Vec<(usize, Vec<String>)> {
 }
 
 /// [`category_labels`] with each line's left x, positions measured with `measure`.
-fn placed_categories(
-    chart: &Chart,
-    width: f32,
-    measure: Measure,
-) -> Vec<(usize, Vec<(f32, String)>)> {
+fn placed_categories(chart: &Chart, width: f32, measure: Measure) -> Placed {
     let est: Measure = &estimate_width;
     let l = bar_labels(chart, width);
     let left = plot_left(&value_ticks(chart), est);
