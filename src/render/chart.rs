@@ -437,7 +437,10 @@ fn place_categories(
         let centre = left + band * (ci as f32 + 0.5);
         // Centred on its band and inside the box: no wider than twice the room to the
         // nearer edge.
-        let avail = span.min(2.0 * centre.min(width - centre)).max(size);
+        // On one line a label may reach into its neighbours' bands (the overlap check
+        // below decides); wrapped lines are broken at the span.
+        let room = 2.0 * centre.min(width - centre);
+        let avail = if lines == 1 { room } else { span.min(room) }.max(size);
         let ls = wrap_label(&cats[ci], size, avail, lines, ellipsis, measure)?;
         let mut placed = Vec::new();
         let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
