@@ -143,13 +143,16 @@ fn the_docx_ends_with_a_blank_line_then_signature_and_date_flush_right() {
     assert!(paras[1].0.contains("<w:keepNext />"), "{}", paras[1].0);
     let (sig, date) = (&paras[2].0, &paras[3].0);
     assert!(sig.contains("<w:keepNext />"), "{sig}");
+    assert!(sig.contains(r#"<w:jc w:val="right" />"#), "{sig}");
     for p in [sig, date] {
-        assert!(p.contains(r#"<w:jc w:val="right" />"#), "{p}");
         assert!(p.contains(r#"w:firstLine="0""#), "{p}");
     }
-    // 2 em and 1.5 em of 三号 (320 twips an em).
+    // The 署名 2 em of 三号 (320 twips an em) in from the right; the date flush left from
+    // two characters right of the 署名's first character: 8844 − 640 − 8 × 315 (the body's
+    // character pitch on the 28-per-line grid) + 2 × 315 = 6314 twips.
     assert!(sig.contains(r#"w:right="640""#), "{sig}");
-    assert!(date.contains(r#"w:right="480""#), "{date}");
+    assert!(date.contains(r#"<w:jc w:val="left" />"#), "{date}");
+    assert!(date.contains(r#"w:left="6314""#), "{date}");
 }
 
 #[test]

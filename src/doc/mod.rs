@@ -5,8 +5,8 @@ mod numbering;
 mod parse;
 
 pub use model::{
-    list_marker, nominal_width, plain_text, Align, Block, Chart, ChartKind, Closing, ClosingLine,
-    ClosingPart, Document, Inline, Meta, Run, Series, Table, TableCell, TableRules,
+    is_full_width, list_marker, nominal_width, plain_text, Align, Block, Chart, ChartKind, Closing,
+    ClosingLine, ClosingPart, Document, Inline, Meta, Run, Series, Table, TableCell, TableRules,
     CLOSING_BLANK_LINES,
 };
 pub use numbering::{chinese_numeral, label as heading_label, number_headings};

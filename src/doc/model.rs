@@ -99,22 +99,37 @@ impl Closing {
     /// the date, each right-indented 2 em. The blank line above (§7.3.5.2 “空一行”,
     /// [`CLOSING_BLANK_LINES`]) is the backends' to set.
     pub fn placed(&self, width: impl Fn(&str) -> f32) -> Vec<ClosingLine> {
+        self.placed_within(width, f32::INFINITY)
+    }
+
+    /// [`Self::placed`] on a text block `measure` em wide: no indent pushes a line past the
+    /// block's left edge — a 署名 too long for the block is right-indented 2 em and wraps,
+    /// and the date then stays on one line, right-indented so that it starts 2 em right of
+    /// the 署名's first line's first character where it can, else flush with the left edge
+    /// (a date is never broken into pieces by an indent wider than the block).
+    pub fn placed_within(&self, width: impl Fn(&str) -> f32, measure: f32) -> Vec<ClosingLine> {
         let line = |part, text: String, right_indent: f32| ClosingLine {
             part,
             text,
             right_indent,
         };
+        // The widest right indent that leaves a line of `w` em on one line.
+        let room = |w: f32, indent: f32| indent.min(measure - w).max(0.0);
         let mut out = Vec::new();
         let date = self.date_text();
         match (&self.signature, date) {
             (Some(sig), Some(date)) => {
                 let (s, d) = (width(sig), width(&date));
+                // A 署名 wider than the block wraps: its first line is the block's width
+                // less the 2-em indent.
+                let s = s.min(measure - 2.0);
                 if d <= s {
                     out.push(line(ClosingPart::Signature, sig.clone(), 2.0));
-                    out.push(line(ClosingPart::Date, date, s - d));
+                    out.push(line(ClosingPart::Date, date, room(d, s - d)));
                 } else {
-                    out.push(line(ClosingPart::Signature, sig.clone(), d - s + 4.0));
-                    out.push(line(ClosingPart::Date, date, 2.0));
+                    let sig_indent = room(s, d - s + 4.0).max(2.0_f32.min(measure - s));
+                    out.push(line(ClosingPart::Signature, sig.clone(), sig_indent));
+                    out.push(line(ClosingPart::Date, date, room(d, 2.0)));
                 }
             }
             (Some(sig), None) => out.push(line(ClosingPart::Signature, sig.clone(), 2.0)),
@@ -128,13 +143,14 @@ impl Closing {
     }
 }
 
-/// The width of `text` in em as a GB 2312 font sets it: full-width characters (hanzi,
-/// full-width punctuation and forms) 1 em, the others (digits, Latin) ½ em. The DOCX
-/// backend places the [`Closing`] with it (Word measures with fonts we do not have).
+/// The width of `text` in em as a GB 2312 font sets it: full-width characters
+/// ([`is_full_width`], and the middle dot a GB 2312 font sets full width) 1 em, the others
+/// (digits, Latin) ½ em. The DOCX backend places the [`Closing`] with it (Word measures
+/// with fonts we do not have).
 pub fn nominal_width(text: &str) -> f32 {
     text.chars()
         .map(|c| {
-            if crate::doc::is_cjk(c) || is_full_width(c) {
+            if is_full_width(c) || c == '·' {
                 1.0
             } else {
                 0.5
@@ -143,10 +159,13 @@ pub fn nominal_width(text: &str) -> f32 {
         .sum()
 }
 
-/// Punctuation a Chinese font sets full width though Unicode files it outside the CJK
-/// blocks: quotation marks, the dash, the ellipsis, the middle dot.
-fn is_full_width(c: char) -> bool {
-    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…' | '·')
+/// Whether Chinese text sets `c` full width (one em, or one grid cell): East Asian Width W
+/// or F (Unicode UAX #11, by `unicode-width`: ideographs, kana, Hangul, CJK and full-width
+/// punctuation and forms), and the quotation marks, em dash and ellipsis that Chinese
+/// fonts set full width though Unicode calls them ambiguous (GB/T 15834).
+pub fn is_full_width(c: char) -> bool {
+    use unicode_width::UnicodeWidthChar;
+    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…') || c.width() == Some(2)
 }
 
 /// What an inline run is. Only template text can make anything but [`Inline::Text`]:

@@ -1215,22 +1215,25 @@ mod tests {
             .collect()
     }
 
+    /// The seed's twelve communities by their short names, as its charts label them.
+    const SHORTS: [&str; 12] = [
+        "青一",
+        "青二",
+        "青三",
+        "莲一",
+        "莲二",
+        "莲四",
+        "糖坊街",
+        "东药",
+        "西药",
+        "习武园",
+        "西北一路",
+        "安定",
+    ];
+
     #[test]
     fn labels_of_the_twelve_communities_do_not_overlap() {
-        let shorts = [
-            "青一",
-            "青二",
-            "青三",
-            "莲一",
-            "莲二",
-            "莲四",
-            "糖坊街",
-            "东药",
-            "西药",
-            "习武园",
-            "西北一路",
-            "安定",
-        ];
+        let shorts = SHORTS;
         let residents = [
             6368.0, 6788.0, 6496.0, 6935.0, 10182.0, 5993.0, 7877.0, 7194.0, 10303.0, 7751.0,
             5656.0, 215.0,
@@ -1455,20 +1458,7 @@ mod tests {
 
     #[test]
     fn every_label_is_at_least_8_pt_and_none_overlap() {
-        let shorts = [
-            "青一",
-            "青二",
-            "青三",
-            "莲一",
-            "莲二",
-            "莲四",
-            "糖坊街",
-            "东药",
-            "西药",
-            "习武园",
-            "西北一路",
-            "安定",
-        ];
+        let shorts = SHORTS;
         let v: Vec<f64> = (0..12).map(|i| 100.0 + 731.0 * i as f64).collect();
         let charts = [
             chart(ChartKind::Bar, &shorts, &[("常住人口", &v)]),

@@ -54,6 +54,29 @@ pub fn docx_part(path: &Path, name: &str) -> String {
     xml
 }
 
+/// Convert `docx` to PDF with LibreOffice into `dir` (created), with a LibreOffice profile
+/// of its own there (tests run in parallel, and two instances sharing one profile fail),
+/// and return the PDF's path. `dir` must not be the DOCX's folder: LibreOffice's PDF would
+/// replace diaoyan's PDF of the same name. Panics when LibreOffice fails.
+pub fn libreoffice_pdf(docx: &Path, dir: &Path) -> PathBuf {
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.display());
+    let out = Command::new("soffice")
+        .arg(profile)
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir)
+        .arg(docx)
+        .env("HOME", dir)
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "soffice: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join(docx.file_stem().expect("a file name"))
+        .with_extension("pdf")
+}
+
 /// Convert a .docx to PDF with LibreOffice and return the PDF's text (`None` when the
 /// tools are missing and not required).
 pub fn libreoffice_text(docx: &Path) -> Option<String> {
@@ -61,20 +84,7 @@ pub fn libreoffice_text(docx: &Path) -> Option<String> {
         return None;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = Command::new("soffice")
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(dir.path())
-        .arg(docx)
-        .env("HOME", dir.path())
-        .output()
-        .expect("soffice runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stem = docx.file_stem().expect("a file name");
-    let pdf = dir.path().join(stem).with_extension("pdf");
+    let pdf = libreoffice_pdf(docx, dir.path());
     let text = Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")

@@ -1,11 +1,9 @@
 //! The 落款 and 成文日期 on the rendered pages (GB/T 9704-2012 §7.3.5.2), in the PDF and
 //! in the DOCX through LibreOffice.
 
-use std::path::Path;
-use std::process::Command;
-
+use crate::bbox::{lines, BoxLine};
 use crate::common::*;
-use crate::pdf::{lines, BoxLine, RIGHT};
+use crate::pdf::RIGHT;
 
 /// One em of body type (三号).
 const EM: f64 = 16.0;
@@ -72,20 +70,7 @@ pub fn pdf_places_the_signature_and_date() {
 pub fn docx_places_the_signature_where_the_pdf_does() {
     let dir = render_seed();
     let docx = dir.path().join("qingnianlu-2019.docx");
-    let out = tempfile::tempdir().expect("temp dir");
-    let run = Command::new("soffice")
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(out.path())
-        .arg(&docx)
-        .env("HOME", out.path())
-        .output()
-        .expect("soffice runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let lo = lines(&Path::new(out.path()).join("qingnianlu-2019.pdf"));
+    let lo = lines(&libreoffice_pdf(&docx, &dir.path().join("lo")));
     let pdf = lines(&dir.path().join("qingnianlu-2019.pdf"));
     let (sig, date, above) = closing_lines(&lo);
     let (psig, _, _) = closing_lines(&pdf);

@@ -4,19 +4,10 @@ use crate::common::*;
 
 pub fn docx_opens_in_libreoffice() {
     let dir = render_seed();
-    let out = std::process::Command::new("soffice")
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(dir.path().join("lo"))
-        .arg(dir.path().join("qingnianlu-2019.docx"))
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let pdf = libreoffice_pdf(
+        &dir.path().join("qingnianlu-2019.docx"),
+        &dir.path().join("lo"),
     );
-    let pdf = dir.path().join("lo/qingnianlu-2019.pdf");
     let len = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
     assert!(len > 10_000, "LibreOffice produced {len} bytes");
 }

@@ -7,6 +7,7 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod bbox;
 mod charts;
 mod closing;
 #[path = "../common/mod.rs"]
@@ -19,6 +20,7 @@ mod fonts;
 mod glyphs;
 mod hostile;
 mod inlines;
+mod issue16;
 mod pdf;
 mod signals;
 mod text;
@@ -30,6 +32,36 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "issue16::long_organisation_keeps_the_date_on_one_line",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::long_organisation_keeps_the_date_on_one_line,
+        ),
+        (
+            "issue16::fifty_signature_lines_are_all_printed_inside_the_text_block",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::fifty_signature_lines_are_all_printed_inside_the_text_block,
+        ),
+        (
+            "issue16::signature_is_not_alone_on_the_last_page",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::signature_is_not_alone_on_the_last_page,
+        ),
+        (
+            "issue16::a_chain_of_headings_never_ends_a_page",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::a_chain_of_headings_never_ends_a_page,
+        ),
+        (
+            "issue16::a_last_heading_keeps_with_what_follows",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::a_last_heading_keeps_with_what_follows,
+        ),
+        (
+            "issue16::docx_date_starts_two_characters_right_of_the_organisation",
+            &["pdftotext", "pdfinfo", "soffice"],
+            issue16::docx_date_starts_two_characters_right_of_the_organisation,
+        ),
         (
             "closing::pdf_places_the_signature_and_date",
             &["pdftotext"],
@@ -129,6 +161,11 @@ fn checks() -> Vec<Check> {
             "pdf::lines_obey_the_rules_and_body_text_is_justified",
             &["pdftotext"],
             pdf::lines_obey_the_rules_and_body_text_is_justified,
+        ),
+        (
+            "pdf::body_lines_hold_28_characters_and_no_last_line_one",
+            &["pdftotext"],
+            pdf::body_lines_hold_28_characters_and_no_last_line_one,
         ),
         (
             "pdf::a_table_row_taller_than_a_page_continues_inside_the_margins",

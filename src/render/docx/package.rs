@@ -231,7 +231,8 @@ pub fn normalise_and_zip(
 }
 
 /// docx-rs always writes `word/comments.xml` but links it only when there are comments: an
-/// unlinked part (and its content type) is dropped, so validators see no orphan part.
+/// unlinked part (and its content type) is dropped, so validators see no orphan part, and
+/// so is the empty `word/commentsExtended.xml` it links regardless (with its relationship).
 fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
     let linked = parts.iter().any(|(name, bytes)| {
         name == "word/_rels/document.xml.rels"
@@ -240,18 +241,37 @@ fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
     if linked {
         return;
     }
-    parts.retain(|(name, _)| name != "word/comments.xml");
-    for (name, bytes) in parts.iter_mut() {
-        if name != "[Content_Types].xml" {
-            continue;
-        }
-        let mut text = String::from_utf8_lossy(bytes).into_owned();
-        if let Some(a) = text.find(r#"<Override PartName="/word/comments.xml""#) {
+    // With no comments, the (empty) commentsExtended part docx-rs links goes too.
+    parts.retain(|(name, _)| name != "word/comments.xml" && name != "word/commentsExtended.xml");
+    // Remove the one element of `text` that starts with `start`, up to its "/>".
+    let cut = |text: &mut String, start: &str| {
+        if let Some(a) = text.find(start) {
             if let Some(len) = text[a..].find("/>") {
                 text.replace_range(a..a + len + 2, "");
-                *bytes = text.into_bytes();
             }
         }
+    };
+    for (name, bytes) in parts.iter_mut() {
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        match name.as_str() {
+            "[Content_Types].xml" => {
+                cut(&mut text, r#"<Override PartName="/word/comments.xml""#);
+                cut(
+                    &mut text,
+                    r#"<Override PartName="/word/commentsExtended.xml""#,
+                );
+            }
+            "word/_rels/document.xml.rels" => {
+                if let Some(t) = text.find(r#"Target="commentsExtended.xml""#) {
+                    if let Some(a) = text[..t].rfind("<Relationship ") {
+                        let start = text[a..t].to_string();
+                        cut(&mut text, &start);
+                    }
+                }
+            }
+            _ => continue,
+        }
+        *bytes = text.into_bytes();
     }
 }
 

@@ -189,11 +189,10 @@ fn keep_row(row: TableRow) -> TableRow {
 
 /// Which rows (by index, `n` rows in all) keep with the next: all but the last when the
 /// table, measured as the PDF sets it (rows of [`crate::render::TABLE_LINE`] lines padded
-/// by [`crate::render::TABLE_PAD_Y`], text widths by Unicode East Asian width), fits in
+/// by [`crate::render::TABLE_PAD_Y`], text widths by [`crate::doc::nominal_width`]), fits in
 /// the text block; else the first three and the three before the last, so no part of a
 /// split table holds fewer than three rows.
 fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
-    use unicode_width::UnicodeWidthStr;
     let line = crate::render::TABLE_LINE;
     let size = 12.0_f32;
     let cols = grid.len();
@@ -208,7 +207,7 @@ fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
                     let w = grid[*c..c + span].iter().sum::<usize>() as f32 / 20.0
                         - 2.0 * crate::render::TABLE_PAD_X;
                     let text: String = cell.runs.iter().map(|r| r.text.as_str()).collect();
-                    let ems = text.width() as f32 / 2.0;
+                    let ems = crate::doc::nominal_width(&text);
                     (ems * size / w.max(size)).ceil().max(1.0)
                 })
                 .fold(1.0_f32, f32::max);

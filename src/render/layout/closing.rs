@@ -2,7 +2,7 @@
 //! [`crate::doc::Closing::placed`] says with this layout's fonts as the measure.
 
 use super::inline::{break_forced, HAlign};
-use super::Typesetter;
+use super::{Typesetter, FIT_EPS};
 use crate::doc::{Closing, Run, CLOSING_BLANK_LINES};
 use crate::render::pdf::fonts::{is_ignorable, Role};
 
@@ -19,15 +19,23 @@ impl Typesetter<'_> {
         };
         let size = self.p.body;
         let pitch = self.p.pitch;
-        let fonts = self.fonts;
+        // Measured as the line sets it: full-width characters take their box (a grid
+        // cell), the others their glyph's advance.
+        let (fonts, cell) = (self.fonts, self.em_box(Role::Body, size));
         let em = |t: &str| -> f32 {
             t.chars()
                 .filter(|c| !is_ignorable(*c))
-                .map(|c| fonts.advance(Role::Body, c, size))
+                .map(|c| {
+                    if crate::doc::is_full_width(c) {
+                        cell
+                    } else {
+                        fonts.advance(Role::Body, c, size)
+                    }
+                })
                 .sum::<f32>()
                 / size
         };
-        let placed = closing.placed(em);
+        let placed = closing.placed_within(em, self.p.text_width() / size);
         if placed.is_empty() {
             return;
         }
@@ -42,13 +50,26 @@ impl Typesetter<'_> {
             .collect();
         let lines: usize = shaped.iter().map(|(_, r, _)| r.len()).sum();
         let blank = CLOSING_BLANK_LINES as f32 * pitch;
-        if self.room() < blank + lines as f32 * pitch - 0.01 && !self.at_page_top() {
-            self.new_page();
-        } else if !self.at_page_top() {
-            self.y += blank;
+        let block = lines as f32 * pitch;
+        let page = self.p.page_h - self.p.top - self.p.bottom;
+        if !self.at_page_top() {
+            if self.room() + FIT_EPS >= blank + block {
+                self.y += blank;
+            } else if self.room() + FIT_EPS >= block {
+                // GB/T 9704-2012 §7.3.5.4: rather than carry the 落款 alone to a new page,
+                // close up the space above it.
+            } else if block <= page + FIT_EPS {
+                self.new_page();
+            } else {
+                // Taller than a page (a pack's many extra lines): it runs on line by line.
+                self.y += blank.min(self.room().max(0.0));
+            }
         }
         for (s, ranges, width) in &shaped {
             for r in ranges {
+                if self.room() + FIT_EPS < pitch && !self.at_page_top() {
+                    self.new_page();
+                }
                 let base = Self::baseline(self.y, pitch, size);
                 let items =
                     self.line_items(s, r.clone(), self.p.left, *width, size, base, HAlign::Right);
@@ -122,6 +143,11 @@ mod tests {
                 // Moved to a page of its own: no blank line above it at the page top.
                 moved += 1;
                 assert!(sy < Preset::gbt9704().top + pitch, "{n}: {sy}");
+            } else if (sy - last_text - pitch).abs() < 0.01 {
+                // Closed up (§7.3.5.4) only when the blank line would not leave room: the
+                // block then fills the page to its last line.
+                let p = Preset::gbt9704();
+                assert!(ey + 2.0 * pitch > p.page_h - p.bottom, "{n}: {ey}");
             } else {
                 // 空一行: the 署名 two pitches below the last line of text.
                 assert!(

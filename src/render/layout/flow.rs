@@ -99,13 +99,14 @@ impl Typesetter<'_> {
                     h += lines as f32 * pitch;
                 }
                 Block::List { .. } | Block::Quote(_) => h += 2.0 * pitch,
-                Block::Table(t) => h += self.table_start(t),
+                Block::Table(t) => h += self.table_start(t, h),
                 Block::Chart(c) => h += self.chart_height(c),
                 Block::PageBreak => {}
             }
-            break;
+            return h;
         }
-        h
+        // Headings with nothing after them keep with the 落款 that ends the report.
+        h + self.closing_h
     }
 
     /// Place the lines `ranges` of `s` as a paragraph.
@@ -156,7 +157,7 @@ impl Typesetter<'_> {
             role: Role::Body,
             size: self.p.body,
             pitch: self.p.pitch,
-            first: self.p.body * 2.0,
+            first: self.grid_pitch() * 2.0,
             left: 0.0,
             right: 0.0,
             align: HAlign::Justify,
@@ -201,6 +202,11 @@ impl Typesetter<'_> {
 
     /// Place block `b`; `next` are the blocks after it (what a heading keeps with).
     pub(super) fn block(&mut self, b: &Block, next: &[Block]) {
+        self.place(b, next);
+        self.after_heading = matches!(b, Block::Heading { .. });
+    }
+
+    fn place(&mut self, b: &Block, next: &[Block]) {
         let body = self.body_para();
         match b {
             Block::Heading {
@@ -217,7 +223,13 @@ impl Typesetter<'_> {
                     .collect();
                 // Keep with next (the chain of headings and the next block's start), unless
                 // even a fresh page could not hold it all.
-                let need = self.keep_height(std::iter::once(b).chain(next));
+                // The first heading of a chain decides for the chain: a later one never
+                // breaks it up.
+                let need = if self.after_heading {
+                    0.0
+                } else {
+                    self.keep_height(std::iter::once(b).chain(next))
+                };
                 if self.room() + FIT_EPS < need
                     && need <= self.p.page_h - self.p.top - self.p.bottom
                     && !self.at_page_top()
@@ -260,8 +272,8 @@ impl Typesetter<'_> {
                 // A quotation: 楷体, indented two characters on both sides.
                 let q = Para {
                     role: Role::Kai,
-                    left: body.size * 2.0,
-                    right: body.size * 2.0,
+                    left: self.grid_pitch() * 2.0,
+                    right: self.grid_pitch() * 2.0,
                     ..body
                 };
                 for b in inner {

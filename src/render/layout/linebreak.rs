@@ -1,8 +1,12 @@
 //! Line breaking for Chinese text: break opportunities per UAX #14 (unicode-linebreak) with
 //! the clreq / GB/T 15834 rules on top — closing punctuation never starts a line, opening
-//! punctuation never ends one, —— and …… stay whole, Latin words and numbers stay whole —
-//! and a paragraph never ends with one character alone on its last line. A full-width
-//! closing mark at a line's end may be squeezed to half width (its ink is in the left half).
+//! punctuation never ends one, —— and …… stay whole, Latin words and numbers stay whole, a
+//! number stays on the line of the unit that follows it (`4000户`, `1.5万元`) — and a
+//! paragraph never ends with a single character (with its punctuation) alone on its last
+//! line. A full-width closing mark at a line's end may be squeezed to half width (its ink
+//! is in the left half). A word longer than the space left goes to the next line; a word
+//! longer than a whole line is broken where the line is full (never letter-spaced: see
+//! `inline::glue`).
 
 use std::ops::Range;
 
@@ -14,6 +18,11 @@ pub fn no_line_start(c: char) -> bool {
 /// Characters that must not end a line.
 pub fn no_line_end(c: char) -> bool {
     "（《「『【〔〈〖“‘([{<".contains(c)
+}
+
+/// Full-width opening marks: their left half is empty.
+pub fn opening(c: char) -> bool {
+    "（《「『【〔〈〖“‘".contains(c)
 }
 
 /// Full-width closing marks whose right half is empty, so they can hang half outside.
@@ -44,13 +53,33 @@ pub fn opportunities(chars: &[char]) -> Vec<bool> {
         if is_word(a) && is_word(b) {
             ok[i] = false;
         }
+        // A number stays on the line of its unit: no break between a digit and the
+        // ideograph after it (4000户, 1.5万元, 2492平方米).
+        if a.is_ascii_digit() && is_ideograph(b) {
+            ok[i] = false;
+        }
     }
     ok[0] = false;
     ok
 }
 
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '%' | '-' | '_' | '/' | '\'')
+/// Whether `c` belongs to a Latin word or a number ("GB/T", "43.3%", "10,303", "e-mail"):
+/// letters and digits below the CJK blocks, and the marks that join them. Lines do not
+/// break, and justification adds no space, between two such characters.
+pub fn is_word(c: char) -> bool {
+    (c.is_alphanumeric() && (c as u32) < 0x2E80)
+        || matches!(c, '.' | ',' | '%' | '-' | '_' | '/' | '\'' | '’')
+}
+
+/// Whether `c` is a CJK ideograph (URO, Ext A–I, compatibility ideographs).
+pub fn is_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
+}
+
+/// Whether `c` counts as a character of its own on a paragraph's last line: not
+/// punctuation, not a space.
+fn substantive(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
 /// Whether the line may break between `chars[i - 1]` and `chars[i]`.
@@ -75,8 +104,15 @@ pub fn break_lines(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Vec
         let avail = if lines.is_empty() { first } else { rest };
         let mut best = None;
         let mut forced = start + 1;
+        // An opening mark compressed after the one that ends the line before gets its
+        // full box back at the line's start (`inline::line_items`).
+        let lead = if start > 0 && opening(chars[start - 1]) && opening(chars[start]) {
+            widths[start]
+        } else {
+            0.0
+        };
         for (end, &allowed) in ok.iter().enumerate().skip(start + 1) {
-            let w = line_width(chars, widths, &prefix, start, end);
+            let w = lead + line_width(chars, widths, &prefix, start, end);
             if w > avail + 0.01 {
                 break;
             }
@@ -89,7 +125,7 @@ pub fn break_lines(chars: &[char], widths: &[f32], first: f32, rest: f32) -> Vec
         lines.push(start..end);
         start = end;
     }
-    avoid_lone_last_char(&ok, &mut lines);
+    avoid_lone_last_char(chars, widths, &prefix, rest, &ok, &mut lines);
     lines
 }
 
@@ -107,15 +143,28 @@ pub fn line_width(chars: &[char], widths: &[f32], prefix: &[f32], a: usize, b: u
     w
 }
 
-/// If the last line holds a single character, pull one more from the line before, at a
-/// legal break.
-fn avoid_lone_last_char(ok: &[bool], lines: &mut [Range<usize>]) {
+/// If the last line of more than one holds fewer than two [`substantive`] characters ("题。",
+/// "户。"), pull characters from the line before, at the latest legal break that gives the
+/// last line two, as long as the line before keeps two characters and the last line still
+/// fits `rest`.
+fn avoid_lone_last_char(
+    chars: &[char],
+    widths: &[f32],
+    prefix: &[f32],
+    rest: f32,
+    ok: &[bool],
+    lines: &mut [Range<usize>],
+) {
     let k = lines.len();
-    if k < 2 || lines[k - 1].len() != 1 {
+    let count = |r: Range<usize>| chars[r].iter().filter(|c| substantive(**c)).count();
+    if k < 2 || count(lines[k - 1].clone()) >= 2 {
         return;
     }
-    let prev = lines[k - 2].clone();
-    if let Some(cut) = (prev.start + 2..prev.end).rev().find(|c| ok[*c]) {
+    let (prev, end) = (lines[k - 2].clone(), lines[k - 1].end);
+    let cut = (prev.start + 2..prev.end).rev().find(|&c| {
+        ok[c] && count(c..end) >= 2 && line_width(chars, widths, prefix, c, end) <= rest + 0.01
+    });
+    if let Some(cut) = cut {
         lines[k - 2].end = cut;
         lines[k - 1].start = cut;
     }
@@ -180,6 +229,44 @@ mod tests {
             got.last().is_some_and(|l| l.chars().count() >= 2),
             "{got:?}"
         );
+    }
+
+    /// Issue 16: "题。" and "户。" alone on a paragraph's last line.
+    #[test]
+    fn the_last_line_holds_two_characters_besides_punctuation() {
+        for s in [
+            "一二三四五六七八九十题。",
+            "一二三四五六七八九十户。",
+            "一二三四五六七八九十“题”。",
+        ] {
+            let got = lines_of(s, 5);
+            let last = got.last().expect("lines");
+            assert!(
+                last.chars().filter(|c| c.is_alphanumeric()).count() >= 2,
+                "{got:?}"
+            );
+            assert_eq!(got.concat(), s);
+        }
+    }
+
+    /// A number stays on the line of its unit; a word longer than the line is broken
+    /// where the line is full.
+    #[test]
+    fn numbers_keep_their_unit_and_long_words_break() {
+        for (s, unit) in [
+            ("甲乙丙丁戊4000户", "4000户"),
+            ("甲乙丙丁戊1.5万元", "1.5万"),
+            ("甲乙丙丁戊43.3%的", "43.3%"),
+        ] {
+            let got = lines_of(s, 7);
+            assert!(
+                got.len() > 1 && got.iter().any(|l| l.contains(unit)),
+                "{got:?}"
+            );
+        }
+        let got = lines_of("甲乙ABCDEFGHIJKLMNOPQRSTUVWXYZ", 5);
+        assert_eq!(got[0], "甲乙");
+        assert!(got[1..].iter().all(|l| l.len() <= 10), "{got:?}");
     }
 
     #[test]

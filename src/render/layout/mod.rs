@@ -194,6 +194,10 @@ pub(crate) struct Typesetter<'f> {
     notes: Vec<(Shaped, Vec<Range<usize>>)>,
     /// Tables laid out so far (numbers the tables in [`RowMark::table`]).
     tables: usize,
+    /// The block just placed was a heading (what follows is kept with it).
+    after_heading: bool,
+    /// Height of the 落款 block that ends the report (pt; 0 without one).
+    closing_h: f32,
 }
 
 impl<'f> Typesetter<'f> {
@@ -275,6 +279,15 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         missing: Vec::new(),
         notes: Vec::new(),
         tables: 0,
+        after_heading: false,
+        closing_h: doc.closing.as_ref().map_or(0.0, |c| {
+            let lines = c.placed(|_| 0.0).len();
+            if lines == 0 {
+                0.0
+            } else {
+                (crate::doc::CLOSING_BLANK_LINES + lines) as f32 * preset.pitch
+            }
+        }),
     };
     let w = preset.text_width() - preset.note;
     ts.notes = doc
@@ -467,7 +480,7 @@ mod tests {
     /// last part included, whatever the space left before it.
     #[test]
     fn every_part_of_a_split_table_keeps_three_rows() {
-        for rows in [30, 31, 32, 33, 34, 40, 60] {
+        for rows in [34, 35, 36, 37, 40, 45, 60, 80] {
             for before in 0..22 {
                 let mut blocks: Vec<Block> = (0..before)
                     .map(|_| Block::Paragraph(vec![Run::plain("前文")]))

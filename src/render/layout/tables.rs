@@ -189,6 +189,21 @@ fn column_widths(weights: &[f32], total: f32, min: f32) -> Vec<f32> {
 }
 
 impl Typesetter<'_> {
+    /// How a table's unit note (right) and source note (left) are set: table type, one
+    /// line pitch of a cell, no indent.
+    fn note_para(&self, align: HAlign) -> Para {
+        let (size, pitch) = self.table_size();
+        Para {
+            role: Role::Body,
+            size,
+            pitch,
+            first: 0.0,
+            left: 0.0,
+            right: 0.0,
+            align,
+        }
+    }
+
     fn table_size(&self) -> (f32, f32) {
         (self.p.table, TABLE_LINE)
     }
@@ -438,10 +453,12 @@ impl Typesetter<'_> {
 
     /// The height that must be free for `t` to start on this page: the whole table when
     /// it fits on a page of its own (it is split only when it does not), else its caption,
-    /// header and first rows. What a heading before it keeps with (pt).
-    pub(super) fn table_start(&mut self, t: &Table) -> f32 {
+    /// header and first rows. What a heading before it keeps with (pt);
+    /// `above` is what must stay on the page with it (a chain of headings): when the two
+    /// together would not fit on a page, the table starts under them and is split instead.
+    pub(super) fn table_start(&mut self, t: &Table, above: f32) -> f32 {
         let m = self.measure(t);
-        if m.whole <= self.block_height() + FIT_EPS {
+        if above + m.whole <= self.block_height() + FIT_EPS {
             m.whole
         } else {
             m.first
@@ -480,12 +497,10 @@ impl Typesetter<'_> {
                 // Move the break back a block at a time while the last part is short, the
                 // part before keeps enough rows and the last part still fits a page.
                 while n - b < MIN_PART_ROWS {
-                    let Some(prev) = (before..b).rev().find(|&r| g.block_end[r] == b) else {
+                    // The first row of the block that ends at the break.
+                    let Some(prev_start) = (before..b).find(|&r| g.block_end[r] == b) else {
                         break;
                     };
-                    let prev_start = (before..=prev)
-                        .find(|&r| g.block_end[r] == b)
-                        .unwrap_or(prev);
                     if prev_start - before < MIN_PART_ROWS
                         || Self::segment(g, prev_start..n, &[]).height() > fresh + FIT_EPS
                     {
@@ -502,7 +517,7 @@ impl Typesetter<'_> {
     }
 
     pub(super) fn table(&mut self, t: &Table) {
-        let (size, lh) = self.table_size();
+        let (_, lh) = self.table_size();
         let m = self.measure(t);
         self.tables += 1;
         let tid = self.tables;
@@ -522,7 +537,9 @@ impl Typesetter<'_> {
         let fresh = self.block_height() - head_h - cont_h;
         // A table that fits on a page of its own is never split; a longer one starts
         // here when its caption, header and first rows fit.
-        let own_page = whole <= self.block_height() + FIT_EPS;
+        // Right under a heading, the heading's keep-with-next has already made room for
+        // as much as can go with it: the table is never carried away from its heading.
+        let own_page = whole <= self.block_height() + FIT_EPS && !self.after_heading;
         let need = if own_page { whole } else { first };
         if self.room() + FIT_EPS < need && !self.at_page_top() {
             self.new_page();
@@ -532,15 +549,7 @@ impl Typesetter<'_> {
             self.paragraph(&[Run::plain(label)], st);
         }
         if let Some(u) = &t.unit_note {
-            let st = Para {
-                role: Role::Body,
-                size,
-                pitch: lh,
-                first: 0.0,
-                left: 0.0,
-                right: 0.0,
-                align: HAlign::Right,
-            };
+            let st = self.note_para(HAlign::Right);
             self.paragraph(&[Run::plain(u.clone())], st);
         }
         // A caption or unit note too long to stay with the table leaves the header and
@@ -611,15 +620,7 @@ impl Typesetter<'_> {
         }
         self.three_line_frame(&g, segment_top);
         if let Some(s) = &t.source_note {
-            let st = Para {
-                role: Role::Body,
-                size,
-                pitch: lh,
-                first: 0.0,
-                left: 0.0,
-                right: 0.0,
-                align: HAlign::Left,
-            };
+            let st = self.note_para(HAlign::Left);
             self.paragraph(&[Run::plain(s.clone())], st);
         }
         self.y += TABLE_AFTER;

@@ -89,7 +89,7 @@ pub struct FontFile {
 impl FontFile {
     /// `bytes` live for the whole process: the bundled fonts are in the binary, and an
     /// installed font is read once and kept (fonts are loaded once per process).
-    fn load(
+    pub(crate) fn load(
         name: &str,
         origin: String,
         bytes: &'static [u8],
@@ -190,12 +190,6 @@ pub fn is_ignorable(c: char) -> bool {
     )
 }
 
-/// Whether `c` is one of the quotation marks “ ” ‘ ’ (U+201C, U+201D, U+2018, U+2019),
-/// which Chinese text sets full-width, one em each ([`FontSet::placement`]).
-pub fn is_fullwidth_quote(c: char) -> bool {
-    matches!(c, '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}')
-}
-
 /// Whether `c` needs a glyph at all: not whitespace, not a control character, not
 /// default-ignorable.
 pub fn needs_glyph(c: char) -> bool {
@@ -254,6 +248,19 @@ impl FontSet {
             (role, chain)
         })
         .collect()
+    }
+
+    /// The bundled fonts with `file` first in `role`'s chain (tests with a font of
+    /// unusual metrics).
+    #[cfg(test)]
+    pub(crate) fn bundled_with(role: Role, file: FontFile) -> FontSet {
+        let mut files = Self::bundled_files();
+        let mut chains = Self::bundled_chains();
+        if let Some(chain) = chains.get_mut(&role) {
+            chain.insert(0, files.len());
+        }
+        files.push(file);
+        FontSet { files, chains }
     }
 
     /// Only the bundled fonts (parsed once per process): the same bytes on every machine.
@@ -410,67 +417,32 @@ impl FontSet {
             .map(|g| (B_SERIF, g))
     }
 
-    /// Advance of `c` at `size` pt in `role`: the width of its box (see
-    /// [`FontSet::placement`]: one em for the quotation marks “ ” ‘ ’ whatever the font's
-    /// glyph), 0 for default-ignorable characters, the placeholder's advance for
-    /// characters no font has.
+    /// Advance of `c`'s glyph at `size` pt in `role`: 0 for default-ignorable characters,
+    /// the placeholder's advance for characters no font has. The box a character takes in a
+    /// line (one em or the grid pitch for full-width characters, whatever the glyph) is
+    /// the layout's (`layout::inline`).
     pub fn advance(&self, role: Role, c: char, size: f32) -> f32 {
-        self.placement(role, c, size).0
-    }
-
-    /// The box of `c` at `size` pt in `role` and where its glyph sits in it: `(advance,
-    /// x_offset)`, both in pt. The layout advances by `advance` and draws the glyph
-    /// `x_offset` pt right of the box's left edge.
-    ///
-    /// The quotation marks “ ” ‘ ’ ([`is_fullwidth_quote`]) take one em in every role
-    /// (clreq §3.1: full-width punctuation): where the font's glyph is narrower (a Latin,
-    /// proportional quote, as in many installed fonts), the box is widened to one em and
-    /// an opening mark's glyph is set at the box's right edge (`x_offset` = the difference),
-    /// a closing mark's at its left edge (`x_offset` = 0). The bundled fonts are full-width
-    /// by construction (`fonts/make-subsets.py`), so there `x_offset` is always 0. Every
-    /// other character: its glyph's advance, offset 0. Default-ignorable characters:
-    /// `(0, 0)`.
-    pub fn placement(&self, role: Role, c: char, size: f32) -> (f32, f32) {
         if is_ignorable(c) {
-            return (0.0, 0.0);
+            return 0.0;
         }
-        let adv = match self.resolve(role, c).or_else(|| self.placeholder()) {
+        match self.resolve(role, c).or_else(|| self.placeholder()) {
             Some((f, g)) => self.files[f].advance(g) * size,
-            None => return (0.0, 0.0),
-        };
-        if is_fullwidth_quote(c) && adv < size {
-            let offset = if matches!(c, '\u{201C}' | '\u{2018}') {
-                size - adv
-            } else {
-                0.0
-            };
-            return (size, offset);
+            None => 0.0,
         }
-        (adv, 0.0)
     }
 
     /// The horizontal extent of `c`'s ink at `size` pt in `role`, relative to its glyph's
     /// origin: `(left, right)` in pt, `None` for a blank glyph or one no font has.
     ///
-    /// For the dash: two — set in a row draw one joined line only if the ink reaches both
-    /// edges of the box (`left <= 0` and `right >= advance`; [`FontSet::joins`]). The
-    /// bundled fonts' — and ― span their em box by construction; for an installed font
-    /// whose dash does not, the layout must draw —— as one rule across its 2-em box (or
-    /// scale the glyphs horizontally to cover it) instead of two separate glyphs.
+    /// The layout joins —— with it: the bundled fonts' — and ― span their em box by
+    /// construction; an installed font's shorter dashes are set overlapping so their ink
+    /// touches (`layout::inline`).
     pub fn ink(&self, role: Role, c: char, size: f32) -> Option<(f32, f32)> {
         let (f, g) = self.resolve(role, c)?;
         let file = &self.files[f];
         let upm = file.face.units_per_em().max(1) as f32;
         let bb = file.face.glyph_bounding_box(ttf_parser::GlyphId(g))?;
         Some((bb.x_min as f32 / upm * size, bb.x_max as f32 / upm * size))
-    }
-
-    /// Whether two `c` in a row draw one joined line in `role`: its ink covers its whole
-    /// box, within 1% of an em (for the dashes — and ―; see [`FontSet::ink`]).
-    pub fn joins(&self, role: Role, c: char) -> bool {
-        let (adv, _) = self.placement(role, c, 1.0);
-        self.ink(role, c, 1.0)
-            .is_some_and(|(l, r)| l <= 0.01 && r >= adv - 0.01)
     }
 
     /// The font that serves `role` first: for `diaoyan fonts`.
@@ -565,16 +537,14 @@ mod tests {
     }
 
     /// clreq: “ ” ‘ ’ take one em; —— is one joined 2-em line; …… is 2 em. The bundled
-    /// fonts are so by construction: the glyph fills its box, no offset needed.
+    /// fonts are so by construction: each glyph is one em wide and fills its box.
     #[test]
     fn quotes_dashes_and_ellipses_are_full_width_in_every_role() {
         let fonts = FontSet::bundled();
         for role in ROLES {
             for c in ['“', '”', '‘', '’', '—', '―', '…'] {
-                let (adv, off) = fonts.placement(role, c, SIZE);
+                let adv = fonts.advance(role, c, SIZE);
                 assert!(close(adv, SIZE), "{role:?} {c}: advance {adv}");
-                assert!(close(off, 0.0), "{role:?} {c}: offset {off}");
-                assert!(close(fonts.advance(role, c, SIZE), SIZE), "{role:?} {c}");
             }
             // An opening mark's ink in the right half of its box, a closing mark's in the left.
             for c in ['“', '‘'] {
@@ -587,48 +557,10 @@ mod tests {
             }
             // The dashes join: ink from edge to edge, so —— is one 2-em line.
             for c in ['—', '―'] {
-                assert!(fonts.joins(role, c), "{role:?} {c}");
                 let (l, r) = fonts.ink(role, c, SIZE).unwrap();
                 assert!(close(l, 0.0) && close(r, SIZE), "{role:?} {c}: {l}..{r}");
             }
-            for pair in ["——", "……", "“”", "‘’"] {
-                let w: f32 = pair.chars().map(|c| fonts.advance(role, c, SIZE)).sum();
-                assert!(close(w, 2.0 * SIZE), "{role:?} {pair}: {w}");
-            }
         }
-    }
-
-    /// A font with proportional (Latin) quotes, as many installed fonts have: the box is
-    /// one em all the same, the opening mark's glyph at its right edge, the closing mark's
-    /// at its left; its em dash does not reach the box edges, so it does not join.
-    #[test]
-    fn proportional_quotes_are_set_in_a_one_em_box() {
-        let bytes: &'static [u8] =
-            include_bytes!("../../../tests/fixtures/fonts-quotes/DiaoyanTestQuotes.ttf");
-        let mut files = FontSet::bundled_files();
-        let idx = files.len();
-        files.push(FontFile::load("DiaoyanTestQuotes", "test".into(), bytes, 0).unwrap());
-        let mut chains = FontSet::bundled_chains();
-        chains.get_mut(&Role::Hei).unwrap().insert(0, idx);
-        let fonts = FontSet { files, chains };
-        let glyph = |c: char| {
-            let f = &fonts.files[idx];
-            f.advance(f.glyph(c).unwrap()) * SIZE
-        };
-        for c in ['“', '‘'] {
-            let (adv, off) = fonts.placement(Role::Hei, c, SIZE);
-            assert!(close(adv, SIZE), "{c}: {adv}");
-            assert!(close(off, SIZE - glyph(c)) && off > 0.0, "{c}: {off}");
-        }
-        for c in ['”', '’'] {
-            assert_eq!(fonts.placement(Role::Hei, c, SIZE), (SIZE, 0.0), "{c}");
-        }
-        // Not a quote: its own advance (DejaVu's A is 1401/2048 em).
-        let (adv, off) = fonts.placement(Role::Hei, 'A', SIZE);
-        assert!(close(adv, 1401.0 / 2048.0 * SIZE) && off == 0.0);
-        assert!(!fonts.joins(Role::Hei, '—'));
-        // The other roles keep the bundled fonts' full-width marks.
-        assert_eq!(fonts.placement(Role::Body, '“', SIZE), (SIZE, 0.0));
     }
 
     /// The body is the bundled 仿宋 (Zhuque Fangsong); what it lacks (full-width digits,
