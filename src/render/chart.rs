@@ -77,14 +77,28 @@ pub enum Marker {
 /// neighbours keep the palette's ≥ 15 L* apart (the colours cycle as before).
 pub fn series_look(i: usize, n: usize) -> (Rgb, Hatch, Marker) {
     let cycle = (i / PALETTE.len()) % 4;
-    let hatch = [Hatch::None, Hatch::Up, Hatch::Down, Hatch::Cross][cycle];
     let marker = [
         Marker::Square,
         Marker::Diamond,
         Marker::Triangle,
         Marker::Circle,
     ][cycle];
-    (series_color(i, n, false), hatch, marker)
+    (series_color(i, n, false), hatch_of(i), marker)
+}
+
+/// The hatch of series or segment `i`: none for the first six, then one per further
+/// cycle through [`PALETTE`] ([`Hatch::Up`], [`Hatch::Down`], [`Hatch::Cross`]).
+fn hatch_of(i: usize) -> Hatch {
+    [Hatch::None, Hatch::Up, Hatch::Down, Hatch::Cross][(i / PALETTE.len()) % 4]
+}
+
+/// How segment `i` of a pie of `n` looks: its colour ([`series_color`] round the closed
+/// circle) and, as the bars' series, a white hatch from the seventh segment on — so no
+/// two of the first 24 segments look alike on a black-and-white printer, and neighbours
+/// (the last and the first too) keep the palette's ≥ 15 L* apart. The DOCX gives the
+/// same hatch as the segment's `a:pattFill`.
+pub fn segment_look(i: usize, n: usize) -> (Rgb, Hatch) {
+    (series_color(i, n, true), hatch_of(i))
 }
 
 /// Spacing of hatch lines, pt (along the axes).
@@ -124,6 +138,79 @@ fn hatch_lines(x: f32, y: f32, w: f32, h: f32, hatch: Hatch) -> Vec<Shape> {
                 });
             }
             c += HATCH_STEP;
+        }
+    }
+    out
+}
+
+/// The white hatch lines of `hatch` over the pie wedge from angle `a0` to `a1` (radians,
+/// clockwise from 12 o'clock) of the disc of radius `r` around (cx, cy): the same
+/// diagonals as [`hatch_lines`] (same grid, spacing and width), cut to the wedge. Each
+/// diagonal is cut to its chord of the disc, the chord at the points where it crosses the
+/// wedge's two radii, and the pieces whose middle lies inside the wedge are kept — exact
+/// for any sweep, also one past half the circle (a concave wedge).
+fn wedge_hatch(cx: f32, cy: f32, r: f32, a0: f64, a1: f64, hatch: Hatch) -> Vec<Shape> {
+    let (cx, cy, r) = (f64::from(cx), f64::from(cy), f64::from(r));
+    let tau = std::f64::consts::TAU;
+    let full = a1 - a0 >= tau - 1e-9;
+    // The angle of a point, clockwise from 12 o'clock, in [0, 2π).
+    let angle = |x: f64, y: f64| (x - cx).atan2(cy - y).rem_euclid(tau);
+    let inside = |a: f64| full || (a0..=a1).contains(&a) || (a0..=a1).contains(&(a + tau));
+    let step = f64::from(HATCH_STEP);
+    let s2 = std::f64::consts::SQRT_2;
+    let mut out = Vec::new();
+    // (sign): the family x + sign·y = c; Up is x + y = c, Down is x − y = c.
+    let mut families = Vec::new();
+    if matches!(hatch, Hatch::Up | Hatch::Cross) {
+        families.push(1.0);
+    }
+    if matches!(hatch, Hatch::Down | Hatch::Cross) {
+        families.push(-1.0);
+    }
+    for sign in families {
+        // Unit normal of the family and direction along its lines.
+        let n = (1.0 / s2, sign / s2);
+        let d = (1.0 / s2, -sign / s2);
+        let centre_c = cx + sign * cy;
+        let mut c = ((centre_c - r * s2) / step).ceil() * step;
+        while c < centre_c + r * s2 {
+            // Signed distance from the centre to the line, the foot of the perpendicular.
+            let h = (c - centre_c) / s2;
+            if h.abs() < r {
+                let half = (r * r - h * h).sqrt();
+                let foot = (cx + h * n.0, cy + h * n.1);
+                let mut cuts = vec![-half, half];
+                if h.abs() < 1e-9 {
+                    // Through the centre, the wedge's apex: a side changes there.
+                    cuts.push(0.0);
+                }
+                for a in [a0, a1] {
+                    let u = (a.sin(), -a.cos());
+                    let un = u.0 * n.0 + u.1 * n.1;
+                    if un.abs() > 1e-12 {
+                        let s = h / un;
+                        let t = s * (u.0 * d.0 + u.1 * d.1);
+                        if s > 0.0 && t > -half && t < half {
+                            cuts.push(t);
+                        }
+                    }
+                }
+                cuts.sort_by(f64::total_cmp);
+                for w in cuts.windows(2) {
+                    let (t0, t1) = (w[0], w[1]);
+                    let m = (t0 + t1) / 2.0;
+                    if t1 - t0 < 0.2 || !inside(angle(foot.0 + m * d.0, foot.1 + m * d.1)) {
+                        continue;
+                    }
+                    let p = |t: f64| ((foot.0 + t * d.0) as f32, (foot.1 + t * d.1) as f32);
+                    out.push(Shape::Line {
+                        points: vec![p(t0), p(t1)],
+                        width: 0.8,
+                        color: [255, 255, 255],
+                    });
+                }
+            }
+            c += step;
         }
     }
     out
@@ -754,7 +841,9 @@ fn rect(x: f32, y: f32, w: f32, h: f32, color: Rgb) -> Shape {
 
 /// The legend across the top, in rows of swatches and series names, each row centred;
 /// the first row's baseline at `y`.
-fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
+/// A line chart's keys are a stretch of the series' line with its marker (as Word and
+/// LibreOffice draw them); other charts' are swatches of the series' fill.
+fn legend(s: &mut Scene, names: &[String], y: f32, line: bool, measure: Measure) {
     let size = LABEL_PT;
     let gap = size * 1.2;
     let n = names.len();
@@ -772,8 +861,18 @@ fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
         let mut x = ((s.width - total) / 2.0).max(0.0);
         let y = y + r as f32 * LEGEND_PITCH;
         for i in row {
-            let (color, hatch, _) = series_look(i, n);
-            hatched_rect(s, x, y - size * 0.8, size * 0.8, size * 0.8, (color, hatch));
+            let (color, hatch, mark) = series_look(i, n);
+            if line {
+                let my = y - size * 0.4;
+                s.shapes.push(Shape::Line {
+                    points: vec![(x - 1.0, my), (x + size * 0.8 + 1.0, my)],
+                    width: 1.5,
+                    color,
+                });
+                s.shapes.push(marker(x + size * 0.4, my, 4.0, mark, color));
+            } else {
+                hatched_rect(s, x, y - size * 0.8, size * 0.8, size * 0.8, (color, hatch));
+            }
             x += size + 4.0;
             text(s, x, y, size, names[i].clone(), measure, 0.0);
             x += measure(&names[i], size) + gap;
@@ -801,7 +900,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
     }
     if ns > 1 {
         let y = 10.0 + if chart.unit.is_some() { 12.0 } else { 0.0 };
-        legend(s, &names, y, measure);
+        legend(s, &names, y, line, measure);
     }
     // Grid lines and tick labels.
     for t in &ticks {
@@ -1050,11 +1149,13 @@ fn pie(chart: &Chart, s: &mut Scene, measure: Measure) {
             points.push(p);
             bezier.push(b);
         }
+        let (color, hatch) = segment_look(i, n);
         s.shapes.push(Shape::Fill {
             points,
             bezier,
-            color: series_color(i, n, true),
+            color,
         });
+        s.shapes.extend(wedge_hatch(cx, cy, r, a0, a1, hatch));
     }
     // White rules between segments (as the DOCX's segment outlines).
     let drawn = angles.iter().filter(|(a0, a1)| a1 > a0).count();
@@ -1552,5 +1653,130 @@ mod tests {
         assert!(chart_height(&big, w) >= 15.0 * PIE_PITCH);
         // Nothing to draw: a small notice box.
         assert_eq!(chart_height(&Chart::default(), w), 60.0);
+    }
+
+    /// A pie's wedges as drawn: for each segment fill (a path from the centre), its
+    /// colour and the white hatch lines that follow it, as (colour, lines).
+    fn wedges(s: &Scene) -> Vec<(Rgb, Vec<[(f32, f32); 2]>)> {
+        let mut out: Vec<(Rgb, Vec<[(f32, f32); 2]>)> = Vec::new();
+        for sh in &s.shapes {
+            match sh {
+                Shape::Fill { color, .. } => out.push((*color, Vec::new())),
+                Shape::Line {
+                    points,
+                    color: [255, 255, 255],
+                    width,
+                } if *width < 1.0 => {
+                    if let Some(w) = out.last_mut() {
+                        w.1.push([points[0], points[1]]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Issue 16: a pie of more than six segments repeated colours (segments 1 and 7 alike
+    /// on any printer). Segments 7+ now carry the bars' white hatches, cut to their wedge:
+    /// the ten segments of a 10-segment pie all look different, neighbours (and the last
+    /// and the first) keep ≥ 15 L* apart, and every hatch line lies inside its wedge.
+    #[test]
+    fn ten_pie_segments_all_look_different() {
+        let cats: Vec<String> = (0..10).map(|i| format!("类别{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let vals: Vec<f64> = (0..10).map(|i| 10.0 + i as f64).collect();
+        let c = chart(ChartKind::Pie, &cats, &[("x", &vals)]);
+        let (w, h) = (442.2, chart_height(&c, 442.2));
+        let s = scene(&c, w, h, &measure);
+        let ws = wedges(&s);
+        assert_eq!(ws.len(), 10);
+        // The direction of each wedge's hatch lines: +1 rising ("/"), −1 falling ("\").
+        let dirs = |lines: &[[(f32, f32); 2]]| -> Vec<i32> {
+            let mut d: Vec<i32> = lines
+                .iter()
+                .map(|[a, b]| {
+                    if (b.1 - a.1) * (b.0 - a.0) < 0.0 {
+                        1
+                    } else {
+                        -1
+                    }
+                })
+                .collect();
+            d.sort();
+            d.dedup();
+            d
+        };
+        let looks: Vec<(Rgb, Vec<i32>)> = ws.iter().map(|(c, l)| (*c, dirs(l))).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for (j, b) in looks.iter().enumerate().skip(i + 1) {
+                assert_ne!(a, b, "segments {i} and {j} look alike");
+            }
+        }
+        assert!(looks[..6].iter().all(|l| l.1.is_empty()));
+        assert!(looks[6..].iter().all(|l| l.1 == [1]), "{looks:?}");
+        for k in 0..10 {
+            let (a, b) = (looks[k].0, looks[(k + 1) % 10].0);
+            assert!((lightness(a) - lightness(b)).abs() >= 15.0, "{k}");
+        }
+        // The DOCX's segments take the same looks.
+        for (i, l) in looks.iter().enumerate() {
+            let (c, h) = segment_look(i, 10);
+            assert_eq!((c, h != Hatch::None), (l.0, !l.1.is_empty()));
+        }
+        // Inside the wedge: within the disc and between its radii.
+        let r = pie_radius(&c, w, h) as f64;
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        let angles = pie_angles(&pie_values(&c));
+        for (k, (_, lines)) in ws.iter().enumerate() {
+            let (a0, a1) = angles[k];
+            for [p, q] in lines {
+                for t in [0.02, 0.5, 0.98] {
+                    let x = p.0 as f64 + t * (q.0 - p.0) as f64;
+                    let y = p.1 as f64 + t * (q.1 - p.1) as f64;
+                    assert!((x - cx).hypot(y - cy) <= r + 0.01, "segment {k}");
+                    let a = (x - cx).atan2(cy - y).rem_euclid(std::f64::consts::TAU);
+                    assert!(
+                        a >= a0 - 1e-3 && a <= a1 + 1e-3,
+                        "segment {k}: {a} ∉ {a0}–{a1}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A hatched wedge past half the circle (concave) is hatched exactly over its area:
+    /// the hatch lines' total length matches the wedge's share of the disc's.
+    #[test]
+    fn a_hatched_wedge_past_half_the_circle_is_hatched_over_its_area() {
+        let (cx, cy, r) = (200.0f32, 100.0f32, 60.0f32);
+        let len = |a0: f64, a1: f64| -> f64 {
+            wedge_hatch(cx, cy, r, a0, a1, Hatch::Up)
+                .iter()
+                .map(|sh| match sh {
+                    Shape::Line { points, .. } => {
+                        let (p, q) = (points[0], points[1]);
+                        ((q.0 - p.0) as f64).hypot((q.1 - p.1) as f64)
+                    }
+                    _ => 0.0,
+                })
+                .sum()
+        };
+        let tau = std::f64::consts::TAU;
+        let disc = len(0.0, tau);
+        // A line every 4/√2 pt across the disc: total ≈ area / spacing.
+        let area = std::f64::consts::PI * (r as f64).powi(2);
+        assert!(
+            (disc / (area / (4.0 / 2f64.sqrt())) - 1.0).abs() < 0.02,
+            "{disc}"
+        );
+        for (a0, a1) in [(0.3, 5.5), (1.0, 1.0 + tau * 0.75), (4.0, 4.2)] {
+            let share = len(a0, a1) / disc;
+            let want = (a1 - a0) / tau;
+            assert!((share - want).abs() < 0.02, "{a0}–{a1}: {share} vs {want}");
+            // Complementary wedges together cover the disc once.
+            let rest = len(a1, a0 + tau);
+            assert!(((share * disc + rest) / disc - 1.0).abs() < 0.02);
+        }
     }
 }

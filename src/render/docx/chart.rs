@@ -13,7 +13,7 @@ use super::normalize::{parse, Child, Node};
 use super::styles::has_style;
 use crate::doc::{Chart, ChartKind};
 use crate::render::chart::{
-    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, series_color,
+    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, segment_look,
     series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
 use crate::sheet::address;
@@ -60,8 +60,9 @@ fn fill(c: [u8; 3]) -> String {
     )
 }
 
-/// A series' fill: its colour, with [`series_look`]'s hatch in white as a DrawingML
-/// pattern (`a:pattFill`, the colour as background) from the seventh series on.
+/// A series' (or pie segment's) fill: its colour, with [`series_look`]'s (or
+/// [`segment_look`]'s) hatch in white as a DrawingML pattern (`a:pattFill`, the colour as
+/// background) from the seventh series or segment on.
 fn series_fill(c: [u8; 3], hatch: Hatch) -> String {
     let prst = match hatch {
         Hatch::None => return fill(c),
@@ -130,7 +131,8 @@ fn shows(val: bool, cat: bool, pct: bool) -> String {
 
 /// The chart part for `chart`, or `None` when it has nothing to draw.
 ///
-/// It follows the PDF's scene decision for decision: the palette ([`series_color`]), the
+/// It follows the PDF's scene decision for decision: the palette and hatches
+/// ([`series_look`], a pie's [`segment_look`]), the
 /// value axis' ticks ([`value_ticks`], as `c:max` and `c:majorUnit`), which labels are
 /// printed and at what size ([`bar_labels`], measured with [`estimate_width`] as there are
 /// no fonts here; never below [`MIN_LABEL_PT`]), a pie's direct labels ([`pie_labels`],
@@ -273,7 +275,10 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
                     let _ = write!(
                         b,
                         r#"<c:dPt><c:idx val="{i}"/><c:bubble3D val="0"/><c:spPr>{}<a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr></c:dPt>"#,
-                        fill(series_color(i, n, true))
+                        {
+                            let (c, h) = segment_look(i, n);
+                            series_fill(c, h)
+                        }
                     );
                 }
                 // Direct labels outside the segments, category and share, with leader
