@@ -437,6 +437,39 @@ fn ten_series_have_ten_different_fills_in_the_docx() {
         }
     }
     assert_eq!(xml.matches(r#"<a:pattFill prst="wdUpDiag">"#).count(), 4);
+    // The legend is placed where the PDF draws it, below the unit note and above the plot
+    // (left to itself LibreOffice set one long row over the unit note).
+    use diaoyan::doc::{Chart, ChartKind, Series};
+    use diaoyan::render::chart::{chart_height, legend_box, plot_area};
+    let legend = xml.split("<c:legend>").nth(1).unwrap();
+    let legend = legend.split("</c:legend>").next().unwrap();
+    let frac = |key: &str| -> f32 {
+        attr_after(legend, &format!(r#"<c:{key} val=""#))
+            .parse()
+            .unwrap()
+    };
+    let chart = Chart {
+        kind: ChartKind::Stacked,
+        categories: docx_categories(&xml),
+        series: (0..10)
+            .map(|i| Series {
+                name: format!("系列{i}"),
+                values: vec![Some(1.0); 6],
+            })
+            .collect(),
+        unit: Some("人".into()),
+        ..Chart::default()
+    };
+    let width = 5_616_000.0 / 12_700.0;
+    let height = chart_height(&chart, width);
+    let [_, y, _, h] = legend_box(&chart, width).unwrap();
+    assert!((frac("y") - y / height).abs() < 1e-3 && (frac("h") - h / height).abs() < 1e-3);
+    let unit_baseline = 10.0;
+    assert!(frac("y") * height > unit_baseline, "below the unit note");
+    assert!(
+        (frac("y") + frac("h")) * height <= plot_area(&chart, width, height)[1] + 0.1,
+        "above the plot"
+    );
     let colours = docx_series_fills(&xml);
     for w in colours.windows(2) {
         assert!((lightness(w[0]) - lightness(w[1])).abs() >= 15.0);

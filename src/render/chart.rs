@@ -419,9 +419,14 @@ fn value(chart: &Chart, si: usize, ci: usize) -> f64 {
 /// 0.5 pt steps down to [`MIN_LABEL_PT`] while one line per label does not fit; then
 /// wrapped onto two lines; and when two lines still do not fit, every `step`-th category
 /// is labelled, from the first (as Word's `c:tickLblSkip`), with the smallest step at
-/// which the labels leave at least 2 pt between them. There is always a label: a name
-/// too long for two lines of the widest span a label may take (a third of the plot)
-/// ends its second line in "…".
+/// which the labels leave at least 2 pt between them. A label's line is no wider than
+/// 94% of its `step` bands ([`WRAP_FRACTION`], where Word and LibreOffice wrap it).
+/// There is always a label: a name too long for two lines of the widest span a
+/// label may take (a third of the plot) ends its second line in "…".
+///
+/// LibreOffice does not implement `c:tickLblSkip` (it labels every category, wrapped onto
+/// as many lines as it needs): where the PDF skips labels, LibreOffice's rendering of the
+/// DOCX shows them all; Word honours it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BarLabels {
     /// Category labels' size, pt, in [[`MIN_LABEL_PT`], [`LABEL_PT`]].
@@ -501,7 +506,7 @@ fn wrap_label(
 
 /// The category labels as printed: (category index, lines, left x of each line) for every
 /// `step`-th category, in a chart whose plot starts at `left` inside a `width` wide box,
-/// each label centred under its band, no wider than `step` bands less [`LABEL_GAP`] and
+/// each label centred under its band, no wider than [`WRAP_FRACTION`] of `step` bands and
 /// than the box allows.
 /// `None` when two neighbours would come closer than [`LABEL_GAP`] (or a name does not
 /// fit its lines without `ellipsis`).
@@ -517,17 +522,19 @@ fn place_categories(
     ellipsis: bool,
     measure: Measure,
 ) -> Option<Placed> {
-    let span = band * step as f32 - LABEL_GAP;
+    // What a line may span: no more than Word and LibreOffice give a category label
+    // before they wrap it (WRAP_FRACTION of its bands); the gap to the neighbours is
+    // checked below.
+    let span = band * step as f32 * WRAP_FRACTION;
     let mut out: Placed = Vec::new();
     let mut prev_right = f32::NEG_INFINITY;
     for ci in (0..cats.len()).step_by(step.max(1)) {
         let centre = left + band * (ci as f32 + 0.5);
         // Centred on its band and inside the box: no wider than twice the room to the
-        // nearer edge.
-        // On one line a label may reach into its neighbours' bands (the overlap check
-        // below decides); wrapped lines are broken at the span.
+        // nearer edge, and than the span (a wider one-line label would be wrapped by the
+        // DOCX's reader while the PDF keeps it on one line).
         let room = 2.0 * centre.min(width - centre);
-        let avail = if lines == 1 { room } else { span.min(room) }.max(size);
+        let avail = span.min(room).max(size);
         let ls = wrap_label(&cats[ci], size, avail, lines, ellipsis, measure)?;
         let mut placed = Vec::new();
         let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -547,14 +554,29 @@ fn place_categories(
     Some(out)
 }
 
-/// The plot's left edge in a bar chart: the widest tick label plus a gap, pt.
+/// The plot's left edge in a bar chart: the widest tick label (right-aligned
+/// [`TICK_GAP`] left of the plot, so starting at the box's left edge) plus the gap, pt.
 fn plot_left(ticks: &[f64], measure: Measure) -> f32 {
     ticks
         .iter()
         .map(|t| measure(&fmt_tick(*t), LABEL_PT))
         .fold(0.0, f32::max)
-        + 8.0
+        + TICK_GAP
 }
+
+/// Gap between the value axis' tick labels and the plot, pt.
+const TICK_GAP: f32 = 4.0;
+
+/// Room right of the plot, pt: none, the plot reaches the text block's right edge (the
+/// last category's label stays inside its band).
+const PLOT_RIGHT: f32 = 0.0;
+
+/// The share of a category's band a label's line may take: where Word and LibreOffice
+/// wrap it, less a margin. LibreOffice takes 5% off the distance between ticks
+/// (`VCartesianAxis::createTextShapes`) and sets an 8 pt CJK character 8.045 pt wide
+/// (measured through pdftotext), so 0.94. A label the PDF sets on one line must fit it,
+/// or the DOCX would show it on two.
+const WRAP_FRACTION: f32 = 0.94;
 
 /// The label decisions for `chart` printed `width` pt wide (the rule: see
 /// [`BarLabels`]). Text is measured with [`estimate_width`], in both backends, so the
@@ -563,7 +585,7 @@ pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
     let measure: Measure = &estimate_width;
     let n = chart.categories.len().max(1);
     let left = plot_left(&value_ticks(chart), measure);
-    let plot_w = width - left - 8.0;
+    let plot_w = width - left - PLOT_RIGHT;
     let band = plot_w / n as f32;
     let fits = |size: f32, lines: usize, step: usize| {
         place_categories(
@@ -757,9 +779,25 @@ pub fn plot_area(chart: &Chart, width: f32, height: f32) -> [f32; 4] {
     [
         left,
         top,
-        width - left - 8.0,
+        width - left - PLOT_RIGHT,
         (height - top - bar_bottom(&labels)).max(1.0),
     ]
+}
+
+/// The legend's box of a bar, stacked or line chart of more than one series in a `width`
+/// × `height` box: `[x, y, w, h]` from the top left, pt — the full width, from below the
+/// unit note down over the legend rows the PDF draws ([`legend_rows`] estimated with
+/// [`estimate_width`]). `None` without a legend (pies, single series). The DOCX places
+/// its legend there (`c:manualLayout`), clear of the unit note above and the plot below.
+pub fn legend_box(chart: &Chart, width: f32) -> Option<[f32; 4]> {
+    if chart.kind == ChartKind::Pie || chart.series.len() < 2 {
+        return None;
+    }
+    let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
+    let rows = legend_rows(&names, width, LABEL_PT, &estimate_width).len();
+    let baseline = 10.0 + if chart.unit.is_some() { 12.0 } else { 0.0 };
+    let top = baseline - LABEL_PT;
+    Some([0.0, top, width, rows as f32 * LEGEND_PITCH])
 }
 
 /// A pie's radius in a `width` × `height` box, pt.
@@ -912,7 +950,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         });
         text(
             s,
-            left - 4.0,
+            left - TICK_GAP,
             y + LABEL_PT * 0.35,
             LABEL_PT,
             fmt_tick(*t),
@@ -1778,5 +1816,80 @@ mod tests {
             let rest = len(a1, a0 + tau);
             assert!(((share * disc + rest) / disc - 1.0).abs() < 0.02);
         }
+    }
+
+    /// Word and LibreOffice wrap a category label wider than about 95% of its band: a
+    /// label the PDF sets on one line must be narrower, or the DOCX shows it on two while
+    /// the PDF shows one (the seed's 西北一路 at 8.5 pt reached into its neighbours' bands
+    /// in the PDF and wrapped in the DOCX). Every line of every label fits
+    /// [`WRAP_FRACTION`] of its `step` bands; the seed's names stay on one line, at 8 pt.
+    #[test]
+    fn every_label_line_fits_where_word_and_libreoffice_wrap() {
+        let w = 442.2;
+        let residents = [
+            6368.0, 6788.0, 6496.0, 6935.0, 10182.0, 5993.0, 7877.0, 7194.0, 10303.0, 7751.0,
+            5656.0, 215.0,
+        ];
+        let seed = chart(ChartKind::Bar, &SHORTS, &[("常住人口", &residents)]);
+        let l = bar_labels(&seed, w);
+        assert_eq!((l.category_pt, l.lines, l.step), (MIN_LABEL_PT, 1, 1));
+        let names = long_names(30);
+        for n in [6, 12, 30] {
+            let cats: Vec<&str> = names[..n].iter().map(String::as_str).collect();
+            for c in [
+                seed.clone(),
+                chart(ChartKind::Bar, &cats, &[("a", &vec![1.0; n])]),
+            ] {
+                let l = bar_labels(&c, w);
+                for (_, lines) in category_labels(&c, w) {
+                    for line in lines {
+                        let lw = estimate_width(&line, l.category_pt);
+                        assert!(
+                            lw <= l.band * l.step as f32 * WRAP_FRACTION + 1e-3,
+                            "{line}: {lw} pt in {} bands of {} pt",
+                            l.step,
+                            l.band
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The DOCX's legend box (`legend_box`) is where the PDF draws the legend: below the
+    /// unit note, above the plot, as many rows as the scene draws.
+    #[test]
+    fn the_legend_box_lies_between_the_unit_note_and_the_plot() {
+        let w = 442.2;
+        let names: Vec<String> = (0..10).map(|i| format!("系列{i}")).collect();
+        let series: Vec<(&str, &[f64])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[1.0, 2.0][..]))
+            .collect();
+        let c = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        let h = chart_height(&c, w);
+        let [_, y, _, bh] = legend_box(&c, w).unwrap();
+        let plot = plot_area(&c, w, h);
+        assert!(y >= 10.0 + 2.0, "below the unit note's baseline: {y}");
+        assert!(
+            y + bh <= plot[1],
+            "above the plot: {} > {}",
+            y + bh,
+            plot[1]
+        );
+        // The scene's legend entries (the names) lie inside the box.
+        let s = scene(&c, w, h, &measure);
+        for (_, t) in texts(&s).iter().filter(|(_, t)| t.starts_with("系列")) {
+            let (ty, size) = s
+                .shapes
+                .iter()
+                .find_map(|sh| match sh {
+                    Shape::Text { y, size, text, .. } if text == t => Some((*y, *size)),
+                    _ => None,
+                })
+                .unwrap();
+            assert!(ty - size >= y - 0.01 && ty <= y + bh, "{t} at {ty}");
+        }
+        assert!(legend_box(&chart(ChartKind::Bar, &["甲"], &[("a", &[1.0])]), w).is_none());
     }
 }

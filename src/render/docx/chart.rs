@@ -13,8 +13,8 @@ use super::normalize::{parse, Child, Node};
 use super::styles::has_style;
 use crate::doc::{Chart, ChartKind};
 use crate::render::chart::{
-    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, segment_look,
-    series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
+    bar_labels, chart_height, legend_box, pie_labels, pie_percents, pie_values, plot_area,
+    segment_look, series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
 use crate::sheet::address;
 
@@ -347,13 +347,18 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             tx_pr(centi(LABEL_PT))
         )
     };
-    let legend = if many && chart.kind != ChartKind::Pie {
-        format!(
-            r#"<c:legend><c:legendPos val="t"/><c:overlay val="0"/>{}</c:legend>"#,
+    // The legend where the PDF draws it: across the top, below the unit note (left to
+    // itself, LibreOffice sets one long legend row over the note).
+    let legend = match legend_box(chart, width_pt) {
+        Some([lx, ly, lw, lh]) => format!(
+            r#"<c:legend><c:legendPos val="t"/><c:layout><c:manualLayout><c:xMode val="edge"/><c:yMode val="edge"/><c:x val="{}"/><c:y val="{}"/><c:w val="{}"/><c:h val="{}"/></c:manualLayout></c:layout><c:overlay val="0"/>{}</c:legend>"#,
+            frac(lx, width_pt),
+            frac(ly, height_pt),
+            frac(lw, width_pt),
+            frac(lh, height_pt),
             tx_pr(centi(LABEL_PT))
-        )
-    } else {
-        String::new()
+        ),
+        None => String::new(),
     };
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
