@@ -1695,10 +1695,13 @@ mod tests {
         assert_eq!(chart_height(&Chart::default(), w), 60.0);
     }
 
+    /// A straight line's two ends.
+    type Segment = [(f32, f32); 2];
+
     /// A pie's wedges as drawn: for each segment fill (a path from the centre), its
     /// colour and the white hatch lines that follow it, as (colour, lines).
-    fn wedges(s: &Scene) -> Vec<(Rgb, Vec<[(f32, f32); 2]>)> {
-        let mut out: Vec<(Rgb, Vec<[(f32, f32); 2]>)> = Vec::new();
+    fn wedges(s: &Scene) -> Vec<(Rgb, Vec<Segment>)> {
+        let mut out: Vec<(Rgb, Vec<Segment>)> = Vec::new();
         for sh in &s.shapes {
             match sh {
                 Shape::Fill { color, .. } => out.push((*color, Vec::new())),
@@ -1732,7 +1735,7 @@ mod tests {
         let ws = wedges(&s);
         assert_eq!(ws.len(), 10);
         // The direction of each wedge's hatch lines: +1 rising ("/"), −1 falling ("\").
-        let dirs = |lines: &[[(f32, f32); 2]]| -> Vec<i32> {
+        let dirs = |lines: &[Segment]| -> Vec<i32> {
             let mut d: Vec<i32> = lines
                 .iter()
                 .map(|[a, b]| {
