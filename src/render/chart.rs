@@ -48,6 +48,218 @@ pub fn series_color(i: usize, n: usize, closed: bool) -> Rgb {
     PALETTE[i % len]
 }
 
+/// A fill pattern drawn in white over a series' colour, telling apart series whose colour
+/// repeats (more than [`PALETTE`]'s six series).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hatch {
+    /// Solid colour (series 1–6).
+    None,
+    /// Rising diagonal lines, "/" (series 7–12; DrawingML `wdUpDiag`).
+    Up,
+    /// Falling diagonal lines, "\" (series 13–18; `wdDnDiag`).
+    Down,
+    /// Both diagonals (series 19–24; `diagCross`).
+    Cross,
+}
+
+/// A line chart's point marker, the line series' counterpart of [`Hatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    Square,
+    Diamond,
+    Triangle,
+    Circle,
+}
+
+/// How series `i` of a bar, stacked or line chart looks: its colour ([`series_color`])
+/// and, for each further cycle through the six colours, a hatch (bars, legend swatches)
+/// and a marker shape (lines). No two of the first 24 series of a chart look alike;
+/// neighbours keep the palette's ≥ 15 L* apart (the colours cycle as before).
+pub fn series_look(i: usize, n: usize) -> (Rgb, Hatch, Marker) {
+    let cycle = (i / PALETTE.len()) % 4;
+    let marker = [
+        Marker::Square,
+        Marker::Diamond,
+        Marker::Triangle,
+        Marker::Circle,
+    ][cycle];
+    (series_color(i, n, false), hatch_of(i), marker)
+}
+
+/// The hatch of series or segment `i`: none for the first six, then one per further
+/// cycle through [`PALETTE`] ([`Hatch::Up`], [`Hatch::Down`], [`Hatch::Cross`]).
+fn hatch_of(i: usize) -> Hatch {
+    [Hatch::None, Hatch::Up, Hatch::Down, Hatch::Cross][(i / PALETTE.len()) % 4]
+}
+
+/// How segment `i` of a pie of `n` looks: its colour ([`series_color`] round the closed
+/// circle) and, as the bars' series, a white hatch from the seventh segment on — so no
+/// two of the first 24 segments look alike on a black-and-white printer, and neighbours
+/// (the last and the first too) keep the palette's ≥ 15 L* apart. The DOCX gives the
+/// same hatch as the segment's `a:pattFill`.
+pub fn segment_look(i: usize, n: usize) -> (Rgb, Hatch) {
+    (series_color(i, n, true), hatch_of(i))
+}
+
+/// Spacing of hatch lines, pt (along the axes).
+const HATCH_STEP: f32 = 4.0;
+
+/// The white hatch lines of `hatch` over the rectangle at (x, y), w × h: diagonals on a
+/// grid anchored at the scene's origin, so neighbouring bars' hatches line up.
+fn hatch_lines(x: f32, y: f32, w: f32, h: f32, hatch: Hatch) -> Vec<Shape> {
+    let (x1, y1) = (x + w, y + h);
+    let mut out = Vec::new();
+    let white = [255, 255, 255];
+    if matches!(hatch, Hatch::Up | Hatch::Cross) {
+        // x + y = c (rising on the page, as y grows downwards).
+        let mut c = ((x + y) / HATCH_STEP).ceil() * HATCH_STEP;
+        while c < x1 + y1 {
+            let (a, b) = ((c - y1).max(x), (c - y).min(x1));
+            if b > a {
+                out.push(Shape::Line {
+                    points: vec![(a, c - a), (b, c - b)],
+                    width: 0.8,
+                    color: white,
+                });
+            }
+            c += HATCH_STEP;
+        }
+    }
+    if matches!(hatch, Hatch::Down | Hatch::Cross) {
+        // x − y = c.
+        let mut c = ((x - y1) / HATCH_STEP).ceil() * HATCH_STEP;
+        while c < x1 - y {
+            let (a, b) = ((c + y).max(x), (c + y1).min(x1));
+            if b > a {
+                out.push(Shape::Line {
+                    points: vec![(a, a - c), (b, b - c)],
+                    width: 0.8,
+                    color: white,
+                });
+            }
+            c += HATCH_STEP;
+        }
+    }
+    out
+}
+
+/// The white hatch lines of `hatch` over the pie wedge from angle `a0` to `a1` (radians,
+/// clockwise from 12 o'clock) of the disc of radius `r` around (cx, cy): the same
+/// diagonals as [`hatch_lines`] (same grid, spacing and width), cut to the wedge. Each
+/// diagonal is cut to its chord of the disc, the chord at the points where it crosses the
+/// wedge's two radii, and the pieces whose middle lies inside the wedge are kept — exact
+/// for any sweep, also one past half the circle (a concave wedge).
+fn wedge_hatch(cx: f32, cy: f32, r: f32, a0: f64, a1: f64, hatch: Hatch) -> Vec<Shape> {
+    let (cx, cy, r) = (f64::from(cx), f64::from(cy), f64::from(r));
+    let tau = std::f64::consts::TAU;
+    let full = a1 - a0 >= tau - 1e-9;
+    // The angle of a point, clockwise from 12 o'clock, in [0, 2π).
+    let angle = |x: f64, y: f64| (x - cx).atan2(cy - y).rem_euclid(tau);
+    let inside = |a: f64| full || (a0..=a1).contains(&a) || (a0..=a1).contains(&(a + tau));
+    let step = f64::from(HATCH_STEP);
+    let s2 = std::f64::consts::SQRT_2;
+    let mut out = Vec::new();
+    // (sign): the family x + sign·y = c; Up is x + y = c, Down is x − y = c.
+    let mut families = Vec::new();
+    if matches!(hatch, Hatch::Up | Hatch::Cross) {
+        families.push(1.0);
+    }
+    if matches!(hatch, Hatch::Down | Hatch::Cross) {
+        families.push(-1.0);
+    }
+    for sign in families {
+        // Unit normal of the family and direction along its lines.
+        let n = (1.0 / s2, sign / s2);
+        let d = (1.0 / s2, -sign / s2);
+        let centre_c = cx + sign * cy;
+        let mut c = ((centre_c - r * s2) / step).ceil() * step;
+        while c < centre_c + r * s2 {
+            // Signed distance from the centre to the line, the foot of the perpendicular.
+            let h = (c - centre_c) / s2;
+            if h.abs() < r {
+                let half = (r * r - h * h).sqrt();
+                let foot = (cx + h * n.0, cy + h * n.1);
+                let mut cuts = vec![-half, half];
+                if h.abs() < 1e-9 {
+                    // Through the centre, the wedge's apex: a side changes there.
+                    cuts.push(0.0);
+                }
+                for a in [a0, a1] {
+                    let u = (a.sin(), -a.cos());
+                    let un = u.0 * n.0 + u.1 * n.1;
+                    if un.abs() > 1e-12 {
+                        let s = h / un;
+                        let t = s * (u.0 * d.0 + u.1 * d.1);
+                        if s > 0.0 && t > -half && t < half {
+                            cuts.push(t);
+                        }
+                    }
+                }
+                cuts.sort_by(f64::total_cmp);
+                for w in cuts.windows(2) {
+                    let (t0, t1) = (w[0], w[1]);
+                    let m = (t0 + t1) / 2.0;
+                    if t1 - t0 < 0.2 || !inside(angle(foot.0 + m * d.0, foot.1 + m * d.1)) {
+                        continue;
+                    }
+                    let p = |t: f64| ((foot.0 + t * d.0) as f32, (foot.1 + t * d.1) as f32);
+                    out.push(Shape::Line {
+                        points: vec![p(t0), p(t1)],
+                        width: 0.8,
+                        color: [255, 255, 255],
+                    });
+                }
+            }
+            c += step;
+        }
+    }
+    out
+}
+
+/// A filled rectangle with its hatch.
+fn hatched_rect(s: &mut Scene, x: f32, y: f32, w: f32, h: f32, look: (Rgb, Hatch)) {
+    s.shapes.push(rect(x, y, w, h, look.0));
+    s.shapes.extend(hatch_lines(x, y, w, h, look.1));
+}
+
+/// A line chart's marker of `size` pt centred at (x, y).
+fn marker(x: f32, y: f32, size: f32, m: Marker, color: Rgb) -> Shape {
+    let r = size / 2.0;
+    match m {
+        Marker::Square => rect(x - r, y - r, size, size, color),
+        Marker::Diamond => {
+            let r = r * 1.3;
+            Shape::Fill {
+                points: vec![(x, y - r), (x + r, y), (x, y + r), (x - r, y)],
+                bezier: vec![false; 4],
+                color,
+            }
+        }
+        Marker::Triangle => {
+            let r = r * 1.3;
+            Shape::Fill {
+                points: vec![(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)],
+                bezier: vec![false; 3],
+                color,
+            }
+        }
+        Marker::Circle => {
+            let r = r * 1.15;
+            let mut points = vec![(x, y - r)];
+            let mut bezier = vec![false];
+            for (p, b) in arc(x, y, r, 0.0, std::f64::consts::TAU) {
+                points.push(p);
+                bezier.push(b);
+            }
+            Shape::Fill {
+                points,
+                bezier,
+                color,
+            }
+        }
+    }
+}
+
 /// CIE L* of an sRGB colour (D65): 0 for black, 100 for white — the lightness a
 /// greyscale print keeps. Relative luminance Y uses the Rec. 709 / sRGB primaries
 /// (0.2126, 0.7152, 0.0722 on linearised channels); L* = 116·Y^(1/3) − 16 (CIE 1976).
@@ -202,16 +414,27 @@ fn value(chart: &Chart, si: usize, ci: usize) -> f64 {
 
 /// How a bar, stacked or line chart labels its categories and values — decided once,
 /// from the chart and its printed width, so both backends print the same labels.
+///
+/// The rule for category labels (both formats): horizontal, at [`LABEL_PT`] shrunk in
+/// 0.5 pt steps down to [`MIN_LABEL_PT`] while one line per label does not fit; then
+/// wrapped onto two lines; and when two lines still do not fit, every `step`-th category
+/// is labelled, from the first (as Word's `c:tickLblSkip`), with the smallest step at
+/// which the labels leave at least 2 pt between them. A label's line is no wider than
+/// 93% of its `step` bands ([`WRAP_FRACTION`], where LibreOffice wraps it).
+/// There is always a label: a name too long for two lines of the widest span a
+/// label may take (a third of the plot) ends its second line in "…".
+///
+/// LibreOffice does not implement `c:tickLblSkip` (it labels every category, wrapped onto
+/// as many lines as it needs): where the PDF skips labels, LibreOffice's rendering of the
+/// DOCX shows them all; Word honours it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BarLabels {
-    /// Category labels' size, pt: [`LABEL_PT`], shrunk in 0.5 pt steps down to
-    /// [`MIN_LABEL_PT`] until the widest fits its band.
+    /// Category labels' size, pt, in [[`MIN_LABEL_PT`], [`LABEL_PT`]].
     pub category_pt: f32,
-    /// Even at [`MIN_LABEL_PT`] the widest does not fit: labels alternate over two rows.
-    pub two_rows: bool,
-    /// Categories are labelled at all (not when even two rows would overlap — hundreds of
-    /// units: no labels rather than a smudge of overlapping text).
-    pub categories: bool,
+    /// Lines of a category label: 1, or 2 when labels are wrapped.
+    pub lines: usize,
+    /// Every `step`-th category is labelled, from the first (1: every category).
+    pub step: usize,
     /// Value labels ([`MIN_LABEL_PT`]) above the bars: only for single-series bar charts
     /// whose widest value fits its band.
     pub values: bool,
@@ -219,38 +442,182 @@ pub struct BarLabels {
     pub band: f32,
 }
 
-/// The plot's left edge in a bar chart: the widest tick label plus a gap, pt.
+/// Category labels as placed: (category index, its lines as (left x, text)).
+type Placed = Vec<(usize, Vec<(f32, String)>)>;
+
+/// Gap left between two category labels, pt.
+const LABEL_GAP: f32 = 2.0;
+
+/// `text` in at most `lines` lines no wider than `avail` pt at `size` (measured with
+/// `measure`), broken between any two characters (Chinese has no spaces; a Latin name
+/// breaks after its last space that fits, else anywhere). `None` when it does not fit;
+/// with `ellipsis` the last line is cut and ends in "…" instead.
+fn wrap_label(
+    text: &str,
+    size: f32,
+    avail: f32,
+    lines: usize,
+    ellipsis: bool,
+    measure: Measure,
+) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest: &str = text.trim();
+    while !rest.is_empty() {
+        if measure(rest, size) <= avail {
+            out.push(rest.to_string());
+            return Some(out);
+        }
+        if out.len() + 1 == lines {
+            if !ellipsis {
+                return None;
+            }
+            let mut cut = String::new();
+            for c in rest.chars() {
+                let mut t = cut.clone();
+                t.push(c);
+                t.push('…');
+                if measure(&t, size) > avail {
+                    break;
+                }
+                cut.push(c);
+            }
+            cut.push('…');
+            out.push(cut);
+            return Some(out);
+        }
+        // The longest prefix that fits (at least one character).
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            if i > 0 && measure(&rest[..i + c.len_utf8()], size) > avail {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        if end < rest.len() {
+            if let Some(sp) = rest[..end].rfind(' ').filter(|sp| *sp > 0) {
+                end = sp;
+            }
+        }
+        out.push(rest[..end].trim_end().to_string());
+        rest = rest[end..].trim_start();
+    }
+    Some(out)
+}
+
+/// The category labels as printed: (category index, lines, left x of each line) for every
+/// `step`-th category, in a chart whose plot starts at `left` inside a `width` wide box,
+/// each label centred under its band, no wider than [`WRAP_FRACTION`] of `step` bands and
+/// than the box allows.
+/// `None` when two neighbours would come closer than [`LABEL_GAP`] (or a name does not
+/// fit its lines without `ellipsis`).
+#[allow(clippy::too_many_arguments)]
+fn place_categories(
+    cats: &[String],
+    size: f32,
+    lines: usize,
+    step: usize,
+    band: f32,
+    left: f32,
+    width: f32,
+    ellipsis: bool,
+    measure: Measure,
+) -> Option<Placed> {
+    // What a line may span: no more than Word and LibreOffice give a category label
+    // before they wrap it (WRAP_FRACTION of its bands); the gap to the neighbours is
+    // checked below.
+    let span = band * step as f32 * WRAP_FRACTION;
+    let mut out: Placed = Vec::new();
+    let mut prev_right = f32::NEG_INFINITY;
+    for ci in (0..cats.len()).step_by(step.max(1)) {
+        let centre = left + band * (ci as f32 + 0.5);
+        // Centred on its band and inside the box: no wider than twice the room to the
+        // nearer edge, and than the span (a wider one-line label would be wrapped by the
+        // DOCX's reader while the PDF keeps it on one line).
+        let room = 2.0 * centre.min(width - centre);
+        let avail = span.min(room).max(size);
+        let ls = wrap_label(&cats[ci], size, avail, lines, ellipsis, measure)?;
+        let mut placed = Vec::new();
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for l in ls {
+            let w = measure(&l, size);
+            let x = (centre - w / 2.0).min(width - w).max(0.0);
+            lo = lo.min(x);
+            hi = hi.max(x + w);
+            placed.push((x, l));
+        }
+        if lo < prev_right + LABEL_GAP {
+            return None;
+        }
+        prev_right = hi;
+        out.push((ci, placed));
+    }
+    Some(out)
+}
+
+/// The plot's left edge in a bar chart: the widest tick label (right-aligned
+/// [`TICK_GAP`] left of the plot, so starting at the box's left edge) plus the gap, pt.
 fn plot_left(ticks: &[f64], measure: Measure) -> f32 {
     ticks
         .iter()
         .map(|t| measure(&fmt_tick(*t), LABEL_PT))
         .fold(0.0, f32::max)
-        + 8.0
+        + TICK_GAP
 }
 
-/// The label decisions for `chart` printed `width` pt wide. Text is measured with
-/// [`estimate_width`], in both backends, so the PDF and the DOCX decide alike.
+/// Gap between the value axis' tick labels and the plot, pt.
+const TICK_GAP: f32 = 4.0;
+
+/// Room right of the plot, pt: none, the plot reaches the text block's right edge (the
+/// last category's label stays inside its band).
+const PLOT_RIGHT: f32 = 0.0;
+
+/// The share of a category's band a label's line may take: where LibreOffice wraps it,
+/// less a margin. LibreOffice takes 5% off the distance between ticks
+/// (`VCartesianAxis::createTextShapes`), draws the plot of the seed's 图1 0.8% narrower
+/// than its `c:manualLayout` says and sets an 8 pt CJK character 8.05–8.10 pt wide (both
+/// measured through pdftotext), so 0.95 × 0.992 / 1.012 ≈ 0.93. A label the PDF sets on
+/// one line must fit it, or the DOCX would show it on two (the seed's 西北一路 at 8 pt in a
+/// 34.3 pt band: two lines in both formats).
+const WRAP_FRACTION: f32 = 0.93;
+
+/// The label decisions for `chart` printed `width` pt wide (the rule: see
+/// [`BarLabels`]). Text is measured with [`estimate_width`], in both backends, so the
+/// PDF and the DOCX decide alike.
 pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
     let measure: Measure = &estimate_width;
     let n = chart.categories.len().max(1);
-    let plot_w = width - plot_left(&value_ticks(chart), measure) - 8.0;
+    let left = plot_left(&value_ticks(chart), measure);
+    let plot_w = width - left - PLOT_RIGHT;
     let band = plot_w / n as f32;
-    // Labels centred in their bands fit when every two labels `step` bands apart leave a
-    // gap of at least 2 pt between them (step 1: one row; step 2: alternating rows).
-    let fits = |size: f32, step: usize| {
-        let w: Vec<f32> = chart.categories.iter().map(|c| measure(c, size)).collect();
-        // The last label may reach into the 8 pt right margin, no further.
-        w.last().is_none_or(|x| x / 2.0 <= band / 2.0 + 8.0)
-            && w.iter()
-                .zip(w.iter().skip(step))
-                .all(|(a, b)| (a + b) / 2.0 <= band * step as f32 - 2.0)
+    let fits = |size: f32, lines: usize, step: usize| {
+        place_categories(
+            &chart.categories,
+            size,
+            lines,
+            step,
+            band,
+            left,
+            width,
+            false,
+            measure,
+        )
+        .is_some()
     };
     let mut category_pt = LABEL_PT;
-    while category_pt > MIN_LABEL_PT && !fits(category_pt, 1) {
+    while category_pt > MIN_LABEL_PT && !fits(category_pt, 1, 1) {
         category_pt -= 0.5;
     }
-    let two_rows = !fits(category_pt, 1);
-    let categories = fits(category_pt, if two_rows { 2 } else { 1 });
+    let (lines, step) = if fits(category_pt, 1, 1) {
+        (1, 1)
+    } else {
+        // Two lines; every step-th category, the smallest step that fits — at most the
+        // step whose span reaches a third of the plot (beyond it, "…" shortens names).
+        let widest = ((plot_w / 3.0 / band).ceil() as usize).clamp(1, n);
+        let step = (1..=widest)
+            .find(|k| fits(category_pt, 2, *k))
+            .unwrap_or(widest);
+        (2, step)
+    };
     let values = chart.kind == ChartKind::Bar
         && chart.series.len() == 1
         && (0..chart.categories.len())
@@ -259,11 +626,58 @@ pub fn bar_labels(chart: &Chart, width: f32) -> BarLabels {
             <= band * 0.95;
     BarLabels {
         category_pt,
-        two_rows,
-        categories,
+        lines,
+        step,
         values,
         band,
     }
+}
+
+/// The category labels of a bar, stacked or line chart `width` pt wide as both formats
+/// print them: (category index, its lines) for every [`BarLabels::step`]-th category.
+/// Wrapped lines are measured with [`estimate_width`]; Word and LibreOffice wrap the
+/// DOCX's labels themselves, in the same width.
+pub fn category_labels(chart: &Chart, width: f32) -> Vec<(usize, Vec<String>)> {
+    placed_categories(chart, width, &estimate_width)
+        .into_iter()
+        .map(|(ci, ls)| (ci, ls.into_iter().map(|(_, t)| t).collect()))
+        .collect()
+}
+
+/// [`category_labels`] with each line's left x, positions measured with `measure`.
+fn placed_categories(chart: &Chart, width: f32, measure: Measure) -> Placed {
+    let est: Measure = &estimate_width;
+    let l = bar_labels(chart, width);
+    let left = plot_left(&value_ticks(chart), est);
+    let go = |ellipsis: bool, m: Measure| {
+        place_categories(
+            &chart.categories,
+            l.category_pt,
+            l.lines,
+            l.step,
+            l.band,
+            left,
+            width,
+            ellipsis,
+            m,
+        )
+    };
+    // The lines as decided with the estimate; x from the real widths.
+    let lines = go(false, est).or_else(|| go(true, est)).unwrap_or_default();
+    lines
+        .into_iter()
+        .map(|(ci, ls)| {
+            let centre = left + l.band * (ci as f32 + 0.5);
+            let ls = ls
+                .into_iter()
+                .map(|(_, t)| {
+                    let w = measure(&t, l.category_pt);
+                    ((centre - w / 2.0).min(width - w).max(0.0), t)
+                })
+                .collect();
+            (ci, ls)
+        })
+        .collect()
 }
 
 /// A legend's rows: series indices packed greedily into rows no wider than `width`.
@@ -298,15 +712,9 @@ fn bar_top(chart: &Chart, legend_rows: usize) -> f32 {
     }
 }
 
-/// The height below the plot: one or two rows of category labels, pt.
+/// The height below the plot: one or two lines of category labels, pt.
 fn bar_bottom(l: &BarLabels) -> f32 {
-    if !l.categories {
-        8.0
-    } else if l.two_rows {
-        l.category_pt * 2.6 + 8.0
-    } else {
-        l.category_pt * 1.3 + 8.0
-    }
+    l.category_pt * 1.3 * l.lines as f32 + 8.0
 }
 
 /// The plot area's height in a bar chart `width` pt wide: about a third of the width,
@@ -373,9 +781,25 @@ pub fn plot_area(chart: &Chart, width: f32, height: f32) -> [f32; 4] {
     [
         left,
         top,
-        width - left - 8.0,
+        width - left - PLOT_RIGHT,
         (height - top - bar_bottom(&labels)).max(1.0),
     ]
+}
+
+/// The legend's box of a bar, stacked or line chart of more than one series in a `width`
+/// × `height` box: `[x, y, w, h]` from the top left, pt — the full width, from below the
+/// unit note down over the legend rows the PDF draws ([`legend_rows`] estimated with
+/// [`estimate_width`]). `None` without a legend (pies, single series). The DOCX places
+/// its legend there (`c:manualLayout`), clear of the unit note above and the plot below.
+pub fn legend_box(chart: &Chart, width: f32) -> Option<[f32; 4]> {
+    if chart.kind == ChartKind::Pie || chart.series.len() < 2 {
+        return None;
+    }
+    let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
+    let rows = legend_rows(&names, width, LABEL_PT, &estimate_width).len();
+    let baseline = 10.0 + if chart.unit.is_some() { 12.0 } else { 0.0 };
+    let top = baseline - LABEL_PT;
+    Some([0.0, top, width, rows as f32 * LEGEND_PITCH])
 }
 
 /// A pie's radius in a `width` × `height` box, pt.
@@ -457,7 +881,9 @@ fn rect(x: f32, y: f32, w: f32, h: f32, color: Rgb) -> Shape {
 
 /// The legend across the top, in rows of swatches and series names, each row centred;
 /// the first row's baseline at `y`.
-fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
+/// A line chart's keys are a stretch of the series' line with its marker (as Word and
+/// LibreOffice draw them); other charts' are swatches of the series' fill.
+fn legend(s: &mut Scene, names: &[String], y: f32, line: bool, measure: Measure) {
     let size = LABEL_PT;
     let gap = size * 1.2;
     let n = names.len();
@@ -475,13 +901,18 @@ fn legend(s: &mut Scene, names: &[String], y: f32, measure: Measure) {
         let mut x = ((s.width - total) / 2.0).max(0.0);
         let y = y + r as f32 * LEGEND_PITCH;
         for i in row {
-            s.shapes.push(rect(
-                x,
-                y - size * 0.8,
-                size * 0.8,
-                size * 0.8,
-                series_color(i, n, false),
-            ));
+            let (color, hatch, mark) = series_look(i, n);
+            if line {
+                let my = y - size * 0.4;
+                s.shapes.push(Shape::Line {
+                    points: vec![(x - 1.0, my), (x + size * 0.8 + 1.0, my)],
+                    width: 1.5,
+                    color,
+                });
+                s.shapes.push(marker(x + size * 0.4, my, 4.0, mark, color));
+            } else {
+                hatched_rect(s, x, y - size * 0.8, size * 0.8, size * 0.8, (color, hatch));
+            }
             x += size + 4.0;
             text(s, x, y, size, names[i].clone(), measure, 0.0);
             x += measure(&names[i], size) + gap;
@@ -509,7 +940,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
     }
     if ns > 1 {
         let y = 10.0 + if chart.unit.is_some() { 12.0 } else { 0.0 };
-        legend(s, &names, y, measure);
+        legend(s, &names, y, line, measure);
     }
     // Grid lines and tick labels.
     for t in &ticks {
@@ -521,7 +952,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         });
         text(
             s,
-            left - 4.0,
+            left - TICK_GAP,
             y + LABEL_PT * 0.35,
             LABEL_PT,
             fmt_tick(*t),
@@ -529,37 +960,30 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
             1.0,
         );
     }
-    // Category labels.
-    for (ci, c) in chart
-        .categories
-        .iter()
-        .enumerate()
-        .filter(|_| labels.categories)
-    {
-        let x = left + band * (ci as f32 + 0.5);
-        let row = if labels.two_rows {
-            (ci % 2) as f32
-        } else {
-            0.0
-        };
-        let y = top + plot_h + 4.0 + cat_size + row * cat_size * 1.3;
-        text(s, x, y, cat_size, c.clone(), measure, 0.5);
+    // Category labels (every `step`-th, one or two lines).
+    for (_, lines) in placed_categories(chart, s.width, measure) {
+        for (j, (x, t)) in lines.into_iter().enumerate() {
+            let y = top + plot_h + 4.0 + cat_size + j as f32 * cat_size * 1.3;
+            text(s, x, y, cat_size, t, measure, 0.0);
+        }
     }
     if line {
         for (si, se) in chart.series.iter().enumerate() {
-            let color = series_color(si, ns, false);
+            let (color, _, mark) = series_look(si, ns);
             let pts: Vec<(f32, f32)> = (0..n)
                 .filter(|ci| se.values.get(*ci).copied().flatten().is_some())
                 .map(|ci| (left + band * (ci as f32 + 0.5), y_of(value(si, ci))))
                 .collect();
-            for (x, y) in &pts {
-                s.shapes.push(rect(x - 2.0, y - 2.0, 4.0, 4.0, color));
-            }
+            let markers: Vec<Shape> = pts
+                .iter()
+                .map(|(x, y)| marker(*x, *y, 4.0, mark, color))
+                .collect();
             s.shapes.push(Shape::Line {
                 points: pts,
                 width: 1.5,
                 color,
             });
+            s.shapes.extend(markers);
         }
         return;
     }
@@ -571,7 +995,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         let mut base = 0.0;
         for si in 0..ns {
             let v = value(si, ci);
-            let color = series_color(si, ns, false);
+            let (color, hatch, _) = series_look(si, ns);
             let (x, y_top, y_bot) = if stacked {
                 let r = (x0, y_of(base + v), y_of(base));
                 base += v;
@@ -580,7 +1004,7 @@ fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
                 (x0 + bar_w * si as f32, y_of(v), y_of(0.0))
             };
             if y_bot - y_top > 0.0 {
-                s.shapes.push(rect(x, y_top, bar_w, y_bot - y_top, color));
+                hatched_rect(s, x, y_top, bar_w, y_bot - y_top, (color, hatch));
             }
         }
         if labels.values {
@@ -765,11 +1189,13 @@ fn pie(chart: &Chart, s: &mut Scene, measure: Measure) {
             points.push(p);
             bezier.push(b);
         }
+        let (color, hatch) = segment_look(i, n);
         s.shapes.push(Shape::Fill {
             points,
             bezier,
-            color: series_color(i, n, true),
+            color,
         });
+        s.shapes.extend(wedge_hatch(cx, cy, r, a0, a1, hatch));
     }
     // White rules between segments (as the DOCX's segment outlines).
     let drawn = angles.iter().filter(|(a0, a1)| a1 > a0).count();
@@ -975,9 +1401,107 @@ mod tests {
                     assert!(!overlap, "width {width}: {} overlaps {}", a.4, b.4);
                 }
             }
-            // Every community is labelled.
-            for c in shorts {
-                assert!(boxes.iter().any(|b| b.4 == c), "{c}");
+            // Every community is labelled (at 300 pt the longer names wrap onto two lines).
+            let c = chart(ChartKind::Bar, &shorts, &[("常住人口", &residents)]);
+            let labels = category_labels(&c, width);
+            assert_eq!(labels.len(), 12);
+            for (ci, lines) in labels {
+                assert_eq!(lines.concat(), shorts[ci]);
+                for l in &lines {
+                    assert!(boxes.iter().any(|b| &b.4 == l), "{l}");
+                }
+            }
+        }
+    }
+
+    fn long_names(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("中华人民共和国某某省某某市某某区第{i}社区居民委员会服务站"))
+            .collect()
+    }
+
+    /// Issue 16 (attack16/chart-longcat, chart-c30): long or many category names printed
+    /// no category label. Now every k-th category (k as `bar_labels` says, every one when
+    /// they fit) is labelled, from the first, at ≥ 8 pt, without overlaps, in all three
+    /// kinds and at both widths.
+    #[test]
+    fn long_or_many_categories_are_labelled_every_kth_without_overlap() {
+        let short: Vec<String> = (0..30).map(|i| format!("第{i}社区")).collect();
+        for (names, want_lines) in [(long_names(6), 2), (long_names(12), 2), (short, 2)] {
+            let cats: Vec<&str> = names.iter().map(String::as_str).collect();
+            let v: Vec<f64> = (0..cats.len()).map(|i| 1.0 + (i % 7) as f64).collect();
+            for kind in [ChartKind::Bar, ChartKind::Stacked, ChartKind::Line] {
+                for width in [442.2, 300.0] {
+                    let c = chart(kind, &cats, &[("a", &v), ("b", &v)]);
+                    let l = bar_labels(&c, width);
+                    assert_eq!(l.lines, want_lines);
+                    assert!(l.category_pt >= MIN_LABEL_PT);
+                    let labels = category_labels(&c, width);
+                    let idx: Vec<usize> = labels.iter().map(|x| x.0).collect();
+                    let every: Vec<usize> = (0..cats.len()).step_by(l.step).collect();
+                    assert_eq!(idx, every, "{kind:?} {width}");
+                    assert!(idx.len() >= 2, "{kind:?} {width}: {idx:?}");
+                    let s = scene(&c, width, chart_height(&c, width), &measure);
+                    assert_no_overlap(&s);
+                    let t: Vec<String> = texts(&s).into_iter().map(|x| x.1).collect();
+                    for (ci, lines) in &labels {
+                        let joined = lines.concat();
+                        assert!(
+                            joined == cats[*ci]
+                                || (joined.ends_with('…')
+                                    && cats[*ci].starts_with(joined.trim_end_matches('…'))),
+                            "{joined}"
+                        );
+                        for line in lines {
+                            assert!(t.contains(line), "{kind:?} {width}: {line} not drawn");
+                        }
+                    }
+                }
+            }
+        }
+        // 12 long names: every other one at full width, two lines each.
+        let names = long_names(12);
+        let cats: Vec<&str> = names.iter().map(String::as_str).collect();
+        let c = chart(ChartKind::Bar, &cats, &[("a", &[1.0; 12])]);
+        let l = bar_labels(&c, 442.2);
+        assert!(
+            (l.lines, l.category_pt) == (2, MIN_LABEL_PT) && l.step > 1,
+            "{l:?}"
+        );
+    }
+
+    /// Issue 16: with more than six series, series 0 and 6 had the same fill. The first
+    /// 24 series of a chart now all look different; neighbours stay ≥ 15 L* apart.
+    #[test]
+    fn ten_series_all_look_different() {
+        let looks: Vec<(Rgb, Hatch, Marker)> = (0..24).map(|i| series_look(i, 24)).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for b in &looks[i + 1..] {
+                assert!(a.0 != b.0 || a.1 != b.1, "fill {i}");
+                assert!(a.0 != b.0 || a.2 != b.2, "marker {i}");
+            }
+        }
+        for w in looks.windows(2) {
+            assert!((lightness(w[0].0) - lightness(w[1].0)).abs() >= 15.0);
+        }
+        // The scene hatches series 7–10 of a ten-series stacked chart: white lines.
+        let v = [1.0, 2.0];
+        let series: Vec<(String, &[f64])> = (0..10).map(|i| (format!("s{i}"), &v[..])).collect();
+        let series: Vec<(&str, &[f64])> = series.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let c = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        let s = scene(&c, 442.2, chart_height(&c, 442.2), &measure);
+        let hatch = s
+            .shapes
+            .iter()
+            .filter(|sh| matches!(sh, Shape::Line { color, .. } if *color == [255, 255, 255]))
+            .count();
+        assert!(hatch > 20, "{hatch} hatch lines");
+        for sh in hatch_lines(10.0, 20.0, 30.0, 40.0, Hatch::Cross) {
+            let Shape::Line { points, .. } = sh else {
+                unreachable!()
+            };
+            for (x, y) in points {
+                assert!((10.0..=40.01).contains(&x) && (20.0..=60.01).contains(&y));
             }
         }
     }
@@ -1169,5 +1693,211 @@ mod tests {
         assert!(chart_height(&big, w) >= 15.0 * PIE_PITCH);
         // Nothing to draw: a small notice box.
         assert_eq!(chart_height(&Chart::default(), w), 60.0);
+    }
+
+    /// A straight line's two ends.
+    type Segment = [(f32, f32); 2];
+
+    /// A pie's wedges as drawn: for each segment fill (a path from the centre), its
+    /// colour and the white hatch lines that follow it, as (colour, lines).
+    fn wedges(s: &Scene) -> Vec<(Rgb, Vec<Segment>)> {
+        let mut out: Vec<(Rgb, Vec<Segment>)> = Vec::new();
+        for sh in &s.shapes {
+            match sh {
+                Shape::Fill { color, .. } => out.push((*color, Vec::new())),
+                Shape::Line {
+                    points,
+                    color: [255, 255, 255],
+                    width,
+                } if *width < 1.0 => {
+                    if let Some(w) = out.last_mut() {
+                        w.1.push([points[0], points[1]]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Issue 16: a pie of more than six segments repeated colours (segments 1 and 7 alike
+    /// on any printer). Segments 7+ now carry the bars' white hatches, cut to their wedge:
+    /// the ten segments of a 10-segment pie all look different, neighbours (and the last
+    /// and the first) keep ≥ 15 L* apart, and every hatch line lies inside its wedge.
+    #[test]
+    fn ten_pie_segments_all_look_different() {
+        let cats: Vec<String> = (0..10).map(|i| format!("类别{i}")).collect();
+        let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
+        let vals: Vec<f64> = (0..10).map(|i| 10.0 + i as f64).collect();
+        let c = chart(ChartKind::Pie, &cats, &[("x", &vals)]);
+        let (w, h) = (442.2, chart_height(&c, 442.2));
+        let s = scene(&c, w, h, &measure);
+        let ws = wedges(&s);
+        assert_eq!(ws.len(), 10);
+        // The direction of each wedge's hatch lines: +1 rising ("/"), −1 falling ("\").
+        let dirs = |lines: &[Segment]| -> Vec<i32> {
+            let mut d: Vec<i32> = lines
+                .iter()
+                .map(|[a, b]| {
+                    if (b.1 - a.1) * (b.0 - a.0) < 0.0 {
+                        1
+                    } else {
+                        -1
+                    }
+                })
+                .collect();
+            d.sort();
+            d.dedup();
+            d
+        };
+        let looks: Vec<(Rgb, Vec<i32>)> = ws.iter().map(|(c, l)| (*c, dirs(l))).collect();
+        for (i, a) in looks.iter().enumerate() {
+            for (j, b) in looks.iter().enumerate().skip(i + 1) {
+                assert_ne!(a, b, "segments {i} and {j} look alike");
+            }
+        }
+        assert!(looks[..6].iter().all(|l| l.1.is_empty()));
+        assert!(looks[6..].iter().all(|l| l.1 == [1]), "{looks:?}");
+        for k in 0..10 {
+            let (a, b) = (looks[k].0, looks[(k + 1) % 10].0);
+            assert!((lightness(a) - lightness(b)).abs() >= 15.0, "{k}");
+        }
+        // The DOCX's segments take the same looks.
+        for (i, l) in looks.iter().enumerate() {
+            let (c, h) = segment_look(i, 10);
+            assert_eq!((c, h != Hatch::None), (l.0, !l.1.is_empty()));
+        }
+        // Inside the wedge: within the disc and between its radii.
+        let r = pie_radius(&c, w, h) as f64;
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        let angles = pie_angles(&pie_values(&c));
+        for (k, (_, lines)) in ws.iter().enumerate() {
+            let (a0, a1) = angles[k];
+            for [p, q] in lines {
+                for t in [0.02, 0.5, 0.98] {
+                    let x = p.0 as f64 + t * (q.0 - p.0) as f64;
+                    let y = p.1 as f64 + t * (q.1 - p.1) as f64;
+                    assert!((x - cx).hypot(y - cy) <= r + 0.01, "segment {k}");
+                    let a = (x - cx).atan2(cy - y).rem_euclid(std::f64::consts::TAU);
+                    assert!(
+                        a >= a0 - 1e-3 && a <= a1 + 1e-3,
+                        "segment {k}: {a} ∉ {a0}–{a1}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A hatched wedge past half the circle (concave) is hatched exactly over its area:
+    /// the hatch lines' total length matches the wedge's share of the disc's.
+    #[test]
+    fn a_hatched_wedge_past_half_the_circle_is_hatched_over_its_area() {
+        let (cx, cy, r) = (200.0f32, 100.0f32, 60.0f32);
+        let len = |a0: f64, a1: f64| -> f64 {
+            wedge_hatch(cx, cy, r, a0, a1, Hatch::Up)
+                .iter()
+                .map(|sh| match sh {
+                    Shape::Line { points, .. } => {
+                        let (p, q) = (points[0], points[1]);
+                        ((q.0 - p.0) as f64).hypot((q.1 - p.1) as f64)
+                    }
+                    _ => 0.0,
+                })
+                .sum()
+        };
+        let tau = std::f64::consts::TAU;
+        let disc = len(0.0, tau);
+        // A line every 4/√2 pt across the disc: total ≈ area / spacing.
+        let area = std::f64::consts::PI * (r as f64).powi(2);
+        assert!(
+            (disc / (area / (4.0 / 2f64.sqrt())) - 1.0).abs() < 0.02,
+            "{disc}"
+        );
+        for (a0, a1) in [(0.3, 5.5), (1.0, 1.0 + tau * 0.75), (4.0, 4.2)] {
+            let share = len(a0, a1) / disc;
+            let want = (a1 - a0) / tau;
+            assert!((share - want).abs() < 0.02, "{a0}–{a1}: {share} vs {want}");
+            // Complementary wedges together cover the disc once.
+            let rest = len(a1, a0 + tau);
+            assert!(((share * disc + rest) / disc - 1.0).abs() < 0.02);
+        }
+    }
+
+    /// LibreOffice wraps a category label wider than about 95% of its band: a label the
+    /// PDF sets on one line must be narrower, or the DOCX shows it on two while the PDF
+    /// shows one (the seed's 西北一路 at 8.5 pt reached into its neighbours' bands in the
+    /// PDF and wrapped in the DOCX). Every line of every label fits [`WRAP_FRACTION`] of
+    /// its `step` bands; the seed's names are at 8 pt, 西北一路 on two lines as in the DOCX.
+    #[test]
+    fn every_label_line_fits_where_word_and_libreoffice_wrap() {
+        let w = 442.2;
+        let residents = [
+            6368.0, 6788.0, 6496.0, 6935.0, 10182.0, 5993.0, 7877.0, 7194.0, 10303.0, 7751.0,
+            5656.0, 215.0,
+        ];
+        let seed = chart(ChartKind::Bar, &SHORTS, &[("常住人口", &residents)]);
+        let l = bar_labels(&seed, w);
+        assert_eq!((l.category_pt, l.lines, l.step), (MIN_LABEL_PT, 2, 1));
+        let labels = category_labels(&seed, w);
+        assert_eq!(labels[10].1, ["西北一", "路"]);
+        assert!(labels.iter().filter(|l| l.1.len() == 1).count() == 11);
+        let names = long_names(30);
+        for n in [6, 12, 30] {
+            let cats: Vec<&str> = names[..n].iter().map(String::as_str).collect();
+            for c in [
+                seed.clone(),
+                chart(ChartKind::Bar, &cats, &[("a", &vec![1.0; n])]),
+            ] {
+                let l = bar_labels(&c, w);
+                for (_, lines) in category_labels(&c, w) {
+                    for line in lines {
+                        let lw = estimate_width(&line, l.category_pt);
+                        assert!(
+                            lw <= l.band * l.step as f32 * WRAP_FRACTION + 1e-3,
+                            "{line}: {lw} pt in {} bands of {} pt",
+                            l.step,
+                            l.band
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The DOCX's legend box (`legend_box`) is where the PDF draws the legend: below the
+    /// unit note, above the plot, as many rows as the scene draws.
+    #[test]
+    fn the_legend_box_lies_between_the_unit_note_and_the_plot() {
+        let w = 442.2;
+        let names: Vec<String> = (0..10).map(|i| format!("系列{i}")).collect();
+        let series: Vec<(&str, &[f64])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[1.0, 2.0][..]))
+            .collect();
+        let c = chart(ChartKind::Stacked, &["甲", "乙"], &series);
+        let h = chart_height(&c, w);
+        let [_, y, _, bh] = legend_box(&c, w).unwrap();
+        let plot = plot_area(&c, w, h);
+        assert!(y >= 10.0 + 2.0, "below the unit note's baseline: {y}");
+        assert!(
+            y + bh <= plot[1],
+            "above the plot: {} > {}",
+            y + bh,
+            plot[1]
+        );
+        // The scene's legend entries (the names) lie inside the box.
+        let s = scene(&c, w, h, &measure);
+        for (_, t) in texts(&s).iter().filter(|(_, t)| t.starts_with("系列")) {
+            let (ty, size) = s
+                .shapes
+                .iter()
+                .find_map(|sh| match sh {
+                    Shape::Text { y, size, text, .. } if text == t => Some((*y, *size)),
+                    _ => None,
+                })
+                .unwrap();
+            assert!(ty - size >= y - 0.01 && ty <= y + bh, "{t} at {ty}");
+        }
+        assert!(legend_box(&chart(ChartKind::Bar, &["甲"], &[("a", &[1.0])]), w).is_none());
     }
 }

@@ -57,6 +57,16 @@ pub fn charts_are_labelled_directly_at_8_pt_or_more() {
         }
     }
     let fig1 = caption("图1");
+    // The chart's box: from its unit note (its first line, "单位：人") down to its caption.
+    // 表1 may share the page above it, with the same numbers and names in its rows: only
+    // words inside the box are the chart's.
+    let top = all
+        .iter()
+        .filter(|w| w.page == fig1.page && w.y_max < fig1.y_min && w.text == "单位：人")
+        .map(|w| w.y_min)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(top.is_finite(), "图1's unit note");
+    let in_chart = |w: &&BoxLine| w.page == fig1.page && w.y_min >= top && w.y_max < fig1.y_min;
     let shorts = [
         "青一",
         "青二",
@@ -71,11 +81,32 @@ pub fn charts_are_labelled_directly_at_8_pt_or_more() {
         "西北一路",
         "安定",
     ];
-    let names: Vec<&BoxLine> = all
+    // Category labels: CJK words in the chart's box; a name too wide for its band is
+    // wrapped (西北一路 as 西北一 / 路, as LibreOffice wraps it in the DOCX): its second
+    // line is the word centred under its first.
+    let cjk: Vec<&BoxLine> = all
         .iter()
-        .filter(|w| w.page == fig1.page && w.y_max < fig1.y_min && shorts.contains(&&*w.text))
+        .filter(|w| in_chart(w) && is_cjk(&w.text))
         .collect();
-    assert_eq!(names.len(), 12, "every community named under its bar");
+    let centre = |w: &BoxLine| (w.x_min + w.x_max) / 2.0;
+    let mut names: Vec<&BoxLine> = Vec::new();
+    for short in shorts {
+        let whole = cjk.iter().find(|w| w.text == short);
+        let wrapped = cjk.iter().find(|first| {
+            short.starts_with(&first.text)
+                && first.text != short
+                && cjk.iter().any(|second| {
+                    second.text == short[first.text.len()..]
+                        && (centre(second) - centre(first)).abs() < 1.0
+                        && second.y_min > first.y_min
+                        && second.y_min - first.y_min < 2.0 * first.height()
+                })
+        });
+        let w = whole
+            .or(wrapped)
+            .unwrap_or_else(|| panic!("{short} under its bar"));
+        names.push(w);
+    }
     // Box height per pt of size, from the CJK names.
     let ratio = names
         .iter()
@@ -90,19 +121,10 @@ pub fn charts_are_labelled_directly_at_8_pt_or_more() {
             cjk_size(w)
         );
     }
-    // The chart's own labels: the nearest occurrences above its caption (表1 with the
-    // same numbers may share the page).
-    let mut values: Vec<&BoxLine> = all
+    let values: Vec<&BoxLine> = all
         .iter()
-        .filter(|w| {
-            w.page == fig1.page
-                && w.y_max < fig1.y_min
-                && ["6368", "10182", "10303", "215"].contains(&&*w.text)
-        })
+        .filter(|w| in_chart(w) && ["6368", "10182", "10303", "215"].contains(&&*w.text))
         .collect();
-    values.sort_by(|a, b| b.y_max.total_cmp(&a.y_max));
-    let mut seen = std::collections::BTreeSet::new();
-    values.retain(|w| seen.insert(w.text.clone()));
     assert_eq!(values.len(), 4, "values above the bars");
     for w in values {
         let size = (w.y_max - w.y_min) / ratio;

@@ -13,8 +13,8 @@ use super::normalize::{parse, Child, Node};
 use super::styles::has_style;
 use crate::doc::{Chart, ChartKind};
 use crate::render::chart::{
-    bar_labels, chart_height, pie_labels, pie_percents, pie_values, plot_area, series_color,
-    value_ticks, GRID, INK, LABEL_PT, MIN_LABEL_PT,
+    bar_labels, chart_height, legend_box, pie_labels, pie_percents, pie_values, plot_area,
+    segment_look, series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
 use crate::sheet::address;
 
@@ -56,6 +56,22 @@ fn hex(c: [u8; 3]) -> String {
 fn fill(c: [u8; 3]) -> String {
     format!(
         r#"<a:solidFill><a:srgbClr val="{}"/></a:solidFill>"#,
+        hex(c)
+    )
+}
+
+/// A series' (or pie segment's) fill: its colour, with [`series_look`]'s (or
+/// [`segment_look`]'s) hatch in white as a DrawingML pattern (`a:pattFill`, the colour as
+/// background) from the seventh series or segment on.
+fn series_fill(c: [u8; 3], hatch: Hatch) -> String {
+    let prst = match hatch {
+        Hatch::None => return fill(c),
+        Hatch::Up => "wdUpDiag",
+        Hatch::Down => "wdDnDiag",
+        Hatch::Cross => "diagCross",
+    };
+    format!(
+        r#"<a:pattFill prst="{prst}"><a:fgClr><a:srgbClr val="FFFFFF"/></a:fgClr><a:bgClr><a:srgbClr val="{}"/></a:bgClr></a:pattFill>"#,
         hex(c)
     )
 }
@@ -115,7 +131,8 @@ fn shows(val: bool, cat: bool, pct: bool) -> String {
 
 /// The chart part for `chart`, or `None` when it has nothing to draw.
 ///
-/// It follows the PDF's scene decision for decision: the palette ([`series_color`]), the
+/// It follows the PDF's scene decision for decision: the palette and hatches
+/// ([`series_look`], a pie's [`segment_look`]), the
 /// value axis' ticks ([`value_ticks`], as `c:max` and `c:majorUnit`), which labels are
 /// printed and at what size ([`bar_labels`], measured with [`estimate_width`] as there are
 /// no fonts here; never below [`MIN_LABEL_PT`]), a pie's direct labels ([`pie_labels`],
@@ -179,7 +196,14 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             }
         )
     };
-    let color = |k: usize| series_color(k, ns, false);
+    let color = |k: usize| series_look(k, ns).0;
+    let hatch = |k: usize| series_look(k, ns).1;
+    let symbol = |k: usize| match series_look(k, ns).2 {
+        Marker::Square => "square",
+        Marker::Diamond => "diamond",
+        Marker::Triangle => "triangle",
+        Marker::Circle => "circle",
+    };
     let many = ns > 1;
     let axes = r#"<c:axId val="500000001"/><c:axId val="500000002"/>"#;
     let plot = match chart.kind {
@@ -203,7 +227,7 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
                     };
                     format!(
                         r#"<c:spPr>{}<a:ln><a:noFill/></a:ln></c:spPr><c:invertIfNegative val="0"/>{dl}"#,
-                        fill(color(k))
+                        series_fill(color(k), hatch(k))
                     )
                 }));
             }
@@ -227,8 +251,10 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
             for k in 0..ns {
                 x.push_str(&series_xml(k, &|k| {
                     format!(
-                        r#"<c:spPr>{}</c:spPr><c:marker><c:symbol val="square"/><c:size val="4"/><c:spPr>{}{}</c:spPr></c:marker>"#,
+                        r#"<c:spPr>{}</c:spPr><c:marker><c:symbol val="{}"/><c:size val="{}"/><c:spPr>{}{}</c:spPr></c:marker>"#,
                         line(color(k), 19050),
+                        symbol(k),
+                        if symbol(k) == "square" { 4 } else { 5 },
                         fill(color(k)),
                         line(color(k), 9525)
                     )
@@ -249,7 +275,10 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
                     let _ = write!(
                         b,
                         r#"<c:dPt><c:idx val="{i}"/><c:bubble3D val="0"/><c:spPr>{}<a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr></c:dPt>"#,
-                        fill(series_color(i, n, true))
+                        {
+                            let (c, h) = segment_look(i, n);
+                            series_fill(c, h)
+                        }
                     );
                 }
                 // Direct labels outside the segments, category and share, with leader
@@ -299,27 +328,37 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
         let ticks = value_ticks(chart);
         let max = ticks.last().copied().unwrap_or(1.0);
         let step = ticks.get(1).copied().unwrap_or(max);
+        let skip = labels.step;
         format!(
-            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="1"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
-            if labels.categories { "nextTo" } else { "none" },
+            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="{skip}"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
+            "nextTo",
             line(INK, 9525),
-            // Category labels stay horizontal and unwrapped, at the PDF's size (the PDF
-            // has checked that they fit their bands).
+            // Category labels stay horizontal, at the PDF's size, on one line or wrapped
+            // onto two as the PDF (`bar_labels` has checked that they fit their spans).
             tx_pr_with(
                 centi(labels.category_pt),
-                r#"<a:bodyPr rot="0" vert="horz" wrap="none"/>"#
+                if labels.lines > 1 {
+                    r#"<a:bodyPr rot="0" vert="horz" wrap="square"/>"#
+                } else {
+                    r#"<a:bodyPr rot="0" vert="horz" wrap="none"/>"#
+                }
             ),
             line(GRID, 6350),
             tx_pr(centi(LABEL_PT))
         )
     };
-    let legend = if many && chart.kind != ChartKind::Pie {
-        format!(
-            r#"<c:legend><c:legendPos val="t"/><c:overlay val="0"/>{}</c:legend>"#,
+    // The legend where the PDF draws it: across the top, below the unit note (left to
+    // itself, LibreOffice sets one long legend row over the note).
+    let legend = match legend_box(chart, width_pt) {
+        Some([lx, ly, lw, lh]) => format!(
+            r#"<c:legend><c:legendPos val="t"/><c:layout><c:manualLayout><c:xMode val="edge"/><c:yMode val="edge"/><c:x val="{}"/><c:y val="{}"/><c:w val="{}"/><c:h val="{}"/></c:manualLayout></c:layout><c:overlay val="0"/>{}</c:legend>"#,
+            frac(lx, width_pt),
+            frac(ly, height_pt),
+            frac(lw, width_pt),
+            frac(lh, height_pt),
             tx_pr(centi(LABEL_PT))
-        )
-    } else {
-        String::new()
+        ),
+        None => String::new(),
     };
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
