@@ -8,12 +8,15 @@
 //! ```
 
 pub mod batch;
+pub mod chars;
 pub mod compose;
+pub mod date;
 pub mod doc;
 pub mod error;
 pub mod excerpt;
 pub mod fsio;
 pub mod limits;
+pub mod number;
 pub mod render;
 pub mod sample;
 pub mod sheet;
@@ -507,6 +510,22 @@ static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub fn stop_writing() {
     let guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     std::mem::forget(guard);
+}
+
+/// Write a new template pack into `dir` (created): the files [`survey::starter_files`]
+/// gives, each written atomically. Returns their paths.
+///
+/// Errors: those of [`survey::starter_files`] (bad folder name, a file already there), and
+/// I/O errors creating the folder or writing.
+pub fn scaffold_pack(dir: &Path) -> Result<Vec<PathBuf>> {
+    let files = survey::starter_files(dir)?;
+    fsio::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (p, text) in files {
+        write_atomic(&p, text.as_bytes())?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// Write `bytes` to a temporary file beside `path` and rename it into place; see

@@ -683,7 +683,7 @@ fn init(
     force: bool,
 ) -> Result<(), Error> {
     if let Some(dir) = pack_dir {
-        for p in survey::scaffold(dir)? {
+        for p in diaoyan::scaffold_pack(dir)? {
             println!("{}", p.display());
         }
         println!("新模板包已生成：修改 template.yaml 与 report.md，再用 diaoyan init --template {} 写数据文件", dir.display());

@@ -7,7 +7,6 @@
 mod budget;
 mod chart;
 mod escape;
-pub mod format;
 mod table;
 
 pub use chart::{build as build_chart, ChartArgs};
@@ -25,6 +24,7 @@ use tera::{Context, Kwargs, State, Tera, Value};
 use crate::doc::{chinese_numeral, Block, Closing, Document, CHART_DIRECTIVE, TABLE_DIRECTIVE};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::number as format;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
 use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};

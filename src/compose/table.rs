@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::format::{fixed, NO_VALUE};
 use crate::doc::{Align, Table, TableCell};
+use crate::number::{fixed, NO_VALUE};
 use crate::stats::Figures;
 use crate::survey::schema::{FieldDef, Kind};
 use crate::survey::{Cell, Schema};
@@ -404,8 +404,9 @@ fn label_cell(text: &str) -> TableCell {
 }
 
 /// Relative column widths from content: the widest single-column cell, in half-em units
-/// (a CJK character counts 2), at least 4 and at most 20 CJK characters: a longer cell wraps
-/// rather than squeezing the other columns to nothing.
+/// (a full-width character counts 2, by [`crate::doc::nominal_width`], the rule the layout
+/// and the DOCX table estimate use), at least 4 and at most 20 CJK characters: a longer cell
+/// wraps rather than squeezing the other columns to nothing.
 fn content_widths(t: &Table) -> Vec<f32> {
     /// 20 CJK characters.
     const MAX_WIDTH: f32 = 42.0;
@@ -414,11 +415,7 @@ fn content_widths(t: &Table) -> Vec<f32> {
         for row in t.place(rows) {
             for (col, cell) in row {
                 if cell.colspan == 1 {
-                    let width: f32 = cell
-                        .text()
-                        .chars()
-                        .map(|c| if crate::doc::is_cjk(c) { 2.0 } else { 1.0 })
-                        .sum();
+                    let width = 2.0 * crate::doc::nominal_width(&cell.text());
                     w[col] = w[col].max((width + 2.0).min(MAX_WIDTH));
                 }
             }

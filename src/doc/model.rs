@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chars::is_full_width;
+
 /// Document metadata, from the report's metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
@@ -11,8 +13,8 @@ pub struct Meta {
     pub organisation: Option<String>,
     /// The report's date (成文日期): a calendar date, serialised as `YYYY-MM-DD`. The DOCX
     /// core properties and the PDF info dates are this day at 00:00 UTC.
-    #[serde(default, with = "crate::survey::date::opt_ymd")]
-    pub date: Option<crate::survey::Date>,
+    #[serde(default, with = "crate::date::opt_ymd")]
+    pub date: Option<crate::date::Date>,
     pub subject: Option<String>,
 }
 
@@ -41,8 +43,8 @@ pub struct Closing {
     pub signature: Option<String>,
     /// 成文日期: a calendar date, serialised as `YYYY-MM-DD`, printed in Arabic numerals
     /// without padding (`2020年3月16日`, GB/T 9704-2012 §7.3.5.4).
-    #[serde(default, with = "crate::survey::date::opt_ymd")]
-    pub date: Option<crate::survey::Date>,
+    #[serde(default, with = "crate::date::opt_ymd")]
+    pub date: Option<crate::date::Date>,
     /// Further lines after the date, in order, each as printed.
     #[serde(default)]
     pub lines: Vec<String>,
@@ -75,7 +77,7 @@ pub const CLOSING_BLANK_LINES: usize = 1;
 impl Closing {
     /// The date line, `2020年3月16日` (no zero padding, Arabic numerals).
     pub fn date_text(&self) -> Option<String> {
-        self.date.map(crate::survey::date::chinese)
+        self.date.map(crate::date::chinese)
     }
 
     /// Whether there is nothing to print.
@@ -157,15 +159,6 @@ pub fn nominal_width(text: &str) -> f32 {
             }
         })
         .sum()
-}
-
-/// Whether Chinese text sets `c` full width (one em, or one grid cell): East Asian Width W
-/// or F (Unicode UAX #11, by `unicode-width`: ideographs, kana, Hangul, CJK and full-width
-/// punctuation and forms), and the quotation marks, em dash and ellipsis that Chinese
-/// fonts set full width though Unicode calls them ambiguous (GB/T 15834).
-pub fn is_full_width(c: char) -> bool {
-    use unicode_width::UnicodeWidthChar;
-    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…') || c.width() == Some(2)
 }
 
 /// What an inline run is. Only template text can make anything but [`Inline::Text`]:

@@ -7,11 +7,12 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value as Yaml;
 
-use super::date::{self, Date, DateError};
 use super::positions::{Pos, Positions};
 use super::schema::{FieldDef, Kind, Schema};
 use super::text::{self, Use};
+use crate::date::{self, Date, DateError};
 use crate::error::{Diagnostic, Error, Result};
+use crate::number::shortest;
 
 /// Report metadata: title, region, period, organisation, date.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -26,9 +27,9 @@ pub struct ReportMeta {
     pub organisation: Option<String>,
     #[serde(default)]
     pub author: Option<String>,
-    /// Publication date (成文日期). Read from any spelling [`super::date::parse`] accepts;
+    /// Publication date (成文日期). Read from any spelling [`crate::date::parse`] accepts;
     /// stored and serialised (to templates, `stats --json`) as `YYYY-MM-DD`.
-    #[serde(default, with = "super::date::opt_ymd")]
+    #[serde(default, with = "crate::date::opt_ymd")]
     pub date: Option<Date>,
     /// Output file name (without extension); defaults to the data file's name.
     #[serde(default)]
@@ -1557,8 +1558,8 @@ impl<'a> Checker<'a> {
                         &format!("{here}.{key}"),
                         format!(
                             "{label}有 {chars} 个字，超过单元格的上限 {} 个字（报告图表的数据表和导出的工作簿把它写进单元格，Excel 的单元格最多 {} 个字），请缩短",
-                            crate::sheet::text::CELL_CHARS,
-                            crate::sheet::text::CELL_CHARS
+                            crate::limits::CELL_CHARS,
+                            crate::limits::CELL_CHARS
                         ),
                     )
                     .unit(&name);
@@ -1626,9 +1627,9 @@ impl<'a> Checker<'a> {
                             format!(
                                 "{}合计 {} {unit}，与{} {} {unit}不一致",
                                 g.label,
-                                fmt_num(sum),
+                                shortest(sum),
                                 tdef.label,
-                                fmt_num(*total)
+                                shortest(*total)
                             ),
                         )
                         .unit(&name)
@@ -1884,7 +1885,7 @@ impl<'a> Checker<'a> {
 
 /// Every field path and every prefix of one (for typo hints).
 /// The texts in `v` (a unit's value, keys aside) longer than a spreadsheet cell holds
-/// ([`crate::sheet::text::CELL_CHARS`] characters), as (dotted path under `prefix`,
+/// ([`crate::limits::CELL_CHARS`] characters), as (dotted path under `prefix`,
 /// length in characters).
 fn long_texts(v: &Yaml, prefix: &str, out: &mut Vec<(String, u64)>) {
     let join = |k: &str| {
@@ -1895,9 +1896,9 @@ fn long_texts(v: &Yaml, prefix: &str, out: &mut Vec<(String, u64)>) {
         }
     };
     match v {
-        Yaml::String(s) if s.len() as u64 > crate::sheet::text::CELL_CHARS => {
+        Yaml::String(s) if s.len() as u64 > crate::limits::CELL_CHARS => {
             let n = s.chars().count() as u64;
-            if n > crate::sheet::text::CELL_CHARS {
+            if n > crate::limits::CELL_CHARS {
                 out.push((prefix.to_string(), n));
             }
         }
@@ -1974,27 +1975,14 @@ fn unknown_keys(v: &Yaml, prefix: &str, schema: &Schema, report: &mut dyn FnMut(
     }
 }
 
-/// The known name closest to a typo (edit distance ≤ 2), if any.
+/// The known name closest to a typo (Levenshtein distance over characters ≤ 2, by
+/// `strsim`; the first of equally close names), if any.
 fn nearest<'a>(typo: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
-        .map(|k| (edit_distance(typo, k), k))
+        .map(|k| (strsim::levenshtein(typo, k), k))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Read a YAML scalar as a number the field admits, or say why not (in Chinese).
@@ -2027,16 +2015,16 @@ fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, String> {
         return Err("不是有限数值（NaN 或无穷大）".to_string());
     }
     if def.kind == Kind::Integer && x.fract() != 0.0 {
-        return Err(format!("应为整数，实际为 {}", fmt_num(x)));
+        return Err(format!("应为整数，实际为 {}", shortest(x)));
     }
     if let Some(lo) = def.lower_bound() {
         if x < lo {
-            return Err(format!("为 {}，不能小于 {}", fmt_num(x), fmt_num(lo)));
+            return Err(format!("为 {}，不能小于 {}", shortest(x), shortest(lo)));
         }
     }
     if let Some(hi) = def.max {
         if x > hi {
-            return Err(format!("为 {}，不能大于 {}", fmt_num(x), fmt_num(hi)));
+            return Err(format!("为 {}，不能大于 {}", shortest(x), shortest(hi)));
         }
     }
     Ok(x)
@@ -2059,14 +2047,6 @@ fn too_large(n: &serde_yaml::Number) -> Option<String> {
             .is_some_and(|x| x.is_finite() && x.abs() > MAX_MAGNITUDE)
     };
     over.then(|| format!("为 {n}，超出可精确保存的范围（绝对值不能超过 9007199254740992），请核对"))
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
 }
 
 #[cfg(test)]
