@@ -29,9 +29,9 @@ use crate::limits::Limits;
 use crate::number as format;
 use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
+use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 use errors::{syntax_error, UNDEFINED_NUMBER};
 use filters::{directive, register_filters, share_of, with_figures, CURRENT};
-use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 
 /// A template pack ready to render reports; build once, render many.
 #[derive(Clone)]

@@ -21,15 +21,13 @@ fn parse_errors_are_translated() {
 /// was found (found by a tester: `party: "两万"` and a missing `party`).
 #[test]
 fn arithmetic_on_text_or_missing_values_is_explained_in_chinese() {
-    let m =
-        chinese_message("`+` requires both operands to be numbers, found `u64` and `string`");
+    let m = chinese_message("`+` requires both operands to be numbers, found `u64` and `string`");
     assert!(
         m.contains("运算 + 需要两个数值") && m.contains("数值和文字"),
         "{m}"
     );
-    let m = chinese_message(
-        "`+` requires both operands to be numbers, found `u64` and `undefined`",
-    );
+    let m =
+        chinese_message("`+` requires both operands to be numbers, found `u64` and `undefined`");
     assert!(m.contains("没有值"), "{m}");
     assert!(!m.contains("requires"), "{m}");
 }
