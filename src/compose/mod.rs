@@ -76,6 +76,11 @@ fn split_paragraphs(text: &str) -> Vec<&str> {
 }
 
 impl Composer {
+    /// A composer for `pack`: its templates instrumented and compiled once, with the
+    /// Chinese filters and the `table()`, `chart()` and `share_of()` functions registered.
+    ///
+    /// Errors: a template that does not compile ([`Error::Template`], naming the pack
+    /// file, line and column, in Chinese).
     pub fn new(pack: &Pack) -> Result<Self> {
         let origin = pack.origin();
         let mut tera = Tera::new();

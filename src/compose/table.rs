@@ -16,9 +16,13 @@ pub struct TableArgs {
     /// `units` (default) or the name of another table of the data file.
     #[serde(default = "units")]
     pub rows: String,
+    /// Field paths (or other-table columns) shown, one column each; a group name expands
+    /// to its parts under a two-level header.
     pub columns: Vec<String>,
+    /// Caption text; numbered 表N by the parser.
     #[serde(default)]
     pub caption: Option<String>,
+    /// An id for cross-references (`[@id]`).
     #[serde(default)]
     pub id: Option<String>,
     /// Add a 合计 row.
@@ -33,6 +37,7 @@ pub struct TableArgs {
     /// `单位：…` above the table; defaults to the columns' shared unit.
     #[serde(default)]
     pub unit_note: Option<String>,
+    /// `资料来源：…` printed below the table.
     #[serde(default)]
     pub source: Option<String>,
     /// Refused when given: a report has one table style, the pack's `style.table_rules`
@@ -404,9 +409,10 @@ fn label_cell(text: &str) -> TableCell {
 }
 
 /// Relative column widths from content: the widest single-column cell, in half-em units
-/// (a full-width character counts 2, by [`crate::doc::nominal_width`], the rule the layout
-/// and the DOCX table estimate use), at least 4 and at most 20 CJK characters: a longer cell
-/// wraps rather than squeezing the other columns to nothing.
+/// (a wide character, East Asian Width W or F by `unicode-width` ([`crate::chars::is_wide`]),
+/// counts 2; others, the ambiguous —, “” and … included, count 1), at least 4 and at most
+/// 20 CJK characters: a longer cell wraps rather than squeezing the other columns to nothing.
+/// These are proportions only; the backends measure the text they set.
 fn content_widths(t: &Table) -> Vec<f32> {
     /// 20 CJK characters.
     const MAX_WIDTH: f32 = 42.0;
@@ -415,7 +421,11 @@ fn content_widths(t: &Table) -> Vec<f32> {
         for row in t.place(rows) {
             for (col, cell) in row {
                 if cell.colspan == 1 {
-                    let width = 2.0 * crate::doc::nominal_width(&cell.text());
+                    let width: f32 = cell
+                        .text()
+                        .chars()
+                        .map(|c| if crate::chars::is_wide(c) { 2.0 } else { 1.0 })
+                        .sum();
                     w[col] = w[col].max((width + 2.0).min(MAX_WIDTH));
                 }
             }

@@ -26,19 +26,28 @@ pub struct Figures {
     pub unit_count: usize,
     /// The previous period's name, when the data carries one.
     pub previous_period: Option<String>,
+    /// Per-unit figures, in data order.
     pub units: Vec<UnitFigures>,
+    /// Aggregates per field path (schema and derived fields).
     pub fields: IndexMap<String, FieldStats>,
+    /// Group shares per group name.
     pub groups: IndexMap<String, GroupStats>,
+    /// Standards met and unmet per standard name.
     pub standards: IndexMap<String, StandardStats>,
+    /// Band counts per band table name.
     pub bands: IndexMap<String, BandStats>,
+    /// Other tables' rows and column aggregates per table name.
     pub tables: IndexMap<String, TableStats>,
 }
 
 /// One unit's values plus per-field share of the total and rank.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitFigures {
+    /// The unit's name.
     pub name: String,
+    /// Its short name.
     pub short: String,
+    /// Its values by field path (derived fields included).
     pub values: IndexMap<String, f64>,
     /// Share of the all-units total per field (`None` when the total is 0).
     pub shares: IndexMap<String, Option<f64>>,
@@ -55,30 +64,46 @@ pub struct UnitFigures {
 /// Units picked by a condition: how many, which share, their names.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Selection {
+    /// How many units were picked.
     pub count: usize,
+    /// Their share of the units that have a value (`None` when none has).
     pub share: Option<f64>,
+    /// Their names, in data order.
     pub names: Vec<String>,
+    /// Their short names, in data order.
     pub shorts: Vec<String>,
 }
 
 /// Aggregates of one numeric field over all units.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldStats {
+    /// The field's dotted path.
     pub path: String,
+    /// Its label.
     pub label: String,
+    /// Its unit, if any.
     pub unit: Option<String>,
+    /// How many units have a value.
     pub count: usize,
+    /// Sum of the values.
     pub sum: f64,
+    /// Arithmetic mean (`None` without values).
     pub mean: Option<f64>,
+    /// Median (the mean of the middle two for an even count).
     pub median: Option<f64>,
+    /// Smallest value.
     pub min: Option<f64>,
+    /// Largest value.
     pub max: Option<f64>,
     /// Population standard deviation.
     pub std: Option<f64>,
+    /// The unit with the largest value (the first of equals).
     pub max_unit: Option<String>,
+    /// The unit with the smallest value (the first of equals).
     pub min_unit: Option<String>,
     /// Units whose value is above zero (for yes/no fields: the yeses), and those at zero.
     pub positive: Selection,
+    /// Units whose value is zero.
     pub zero: Selection,
     /// Change against the previous period, when the data carries one.
     pub previous: Option<Change>,
@@ -87,21 +112,28 @@ pub struct FieldStats {
 /// 同比: a field's total and mean in the previous period, and how they changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
+    /// The previous period's sum.
     pub sum: f64,
+    /// The previous period's mean.
     pub mean: Option<f64>,
     /// `sum − previous sum`.
     pub sum_change: f64,
     /// `sum_change / previous sum` (`None` when the previous sum is 0).
     pub sum_growth: Option<f64>,
+    /// `mean − previous mean`.
     pub mean_change: Option<f64>,
+    /// `mean_change / previous mean` (`None` when the previous mean is 0).
     pub mean_growth: Option<f64>,
 }
 
 /// One part of a group.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartStats {
+    /// The part's field path.
     pub path: String,
+    /// Its label.
     pub label: String,
+    /// Its sum over the units.
     pub sum: f64,
     /// Share of the whole, 0..1.
     pub share: Option<f64>,
@@ -116,8 +148,11 @@ pub struct PartStats {
 /// A group's parts with their shares of the whole.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupStats {
+    /// The group's label.
     pub label: String,
+    /// The sum of its parts.
     pub total: f64,
+    /// Each part, in schema order.
     pub parts: Vec<PartStats>,
     /// Sum of the parts' `pct0`: 100 unless a tie forbade it (`None` when the total is 0).
     #[serde(default)]
@@ -131,30 +166,46 @@ pub struct GroupStats {
     pub rounding_note: bool,
 }
 
+/// A standard and the units that meet it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StandardStats {
+    /// The standard's label.
     pub label: String,
+    /// The field it applies to.
     pub field: String,
+    /// The threshold.
     pub value: f64,
+    /// The threshold's unit.
     pub unit: Option<String>,
+    /// Where the standard comes from.
     pub source: Option<String>,
     /// Units at or above the standard, and those below it.
     pub met: Selection,
+    /// Units below the standard.
     pub unmet: Selection,
 }
 
+/// One band and the units in it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BandCount {
+    /// The band's label (2000户以下).
     pub label: String,
+    /// The value it gives.
     pub value: f64,
+    /// The units in the band.
     pub units: Selection,
 }
 
+/// A band table's counts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BandStats {
+    /// The band table's label.
     pub label: String,
+    /// The field whose value picks the band.
     pub field: String,
+    /// The unit of the bands' values.
     pub unit: Option<String>,
+    /// Each band, in schema order.
     pub bands: Vec<BandCount>,
     /// Sum of the band values over all units (e.g. committee seats in the area).
     pub total: f64,
@@ -163,8 +214,11 @@ pub struct BandStats {
 /// Another table's rows plus aggregates of its numeric columns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableStats {
+    /// The table's label.
     pub label: String,
+    /// Its rows as loaded: cells by column name.
     pub rows: Vec<IndexMap<String, Cell>>,
+    /// Aggregates of its numeric columns, by column name (rows named by their text cells).
     pub columns: IndexMap<String, FieldStats>,
 }
 

@@ -38,13 +38,19 @@ use crate::number::shortest;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportMeta {
+    /// The report title.
     pub title: String,
+    /// A second title line, if any.
     #[serde(default)]
     pub subtitle: Option<String>,
+    /// The region surveyed (青年路街道).
     pub region: String,
+    /// The period surveyed (2019), as text.
     pub period: String,
+    /// The issuing organisation: the 落款's 署名.
     #[serde(default)]
     pub organisation: Option<String>,
+    /// The author for the file properties, if any.
     #[serde(default)]
     pub author: Option<String>,
     /// Publication date (成文日期). Read from any spelling [`crate::date::parse`] accepts;
@@ -60,6 +66,7 @@ pub struct ReportMeta {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Prose {
+    /// The finding's or recommendation's heading.
     pub title: String,
     /// Paragraphs separated by blank lines.
     pub text: String,
@@ -178,16 +185,23 @@ pub struct RawPeriod {
 /// The previous period's data, checked against the same schema.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// The previous period's name (2018).
     pub period: String,
+    /// Its units, checked against the schema.
     pub units: Vec<Unit>,
+    /// Its other tables, by table name.
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
 }
 
 /// One surveyed unit with its numeric values by dotted path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unit {
+    /// The unit's full name (unique in the file).
     pub name: String,
+    /// Its short name for charts and lists (the name when none is given).
     pub short: String,
+    /// Numeric values by dotted field path (booleans as 1 or 0); a missing optional value
+    /// is absent.
     pub values: IndexMap<String, f64>,
     /// Text attributes declared as `tags` in the schema (所属街道 …).
     #[serde(default)]
@@ -198,23 +212,36 @@ pub struct Unit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cell {
+    /// A number.
     Number(f64),
+    /// A text.
     Text(String),
+    /// No value (printed "—").
     Empty,
 }
 
 /// A validated survey: what the statistics stage sees.
 #[derive(Debug, Clone, Serialize)]
 pub struct Survey {
+    /// The data file read.
     pub source: PathBuf,
+    /// The template pack's name (`template:`).
     pub template: String,
+    /// Title, region, period, organisation, date.
     pub report: ReportMeta,
+    /// The surveyed units, in file order.
     pub units: Vec<Unit>,
+    /// Other tables (a salary scale …), by table name: rows of cells by column name.
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    /// Scalar facts for the templates (`facts:`), as JSON.
     pub facts: serde_json::Value,
+    /// The writer's findings (`findings:`).
     pub findings: Vec<Prose>,
+    /// The writer's recommendations (`recommendations:`).
     pub recommendations: Vec<Prose>,
+    /// The closing paragraph, if any (`closing:`).
     pub closing: Option<String>,
+    /// The previous period (同比), from `previous:`.
     pub previous: Option<Period>,
 }
 

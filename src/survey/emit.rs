@@ -12,8 +12,11 @@ use super::schema::{FieldDef, Kind, Schema};
 /// One unit as it will be written.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnitRow {
+    /// The unit's full name (`name:`).
     pub name: String,
+    /// Its short name (`short:`), when it has one.
     pub short: Option<String>,
+    /// Text attributes (`tags:`), by tag name.
     pub tags: IndexMap<String, String>,
     /// Values by field path (schema fields only; derived fields are computed, not written).
     pub values: IndexMap<String, f64>,

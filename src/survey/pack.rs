@@ -17,6 +17,7 @@ use crate::error::{Diagnostic, Error, Result};
 pub struct Pack {
     /// Where the pack came from: a folder, or `None` for a pack compiled into the binary.
     pub dir: Option<PathBuf>,
+    /// The pack's `template.yaml`: fields, groups, derived fields, standards, bands, style.
     pub schema: Schema,
     /// Every template file of the pack (name relative to the pack, content).
     pub templates: Vec<(String, String)>,

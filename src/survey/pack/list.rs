@@ -6,10 +6,13 @@ use super::*;
 /// One pack found by [`list`].
 #[derive(Debug, Clone)]
 pub struct PackInfo {
+    /// The pack's name (its folder's name, or a built-in name).
     pub name: String,
+    /// The schema's one-line description.
     pub description: String,
     /// The folder, or `<内置>`.
     pub origin: String,
+    /// How many fields the schema declares.
     pub fields: usize,
     /// Why the pack cannot be used, when it cannot (a broken `template.yaml` …).
     pub problem: Option<String>,
