@@ -229,7 +229,7 @@ impl Composer {
     /// Errors: as [`Composer::closing`].
     pub fn finish(&self, doc: &mut Document, survey: &Survey, figures: &Figures) -> Result<()> {
         doc.closing = self.closing(survey, figures)?;
-        let rules = self.schema.style.table_rules;
+        let rules = table::rules(self.schema.style.table_rules);
         // Iterative: the Document's nesting is bounded by the parser, but no recursion
         // follows it anyway.
         let mut stack: Vec<&mut Block> = doc.blocks.iter_mut().collect();

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::doc::{Align, Table, TableCell};
+use crate::doc::{Align, Table, TableCell, TableRules};
 use crate::number::{fixed, NO_VALUE};
 use crate::stats::Figures;
 use crate::survey::schema::{FieldDef, Kind};
@@ -54,6 +54,14 @@ fn units() -> String {
     "units".to_string()
 }
 
+/// The Document's ruling for the pack's `style.table_rules`.
+pub(super) fn rules(r: crate::survey::style::TableRules) -> TableRules {
+    match r {
+        crate::survey::style::TableRules::Grid => TableRules::Grid,
+        crate::survey::style::TableRules::ThreeLine => TableRules::ThreeLine,
+    }
+}
+
 /// Resolve `args` against the schema and figures into a [`Table`], or say what is wrong.
 ///
 /// Every number of a column shows the same decimals (body, 合计 and 平均 rows: the most
@@ -64,10 +72,7 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
     if args.rules.is_some() {
         return Err(format!(
             "table() 不能按表设置 rules：一份报告的表格统一用一种样式，请在模板包 template.yaml 的 style.table_rules 中设置（grid 或 three-line，当前为 {}）",
-            match schema.style.table_rules {
-                crate::doc::TableRules::Grid => "grid",
-                crate::doc::TableRules::ThreeLine => "three-line",
-            }
+            schema.style.table_rules.name()
         ));
     }
     let mut table = if args.rows == "units" {
@@ -75,7 +80,7 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
     } else {
         build_other(args, schema, figures)
     }?;
-    table.rules = schema.style.table_rules;
+    table.rules = rules(schema.style.table_rules);
     Ok(table)
 }
 
