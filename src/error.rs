@@ -223,7 +223,7 @@ impl fmt::Display for Diagnostic {
                     .map(|c| {
                         if c == '\t' {
                             '\t'
-                        } else if crate::doc::is_cjk(c) {
+                        } else if crate::chars::is_wide(c) {
                             '\u{3000}'
                         } else {
                             ' '

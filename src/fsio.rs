@@ -142,7 +142,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
     // Errors this crate built with a Chinese message (`io::Error::new(kind, "…")`).
     if e.raw_os_error().is_none() && e.get_ref().is_some() {
         let own = e.to_string();
-        if own.chars().any(crate::doc::is_cjk) {
+        if own.chars().any(crate::chars::is_cjk) {
             return own;
         }
     }

@@ -8,13 +8,16 @@
 //! ```
 
 pub mod batch;
+pub mod chars;
 pub mod compose;
+pub mod date;
 pub mod doc;
 pub mod error;
 pub mod excerpt;
 pub mod fsio;
 pub mod limits;
 pub mod names;
+pub mod number;
 pub mod render;
 pub mod sample;
 pub mod sheet;
@@ -400,4 +403,20 @@ pub fn write_with(
 ) -> Result<Written> {
     let rendered = render_formats(report, formats, fonts, glyphs)?;
     write_rendered(report, rendered, dir)
+}
+
+/// Write a new template pack into `dir` (created): the files [`survey::starter_files`]
+/// gives, each written atomically. Returns their paths.
+///
+/// Errors: those of [`survey::starter_files`] (bad folder name, a file already there), and
+/// I/O errors creating the folder or writing.
+pub fn scaffold_pack(dir: &Path) -> Result<Vec<PathBuf>> {
+    let files = survey::starter_files(dir)?;
+    fsio::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (p, text) in files {
+        write::write_atomic(&p, text.as_bytes())?;
+        written.push(p);
+    }
+    Ok(written)
 }

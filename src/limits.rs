@@ -64,6 +64,13 @@ pub struct Limits {
 /// limit stays near 650 MB, under the 1 GiB the limits are tested in.
 const REPORT_BLOCKS_DEFAULT: u64 = 120_000;
 
+/// Most characters one cell may hold: 32,767, Excel's limit ("Total number of characters
+/// that a cell can contain: 32,767 characters", Microsoft, *Excel specifications and
+/// limits*). Shared strings, inline strings, formula results and ODS cell text longer than
+/// this are refused; so is a data file's text value that could not go into a cell.
+/// A fixed limit (not configurable): a longer text could never round-trip through Excel.
+pub const CELL_CHARS: u64 = 32_767;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

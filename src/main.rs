@@ -130,7 +130,7 @@ fn check(a: flags::CheckArgs) -> Result<(), Error> {
 /// `init`: a data file to fill, or with `--pack` a new template pack.
 fn init(a: flags::InitArgs) -> Result<(), Error> {
     if let Some(dir) = a.pack {
-        for p in diaoyan::survey::scaffold(&dir)? {
+        for p in diaoyan::scaffold_pack(&dir)? {
             println!("{}", p.display());
         }
         println!("新模板包已生成：修改 template.yaml 与 report.md，再用 diaoyan init --template {} 写数据文件", dir.display());

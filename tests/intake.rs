@@ -285,6 +285,13 @@ fn dates_that_are_not_dates_are_refused() {
             "x.yaml:11:9: 成文日期（report.date）为数字 43906，像是 Excel 的日期序号（即 2020-03-16）",
         ),
         ("2020-02-30", "x.yaml:11:9: 成文日期（report.date）“2020-02-30”不是存在的日期"),
+        // Issue 17: a day past the month's end, in each spelling a writer types, is refused
+        // by the calendar (the `time` crate), not accepted by hand-written day counting.
+        ("2019-02-31", "x.yaml:11:9: 成文日期（report.date）“2019-02-31”不是存在的日期"),
+        ("2019/2/31", "x.yaml:11:9: 成文日期（report.date）“2019/2/31”不是存在的日期"),
+        ("2019年2月31日", "x.yaml:11:9: 成文日期（report.date）“2019年2月31日”不是存在的日期"),
+        ("2019-02-29", "x.yaml:11:9: 成文日期（report.date）“2019-02-29”不是存在的日期"),
+        ("2019-04-31", "x.yaml:11:9: 成文日期（report.date）“2019-04-31”不是存在的日期"),
         ("16/3/2020", "x.yaml:11:9: 成文日期（report.date）“16/3/2020”无法识别为日期"),
         ("下周一", "无法识别为日期"),
         ("[2020, 3, 16]", "成文日期（report.date）应为文字，实际为列表"),

@@ -10,6 +10,7 @@ use crate::survey::Schema;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChartArgs {
+    /// `bar` (default), `stacked`, `line` or `pie`.
     #[serde(default)]
     pub kind: ChartKind,
     /// Fields drawn per unit, one series each.
@@ -19,15 +20,19 @@ pub struct ChartArgs {
     /// slices (the group's totals).
     #[serde(default)]
     pub group: Option<String>,
+    /// Caption text; numbered 图N by the parser.
     #[serde(default)]
     pub caption: Option<String>,
+    /// An id for cross-references (`[@id]`).
     #[serde(default)]
     pub id: Option<String>,
+    /// Unit of the values (人), shown on the axis; defaults to the fields' shared unit.
     #[serde(default)]
     pub unit: Option<String>,
     /// Label units by their short names (default) or full names.
     #[serde(default = "yes")]
     pub short_names: bool,
+    /// Alternative text for readers who cannot see the chart.
     #[serde(default)]
     pub alt: Option<String>,
 }

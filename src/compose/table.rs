@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::format::{fixed, NO_VALUE};
-use crate::doc::{Align, Table, TableCell};
+use crate::doc::{Align, Table, TableCell, TableRules};
+use crate::number::{fixed, NO_VALUE};
 use crate::stats::Figures;
 use crate::survey::schema::{FieldDef, Kind};
 use crate::survey::{Cell, Schema};
@@ -16,9 +16,13 @@ pub struct TableArgs {
     /// `units` (default) or the name of another table of the data file.
     #[serde(default = "units")]
     pub rows: String,
+    /// Field paths (or other-table columns) shown, one column each; a group name expands
+    /// to its parts under a two-level header.
     pub columns: Vec<String>,
+    /// Caption text; numbered 表N by the parser.
     #[serde(default)]
     pub caption: Option<String>,
+    /// An id for cross-references (`[@id]`).
     #[serde(default)]
     pub id: Option<String>,
     /// Add a 合计 row.
@@ -33,6 +37,7 @@ pub struct TableArgs {
     /// `单位：…` above the table; defaults to the columns' shared unit.
     #[serde(default)]
     pub unit_note: Option<String>,
+    /// `资料来源：…` printed below the table.
     #[serde(default)]
     pub source: Option<String>,
     /// Refused when given: a report has one table style, the pack's `style.table_rules`
@@ -49,6 +54,14 @@ fn units() -> String {
     "units".to_string()
 }
 
+/// The Document's ruling for the pack's `style.table_rules`.
+pub(super) fn rules(r: crate::survey::style::TableRules) -> TableRules {
+    match r {
+        crate::survey::style::TableRules::Grid => TableRules::Grid,
+        crate::survey::style::TableRules::ThreeLine => TableRules::ThreeLine,
+    }
+}
+
 /// Resolve `args` against the schema and figures into a [`Table`], or say what is wrong.
 ///
 /// Every number of a column shows the same decimals (body, 合计 and 平均 rows: the most
@@ -59,10 +72,7 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
     if args.rules.is_some() {
         return Err(format!(
             "table() 不能按表设置 rules：一份报告的表格统一用一种样式，请在模板包 template.yaml 的 style.table_rules 中设置（grid 或 three-line，当前为 {}）",
-            match schema.style.table_rules {
-                crate::doc::TableRules::Grid => "grid",
-                crate::doc::TableRules::ThreeLine => "three-line",
-            }
+            schema.style.table_rules.name()
         ));
     }
     let mut table = if args.rows == "units" {
@@ -70,7 +80,7 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
     } else {
         build_other(args, schema, figures)
     }?;
-    table.rules = schema.style.table_rules;
+    table.rules = rules(schema.style.table_rules);
     Ok(table)
 }
 
@@ -404,8 +414,10 @@ fn label_cell(text: &str) -> TableCell {
 }
 
 /// Relative column widths from content: the widest single-column cell, in half-em units
-/// (a CJK character counts 2), at least 4 and at most 20 CJK characters: a longer cell wraps
-/// rather than squeezing the other columns to nothing.
+/// (a wide character, East Asian Width W or F by `unicode-width` ([`crate::chars::is_wide`]),
+/// counts 2; others, the ambiguous —, “” and … included, count 1), at least 4 and at most
+/// 20 CJK characters: a longer cell wraps rather than squeezing the other columns to nothing.
+/// These are proportions only; the backends measure the text they set.
 fn content_widths(t: &Table) -> Vec<f32> {
     /// 20 CJK characters.
     const MAX_WIDTH: f32 = 42.0;
@@ -417,7 +429,7 @@ fn content_widths(t: &Table) -> Vec<f32> {
                     let width: f32 = cell
                         .text()
                         .chars()
-                        .map(|c| if crate::doc::is_cjk(c) { 2.0 } else { 1.0 })
+                        .map(|c| if crate::chars::is_wide(c) { 2.0 } else { 1.0 })
                         .sum();
                     w[col] = w[col].max((width + 2.0).min(MAX_WIDTH));
                 }

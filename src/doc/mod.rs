@@ -4,10 +4,11 @@ mod model;
 mod numbering;
 mod parse;
 
+pub use crate::chars::{is_cjk, is_full_width};
 pub use model::{
-    is_full_width, list_marker, nominal_width, plain_text, Align, Block, Chart, ChartKind, Closing,
-    ClosingLine, ClosingPart, Document, Inline, Meta, Run, Series, Table, TableCell, TableRules,
+    list_marker, nominal_width, plain_text, Align, Block, Chart, ChartKind, Closing, ClosingLine,
+    ClosingPart, Document, Inline, Meta, Run, Series, Table, TableCell, TableRules,
     CLOSING_BLANK_LINES,
 };
 pub use numbering::{chinese_numeral, label as heading_label, number_headings};
-pub use parse::{is_cjk, parse, CHART_DIRECTIVE, PAGE_BREAK, TABLE_DIRECTIVE};
+pub use parse::{parse, CHART_DIRECTIVE, PAGE_BREAK, TABLE_DIRECTIVE};

@@ -2,23 +2,35 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chars::is_full_width;
+
 /// Document metadata, from the report's metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
+    /// The report title (GB/T 9704 标题), as printed at the top and in the file properties.
     pub title: String,
+    /// A second title line (——…调研报告), printed under the title.
     pub subtitle: Option<String>,
+    /// The author named in the DOCX/PDF properties, if any.
     pub author: Option<String>,
+    /// The issuing organisation: the 落款's 署名 and the properties' company.
     pub organisation: Option<String>,
     /// The report's date (成文日期): a calendar date, serialised as `YYYY-MM-DD`. The DOCX
     /// core properties and the PDF info dates are this day at 00:00 UTC.
-    #[serde(default, with = "crate::survey::date::opt_ymd")]
-    pub date: Option<crate::survey::Date>,
+    #[serde(default, with = "crate::date::opt_ymd")]
+    pub date: Option<crate::date::Date>,
+    /// The properties' subject line (region and period), if any.
     pub subject: Option<String>,
 }
 
+/// A whole report: metadata and a flat list of blocks, with its footnotes and 落款.
+/// The only thing the DOCX and PDF backends see (as pandoc's AST is for pandoc); built by
+/// [`crate::doc::parse`] from report Markdown, never from YAML or templates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Document {
+    /// Title, organisation, date and the other properties.
     pub meta: Meta,
+    /// The body, in reading order.
     pub blocks: Vec<Block>,
     /// Footnotes (data sources), referenced from runs by their index + 1.
     #[serde(default)]
@@ -41,8 +53,8 @@ pub struct Closing {
     pub signature: Option<String>,
     /// 成文日期: a calendar date, serialised as `YYYY-MM-DD`, printed in Arabic numerals
     /// without padding (`2020年3月16日`, GB/T 9704-2012 §7.3.5.4).
-    #[serde(default, with = "crate::survey::date::opt_ymd")]
-    pub date: Option<crate::survey::Date>,
+    #[serde(default, with = "crate::date::opt_ymd")]
+    pub date: Option<crate::date::Date>,
     /// Further lines after the date, in order, each as printed.
     #[serde(default)]
     pub lines: Vec<String>,
@@ -52,7 +64,9 @@ pub struct Closing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClosingPart {
+    /// The 署名: the organisation's name.
     Signature,
+    /// The 成文日期 in Arabic numerals (2020年3月16日).
     Date,
     /// A line the pack adds (执笔人：…).
     Extra,
@@ -62,7 +76,9 @@ pub enum ClosingPart {
 /// (of the body type size) in from the right margin of the text block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClosingLine {
+    /// Which line of the 落款 this is.
     pub part: ClosingPart,
+    /// The line's text as printed.
     pub text: String,
     /// Distance of the line's right end from the text block's right edge, in em of the
     /// body size (2.0 = 右空二字).
@@ -75,7 +91,7 @@ pub const CLOSING_BLANK_LINES: usize = 1;
 impl Closing {
     /// The date line, `2020年3月16日` (no zero padding, Arabic numerals).
     pub fn date_text(&self) -> Option<String> {
-        self.date.map(crate::survey::date::chinese)
+        self.date.map(crate::date::chinese)
     }
 
     /// Whether there is nothing to print.
@@ -159,15 +175,6 @@ pub fn nominal_width(text: &str) -> f32 {
         .sum()
 }
 
-/// Whether Chinese text sets `c` full width (one em, or one grid cell): East Asian Width W
-/// or F (Unicode UAX #11, by `unicode-width`: ideographs, kana, Hangul, CJK and full-width
-/// punctuation and forms), and the quotation marks, em dash and ellipsis that Chinese
-/// fonts set full width though Unicode calls them ambiguous (GB/T 15834).
-pub fn is_full_width(c: char) -> bool {
-    use unicode_width::UnicodeWidthChar;
-    matches!(c, '“' | '”' | '‘' | '’' | '—' | '…') || c.width() == Some(2)
-}
-
 /// What an inline run is. Only template text can make anything but [`Inline::Text`]:
 /// the parser builds these from Markdown structure (footnote references, links of the
 /// `[@id]` form defined by the parser, inline `<br>`), never from run text, so escaped data
@@ -194,10 +201,13 @@ pub struct Run {
     /// The text as printed (for a note its number, for a reference its label, for a
     /// line break `"\n"`).
     pub text: String,
+    /// Bold (Markdown `**…**`).
     #[serde(default)]
     pub bold: bool,
+    /// Italic (Markdown `*…*`): set in 楷体 by both backends.
     #[serde(default)]
     pub italic: bool,
+    /// What the run is: text, a footnote mark, a cross-reference or a line break.
     #[serde(default)]
     pub kind: Inline,
 }
@@ -248,31 +258,43 @@ pub fn plain_text(runs: &[Run]) -> String {
     runs.iter().map(|r| r.text.as_str()).collect()
 }
 
+/// One block of the body. Structure comes only from Markdown syntax, never from data text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     /// A heading, level 1–4. `number` is filled by [`crate::doc::number_headings`]
     /// (一、 （一） 1. （1）) unless the heading is unnumbered.
     Heading {
+        /// 1–4: the four numbered levels of GB/T 9704 (一、 （一） 1. （1））.
         level: u8,
+        /// `false` for a heading written with `{-}`: printed without a number.
         numbered: bool,
+        /// The printed number (一、 （一） 1. （1）), filled by numbering.
         number: Option<String>,
+        /// The heading's text.
         runs: Vec<Run>,
     },
+    /// A paragraph of inline runs.
     Paragraph(Vec<Run>),
     /// A list. Each item is its blocks; an ordered item's marker is its number (`start`,
     /// `start + 1`, …) and a full stop, a bullet item's `•`. An item whose first block is
     /// not a paragraph gets its marker on a paragraph of its own, so numbers never skip.
     List {
+        /// Numbered (`1.`) rather than bulleted (`-`).
         ordered: bool,
         /// The number of the first item of an ordered list, as the Markdown gives it
         /// (`5.` → 5); 1 for a bullet list.
         #[serde(default = "first_item")]
         start: usize,
+        /// The items, each its own blocks.
         items: Vec<Vec<Block>>,
     },
+    /// A block quote: its blocks.
     Quote(Vec<Block>),
+    /// A statistics table (numbered 表N).
     Table(Table),
+    /// A chart (numbered 图N).
     Chart(Chart),
+    /// A forced page break (`\newpage` in the report Markdown).
     PageBreak,
 }
 
@@ -291,20 +313,25 @@ pub fn list_marker(ordered: bool, start: usize, i: usize) -> String {
     }
 }
 
+/// What a chart draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ChartKind {
+    /// Vertical bars, one group per category and one bar per series.
     #[default]
     Bar,
     /// Bars of several series stacked per category.
     Stacked,
+    /// A line per series across the categories.
     Line,
+    /// A pie of the first series' values (shares of their sum).
     Pie,
 }
 
 /// One data series of a chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
+    /// The series name, as the legend prints it.
     pub name: String,
     /// One value per category; `None` is "no value".
     pub values: Vec<Option<f64>>,
@@ -313,15 +340,19 @@ pub struct Series {
 /// A fully resolved chart: what to draw, not how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Chart {
+    /// Bar, stacked, line or pie.
     pub kind: ChartKind,
     /// Caption text without its number; numbered 图N below the chart.
     pub caption: Option<String>,
+    /// The id a cross-reference `[@id]` names, if any.
     #[serde(default)]
     pub id: Option<String>,
     /// Filled by the parser: the chart's number among the document's figures.
     #[serde(default)]
     pub number: Option<usize>,
+    /// Category labels (units' short names, or a group's parts), one per value.
     pub categories: Vec<String>,
+    /// The data series: one for a pie, one or more otherwise.
     pub series: Vec<Series>,
     /// Unit of the values (人, 平方米).
     #[serde(default)]
@@ -331,12 +362,16 @@ pub struct Chart {
     pub alt: Option<String>,
 }
 
+/// Horizontal alignment of a table cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
+    /// Flush left (text columns).
     #[default]
     Left,
+    /// Centred (headers, empty cells "—").
     Center,
+    /// Flush right (numbers, with equal decimals per column).
     Right,
 }
 
@@ -344,13 +379,18 @@ pub enum Align {
 /// Its content is inline runs, so a cell can hold footnote marks, references and breaks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableCell {
+    /// The cell's inline content.
     pub runs: Vec<Run>,
+    /// Grid columns the cell spans (≥ 1).
     #[serde(default = "one")]
     pub colspan: u16,
+    /// Grid rows the cell spans (≥ 1).
     #[serde(default = "one")]
     pub rowspan: u16,
+    /// Horizontal alignment.
     #[serde(default)]
     pub align: Align,
+    /// Bold (a total row's cells).
     #[serde(default)]
     pub bold: bool,
 }
@@ -412,13 +452,17 @@ pub struct Table {
     pub source_note: Option<String>,
     /// Number of grid columns.
     pub columns: u16,
+    /// Ruling: three-line (三线表) or grid; one style per report, from the pack.
     #[serde(default)]
     pub rules: TableRules,
     /// Relative column widths (any unit); empty means equal.
     #[serde(default)]
     pub widths: Vec<f32>,
+    /// Header rows (repeated on each page a table spans).
     pub head: Vec<Vec<TableCell>>,
+    /// Body rows.
     pub body: Vec<Vec<TableCell>>,
+    /// Footer rows: 合计 and 平均, when asked for.
     #[serde(default)]
     pub foot: Vec<Vec<TableCell>>,
 }

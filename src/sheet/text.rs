@@ -19,11 +19,7 @@ use std::path::Path;
 use super::guard::Budget;
 use crate::error::{Diagnostic, Error, Result};
 
-/// Most characters one cell may hold: 32,767, Excel's limit ("Total number of characters
-/// that a cell can contain: 32,767 characters", Microsoft, *Excel specifications and
-/// limits*). Shared strings, inline strings, formula results and ODS cell text longer than
-/// this are refused.
-pub const CELL_CHARS: u64 = 32_767;
+pub use crate::limits::CELL_CHARS;
 
 /// The Chinese refusal for a string of `chars` characters at `place`.
 fn too_long(path: &Path, place: &str, chars: u64) -> Error {

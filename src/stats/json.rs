@@ -115,7 +115,7 @@ pub fn to_json(f: &Figures) -> Value {
 
 /// Figures as aligned plain text, one field a line.
 pub fn to_text(f: &Figures) -> String {
-    use crate::compose::format::fixed;
+    use crate::number::fixed;
     let mut out = format!("单位数：{}\n", f.unit_count);
     out.push_str("字段\t合计\t平均\t中位数\t最小\t最大\t标准差\t个数\n");
     for (path, s) in &f.fields {

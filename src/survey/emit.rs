@@ -12,8 +12,11 @@ use super::schema::{FieldDef, Kind, Schema};
 /// One unit as it will be written.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnitRow {
+    /// The unit's full name (`name:`).
     pub name: String,
+    /// Its short name (`short:`), when it has one.
     pub short: Option<String>,
+    /// Text attributes (`tags:`), by tag name.
     pub tags: IndexMap<String, String>,
     /// Values by field path (schema fields only; derived fields are computed, not written).
     pub values: IndexMap<String, f64>,
@@ -37,8 +40,8 @@ pub fn scalar(s: &str) -> String {
 /// their shortest form.
 pub fn number(x: f64, kind: Kind) -> String {
     match kind {
-        Kind::Integer if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
         Kind::Boolean => if x != 0.0 { "true" } else { "false" }.to_string(),
+        Kind::Integer => crate::number::shortest(x),
         _ => format!("{x}"),
     }
 }
@@ -155,7 +158,7 @@ pub fn report(out: &mut String, meta: &ReportMeta, comments: bool) {
         ("author", opt(&meta.author), "执笔人（可不填）"),
         (
             "date",
-            opt(&meta.date.map(super::date::ymd)),
+            opt(&meta.date.map(crate::date::ymd)),
             "成文日期，如 2020-03-16 或 2020年3月16日（可不填）",
         ),
         (

@@ -2,7 +2,6 @@
 
 mod bounds;
 mod data;
-pub mod date;
 pub mod emit;
 mod pack;
 mod positions;
@@ -11,9 +10,10 @@ pub mod skeleton;
 pub mod style;
 pub mod text;
 
+/// Calendar dates of data files (moved to [`crate::date`], shared with the Document model).
+pub use crate::date::{self, Date};
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
-pub use date::Date;
-pub use pack::{builtin_names, list, parse_schema, scaffold, Pack, PackInfo};
+pub use pack::{builtin_names, list, parse_schema, starter_files, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
 

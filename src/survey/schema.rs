@@ -53,6 +53,7 @@ fn default_report() -> String {
     "report.md".to_string()
 }
 
+/// The type of a field's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -71,19 +72,24 @@ pub enum Kind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
+    /// The label tables and messages print (居民户数).
     pub label: String,
     /// A shorter label for a column under its group's header (总面积 under 办公用房面积).
     #[serde(default)]
     pub short: Option<String>,
+    /// The unit (户), printed after the label in headers and messages.
     #[serde(default)]
     pub unit: Option<String>,
+    /// The value type (`type:`), integer by default.
     #[serde(default, rename = "type")]
     pub kind: Kind,
+    /// Whether every unit must give a value (default `true`).
     #[serde(default = "yes")]
     pub required: bool,
     /// Lower bound; counts default to 0.
     #[serde(default)]
     pub min: Option<f64>,
+    /// Upper bound, if any.
     #[serde(default)]
     pub max: Option<f64>,
 }
@@ -106,6 +112,7 @@ impl FieldDef {
         self.short.as_deref().unwrap_or(&self.label)
     }
 
+    /// The smallest value admitted: `min`, or 0 for counts and measurements.
     pub fn lower_bound(&self) -> Option<f64> {
         self.min.or(match self.kind {
             Kind::Integer | Kind::Decimal => Some(0.0),
@@ -118,13 +125,17 @@ impl FieldDef {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DerivedDef {
+    /// The label tables print.
     pub label: String,
+    /// A shorter label under a group's header.
     #[serde(default)]
     pub short: Option<String>,
+    /// The unit of the computed value.
     #[serde(default)]
     pub unit: Option<String>,
     /// e.g. `residents / staff.total` or `office.total >= standards.office_area`.
     pub expr: String,
+    /// The value type (decimal by default).
     #[serde(default = "decimal", rename = "type")]
     pub kind: Kind,
 }
@@ -216,7 +227,9 @@ impl Schema {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TagDef {
+    /// The label messages and tables print.
     pub label: String,
+    /// Whether every unit must give it.
     #[serde(default)]
     pub required: bool,
 }
@@ -225,9 +238,12 @@ pub struct TagDef {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDef {
+    /// The group's label (学历).
     pub label: String,
+    /// The field the parts must add up to, if any (a consistency check).
     #[serde(default)]
     pub total: Option<String>,
+    /// The parts' field paths.
     pub parts: Vec<String>,
 }
 
@@ -235,11 +251,16 @@ pub struct GroupDef {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Standard {
+    /// The standard's label (办公用房面积标准).
     pub label: String,
+    /// The field it applies to.
     pub field: String,
+    /// The threshold: a unit meets the standard at or above it.
     pub value: f64,
+    /// The threshold's unit (㎡).
     #[serde(default)]
     pub unit: Option<String>,
+    /// Where the standard comes from (a regulation), for the report to cite.
     #[serde(default)]
     pub source: Option<String>,
 }
@@ -248,14 +269,18 @@ pub struct Standard {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BandDef {
+    /// The band table's label (居委会班子职数).
     pub label: String,
+    /// The field whose value picks the band.
     pub field: String,
+    /// The unit of the bands' values (人).
     #[serde(default)]
     pub unit: Option<String>,
     /// Checked in order; the first band whose bound admits the value wins.
     pub bands: Vec<Band>,
 }
 
+/// One band: a bound and the value it gives.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
@@ -265,12 +290,15 @@ pub struct Band {
     /// The band holds values up to and including this.
     #[serde(default)]
     pub upto: Option<f64>,
+    /// The value a unit in this band gets (a committee of 5).
     pub value: f64,
     /// How the band is named in prose (2000户以下).
     pub label: String,
 }
 
 impl Band {
+    /// Whether `x` falls in this band (`below` is exclusive, `upto` inclusive, neither
+    /// admits everything).
     pub fn admits(&self, x: f64) -> bool {
         match (self.below, self.upto) {
             (Some(b), _) => x < b,
@@ -284,7 +312,9 @@ impl Band {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableDef {
+    /// The table's label.
     pub label: String,
+    /// Its columns by name, each typed like a field.
     pub columns: IndexMap<String, FieldDef>,
 }
 

@@ -14,8 +14,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::doc::TableRules;
-
 /// `template.yaml` `style:`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,4 +54,27 @@ impl Default for Signature {
 
 fn yes() -> bool {
     true
+}
+
+/// `style.table_rules`: how every table of a report is ruled. The pack's choice; compose
+/// gives each table of the Document the matching ruling (the Document model has its own
+/// type, so the pack's schema and the Document do not depend on each other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TableRules {
+    /// `grid`: every cell boxed (the default).
+    #[default]
+    Grid,
+    /// `three-line`: 三线表, a heavy rule above and below, a light one under the header.
+    ThreeLine,
+}
+
+impl TableRules {
+    /// The value as written in `template.yaml` (`grid`, `three-line`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TableRules::Grid => "grid",
+            TableRules::ThreeLine => "three-line",
+        }
+    }
 }

@@ -1,4 +1,10 @@
-//! Number formatting for Chinese report prose: fixed decimals, percent, 万, "—".
+//! Numbers as reports print them: one formatter for every stage (statistics text, template
+//! filters, table cells, data-file messages and emitted YAML), so a figure prints the same
+//! wherever it appears.
+//!
+//! Rules: fixed decimals round half away from zero (`2.25` → `2.3`) and never print `-0`;
+//! a missing or non-finite value prints [`NO_VALUE`] ("—", never NaN or inf, DESIGN §3);
+//! percents are ratios × 100; 万 is 10 000. Depends on nothing else in the crate.
 
 /// What a missing value prints as.
 pub const NO_VALUE: &str = "—";
@@ -31,15 +37,7 @@ pub fn percent(ratio: Option<f64>, decimals: usize) -> String {
 /// An amount in 万 (`35000` → `3.5万`), trailing zero decimals dropped.
 pub fn wan(x: Option<f64>, decimals: usize) -> String {
     match x {
-        Some(x) if x.is_finite() => {
-            let s = fixed(Some(x / 10000.0), decimals);
-            let s = if s.contains('.') {
-                s.trim_end_matches('0').trim_end_matches('.').to_string()
-            } else {
-                s
-            };
-            format!("{s}万")
-        }
+        Some(x) if x.is_finite() => format!("{}万", trimmed(Some(x / 10000.0), decimals)),
         _ => NO_VALUE.to_string(),
     }
 }
@@ -81,6 +79,30 @@ pub fn points(diff: Option<f64>, decimals: usize) -> String {
 /// An absolute change with its unit: `增加12人`, `减少12人`, `持平`.
 pub fn change(diff: Option<f64>, decimals: usize, unit: &str) -> String {
     signed(diff, decimals, "增加", "减少", unit)
+}
+
+/// `x` in its shortest exact form: a whole number (below 10^15 in magnitude) without a
+/// decimal point (`12`, not `12.0`), anything else as Rust's shortest round-trip decimal
+/// (`0.1`, `1e20` as `100000000000000000000`). Used where a value is quoted back to the writer (messages, emitted YAML,
+/// spreadsheet cells), so it reads as it was typed.
+pub fn shortest(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `x` with at most `decimals` decimals (rounded as [`fixed`]), trailing zero decimals and
+/// a bare point dropped: `trimmed(2.50, 2)` = `2.5`, `trimmed(3.0, 2)` = `3`; "—" when
+/// missing. Axis ticks and 万 amounts print this way.
+pub fn trimmed(x: Option<f64>, decimals: usize) -> String {
+    let s = fixed(x, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +147,17 @@ mod tests {
         assert_eq!(change(Some(12.0), 0, "人"), "增加12人");
         assert_eq!(change(Some(-12.0), 0, "人"), "减少12人");
         assert_eq!(change(Some(0.0), 0, "人"), "持平");
+    }
+
+    #[test]
+    fn shortest_and_trimmed() {
+        assert_eq!(shortest(12.0), "12");
+        assert_eq!(shortest(-3.0), "-3");
+        assert_eq!(shortest(0.1), "0.1");
+        assert_eq!(shortest(1e20), "100000000000000000000");
+        assert_eq!(trimmed(Some(2.5), 2), "2.5");
+        assert_eq!(trimmed(Some(3.0), 2), "3");
+        assert_eq!(trimmed(Some(1234.0), 0), "1234");
+        assert_eq!(trimmed(None, 1), "—");
     }
 }

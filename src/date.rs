@@ -1,5 +1,8 @@
-//! Calendar dates in data files: the forms a writer types, Excel serials, and the serde
-//! form (`YYYY-MM-DD`) used wherever a date is stored or handed on.
+//! Calendar dates: the forms a writer types in a data file or a spreadsheet cell, Excel
+//! serials, the serde form (`YYYY-MM-DD`) used wherever a date is stored or handed on (the
+//! data file, the Document's [`crate::doc::Meta::date`]), and the Chinese form a report
+//! prints. Shared by the survey loader, the Document model, the spreadsheet import and the
+//! backends, so it depends on nothing but [`crate::excerpt`].
 //!
 //! The calendar arithmetic is the `time` crate's (already used by printpdf); only the
 //! spelling of a date is read here.
@@ -119,6 +122,7 @@ pub mod opt_ymd {
 
     use super::Date;
 
+    /// Write `Some(d)` as `YYYY-MM-DD`, `None` as nothing (a serde `with` helper).
     pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match d {
             Some(d) => s.serialize_str(&super::ymd(*d)),
@@ -126,6 +130,9 @@ pub mod opt_ymd {
         }
     }
 
+    /// Read a date in any spelling [`super::parse`] accepts; empty or absent is `None`.
+    ///
+    /// Errors: a text that is not a date, with a Chinese message quoting it.
     pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Date>, D::Error> {
         let text: Option<String> = Option::deserialize(de)?;
         match text.as_deref().map(str::trim) {

@@ -1,0 +1,417 @@
+//! [`compute`]: every figure of one survey, one concern per function (fields, units'
+//! shares and ranks, groups, standards, bands, other tables).
+
+use indexmap::IndexMap;
+
+use super::{
+    largest_remainder, BandCount, BandStats, Change, Derived, FieldStats, Figures, GroupStats,
+    PartStats, Selection, StandardStats, TableStats, UnitFigures,
+};
+use crate::survey::{Cell, Schema, Survey};
+
+/// One value per field path, per unit (derived fields included).
+type Values = IndexMap<String, f64>;
+
+/// The units' names and short names, in data order (what a [`Selection`] lists).
+struct Names<'a> {
+    names: Vec<&'a str>,
+    shorts: Vec<&'a str>,
+}
+
+/// Compute every figure of `survey` under `schema`: per-field aggregates (with the
+/// previous period's change when the data has one), per-unit values, shares, ranks and
+/// growth, group shares with largest-remainder percentages, standards met and unmet, band
+/// counts, and aggregates of other tables' numeric columns.
+///
+/// Never fails and never produces NaN or infinity: a division by zero is `None`
+/// ([`ratio`]). Shape: see [`Figures`].
+pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
+    let who = Names {
+        names: survey.units.iter().map(|u| u.name.as_str()).collect(),
+        shorts: survey.units.iter().map(|u| u.short.as_str()).collect(),
+    };
+    let derived = Derived::new(schema);
+    let values = derived.values(&survey.units, schema);
+    let previous = survey.previous.as_ref().map(|p| {
+        let vals = derived.values(&p.units, schema);
+        let by_name: IndexMap<&str, Values> =
+            p.units.iter().map(|u| u.name.as_str()).zip(vals).collect();
+        by_name
+    });
+    let fields = field_figures(schema, &values, previous.as_ref(), &who);
+    let mut units = unit_figures(survey, &values, previous.as_ref());
+    rank_units(&mut units, &fields);
+    let groups = group_figures(schema, &fields);
+    let standards = standard_figures(schema, &values, &who);
+    let bands = band_figures(schema, &values, &mut units, &who);
+    let tables = table_figures(survey, schema);
+    Figures {
+        unit_count: survey.units.len(),
+        previous_period: survey.previous.as_ref().map(|p| p.period.clone()),
+        units,
+        fields,
+        groups,
+        standards,
+        bands,
+        tables,
+    }
+}
+
+/// `a / b`, or `None` when `b` is zero.
+pub fn ratio(a: f64, b: f64) -> Option<f64> {
+    if b == 0.0 {
+        None
+    } else {
+        Some(a / b)
+    }
+}
+
+/// Aggregates of every field (schema order), with the change against the previous
+/// period's units when there are any.
+fn field_figures(
+    schema: &Schema,
+    values: &[Values],
+    previous: Option<&IndexMap<&str, Values>>,
+    who: &Names,
+) -> IndexMap<String, FieldStats> {
+    let mut fields = IndexMap::new();
+    for (path, def) in &schema.all_fields() {
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(path).copied()).collect();
+        let mut st = field_stats(
+            path,
+            &def.label,
+            def.unit.clone(),
+            &vals,
+            &who.names,
+            &who.shorts,
+        );
+        if let Some(prev) = previous {
+            let pv: Vec<f64> = prev.values().filter_map(|v| v.get(path).copied()).collect();
+            if !pv.is_empty() {
+                let psum: f64 = pv.iter().sum();
+                let pmean = ratio(psum, pv.len() as f64);
+                let mean_change = st.mean.zip(pmean).map(|(m, p)| m - p);
+                st.previous = Some(Change {
+                    sum: psum,
+                    mean: pmean,
+                    sum_change: st.sum - psum,
+                    sum_growth: ratio(st.sum - psum, psum),
+                    mean_change,
+                    mean_growth: mean_change.zip(pmean).and_then(|(c, p)| ratio(c, p)),
+                });
+            }
+        }
+        fields.insert(path.clone(), st);
+    }
+    fields
+}
+
+/// One [`UnitFigures`] per unit: its values, and its growth against the unit of the same
+/// name in the previous period. Shares, ranks and bands are filled in later.
+fn unit_figures(
+    survey: &Survey,
+    values: &[Values],
+    previous: Option<&IndexMap<&str, Values>>,
+) -> Vec<UnitFigures> {
+    survey
+        .units
+        .iter()
+        .zip(values)
+        .map(|(u, v)| {
+            let prev = previous
+                .and_then(|p| p.get(u.name.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let growth = v
+                .iter()
+                .filter_map(|(k, x)| prev.get(k).map(|p| (k.clone(), ratio(x - p, *p))))
+                .collect();
+            UnitFigures {
+                name: u.name.clone(),
+                short: u.short.clone(),
+                values: v.clone(),
+                shares: IndexMap::new(),
+                ranks: IndexMap::new(),
+                bands: IndexMap::new(),
+                previous: prev,
+                growth,
+            }
+        })
+        .collect()
+}
+
+/// Each unit's share of every field's total and its rank (competition ranking: 1 = the
+/// largest; equal values share the best rank, 1, 2, 2, 4).
+fn rank_units(units: &mut [UnitFigures], fields: &IndexMap<String, FieldStats>) {
+    for (path, st) in fields {
+        let col: Vec<Option<f64>> = units.iter().map(|u| u.values.get(path).copied()).collect();
+        // The column sorted once, so each rank is a binary search (a count per unit made
+        // this quadratic in the number of units).
+        let mut sorted: Vec<f64> = col
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| !x.is_nan())
+            .collect();
+        sorted.sort_by(f64::total_cmp);
+        for (i, u) in units.iter_mut().enumerate() {
+            let Some(v) = col[i] else { continue };
+            u.shares.insert(path.clone(), ratio(v, st.sum));
+            // 1 + how many values are greater than `v`.
+            let greater = if v.is_nan() {
+                0
+            } else {
+                sorted.len() - sorted.partition_point(|x| *x <= v)
+            };
+            let rank = 1 + greater;
+            u.ranks.insert(path.clone(), rank);
+        }
+    }
+}
+
+/// Each group's parts: sums, shares, and whole and one-decimal percentages by largest
+/// remainder (so the printed percentages add up to 100).
+fn group_figures(
+    schema: &Schema,
+    fields: &IndexMap<String, FieldStats>,
+) -> IndexMap<String, GroupStats> {
+    let mut groups = IndexMap::new();
+    for (gname, g) in &schema.groups {
+        let sums: Vec<f64> = g.parts.iter().map(|p| fields[p].sum).collect();
+        let total: f64 = sums.iter().sum();
+        let pct0 = largest_remainder(&sums, 100);
+        let pct1 = largest_remainder(&sums, 1000);
+        let parts = g
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PartStats {
+                path: p.clone(),
+                label: schema.fields[p].label.clone(),
+                sum: sums[i],
+                share: ratio(sums[i], total),
+                pct0: pct0.as_ref().map(|v| v[i]),
+                pct1: pct1.as_ref().map(|v| v[i] as f64 / 10.0),
+            })
+            .collect();
+        let pct0_sum = pct0.as_ref().map(|v| v.iter().sum::<i64>());
+        let pct1_sum = pct1.as_ref().map(|v| v.iter().sum::<i64>());
+        groups.insert(
+            gname.clone(),
+            GroupStats {
+                label: g.label.clone(),
+                total,
+                parts,
+                pct0_sum,
+                pct1_sum: pct1_sum.map(|s| s as f64 / 10.0),
+                rounding_note: pct1_sum.is_some_and(|s| s != 1000),
+            },
+        );
+    }
+    groups
+}
+
+/// Each standard: the units whose field reaches its value, and those that fall short.
+fn standard_figures(
+    schema: &Schema,
+    values: &[Values],
+    who: &Names,
+) -> IndexMap<String, StandardStats> {
+    let mut standards = IndexMap::new();
+    for (sname, s) in &schema.standards {
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(&s.field).copied()).collect();
+        let met = select(&vals, &who.names, &who.shorts, |x| x >= s.value);
+        let unmet = select(&vals, &who.names, &who.shorts, |x| x < s.value);
+        standards.insert(
+            sname.clone(),
+            StandardStats {
+                label: s.label.clone(),
+                field: s.field.clone(),
+                value: s.value,
+                unit: s.unit.clone(),
+                source: s.source.clone(),
+                met,
+                unmet,
+            },
+        );
+    }
+    standards
+}
+
+/// Each band table: which band every unit falls in (written into `units`), the units per
+/// band and the total of the bands' values.
+fn band_figures(
+    schema: &Schema,
+    values: &[Values],
+    units: &mut [UnitFigures],
+    who: &Names,
+) -> IndexMap<String, BandStats> {
+    let mut bands = IndexMap::new();
+    for (bname, b) in &schema.bands {
+        let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(&b.field).copied()).collect();
+        let band_of = |x: f64| b.bands.iter().position(|band| band.admits(x));
+        let mut total = 0.0;
+        for (i, u) in units.iter_mut().enumerate() {
+            if let Some(bi) = vals[i].and_then(band_of) {
+                u.bands.insert(bname.clone(), b.bands[bi].value);
+                total += b.bands[bi].value;
+            }
+        }
+        let counts = b
+            .bands
+            .iter()
+            .enumerate()
+            .map(|(bi, band)| BandCount {
+                label: band.label.clone(),
+                value: band.value,
+                units: select(&vals, &who.names, &who.shorts, |x| band_of(x) == Some(bi)),
+            })
+            .collect();
+        bands.insert(
+            bname.clone(),
+            BandStats {
+                label: b.label.clone(),
+                field: b.field.clone(),
+                unit: b.unit.clone(),
+                bands: counts,
+                total,
+            },
+        );
+    }
+    bands
+}
+
+/// Each other table the schema defines: its rows and aggregates of its numeric columns
+/// (a row is named by its text cells joined).
+fn table_figures(survey: &Survey, schema: &Schema) -> IndexMap<String, TableStats> {
+    let mut tables = IndexMap::new();
+    for (tname, rows) in &survey.tables {
+        let Some(tdef) = schema.tables.get(tname) else {
+            continue;
+        };
+        let mut columns = IndexMap::new();
+        let row_names: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.values()
+                    .filter_map(|c| match c {
+                        Cell::Text(t) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join("")
+            })
+            .collect();
+        let row_refs: Vec<&str> = row_names.iter().map(String::as_str).collect();
+        for (cname, cdef) in &tdef.columns {
+            if cdef.kind == crate::survey::schema::Kind::Text {
+                continue;
+            }
+            let vals: Vec<Option<f64>> = rows
+                .iter()
+                .map(|r| match r.get(cname) {
+                    Some(Cell::Number(x)) => Some(*x),
+                    _ => None,
+                })
+                .collect();
+            columns.insert(
+                cname.clone(),
+                field_stats(
+                    cname,
+                    &cdef.label,
+                    cdef.unit.clone(),
+                    &vals,
+                    &row_refs,
+                    &row_refs,
+                ),
+            );
+        }
+        tables.insert(
+            tname.clone(),
+            TableStats {
+                label: tdef.label.clone(),
+                rows: rows.clone(),
+                columns,
+            },
+        );
+    }
+    tables
+}
+
+/// The units (of those with a value) whose value satisfies `pred`, with their share of
+/// the units that have a value.
+fn select(
+    vals: &[Option<f64>],
+    names: &[&str],
+    shorts: &[&str],
+    pred: impl Fn(f64) -> bool,
+) -> Selection {
+    let mut s = Selection::default();
+    let present = vals.iter().flatten().count();
+    for (i, v) in vals.iter().enumerate() {
+        if let Some(x) = v {
+            if pred(*x) {
+                s.count += 1;
+                s.names.push(names[i].to_string());
+                s.shorts.push(shorts[i].to_string());
+            }
+        }
+    }
+    s.share = ratio(s.count as f64, present as f64);
+    s
+}
+
+/// Aggregates of one column of values (`None` = no value), naming the units with the
+/// largest and smallest value (the first of equals).
+fn field_stats(
+    path: &str,
+    label: &str,
+    unit: Option<String>,
+    vals: &[Option<f64>],
+    names: &[&str],
+    shorts: &[&str],
+) -> FieldStats {
+    let present: Vec<f64> = vals.iter().flatten().copied().collect();
+    let count = present.len();
+    let sum: f64 = present.iter().sum();
+    let mean = ratio(sum, count as f64);
+    let mut sorted = present.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = match count {
+        0 => None,
+        c if c % 2 == 1 => Some(sorted[c / 2]),
+        c => Some((sorted[c / 2 - 1] + sorted[c / 2]) / 2.0),
+    };
+    let std =
+        mean.map(|m| (present.iter().map(|x| (x - m).powi(2)).sum::<f64>() / count as f64).sqrt());
+    let pick = |better: fn(f64, f64) -> bool| -> Option<(f64, String)> {
+        let mut best: Option<(f64, String)> = None;
+        for (i, v) in vals.iter().enumerate() {
+            if let Some(x) = *v {
+                if best.as_ref().is_none_or(|(b, _)| better(x, *b)) {
+                    best = Some((x, names[i].to_string()));
+                }
+            }
+        }
+        best
+    };
+    let max = pick(|a, b| a > b);
+    let min = pick(|a, b| a < b);
+    FieldStats {
+        path: path.to_string(),
+        label: label.to_string(),
+        unit,
+        count,
+        sum,
+        mean,
+        median,
+        min: min.as_ref().map(|m| m.0),
+        max: max.as_ref().map(|m| m.0),
+        std,
+        max_unit: max.map(|m| m.1),
+        min_unit: min.map(|m| m.1),
+        positive: select(vals, names, shorts, |x| x > 0.0),
+        zero: select(vals, names, shorts, |x| x == 0.0),
+        previous: None,
+    }
+}

@@ -1,0 +1,220 @@
+//! [`validate`]: the raw data checked against the schema into a typed [`Survey`]; the
+//! [`Checker`] that collects every problem at once.
+
+use super::*;
+
+/// Check the raw data against the schema and build the typed survey. Every problem is
+/// collected and reported at once.
+pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) -> Result<Survey> {
+    let positions = LazyPositions::with(text, std::mem::take(&mut raw.positions));
+    let mut ck = Checker::new(path, text, schema, positions);
+    let prev_units: &[Yaml] = match &raw.previous {
+        Some(RawPrevious::Inline(p)) => &p.units,
+        _ => &[],
+    };
+    let early = problem_diagnostics(
+        path,
+        text,
+        &ck.pos,
+        &raw.problems,
+        Some(schema),
+        Some((&raw.units, prev_units)),
+    );
+    for d in early {
+        crate::error::push_capped(&mut ck.diags, d);
+    }
+    // The paths already told about, looked up per report item and finding (a search of
+    // every problem for each made findings × problems steps).
+    let told_paths: HashSet<&str> = raw.problems.iter().map(|p| p.path.as_str()).collect();
+    for (key, label, value) in [
+        ("title", "报告标题", &raw.report.title),
+        ("region", "调研地区", &raw.report.region),
+        ("period", "调研期", &raw.report.period),
+    ] {
+        let path_told = told_paths.contains(format!("report.{key}").as_str());
+        if value.trim().is_empty() && !path_told {
+            let d = ck.at(
+                &format!("report.{key}"),
+                format!("{label}（report.{key}）不能为空"),
+            );
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+    }
+    // An optional item left as '' is an item not given.
+    let r = &mut raw.report;
+    for opt in [
+        &mut r.subtitle,
+        &mut r.organisation,
+        &mut r.author,
+        &mut r.output,
+    ] {
+        if opt.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *opt = None;
+        }
+    }
+    let units = ck.units(&raw.units, "units");
+    let tables = ck.tables(&raw.tables, "tables");
+    for (list, items, what) in [
+        ("findings", &mut raw.findings, "问题"),
+        ("recommendations", &mut raw.recommendations, "建议"),
+    ] {
+        for (i, item) in items.iter_mut().enumerate() {
+            for (part, value) in [("title", &item.title), ("text", &item.text)] {
+                let at = format!("{list}.{i}.{part}");
+                let told = told_paths.contains(at.as_str());
+                if value.trim().is_empty() && !told {
+                    let d = ck.at(&at, format!("{}不能为空", label_of(&at, None)));
+                    crate::error::push_capped(&mut ck.diags, d);
+                }
+            }
+            if item.topic.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                item.topic = None;
+            }
+            let Some(topic) = item.topic.as_deref().map(str::trim) else {
+                continue;
+            };
+            if schema.topics.contains_key(topic) {
+                continue;
+            }
+            let msg = if schema.topics.is_empty() {
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除",
+                    i + 1
+                )
+            } else {
+                let hint = nearest(topic, schema.topics.keys().map(String::as_str))
+                    .map(|n| format!("，是否应为 {n}？"))
+                    .unwrap_or_default();
+                let known: Vec<String> = schema
+                    .topics
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}（{v}）")
+                        }
+                    })
+                    .collect();
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”不是此模板认识的主题{hint}（可用：{}）",
+                    i + 1,
+                    known.join("、")
+                )
+            };
+            let d = ck.at(&format!("{list}.{i}.topic"), msg);
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+    }
+    let previous = match &raw.previous {
+        None => None,
+        Some(RawPrevious::Inline(p)) => {
+            let units = ck.units(&p.units, "previous.units");
+            let tables = ck.tables(&p.tables, "previous.tables");
+            Some(Period {
+                period: p.period.clone(),
+                units,
+                tables,
+            })
+        }
+        Some(RawPrevious::Path(rel)) => ck.previous_file(rel, &raw.template),
+    };
+    for (k, v) in &raw.facts {
+        facts_problems(&mut ck, &format!("facts.{k}"), v);
+    }
+    if !ck.diags.is_empty() {
+        return Err(Error::Input(ck.diags));
+    }
+    let facts = serde_json::to_value(&raw.facts)
+        .map_err(|e| Error::input(Diagnostic::new(path, format!("facts 无法读取：{e}"))))?;
+    Ok(Survey {
+        source: path.to_path_buf(),
+        template: raw.template,
+        report: raw.report,
+        units,
+        tables,
+        facts,
+        findings: raw.findings,
+        recommendations: raw.recommendations,
+        closing: raw.closing,
+        previous,
+    })
+}
+
+/// Facts become JSON for the templates: numbers must be finite, keys text, and no fact
+/// left empty (as `init` and `import` write them). Each problem at its place.
+pub(super) fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
+    match v {
+        Yaml::Number(n) if too_large(n).is_some() => {
+            let msg = too_large(n).unwrap_or_default();
+            let d = ck.at(at, format!("{at} {msg}"));
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+        Yaml::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
+            let d = ck.at(at, format!("{at} 为 {n}，不是有限数值（NaN 或无穷大）"));
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+        Yaml::Mapping(m) => {
+            for (k, child) in m {
+                match k {
+                    Yaml::String(k) => facts_problems(ck, &format!("{at}.{k}"), child),
+                    Yaml::Number(n) => facts_problems(ck, &format!("{at}.{n}"), child),
+                    _ => {
+                        let d = ck.at(at, format!("{at} 下的键应为文字"));
+                        crate::error::push_capped(&mut ck.diags, d);
+                    }
+                }
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, child) in items.iter().enumerate() {
+                facts_problems(ck, &format!("{at}.{i}"), child);
+            }
+        }
+        Yaml::Tagged(t) => facts_problems(ck, at, &t.value),
+        // `init` and `import` leave facts empty for the writer to fill: a fact with no
+        // value would print "—" where the report needs a figure.
+        Yaml::Null => {
+            let d = ck.at(at, format!("{at} 尚未填写：请填入数值或文字"));
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+        _ => {}
+    }
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn new(
+        path: &'a Path,
+        text: &'a str,
+        schema: &'a Schema,
+        pos: LazyPositions<'a>,
+    ) -> Self {
+        Checker {
+            path,
+            lines: text.lines().collect(),
+            pos,
+            schema,
+            diags: Vec::new(),
+        }
+    }
+
+    /// A diagnostic at the value `at` (a dotted path in the document).
+    pub(super) fn at(&self, at: &str, message: String) -> Diagnostic {
+        let p = self.pos.find(at);
+        let mut d = Diagnostic::new(self.path, message).at(p.map(|p| p.0), p.map(|p| p.1));
+        if !crate::error::is_full(&self.diags) {
+            d.set_source(p.and_then(|p| self.lines.get(p.0 - 1)).copied());
+        }
+        d
+    }
+
+    /// A number given where text belongs (`at`), as text, or the message ending why not.
+    pub(super) fn number_text(
+        &self,
+        at: &str,
+        n: &serde_yaml::Number,
+    ) -> std::result::Result<String, String> {
+        number_as_text(n, written_at(&self.lines, self.pos.find(at)))
+            .map_err(|(w, r)| spelling_message(&w, &r))
+    }
+}
