@@ -186,23 +186,50 @@ pub fn normalise_and_zip(
     }
     drop_orphan_comments(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
+    // Normalise every XML part in order, except those the font embedding edits (they
+    // hold no paragraph ids, so the ids are numbered as if in order); the characters set
+    // in 仿宋 are read from the text parts' trees meanwhile.
+    let family = super::styles::FANGSONG;
+    let mut chars = parts
+        .iter()
+        .find(|(n, _)| n == "word/styles.xml")
+        .map(|(_, styles)| {
+            super::fonts::FamilyChars::new(&String::from_utf8_lossy(styles), family)
+        });
+    let mut normaliser = normalize::Normaliser::default();
+    let mut normalise =
+        |name: &str, bytes: &mut Vec<u8>, chars: Option<&mut super::fonts::FamilyChars>| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return;
+            };
+            let out = match chars {
+                Some(chars) if super::fonts::is_text_part(name) => {
+                    normaliser.part_inspected(name, text, hints, &mut |root| chars.add(root))
+                }
+                _ => normaliser.part(name, text, hints),
+            };
+            *bytes = out.into_bytes();
+        };
+    for (name, bytes) in parts.iter_mut() {
+        if name.ends_with(".xml") && !super::fonts::EDITED_PARTS.contains(&name.as_str()) {
+            normalise(name, bytes, chars.as_mut());
+        }
+    }
     // The bundled 仿宋, subset to the document's 仿宋 text (see docx/fonts.rs).
-    super::fonts::embed(&mut parts, super::styles::FANGSONG)?;
+    if let Some(chars) = &chars {
+        super::fonts::embed(&mut parts, family, &chars.chars())?;
+    }
+    for (name, bytes) in parts.iter_mut() {
+        if super::fonts::EDITED_PARTS.contains(&name.as_str()) {
+            normalise(name, bytes, None);
+        }
+    }
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
-    let mut normaliser = normalize::Normaliser::default();
     for (name, bytes) in parts {
-        let bytes = if name.ends_with(".xml") {
-            match String::from_utf8(bytes) {
-                Ok(text) => normaliser.part(&name, &text, hints).into_bytes(),
-                Err(e) => e.into_bytes(),
-            }
-        } else {
-            bytes
-        };
         if name.ends_with(".xml") || name.ends_with(".rels") {
             check_xml_chars(&name, &bytes)?;
         } else if name.ends_with(".xlsx") {
