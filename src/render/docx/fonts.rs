@@ -160,7 +160,7 @@ pub fn embed(
     if chars.is_empty() || !has_entry {
         return Ok(());
     }
-    let font = subset_for_embedding(bundled_fangsong(), &chars)
+    let font = subset_fast(bundled_fangsong(), &chars, SubsetKind::Embedding)
         .map_err(|e| format!("DOCX 字体嵌入失败（仿宋子集）：{e}"))?;
     if font.is_empty() {
         return Ok(());
@@ -219,16 +219,21 @@ pub fn embed(
     Ok(())
 }
 
-/// [`subset_font_with`] for [`SubsetKind::Embedding`], the same bytes, without allsorts'
-/// walk of the whole cmap: allsorts keeps every cmap mapping whose glyph is kept, testing
-/// each of the font's ~20,000 mappings against the kept glyph list (a linear search; the
-/// DOCX subset spent half its time there). Here one pass over the cmap with a glyph bit
-/// set picks those mappings, and allsorts reads them from a cmap holding only them
-/// (format 12). Falls back to [`subset_font_with`] for a cmap that is not Unicode.
+/// [`subset_font_with`]'s bytes, without allsorts' slow walk of the whole cmap: allsorts
+/// keeps every cmap mapping whose glyph is kept, testing each of the font's ~20,000
+/// mappings against the kept glyph list (a linear search; the DOCX subset of Zhuque
+/// spent half its time there). Here one pass over the cmap with a glyph bit set picks
+/// those mappings, and allsorts reads them from a cmap holding only them (format 12).
+/// Falls back to [`subset_font_with`] for a cmap that is not Unicode. (The PDF's subsets
+/// can use it as well.)
 ///
 /// # Errors
 /// allsorts' message when the font cannot be read or subset.
-pub fn subset_for_embedding(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
+pub fn subset_fast(
+    file: &FontFile,
+    chars: &BTreeSet<char>,
+    kind: SubsetKind,
+) -> Result<Vec<u8>, String> {
     let mut gids: BTreeMap<u16, char> = BTreeMap::new();
     for c in chars {
         if let Some(g) = file.glyph(*c) {
@@ -242,19 +247,18 @@ pub fn subset_for_embedding(file: &FontFile, chars: &BTreeSet<char>) -> Result<V
         .table_provider(file.face_index)
         .map_err(|e| e.to_string())?;
     let Some(cmap) = kept_mappings_cmap(&provider, &ids).map_err(|e| e.to_string())? else {
-        return subset_font_with(file, chars, SubsetKind::Embedding);
+        return subset_font_with(file, chars, kind);
     };
     let provider = WithCmap {
         inner: &provider,
         cmap,
     };
-    subset(
-        &provider,
-        &ids,
-        &SubsetProfile::Minimal,
-        CmapTarget::Unicode,
-    )
-    .map_err(|e| format!("{}: {e}", file.name))
+    let profile = match kind {
+        SubsetKind::Pdf => SubsetProfile::Pdf,
+        SubsetKind::Embedding => SubsetProfile::Minimal,
+    };
+    subset(&provider, &ids, &profile, CmapTarget::Unicode)
+        .map_err(|e| format!("{}: {e}", file.name))
 }
 
 /// A cmap table (one Windows Unicode full-repertoire subtable, format 12) holding the
@@ -560,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn embedding_subset_is_allsorts_own() {
+    fn fast_subset_is_allsorts_own() {
         // The reduced cmap gives allsorts the same mappings its own walk keeps: the same
         // bytes, for text, punctuation, full-width forms and characters Zhuque lacks.
         let file = bundled_fangsong();
@@ -572,12 +576,14 @@ mod tests {
             ['\u{20000}', '\u{9FA5}', '\u{FF01}'].into_iter().collect(),
         ];
         for chars in &sets {
-            assert_eq!(
-                subset_for_embedding(file, chars).expect("subset"),
-                subset_font_with(file, chars, SubsetKind::Embedding).expect("subset"),
-                "{} characters",
-                chars.len()
-            );
+            for kind in [SubsetKind::Embedding, SubsetKind::Pdf] {
+                assert_eq!(
+                    subset_fast(file, chars, kind).expect("subset"),
+                    subset_font_with(file, chars, kind).expect("subset"),
+                    "{} characters, {kind:?}",
+                    chars.len()
+                );
+            }
         }
     }
 
