@@ -422,9 +422,11 @@ pub(super) fn place_charts(root: &mut Node, parts: &[super::chart::ChartPart]) {
             return;
         }
         let (cx, cy) = parts[k - 1].extent;
-        let Some((_, drawing)) = parse(&super::chart::drawing(k, cx, cy)) else {
+        let xml = super::chart::drawing(k, cx, cy);
+        let Some((_, drawing)) = parse(&xml) else {
             return;
         };
+        let drawing = drawing.into_owned();
         n.children
             .retain(|c| matches!(c, Child::Elem(e) if e.name == "w:pPr"));
         let mut run = Node::new("w:r", "");

@@ -67,6 +67,9 @@ pub fn xml_allows(c: char) -> bool {
 /// character reference (`&#12;`, `&#xC;`): Word and LibreOffice cannot open such a file.
 /// The error names the part, the character and the text around it.
 pub fn check_xml_chars(part: &str, xml: &[u8]) -> Result<(), String> {
+    if plainly_allowed(xml) {
+        return Ok(());
+    }
     let text = String::from_utf8_lossy(xml);
     let context = |at: usize| -> String {
         let before: String = text[..at]
@@ -114,30 +117,32 @@ pub fn check_xml_chars(part: &str, xml: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// [`check_xml_chars`] for every XML part inside an embedded package (a chart's workbook).
-fn check_package_chars(part: &str, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
-    for i in 0..zip.len() {
-        let mut f = zip
-            .by_index(i)
-            .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
-        let name = f.name().to_string();
-        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
-            continue;
-        }
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("DOCX 的 {part} 无法读取：{e}"))?;
-        check_xml_chars(&format!("{part}/{name}"), &buf)?;
+/// Whether `xml` plainly holds no character XML forbids: no control byte other than tab,
+/// line feed and carriage return, no U+FFFE or U+FFFF, and no character reference at
+/// all. A byte scan the compiler vectorises: in UTF-8 (and in what `from_utf8_lossy`
+/// makes of other bytes) a byte below 0x20 is always that character. Parts that fail it
+/// are checked character by character.
+fn plainly_allowed(xml: &[u8]) -> bool {
+    let control = xml.chunks(64).any(|chunk| {
+        chunk.iter().fold(false, |bad, &b| {
+            bad | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
+        })
+    });
+    if control {
+        return false;
     }
-    Ok(())
+    // memchr's SIMD searches, on the bytes (no UTF-8 validation needed: the needles are
+    // whole characters).
+    let has = |needle: &str| memchr::memmem::find(xml, needle.as_bytes()).is_some();
+    !(has("&#") || has("\u{FFFE}") || has("\u{FFFF}"))
 }
 
 /// Normalise the parts and zip them deterministically: fixed order, fixed timestamps,
-/// deflate. Every XML part, and every XML part of an embedded workbook, is checked with
-/// [`check_xml_chars`] first: a part XML forbids is an error and nothing is returned.
+/// deflate. Every XML part is checked with [`check_xml_chars`] first: a part XML forbids
+/// is an error and nothing is returned. A chart's embedded workbook is not unzipped to be
+/// checked: its text is the chart's categories and series names and rust_xlsxwriter's
+/// fixed strings (see `docx::chart::workbook`), and the chart part, which holds the same
+/// categories and names, comes (and is checked) before it.
 pub fn normalise_and_zip(
     xml: XMLDocx,
     meta: &Meta,
@@ -186,27 +191,52 @@ pub fn normalise_and_zip(
     }
     drop_orphan_comments(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
+    // Normalise every XML part in order, except those the font embedding edits (they
+    // hold no paragraph ids, so the ids are numbered as if in order); the characters set
+    // in 仿宋 are read from the text parts' trees meanwhile.
+    let family = super::styles::FANGSONG;
+    let mut chars = parts
+        .iter()
+        .find(|(n, _)| n == "word/styles.xml")
+        .map(|(_, styles)| {
+            super::fonts::FamilyChars::new(&String::from_utf8_lossy(styles), family)
+        });
+    let mut normaliser = normalize::Normaliser::default();
+    let mut normalise =
+        |name: &str, bytes: &mut Vec<u8>, chars: Option<&mut super::fonts::FamilyChars>| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return;
+            };
+            let out = match chars {
+                Some(chars) if super::fonts::is_text_part(name) => {
+                    normaliser.part_inspected(name, text, hints, &mut |root| chars.add(root))
+                }
+                _ => normaliser.part(name, text, hints),
+            };
+            *bytes = out.into_bytes();
+        };
+    for (name, bytes) in parts.iter_mut() {
+        if name.ends_with(".xml") && !super::fonts::EDITED_PARTS.contains(&name.as_str()) {
+            normalise(name, bytes, chars.as_mut());
+        }
+    }
     // The bundled 仿宋, subset to the document's 仿宋 text (see docx/fonts.rs).
-    super::fonts::embed(&mut parts, super::styles::FANGSONG)?;
+    if let Some(chars) = &chars {
+        super::fonts::embed(&mut parts, family, &chars.chars())?;
+    }
+    for (name, bytes) in parts.iter_mut() {
+        if super::fonts::EDITED_PARTS.contains(&name.as_str()) {
+            normalise(name, bytes, None);
+        }
+    }
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
-    let mut normaliser = normalize::Normaliser::default();
     for (name, bytes) in parts {
-        let bytes = if name.ends_with(".xml") {
-            match String::from_utf8(bytes) {
-                Ok(text) => normaliser.part(&name, &text, hints).into_bytes(),
-                Err(e) => e.into_bytes(),
-            }
-        } else {
-            bytes
-        };
         if name.ends_with(".xml") || name.ends_with(".rels") {
             check_xml_chars(&name, &bytes)?;
-        } else if name.ends_with(".xlsx") {
-            check_package_chars(&name, &bytes)?;
         }
         // A PNG or a workbook is already deflated, and a part under 1 KB gains a few
         // hundred bytes at the cost of setting up a compressor: both are stored.

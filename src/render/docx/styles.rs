@@ -418,10 +418,11 @@ pub(super) fn add_language(root: &mut Node) {
 /// The default paragraph properties [`PPR_DEFAULTS`] (autospace off), in
 /// `w:pPrDefault` unless already there.
 pub(super) fn add_paragraph_defaults(root: &mut Node) {
-    let Some((_, defaults)) = parse(&format!("<w:pPr>{}</w:pPr>", PPR_DEFAULTS)) else {
+    let xml = format!("<w:pPr>{}</w:pPr>", PPR_DEFAULTS);
+    let Some((_, defaults)) = parse(&xml) else {
         return;
     };
-    let mut defaults = Some(defaults);
+    let mut defaults = Some(defaults.into_owned());
     root.visit(&mut |n| {
         if n.name != "w:pPrDefault" {
             return;
@@ -470,11 +471,14 @@ pub(super) fn default_styles(root: &mut Node) {
                 && e.attr("w:styleId") == Some("Normal")
         }) {
             // Word writes w:type, w:default, w:styleId.
-            normal.attrs = normal.attrs.replacen(
-                r#"w:type="paragraph""#,
-                r#"w:type="paragraph" w:default="1""#,
-                1,
-            );
+            normal.attrs = normal
+                .attrs
+                .replacen(
+                    r#"w:type="paragraph""#,
+                    r#"w:type="paragraph" w:default="1""#,
+                    1,
+                )
+                .into();
         }
     }
     for (kind, xml) in super::styles::DEFAULT_STYLES {

@@ -230,12 +230,24 @@ fn xml_illegal_characters_are_refused() {
                 ..Document::default()
             },
         ];
+        // A chart's categories and series names are refused in the chart part, which
+        // comes before the workbook holding the same text.
         let mut c = chart();
         c.categories[0] = s.clone();
-        docs.push(Document {
-            blocks: vec![Block::Chart(c)],
-            ..Document::default()
-        });
+        let mut named = chart();
+        named.series[0].name = s.clone();
+        for c in [c, named] {
+            let doc = Document {
+                blocks: vec![Block::Chart(c)],
+                ..Document::default()
+            };
+            let msg = super::render(&doc).expect_err("refused").to_string();
+            assert!(
+                msg.contains("word/charts/chart1.xml")
+                    && msg.contains(&format!("U+{:04X}", bad as u32)),
+                "{msg}"
+            );
+        }
         let mut d = Document::default();
         d.meta.title = s.clone();
         docs.push(d);
