@@ -87,7 +87,11 @@ pub fn docx_places_the_signature_where_the_pdf_does() {
     // character two characters right of the 署名's. LibreOffice sets its digits wider and
     // spaces them from hanzi (it ignores `w:autoSpaceDN`), so the line may reach into the
     // right margin, by less than three characters.
-    assert_eq!(date.text.replace(' ', ""), "2020年3月16日", "the date on one line");
+    assert_eq!(
+        date.text.replace(' ', ""),
+        "2020年3月16日",
+        "the date on one line"
+    );
     assert!(
         (date.x_min - (sig.x_min + 2.0 * EM)).abs() < 1.0,
         "date starts at {}, 署名 at {}",

@@ -23,22 +23,13 @@
 //! Only characters outside ASCII are embedded: Word and LibreOffice set ASCII in the
 //! run's Latin font (`w:ascii`, Times New Roman), so 仿宋 never draws them.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use allsorts::binary::read::ReadScope;
-use allsorts::error::ParseError;
-use allsorts::font::{read_cmap_subtable, Encoding};
-use allsorts::font_data::FontData;
-use allsorts::subset::{subset, CmapTarget, SubsetProfile};
-use allsorts::tables::cmap::Cmap;
-use allsorts::tables::FontTableProvider;
-use allsorts::tag;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::normalize::{Child, Node};
-use crate::render::pdf::fonts::{bundled_fangsong, subset_font_with, FontFile, SubsetKind};
+use crate::render::pdf::fonts::{bundled_fangsong, subset_font_with, SubsetKind};
 
 /// The relationship type of an embedded font part (ECMA-376 Part 1 §17.8.1).
 pub const FONT_REL: &str =
@@ -160,7 +151,7 @@ pub fn embed(
     if chars.is_empty() || !has_entry {
         return Ok(());
     }
-    let font = subset_fast(bundled_fangsong(), &chars, SubsetKind::Embedding)
+    let font = subset_font_with(bundled_fangsong(), &chars, SubsetKind::Embedding)
         .map_err(|e| format!("DOCX 字体嵌入失败（仿宋子集）：{e}"))?;
     if font.is_empty() {
         return Ok(());
@@ -217,117 +208,6 @@ pub fn embed(
     ));
     parts.push((PART.into(), odttf));
     Ok(())
-}
-
-/// [`subset_font_with`]'s bytes, without allsorts' slow walk of the whole cmap: allsorts
-/// keeps every cmap mapping whose glyph is kept, testing each of the font's ~20,000
-/// mappings against the kept glyph list (a linear search; the DOCX subset of Zhuque
-/// spent half its time there). Here one pass over the cmap with a glyph bit set picks
-/// those mappings, and allsorts reads them from a cmap holding only them (format 12).
-/// Falls back to [`subset_font_with`] for a cmap that is not Unicode. (The PDF's subsets
-/// can use it as well.)
-///
-/// # Errors
-/// allsorts' message when the font cannot be read or subset.
-pub fn subset_fast(
-    file: &FontFile,
-    chars: &BTreeSet<char>,
-    kind: SubsetKind,
-) -> Result<Vec<u8>, String> {
-    let mut gids: BTreeMap<u16, char> = BTreeMap::new();
-    for c in chars {
-        if let Some(g) = file.glyph(*c) {
-            gids.entry(g).or_insert(*c);
-        }
-    }
-    let ids: Vec<u16> = std::iter::once(0).chain(gids.keys().copied()).collect();
-    let scope = ReadScope::new(file.bytes);
-    let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
-    let provider = data
-        .table_provider(file.face_index)
-        .map_err(|e| e.to_string())?;
-    let Some(cmap) = kept_mappings_cmap(&provider, &ids).map_err(|e| e.to_string())? else {
-        return subset_font_with(file, chars, kind);
-    };
-    let provider = WithCmap {
-        inner: &provider,
-        cmap,
-    };
-    let profile = match kind {
-        SubsetKind::Pdf => SubsetProfile::Pdf,
-        SubsetKind::Embedding => SubsetProfile::Minimal,
-    };
-    subset(&provider, &ids, &profile, CmapTarget::Unicode)
-        .map_err(|e| format!("{}: {e}", file.name))
-}
-
-/// A cmap table (one Windows Unicode full-repertoire subtable, format 12) holding the
-/// mappings of `provider`'s cmap, as allsorts reads it, whose glyph is in `ids` (glyph 0
-/// excluded); `None` when that cmap's encoding is not Unicode.
-fn kept_mappings_cmap(
-    provider: &impl FontTableProvider,
-    ids: &[u16],
-) -> Result<Option<Vec<u8>>, ParseError> {
-    let data = provider.read_table_data(tag::CMAP)?;
-    let cmap = ReadScope::new(&data).read::<Cmap<'_>>()?;
-    let Some((encoding, table)) = read_cmap_subtable(&cmap)? else {
-        return Ok(None);
-    };
-    if encoding != Encoding::Unicode {
-        return Ok(None);
-    }
-    let mut keep = vec![0u64; 0x1_0000 / 64];
-    for g in ids.iter().filter(|g| **g != 0) {
-        keep[usize::from(*g) / 64] |= 1 << (g % 64);
-    }
-    let mut kept: Vec<(u32, u16)> = Vec::with_capacity(ids.len());
-    table.mappings_fn(|ch, gid| {
-        if gid != 0 && keep[usize::from(gid) / 64] & (1 << (gid % 64)) != 0 {
-            kept.push((ch, gid));
-        }
-    })?;
-    kept.sort_unstable();
-    kept.dedup_by_key(|(ch, _)| *ch);
-    // One group per character: allsorts reads them back one by one in any case.
-    let be32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_be_bytes());
-    let mut out = Vec::with_capacity(28 + kept.len() * 12);
-    out.extend_from_slice(&[0, 0, 0, 1]); // version 0, one subtable
-    out.extend_from_slice(&[0, 3, 0, 10]); // Windows, Unicode full repertoire
-    be32(&mut out, 12); // its offset
-    out.extend_from_slice(&[0, 12, 0, 0]); // format 12, reserved
-    be32(&mut out, 16 + 12 * kept.len() as u32); // length
-    be32(&mut out, 0); // language
-    be32(&mut out, kept.len() as u32);
-    for (ch, gid) in kept {
-        be32(&mut out, ch);
-        be32(&mut out, ch);
-        be32(&mut out, u32::from(gid));
-    }
-    Ok(Some(out))
-}
-
-/// A font's tables with its cmap replaced.
-struct WithCmap<'a, P> {
-    inner: &'a P,
-    cmap: Vec<u8>,
-}
-
-impl<P: FontTableProvider> FontTableProvider for WithCmap<'_, P> {
-    fn table_data(&self, tag: u32) -> Result<Option<Cow<'_, [u8]>>, ParseError> {
-        if tag == tag::CMAP {
-            Ok(Some(Cow::Borrowed(&self.cmap)))
-        } else {
-            self.inner.table_data(tag)
-        }
-    }
-
-    fn has_table(&self, tag: u32) -> bool {
-        tag == tag::CMAP || self.inner.has_table(tag)
-    }
-
-    fn table_tags(&self) -> Option<Vec<u32>> {
-        self.inner.table_tags()
-    }
 }
 
 /// `fontTable.xml` with `w:embedRegular` as the last child of the entry `family` (after
@@ -561,30 +441,6 @@ mod tests {
         assert_eq!(ob[16], 16 ^ 0xFF);
         assert_eq!(&ob[32..], &font[32..]);
         assert_eq!(obfuscate(ob, key), font);
-    }
-
-    #[test]
-    fn fast_subset_is_allsorts_own() {
-        // The reduced cmap gives allsorts the same mappings its own walk keeps: the same
-        // bytes, for text, punctuation, full-width forms and characters Zhuque lacks.
-        let file = bundled_fangsong();
-        let sets: [BTreeSet<char>; 3] = [
-            "调研报告，“引号”——……（一）１２３ＡＢ・·—".chars().collect(),
-            ('\u{4E00}'..='\u{4FFF}')
-                .chain('\u{3000}'..='\u{303F}')
-                .collect(),
-            ['\u{20000}', '\u{9FA5}', '\u{FF01}'].into_iter().collect(),
-        ];
-        for chars in &sets {
-            for kind in [SubsetKind::Embedding, SubsetKind::Pdf] {
-                assert_eq!(
-                    subset_fast(file, chars, kind).expect("subset"),
-                    subset_font_with(file, chars, kind).expect("subset"),
-                    "{} characters, {kind:?}",
-                    chars.len()
-                );
-            }
-        }
     }
 
     #[test]
