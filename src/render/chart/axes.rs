@@ -24,21 +24,17 @@ pub fn nice_ticks(max: f64, target: usize) -> Vec<f64> {
         .collect()
 }
 
+/// An axis tick as printed: at most two decimals, trailing zeros dropped (`0.5`, `10`).
 pub(super) fn fmt_tick(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    number::trimmed(Some(v), 2)
 }
 
 /// A value as charts print it: whole numbers as integers, others with one decimal.
 pub(super) fn fmt_value(v: f64) -> String {
     if v.fract() == 0.0 {
-        fmt_tick(v)
+        number::shortest(v)
     } else {
-        format!("{v:.1}")
+        number::fixed(Some(v), 1)
     }
 }
 

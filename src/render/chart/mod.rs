@@ -7,7 +7,7 @@
 //! Coordinates are points, origin at the top left, y growing downwards.
 
 use crate::doc::{Chart, ChartKind};
-use crate::stats::largest_remainder;
+use crate::number;
 
 mod axes;
 mod bars;

@@ -30,7 +30,7 @@ pub fn pie_values(chart: &Chart) -> Vec<f64> {
 /// A pie's direct labels, one per category: the category and its share as printed
 /// ([`pie_percents`]), e.g. "大专 37.6%". Both backends print exactly these.
 pub fn pie_labels(chart: &Chart) -> Vec<String> {
-    let pcts = pie_percents(&pie_values(chart));
+    let pcts = pie_percents(&chart.shares);
     chart
         .categories
         .iter()
@@ -147,12 +147,12 @@ pub fn pie_angles(values: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Each slice's share as printed, one decimal, largest-remainder rounded to add to 100.0%.
-pub fn pie_percents(values: &[f64]) -> Vec<String> {
-    largest_remainder(values, 1000)
-        .unwrap_or_default()
+/// Each slice's share as printed, one decimal (`368` → "36.8%"), from shares in tenths of
+/// a percent as the Document carries them ([`Chart::shares`], apportioned by compose).
+pub fn pie_percents(shares: &[u32]) -> Vec<String> {
+    shares
         .iter()
-        .map(|p| format!("{:.1}%", *p as f64 / 10.0))
+        .map(|p| format!("{}%", number::fixed(Some(f64::from(*p) / 10.0), 1)))
         .collect()
 }
 

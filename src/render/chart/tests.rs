@@ -10,8 +10,9 @@ pub(super) fn measure(t: &str, size: f32) -> f32 {
         * size
 }
 
+/// A chart of `kind`; a pie gets its shares as compose apportions them.
 pub(super) fn chart(kind: ChartKind, cats: &[&str], series: &[(&str, &[f64])]) -> Chart {
-    Chart {
+    let mut c = Chart {
         kind,
         categories: cats.iter().map(|c| c.to_string()).collect(),
         series: series
@@ -23,7 +24,15 @@ pub(super) fn chart(kind: ChartKind, cats: &[&str], series: &[(&str, &[f64])]) -
             .collect(),
         unit: Some("人".into()),
         ..Chart::default()
+    };
+    if kind == ChartKind::Pie {
+        c.shares = c
+            .series
+            .first()
+            .map(crate::compose::pie_shares)
+            .unwrap_or_default();
     }
+    c
 }
 
 #[test]
