@@ -44,7 +44,9 @@ pub const PALETTE: [Rgb; 6] = [
     [0xd2, 0x77, 0x6f], // rose, L* 59.9
     [0xa9, 0xcc, 0xde], // pale blue, L* 80.1
 ];
+/// Text, axes and leader lines: near-black.
 pub const INK: Rgb = [0x20, 0x20, 0x20];
+/// Grid lines and the no-data box: light grey.
 pub const GRID: Rgb = [0xc8, 0xc8, 0xc8];
 
 /// The smallest text a chart prints, in pt at print size (charts are laid out at their
@@ -83,9 +85,13 @@ pub enum Hatch {
 /// A line chart's point marker, the line series' counterpart of [`Hatch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marker {
+    /// A filled square.
     Square,
+    /// A filled diamond (a square on its corner).
     Diamond,
+    /// A filled triangle, point up.
     Triangle,
+    /// A filled circle.
     Circle,
 }
 
@@ -170,23 +176,35 @@ pub enum Shape {
     /// A filled closed path; `bezier[i]` marks control points of cubic curves (as printpdf
     /// does: two control points, then the end point).
     Fill {
+        /// The path's points (x, y), pt from the scene's top left.
         points: Vec<(f32, f32)>,
+        /// One per point: whether it belongs to a cubic Bézier segment.
         bezier: Vec<bool>,
+        /// Fill colour.
         color: Rgb,
     },
     /// A stroked polyline.
     Line {
+        /// The line's points (x, y), pt from the scene's top left.
         points: Vec<(f32, f32)>,
+        /// Stroke width, pt.
         width: f32,
+        /// Stroke colour.
         color: Rgb,
     },
     /// Text whose left edge is at `x`, baseline at `y`.
     Text {
+        /// Left edge, pt from the scene's left.
         x: f32,
+        /// Baseline, pt from the scene's top.
         y: f32,
+        /// Type size, pt.
         size: f32,
+        /// The text as printed.
         text: String,
+        /// What the text is, which picks its font.
         role: TextRole,
+        /// Text colour.
         color: Rgb,
     },
 }
@@ -194,8 +212,11 @@ pub enum Shape {
 /// A chart laid out in a `width` × `height` box.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scene {
+    /// The box's width, pt.
     pub width: f32,
+    /// The box's height, pt.
     pub height: f32,
+    /// The shapes in drawing order (later ones over earlier ones).
     pub shapes: Vec<Shape>,
 }
 

@@ -17,12 +17,17 @@ use crate::render::chart::{
     segment_look, series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
 
+/// The DrawingML chart namespace (`c:`), ECMA-376 Part 1 §21.2.
 pub const CHART_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
+/// The relationship type from the document part to a chart part.
 pub const CHART_REL: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart";
+/// The content type of a chart part (`word/charts/chartN.xml`).
 pub const CHART_TYPE: &str = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
+/// The relationship type from a chart part to its embedded workbook.
 pub const PACKAGE_REL: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package";
+/// The content type of an embedded workbook (`word/embeddings/*.xlsx`).
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The chart's text face: 黑体, as captions and table heads.
@@ -31,7 +36,9 @@ const FACE: &str = "黑体";
 /// One chart's parts: the chart XML and its embedded workbook, and the size to draw it.
 #[derive(Debug, Clone)]
 pub struct ChartPart {
+    /// The chart part's XML (`c:chartSpace`).
     pub xml: String,
+    /// The embedded workbook holding the chart's data (xlsx bytes).
     pub workbook: Vec<u8>,
     /// The drawing's extent (width, height) in EMU: the text block's width and
     /// [`chart_height`] — the size the PDF gives the same chart.

@@ -29,28 +29,43 @@ pub const MM: f32 = 72.0 / 25.4;
 /// push a block to the next page over a rounding difference (86.971985 pt of room against
 /// 86.972084 pt needed did, before issue 16).
 pub(crate) const FIT_EPS: f32 = 0.01;
-/// Size of a footnote mark relative to its text, and how far it is raised.
+/// Size of a footnote mark relative to its text.
 pub(crate) const SUP_SCALE: f32 = 0.6;
+/// How far a footnote mark is raised, relative to its text size.
 pub(crate) const SUP_RISE: f32 = 0.38;
 
 /// The page geometry and type sizes of the `gbt9704` preset.
 #[derive(Debug, Clone, Copy)]
 pub struct Preset {
+    /// Page width, pt.
     pub page_w: f32,
+    /// Page height, pt.
     pub page_h: f32,
+    /// Top margin (page edge to the text block), pt.
     pub top: f32,
+    /// Bottom margin, pt.
     pub bottom: f32,
+    /// Left margin (订口, the binding side), pt.
     pub left: f32,
+    /// Right margin, pt.
     pub right: f32,
+    /// Body type size (三号 仿宋), pt.
     pub body: f32,
+    /// Line pitch of the body grid (22 lines on the text block), pt.
     pub pitch: f32,
+    /// Title type size (二号), pt.
     pub title: f32,
+    /// Table text size, pt.
     pub table: f32,
+    /// Footnote and note text size, pt.
     pub note: f32,
+    /// Folio (page number) size (四号), pt.
     pub folio: f32,
 }
 
 impl Preset {
+    /// GB/T 9704-2012 (党政机关公文格式) on A4: margins 37/35/28/26 mm, 三号 body on
+    /// 22 lines of the 225 mm text block, 二号 title, 四号 folio.
     pub fn gbt9704() -> Preset {
         Preset {
             page_w: 210.0 * MM,
@@ -69,6 +84,7 @@ impl Preset {
         }
     }
 
+    /// The text block's width (page width less both side margins), pt.
     pub fn text_width(&self) -> f32 {
         self.page_w - self.left - self.right
     }
@@ -83,39 +99,61 @@ pub enum Item {
     /// a writer needs no font metrics to place a glyph). `bold` asks the writer to
     /// synthesise a bold weight (fill and stroke, as Word does for faces without one).
     Text {
+        /// Pen start, pt from the page's left edge.
         x: f32,
+        /// Baseline, pt from the page's bottom edge.
         y: f32,
+        /// Type size, pt.
         size: f32,
+        /// The font, an index into the layout's [`FontSet`].
         font: FontIdx,
+        /// The characters drawn.
         text: String,
+        /// Pen advance after each character, pt (one per character of `text`).
         advances: Vec<f32>,
+        /// Synthesise a bold weight.
         bold: bool,
     },
+    /// A straight black rule (table lines, the footnote separator) from (x1, y1) to
+    /// (x2, y2), pt from the page's bottom left.
     Rule {
+        /// Start x, pt.
         x1: f32,
+        /// Start y, pt.
         y1: f32,
+        /// End x, pt.
         x2: f32,
+        /// End y, pt.
         y2: f32,
+        /// Stroke width, pt.
         width: f32,
     },
     /// A filled closed path (charts); `bezier` marks cubic control points.
     Fill {
+        /// The path's points (x, y), pt from the page's bottom left.
         points: Vec<(f32, f32)>,
+        /// One per point: whether it belongs to a cubic Bézier segment.
         bezier: Vec<bool>,
+        /// Fill colour, sRGB 0–255.
         color: [u8; 3],
     },
     /// A coloured polyline (charts).
     Stroke {
+        /// The line's points (x, y), pt from the page's bottom left.
         points: Vec<(f32, f32)>,
+        /// Stroke width, pt.
         width: f32,
+        /// Stroke colour, sRGB 0–255.
         color: [u8; 3],
     },
     /// The colour of the text items that follow (charts), until the next one.
     TextColor([u8; 3]),
 }
 
+/// One laid-out page.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// What is drawn on the page, in drawing order.
     pub items: Vec<Item>,
     /// Footnotes referenced on this page (1-based numbers), drawn at its foot.
     pub notes: Vec<usize>,
@@ -143,8 +181,11 @@ impl Page {
 /// The part of a table a row belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowPart {
+    /// A header row (`Table::head`), repeated on continuation pages.
     Head,
+    /// A body row (`Table::body`).
     Body,
+    /// A footer row (`Table::foot`, e.g. 合计).
     Foot,
 }
 
@@ -154,6 +195,7 @@ pub enum RowPart {
 pub struct RowMark {
     /// The table's order in the document, from 1 (every table, with or without caption).
     pub table: usize,
+    /// The part of the table the row is in.
     pub part: RowPart,
     /// The row's index in its part (`Table::head`, `body` or `foot`), from 0.
     pub index: usize,
@@ -162,26 +204,35 @@ pub struct RowMark {
     pub repeat: bool,
     /// Top and bottom of the row, from the page's top edge (pt).
     pub top: f32,
+    /// The row's bottom, from the page's top edge (pt).
     pub bottom: f32,
 }
 
 /// A heading's entry in the PDF outline.
 #[derive(Debug, Clone)]
 pub struct Bookmark {
+    /// The heading's text as the outline shows it.
     pub title: String,
+    /// The page the heading is on, from 1.
     pub page: usize,
+    /// The heading's level (1 for a chapter); the outline nests by it.
     pub level: u8,
     /// The heading's top, from the page's top edge (pt).
     pub top: f32,
 }
 
+/// A typeset document: its pages and its outline, ready for a writer (the PDF today).
 pub struct Layout {
+    /// The pages, in order.
     pub pages: Vec<Page>,
+    /// The outline: one entry per heading, in document order.
     pub bookmarks: Vec<Bookmark>,
     /// Characters no font could draw, each with the text around its first occurrence.
     pub missing: Vec<(char, String)>,
 }
 
+/// The typesetter's state while it lays a Document out: the fonts, the preset, the pages
+/// so far and the pen position.
 pub(crate) struct Typesetter<'f> {
     fonts: &'f FontSet,
     /// This layout's memo of `fonts`' glyph lookups (shaping asks for the same characters

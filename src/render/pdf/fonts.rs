@@ -50,6 +50,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role with a font chain of its own (Note shares Body's fonts).
     pub const ALL: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Song];
 
     /// Installed families that serve this role, best first.
@@ -74,6 +75,7 @@ impl Role {
         }
     }
 
+    /// The role's name in messages (Chinese), e.g. "正文（仿宋）".
     pub fn label(self) -> &'static str {
         match self {
             Role::Body | Role::Note => "正文（仿宋）",
@@ -92,8 +94,11 @@ pub struct FontFile {
     pub name: String,
     /// Where it came from: a path, or `内置` for the bundled subsets.
     pub origin: String,
+    /// The face's index in its file (a TrueType collection holds several).
     pub face_index: usize,
+    /// The whole font file.
     pub bytes: &'static [u8],
+    /// The parsed face, for metrics and glyph lookups.
     pub face: ttf_parser::Face<'static>,
 }
 
@@ -119,6 +124,7 @@ impl FontFile {
         })
     }
 
+    /// The glyph id for `c` in this face, or `None` when the face has none (.notdef).
     pub fn glyph(&self, c: char) -> Option<u16> {
         self.face.glyph_index(c).map(|g| g.0).filter(|g| *g != 0)
     }
@@ -138,6 +144,7 @@ pub type FontIdx = usize;
 
 /// The fonts available to the typesetter.
 pub struct FontSet {
+    /// The loaded font files, indexed by [`FontIdx`].
     pub files: Vec<FontFile>,
     /// Per role, the fonts to try in order.
     chains: BTreeMap<Role, Vec<FontIdx>>,

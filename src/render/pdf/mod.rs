@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 
 /// A rendered PDF and what the writer should know about it.
 pub struct Rendered {
+    /// The PDF file's bytes.
     pub bytes: Vec<u8>,
     /// Warnings in Chinese: characters no font can draw (drawn as □, kept in the text
     /// layer), with where they occur.
