@@ -28,14 +28,18 @@ pub fn pie_values(chart: &Chart) -> Vec<f64> {
 }
 
 /// A pie's direct labels, one per category: the category and its share as printed
-/// ([`pie_percents`]), e.g. "大专 37.6%". Both backends print exactly these.
+/// ([`pie_percents`] of the Document's [`Chart::shares`]), e.g. "大专 37.6%"; the category
+/// alone when the chart carries no shares. Both backends print exactly these.
 pub fn pie_labels(chart: &Chart) -> Vec<String> {
     let pcts = pie_percents(&chart.shares);
     chart
         .categories
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{c} {}", pcts.get(i).map(String::as_str).unwrap_or("")))
+        .map(|(i, c)| match pcts.get(i) {
+            Some(p) => format!("{c} {p}"),
+            None => c.clone(),
+        })
         .collect()
 }
 

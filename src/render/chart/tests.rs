@@ -261,6 +261,18 @@ fn stacked_bars_reach_the_unit_totals() {
     assert!(bars >= 4);
 }
 
+/// Issue 17: a pie's labels print the shares the Document carries (apportioned by
+/// compose), one decimal; a pie without shares is labelled by category alone.
+#[test]
+fn pie_labels_print_the_documents_shares() {
+    let mut c = chart(ChartKind::Pie, &["甲", "乙"], &[("a", &[1.0, 2.0])]);
+    c.shares = vec![1000, 0];
+    assert_eq!(pie_labels(&c), ["甲 100.0%", "乙 0.0%"]);
+    assert_eq!(pie_percents(&[368, 368, 263]), ["36.8%", "36.8%", "26.3%"]);
+    c.shares.clear();
+    assert_eq!(pie_labels(&c), ["甲", "乙"]);
+}
+
 #[test]
 fn empty_or_zero_data_draws_no_data() {
     for c in [
