@@ -552,13 +552,15 @@ fn a_pie_of_ten_segments_has_ten_different_fills_in_both_formats() {
             .skip(1)
             .map(|s| s.split("</c:v>").next().unwrap().parse().ok())
             .collect();
+        let series = Series {
+            name: "构成".into(),
+            values: vals,
+        };
         let chart = Chart {
             kind: ChartKind::Pie,
             categories: cats,
-            series: vec![Series {
-                name: "构成".into(),
-                values: vals,
-            }],
+            shares: diaoyan::compose::pie_shares(&series),
+            series: vec![series],
             ..Chart::default()
         };
         let width = 5_616_000.0 / 12_700.0;

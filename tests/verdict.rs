@@ -259,7 +259,12 @@ fn equal_counts_print_equal_shares_with_the_rounding_note() {
     assert_eq!(g["pct1_sum"], 99.9);
     // Donut percentages follow the same rule.
     assert_eq!(
-        diaoyan::render::chart::pie_percents(&[21.0, 21.0, 15.0]),
+        diaoyan::render::chart::pie_percents(&diaoyan::compose::pie_shares(
+            &diaoyan::doc::Series {
+                name: "学历".into(),
+                values: vec![Some(21.0), Some(21.0), Some(15.0)],
+            }
+        )),
         ["36.8%", "36.8%", "26.3%"]
     );
 }

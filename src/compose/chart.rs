@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::doc::{Chart, ChartKind, Series};
-use crate::stats::Figures;
+use crate::stats::{largest_remainder, Figures};
 use crate::survey::Schema;
 
 /// The arguments a template passes to `chart()`.
@@ -99,6 +99,11 @@ pub fn build(args: &ChartArgs, schema: &Schema, figures: &Figures) -> Result<Cha
             .collect();
         (cats, series)
     };
+    let shares = if args.kind == ChartKind::Pie {
+        series.first().map(pie_shares).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     Ok(Chart {
         kind: args.kind,
         caption: args.caption.clone(),
@@ -108,5 +113,22 @@ pub fn build(args: &ChartArgs, schema: &Schema, figures: &Figures) -> Result<Cha
         series,
         unit,
         alt: args.alt.clone(),
+        shares,
     })
+}
+
+/// A pie's shares, one per value of its series, in tenths of a percent: the values as
+/// drawn (missing, negative or non-finite → 0) apportioned to 1000 by
+/// [`largest_remainder`] (issue 14 §4). Empty when the values add up to nothing.
+pub fn pie_shares(series: &Series) -> Vec<u32> {
+    let drawn: Vec<f64> = series
+        .values
+        .iter()
+        .map(|v| v.filter(|x| x.is_finite()).unwrap_or(0.0).max(0.0))
+        .collect();
+    largest_remainder(&drawn, 1000)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| u32::try_from(p).unwrap_or(0))
+        .collect()
 }

@@ -11,7 +11,7 @@ mod escape;
 mod filters;
 mod table;
 
-pub use chart::{build as build_chart, ChartArgs};
+pub use chart::{build as build_chart, pie_shares, ChartArgs};
 pub use escape::{escape_markdown, escape_markdown_string};
 pub use table::{build as build_table, TableArgs};
 

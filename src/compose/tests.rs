@@ -249,6 +249,9 @@ fn charts_resolve_to_directives() {
     assert_eq!(pie.categories, ["男", "女"]);
     assert_eq!(pie.series[0].values, [Some(2.0), Some(4.0)]);
     assert_eq!(pie.number, Some(1));
+    // Issue 17: the pie's shares are apportioned here (2 : 4 → 33.3% and 66.7%, adding up
+    // to 100.0%) and travel in the Document; other charts carry none.
+    assert_eq!(pie.shares, [333, 667]);
     assert!(
         matches!(&doc.blocks[1], Block::Paragraph(r) if crate::doc::plain_text(r) == "见图1。")
     );
@@ -257,6 +260,7 @@ fn charts_resolve_to_directives() {
     };
     assert_eq!((st.categories.len(), st.series.len()), (2, 2));
     assert_eq!(st.label(), "图2　年龄");
+    assert!(st.shares.is_empty());
 }
 
 #[test]

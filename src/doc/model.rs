@@ -360,6 +360,14 @@ pub struct Chart {
     /// Alternative text for readers who cannot see the chart.
     #[serde(default)]
     pub alt: Option<String>,
+    /// A pie's shares as printed, one per category, in tenths of a percent (‰: 368 is
+    /// 36.8%), apportioned by compose with largest-remainder rounding (issue 14 §4:
+    /// they add up to 1000 unless equal parts straddle the cut). Empty for other charts,
+    /// for a pie with nothing to share (all values zero or missing) and for directives
+    /// written without it: the pie's labels then carry no percentage. The backends print
+    /// these shares and compute none (issue 17: no backend depends on statistics).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<u32>,
 }
 
 /// Horizontal alignment of a table cell.

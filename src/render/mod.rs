@@ -1,8 +1,12 @@
 //! Stage 5 — render: the Document into DOCX and PDF.
 
+/// Charts as backend-neutral vector scenes and the decisions both backends share.
 pub mod chart;
+/// Document → DOCX.
 pub mod docx;
+/// The backend-neutral typesetter: Document → positioned pages.
 pub mod layout;
+/// Layout → PDF bytes, and the fonts it draws with.
 pub mod pdf;
 
 /// Table geometry both backends share, so a row is as tall in the PDF as in Word, WPS and

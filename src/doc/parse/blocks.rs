@@ -155,6 +155,13 @@ pub(super) fn check_chart(c: &Chart) -> Result<()> {
             )));
         }
     }
+    if !c.shares.is_empty() && c.shares.len() != c.categories.len() {
+        return Err(Error::template(format!(
+            "图表「{name}」有{}个占比（shares），但图表有{}个类别：每个类别须有一个占比",
+            c.shares.len(),
+            c.categories.len()
+        )));
+    }
     Ok(())
 }
 

@@ -188,6 +188,24 @@ fn a_chart_with_a_short_or_long_series_is_refused() {
     }
 }
 
+/// Issue 17: a pie's shares travel in its directive; a directive whose shares do not
+/// match its categories one for one is refused, naming the chart.
+#[test]
+fn a_pie_keeps_its_shares_and_refuses_a_wrong_count() {
+    let md = |shares: &str| {
+        format!("```diaoyan-chart\n{{\"kind\":\"pie\",\"caption\":\"性别\",\"categories\":[\"男\",\"女\"],\"series\":[{{\"name\":\"人数\",\"values\":[2,4]}}]{shares}}}\n```\n")
+    };
+    let doc = parse(&md(",\"shares\":[333,667]"), Meta::default()).expect("parses");
+    let Block::Chart(c) = &doc.blocks[0] else {
+        panic!("a chart")
+    };
+    assert_eq!(c.shares, [333, 667]);
+    let msg = parse(&md(",\"shares\":[1000]"), Meta::default())
+        .expect_err("refused")
+        .to_string();
+    assert!(msg.contains("性别") && msg.contains("占比"), "{msg}");
+}
+
 /// Issue 14: a fifth heading level is refused with its line, not drawn as the fourth.
 #[test]
 fn a_fifth_heading_level_is_refused_with_its_line() {

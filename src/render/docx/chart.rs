@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use rust_xlsxwriter::{ExcelDateTime, Workbook};
+use rust_xlsxwriter::{column_number_to_name, ColNum, ExcelDateTime, Workbook};
 
 use super::normalize::{parse, Child, Node};
 use super::styles::has_style;
@@ -16,14 +16,18 @@ use crate::render::chart::{
     bar_labels, chart_height, legend_box, pie_labels, pie_percents, pie_values, plot_area,
     segment_look, series_look, value_ticks, Hatch, Marker, GRID, INK, LABEL_PT, MIN_LABEL_PT,
 };
-use crate::sheet::address;
 
+/// The DrawingML chart namespace (`c:`), ECMA-376 Part 1 §21.2.
 pub const CHART_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
+/// The relationship type from the document part to a chart part.
 pub const CHART_REL: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart";
+/// The content type of a chart part (`word/charts/chartN.xml`).
 pub const CHART_TYPE: &str = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
+/// The relationship type from a chart part to its embedded workbook.
 pub const PACKAGE_REL: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package";
+/// The content type of an embedded workbook (`word/embeddings/*.xlsx`).
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The chart's text face: 黑体, as captions and table heads.
@@ -32,7 +36,9 @@ const FACE: &str = "黑体";
 /// One chart's parts: the chart XML and its embedded workbook, and the size to draw it.
 #[derive(Debug, Clone)]
 pub struct ChartPart {
+    /// The chart part's XML (`c:chartSpace`).
     pub xml: String,
+    /// The embedded workbook holding the chart's data (xlsx bytes).
     pub workbook: Vec<u8>,
     /// The drawing's extent (width, height) in EMU: the text block's width and
     /// [`chart_height`] — the size the PDF gives the same chart.
@@ -173,8 +179,9 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
 
     let series_xml = |k: usize, body: &dyn Fn(usize) -> String| -> String {
         let s = &chart.series[k];
-        let col = address(0, k + 1);
-        let letters = col.trim_end_matches('1');
+        // The series' column in the embedded workbook: B for the first, C, … (A holds
+        // the categories).
+        let letters = column_number_to_name(ColNum::try_from(k + 1).unwrap_or(ColNum::MAX));
         let mut vals = format!(
             r#"<c:val><c:numRef><c:f>Sheet1!${letters}$2:${letters}${}</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val="{n}"/>"#,
             n + 1
@@ -266,7 +273,7 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
         ChartKind::Pie => {
             let values = pie_values(chart);
             let texts = pie_labels(chart);
-            let pcts = pie_percents(&values);
+            let pcts = pie_percents(&chart.shares);
             let size = centi(LABEL_PT);
             let mut x = r#"<c:pieChart><c:varyColors val="1"/>"#.to_string();
             x.push_str(&series_xml(0, &|_| {

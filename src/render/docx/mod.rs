@@ -33,7 +33,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     // The styles use the numbering; docx-rs only links numbering.xml for paragraphs.
     d.document_rels.has_numberings = true;
     if let Some(date) = &doc.meta.date {
-        let stamp = format!("{}T00:00:00Z", crate::survey::date::ymd(*date));
+        let stamp = format!("{}T00:00:00Z", crate::date::ymd(*date));
         d = d.created_at(&stamp).updated_at(&stamp);
     }
     let mut title = Paragraph::new().style("Title");
@@ -83,12 +83,13 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
 const TITLE_CHARS: usize = 20;
 
 /// A long title as lines split between its phrases (see [`crate::render::phrase_break`]),
-/// measured in em (CJK 1, other characters ½), so Word never breaks inside a word.
+/// measured in em as a GB 2312 font sets them ([`crate::doc::nominal_width`]: full-width
+/// characters 1, the others ½), so Word never breaks inside a word.
 fn title_lines(title: &str, max: usize) -> Vec<String> {
     let chars: Vec<char> = title.chars().collect();
     let widths: Vec<f32> = chars
         .iter()
-        .map(|c| if crate::doc::is_cjk(*c) { 1.0 } else { 0.5 })
+        .map(|c| crate::doc::nominal_width(c.encode_utf8(&mut [0; 4])))
         .collect();
     if widths.iter().sum::<f32>() <= max as f32 {
         return vec![title.to_string()];

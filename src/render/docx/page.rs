@@ -17,11 +17,14 @@ const fn mm(mm: i32) -> i32 {
 
 /// A4: 210 × 297 mm.
 pub const PAGE_W: i32 = 11906;
+/// A4 height, 297 mm in twips.
 pub const PAGE_H: i32 = 16838;
 /// GB/T 9704-2012 §5.2.1: top 37 mm, bottom 35 mm, left (binding side) 28 mm, right 26 mm,
 /// leaving a text block of 156 × 225 mm.
 pub const TOP: i32 = mm(37);
+/// Bottom margin, 35 mm in twips.
 pub const BOTTOM: i32 = mm(35);
+/// Right margin, 26 mm in twips.
 pub const RIGHT: i32 = mm(26);
 /// The left margin takes what the 156 mm block and the right margin leave (1,588 twips,
 /// 28.01 mm), so the block is a whole 8,844 twips.
@@ -33,6 +36,7 @@ pub const TEXT_HEIGHT: i32 = PAGE_H - TOP - BOTTOM;
 
 /// Lines on a full page and characters on a full line (§5.2.2: 22 × 28).
 pub const LINES: i32 = 22;
+/// Characters on a full line (§5.2.2).
 pub const CHARS: i32 = 28;
 
 /// The line pitch: the largest whole number of twips of which 22 lines fit in the block,

@@ -10,18 +10,28 @@ use docx_rs::{
 
 /// East-Asian fonts per role, as Chinese offices have them installed.
 pub const FANGSONG: &str = "仿宋_GB2312";
+/// 黑体: headings of level 1, captions, table heads.
 pub const HEITI: &str = "黑体";
+/// 楷体: headings of level 2, quotations.
 pub const KAITI: &str = "楷体_GB2312";
+/// 方正小标宋: the report title.
 pub const TITLE: &str = "方正小标宋简体";
+/// 宋体: the folio (page number).
 pub const SONGTI: &str = "宋体";
+/// Latin letters and digits in every role.
 pub const LATIN: &str = "Times New Roman";
 
 /// Half-points: 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt, 小五 9 pt.
 pub const TITLE_SIZE: usize = 44;
+/// Body text: 三号 16 pt.
 pub const BODY: usize = 32;
+/// Captions: 四号 14 pt.
 pub const CAPTION_SIZE: usize = 28;
+/// The folio: 四号 14 pt.
 pub const FOOTER_SIZE: usize = 28;
+/// Table text: 小四 12 pt.
 pub const TABLE_SIZE: usize = 24;
+/// Footnotes: 小四 12 pt.
 pub const NOTE_SIZE: usize = 24;
 /// Fixed line pitch for 22 lines on the 225 mm text block (see [`super::page::LINE_PITCH`]).
 pub const LINE_PITCH: i32 = super::page::LINE_PITCH;
@@ -121,6 +131,7 @@ pub fn fonts(east_asia: &str) -> RunFonts {
         .cs(LATIN)
 }
 
+/// The body's exact line spacing: the grid's [`LINE_PITCH`].
 pub fn exact() -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Exact)
@@ -136,6 +147,7 @@ pub fn twips_exact(pt: f32) -> LineSpacing {
         .after(0)
 }
 
+/// Single (automatic) line spacing.
 pub fn single() -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Auto)
@@ -299,6 +311,7 @@ pub fn styles() -> Vec<Style> {
 
 /// The abstract numbering of ordered lists (`%1.`) and of bullet lists (`•`).
 pub const ORDERED_LIST_ABS: usize = 3;
+/// The abstract numbering of bullet lists.
 pub const BULLET_LIST_ABS: usize = 4;
 /// The numbering instance of the document's first list; list k (in document order) is
 /// `FIRST_LIST_NUM + k`, each restarting at its own start number.

@@ -27,6 +27,9 @@ use allsorts::tables::cmap::Cmap;
 use allsorts::tables::FontTableProvider;
 use rustc_hash::FxHashMap;
 
+mod subset;
+pub use subset::*;
+
 /// A typographic role in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -47,6 +50,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role with a font chain of its own (Note shares Body's fonts).
     pub const ALL: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Song];
 
     /// Installed families that serve this role, best first.
@@ -71,6 +75,7 @@ impl Role {
         }
     }
 
+    /// The role's name in messages (Chinese), e.g. "正文（仿宋）".
     pub fn label(self) -> &'static str {
         match self {
             Role::Body | Role::Note => "正文（仿宋）",
@@ -89,8 +94,11 @@ pub struct FontFile {
     pub name: String,
     /// Where it came from: a path, or `内置` for the bundled subsets.
     pub origin: String,
+    /// The face's index in its file (a TrueType collection holds several).
     pub face_index: usize,
+    /// The whole font file.
     pub bytes: &'static [u8],
+    /// The parsed face, for metrics and glyph lookups.
     pub face: ttf_parser::Face<'static>,
 }
 
@@ -116,6 +124,7 @@ impl FontFile {
         })
     }
 
+    /// The glyph id for `c` in this face, or `None` when the face has none (.notdef).
     pub fn glyph(&self, c: char) -> Option<u16> {
         self.face.glyph_index(c).map(|g| g.0).filter(|g| *g != 0)
     }
@@ -135,6 +144,7 @@ pub type FontIdx = usize;
 
 /// The fonts available to the typesetter.
 pub struct FontSet {
+    /// The loaded font files, indexed by [`FontIdx`].
     pub files: Vec<FontFile>,
     /// Per role, the fonts to try in order.
     chains: BTreeMap<Role, Vec<FontIdx>>,
@@ -551,137 +561,6 @@ impl<'f> Glyphs<'f> {
     }
 }
 
-/// What a subset is for, which decides the tables it keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubsetKind {
-    /// A PDF font program: outlines, metrics and cmap only.
-    Pdf,
-    /// A font a word processor installs (DOCX embedding): also `name`, `OS/2` and `post`
-    /// (allsorts' minimal OpenType profile), so it keeps its family name and
-    /// embedding permissions.
-    Embedding,
-}
-
-/// Subset `file` to the glyphs of `chars` for a PDF: see [`subset_font_with`].
-pub fn subset_font(file: &FontFile, chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
-    subset_font_with(file, chars, SubsetKind::Pdf)
-}
-
-/// Subset `file` to the glyphs of `chars`: a standalone font program whose cmap maps
-/// exactly those of `chars` the font has (the others are left out). Glyph 0 (.notdef) is
-/// always kept first.
-///
-/// # Errors
-/// allsorts' message when the font cannot be read or subset.
-pub fn subset_font_with(
-    file: &FontFile,
-    chars: &BTreeSet<char>,
-    kind: SubsetKind,
-) -> Result<Vec<u8>, String> {
-    let mut gids: BTreeMap<u16, char> = BTreeMap::new();
-    for c in chars {
-        if let Some(g) = file.glyph(*c) {
-            gids.entry(g).or_insert(*c);
-        }
-    }
-    let ids: Vec<u16> = std::iter::once(0).chain(gids.keys().copied()).collect();
-    let scope = ReadScope::new(file.bytes);
-    let data = scope.read::<FontData<'_>>().map_err(|e| e.to_string())?;
-    let provider = data
-        .table_provider(file.face_index)
-        .map_err(|e| e.to_string())?;
-    let profile = match kind {
-        SubsetKind::Pdf => SubsetProfile::Pdf,
-        SubsetKind::Embedding => SubsetProfile::Minimal,
-    };
-    let done = match kept_cmap(&provider, &ids) {
-        Some(cmap) => subset(
-            &WithCmap {
-                inner: &provider,
-                cmap,
-            },
-            &ids,
-            &profile,
-            CmapTarget::Unicode,
-        ),
-        None => subset(&provider, &ids, &profile, CmapTarget::Unicode),
-    };
-    done.map_err(|e| format!("{}: {e}", file.name))
-}
-
-/// The font's `cmap` reduced to the mappings a subset to `ids` keeps: every (character,
-/// glyph) pair of the subtable allsorts reads whose glyph is in `ids`, as one format 12
-/// subtable (Windows, UCS-4), which allsorts then prefers. `None` unless that subtable is
-/// a Unicode one (a symbol or legacy cmap is left to allsorts as it is).
-///
-/// allsorts keeps exactly these mappings itself, but tests each of the font's mappings
-/// against the glyph list one by one (a linear search: most of a subset's time for a CJK
-/// font). Handing it the reduced table gives the same subset, byte for byte.
-fn kept_cmap(provider: &impl FontTableProvider, ids: &[u16]) -> Option<Vec<u8>> {
-    let data = provider.read_table_data(allsorts::tag::CMAP).ok()?;
-    let cmap = ReadScope::new(&data).read::<Cmap<'_>>().ok()?;
-    let (encoding, table) = read_cmap_subtable(&cmap).ok()??;
-    if encoding != Encoding::Unicode {
-        return None;
-    }
-    let mut wanted = vec![false; usize::from(ids.iter().copied().max().unwrap_or(0)) + 1];
-    for g in ids {
-        wanted[usize::from(*g)] = true;
-    }
-    // As allsorts collects them: a later mapping of a character replaces an earlier one.
-    let mut pairs: BTreeMap<u32, u16> = BTreeMap::new();
-    table
-        .mappings_fn(|c, g| {
-            if g != 0 && wanted.get(usize::from(g)).copied().unwrap_or(false) {
-                pairs.insert(c, g);
-            }
-        })
-        .ok()?;
-    // cmap header, one encoding record, then the format 12 subtable (OpenType `cmap`).
-    let len = u32::try_from(16 + 12 * pairs.len()).ok()?;
-    let mut out = Vec::with_capacity(12 + len as usize);
-    out.extend(0u16.to_be_bytes()); // version
-    out.extend(1u16.to_be_bytes()); // numTables
-    out.extend(3u16.to_be_bytes()); // platformID: Windows
-    out.extend(10u16.to_be_bytes()); // encodingID: Unicode full repertoire
-    out.extend(12u32.to_be_bytes()); // subtable offset
-    out.extend(12u16.to_be_bytes()); // format
-    out.extend(0u16.to_be_bytes()); // reserved
-    out.extend(len.to_be_bytes());
-    out.extend(0u32.to_be_bytes()); // language
-    out.extend(u32::try_from(pairs.len()).ok()?.to_be_bytes());
-    for (c, g) in pairs {
-        out.extend(c.to_be_bytes());
-        out.extend(c.to_be_bytes());
-        out.extend(u32::from(g).to_be_bytes());
-    }
-    Some(out)
-}
-
-/// A font's tables with its `cmap` replaced (see [`kept_cmap`]).
-struct WithCmap<'a, P> {
-    inner: &'a P,
-    cmap: Vec<u8>,
-}
-
-impl<P: FontTableProvider> FontTableProvider for WithCmap<'_, P> {
-    fn table_data(&self, tag: u32) -> Result<Option<Cow<'_, [u8]>>, ParseError> {
-        if tag == allsorts::tag::CMAP {
-            Ok(Some(Cow::Borrowed(&self.cmap)))
-        } else {
-            self.inner.table_data(tag)
-        }
-    }
-
-    fn has_table(&self, tag: u32) -> bool {
-        tag == allsorts::tag::CMAP || self.inner.has_table(tag)
-    }
-
-    fn table_tags(&self) -> Option<Vec<u32>> {
-        self.inner.table_tags()
-    }
-}
-
 /// A display of where each role's font comes from, then the fallbacks (`后备`) that draw
 /// the characters the role fonts lack (the bundled 宋体 for what the bundled 仿宋 lacks, the
 /// bundled Noto CJK remainder, then `--font-dir` fonts), one `label\tname\torigin` line each.
@@ -707,141 +586,4 @@ pub fn describe(set: &FontSet) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SIZE: f32 = 16.0;
-    const ROLES: [Role; 5] = [Role::Body, Role::Hei, Role::Kai, Role::Title, Role::Note];
-
-    fn close(a: f32, b: f32) -> bool {
-        (a - b).abs() < 1e-3
-    }
-
-    /// clreq: “ ” ‘ ’ take one em; —— is one joined 2-em line; …… is 2 em. The bundled
-    /// fonts are so by construction: each glyph is one em wide and fills its box.
-    #[test]
-    fn quotes_dashes_and_ellipses_are_full_width_in_every_role() {
-        let fonts = FontSet::bundled();
-        for role in ROLES {
-            for c in ['“', '”', '‘', '’', '—', '―', '…'] {
-                let adv = fonts.advance(role, c, SIZE);
-                assert!(close(adv, SIZE), "{role:?} {c}: advance {adv}");
-            }
-            // An opening mark's ink in the right half of its box, a closing mark's in the left.
-            for c in ['“', '‘'] {
-                let (l, _) = fonts.ink(role, c, SIZE).unwrap();
-                assert!(l >= SIZE / 2.0, "{role:?} {c}: ink from {l}");
-            }
-            for c in ['”', '’'] {
-                let (_, r) = fonts.ink(role, c, SIZE).unwrap();
-                assert!(r <= SIZE / 2.0, "{role:?} {c}: ink to {r}");
-            }
-            // The dashes join: ink from edge to edge, so —— is one 2-em line.
-            for c in ['—', '―'] {
-                let (l, r) = fonts.ink(role, c, SIZE).unwrap();
-                assert!(close(l, 0.0) && close(r, SIZE), "{role:?} {c}: {l}..{r}");
-            }
-        }
-    }
-
-    /// The memo answers exactly as the font set does, for drawn, fallback, missing and
-    /// ignorable characters in every role, asked once or many times.
-    #[test]
-    fn glyph_memo_agrees_with_the_font_set() {
-        let fonts = FontSet::bundled();
-        let memo = Glyphs::new(fonts);
-        let chars = [
-            '的',
-            '０',
-            '喆',
-            '“',
-            '—',
-            'A',
-            '4',
-            ' ',
-            '\u{200B}',
-            '\u{30000}',
-            '𠮷',
-        ];
-        for _ in 0..2 {
-            for role in [
-                Role::Body,
-                Role::Hei,
-                Role::Kai,
-                Role::Title,
-                Role::Note,
-                Role::Song,
-            ] {
-                for c in chars {
-                    assert_eq!(
-                        memo.resolve(role, c),
-                        fonts.resolve(role, c),
-                        "{role:?} {c}"
-                    );
-                    assert_eq!(
-                        memo.font_for(role, c),
-                        fonts.font_for(role, c),
-                        "{role:?} {c}"
-                    );
-                    assert_eq!(memo.advance(role, c, SIZE), fonts.advance(role, c, SIZE));
-                    assert_eq!(memo.ink(role, c, SIZE), fonts.ink(role, c, SIZE));
-                }
-            }
-            for (i, file) in fonts.files.iter().enumerate() {
-                for c in chars {
-                    assert_eq!(memo.glyph(i, c), file.glyph(c), "{} {c}", file.name);
-                }
-            }
-            assert_eq!(memo.glyph(fonts.files.len(), '的'), None);
-        }
-    }
-
-    /// Handing allsorts the reduced cmap gives the very subset allsorts makes from the
-    /// whole font, for every bundled font (TrueType and CFF) and both kinds of subset.
-    #[test]
-    fn reduced_cmap_subsets_are_byte_identical() {
-        let fonts = FontSet::bundled();
-        let text = "调研报告：青年路社区共有4000户，满意率43.3%。“——”……（一）ABC xyz ０１ 喆 𠮷 䶮";
-        let chars: BTreeSet<char> = text.chars().collect();
-        for file in &fonts.files {
-            let mut gids: BTreeSet<u16> = chars.iter().filter_map(|c| file.glyph(*c)).collect();
-            gids.insert(0);
-            let ids: Vec<u16> = gids.into_iter().collect();
-            let data = ReadScope::new(file.bytes).read::<FontData<'_>>().unwrap();
-            let provider = data.table_provider(file.face_index).unwrap();
-            assert!(kept_cmap(&provider, &ids).is_some(), "{}", file.name);
-            for (kind, profile) in [
-                (SubsetKind::Pdf, SubsetProfile::Pdf),
-                (SubsetKind::Embedding, SubsetProfile::Minimal),
-            ] {
-                let whole = subset(&provider, &ids, &profile, CmapTarget::Unicode).unwrap();
-                let ours = subset_font_with(file, &chars, kind).unwrap();
-                assert!(whole == ours, "{} {kind:?}", file.name);
-            }
-        }
-    }
-
-    /// The body is the bundled 仿宋 (Zhuque Fangsong); what it lacks (full-width digits,
-    /// hanzi beyond GB2312) comes from the bundled 宋体 per character.
-    #[test]
-    fn body_is_bundled_fangsong_with_song_fallback() {
-        let fonts = FontSet::bundled();
-        assert_eq!(
-            fonts.primary(Role::Body).unwrap().name,
-            "ZhuqueFangsong-Regular"
-        );
-        for c in ['的', '社', '，', '4', '%', '“', '—'] {
-            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_FANGSONG, "{c}");
-            assert_eq!(fonts.resolve(Role::Note, c).unwrap().0, B_FANGSONG, "{c}");
-        }
-        // Full-width digits and a GBK-only hanzi (喆 is not in GB2312).
-        for c in ['０', '９', '喆'] {
-            assert!(fonts.files[B_FANGSONG].glyph(c).is_none(), "{c}");
-            assert_eq!(fonts.resolve(Role::Body, c).unwrap().0, B_SERIF, "{c}");
-        }
-        // The other roles are unchanged.
-        assert_eq!(fonts.resolve(Role::Hei, '的').unwrap().0, B_SANS);
-        assert_eq!(fonts.resolve(Role::Kai, '的').unwrap().0, B_KAI);
-        assert_eq!(fonts.resolve(Role::Title, '的').unwrap().0, B_SERIF_BOLD);
-    }
-}
+mod tests;
