@@ -20,8 +20,12 @@ use crate::survey::{Cell, Pack, ReportMeta};
 /// What a spreadsheet held.
 #[derive(Debug, Default)]
 pub struct Imported {
+    /// The units, one per data row of the units sheet, in sheet order.
     pub units: Vec<UnitRow>,
+    /// The pack's other tables found in the workbook: table name → rows, each a column
+    /// key → cell (in the pack's column order).
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    /// The report items of the [`super::REPORT_SHEET`] sheet, if the workbook has one.
     pub report: Option<ReportMeta>,
     /// Things passed over that the user should know about (unmatched columns, 合计 rows …).
     pub notes: Vec<String>,

@@ -174,15 +174,20 @@ impl Origins {
 /// One cell's content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// No content.
     Empty,
+    /// A number (Excel keeps every number as a double).
     Number(f64),
+    /// Text, as written (trimmed only by [`Value::text`]).
     Text(String),
+    /// A logical value (TRUE/FALSE), printed 是/否.
     Bool(bool),
     /// A date-formatted cell (Excel date serial, ODS date value).
     Date(crate::survey::Date),
 }
 
 impl Value {
+    /// Empty, or text of whitespace only.
     pub fn is_empty(&self) -> bool {
         match self {
             Value::Empty => true,
@@ -207,7 +212,10 @@ impl Value {
 /// A worksheet as a grid from A1: `rows[r][c]` is the cell at row `r + 1`, column `c`.
 #[derive(Debug, Clone, Default)]
 pub struct Sheet {
+    /// The sheet's name in the workbook (a CSV's: its file stem).
     pub name: String,
+    /// The cells, row by row from row 1; rows may differ in length (missing cells are
+    /// empty, see [`Sheet::get`]).
     pub rows: Vec<Vec<Value>>,
     /// The sheet is hidden in the workbook (messages say so).
     pub hidden: bool,
@@ -217,6 +225,7 @@ pub struct Sheet {
 }
 
 impl Sheet {
+    /// The cell at 0-based `row`, `col`; [`Value::Empty`] outside the grid.
     pub fn get(&self, row: usize, col: usize) -> &Value {
         self.rows
             .get(row)
@@ -231,6 +240,7 @@ impl Sheet {
             .position(|r| r.iter().any(|v| !v.is_empty()))
     }
 
+    /// The number of columns: the longest row's length.
     pub fn width(&self) -> usize {
         self.rows.iter().map(Vec::len).max().unwrap_or(0)
     }
