@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::limits::{self, Limits};
 
-use super::guard::*;
+use super::guard::{damaged, refuse, sheet_count, Budget};
 
 /// Refuse an ODS whose `content.xml` would make calamine materialise more than the limits
 /// allow: per table, the rows and columns up to the farthest non-empty cell (repeats
@@ -170,7 +170,7 @@ struct OdsScan<'a> {
     first_row: Option<u64>,
     last_row: u64,
     last_col: u64,
-    /// Tables seen so far (bounded by [`MAX_SHEETS`]).
+    /// Tables seen so far (bounded by [`super::guard::MAX_SHEETS`]).
     tables: usize,
 }
 
