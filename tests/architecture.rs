@@ -613,3 +613,42 @@ fn the_scanner_sees_what_it_must() {
         ["doc", "stats", "error", "survey", "Format", "ROOT_ITEM"]
     );
 }
+
+#[test]
+fn architecture_md_lists_the_same_edges() {
+    // ARCHITECTURE.md's "Allowed edges" table is the picture of ALLOWED: the same `from`
+    // modules with the same `may use` lists ("crate root" is the crate root).
+    let md = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
+        .expect("ARCHITECTURE.md");
+    let section = md
+        .split("## Allowed edges")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("ARCHITECTURE.md has an \"Allowed edges\" section");
+    let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (from, uses) = (cells[1], cells[2]);
+        let Some(from) = from.strip_prefix('`').and_then(|f| f.strip_suffix('`')) else {
+            continue;
+        };
+        let mut tos: BTreeSet<String> = uses
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        if uses.starts_with("crate root") {
+            tos.insert(ROOT.to_string());
+        }
+        documented.insert(from.to_string(), tos);
+    }
+    let coded: BTreeMap<String, BTreeSet<String>> = ALLOWED
+        .iter()
+        .map(|(f, tos)| (f.to_string(), tos.iter().map(|t| t.to_string()).collect()))
+        .collect();
+    assert_eq!(
+        documented, coded,
+        "ARCHITECTURE.md's allowed-edges table and ALLOWED in tests/architecture.rs differ"
+    );
+}
