@@ -41,9 +41,9 @@ pub const MAX_HEADING_LEVEL: u8 = 4;
 ///
 /// Errors ([`Error::Template`]): an undefined footnote or cross-reference target, a
 /// footnote whose text cites another footnote, a heading deeper than
-/// [`MAX_HEADING_LEVEL`] (naming its line), a directive that is not valid JSON, a chart
+/// `MAX_HEADING_LEVEL` (naming its line), a directive that is not valid JSON, a chart
 /// whose series do not have one value per category, nesting deeper than
-/// [`crate::limits::Limits::depth`] (see [`check_depth`]).
+/// [`crate::limits::Limits::depth`] (see `check_depth`).
 ///
 /// ```
 /// use diaoyan::doc::{parse, Block, Meta};

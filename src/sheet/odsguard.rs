@@ -17,7 +17,7 @@ use super::guard::{damaged, refuse, sheet_count, Budget};
 /// column — cost nothing and are accepted. Runs before calamine opens the file.
 ///
 /// # Errors
-/// [`Error::Input`] naming the table and the limit; the "damaged workbook" error if
+/// [`crate::error::Error::Input`] naming the table and the limit; the "damaged workbook" error if
 /// `content.xml` cannot be read.
 pub fn check_ods(path: &Path, bytes: &[u8]) -> Result<()> {
     use quick_xml::events::{BytesStart, Event};

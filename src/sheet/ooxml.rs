@@ -77,7 +77,7 @@ fn xml_attr(e: &quick_xml::events::BytesStart, key: &[u8]) -> Option<String> {
 
 /// Refuse an xlsx whose worksheets share one zip part: no valid workbook does that, and
 /// each sheet would decompress the part again (100 sheets on one 250 MB part: 25 GB of
-/// decompression that [`guard::check_zip`]'s total, counted once per part, never sees).
+/// decompression that [`super::guard::check_zip`]'s total, counted once per part, never sees).
 pub(super) fn check_xlsx_parts(path: &Path, parts: &[(String, String)]) -> Result<()> {
     let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for (name, part) in parts {
