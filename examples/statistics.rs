@@ -28,3 +28,9 @@ fn main() -> Result<(), diaoyan::Error> {
     }
     Ok(())
 }
+
+/// `cargo test` runs the example (Cargo.toml: `test = true`).
+#[test]
+fn the_example_runs() {
+    main().expect("the seed's figures");
+}

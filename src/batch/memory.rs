@@ -28,8 +28,8 @@ const RENDER_PER_BYTE: u64 = 256;
 const LOAD_PER_BYTE: u64 = 64;
 
 /// The memory a report is expected to need, in bytes, from its data file's size and its
-/// units: [`JOB_BASE`] + the larger of [`RENDER_PER_UNIT`] × units and
-/// [`RENDER_PER_BYTE`] × bytes (units and table rows are both bytes of the file; either
+/// units: `JOB_BASE` + the larger of `RENDER_PER_UNIT` × units and
+/// `RENDER_PER_BYTE` × bytes (units and table rows are both bytes of the file; either
 /// may be what the report is made of), and at least what loading the file needs
 /// ([`load_cost`]). An estimate for admission, not a limit: a report may need more (a pack
 /// whose template prints a table per unit).
@@ -43,7 +43,7 @@ pub fn render_cost(bytes: u64, units: u64) -> u64 {
 }
 
 /// The memory loading (parsing and checking) a data file of `bytes` bytes is expected to
-/// need, in bytes: 8 MiB + [`LOAD_PER_BYTE`] × bytes.
+/// need, in bytes: 8 MiB + `LOAD_PER_BYTE` × bytes.
 pub fn load_cost(bytes: u64) -> u64 {
     (8u64 << 20).saturating_add(bytes.saturating_mul(LOAD_PER_BYTE))
 }

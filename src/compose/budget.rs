@@ -117,7 +117,7 @@ fn charge(steps: u64) -> tera::TeraResult<()> {
     }
 }
 
-/// The function called at the start of every loop body (see [`instrument`]).
+/// The function called at the start of every loop body (see [`instrument()`]).
 pub(super) const TICK: &str = "diaoyan_loop_step";
 
 /// [`TICK`]: one loop iteration — checks the deadline, charges one step; prints nothing.

@@ -351,7 +351,7 @@ pub(super) fn is_path(expr: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
 }
 
-/// What [`opt_f64`] says of an undefined value.
+/// What [`super::filters::opt_f64`] says of an undefined value.
 pub(super) const UNDEFINED_NUMBER: &str = "数值未定义";
 
 /// Tera's English rendering messages in Chinese; our own filters' messages are Chinese

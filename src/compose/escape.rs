@@ -11,7 +11,7 @@ pub const LINE_BREAK: &str = "<br>";
 /// them), so a value is always literal inline text.
 ///
 /// Line breaks follow Markdown's two kinds: U+2028 LINE SEPARATOR (kept in prose by
-/// `survey::text::clean`) is a hard break and becomes [`LINE_BREAK`]; a plain newline
+/// `survey::text::clean`) is a hard break and becomes `LINE_BREAK`; a plain newline
 /// (`\n`, `\r\n`, `\r` — a writer wrapping a long line in a YAML `|` block) is a soft
 /// break: dropped between two CJK characters, a space otherwise (DESIGN §5). Breaks at the
 /// value's start or end are dropped.

@@ -181,6 +181,15 @@ impl Composer {
     /// write at most [`Limits::output_mb`] MiB; past any of them the error names the limit,
     /// its `DIAOYAN_MAX_…` variable and the template line (for the output limit, the line
     /// of the literal text written last; failing that, a quote of the output's end).
+    ///
+    /// ```
+    /// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/qingnianlu-2019.yaml");
+    /// let (survey, pack) = diaoyan::survey::load(&data, None)?;
+    /// let figures = diaoyan::stats::compute(&survey, &pack.schema);
+    /// let markdown = diaoyan::compose::Composer::new(&pack)?.render(&survey, &figures)?;
+    /// assert!(markdown.lines().any(|l| l.starts_with("# ")));
+    /// # Ok::<(), diaoyan::Error>(())
+    /// ```
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
         let ctx = self.context(survey, figures);
         self.run(&self.report, &ctx, survey, figures)

@@ -65,7 +65,7 @@ pub(super) fn rules(r: crate::survey::style::TableRules) -> TableRules {
 /// Resolve `args` against the schema and figures into a [`Table`], or say what is wrong.
 ///
 /// Every number of a column shows the same decimals (body, 合计 and 平均 rows: the most
-/// any of them needs, see [`column_decimals`]) and is right-aligned, so the decimal points
+/// any of them needs, see `column_decimals`) and is right-aligned, so the decimal points
 /// line up; a missing value is a centred "—". The table is ruled as the pack's
 /// `style.table_rules` says; `rules=` is an error (one table style per report).
 pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {

@@ -25,7 +25,7 @@ pub struct Meta {
 
 /// A whole report: metadata and a flat list of blocks, with its footnotes and 落款.
 /// The only thing the DOCX and PDF backends see (as pandoc's AST is for pandoc); built by
-/// [`crate::doc::parse`] from report Markdown, never from YAML or templates.
+/// [`crate::doc::parse()`] from report Markdown, never from YAML or templates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     /// Title, organisation, date and the other properties.
@@ -189,7 +189,7 @@ pub enum Inline {
     /// across paragraphs, headings and table cells); the run's text is the number.
     Note(usize),
     /// A cross-reference to the table or chart with this id; the run's text is its label
-    /// (表N, 图N) once [`crate::doc::parse`] has resolved it.
+    /// (表N, 图N) once [`crate::doc::parse()`] has resolved it.
     Ref(String),
     /// A forced line break; the run's text is `"\n"`.
     LineBreak,

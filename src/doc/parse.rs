@@ -41,9 +41,18 @@ pub const MAX_HEADING_LEVEL: u8 = 4;
 ///
 /// Errors ([`Error::Template`]): an undefined footnote or cross-reference target, a
 /// footnote whose text cites another footnote, a heading deeper than
-/// [`MAX_HEADING_LEVEL`] (naming its line), a directive that is not valid JSON, a chart
+/// `MAX_HEADING_LEVEL` (naming its line), a directive that is not valid JSON, a chart
 /// whose series do not have one value per category, nesting deeper than
-/// [`crate::limits::Limits::depth`] (see [`check_depth`]).
+/// [`crate::limits::Limits::depth`] (see `check_depth`).
+///
+/// ```
+/// use diaoyan::doc::{parse, Block, Meta};
+/// let doc = parse("# 基本情况\n\n全街道共有社区 8 个。\n", Meta::default())?;
+/// assert_eq!(doc.blocks.len(), 2);
+/// assert!(matches!(doc.blocks[0], Block::Heading { level: 1, .. }));
+/// assert!(matches!(doc.blocks[1], Block::Paragraph(_)));
+/// # Ok::<(), diaoyan::Error>(())
+/// ```
 pub fn parse(markdown: &str, meta: Meta) -> Result<Document> {
     let arena = Arena::new();
     let mut options = Options::default();

@@ -17,8 +17,10 @@ use crate::survey::{Cell, Pack, Survey};
 /// Rows below the data that still carry input rules, for units yet to be added.
 const SPARE_ROWS: u32 = 200;
 
-/// The sheets that hold no units (import passes over them).
+/// The sheet of figures `export` writes after the units (import passes over it).
 pub const STATS_SHEET: &str = "统计";
+/// The sheet of report items (title, region, period, …) `export` writes; `import` reads
+/// the report items back from it and takes no units from it.
 pub const REPORT_SHEET: &str = "报告信息";
 
 /// One column of the units sheet.

@@ -8,20 +8,24 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
+use super::cells::{cell_number, parse_number};
 use super::header::{fold, Matcher, Target};
 use super::{address, Sheet, Value};
 use crate::error::{Diagnostic, Error, Result};
 use crate::excerpt::quote;
 use crate::survey::emit::{self, UnitRow};
 use crate::survey::schema::{FieldDef, Kind, Schema, TableDef};
-use crate::survey::skeleton;
 use crate::survey::{Cell, Pack, ReportMeta};
 
 /// What a spreadsheet held.
 #[derive(Debug, Default)]
 pub struct Imported {
+    /// The units, one per data row of the units sheet, in sheet order.
     pub units: Vec<UnitRow>,
+    /// The pack's other tables found in the workbook: table name → rows, each a column
+    /// key → cell (in the pack's column order).
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    /// The report items of the [`super::REPORT_SHEET`] sheet, if the workbook has one.
     pub report: Option<ReportMeta>,
     /// Things passed over that the user should know about (unmatched columns, 合计 rows …).
     pub notes: Vec<String>,
@@ -534,192 +538,9 @@ impl State<'_> {
     }
 }
 
-/// A number written as text: `1,234`, `１２３`, ` 12.5 `.
-fn parse_number(t: &str) -> Option<f64> {
-    let s: String = fold(t)
-        .chars()
-        .filter(|c| *c != ',' && *c != '，')
-        .collect();
-    if s.is_empty() {
-        return None;
-    }
-    s.parse::<f64>().ok().filter(|x| x.is_finite())
-}
-
-/// A cell as a field's value: `Ok(None)` for an empty cell of an optional field.
-fn cell_number(v: &Value, def: &FieldDef) -> std::result::Result<Option<f64>, String> {
-    let x = match v {
-        Value::Empty => {
-            return if def.required {
-                Err("是空白，请填写（没有就填 0）".into())
-            } else {
-                Ok(None)
-            }
-        }
-        Value::Text(t) if t.trim().is_empty() => {
-            return if def.required {
-                Err("是空白，请填写（没有就填 0）".into())
-            } else {
-                Ok(None)
-            }
-        }
-        Value::Number(x) => *x,
-        Value::Bool(b) => {
-            if def.kind == Kind::Boolean {
-                return Ok(Some(if *b { 1.0 } else { 0.0 }));
-            }
-            return Err("应是数字，不是是/否".into());
-        }
-        Value::Date(d) => {
-            return Err(format!(
-                "应是数字，不是日期 {}（单元格设成了日期格式？）",
-                crate::survey::date::ymd(*d)
-            ))
-        }
-        Value::Text(t) => {
-            if def.kind == Kind::Boolean {
-                return match fold(t).as_str() {
-                    "是" | "true" | "yes" | "1" | "达标" => Ok(Some(1.0)),
-                    "否" | "false" | "no" | "0" | "不达标" => Ok(Some(0.0)),
-                    _ => Err(format!("应填“是”或“否”，不是“{}”", quote(t.trim()))),
-                };
-            }
-            match parse_number(t) {
-                Some(x) => x,
-                None => return Err(format!("应是数字，不是“{}”", quote(t.trim()))),
-            }
-        }
-    };
-    if def.kind == Kind::Integer && x.fract() != 0.0 {
-        return Err(format!("应是整数，不是 {x}"));
-    }
-    Ok(Some(x))
-}
-
-/// The data file for what was imported. With `into` (an existing data file's text), only its
-/// `units:` section (and tables the spreadsheet had) are replaced; everything else, comments
-/// included, is kept.
-///
-/// Without `into`, the whole data file as `init` writes it — report items, units, every
-/// table (an example row for each the spreadsheet lacks), the facts the report template
-/// uses, findings, recommendations and closing — so `check` lists what is left to fill.
-/// Report items the spreadsheet does not give are left empty.
-pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&str>) -> String {
-    let schema = &pack.schema;
-    let mut units = String::new();
-    emit::units(&mut units, schema, &imported.units, false);
-    if let Some(text) = into {
-        let mut out = replace_section(text, "units", &units);
-        if !imported.tables.is_empty() {
-            let mut tables = String::new();
-            emit::tables(&mut tables, schema, &imported.tables, false);
-            out = replace_section(&out, "tables", &tables);
-        }
-        return out;
-    }
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# 由 diaoyan import 从 {} 生成（模板 {}）。\n",
-        source.display(),
-        schema.name
-    ));
-    out.push_str("# 填好 report、facts、findings 等各项后运行 diaoyan check 本文件：尚待填写的项目会一一列出。\n");
-    let meta = imported.report.clone().unwrap_or_default();
-    out.push_str(&format!("template: {}\n\n", emit::scalar(&schema.name)));
-    emit::report(&mut out, &meta, true);
-    out.push('\n');
-    out.push_str(&units);
-    // An example for each table the spreadsheet lacks; the imported tables are copied only
-    // when an example must join them.
-    let examples: Vec<_> = skeleton::example_tables(pack)
-        .into_iter()
-        .filter(|(k, _)| !imported.tables.contains_key(k))
-        .collect();
-    let joined;
-    let tables = if examples.is_empty() {
-        &imported.tables
-    } else {
-        joined = imported
-            .tables
-            .clone()
-            .into_iter()
-            .chain(examples)
-            .collect();
-        &joined
-    };
-    if !tables.is_empty() {
-        out.push('\n');
-        emit::tables(&mut out, schema, tables, true);
-    }
-    skeleton::rest(&mut out, pack);
-    out
-}
-
-/// The text `import` checks: the spreadsheet's own content, with placeholders for the
-/// report items it lacks and nothing of the skeleton, so only the spreadsheet's problems
-/// are told against it.
-pub fn checked_text(pack: &Pack, imported: &Imported) -> String {
-    let schema = &pack.schema;
-    let mut out = String::new();
-    let meta = imported.report.clone().unwrap_or_else(|| ReportMeta {
-        title: "-".into(),
-        region: "-".into(),
-        period: "-".into(),
-        ..ReportMeta::default()
-    });
-    out.push_str(&format!("template: {}\n\n", emit::scalar(&schema.name)));
-    emit::report(&mut out, &meta, false);
-    out.push('\n');
-    emit::units(&mut out, schema, &imported.units, false);
-    if !imported.tables.is_empty() {
-        out.push('\n');
-        emit::tables(&mut out, schema, &imported.tables, false);
-    }
-    out
-}
-
-/// `text` with its top-level `key:` section replaced by `section` (appended when absent).
-fn replace_section(text: &str, key: &str, section: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let head = format!("{key}:");
-    let Some(start) = lines.iter().position(|l| l.starts_with(&head)) else {
-        let mut out = text.trim_end().to_string();
-        out.push_str("\n\n");
-        out.push_str(section);
-        return out;
-    };
-    let top_level = |l: &&str| {
-        l.chars()
-            .next()
-            .is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#')
-    };
-    let end = lines[start + 1..]
-        .iter()
-        .position(top_level)
-        .map(|i| start + 1 + i)
-        .unwrap_or(lines.len());
-    // Comments just above the next key belong to it.
-    let mut cut = end;
-    while cut > start + 1 && (lines[cut - 1].starts_with('#') || lines[cut - 1].trim().is_empty()) {
-        cut -= 1;
-    }
-    let mut out = lines[..start].join("\n");
-    if start > 0 {
-        out.push('\n');
-    }
-    out.push_str(section);
-    if cut < lines.len() {
-        if !lines[cut].trim().is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&lines[cut..].join("\n"));
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::datafile::replace_section;
     use super::*;
 
     #[test]

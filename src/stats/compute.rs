@@ -25,6 +25,16 @@ struct Names<'a> {
 ///
 /// Never fails and never produces NaN or infinity: a division by zero is `None`
 /// ([`ratio`]). Shape: see [`Figures`].
+///
+/// ```
+/// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/qingnianlu-2019.yaml");
+/// let (survey, pack) = diaoyan::survey::load(&data, None)?;
+/// let figures = diaoyan::stats::compute(&survey, &pack.schema);
+/// // Largest-remainder shares of a group add up to exactly 100.0.
+/// let total: f64 = figures.groups["education"].parts.iter().filter_map(|p| p.pct1).sum();
+/// assert!((total - 100.0).abs() < 1e-9);
+/// # Ok::<(), diaoyan::Error>(())
+/// ```
 pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
     let who = Names {
         names: survey.units.iter().map(|u| u.name.as_str()).collect(),

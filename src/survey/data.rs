@@ -97,11 +97,11 @@ pub struct RawSurvey {
     #[serde(default)]
     pub previous: Option<RawPrevious>,
     /// Problems with strings found while reading (control characters, dates, values that
-    /// should be text), reported with the schema's labels by [`validate`].
+    /// should be text), reported with the schema's labels by [`validate()`].
     #[serde(skip)]
     pub problems: Vec<TextProblem>,
     /// Where each value of the text starts, read once by [`parse_raw`] and used by
-    /// [`validate`] (empty for a value built otherwise: [`validate`] then reads them).
+    /// [`validate()`] (empty for a value built otherwise: [`validate()`] then reads them).
     #[serde(skip)]
     pub positions: Positions,
 }

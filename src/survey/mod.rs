@@ -35,6 +35,15 @@ pub fn read_text(path: &Path) -> Result<String> {
 ///
 /// The file must be regular and at most [`crate::limits::Limits::file_mb`] MiB, and hold
 /// at most [`crate::limits::Limits::units`] units (counted before the YAML is parsed).
+///
+/// ```
+/// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/qingnianlu-2019.yaml");
+/// let (survey, pack) = diaoyan::survey::load(&data, None)?;
+/// assert_eq!(survey.template, "community-survey");
+/// assert!(!survey.units.is_empty());
+/// assert!(pack.schema.fields.contains_key("residents"));
+/// # Ok::<(), diaoyan::Error>(())
+/// ```
 pub fn load(path: &Path, template_dir: Option<&Path>) -> Result<(Survey, Pack)> {
     let bytes = crate::fsio::read_data(path)?;
     load_bytes(path, &bytes, template_dir)

@@ -3,7 +3,7 @@
 
 use super::*;
 
-/// Where [`instrument`] put a [`TICK`] call into a template.
+/// Where [`instrument()`] put a [`TICK`] call into a template.
 #[derive(Debug, Clone, Copy)]
 pub(in crate::compose) struct Injection {
     /// Byte offset of the call in the instrumented source.
@@ -15,7 +15,7 @@ pub(in crate::compose) struct Injection {
     pub(in crate::compose) tag: usize,
 }
 
-/// The function called after every other tag (see [`instrument`]): checks the deadline
+/// The function called after every other tag (see [`instrument()`]): checks the deadline
 /// and, after a `{% set %}`, the size of the value set.
 pub(in crate::compose) const CHECK: &str = "diaoyan_check";
 

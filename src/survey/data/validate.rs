@@ -1,4 +1,4 @@
-//! [`validate`]: the raw data checked against the schema into a typed [`Survey`]; the
+//! [`validate()`]: the raw data checked against the schema into a typed [`Survey`]; the
 //! [`Checker`] that collects every problem at once.
 
 use super::*;

@@ -1,9 +1,9 @@
-//! The packs a writer can use ([`list`]) and a new pack's starter files
+//! The packs a writer can use ([`list()`]) and a new pack's starter files
 //! ([`starter_files`]).
 
 use super::*;
 
-/// One pack found by [`list`].
+/// One pack found by [`list()`].
 #[derive(Debug, Clone)]
 pub struct PackInfo {
     /// The pack's name (its folder's name, or a built-in name).
