@@ -6,6 +6,7 @@
 //! ```text
 //! survey::load → stats::compute → compose::Composer::render → doc::parse → render::{docx, pdf}
 //! ```
+#![warn(missing_docs)]
 
 pub mod batch;
 pub mod chars;

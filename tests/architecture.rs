@@ -74,15 +74,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// TEMPORARY: backward edges that exist today and are being mended on other branches.
 /// Each line names who removes it; delete the line once that work is merged.
-const TEMPORARY: &[(&str, &str, &str)] = &[
-    // removed by part C (pie percentages travel in the Document; no backend uses stats)
-    ("render", "stats", "removed by part C"),
-    // removed by part C (cell addresses from rust_xlsxwriter::utility)
-    ("render", "sheet", "removed by part C"),
-    // `crate::survey::date::ymd` in render/docx/mod.rs is a re-export of `crate::date::ymd`:
-    // a one-line mend (not in part C's brief; whoever touches render/docx/mod.rs next)
-    ("render", "survey", "survey::date is crate::date; use that"),
-];
+const TEMPORARY: &[(&str, &str, &str)] = &[];
 
 /// One edge found in the source: where, from which module to which, and the path text.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use super::*;
 /// wrapped onto two lines; and when two lines still do not fit, every `step`-th category
 /// is labelled, from the first (as Word's `c:tickLblSkip`), with the smallest step at
 /// which the labels leave at least 2 pt between them. A label's line is no wider than
-/// 93% of its `step` bands ([`WRAP_FRACTION`], where LibreOffice wraps it).
+/// 93% of its `step` bands (`WRAP_FRACTION`, where LibreOffice wraps it).
 /// There is always a label: a name too long for two lines of the widest span a
 /// label may take (a third of the plot) ends its second line in "…".
 ///

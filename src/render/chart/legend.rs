@@ -31,7 +31,7 @@ pub(super) const LEGEND_PITCH: f32 = LABEL_PT * 1.5;
 
 /// The legend's box of a bar, stacked or line chart of more than one series in a `width`
 /// × `height` box: `[x, y, w, h]` from the top left, pt — the full width, from below the
-/// unit note down over the legend rows the PDF draws ([`legend_rows`] estimated with
+/// unit note down over the legend rows the PDF draws (`legend_rows` estimated with
 /// [`estimate_width`]). `None` without a legend (pies, single series). The DOCX places
 /// its legend there (`c:manualLayout`), clear of the unit note above and the plot below.
 pub fn legend_box(chart: &Chart, width: f32) -> Option<[f32; 4]> {

@@ -2,7 +2,7 @@
 //! paths (arcs as Béziers) and positioned text — that both backends draw: the PDF as
 //! vectors with its fonts; the DOCX draws the same chart natively (see
 //! `render::docx::chart`) from the same decisions: palette, ticks, label sizes, pie labels
-//! and [`chart_height`].
+//! and `chart_height`.
 //!
 //! Coordinates are points, origin at the top left, y growing downwards.
 

@@ -1,10 +1,10 @@
 //! Page layout: the Document as positioned glyph runs, rules and paths on A4 pages (the
 //! GB/T 9704 preset), independent of any output format — the PDF writer only serialises the
-//! [`Layout`] (as typst-layout's frames are serialised by typst-pdf).
+//! `Layout` (as typst-layout's frames are serialised by typst-pdf).
 //!
-//! One module per concern: [`inline`] (shaping, line breaking, justification), `flow`
+//! One module per concern: `inline` (shaping, line breaking, justification), `flow`
 //! (blocks down the pages: keep-with-next, widows and orphans), `pages` (footnotes, folios),
-//! `tables`, `charts`; [`linebreak`] holds the clreq line-breaking rules.
+//! `tables`, `charts`; `linebreak` holds the clreq line-breaking rules.
 
 mod charts;
 mod closing;

@@ -144,7 +144,7 @@ pub type FontIdx = usize;
 
 /// The fonts available to the typesetter.
 pub struct FontSet {
-    /// The loaded font files, indexed by [`FontIdx`].
+    /// The loaded font files, indexed by `FontIdx`.
     pub files: Vec<FontFile>,
     /// Per role, the fonts to try in order.
     chains: BTreeMap<Role, Vec<FontIdx>>,
@@ -525,7 +525,7 @@ impl<'f> Glyphs<'f> {
         found
     }
 
-    /// [`FontFile::glyph`] of font `font` (an index into [`FontSet::files`]; `None` for an
+    /// `FontFile::glyph` of font `font` (an index into [`FontSet::files`]; `None` for an
     /// index out of range), memoised.
     pub fn glyph(&self, font: FontIdx, c: char) -> Option<u16> {
         if let Some(found) = self.by_file.borrow().get(&(font, c)) {
