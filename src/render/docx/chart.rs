@@ -48,11 +48,9 @@ pub struct ChartPart {
 /// EMU per point.
 const EMU_PER_PT: f32 = 12_700.0;
 
+/// `s` as XML text or attribute value (quick-xml's escaping of `& < > ' "`).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 fn hex(c: [u8; 3]) -> String {
@@ -453,11 +451,7 @@ pub(super) fn number_drawings(root: &mut Node, alts: &[String]) {
             }
             n.set_attr("id", &k.to_string());
             if let Some(alt) = alts.get(k.saturating_sub(1)) {
-                let escaped = alt
-                    .replace('&', "&amp;")
-                    .replace('"', "&quot;")
-                    .replace('<', "&lt;");
-                n.set_attr("descr", &escaped);
+                n.set_attr("descr", &esc(alt));
             }
             n.set_attr("name", &format!("图表{k}"));
         }

@@ -9,11 +9,9 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use super::normalize;
 use crate::doc::Meta;
 
+/// `s` as XML text (quick-xml's escaping of `& < > ' "`).
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// Give the core properties the report's title and author, dated from the data.

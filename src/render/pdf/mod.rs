@@ -275,6 +275,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
     let mut lo = printpdf::serialize::to_lopdf_doc(pdf, &opts, &mut warnings);
     finish(&mut lo, doc.meta.date.is_some());
     outline(&mut lo, &lay.bookmarks, p.page_h);
+    set_document_id(&mut lo);
     let mut bytes = Vec::new();
     let save = lopdf::SaveOptions::builder()
         .use_object_streams(true)
@@ -283,7 +284,7 @@ fn to_pdf(doc: &Document, lay: &Layout, fonts: &FontSet) -> Result<Vec<u8>> {
         .build();
     lo.save_with_options(&mut bytes, save)
         .map_err(|e| Error::render(format!("PDF 写出失败：{e}")))?;
-    Ok(deterministic_id(bytes))
+    Ok(bytes)
 }
 
 /// Stroke width of a synthesised bold weight, in em: text is filled and stroked with this
@@ -560,35 +561,33 @@ fn fnv64(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Replace the trailer's `/ID` (random in printpdf) by one derived from the file's
-/// content, keeping its length so no offset moves.
-fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
-    let Some(at) = bytes.windows(3).rposition(|w| w == b"/ID") else {
-        return bytes;
+/// Set the trailer's `/ID` (ISO 32000-1 §14.4; random in printpdf) to two equal 16-byte
+/// strings derived from the document's content: every object's stream bytes and
+/// dictionary, in object-number order, through [`fnv64`] (twice, from two seeds). The same
+/// document gets the same id; any change of content gives another.
+fn set_document_id(doc: &mut lopdf::Document) {
+    let (mut a, mut b) = (0xcbf2_9ce4_8422_2325_u64, 0x8422_2325_cbf2_9ce4_u64);
+    let mut feed = |bytes: &[u8]| {
+        for x in bytes {
+            a = (a ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3);
+            b = (b ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3);
+        }
     };
-    let digest = format!(
-        "{:016X}{:016X}",
-        fnv64(&bytes[..at]),
-        fnv64(&bytes[..at / 2])
-    );
-    let mut i = at;
-    for _ in 0..2 {
-        let Some(open) = bytes[i..].iter().position(|b| *b == b'(').map(|p| p + i) else {
-            break;
-        };
-        let Some(close) = bytes[open..]
-            .iter()
-            .position(|b| *b == b')')
-            .map(|p| p + open)
-        else {
-            break;
-        };
-        let len = close - open - 1;
-        let fill: Vec<u8> = digest.bytes().cycle().take(len).collect();
-        bytes[open + 1..close].copy_from_slice(&fill);
-        i = close;
+    for (id, obj) in &doc.objects {
+        feed(&id.0.to_le_bytes());
+        match obj {
+            lopdf::Object::Stream(st) => {
+                feed(format!("{:?}", st.dict).as_bytes());
+                feed(&st.content);
+            }
+            other => feed(format!("{other:?}").as_bytes()),
+        }
     }
-    bytes
+    let mut digest = a.to_be_bytes().to_vec();
+    digest.extend_from_slice(&b.to_be_bytes());
+    let id = lopdf::Object::String(digest, lopdf::StringFormat::Hexadecimal);
+    doc.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
 }
 
 #[cfg(test)]
