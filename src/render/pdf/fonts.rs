@@ -422,9 +422,7 @@ impl FontSet {
         if is_ignorable(c) {
             return None;
         }
-        self.resolve(role, c)
-            .map(|(f, _)| f)
-            .or_else(|| self.placeholder().map(|(f, _)| f))
+        font_of(self.resolve(role, c), || self.placeholder())
     }
 
     /// The placeholder box □ drawn for a character no font has: its font and glyph.
@@ -490,6 +488,12 @@ impl FontSet {
 /// A font and glyph id, as [`FontSet::resolve`] finds them.
 type Found = (FontIdx, u16);
 
+/// The font of a character that resolved to `found`, or the placeholder's font
+/// (`placeholder`) when no font has it: [`FontSet::font_for`] and [`Glyphs::font_for`].
+fn font_of(found: Option<Found>, placeholder: impl FnOnce() -> Option<Found>) -> Option<FontIdx> {
+    found.or_else(placeholder).map(|(f, _)| f)
+}
+
 /// A memo of [`FontSet`] lookups for one render: which font and glyph draw a character
 /// in a role, and which glyph a font has for a character. The answers are the
 /// [`FontSet`]'s; each is looked up in the fonts' `cmap`s once per render instead of once
@@ -550,9 +554,7 @@ impl<'f> Glyphs<'f> {
         if is_ignorable(c) {
             return None;
         }
-        self.resolve(role, c)
-            .map(|(f, _)| f)
-            .or_else(|| self.placeholder.map(|(f, _)| f))
+        font_of(self.resolve(role, c), || self.placeholder)
     }
 
     /// [`FontSet::ink`] (pt at `size` pt), memoised.
