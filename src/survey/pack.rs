@@ -30,14 +30,24 @@ type BuiltinPack = (
     &'static [(&'static str, &'static str)],
 );
 
-const BUILTIN: &[BuiltinPack] = &[(
-    "community-survey",
-    include_str!("../../templates/community-survey/template.yaml"),
-    &[(
-        "report.md",
-        include_str!("../../templates/community-survey/report.md"),
-    )],
-)];
+const BUILTIN: &[BuiltinPack] = &[
+    (
+        "community-survey",
+        include_str!("../../templates/community-survey/template.yaml"),
+        &[(
+            "report.md",
+            include_str!("../../templates/community-survey/report.md"),
+        )],
+    ),
+    (
+        "township-villages",
+        include_str!("../../templates/township-villages/template.yaml"),
+        &[(
+            "report.md",
+            include_str!("../../templates/township-villages/report.md"),
+        )],
+    ),
+];
 
 /// Names of the packs compiled into the binary.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
