@@ -47,8 +47,8 @@ fn text(v: &Value, key: &str) -> String {
 
 /// The villages of a data file, in file order.
 fn villages(file: &Path) -> Vec<Village> {
-    let yaml: Value = serde_yaml::from_str(&std::fs::read_to_string(file).expect("data file"))
-        .expect("YAML");
+    let yaml: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(file).expect("data file")).expect("YAML");
     yaml["units"]
         .as_sequence()
         .expect("units")
@@ -461,7 +461,12 @@ fn village_classes_are_counted_from_the_income_bands() {
     let now = this_year();
     let md = sample_markdown();
     // 空壳村 below 5万元, 薄弱村 below 10, 一般村 below 50, 强村 the rest.
-    let bounds = [(5.0, "空壳村"), (10.0, "薄弱村"), (50.0, "一般村"), (f64::INFINITY, "强村")];
+    let bounds = [
+        (5.0, "空壳村"),
+        (10.0, "薄弱村"),
+        (50.0, "一般村"),
+        (f64::INFINITY, "强村"),
+    ];
     let class = |x: f64| bounds.iter().position(|(b, _)| x < *b).unwrap();
     let mut members: Vec<Vec<&Village>> = vec![Vec::new(); 4];
     for v in &now {
@@ -616,7 +621,8 @@ fn the_sample_renders_byte_identically_twice() {
             "--no-system-fonts",
         ]);
         assert!(out.status.success());
-        ["docx", "pdf"].map(|e| std::fs::read(dir.path().join(format!("township-2020.{e}"))).unwrap())
+        ["docx", "pdf"]
+            .map(|e| std::fs::read(dir.path().join(format!("township-2020.{e}"))).unwrap())
     };
     assert!(render() == render(), "same input, same bytes");
 }

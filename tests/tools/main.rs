@@ -24,6 +24,7 @@ mod issue16;
 mod pdf;
 mod signals;
 mod text;
+mod township;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -216,6 +217,21 @@ fn checks() -> Vec<Check> {
             "glyphs::ignorable_characters_leave_no_trace_in_the_pdf",
             &["pdftotext"],
             glyphs::ignorable_characters_leave_no_trace_in_the_pdf,
+        ),
+        (
+            "township::docx_is_schema_valid",
+            &["validate-docx"],
+            township::docx_is_schema_valid,
+        ),
+        (
+            "township::docx_through_libreoffice_matches_the_pdf",
+            &["soffice", "pdftotext"],
+            township::docx_through_libreoffice_matches_the_pdf,
+        ),
+        (
+            "township::pdf_is_valid_with_outline_folios_and_figures",
+            &["qpdf", "pdffonts", "pdftotext"],
+            township::pdf_is_valid_with_outline_folios_and_figures,
         ),
         (
             "text::installed_fonts_are_embedded_with_the_bundled_fallback",
