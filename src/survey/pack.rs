@@ -42,10 +42,16 @@ const BUILTIN: &[BuiltinPack] = &[
     (
         "township-villages",
         include_str!("../../templates/township-villages/template.yaml"),
-        &[(
-            "report.md",
-            include_str!("../../templates/township-villages/report.md"),
-        )],
+        &[
+            (
+                "macros.md",
+                include_str!("../../templates/township-villages/macros.md"),
+            ),
+            (
+                "report.md",
+                include_str!("../../templates/township-villages/report.md"),
+            ),
+        ],
     ),
 ];
 
