@@ -176,7 +176,7 @@ fn pct_tenths(p: f64) -> String {
 }
 
 /// The village with the largest (`max`) or smallest value; the first in file order on a tie.
-fn extreme<'a>(vs: &'a [Village], f: impl Fn(&Village) -> f64, max: bool) -> &'a Village {
+fn extreme(vs: &[Village], f: impl Fn(&Village) -> f64, max: bool) -> &Village {
     let mut best = &vs[0];
     for v in vs {
         if (max && f(v) > f(best)) || (!max && f(v) < f(best)) {
