@@ -626,3 +626,151 @@ fn the_sample_renders_byte_identically_twice() {
     };
     assert!(render() == render(), "same input, same bytes");
 }
+
+// ---------------------------------------------------------------------------------------
+// The pack in the syntax of issue 18 (templates/township-villages/spec18/): aggregate
+// rules, classification bands, tags in templates, checks, helpers, the comparison table
+// and the writer's points. Ignored until parts A–C are merged; then the spec18 files
+// replace the pack's (see the comments at their top) and these tests run on the pack.
+
+/// A folder holding `templates/township-villages/` (spec18 template and report, the pack's
+/// macros) and the spec18 sample with its previous year; returns (folder, data file).
+fn spec18_setup() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("templates/township-villages");
+    std::fs::create_dir_all(&pack).unwrap();
+    let src = root().join("templates/township-villages");
+    for (from, to) in [
+        ("spec18/template.yaml", "template.yaml"),
+        ("spec18/report.md", "report.md"),
+        ("macros.md", "macros.md"),
+    ] {
+        std::fs::copy(src.join(from), pack.join(to)).unwrap();
+    }
+    let data = dir.path().join("township-2020.yaml");
+    std::fs::copy(src.join("spec18/township-2020.yaml"), &data).unwrap();
+    std::fs::copy(
+        root().join("data/township-2019.yaml"),
+        dir.path().join("township-2019.yaml"),
+    )
+    .unwrap();
+    (dir, data)
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn spec18_markdown() -> String {
+    let (dir, _) = spec18_setup();
+    let out = run_in(
+        dir.path(),
+        &[
+            "render",
+            "township-2020.yaml",
+            "-o",
+            "out",
+            "--markdown",
+            "--no-system-fonts",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(dir.path().join("out/township-2020.md"))
+        .unwrap()
+        .replace('\\', "")
+}
+
+#[test]
+#[ignore = "needs issue 18 parts A–C merged (aggregate, bands without value, tags, helpers, compare, prose points)"]
+fn spec18_figures_by_area_ratio_totals_and_helpers() {
+    let now = this_year();
+    let md = spec18_markdown();
+    let res = sum(&now, |v| v.resident);
+    let inc = sum(&now, |v| v.income);
+    let gc = sum(&now, |v| v.grids);
+    // Areas in order of first appearance, with their villages' sums.
+    let mut areas: Vec<(String, Vec<&Village>)> = Vec::new();
+    for v in &now {
+        match areas.iter_mut().find(|(a, _)| *a == v.area) {
+            Some((_, vs)) => vs.push(v),
+            None => areas.push((v.area.clone(), vec![v])),
+        }
+    }
+    let people: Vec<String> = areas
+        .iter()
+        .map(|(a, vs)| {
+            let r: f64 = vs.iter().map(|v| v.resident).sum();
+            format!("{a}{}个村常住人口{}人", cn_qty(vs.len()), fixed(r, 0))
+        })
+        .collect();
+    assert_has(&md, &format!("按所属片区看，{}。", people.join("，")));
+    let money: Vec<String> = areas
+        .iter()
+        .map(|(a, vs)| {
+            let i: f64 = vs.iter().map(|v| v.income).sum();
+            format!("{a}集体收入合计{}万元", fixed(i, 1))
+        })
+        .collect();
+    assert_has(&md, &format!("分片区看，{}。", money.join("，")));
+    // The township's per-capita income is the ratio of the sums, in prose and in the
+    // table's 合计 and 平均 rows; never the mean of the villages' ratios.
+    assert_has(
+        &md,
+        &format!("按常住人口计人均{}元", fixed(inc * 10000.0 / res, 0)),
+    );
+    let ratio = fixed(inc * 10000.0 / res, 2);
+    assert!(
+        md.matches(&format!("\"text\":\"{ratio}\"")).count() >= 2,
+        "{ratio}"
+    );
+    let mean_of_ratios = now
+        .iter()
+        .map(|v| v.income * 10000.0 / v.resident)
+        .sum::<f64>()
+        / now.len() as f64;
+    assert!(!md.contains(&format!("\"text\":\"{}\"", fixed(mean_of_ratios, 2))));
+    let per_grid = fixed(res / gc, 2);
+    assert!(
+        md.contains(&format!("\"text\":\"{per_grid}\"")),
+        "{per_grid}"
+    );
+    // Classes as a table column, ranges with the wave dash, the date helper.
+    assert!(md.contains("\"text\":\"空壳村\"") && md.contains("\"text\":\"强村\""));
+    assert_has(&md, "5～10万元为薄弱村，10～50万元为一般村");
+    assert_has(&md, "2021年3月16日汇总");
+    // The comparison table, and the writer's points and footnote.
+    assert_has(&md, "各村集体经济收入与党员数同比");
+    assert_has(&md, "### 收入来源单一");
+    assert_has(&md, "#### 发包合同期长、租金低");
+    assert_has(&md, "[^inc]");
+}
+
+#[test]
+#[ignore = "needs issue 18 part A merged (checks)"]
+fn spec18_cross_field_checks_name_the_village() {
+    let (dir, data) = spec18_setup();
+    let out = run_in(dir.path(), &["check", "township-2020.yaml"]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "no warning on the sample: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 河口村 with more party members than residents: an error naming it, exit code 2.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let bad = text.replacen("party: { members: 71 }", "party: { members: 5000 }", 1);
+    assert_ne!(bad, text);
+    std::fs::write(&data, bad).unwrap();
+    let out = run_in(dir.path(), &["check", "township-2020.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("河口村：党员数不能多于常住人口"), "{err}");
+}
