@@ -650,7 +650,7 @@ fn spec18_setup() -> (tempfile::TempDir, std::path::PathBuf) {
     let data = dir.path().join("township-2020.yaml");
     std::fs::copy(src.join("spec18/township-2020.yaml"), &data).unwrap();
     std::fs::copy(
-        root().join("data/township-2019.yaml"),
+        src.join("spec18/township-2019.yaml"),
         dir.path().join("township-2019.yaml"),
     )
     .unwrap();
