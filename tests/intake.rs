@@ -451,7 +451,12 @@ fn pack_inconsistencies_are_messages_with_file_and_line() {
 #[test]
 fn check_flags_what_init_left_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert!(run_in(dir.path(), &["init", "s.yaml"]).status.success());
+    assert!(run_in(
+        dir.path(),
+        &["init", "--template", "community-survey", "s.yaml"]
+    )
+    .status
+    .success());
     let p = dir.path().join("s.yaml");
     let text = std::fs::read_to_string(&p)
         .expect("read")

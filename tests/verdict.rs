@@ -105,7 +105,12 @@ fn division_by_zero_in_the_builtin_report_prints_a_dash() {
 fn a_file_from_init_with_title_region_and_period_gets_one_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("new.yaml");
-    let out = diaoyan(&["init", data.to_str().unwrap()]);
+    let out = diaoyan(&[
+        "init",
+        "--template",
+        "community-survey",
+        data.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let filled = std::fs::read_to_string(&data)
         .unwrap()
