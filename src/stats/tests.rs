@@ -45,6 +45,7 @@ fn survey(units: Vec<Unit>) -> Survey {
         recommendations: Vec::new(),
         closing: None,
         previous: None,
+        warnings: Vec::new(),
     }
 }
 
