@@ -39,8 +39,9 @@ fn variables(tree: &Tree) -> Vec<String> {
 
 impl Checker<'_> {
     /// Check one unit (`here` is its path in the document, `values` its data values) against
-    /// the rules: each problem a diagnostic naming the unit and field, at the line of the
-    /// first of its data fields the rule names (else the unit's `name:`).
+    /// the rules: each problem a diagnostic naming the unit and field (printed
+    /// `file:line:col: 单位：message`), at the line of the first of its data fields the rule
+    /// names (else the unit's `name:`).
     pub(super) fn unit_rules(
         &mut self,
         rules: &Rules,
@@ -66,7 +67,7 @@ impl Checker<'_> {
                 .at(
                     &at_first(&vars),
                     format!(
-                        "{name}：派生字段 {}（derived.{}）的表达式“{}”无法计算：{}",
+                        "派生字段 {}（derived.{}）的表达式“{}”无法计算：{}",
                         def.label,
                         f.field,
                         crate::excerpt::quote(&def.expr),
@@ -94,7 +95,7 @@ impl Checker<'_> {
                     .at(
                         &format!("{here}.{fpath}"),
                         format!(
-                            "{name}：{}（{fpath}）为 {}，不能{}{olabel}（{other}）{}",
+                            "{}（{fpath}）为 {}，不能{}{olabel}（{other}）{}",
                             def.label,
                             shortest(*v),
                             if is_max { "大于" } else { "小于" },
@@ -118,14 +119,14 @@ impl Checker<'_> {
                         .filter_map(|v| all.get(v).map(|x| format!("{v}={}", shortest(*x))))
                         .collect();
                     format!(
-                        "{name}：{}（规则 {}：{}）",
+                        "{}（规则 {}：{}）",
                         c.message.trim(),
                         c.rule.trim(),
                         shown.join("，")
                     )
                 }
                 Err(EvalError::Invalid(why)) => {
-                    format!("{name}：规则“{}”无法计算：{why}", c.rule.trim())
+                    format!("规则“{}”无法计算：{why}", c.rule.trim())
                 }
             };
             let field = vars.first().cloned().unwrap_or_default();
