@@ -106,9 +106,11 @@ pub fn context<'a>(
     }
 }
 
-/// Every leaf of `v` as `path = value`, one a line, in the order of the object (keys that
-/// are not plain names written `["office.total"]`, list items `[0]`); numbers in their
-/// shortest spelling, text JSON-quoted, `null` for no value. What `stats --names` prints.
+/// Every leaf of `v` as `path = value`, one a line, keys in the order of `v`'s maps (a
+/// `serde_json::Value` sorts them by name), list items in order; keys that are not plain
+/// names written `["office.total"]`, list items `[0]`; numbers in their shortest spelling,
+/// text JSON-quoted, `null` for no value, `{}`/`[]` for an empty map or list. What
+/// `stats --names` prints.
 pub fn names(v: &serde_json::Value) -> String {
     let mut out = String::new();
     let mut stack: Vec<(String, &serde_json::Value)> = vec![(String::new(), v)];
