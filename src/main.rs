@@ -49,9 +49,8 @@ fn main() -> ExitCode {
             Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| print!("{t}"))
         }
         Command::Check(a) => check(a),
-        Command::Stats(a) => {
-            workflow::stats_text(&a.data, a.template.as_deref(), a.json).map(|t| print!("{t}"))
-        }
+        Command::Stats(a) => workflow::stats_text(&a.data, a.template.as_deref(), a.json, a.names)
+            .map(|t| print!("{t}")),
     };
     exit_code(result)
 }

@@ -204,17 +204,28 @@ pub fn export(data: &Path, output: Option<PathBuf>, template: Option<&Path>) -> 
     Ok(output)
 }
 
-/// `stats`: every computed figure of a data file, as text (`stats::to_text`) or as one
-/// pretty-printed JSON object keyed by field path (`stats::to_json`), ending in a newline.
+/// `stats`: every computed figure of a data file, as text (`stats::to_text`); with `json`,
+/// exactly the context the pack's templates see ([`crate::compose::context::context`]) as
+/// one pretty-printed JSON object; with `names`, every leaf path of that context with its
+/// value, one a line ([`crate::compose::context::names`]). Ends in a newline.
 ///
 /// # Errors
 /// The data file's errors (as `check`).
-pub fn stats_text(data: &Path, template: Option<&Path>, json: bool) -> Result<String> {
+pub fn stats_text(data: &Path, template: Option<&Path>, json: bool, names: bool) -> Result<String> {
     let (s, pack) = survey::load(data, template)?;
     let figures = stats::compute(&s, &pack.schema);
-    Ok(if json {
-        let v = stats::to_json(&figures);
-        format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+    let ctx = crate::compose::context::context(&s, &figures, &pack.schema);
+    let failed = |e: serde_json::Error| {
+        Error::input(crate::error::Diagnostic::new(
+            data,
+            format!("统计数据无法输出为 JSON：{e}"),
+        ))
+    };
+    Ok(if names {
+        let v = serde_json::to_value(&ctx).map_err(failed)?;
+        crate::compose::context::names(&v)
+    } else if json {
+        format!("{}\n", serde_json::to_string_pretty(&ctx).map_err(failed)?)
     } else {
         stats::to_text(&figures)
     })

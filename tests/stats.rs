@@ -20,33 +20,42 @@ fn stats_json_has_the_seed_figures() {
     // Reference tables: column sums.
     assert_eq!(num(&f["households"]["sum"]), 30458.0);
     assert_eq!(num(&f["residents"]["sum"]), 81758.0);
-    assert_eq!(num(&f["office"]["total"]["sum"]), 2492.0);
-    assert_eq!(num(&f["office"]["rented"]["sum"]), 1380.0);
-    assert_eq!(num(&f["staff"]["total"]["sum"]), 141.0);
+    assert_eq!(num(&f["office.total"]["sum"]), 2492.0);
+    assert_eq!(num(&f["office.rented"]["sum"]), 1380.0);
+    assert_eq!(num(&f["staff.total"]["sum"]), 141.0);
     assert_eq!(num(&f["caseload"]["sum"]), 64800.0);
     // Means and shares.
     assert!(close(num(&f["households"]["mean"]), 2538.17));
-    assert!(close(num(&f["office"]["total"]["mean"]), 207.67));
-    assert!(close(num(&f["office"]["rented"]["share"]), 0.5538));
+    assert!(close(num(&f["office.total"]["mean"]), 207.67));
+    // Shares of a group's whole are on the group's parts (as templates see them).
     assert!(close(
-        num(&f["staff"]["education"]["graduate"]["share"]),
+        num(&v["groups"]["office"]["parts"][1]["share"]),
+        0.5538
+    ));
+    assert!(close(
+        num(&v["groups"]["education"]["parts"][0]["share"]),
         0.3475
     ));
     assert!(close(
-        num(&v["tables"]["pay_scale"]["monthly"]["mean"]),
+        num(&v["tables"]["pay_scale"]["columns"]["monthly"]["mean"]),
         2142.86
     ));
     // Every aggregate name is there.
     for k in ["sum", "mean", "median", "min", "max", "std", "count"] {
         assert!(f["residents"].get(k).is_some(), "{k}");
     }
-    // Per unit: value, share, rank (1 = largest).
-    let u = &v["units"]["西药王洞社区"]["residents"];
-    assert_eq!(num(&u["value"]), 10303.0);
-    assert_eq!(u["rank"], 1);
+    // Per unit (as templates see them): value, share, rank (1 = largest).
+    let u = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "西药王洞社区")
+        .unwrap();
+    assert_eq!(num(&u["values"]["residents"]), 10303.0);
+    assert_eq!(u["ranks"]["residents"], 1);
     // The derived yes/no field lists the communities that meet the 300 ㎡ standard.
     assert_eq!(
-        f["office"]["meets_standard"]["positive"]["shorts"],
+        f["office.meets_standard"]["positive"]["shorts"],
         serde_json::json!(["青二", "习武园"])
     );
 }
@@ -202,11 +211,16 @@ fn previous_period_from_a_file_gives_year_on_year_change() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["previous_period"], "2018");
+    assert_eq!(v["figures"]["previous_period"], "2018");
     let c = &v["fields"]["caseload"]["previous"];
     assert_eq!(c["sum"], 63750.0);
     assert_eq!(c["sum_change"], 1050.0);
-    let g = v["units"]["莲湖路第二社区"]["caseload"]["growth"]
+    let g = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "莲湖路第二社区")
+        .unwrap()["growth"]["caseload"]
         .as_f64()
         .unwrap();
     assert!((g - 1050.0 / 9450.0).abs() < 1e-12);

@@ -74,10 +74,21 @@ fn fill_imported(data: &Path) {
     std::fs::write(data, t).unwrap();
 }
 
+/// `stats --json`: the template context (issue 18).
 fn stats_json(dir: &Path, data: &Path) -> serde_json::Value {
     let out = run(dir, &["stats", "--json", data.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("stats json")
+}
+
+/// The context's `units` list as an object by unit name.
+fn units_by_name(stats: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    stats["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap().to_string(), u.clone()))
+        .collect()
 }
 
 #[test]
@@ -116,8 +127,8 @@ fn export_then_import_gives_identical_statistics() {
     // The workbook holds no facts: import leaves them to fill (`check` lists them).
     fill_imported(&back);
     assert_eq!(
-        stats_json(dir.path(), &seed()),
-        stats_json(dir.path(), &back)
+        stats_json(dir.path(), &seed())["figures"],
+        stats_json(dir.path(), &back)["figures"]
     );
     // The workbook names what each sheet is for.
     let names: Vec<String> = {
@@ -249,10 +260,10 @@ fn a_workbook_in_the_seed_tables_layout_imports() {
 
     // Every figure of the reference tables arrives in its field.
     let stats = stats_json(dir.path(), &data);
-    let units = stats["units"].as_object().expect("units by name");
+    let units = units_by_name(&stats);
     assert_eq!(units.len(), 12);
     let value = |name: &str, path: &str| -> f64 {
-        path.split('.').fold(&units[name], |v, k| &v[k])["value"]
+        units[name]["values"][path]
             .as_f64()
             .unwrap_or_else(|| panic!("{name} {path}"))
     };
@@ -294,7 +305,7 @@ fn a_workbook_in_the_seed_tables_layout_imports() {
         }
     }
     // The pay table came from its own sheet: 7 grades, 15000 元 in all (reference README).
-    let pay = &stats["tables"]["pay_scale"]["monthly"];
+    let pay = &stats["tables"]["pay_scale"]["columns"]["monthly"];
     assert_eq!(pay["count"], 7, "{pay}");
     assert_eq!(pay["sum"], 15000.0, "{pay}");
     // And the statistics of the fields equal those of the hand-kept seed data file (short
@@ -423,8 +434,8 @@ fn a_gb18030_csv_imported_into_a_data_file_keeps_its_chinese() {
     ] {
         assert!(data.contains(kept), "{kept}");
     }
-    let units = &stats_json(dir.path(), &dir.path().join("q.yaml"))["units"];
-    assert!(units.get(renamed).is_some(), "{units}");
+    let units = units_by_name(&stats_json(dir.path(), &dir.path().join("q.yaml")));
+    assert!(units.get(renamed).is_some(), "{units:?}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! Chinese numerals, shares of a union of group parts, and directive blocks.
 
 use super::*;
+use serde::Serialize;
 
 thread_local! {
     /// The figures of the report this thread is rendering, for `table()` and `chart()`:

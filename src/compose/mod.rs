@@ -6,6 +6,7 @@
 
 mod budget;
 mod chart;
+pub mod context;
 mod errors;
 mod escape;
 mod filters;
@@ -20,7 +21,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::doc::{chinese_numeral, Block, Closing, Document, CHART_DIRECTIVE, TABLE_DIRECTIVE};
@@ -28,7 +28,7 @@ use crate::error::{Error, Result, TemplateError};
 use crate::limits::Limits;
 use crate::number as format;
 use crate::stats::Figures;
-use crate::survey::{Pack, Prose, Schema, Survey};
+use crate::survey::{Pack, Schema, Survey};
 use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 use errors::{syntax_error, UNDEFINED_NUMBER};
 use filters::{directive, register_filters, share_of, with_figures, CURRENT};
@@ -47,32 +47,9 @@ pub struct Composer {
     instrumented: Arc<HashMap<String, (String, Vec<Injection>)>>,
 }
 
-/// The writer's prose, split into paragraphs for templates.
-#[derive(Serialize)]
-struct ProseView<'a> {
-    title: &'a str,
-    topic: Option<&'a str>,
-    paragraphs: Vec<&'a str>,
-}
-
-fn prose_view(p: &Prose) -> ProseView<'_> {
-    ProseView {
-        title: p.title.trim(),
-        topic: p.topic.as_deref(),
-        paragraphs: split_paragraphs(&p.text),
-    }
-}
-
 /// The template name of the pack's further 落款 line `i` (0-based), as errors show it.
 fn signature_line_name(i: usize) -> String {
     format!("template.yaml（style.signature.lines 第{}项）", i + 1)
-}
-
-fn split_paragraphs(text: &str) -> Vec<&str> {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 impl Composer {
@@ -191,7 +168,7 @@ impl Composer {
     /// # Ok::<(), diaoyan::Error>(())
     /// ```
     pub fn render(&self, survey: &Survey, figures: &Figures) -> Result<String> {
-        let ctx = self.context(survey, figures);
+        let ctx = self.context(survey, figures)?;
         self.run(&self.report, &ctx, survey, figures)
     }
 
@@ -208,7 +185,7 @@ impl Composer {
         if !sig.show {
             return Ok(None);
         }
-        let ctx = self.context(survey, figures);
+        let ctx = self.context(survey, figures)?;
         let mut lines = Vec::new();
         for i in 0..sig.lines.len() {
             let text = self.run(&signature_line_name(i), &ctx, survey, figures)?;
@@ -253,32 +230,14 @@ impl Composer {
         Ok(())
     }
 
-    /// The variables every template of the pack sees.
-    fn context(&self, survey: &Survey, figures: &Figures) -> Context {
-        let mut ctx = Context::new();
-        ctx.insert("figures", figures);
-        ctx.insert("report", &survey.report);
-        ctx.insert("unit_label", &self.schema.unit_label);
-        ctx.insert("unit_count", &figures.unit_count);
-        ctx.insert("units", &figures.units);
-        ctx.insert("fields", &figures.fields);
-        ctx.insert("groups", &figures.groups);
-        ctx.insert("standards", &figures.standards);
-        ctx.insert("bands", &figures.bands);
-        ctx.insert("tables", &figures.tables);
-        ctx.insert("facts", &survey.facts);
-        let findings: Vec<ProseView> = survey.findings.iter().map(prose_view).collect();
-        let recs: Vec<ProseView> = survey.recommendations.iter().map(prose_view).collect();
-        ctx.insert("findings", &findings);
-        ctx.insert("recommendations", &recs);
-        let closing: Vec<&str> = survey
-            .closing
-            .as_deref()
-            .map(split_paragraphs)
-            .unwrap_or_default();
-        ctx.insert("closing", &closing);
-        ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
-        ctx
+    /// The variables every template of the pack sees: [`context::context`], the one
+    /// builder `stats --json` prints too.
+    fn context(&self, survey: &Survey, figures: &Figures) -> Result<Context> {
+        Context::from_serialize(&context::context(survey, figures, &self.schema)).map_err(|e| {
+            TemplateError::new(format!("模板变量无法生成：{e}"))
+                .pack(&self.origin)
+                .into()
+        })
     }
 
     /// Render template `name` with `ctx` within the budget (see [`Composer::render`]).

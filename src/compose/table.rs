@@ -95,13 +95,52 @@ fn column_decimals(body: usize, average: bool, average_decimals: usize) -> usize
     }
 }
 
+/// A `bands.NAME` column: the band table's label as a text column's definition.
+fn band_column(schema: &Schema, col: &str) -> Option<FieldDef> {
+    let b = schema.bands.get(col.strip_prefix("bands.")?)?;
+    Some(FieldDef {
+        label: b.label.clone(),
+        short: None,
+        unit: None,
+        kind: Kind::Text,
+        required: false,
+        min: None,
+        max: None,
+        aggregate: None,
+    })
+}
+
+/// The cell of a 合计 (`average` false) or 平均 row for column `col`, by the field's
+/// aggregate rule: 合计 prints the figure (`value`: the sum, or the ratio of sums) of sum
+/// and ratio fields; 平均 the mean of sum and mean fields and the ratio of sums of ratio
+/// fields (never an unweighted mean of ratios); anything else "—" (a text column: empty).
+fn footer_cell(figures: &Figures, col: &str, average: bool, dec: usize) -> TableCell {
+    use crate::survey::schema::AggregateKind as A;
+    let Some(f) = figures.fields.get(col) else {
+        return TableCell::new("", Align::Center);
+    };
+    let x = match (f.aggregate, average) {
+        (A::Sum | A::Ratio, false) => f.value,
+        (A::Sum | A::Mean, true) => f.mean,
+        (A::Ratio, true) => f.value,
+        _ => None,
+    };
+    num_cell(x, dec)
+}
+
 fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
     let all = schema.all_fields();
-    let defs: Vec<&FieldDef> = args
+    let owned: Vec<FieldDef> = args
         .columns
         .iter()
-        .map(|c| all.get(c).ok_or_else(|| format!("table(): 未知字段 {c}")))
+        .map(|c| {
+            all.get(c)
+                .cloned()
+                .or_else(|| band_column(schema, c))
+                .ok_or_else(|| format!("table(): 未知字段 {c}"))
+        })
         .collect::<Result<_, _>>()?;
+    let defs: Vec<&FieldDef> = owned.iter().collect();
     let note = unit_note(args, &defs);
     // Which schema group each column's header sits under.
     let group_of: Vec<Option<&str>> = (0..args.columns.len())
@@ -191,7 +230,13 @@ fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
         .map(|u| {
             let mut row = vec![TableCell::new(u.name.clone(), Align::Left)];
             for (c, dec) in args.columns.iter().zip(&decs) {
-                row.push(num_cell(u.values.get(c).copied(), *dec));
+                match c.strip_prefix("bands.").filter(|_| !all.contains_key(c)) {
+                    Some(b) => row.push(match u.classes.get(b) {
+                        Some(label) => TableCell::new(label.clone(), Align::Left),
+                        None => TableCell::new(NO_VALUE, Align::Center),
+                    }),
+                    None => row.push(num_cell(u.values.get(c).copied(), *dec)),
+                }
             }
             row
         })
@@ -200,14 +245,14 @@ fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
     if args.total {
         let mut row = vec![label_cell("合计")];
         for (c, dec) in args.columns.iter().zip(&decs) {
-            row.push(num_cell(figures.fields.get(c).map(|f| f.sum), *dec));
+            row.push(footer_cell(figures, c, false, *dec));
         }
         foot.push(row);
     }
     if args.average {
         let mut row = vec![label_cell("平均")];
         for (c, dec) in args.columns.iter().zip(&decs) {
-            row.push(num_cell(figures.fields.get(c).and_then(|f| f.mean), *dec));
+            row.push(footer_cell(figures, c, true, *dec));
         }
         foot.push(row);
     }

@@ -96,6 +96,7 @@ fn survey(names: &[&str]) -> Survey {
         recommendations: Vec::new(),
         closing: None,
         previous: None,
+        warnings: Vec::new(),
     }
 }
 

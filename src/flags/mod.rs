@@ -276,9 +276,13 @@ pub struct StatsArgs {
     pub data: PathBuf,
     #[arg(long)]
     pub template: Option<PathBuf>,
-    /// One nested JSON object keyed by field path.
-    #[arg(long)]
+    /// Exactly the variables the pack's templates see, as one JSON object.
+    #[arg(long, conflicts_with = "names")]
     pub json: bool,
+    /// Every variable path a template can use, with its value, one a line
+    /// (`fields["office.total"].sum = 2492`).
+    #[arg(long)]
+    pub names: bool,
 }
 
 /// The formats asked for, sorted and without repeats (DOCX before PDF).

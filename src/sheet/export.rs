@@ -306,7 +306,7 @@ fn units_sheet(
         let rule = match d.kind {
             Kind::Integer => {
                 let lo = d.lower_bound().unwrap_or(f64::from(i32::MIN)) as i32;
-                let rule = match d.max {
+                let rule = match d.upper_bound() {
                     Some(hi) => DataValidationRule::Between(lo, hi as i32),
                     None => DataValidationRule::GreaterThanOrEqualTo(lo),
                 };
@@ -314,7 +314,7 @@ fn units_sheet(
             }
             Kind::Decimal => {
                 let lo = d.lower_bound().unwrap_or(f64::MIN);
-                let rule = match d.max {
+                let rule = match d.upper_bound() {
                     Some(hi) => DataValidationRule::Between(lo, hi),
                     None => DataValidationRule::GreaterThanOrEqualTo(lo),
                 };

@@ -5,8 +5,9 @@ use indexmap::IndexMap;
 
 use super::{
     largest_remainder, BandCount, BandStats, Change, Derived, FieldStats, Figures, GroupStats,
-    PartStats, Selection, StandardStats, TableStats, UnitFigures,
+    PartStats, Selection, StandardStats, TableStats, TagField, TagStats, TagValue, UnitFigures,
 };
+use crate::survey::schema::{Aggregate, AggregateKind};
 use crate::survey::{Cell, Schema, Survey};
 
 /// One value per field path, per unit (derived fields included).
@@ -55,6 +56,7 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
     let standards = standard_figures(schema, &values, &who);
     let bands = band_figures(schema, &values, &mut units, &who);
     let tables = table_figures(survey, schema);
+    let tags = tag_figures(survey, schema, &values);
     Figures {
         unit_count: survey.units.len(),
         previous_period: survey.previous.as_ref().map(|p| p.period.clone()),
@@ -64,7 +66,77 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
         standards,
         bands,
         tables,
+        tags,
     }
+}
+
+/// The figure of field `path` over `rows` (each unit's values) by its aggregate rule
+/// `rule`: the sum, the mean, k·ΣNUM/ΣDEN over the rows that have both, or `None`.
+pub(super) fn aggregate_value(rule: &Aggregate, path: &str, rows: &[&Values]) -> Option<f64> {
+    let present: Vec<f64> = rows.iter().filter_map(|v| v.get(path).copied()).collect();
+    let sum = present.iter().sum::<f64>() + 0.0;
+    match rule {
+        Aggregate::Simple(AggregateKind::Sum) => Some(sum),
+        Aggregate::Simple(AggregateKind::Mean) => ratio(sum, present.len() as f64),
+        Aggregate::Simple(_) => None,
+        Aggregate::Ratio(r) => {
+            let [num, den] = &r.ratio;
+            let (mut n, mut d) = (0.0, 0.0);
+            for v in rows {
+                if let (Some(a), Some(b)) = (v.get(num), v.get(den)) {
+                    n += a;
+                    d += b;
+                }
+            }
+            ratio(n * r.scale.unwrap_or(1.0), d).map(|x| x + 0.0)
+        }
+    }
+}
+
+/// Each tag's values in order of first appearance, with their units and each field's
+/// sum and figure over them.
+fn tag_figures(survey: &Survey, schema: &Schema, values: &[Values]) -> IndexMap<String, TagStats> {
+    let all = schema.all_fields();
+    let mut tags = IndexMap::new();
+    for (tag, def) in &schema.tags {
+        let mut groups: IndexMap<&str, Vec<usize>> = IndexMap::new();
+        for (i, u) in survey.units.iter().enumerate() {
+            if let Some(v) = u.tags.get(tag) {
+                groups.entry(v.as_str()).or_default().push(i);
+            }
+        }
+        let values = groups
+            .into_iter()
+            .map(|(value, idx)| {
+                let rows: Vec<&Values> = idx.iter().map(|i| &values[*i]).collect();
+                let fields = all
+                    .keys()
+                    .map(|p| {
+                        let sum = rows.iter().filter_map(|v| v.get(p)).sum::<f64>() + 0.0;
+                        let value = schema
+                            .aggregate(p)
+                            .and_then(|rule| aggregate_value(&rule, p, &rows));
+                        (p.clone(), TagField { sum, value })
+                    })
+                    .collect();
+                TagValue {
+                    value: value.to_string(),
+                    count: idx.len(),
+                    names: idx.iter().map(|i| survey.units[*i].name.clone()).collect(),
+                    shorts: idx.iter().map(|i| survey.units[*i].short.clone()).collect(),
+                    fields,
+                }
+            })
+            .collect();
+        tags.insert(
+            tag.clone(),
+            TagStats {
+                label: def.label.clone(),
+                values,
+            },
+        );
+    }
+    tags
 }
 
 /// `a / b`, or `None` when `b` is zero.
@@ -95,6 +167,16 @@ fn field_figures(
             &who.names,
             &who.shorts,
         );
+        if let Some(rule) = schema.aggregate(path) {
+            let rows: Vec<&Values> = values.iter().collect();
+            st.aggregate = rule.kind();
+            st.value = if st.count == 0 && rule.kind() != AggregateKind::Ratio {
+                // No unit has a value: as the sum has always been, 0 for a sum.
+                (rule.kind() == AggregateKind::Sum).then_some(0.0)
+            } else {
+                aggregate_value(&rule, path, &rows)
+            };
+        }
         if let Some(prev) = previous {
             let pv: Vec<f64> = prev.values().filter_map(|v| v.get(path).copied()).collect();
             if !pv.is_empty() {
@@ -145,6 +227,8 @@ fn unit_figures(
                 bands: IndexMap::new(),
                 previous: prev,
                 growth,
+                classes: IndexMap::new(),
+                tags: u.tags.clone(),
             }
         })
         .collect()
@@ -260,11 +344,15 @@ fn band_figures(
     for (bname, b) in &schema.bands {
         let vals: Vec<Option<f64>> = values.iter().map(|v| v.get(&b.field).copied()).collect();
         let band_of = |x: f64| b.bands.iter().position(|band| band.admits(x));
+        let valued = b.bands.iter().all(|x| x.value.is_some());
         let mut total = 0.0;
         for (i, u) in units.iter_mut().enumerate() {
             if let Some(bi) = vals[i].and_then(band_of) {
-                u.bands.insert(bname.clone(), b.bands[bi].value);
-                total += b.bands[bi].value;
+                u.classes.insert(bname.clone(), b.bands[bi].label.clone());
+                if let Some(v) = b.bands[bi].value {
+                    u.bands.insert(bname.clone(), v);
+                    total += v;
+                }
             }
         }
         let counts = b
@@ -284,7 +372,7 @@ fn band_figures(
                 field: b.field.clone(),
                 unit: b.unit.clone(),
                 bands: counts,
-                total,
+                total: valued.then_some(total),
             },
         );
     }
@@ -383,7 +471,8 @@ fn field_stats(
 ) -> FieldStats {
     let present: Vec<f64> = vals.iter().flatten().copied().collect();
     let count = present.len();
-    let sum: f64 = present.iter().sum();
+    // `+ 0.0`: the sum of no values is -0.0 in Rust; a report never prints "-0".
+    let sum: f64 = present.iter().sum::<f64>() + 0.0;
     let mean = ratio(sum, count as f64);
     let mut sorted = present.clone();
     sorted.sort_by(f64::total_cmp);
@@ -423,5 +512,7 @@ fn field_stats(
         positive: select(vals, names, shorts, |x| x > 0.0),
         zero: select(vals, names, shorts, |x| x == 0.0),
         previous: None,
+        aggregate: AggregateKind::Sum,
+        value: Some(sum),
     }
 }

@@ -1,59 +1,31 @@
 //! Derived per-unit fields: expressions over a unit's values (evalexpr).
 
-use evalexpr::{
-    build_operator_tree, ContextWithMutableVariables, DefaultNumericTypes, HashMapContext, Node,
-    Value,
-};
 use indexmap::IndexMap;
 
 use crate::survey::{Schema, Unit};
 
-/// The compiled expressions of a schema's derived fields.
+/// The compiled expressions of a schema's derived fields ([`crate::survey::expr`]: the
+/// one evaluator `check` and `stats` share).
 pub struct Derived {
-    exprs: Vec<(String, Node<DefaultNumericTypes>)>,
+    inner: crate::survey::expr::Derived,
 }
 
 impl Derived {
     /// Compile the schema's expressions (already checked when the pack was loaded; one that
     /// does not compile yields no values).
     pub fn new(schema: &Schema) -> Derived {
-        let exprs = schema
-            .derived
-            .iter()
-            .filter(|(_, d)| crate::survey::schema::expr_too_big(&d.expr).is_none())
-            .filter_map(|(p, d)| build_operator_tree(&d.expr).ok().map(|n| (p.clone(), n)))
-            .collect();
-        Derived { exprs }
+        Derived {
+            inner: crate::survey::expr::Derived::new(schema),
+        }
     }
 
     /// Every unit's values with its derived fields added. A derived value that cannot be
     /// computed (a missing input, division by zero) is left out: "no value", printed "—".
+    /// (An expression that cannot be evaluated at all was refused by the data check.)
     pub fn values(&self, units: &[Unit], schema: &Schema) -> Vec<IndexMap<String, f64>> {
         units
             .iter()
-            .map(|u| {
-                let mut values = u.values.clone();
-                let mut ctx = HashMapContext::<DefaultNumericTypes>::new();
-                for (k, s) in &schema.standards {
-                    let _ = ctx.set_value(format!("standards.{k}"), Value::Float(s.value));
-                }
-                for (k, v) in &values {
-                    let _ = ctx.set_value(k.clone(), Value::Float(*v));
-                }
-                for (path, node) in &self.exprs {
-                    let v = match node.eval_with_context(&ctx) {
-                        Ok(Value::Float(x)) if x.is_finite() => Some(x),
-                        Ok(Value::Int(i)) => Some(i as f64),
-                        Ok(Value::Boolean(b)) => Some(f64::from(u8::from(b))),
-                        _ => None,
-                    };
-                    if let Some(x) = v {
-                        let _ = ctx.set_value(path.clone(), Value::Float(x));
-                        values.insert(path.clone(), x);
-                    }
-                }
-                values
-            })
+            .map(|u| self.inner.unit(&u.values, schema).0)
             .collect()
     }
 }

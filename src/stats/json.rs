@@ -1,4 +1,6 @@
-//! Figures as one nested JSON object keyed by field path (`diaoyan stats --json`).
+//! Figures as one nested JSON object keyed by field path ([`to_json`], a library view;
+//! `diaoyan stats --json` prints the templates' context instead, built by the compose
+//! stage), and as plain text ([`to_text`], `diaoyan stats`).
 
 use serde_json::{json, Map, Value};
 

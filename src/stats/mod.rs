@@ -17,6 +17,7 @@ pub use rounding::{largest_remainder, ROUNDING_NOTE};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::survey::schema::AggregateKind;
 use crate::survey::Cell;
 
 /// All computed figures of one survey.
@@ -38,6 +39,45 @@ pub struct Figures {
     pub bands: IndexMap<String, BandStats>,
     /// Other tables' rows and column aggregates per table name.
     pub tables: IndexMap<String, TableStats>,
+    /// Per tag (所属片区), its values in order of first appearance with their units and
+    /// per-field figures.
+    #[serde(default)]
+    pub tags: IndexMap<String, TagStats>,
+}
+
+/// One tag (`tags:` of the pack) over the units: `tags.area.values[0].names`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagStats {
+    /// The tag's label (所属片区).
+    pub label: String,
+    /// Each value the units give, in order of first appearance (units without one are
+    /// left out).
+    pub values: Vec<TagValue>,
+}
+
+/// The units that share one value of a tag, and their figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagValue {
+    /// The tag's value (东片).
+    pub value: String,
+    /// How many units have it.
+    pub count: usize,
+    /// Their names, in data order.
+    pub names: Vec<String>,
+    /// Their short names, in data order.
+    pub shorts: Vec<String>,
+    /// Per field path: the sum over these units and the figure by the field's aggregate
+    /// rule (`value`, as [`FieldStats::value`]).
+    pub fields: IndexMap<String, TagField>,
+}
+
+/// A field's figures over the units of one tag value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagField {
+    /// The sum of the values.
+    pub sum: f64,
+    /// The figure by the field's aggregate rule (sum, mean, ratio of sums, or `None`).
+    pub value: Option<f64>,
 }
 
 /// One unit's values plus per-field share of the total and rank.
@@ -59,6 +99,13 @@ pub struct UnitFigures {
     pub previous: IndexMap<String, f64>,
     /// Growth against the previous period per field (`None` when that value was 0).
     pub growth: IndexMap<String, Option<f64>>,
+    /// The band label each unit falls in, by band name (for every band table, valued or
+    /// a classification; absent when the unit has no value of the band's field).
+    #[serde(default)]
+    pub classes: IndexMap<String, String>,
+    /// Its tags (所属片区 …), by tag name.
+    #[serde(default)]
+    pub tags: IndexMap<String, String>,
 }
 
 /// Units picked by a condition: how many, which share, their names.
@@ -107,6 +154,13 @@ pub struct FieldStats {
     pub zero: Selection,
     /// Change against the previous period, when the data carries one.
     pub previous: Option<Change>,
+    /// How the field aggregates (`sum`, `mean`, `none`, `ratio`; the pack's `aggregate:`
+    /// or its default, see [`crate::survey::Schema::aggregate`]).
+    pub aggregate: AggregateKind,
+    /// The whole-survey figure by that rule: the sum, the mean, the ratio of the two
+    /// fields' sums (times the scale; `None` when the denominator's sum is 0), or `None`
+    /// for `none`. What a table's 合计 row prints.
+    pub value: Option<f64>,
 }
 
 /// 同比: a field's total and mean in the previous period, and how they changed.
@@ -190,8 +244,8 @@ pub struct StandardStats {
 pub struct BandCount {
     /// The band's label (2000户以下).
     pub label: String,
-    /// The value it gives.
-    pub value: f64,
+    /// The value it gives (`None` for a classification).
+    pub value: Option<f64>,
     /// The units in the band.
     pub units: Selection,
 }
@@ -207,8 +261,9 @@ pub struct BandStats {
     pub unit: Option<String>,
     /// Each band, in schema order.
     pub bands: Vec<BandCount>,
-    /// Sum of the band values over all units (e.g. committee seats in the area).
-    pub total: f64,
+    /// Sum of the band values over all units (e.g. committee seats in the area); `None`
+    /// for a classification.
+    pub total: Option<f64>,
 }
 
 /// Another table's rows plus aggregates of its numeric columns.

@@ -45,6 +45,7 @@ fn survey(units: Vec<Unit>) -> Survey {
         recommendations: Vec::new(),
         closing: None,
         previous: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -139,7 +140,7 @@ fn standards_and_bands() {
     let b = &f.bands["size"];
     let counts: Vec<usize> = b.bands.iter().map(|x| x.units.count).collect();
     assert_eq!(counts, [1, 2, 1]);
-    assert_eq!(b.total, 5.0 + 7.0 + 7.0 + 9.0);
+    assert_eq!(b.total, Some(5.0 + 7.0 + 7.0 + 9.0));
     assert_eq!(f.units[3].bands["size"], 9.0);
 }
 

@@ -2,6 +2,7 @@
 
 mod messages;
 mod raw;
+mod rules;
 mod sanitise;
 mod suggest;
 mod tables;
@@ -243,6 +244,10 @@ pub struct Survey {
     pub closing: Option<String>,
     /// The previous period (同比), from `previous:`.
     pub previous: Option<Period>,
+    /// Problems found that do not stop the report (a `checks:` rule of `level: warning`
+    /// that a unit breaks), in Chinese, with file and line; printed by `check` and `render`.
+    #[serde(skip)]
+    pub warnings: Vec<crate::error::Diagnostic>,
 }
 
 /// Decode a data file's bytes: UTF-8 (with or without BOM, LF or CRLF) only.
@@ -283,6 +288,8 @@ struct Checker<'a> {
     pos: LazyPositions<'a>,
     schema: &'a Schema,
     diags: Vec<Diagnostic>,
+    /// Problems that do not stop the report (`checks:` with `level: warning`).
+    warnings: Vec<Diagnostic>,
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub fn describe(schema: &Schema, path: &str, f: &FieldDef) -> String {
         Kind::Text => "，文字",
         Kind::Boolean => "，true（是）或 false（否）",
     });
-    match (f.lower_bound(), f.max) {
+    match (f.lower_bound(), f.upper_bound()) {
         (Some(lo), Some(hi)) => {
             let _ = write!(s, "，{lo}–{hi}");
         }

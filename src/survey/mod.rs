@@ -3,6 +3,7 @@
 mod bounds;
 mod data;
 pub mod emit;
+pub mod expr;
 mod pack;
 mod positions;
 pub mod schema;
@@ -145,6 +146,17 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
     });
     let mut report = survey.report.clone();
     report.output = Some(format!("{stem}-{value}"));
+    // The warnings about this part's units.
+    let warnings = survey
+        .warnings
+        .iter()
+        .filter(|d| {
+            d.unit
+                .as_deref()
+                .is_none_or(|u| units.iter().any(|x| x.name == u))
+        })
+        .cloned()
+        .collect();
     report.region = value.to_string();
     Survey {
         source: survey.source.clone(),
@@ -157,5 +169,6 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
         recommendations: survey.recommendations.clone(),
         closing: survey.closing.clone(),
         previous,
+        warnings,
     }
 }

@@ -9,8 +9,9 @@ pub use parse::parse_schema;
 use std::path::{Path, PathBuf};
 
 use super::positions::Positions;
-use super::schema::{Kind, Schema};
+use super::schema::{Aggregate, AggregateKind, Bound, FieldDef, Kind, Schema};
 use crate::error::{Diagnostic, Error, Result};
+use indexmap::IndexMap;
 
 /// A loaded template pack.
 #[derive(Debug, Clone)]

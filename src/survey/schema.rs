@@ -44,6 +44,9 @@ pub struct Schema {
     /// (`topic == "office"`); a data file naming another topic is refused.
     #[serde(default)]
     pub topics: IndexMap<String, String>,
+    /// Cross-field rules checked per unit (`party.members <= population.resident`).
+    #[serde(default)]
+    pub checks: Vec<CheckDef>,
     /// How the pack's reports look: table rules, the 落款 ([`super::style::Style`]).
     #[serde(default)]
     pub style: super::style::Style,
@@ -86,12 +89,92 @@ pub struct FieldDef {
     /// Whether every unit must give a value (default `true`).
     #[serde(default = "yes")]
     pub required: bool,
-    /// Lower bound; counts default to 0.
+    /// Lower bound: a number, or another field's path (checked per unit against that
+    /// unit's value of the field); counts default to 0.
     #[serde(default)]
-    pub min: Option<f64>,
-    /// Upper bound, if any.
+    pub min: Option<Bound>,
+    /// Upper bound, if any: a number or another field's path (as `min`).
     #[serde(default)]
-    pub max: Option<f64>,
+    pub max: Option<Bound>,
+    /// How the field aggregates over the units (`sum`, `mean`, `none` or
+    /// `{ ratio: [NUM, DEN], scale: k }`); `None`: the default ([`Schema::aggregate`]).
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
+}
+
+/// A bound of a field (`min:`/`max:`): a number, or the path of another field whose value
+/// in the same unit bounds this one (`max: population.registered`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    /// A fixed number.
+    Number(f64),
+    /// Another field's dotted path.
+    Field(String),
+}
+
+impl Bound {
+    /// The number, when the bound is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Bound::Number(x) => Some(*x),
+            Bound::Field(_) => None,
+        }
+    }
+
+    /// The field path, when the bound names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Bound::Number(_) => None,
+            Bound::Field(f) => Some(f),
+        }
+    }
+}
+
+/// How a field's whole-survey figure is formed from its units' values (`aggregate:`),
+/// which tables' 合计 and 平均 rows and `fields.X.value` follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Aggregate {
+    /// `sum`, `mean` or `none`.
+    Simple(AggregateKind),
+    /// `{ ratio: [NUM, DEN], scale: k }`: k·ΣNUM/ΣDEN over the units that have both.
+    Ratio(RatioOf),
+}
+
+/// The simple aggregation rules, and the name each rule has in `fields.X.aggregate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AggregateKind {
+    /// The sum of the values (counts, areas; for a yes/no field the count of yeses).
+    Sum,
+    /// The mean of the values (a score, a rate given per unit).
+    Mean,
+    /// No whole-survey figure (a classification, a code).
+    None,
+    /// The ratio of two fields' sums (only as [`Aggregate::Ratio`]).
+    Ratio,
+}
+
+/// `{ ratio: [NUM, DEN], scale: k }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioOf {
+    /// The numerator's and denominator's field paths.
+    pub ratio: [String; 2],
+    /// The factor the ratio of sums is multiplied by (default 1; 10000 for 万元 → 元).
+    #[serde(default)]
+    pub scale: Option<f64>,
+}
+
+impl Aggregate {
+    /// The rule's name (`sum`, `mean`, `none`, `ratio`).
+    pub fn kind(&self) -> AggregateKind {
+        match self {
+            Aggregate::Simple(k) => *k,
+            Aggregate::Ratio(_) => AggregateKind::Ratio,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -113,11 +196,20 @@ impl FieldDef {
     }
 
     /// The smallest value admitted: `min`, or 0 for counts and measurements.
+    /// A bound naming another field is checked per unit, not here: the default applies.
     pub fn lower_bound(&self) -> Option<f64> {
-        self.min.or(match self.kind {
-            Kind::Integer | Kind::Decimal => Some(0.0),
-            Kind::Text | Kind::Boolean => None,
-        })
+        self.min
+            .as_ref()
+            .and_then(Bound::number)
+            .or(match self.kind {
+                Kind::Integer | Kind::Decimal => Some(0.0),
+                Kind::Text | Kind::Boolean => None,
+            })
+    }
+
+    /// The numeric upper bound, if `max` is a number.
+    pub fn upper_bound(&self) -> Option<f64> {
+        self.max.as_ref().and_then(Bound::number)
     }
 }
 
@@ -138,6 +230,10 @@ pub struct DerivedDef {
     /// The value type (decimal by default).
     #[serde(default = "decimal", rename = "type")]
     pub kind: Kind,
+    /// How it aggregates (as [`FieldDef::aggregate`]); by default the ratio of sums when
+    /// `expr` is exactly `A / B` of two fields, else `none`.
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
 }
 
 /// The longest derived-field expression accepted, in characters. A survey's expressions
@@ -208,6 +304,7 @@ impl DerivedDef {
             required: false,
             min: None,
             max: None,
+            aggregate: self.aggregate.clone(),
         }
     }
 }
@@ -221,6 +318,77 @@ impl Schema {
         }
         all
     }
+
+    /// How the field at `path` aggregates: its `aggregate:`, else the default — `sum` for
+    /// data fields (yes/no fields: the count of yeses), the ratio of sums for a derived
+    /// field whose expression is exactly `A / B` of two fields, `none` for other derived
+    /// fields. `None` for an unknown path.
+    pub fn aggregate(&self, path: &str) -> Option<Aggregate> {
+        if let Some(f) = self.fields.get(path) {
+            return Some(
+                f.aggregate
+                    .clone()
+                    .unwrap_or(Aggregate::Simple(AggregateKind::Sum)),
+            );
+        }
+        let d = self.derived.get(path)?;
+        if let Some(a) = &d.aggregate {
+            return Some(a.clone());
+        }
+        let all = self.all_fields();
+        Some(match plain_ratio(&d.expr) {
+            Some((a, b)) if all.contains_key(a) && all.contains_key(b) => {
+                Aggregate::Ratio(RatioOf {
+                    ratio: [a.to_string(), b.to_string()],
+                    scale: None,
+                })
+            }
+            _ => Aggregate::Simple(AggregateKind::None),
+        })
+    }
+}
+
+/// `A / B` when `expr` is exactly one division of two variables (spaces, and parentheses
+/// around the whole, allowed): the two names.
+fn plain_ratio(expr: &str) -> Option<(&str, &str)> {
+    let mut e = expr.trim();
+    while let Some(inner) = e.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        e = inner.trim();
+    }
+    let (a, b) = e.split_once('/')?;
+    let (a, b) = (a.trim(), b.trim());
+    let name = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    };
+    (name(a) && name(b)).then_some((a, b))
+}
+
+/// A cross-field rule (`checks:`): an evalexpr boolean expression over field paths and
+/// `standards.NAME`, evaluated per unit after derived fields (see [`super::expr`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckDef {
+    /// The rule, true when the unit is right (`grid.staff >= grids`).
+    pub rule: String,
+    /// What is wrong when the rule is false, in the writer's words (Chinese).
+    pub message: String,
+    /// `error` (default: the data file is refused) or `warning` (reported, rendered anyway).
+    #[serde(default)]
+    pub level: CheckLevel,
+}
+
+/// How serious a failed check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckLevel {
+    /// The data file is refused (exit 2).
+    #[default]
+    Error,
+    /// Reported as a warning; the report renders.
+    Warning,
 }
 
 /// A per-unit text attribute.
@@ -280,7 +448,7 @@ pub struct BandDef {
     pub bands: Vec<Band>,
 }
 
-/// One band: a bound and the value it gives.
+/// One band: a bound, its label, and the value it gives (if any).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
@@ -290,8 +458,10 @@ pub struct Band {
     /// The band holds values up to and including this.
     #[serde(default)]
     pub upto: Option<f64>,
-    /// The value a unit in this band gets (a committee of 5).
-    pub value: f64,
+    /// The value a unit in this band gets (a committee of 5); absent in a classification
+    /// (every band of a table has one, or none has).
+    #[serde(default)]
+    pub value: Option<f64>,
     /// How the band is named in prose (2000户以下).
     pub label: String,
 }

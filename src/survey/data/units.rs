@@ -15,6 +15,7 @@ impl Checker<'_> {
         }
         let mut units = Vec::with_capacity(raw.len());
         let mut seen: IndexMap<String, usize> = IndexMap::new();
+        let rules = rules::Rules::new(schema);
         for (i, u) in raw.iter().enumerate() {
             let here = format!("{base}.{i}");
             let name = match u.get("name") {
@@ -205,6 +206,7 @@ impl Checker<'_> {
                     .unit(&name);
                 crate::error::push_capped(&mut self.diags, d);
             }
+            self.unit_rules(&rules, &here, &name, &values);
             units.push(Unit {
                 name,
                 short,

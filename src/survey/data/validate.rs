@@ -138,6 +138,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         recommendations: raw.recommendations,
         closing: raw.closing,
         previous,
+        warnings: ck.warnings,
     })
 }
 
@@ -195,6 +196,7 @@ impl<'a> Checker<'a> {
             pos,
             schema,
             diags: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

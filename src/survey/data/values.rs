@@ -75,12 +75,13 @@ pub(super) fn number(v: &Yaml, def: &FieldDef) -> std::result::Result<f64, Strin
             return Err(format!("为 {}，不能小于 {}", shortest(x), shortest(lo)));
         }
     }
-    if let Some(hi) = def.max {
+    if let Some(hi) = def.upper_bound() {
         if x > hi {
             return Err(format!("为 {}，不能大于 {}", shortest(x), shortest(hi)));
         }
     }
-    Ok(x)
+    // `-0` is 0: a report never prints "-0".
+    Ok(x + 0.0)
 }
 
 /// The largest magnitude a number of a data file may have: 2^53, the end of the range

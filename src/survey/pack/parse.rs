@@ -52,6 +52,64 @@ pub fn parse_schema(path: &Path, yaml: &str) -> Result<Schema> {
     Ok(schema)
 }
 
+/// `，是否应为 X？（可用：…）` for an unknown name: the closest known names by
+/// Levenshtein distance (strsim), at most five; empty when none is close.
+fn close_names<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let mut near: Vec<(usize, &str)> = known
+        .map(|k| (strsim::levenshtein(name, k), k))
+        .filter(|(d, k)| *d <= (name.chars().count().max(k.chars().count()) / 2).max(2))
+        .collect();
+    near.sort();
+    near.dedup_by(|a, b| a.1 == b.1);
+    match near.as_slice() {
+        [] => String::new(),
+        [(_, one)] => format!("，是否应为 {one}？"),
+        more => format!(
+            "，是否应为 {}？",
+            more.iter()
+                .take(5)
+                .map(|(_, k)| *k)
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    }
+}
+
+/// An `aggregate:` ratio names two known fields and a finite, non-zero scale.
+fn check_aggregate(
+    push: &mut dyn FnMut(&str, String),
+    all: &IndexMap<String, FieldDef>,
+    at: &str,
+    a: &Aggregate,
+) {
+    let Aggregate::Ratio(r) = a else {
+        if a.kind() == AggregateKind::Ratio {
+            push(
+                &format!("{at}.aggregate"),
+                format!("{at}.aggregate 写 ratio 时须给出两个字段：{{ ratio: [分子, 分母] }}"),
+            );
+        }
+        return;
+    };
+    for f in &r.ratio {
+        if !all.contains_key(f) {
+            push(
+                &format!("{at}.aggregate"),
+                format!(
+                    "{at}.aggregate 引用了未定义的字段 {f}{}",
+                    close_names(f, all.keys().map(String::as_str))
+                ),
+            );
+        }
+    }
+    if r.scale.is_some_and(|k| !k.is_finite() || k == 0.0) {
+        push(
+            &format!("{at}.aggregate"),
+            format!("{at}.aggregate 的 scale 应为非零的有限数值"),
+        );
+    }
+}
+
 /// The schema's consistency: every path a group, standard or band names is a declared
 /// field; groups have parts, bands have bands, tables have columns; bounds are in order;
 /// names do not collide. Each problem at the line of the item concerned.
@@ -65,7 +123,13 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
     let all = s.all_fields();
     let need = |push: &mut dyn FnMut(&str, String), at: &str, what: String, field: &str| {
         if !all.contains_key(field) {
-            push(at, format!("{what} 引用了未定义的字段 {field}"));
+            push(
+                at,
+                format!(
+                    "{what} 引用了未定义的字段 {field}{}",
+                    close_names(field, all.keys().map(String::as_str))
+                ),
+            );
         }
     };
     if s.unit_label.trim().is_empty() {
@@ -85,10 +149,28 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
                 format!("fields.{name} 不能是 text 类型：单位的文字属性请写在 tags 中"),
             );
         }
-        if let (Some(lo), Some(hi)) = (f.min, f.max) {
+        let (min, max) = (
+            f.min.as_ref().and_then(Bound::number),
+            f.max.as_ref().and_then(Bound::number),
+        );
+        if let (Some(lo), Some(hi)) = (min, max) {
             if lo > hi || !lo.is_finite() || !hi.is_finite() {
                 push(&at, format!("fields.{name} 的 min {lo} 大于 max {hi}"));
             }
+        }
+        for (key, b) in [("min", &f.min), ("max", &f.max)] {
+            let Some(other) = b.as_ref().and_then(Bound::field) else {
+                continue;
+            };
+            let at = format!("{at}.{key}");
+            if other == name {
+                push(&at, format!("fields.{name}.{key} 不能是字段自身"));
+            } else {
+                need(&mut push, &at, format!("fields.{name}.{key}"), other);
+            }
+        }
+        if let Some(a) = &f.aggregate {
+            check_aggregate(&mut push, &all, &format!("fields.{name}"), a);
         }
         if name.split('.').any(str::is_empty) {
             push(&at, format!("字段名 {name} 无效（含空的一段）"));
@@ -136,9 +218,23 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             push(&format!("{at}.value"), format!("{at}.value 不是有限数值"));
         }
     }
+    for (name, d) in &s.derived {
+        if let Some(a) = &d.aggregate {
+            check_aggregate(&mut push, &all, &format!("derived.{name}"), a);
+        }
+    }
     for (name, b) in &s.bands {
         let at = format!("bands.{name}");
         need(&mut push, &format!("{at}.field"), at.clone(), &b.field);
+        let valued = b.bands.iter().filter(|x| x.value.is_some()).count();
+        if valued != 0 && valued != b.bands.len() {
+            push(
+                &format!("{at}.bands"),
+                format!(
+                    "bands.{name} 的各档要么都有 value（按档取值），要么都没有（只分类），不能混用"
+                ),
+            );
+        }
         if b.bands.is_empty() {
             push(
                 &format!("{at}.bands"),
@@ -146,7 +242,7 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
             );
         }
         for (i, band) in b.bands.iter().enumerate() {
-            let finite = [band.below, band.upto, Some(band.value)]
+            let finite = [band.below, band.upto, band.value]
                 .iter()
                 .flatten()
                 .all(|x| x.is_finite());
@@ -176,26 +272,71 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
         if s.fields.contains_key(name) {
             diags.push(here(format!("derived.{name} 与已有字段同名")));
         }
-        // Bounded before evalexpr sees it: its parser and evaluator recurse per level.
-        if let Some(why) = crate::survey::schema::expr_too_big(&d.expr) {
-            diags.push(here(format!("derived.{name} 的表达式{why}")));
-            known.push(name.clone());
-            continue;
-        }
-        match evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(&d.expr) {
-            Err(e) => diags.push(here(format!(
-                "derived.{name} 的表达式“{}”无法解析：{e}",
-                d.expr
+        // Bounded before evalexpr sees it (its parser and evaluator recurse per level),
+        // and `a ? b : c` refused with the evalexpr spelling.
+        match crate::survey::expr::compile(&d.expr) {
+            Err(why) => diags.push(here(format!(
+                "derived.{name} 的表达式“{}”{why}",
+                crate::excerpt::quote(&d.expr)
             ))),
             Ok(tree) => {
                 for var in tree.iter_variable_identifiers() {
                     if !known.iter().any(|k| k == var) {
-                        diags.push(here(format!("derived.{name} 的表达式引用了未定义的 {var}")));
+                        diags.push(here(format!(
+                            "derived.{name} 的表达式引用了未定义的 {var}{}",
+                            close_names(var, known.iter().map(String::as_str))
+                        )));
                     }
                 }
             }
         }
         known.push(name.clone());
+    }
+    // Cross-field rules: they parse, name known fields, and give true/false.
+    for (i, c) in s.checks.iter().enumerate() {
+        let p = pos.find(&format!("checks.{i}.rule"));
+        let here = |msg: String| Diagnostic::new(path, msg).at(p.map(|p| p.0), p.map(|p| p.1));
+        let what = format!(
+            "checks 第 {} 条规则“{}”",
+            i + 1,
+            crate::excerpt::quote(&c.rule)
+        );
+        if c.message.trim().is_empty() {
+            diags.push(here(format!("{what}缺少 message（规则不成立时的说明）")));
+        }
+        let tree = match crate::survey::expr::compile(&c.rule) {
+            Err(why) => {
+                diags.push(here(format!("{what}{why}")));
+                continue;
+            }
+            Ok(t) => t,
+        };
+        let mut unknown = false;
+        for var in tree.iter_variable_identifiers() {
+            if !known.iter().any(|k| k == var) {
+                unknown = true;
+                diags.push(here(format!(
+                    "{what}引用了未定义的字段 {var}{}",
+                    close_names(var, known.iter().map(String::as_str))
+                )));
+            }
+        }
+        if unknown {
+            continue;
+        }
+        // A trial with every value 1: a rule that is not true/false, or mixes types, fails
+        // for every unit, so it is the pack's error.
+        let ones: IndexMap<String, f64> = known
+            .iter()
+            .filter(|k| !k.starts_with("standards."))
+            .map(|k| (k.clone(), 1.0))
+            .collect();
+        let ctx = crate::survey::expr::context(&ones, s);
+        if let Err(crate::survey::expr::EvalError::Invalid(why)) =
+            crate::survey::expr::boolean(&tree, &ctx)
+        {
+            diags.push(here(format!("{what}：{why}")));
+        }
     }
     if diags.is_empty() {
         Ok(())
