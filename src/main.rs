@@ -43,16 +43,28 @@ fn main() -> ExitCode {
         Command::Batch(a) => return batch(a),
         Command::Sample(a) => return sample(a),
         Command::Limits => {
-            Ok(diaoyan::limits::describe(diaoyan::limits::current())).map(|t| print!("{t}"))
+            Ok(diaoyan::limits::describe(diaoyan::limits::current())).map(|t| emit(&t))
         }
         Command::Fonts { fonts } => {
-            Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| print!("{t}"))
+            Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| emit(&t))
         }
         Command::Check(a) => check(a),
         Command::Stats(a) => workflow::stats_text(&a.data, a.template.as_deref(), a.json, a.names)
-            .map(|t| print!("{t}")),
+            .map(|t| emit(&t)),
     };
     exit_code(result)
+}
+
+/// Print a command's text output. A reader that closes the pipe early (`diaoyan stats
+/// --names | head`) ends the output quietly: `print!` would panic on the broken pipe.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("错误：无法写出结果：{e}");
+        }
+    }
 }
 
 /// Ctrl-C (and SIGTERM, SIGHUP): wait for the group of files being written to be
