@@ -235,3 +235,24 @@ fn json_is_the_template_context() {
     assert_eq!(v["fields"]["residents"]["max_unit"], "西药王洞社区");
     assert_eq!(v["fields"]["office.rented"]["zero"]["count"], 5);
 }
+
+/// `stats --names | head`: a reader that closes the pipe after the first bytes ends the
+/// output quietly (exit 0, nothing on stderr); `print!` used to panic on the broken pipe.
+#[test]
+fn a_reader_closing_the_pipe_early_is_no_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .args(["stats", "--names", seed().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here: every later write meets a broken pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+}
