@@ -66,6 +66,9 @@ pub struct Report {
     pub source: PathBuf,
     /// The units' names, in data-file order.
     pub units: Vec<String>,
+    /// Warnings about the data ([`survey::Survey::warnings`]: units new or gone since the
+    /// previous period), passed on by [`render_formats`] before the renderers' own.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Every requested format rendered in memory; nothing written yet.
@@ -132,7 +135,10 @@ pub fn render_formats(
     if glyphs == MissingGlyphs::Refuse && formats.contains(&Format::Pdf) {
         check_glyphs(report, fonts)?;
     }
-    let mut out = Rendered::default();
+    let mut out = Rendered {
+        warnings: report.warnings.clone(),
+        ..Rendered::default()
+    };
     for f in formats {
         let bytes = match f {
             Format::Docx => render::docx::render(&report.document)?,
@@ -234,6 +240,7 @@ pub fn build_from(
         document,
         source: survey.source.clone(),
         units: survey.units.iter().map(|u| u.name.clone()).collect(),
+        warnings: survey.warnings.clone(),
     })
 }
 

@@ -267,6 +267,8 @@ impl Composer {
         ctx.insert("bands", &figures.bands);
         ctx.insert("tables", &figures.tables);
         ctx.insert("facts", &survey.facts);
+        // 同比: null without `previous:` (see stats::PreviousInfo).
+        ctx.insert("previous", &figures.previous);
         let findings: Vec<ProseView> = survey.findings.iter().map(prose_view).collect();
         let recs: Vec<ProseView> = survey.recommendations.iter().map(prose_view).collect();
         ctx.insert("findings", &findings);

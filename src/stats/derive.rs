@@ -89,6 +89,7 @@ derived:
                 .into_iter()
                 .collect(),
             tags: Default::default(),
+            id: None,
         }
     }
 

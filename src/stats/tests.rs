@@ -30,6 +30,7 @@ fn unit(name: &str, a: f64, b: f64) -> Unit {
             .into_iter()
             .collect(),
         tags: Default::default(),
+        id: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn survey(units: Vec<Unit>) -> Survey {
         recommendations: Vec::new(),
         closing: None,
         previous: None,
+        warnings: Vec::new(),
     }
 }
 

@@ -200,6 +200,10 @@ pub struct Unit {
     pub name: String,
     /// Its short name for charts and lists (the name when none is given).
     pub short: String,
+    /// Its stable id (`id:`), for matching units across years when names change
+    /// ([`crate::survey::match_units`]); unique in the file when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Numeric values by dotted field path (booleans as 1 or 0); a missing optional value
     /// is absent.
     pub values: IndexMap<String, f64>,
@@ -243,6 +247,10 @@ pub struct Survey {
     pub closing: Option<String>,
     /// The previous period (同比), from `previous:`.
     pub previous: Option<Period>,
+    /// Warnings about the data that do not stop the report (a unit new this year or gone
+    /// since the previous period), each at its place in the data file.
+    #[serde(skip)]
+    pub warnings: Vec<crate::error::Diagnostic>,
 }
 
 /// Decode a data file's bytes: UTF-8 (with or without BOM, LF or CRLF) only.
