@@ -37,9 +37,14 @@ pub fn pack_with(dir: &Path, report_md: &str, extra: &[(&str, &str)]) -> PathBuf
     pack
 }
 
+/// [`raw_markdown`] without its backslash escapes ([`plain`]).
+pub fn markdown(data: &Path, pack: Option<&Path>, dir: &Path) -> String {
+    plain(&raw_markdown(data, pack, dir))
+}
+
 /// Render `data` (DOCX only, with `--markdown`) into `dir/out` with `pack` (or the
 /// built-in pack); returns the report Markdown, or panics with diaoyan's stderr.
-pub fn markdown(data: &Path, pack: Option<&Path>, dir: &Path) -> String {
+pub fn raw_markdown(data: &Path, pack: Option<&Path>, dir: &Path) -> String {
     let out = dir.join("out");
     let mut args = vec![
         "render".to_string(),
@@ -66,7 +71,41 @@ pub fn markdown(data: &Path, pack: Option<&Path>, dir: &Path) -> String {
         .map(|e| e.expect("entry").path())
         .find(|p| p.extension().is_some_and(|e| e == "md"))
         .expect("a .md");
-    plain(&std::fs::read_to_string(md).expect("markdown"))
+    std::fs::read_to_string(md).expect("markdown")
+}
+
+/// The cells' texts, row by row, of the `n`-th table directive of report Markdown:
+/// (head rows, body rows, foot rows).
+pub type Rows = Vec<Vec<String>>;
+
+/// See [`Rows`].
+pub fn table(md: &str, n: usize) -> (Rows, Rows, Rows) {
+    let json = md
+        .split("```diaoyan-table\n")
+        .nth(n + 1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a table directive");
+    let v: serde_json::Value = serde_json::from_str(json).expect("directive JSON");
+    let rows = |key: &str| -> Rows {
+        v[key]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .expect("cells")
+                    .iter()
+                    .map(|c| {
+                        c["runs"]
+                            .as_array()
+                            .map(|runs| runs.iter().filter_map(|x| x["text"].as_str()).collect())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    (rows("head"), rows("body"), rows("foot"))
 }
 
 /// Markdown without its backslash escapes (`73\.1\%` → `73.1%`), as a reader sees it.
