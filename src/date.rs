@@ -116,6 +116,38 @@ pub fn chinese(d: Date) -> String {
     format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }
 
+/// `二〇二〇年三月十六日`: the year digit by digit (〇 for zero), month and day as Chinese
+/// numerals (十六, 二十, 三十一), as a 成文日期 is written in 汉字 (GB/T 9704-2012 §7.3.5.2
+/// allows it; older documents use it).
+pub fn hanzi(d: Date) -> String {
+    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let number = |n: u8| -> String {
+        let (tens, ones) = ((n / 10) as usize, (n % 10) as usize);
+        let mut s = String::new();
+        if tens > 1 {
+            s.push(DIGITS[tens]);
+        }
+        if tens > 0 {
+            s.push('十');
+        }
+        if ones > 0 || tens == 0 {
+            s.push(DIGITS[ones]);
+        }
+        s
+    };
+    let year: String = d
+        .year()
+        .to_string()
+        .chars()
+        .map(|c| c.to_digit(10).map_or(c, |v| DIGITS[v as usize]))
+        .collect();
+    format!(
+        "{year}年{}月{}日",
+        number(u8::from(d.month())),
+        number(d.day())
+    )
+}
+
 /// Serde for `Option<Date>` as `YYYY-MM-DD` (any spelling [`parse`] accepts is read).
 pub mod opt_ymd {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -153,6 +185,15 @@ mod tests {
 
     fn d(y: i32, m: u8, day: u8) -> Date {
         Date::from_calendar_date(y, Month::try_from(m).expect("month"), day).expect("date")
+    }
+
+    #[test]
+    fn dates_in_hanzi() {
+        assert_eq!(hanzi(d(2020, 3, 16)), "二〇二〇年三月十六日");
+        assert_eq!(hanzi(d(2019, 10, 1)), "二〇一九年十月一日");
+        assert_eq!(hanzi(d(2008, 12, 20)), "二〇〇八年十二月二十日");
+        assert_eq!(hanzi(d(2021, 1, 31)), "二〇二一年一月三十一日");
+        assert_eq!(chinese(d(2020, 3, 16)), "2020年3月16日");
     }
 
     #[test]

@@ -67,7 +67,8 @@ pub struct Report {
     /// The units' names, in data-file order.
     pub units: Vec<String>,
     /// Warnings about the data that do not stop the report (a pack's `checks:` rule of
-    /// `level: warning`); [`render_formats`] passes them on with its own.
+    /// `level: warning`; units new or gone since the previous period); [`render_formats`]
+    /// passes them on before the renderers' own.
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -147,6 +147,16 @@ fn init(a: flags::InitArgs) -> Result<(), Error> {
         println!("新模板包已生成：修改 template.yaml 与 report.md，再用 diaoyan init --template {} 写数据文件", dir.display());
         return Ok(());
     }
+    if let Some(from) = a.from {
+        let file = workflow::init_from(&from, a.output.or(a.file), a.force)?;
+        println!("{}", file.display());
+        println!(
+            "已按 {} 生成下一期数据文件（数字留空）：请填写后运行 diaoyan check {}",
+            from.display(),
+            file.display()
+        );
+        return Ok(());
+    }
     let file = workflow::init_data_file(a.file, a.template.as_deref(), a.force)?;
     println!("{}", file.display());
     println!("请填写后运行：diaoyan check {}", file.display());

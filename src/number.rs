@@ -65,15 +65,24 @@ pub fn growth(ratio: Option<f64>, decimals: usize) -> String {
     signed(ratio.map(|r| r * 100.0), decimals, "增长", "下降", "%")
 }
 
-/// A change of a share (0.012 = 1.2 points) in words: `提高1.2个百分点`, `降低…`, `持平`.
+/// A change of a share (0.012 = 1.2 points) in words: `提高1.2个百分点`,
+/// `下降1.2个百分点`, `持平`, or "—".
 pub fn points(diff: Option<f64>, decimals: usize) -> String {
     signed(
         diff.map(|d| d * 100.0),
         decimals,
         "提高",
-        "降低",
+        "下降",
         "个百分点",
     )
+}
+
+/// A numeric range with the wave dash GB/T 15834-2011 §4.13 asks for between numbers,
+/// the unit written once after the second number: `span(5, 10, 0, "万元")` = `5～10万元`.
+/// Each bound prints with at most `decimals` decimals, trailing zeros dropped
+/// ([`trimmed`]); a missing bound prints "—".
+pub fn span(a: Option<f64>, b: Option<f64>, decimals: usize, unit: &str) -> String {
+    format!("{}～{}{unit}", trimmed(a, decimals), trimmed(b, decimals))
 }
 
 /// An absolute change with its unit: `增加12人`, `减少12人`, `持平`.
@@ -142,7 +151,10 @@ mod tests {
         assert_eq!(growth(Some(0.0), 1), "持平");
         assert_eq!(growth(None, 1), "—");
         assert_eq!(points(Some(0.012), 1), "提高1.2个百分点");
-        assert_eq!(points(Some(-0.012), 1), "降低1.2个百分点");
+        assert_eq!(points(Some(-0.012), 1), "下降1.2个百分点");
+        assert_eq!(points(Some(0.0), 1), "持平");
+        assert_eq!(span(Some(5.0), Some(10.0), 2, "万元"), "5～10万元");
+        assert_eq!(span(Some(0.5), Some(1.25), 1, ""), "0.5～1.3");
         assert_eq!(points(None, 1), "—");
         assert_eq!(change(Some(12.0), 0, "人"), "增加12人");
         assert_eq!(change(Some(-12.0), 0, "人"), "减少12人");

@@ -230,3 +230,216 @@ pub fn stats_text(data: &Path, template: Option<&Path>, json: bool, names: bool)
         stats::to_text(&figures)
     })
 }
+
+/// `init --from`: start next period's data file from `from` (last period's): the same
+/// template; `report` with title, subtitle, region, organisation and author kept, the
+/// period one more when it is a number (`2019` → `2020`; `output` follows when it holds the
+/// period), the date dropped; the units with their names, short names, ids and tags and
+/// every number left empty; other tables' text kept and numbers emptied; facts' numbers
+/// emptied; findings and recommendations with their titles and topics and empty text; no
+/// closing; and `previous:` pointing at `from` (relative to the new file's folder).
+///
+/// `output` defaults to `from`'s path with the period in its name replaced
+/// (`qingnianlu-2019.yaml` → `qingnianlu-2020.yaml`), else `<stem>-next.yaml`. The file
+/// written fails `check` with the usual missing-value errors until its numbers are filled.
+///
+/// # Errors
+/// [`Error::Input`] (Chinese, naming `from`) when `from` cannot be read or is no data file
+/// (not YAML, no `template`, `report` or `units`); when the output exists and `force` is
+/// false, or would be `from` itself; [`Error::Io`] when it cannot be written.
+pub fn init_from(from: &Path, output: Option<PathBuf>, force: bool) -> Result<PathBuf> {
+    use serde_yaml::{Mapping, Value};
+    let text = survey::read_text(from)?;
+    let bad = |why: String| Error::input(Diagnostic::new(from, why));
+    let doc: Value = serde_yaml::from_str(&text)
+        .map_err(|e| bad(format!("不是有效的数据文件（YAML 无法读取：{e}）")))?;
+    let Value::Mapping(old) = doc else {
+        return Err(bad(
+            "不是有效的数据文件：应为键值对（template、report、units …）".into(),
+        ));
+    };
+    let get = |k: &str| old.get(Value::from(k));
+    let template = get("template")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("缺少 template：不是 diaoyan 的数据文件".into()))?;
+    let Some(Value::Mapping(report)) = get("report") else {
+        return Err(bad("缺少 report：不是 diaoyan 的数据文件".into()));
+    };
+    let Some(Value::Sequence(units)) = get("units") else {
+        return Err(bad("缺少 units：不是 diaoyan 的数据文件".into()));
+    };
+    let scalar = |v: Option<&Value>| -> Option<String> {
+        match v? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let period = scalar(report.get("period")).unwrap_or_default();
+    let next_period = period
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|p| p.checked_add(1))
+        .map(|p| p.to_string());
+    // Every number (and yes/no) below `v` emptied; texts kept.
+    fn clear(v: &Value) -> Value {
+        match v {
+            Value::Number(_) | Value::Bool(_) => Value::Null,
+            Value::Mapping(m) => {
+                Value::Mapping(m.iter().map(|(k, v)| (k.clone(), clear(v))).collect())
+            }
+            Value::Sequence(s) => Value::Sequence(s.iter().map(clear).collect()),
+            Value::Tagged(t) => clear(&t.value),
+            other => other.clone(),
+        }
+    }
+    let mut new_report = Mapping::new();
+    for key in [
+        "title",
+        "subtitle",
+        "region",
+        "period",
+        "organisation",
+        "author",
+        "output",
+    ] {
+        let Some(v) = report.get(key) else { continue };
+        let v = match (key, &next_period) {
+            ("period", Some(p)) => Value::from(p.as_str()),
+            ("output", Some(p)) => match scalar(Some(v)) {
+                Some(o) if !period.is_empty() && o.contains(period.trim()) => {
+                    Value::from(o.replace(period.trim(), p))
+                }
+                _ => continue,
+            },
+            ("output", None) => continue,
+            _ => v.clone(),
+        };
+        new_report.insert(Value::from(key), v);
+    }
+    let output = match output {
+        Some(o) => o,
+        None => {
+            let stem = from
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = match &next_period {
+                Some(p) if !period.is_empty() && stem.contains(period.trim()) => {
+                    format!("{}.yaml", stem.replace(period.trim(), p))
+                }
+                _ => format!("{stem}-next.yaml"),
+            };
+            from.with_file_name(name)
+        }
+    };
+    let same = |a: &Path, b: &Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
+    };
+    if same(&output, from) {
+        return Err(Error::input(Diagnostic::new(
+            &output,
+            "输出文件就是上一期的数据文件，拒绝覆盖；请用 -o 指定新文件",
+        )));
+    }
+    refuse_overwrite(&output, force)?;
+    let mut new = Mapping::new();
+    new.insert("template".into(), Value::from(template));
+    new.insert(
+        "previous".into(),
+        Value::from(
+            relative_path(from, &output)
+                .to_string_lossy()
+                .replace('\\', "/"),
+        ),
+    );
+    new.insert("report".into(), Value::Mapping(new_report));
+    new.insert("units".into(), clear(&Value::Sequence(units.clone())));
+    for key in ["tables", "facts"] {
+        if let Some(v) = get(key) {
+            new.insert(key.into(), clear(v));
+        }
+    }
+    for key in ["findings", "recommendations"] {
+        let Some(Value::Sequence(items)) = get(key) else {
+            continue;
+        };
+        let kept: Vec<Value> = items
+            .iter()
+            .map(|item| {
+                let mut m = Mapping::new();
+                for k in ["title", "topic"] {
+                    if let Some(v) = item.get(k) {
+                        m.insert(k.into(), v.clone());
+                    }
+                }
+                m.insert("text".into(), Value::from(""));
+                Value::Mapping(m)
+            })
+            .collect();
+        new.insert(key.into(), Value::Sequence(kept));
+    }
+    let yaml = serde_yaml::to_string(&Value::Mapping(new))
+        .map_err(|e| bad(format!("无法写出新的数据文件：{e}")))?;
+    // An emptied value reads `key:` (not `key: null`): a cell to fill.
+    let body: String = yaml
+        .lines()
+        .map(|l| {
+            l.strip_suffix(" null")
+                .filter(|s| s.ends_with(':'))
+                .unwrap_or(l)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let header = format!(
+        "# 由 diaoyan init --from {} 生成：结构、{}名称和标题沿用上一期，数字留空待填写；\n# 填写后运行 diaoyan check 检查。\n",
+        from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        "单位"
+    );
+    crate::write::write_file(&output, format!("{header}{body}").as_bytes())?;
+    Ok(output)
+}
+
+/// `target` as a path relative to the folder of `file` (both made absolute first; the
+/// absolute path when they share no prefix, e.g. different drives).
+fn relative_path(target: &Path, file: &Path) -> PathBuf {
+    let abs = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        // Lexically normalised (the new file does not exist yet to canonicalise).
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let target = abs(target);
+    let base = abs(file);
+    let base = base.parent().unwrap_or(Path::new("/"));
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target;
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    rel
+}

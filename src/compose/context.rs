@@ -50,6 +50,9 @@ pub struct TemplateContext<'a> {
     pub tags: &'a IndexMap<String, TagStats>,
     /// The data file's `facts:`.
     pub facts: &'a serde_json::Value,
+    /// 同比: the previous period (its name, unit count, units added and removed, how they
+    /// were matched); null without `previous:`.
+    pub previous: &'a Option<crate::stats::PreviousInfo>,
     /// The writer's findings.
     pub findings: Vec<ProseView<'a>>,
     /// The writer's recommendations.
@@ -95,6 +98,7 @@ pub fn context<'a>(
         tables: &figures.tables,
         tags: &figures.tags,
         facts: &survey.facts,
+        previous: &figures.previous,
         findings: survey.findings.iter().map(prose_view).collect(),
         recommendations: survey.recommendations.iter().map(prose_view).collect(),
         closing: survey

@@ -104,6 +104,26 @@ pub(super) fn opt_f64(v: &Value) -> tera::TeraResult<Option<f64>> {
     }
 }
 
+/// A date filter's input: a date as text (`2020-03-16`, or any spelling a data file may
+/// use), or `none` (no date: printed "—"). Anything else is an error naming the filter.
+fn date_of(v: &Value, filter: &str) -> tera::TeraResult<Option<crate::date::Date>> {
+    check_time()?;
+    if v.is_none() {
+        return Ok(None);
+    }
+    if v.is_undefined() {
+        return Err(tera::Error::message(format!(
+            "{filter}：{UNDEFINED_NUMBER}（模板中的名称是否拼错？）"
+        )));
+    }
+    let text = v.as_str().ok_or_else(|| {
+        tera::Error::message(format!("{filter}：应为日期（如 2020-03-16），实际为 {v}"))
+    })?;
+    crate::date::parse(text)
+        .map(Some)
+        .map_err(|_| tera::Error::message(format!("{filter}：“{text}”不是日期（应如 2020-03-16）")))
+}
+
 /// A whole number as a Chinese numeral (十二); with `quantity`, 2 reads 两 (两个社区).
 /// Other numbers print as digits, no value as "—".
 pub(super) fn cn(v: &Value, quantity: bool) -> tera::TeraResult<String> {
@@ -139,6 +159,38 @@ pub(super) fn register_filters(tera: &mut Tera) {
         |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
             let d = kw.get::<usize>("decimals")?.unwrap_or(1);
             Ok(format::growth(opt_f64(v)?, d))
+        },
+    );
+    // The spec's name for `growth` (issue 18): a signed rate in words, never "-5.2%".
+    tera.register_filter(
+        "signed_percent",
+        |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let d = kw.get::<usize>("decimals")?.unwrap_or(1);
+            Ok(format::growth(opt_f64(v)?, d))
+        },
+    );
+    tera.register_filter(
+        "date_cn",
+        |v: &Value, _: Kwargs, _: &State| -> tera::TeraResult<String> {
+            Ok(date_of(v, "date_cn")?
+                .map_or_else(|| format::NO_VALUE.to_string(), crate::date::chinese))
+        },
+    );
+    tera.register_filter(
+        "date_hanzi",
+        |v: &Value, _: Kwargs, _: &State| -> tera::TeraResult<String> {
+            Ok(date_of(v, "date_hanzi")?
+                .map_or_else(|| format::NO_VALUE.to_string(), crate::date::hanzi))
+        },
+    );
+    tera.register_function(
+        "span_cn",
+        |kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let a = opt_f64(&kw.get::<Value>("a")?.unwrap_or_else(Value::none))?;
+            let b = opt_f64(&kw.get::<Value>("b")?.unwrap_or_else(Value::none))?;
+            let unit = kw.get::<String>("unit")?.unwrap_or_default();
+            let d = kw.get::<usize>("decimals")?.unwrap_or(2);
+            Ok(Value::from(format::span(a, b, d, &unit)))
         },
     );
     tera.register_filter(

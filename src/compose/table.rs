@@ -48,6 +48,11 @@ pub struct TableArgs {
     /// For other tables: merge equal consecutive values of this column.
     #[serde(default)]
     pub group_by: Option<String>,
+    /// `"previous"`: 同比 columns for each field (上年, 本年, 增减, and 增长率 for a
+    /// summed field) under the field's header; units' rows only, and only when the data
+    /// has a previous period.
+    #[serde(default)]
+    pub compare: Option<String>,
 }
 
 fn units() -> String {
@@ -75,7 +80,20 @@ pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Tab
             schema.style.table_rules.name()
         ));
     }
-    let mut table = if args.rows == "units" {
+    let mut table = if let Some(compare) = &args.compare {
+        if compare != "previous" {
+            return Err(format!(
+                "table(): compare 只能是 \"previous\"（与上一期比较），实际为 \"{compare}\""
+            ));
+        }
+        if args.rows != "units" {
+            return Err(format!(
+                "table(): compare=\"previous\" 只用于各{}的表（rows=\"units\"），不用于表 {}",
+                schema.unit_label, args.rows
+            ));
+        }
+        build_compare(args, schema, figures)
+    } else if args.rows == "units" {
         build_units(args, schema, figures)
     } else {
         build_other(args, schema, figures)
@@ -264,6 +282,132 @@ fn build_units(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<T
         body,
         foot,
     ))
+}
+
+/// `table(compare="previous")`: per field column, 上年, 本年, 增减 and (for a field the
+/// survey sums: every data field, not a derived one) 增长率 under the field's header; one
+/// row per unit of this period (上年 "—" for a unit new this period, matched by id or name
+/// as [`crate::survey::match_units`] does); with `total`, a 合计 row of the whole
+/// periods' figures (the previous period's over all its units, gone ones included), "—"
+/// for a derived field; with `average`, a 平均 row of both periods' means.
+fn build_compare(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    if figures.previous.is_none() {
+        return Err(
+            "table(compare=\"previous\")：数据文件没有上一期数据（previous），无法比较；请在模板中用 {% if previous %} 判断"
+                .to_string(),
+        );
+    }
+    let all = schema.all_fields();
+    let defs: Vec<&FieldDef> = args
+        .columns
+        .iter()
+        .map(|c| all.get(c).ok_or_else(|| format!("table(): 未知字段 {c}")))
+        .collect::<Result<_, _>>()?;
+    let note = unit_note(args, &defs);
+    let summed: Vec<bool> = args
+        .columns
+        .iter()
+        .map(|c| schema.fields.contains_key(c))
+        .collect();
+    let mut head = vec![Vec::new(), Vec::new()];
+    let mut first = TableCell::new(schema.unit_label.clone(), Align::Center);
+    first.rowspan = 2;
+    head[0].push(first);
+    for (d, sum) in defs.iter().zip(&summed) {
+        let text = if note.is_some() {
+            d.label.clone()
+        } else {
+            d.label_with_unit()
+        };
+        let mut top = TableCell::new(text, Align::Center);
+        let subs: &[&str] = if *sum {
+            &["上年", "本年", "增减", "增长率"]
+        } else {
+            &["上年", "本年", "增减"]
+        };
+        top.colspan = subs.len() as u16;
+        head[0].push(top);
+        for sub in subs {
+            head[1].push(TableCell::new(*sub, Align::Center));
+        }
+    }
+    // One count of decimals per field, for both years and the change.
+    let decs: Vec<usize> = args
+        .columns
+        .iter()
+        .zip(&defs)
+        .map(|(c, d)| {
+            let vals = figures
+                .units
+                .iter()
+                .flat_map(|u| [u.values.get(c), u.previous.get(c)])
+                .flatten()
+                .copied();
+            column_decimals(decimals(d, vals), args.average, args.average_decimals)
+        })
+        .collect();
+    let cells = |prev: Option<f64>, now: Option<f64>, dec: usize, sum: bool| {
+        let change = prev.zip(now).map(|(p, n)| n - p);
+        let mut out = vec![
+            num_cell(prev, dec),
+            num_cell(now, dec),
+            num_cell(change, dec),
+        ];
+        if sum {
+            let rate = change
+                .zip(prev)
+                .and_then(|(c, p)| crate::stats::ratio(c, p));
+            out.push(match rate {
+                Some(r) => TableCell::new(crate::number::percent(Some(r), 1), Align::Right),
+                None => TableCell::new(NO_VALUE, Align::Center),
+            });
+        }
+        out
+    };
+    let body = figures
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![TableCell::new(u.name.clone(), Align::Left)];
+            for ((c, dec), sum) in args.columns.iter().zip(&decs).zip(&summed) {
+                row.extend(cells(
+                    u.previous.get(c).copied(),
+                    u.values.get(c).copied(),
+                    *dec,
+                    *sum,
+                ));
+            }
+            row
+        })
+        .collect();
+    let mut foot = Vec::new();
+    if args.total {
+        let mut row = vec![label_cell("合计")];
+        for ((c, dec), sum) in args.columns.iter().zip(&decs).zip(&summed) {
+            let f = figures.fields.get(c);
+            let (prev, now) = if *sum {
+                (
+                    f.and_then(|f| f.previous.as_ref()).and_then(|p| p.value),
+                    f.filter(|f| f.count > 0).map(|f| f.sum),
+                )
+            } else {
+                (None, None)
+            };
+            row.extend(cells(prev, now, *dec, *sum));
+        }
+        foot.push(row);
+    }
+    if args.average {
+        let mut row = vec![label_cell("平均")];
+        for ((c, dec), sum) in args.columns.iter().zip(&decs).zip(&summed) {
+            let f = figures.fields.get(c);
+            let prev = f.and_then(|f| f.previous.as_ref()).and_then(|p| p.mean);
+            row.extend(cells(prev, f.and_then(|f| f.mean), *dec, *sum));
+        }
+        foot.push(row);
+    }
+    let columns = 1 + summed.iter().map(|s| if *s { 4 } else { 3 }).sum::<u16>();
+    Ok(finish(args, note, columns, head, body, foot))
 }
 
 fn build_other(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {

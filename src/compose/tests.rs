@@ -83,6 +83,7 @@ fn survey(names: &[&str]) -> Survey {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
             tags: Default::default(),
+            id: None,
         })
         .collect();
     Survey {

@@ -175,6 +175,13 @@ pub struct InitArgs {
     /// Scaffold a new template pack in this folder instead.
     #[arg(long, conflicts_with_all = ["file", "template"])]
     pub pack: Option<PathBuf>,
+    /// Start next period's data file from this one (last period's): same structure,
+    /// units and headings, numbers emptied, `previous:` pointing at it.
+    #[arg(long, conflicts_with_all = ["template", "pack"])]
+    pub from: Option<PathBuf>,
+    /// The data file to write (with --from; default: the name with the next period).
+    #[arg(short, long, requires = "from", conflicts_with = "file")]
+    pub output: Option<PathBuf>,
     /// Replace the file if it exists.
     #[arg(long)]
     pub force: bool,

@@ -5,7 +5,8 @@ use indexmap::IndexMap;
 
 use super::{
     largest_remainder, BandCount, BandStats, Change, Derived, FieldStats, Figures, GroupStats,
-    PartStats, Selection, StandardStats, TableStats, TagField, TagStats, TagValue, UnitFigures,
+    PartChange, PartStats, PreviousInfo, Selection, StandardStats, TableStats, TagField,
+    TagStats, TagValue, UnitFigures,
 };
 use crate::survey::schema::{Aggregate, AggregateKind};
 use crate::survey::{Cell, Schema, Survey};
@@ -43,11 +44,10 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
     };
     let derived = Derived::new(schema);
     let values = derived.values(&survey.units, schema);
-    let previous = survey.previous.as_ref().map(|p| {
-        let vals = derived.values(&p.units, schema);
-        let by_name: IndexMap<&str, Values> =
-            p.units.iter().map(|u| u.name.as_str()).zip(vals).collect();
-        by_name
+    // The previous period's values and its units matched to this period's (by id or name).
+    let previous = survey.previous.as_ref().map(|p| Previous {
+        values: derived.values(&p.units, schema),
+        matching: crate::survey::match_units(&survey.units, &p.units),
     });
     let fields = field_figures(schema, &values, previous.as_ref(), &who);
     let mut units = unit_figures(survey, &values, previous.as_ref());
@@ -57,9 +57,29 @@ pub fn compute(survey: &Survey, schema: &Schema) -> Figures {
     let bands = band_figures(schema, &values, &mut units, &who);
     let tables = table_figures(survey, schema);
     let tags = tag_figures(survey, schema, &values);
+    let previous_info = survey
+        .previous
+        .as_ref()
+        .zip(previous.as_ref())
+        .map(|(p, prev)| {
+            let m = &prev.matching;
+            PreviousInfo {
+                period: p.period.clone(),
+                unit_count: p.units.len(),
+                same_units: m.same_units(),
+                added: m
+                    .added
+                    .iter()
+                    .map(|i| survey.units[*i].name.clone())
+                    .collect(),
+                removed: m.removed.iter().map(|j| p.units[*j].name.clone()).collect(),
+                matched_by: m.by.name().to_string(),
+            }
+        });
     Figures {
         unit_count: survey.units.len(),
         previous_period: survey.previous.as_ref().map(|p| p.period.clone()),
+        previous: previous_info,
         units,
         fields,
         groups,
@@ -139,6 +159,13 @@ fn tag_figures(survey: &Survey, schema: &Schema, values: &[Values]) -> IndexMap<
     tags
 }
 
+/// The previous period as the computation needs it: every unit's values (derived fields
+/// included) and the pairing of this period's units with those units.
+struct Previous {
+    values: Vec<Values>,
+    matching: crate::survey::Matching,
+}
+
 /// `a / b`, or `None` when `b` is zero.
 pub fn ratio(a: f64, b: f64) -> Option<f64> {
     if b == 0.0 {
@@ -153,7 +180,7 @@ pub fn ratio(a: f64, b: f64) -> Option<f64> {
 fn field_figures(
     schema: &Schema,
     values: &[Values],
-    previous: Option<&IndexMap<&str, Values>>,
+    previous: Option<&Previous>,
     who: &Names,
 ) -> IndexMap<String, FieldStats> {
     let mut fields = IndexMap::new();
@@ -178,11 +205,19 @@ fn field_figures(
             };
         }
         if let Some(prev) = previous {
-            let pv: Vec<f64> = prev.values().filter_map(|v| v.get(path).copied()).collect();
+            let pv: Vec<f64> = prev
+                .values
+                .iter()
+                .filter_map(|v| v.get(path).copied())
+                .collect();
             if !pv.is_empty() {
                 let psum: f64 = pv.iter().sum();
                 let pmean = ratio(psum, pv.len() as f64);
                 let mean_change = st.mean.zip(pmean).map(|(m, p)| m - p);
+                // The whole-survey figure: the sum, until fields declare their aggregate.
+                let value = Some(psum);
+                let now = (st.count > 0).then_some(st.sum);
+                let value_change = now.zip(value).map(|(a, b)| a - b);
                 st.previous = Some(Change {
                     sum: psum,
                     mean: pmean,
@@ -190,6 +225,10 @@ fn field_figures(
                     sum_growth: ratio(st.sum - psum, psum),
                     mean_change,
                     mean_growth: mean_change.zip(pmean).and_then(|(c, p)| ratio(c, p)),
+                    count: pv.len(),
+                    value,
+                    value_change,
+                    value_growth: value_change.zip(value).and_then(|(c, p)| ratio(c, p)),
                 });
             }
         }
@@ -198,20 +237,25 @@ fn field_figures(
     fields
 }
 
-/// One [`UnitFigures`] per unit: its values, and its growth against the unit of the same
-/// name in the previous period. Shares, ranks and bands are filled in later.
+/// One [`UnitFigures`] per unit: its values, and its growth against its matched unit of
+/// the previous period (same id or name, [`crate::survey::match_units`]). Shares, ranks
+/// and bands are filled in later.
 fn unit_figures(
     survey: &Survey,
     values: &[Values],
-    previous: Option<&IndexMap<&str, Values>>,
+    previous: Option<&Previous>,
 ) -> Vec<UnitFigures> {
     survey
         .units
         .iter()
         .zip(values)
-        .map(|(u, v)| {
+        .enumerate()
+        .map(|(i, (u, v))| {
             let prev = previous
-                .and_then(|p| p.get(u.name.as_str()))
+                .and_then(|p| {
+                    let j = p.matching.pairs.get(i).copied().flatten()?;
+                    p.values.get(j)
+                })
                 .cloned()
                 .unwrap_or_default();
             let growth = v
@@ -275,7 +319,7 @@ fn group_figures(
         let total: f64 = sums.iter().sum();
         let pct0 = largest_remainder(&sums, 100);
         let pct1 = largest_remainder(&sums, 1000);
-        let parts = g
+        let mut parts: Vec<PartStats> = g
             .parts
             .iter()
             .enumerate()
@@ -286,8 +330,31 @@ fn group_figures(
                 share: ratio(sums[i], total),
                 pct0: pct0.as_ref().map(|v| v[i]),
                 pct1: pct1.as_ref().map(|v| v[i] as f64 / 10.0),
+                previous: None,
             })
             .collect();
+        // 同比 of each part: previous sums, one-decimal shares and their change in points.
+        let prev_sums: Option<Vec<f64>> = g
+            .parts
+            .iter()
+            .map(|p| fields[p].previous.as_ref().map(|c| c.sum))
+            .collect();
+        if let Some(prev_sums) = prev_sums {
+            let prev_total: f64 = prev_sums.iter().sum();
+            let prev_pct1 = largest_remainder(&prev_sums, 1000);
+            for (i, part) in parts.iter_mut().enumerate() {
+                let p1 = prev_pct1.as_ref().map(|v| v[i] as f64 / 10.0);
+                part.previous = Some(PartChange {
+                    sum: prev_sums[i],
+                    share: ratio(prev_sums[i], prev_total),
+                    pct1: p1,
+                    share_change: part.pct1.zip(p1).map(|(a, b)| {
+                        // In tenths of a point, exact: no -0.0 and no 0.30000000000000004.
+                        ((a * 10.0).round() - (b * 10.0).round()) / 1000.0
+                    }),
+                });
+            }
+        }
         let pct0_sum = pct0.as_ref().map(|v| v.iter().sum::<i64>());
         let pct1_sum = pct1.as_ref().map(|v| v.iter().sum::<i64>());
         groups.insert(

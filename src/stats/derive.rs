@@ -61,6 +61,7 @@ derived:
                 .into_iter()
                 .collect(),
             tags: Default::default(),
+            id: None,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Figures {
     pub unit_count: usize,
     /// The previous period's name, when the data carries one.
     pub previous_period: Option<String>,
+    /// The previous period as templates see it (`previous`): `None` without `previous:`.
+    pub previous: Option<PreviousInfo>,
     /// Per-unit figures, in data order.
     pub units: Vec<UnitFigures>,
     /// Aggregates per field path (schema and derived fields).
@@ -163,6 +165,25 @@ pub struct FieldStats {
     pub value: Option<f64>,
 }
 
+/// The previous period (同比) as templates see it (`previous.…`): which period, how many
+/// units, and which units are new this period or gone since.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviousInfo {
+    /// The previous period's name (2018).
+    pub period: String,
+    /// How many units it had.
+    pub unit_count: usize,
+    /// `true` when both periods hold the same units: changes of totals compare like with
+    /// like; otherwise a report should compare averages (`mean_change`, `mean_growth`).
+    pub same_units: bool,
+    /// Units of this period not in the previous one (names, data order).
+    pub added: Vec<String>,
+    /// Units of the previous period not in this one (names, their data order).
+    pub removed: Vec<String>,
+    /// How units were matched: `"id"` (every unit of both periods has an `id:`) or `"name"`.
+    pub matched_by: String,
+}
+
 /// 同比: a field's total and mean in the previous period, and how they changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
@@ -178,6 +199,35 @@ pub struct Change {
     pub mean_change: Option<f64>,
     /// `mean_change / previous mean` (`None` when the previous mean is 0).
     pub mean_growth: Option<f64>,
+    /// How many units had a value in the previous period.
+    #[serde(default)]
+    pub count: usize,
+    /// The previous period's whole-survey figure of the field (its sum; `None` without
+    /// values). Follows the field's aggregate rule once fields declare one (issue 18 A).
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// This period's figure minus `value`.
+    #[serde(default)]
+    pub value_change: Option<f64>,
+    /// `value_change / value` (`None` when `value` is 0 or missing).
+    #[serde(default)]
+    pub value_growth: Option<f64>,
+}
+
+/// 同比 of one part of a group: its sum and share in the previous period, and the change of
+/// its share in percentage points as printed (one-decimal shares, so the prose agrees with
+/// the printed percents: 45.2% against 43.9% is 1.3 个百分点).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartChange {
+    /// The part's sum in the previous period.
+    pub sum: f64,
+    /// Its share of the previous whole, 0..1 (`None` when that whole was 0).
+    pub share: Option<f64>,
+    /// Its one-decimal percent in the previous period (largest remainder, as `pct1`).
+    pub pct1: Option<f64>,
+    /// `(pct1 − previous pct1) / 100`: a fraction for the `points` filter (0.013 reads
+    /// 提高1.3个百分点); `None` when either whole is 0.
+    pub share_change: Option<f64>,
 }
 
 /// One part of a group.
@@ -197,6 +247,9 @@ pub struct PartStats {
     /// One-decimal percent, largest-remainder rounded so the parts add to 100.0 (equal
     /// parts always equal; see [`largest_remainder`] for the tie rule).
     pub pct1: Option<f64>,
+    /// 同比 of the part, when the data has a previous period.
+    #[serde(default)]
+    pub previous: Option<PartChange>,
 }
 
 /// A group's parts with their shares of the whole.

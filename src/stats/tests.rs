@@ -30,6 +30,7 @@ fn unit(name: &str, a: f64, b: f64) -> Unit {
             .into_iter()
             .collect(),
         tags: Default::default(),
+        id: None,
     }
 }
 

@@ -201,6 +201,10 @@ pub struct Unit {
     pub name: String,
     /// Its short name for charts and lists (the name when none is given).
     pub short: String,
+    /// Its stable id (`id:`), for matching units across years when names change
+    /// ([`crate::survey::match_units`]); unique in the file when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Numeric values by dotted field path (booleans as 1 or 0); a missing optional value
     /// is absent.
     pub values: IndexMap<String, f64>,
@@ -245,7 +249,8 @@ pub struct Survey {
     /// The previous period (同比), from `previous:`.
     pub previous: Option<Period>,
     /// Problems found that do not stop the report (a `checks:` rule of `level: warning`
-    /// that a unit breaks), in Chinese, with file and line; printed by `check` and `render`.
+    /// that a unit breaks; a unit new this year or gone since the previous period), in
+    /// Chinese, each at its place in the data file; printed by `check` and `render`.
     #[serde(skip)]
     pub warnings: Vec<crate::error::Diagnostic>,
 }

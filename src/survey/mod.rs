@@ -4,6 +4,7 @@ mod bounds;
 mod data;
 pub mod emit;
 pub mod expr;
+mod matching;
 mod pack;
 mod positions;
 pub mod schema;
@@ -14,6 +15,7 @@ pub mod text;
 /// Calendar dates of data files (moved to [`crate::date`], shared with the Document model).
 pub use crate::date::{self, Date};
 pub use data::{Cell, Period, Prose, ReportMeta, Survey, Unit};
+pub use matching::{match_units, MatchBy, Matching};
 pub use pack::{builtin_names, list, parse_schema, starter_files, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
@@ -124,15 +126,15 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
         .cloned()
         .collect();
     let previous = survey.previous.as_ref().map(|prev| {
-        let names: std::collections::HashSet<&str> =
-            units.iter().map(|u| u.name.as_str()).collect();
+        // The previous units matched to this part's units (by id or name, as the whole).
+        let m = match_units(&units, &prev.units);
         Period {
             period: prev.period.clone(),
-            units: prev
-                .units
+            units: m
+                .pairs
                 .iter()
-                .filter(|u| names.contains(u.name.as_str()))
-                .cloned()
+                .flatten()
+                .map(|j| prev.units[*j].clone())
                 .collect(),
             tables: prev.tables.clone(),
         }

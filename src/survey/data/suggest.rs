@@ -40,7 +40,8 @@ pub(super) fn unknown_keys(v: &Yaml, prefix: &str, schema: &Schema, report: &mut
         } else {
             format!("{prefix}.{key}")
         };
-        if prefix.is_empty() && (key == "name" || key == "short" || schema.tags.contains_key(&key))
+        if prefix.is_empty()
+            && (key == "name" || key == "short" || key == "id" || schema.tags.contains_key(&key))
         {
             continue;
         }

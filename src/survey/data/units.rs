@@ -16,6 +16,7 @@ impl Checker<'_> {
         let mut units = Vec::with_capacity(raw.len());
         let mut seen: IndexMap<String, usize> = IndexMap::new();
         let rules = rules::Rules::new(schema);
+        let mut seen_ids: IndexMap<String, usize> = IndexMap::new();
         for (i, u) in raw.iter().enumerate() {
             let here = format!("{base}.{i}");
             let name = match u.get("name") {
@@ -60,6 +61,46 @@ impl Checker<'_> {
                 },
                 _ => name.clone(),
             };
+            // `id:` (optional): a stable key across years, text or a number as written.
+            let id = match u.get("id") {
+                None | Some(Yaml::Null) => None,
+                Some(Yaml::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Some(Yaml::Number(n)) => match self.number_text(&format!("{here}.id"), n) {
+                    Ok(t) => Some(t),
+                    Err(msg) => {
+                        let d = self
+                            .at(&format!("{here}.id"), format!("编号（id）{msg}"))
+                            .unit(&name);
+                        crate::error::push_capped(&mut self.diags, d);
+                        None
+                    }
+                },
+                Some(_) => {
+                    let d = self
+                        .at(
+                            &format!("{here}.id"),
+                            "编号（id）应为文字或数字，且不能为空".to_string(),
+                        )
+                        .unit(&name);
+                    crate::error::push_capped(&mut self.diags, d);
+                    None
+                }
+            };
+            if let Some(id) = &id {
+                if let Some(first) = seen_ids.insert(id.clone(), i) {
+                    let d = self
+                        .at(
+                            &format!("{here}.id"),
+                            format!(
+                                "编号（id）“{id}”重复：与第 {} 个{}相同",
+                                first + 1,
+                                schema.unit_label
+                            ),
+                        )
+                        .unit(&name);
+                    crate::error::push_capped(&mut self.diags, d);
+                }
+            }
             // Every text of a unit may go into a spreadsheet cell (the DOCX chart's
             // workbook, `export`): one longer than a cell holds is refused here, so check
             // refuses what render could not write.
@@ -210,6 +251,7 @@ impl Checker<'_> {
             units.push(Unit {
                 name,
                 short,
+                id,
                 values,
                 tags,
             });

@@ -125,6 +125,11 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
     if !ck.diags.is_empty() {
         return Err(Error::Input(ck.diags));
     }
+    // The pack's `checks:` warnings, then the units new or gone since the previous period.
+    let mut warnings = std::mem::take(&mut ck.warnings);
+    if let Some(p) = previous.as_ref() {
+        warnings.extend(ck.matching_warnings(&units, p));
+    }
     let facts = serde_json::to_value(&raw.facts)
         .map_err(|e| Error::input(Diagnostic::new(path, format!("facts 无法读取：{e}"))))?;
     Ok(Survey {
@@ -138,7 +143,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
         recommendations: raw.recommendations,
         closing: raw.closing,
         previous,
-        warnings: ck.warnings,
+        warnings,
     })
 }
 
@@ -180,6 +185,41 @@ pub(super) fn facts_problems(ck: &mut Checker<'_>, at: &str, v: &Yaml) {
             crate::error::push_capped(&mut ck.diags, d);
         }
         _ => {}
+    }
+}
+
+impl Checker<'_> {
+    /// One warning per unit new this period (at its `name:`) and per unit of the previous
+    /// period gone since (at `previous:`), naming it: 同比 figures leave them out of the
+    /// unit-by-unit comparison, and the report's 说明 names them.
+    fn matching_warnings(&self, units: &[Unit], previous: &Period) -> Vec<Diagnostic> {
+        let m = crate::survey::match_units(units, &previous.units);
+        let label = &self.schema.unit_label;
+        let period = &previous.period;
+        let mut out = Vec::new();
+        for i in &m.added {
+            let name = &units[*i].name;
+            let mut d = self
+                .at(
+                    &format!("units.{i}.name"),
+                    format!("上一期（{period}）数据中没有这个{label}：按新增{label}处理，不参与逐个{label}的同比"),
+                )
+                .unit(name);
+            d.severity = crate::error::Severity::Warning;
+            out.push(d);
+        }
+        for j in &m.removed {
+            let name = &previous.units[*j].name;
+            let mut d = self
+                .at(
+                    "previous",
+                    format!("是上一期（{period}）的{label}，本期数据中没有：按撤并{label}处理（如是漏填，请补上）"),
+                )
+                .unit(name);
+            d.severity = crate::error::Severity::Warning;
+            out.push(d);
+        }
+        out
     }
 }
 
