@@ -9,6 +9,7 @@ mod chart;
 mod errors;
 mod escape;
 mod filters;
+mod prose;
 mod table;
 
 pub use chart::{build as build_chart, pie_shares, ChartArgs};
@@ -28,7 +29,7 @@ use crate::error::{Error, Result, TemplateError};
 use crate::limits::Limits;
 use crate::number as format;
 use crate::stats::Figures;
-use crate::survey::{Pack, Prose, Schema, Survey};
+use crate::survey::{Pack, Schema, Survey};
 use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 use errors::{syntax_error, UNDEFINED_NUMBER};
 use filters::{directive, register_filters, share_of, with_figures, CURRENT};
@@ -47,32 +48,9 @@ pub struct Composer {
     instrumented: Arc<HashMap<String, (String, Vec<Injection>)>>,
 }
 
-/// The writer's prose, split into paragraphs for templates.
-#[derive(Serialize)]
-struct ProseView<'a> {
-    title: &'a str,
-    topic: Option<&'a str>,
-    paragraphs: Vec<&'a str>,
-}
-
-fn prose_view(p: &Prose) -> ProseView<'_> {
-    ProseView {
-        title: p.title.trim(),
-        topic: p.topic.as_deref(),
-        paragraphs: split_paragraphs(&p.text),
-    }
-}
-
 /// The template name of the pack's further 落款 line `i` (0-based), as errors show it.
 fn signature_line_name(i: usize) -> String {
     format!("template.yaml（style.signature.lines 第{}项）", i + 1)
-}
-
-fn split_paragraphs(text: &str) -> Vec<&str> {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 impl Composer {
@@ -103,6 +81,16 @@ impl Composer {
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(TABLE_DIRECTIVE, &table)
+            },
+        );
+        // `{{ f.points | points(level=3) }}`: a finding's points as numbered headings or
+        // numbered paragraphs (compose::prose::points_markdown), safe Markdown.
+        tera.register_filter(
+            "points",
+            |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
+                check_time()?;
+                let level = kw.get::<usize>("level")?.unwrap_or(3);
+                Ok(Value::safe_string(&prose::points_markdown(v, level)))
             },
         );
         tera.register_function(
@@ -267,16 +255,22 @@ impl Composer {
         ctx.insert("bands", &figures.bands);
         ctx.insert("tables", &figures.tables);
         ctx.insert("facts", &survey.facts);
-        let findings: Vec<ProseView> = survey.findings.iter().map(prose_view).collect();
-        let recs: Vec<ProseView> = survey.recommendations.iter().map(prose_view).collect();
-        ctx.insert("findings", &findings);
-        ctx.insert("recommendations", &recs);
-        let closing: Vec<&str> = survey
-            .closing
-            .as_deref()
-            .map(split_paragraphs)
-            .unwrap_or_default();
-        ctx.insert("closing", &closing);
+        // The writer's prose: Markdown rendered to safe report Markdown (compose::prose).
+        let mut piece = 0;
+        let findings: Vec<Value> = survey
+            .findings
+            .iter()
+            .map(|p| prose::item_value(p, &mut piece))
+            .collect();
+        let recs: Vec<Value> = survey
+            .recommendations
+            .iter()
+            .map(|p| prose::item_value(p, &mut piece))
+            .collect();
+        ctx.insert_value("findings", Value::from(findings));
+        ctx.insert_value("recommendations", Value::from(recs));
+        let closing = prose::paragraphs_value(survey.closing.as_deref().unwrap_or(""), &mut piece);
+        ctx.insert_value("closing", closing);
         ctx.insert("rounding_note", crate::stats::ROUNDING_NOTE);
         ctx
     }
