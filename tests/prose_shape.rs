@@ -14,7 +14,10 @@ fn stderr(o: &Output) -> String {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle")
+        + 1
 }
 
 /// A copy of the flagship pack in `dir/pack`, `prose:` set to `prose` (YAML lines).
@@ -63,9 +66,10 @@ fn a_misspelt_prose_key_names_the_right_one() {
 #[test]
 fn a_misspelt_topic_lists_the_valid_ones() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(seed())
-        .unwrap()
-        .replacen("topic: office", "topic: ofice", 1);
+    let text =
+        std::fs::read_to_string(seed())
+            .unwrap()
+            .replacen("topic: office", "topic: ofice", 1);
     let data = write(tmp.path(), &text);
     let r = check(&data, None);
     assert_eq!(r.status.code(), Some(2));

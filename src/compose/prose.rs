@@ -33,6 +33,7 @@ pub fn blocks(text: &str, piece: usize) -> Vec<String> {
         piece,
         notes: Vec::new(),
         printed: 0,
+        depth: 0,
     };
     // Footnote bodies first, by name, so each can follow the block citing it.
     let mut bodies: Vec<(String, String)> = Vec::new();
@@ -43,6 +44,7 @@ pub fn blocks(text: &str, piece: usize) -> Vec<String> {
                 piece,
                 notes: Vec::new(),
                 printed: 0,
+                depth: 0,
             };
             for c in child.children() {
                 if !lines.is_empty() {
@@ -79,6 +81,27 @@ struct Cx {
     piece: usize,
     notes: Vec<String>,
     printed: usize,
+    /// How deep the walk is: past [`MAX_NEST`] the rest of a node is printed as plain
+    /// text, so no writer's nesting overflows the stack (the report's parser refuses
+    /// anything past `DIAOYAN_MAX_DEPTH` levels, far fewer, with its line).
+    depth: usize,
+}
+
+/// The deepest nesting printed as structure (see [`Cx::depth`]).
+const MAX_NEST: usize = 200;
+
+/// The text of `node` and everything under it, escaped, without structure (iterative).
+fn flat_text<'a>(node: &'a AstNode<'a>) -> String {
+    let mut out = String::new();
+    for d in node.descendants() {
+        match &d.data.borrow().value {
+            NodeValue::Text(t) => out.push_str(&esc(t)),
+            NodeValue::Code(c) => out.push_str(&esc(&c.literal)),
+            NodeValue::SoftBreak | NodeValue::LineBreak => out.push(' '),
+            _ => {}
+        }
+    }
+    out
 }
 
 impl Cx {
@@ -100,6 +123,16 @@ impl Cx {
 
 /// One block as lines of report Markdown.
 fn block_lines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<String> {
+    if cx.depth > MAX_NEST {
+        return vec![flat_text(node)];
+    }
+    cx.depth += 1;
+    let lines = block_lines_at(node, cx);
+    cx.depth -= 1;
+    lines
+}
+
+fn block_lines_at<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<String> {
     let value = node.data.borrow().value.clone();
     match value {
         NodeValue::Paragraph => vec![inline_md(node, cx)],
@@ -114,7 +147,8 @@ fn block_lines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<String> {
                 let pad = " ".repeat(marker.chars().count());
                 let mut item_lines: Vec<String> = Vec::new();
                 for c in item.children() {
-                    if !item_lines.is_empty() {
+                    // A tight list stays tight (no blank line before a nested list).
+                    if !item_lines.is_empty() && !l.tight {
                         item_lines.push(String::new());
                     }
                     item_lines.extend(block_lines(c, cx));
@@ -144,7 +178,13 @@ fn block_lines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<String> {
             }
             inner
                 .into_iter()
-                .map(|l| if l.is_empty() { ">".into() } else { format!("> {l}") })
+                .map(|l| {
+                    if l.is_empty() {
+                        ">".into()
+                    } else {
+                        format!("> {l}")
+                    }
+                })
                 .collect()
         }
         // Refused by `survey`; printed as text should it ever come here.
@@ -160,6 +200,16 @@ fn block_lines<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> Vec<String> {
 /// CJK characters and a space otherwise (as [`escape_markdown`](super::escape_markdown)
 /// does), a hard break `<br>`.
 fn inline_md<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> String {
+    if cx.depth > MAX_NEST {
+        return flat_text(node);
+    }
+    cx.depth += 1;
+    let out = inline_md_at(node, cx);
+    cx.depth -= 1;
+    out
+}
+
+fn inline_md_at<'a>(node: &'a AstNode<'a>, cx: &mut Cx) -> String {
     let mut out = String::new();
     for child in node.children() {
         let value = child.data.borrow().value.clone();
@@ -217,9 +267,7 @@ pub fn item_value(p: &Prose, next: &mut usize) -> Value {
     m.insert("title".into(), Value::from(p.title.trim()));
     m.insert(
         "topic".into(),
-        p.topic
-            .as_deref()
-            .map_or_else(Value::none, Value::from),
+        p.topic.as_deref().map_or_else(Value::none, Value::from),
     );
     m.insert("paragraphs".into(), paragraphs_value(&p.text, next));
     m.insert("points".into(), points_value(&p.points, next));
@@ -390,7 +438,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(blocks("55.4% | #1 \\*x\\*", 1), ["55\\.4\\% \\| \\#1 \\*x\\*"]);
+        assert_eq!(
+            blocks("55.4% | #1 \\*x\\*", 1),
+            ["55\\.4\\% \\| \\#1 \\*x\\*"]
+        );
     }
 
     #[test]

@@ -253,7 +253,10 @@ fn points_problems(ck: &mut Checker<'_>, at: &str, points: &[Point], level: usiz
     }
     if level > max {
         let msg = if max == 0 {
-            format!("{}：此模板的这一部分不分要点（points），请删除", label_of(at, None))
+            format!(
+                "{}：此模板的这一部分不分要点（points），请删除",
+                label_of(at, None)
+            )
         } else {
             format!(
                 "{}的要点（points）最多 {max} 层，这里是第 {level} 层：请并入上一层",
@@ -268,7 +271,10 @@ fn points_problems(ck: &mut Checker<'_>, at: &str, points: &[Point], level: usiz
         let here = format!("{at}.points.{j}");
         let untitled = p.title.as_deref().is_none_or(|t| t.trim().is_empty());
         if p.text.trim().is_empty() && untitled && p.points.is_empty() {
-            let d = ck.at(&here, format!("{}是空的：请写 text（或 title）", label_of(&here, None)));
+            let d = ck.at(
+                &here,
+                format!("{}是空的：请写 text（或 title）", label_of(&here, None)),
+            );
             crate::error::push_capped(&mut ck.diags, d);
         }
         markdown_at(ck, &format!("{here}.text"), &p.text);
@@ -296,8 +302,8 @@ fn markdown_at(ck: &mut Checker<'_>, at: &str, text: &str) {
     // Leading blank lines of a block scalar are kept by YAML; `text` has them too.
     for (line, msg) in problems {
         let file_line = start.map(|(l, _)| if block { l + line } else { l + line - 1 });
-        let mut d = Diagnostic::new(ck.path, format!("{}：{msg}", label_of(at, None)))
-            .at(file_line, None);
+        let mut d =
+            Diagnostic::new(ck.path, format!("{}：{msg}", label_of(at, None))).at(file_line, None);
         if !crate::error::is_full(&ck.diags) {
             d.set_source(file_line.and_then(|l| ck.lines.get(l - 1)).copied());
         }

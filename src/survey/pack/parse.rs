@@ -116,7 +116,10 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
         if sec.points > 4 {
             push(
                 &at,
-                format!("prose.{name}.points 最多为 4（要点最多四层），实际为 {}", sec.points),
+                format!(
+                    "prose.{name}.points 最多为 4（要点最多四层），实际为 {}",
+                    sec.points
+                ),
             );
         }
         if sec.label.trim().is_empty() {
