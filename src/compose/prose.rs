@@ -65,9 +65,9 @@ pub fn blocks(text: &str, piece: usize) -> Vec<String> {
             continue;
         }
         // The definitions of the notes this block cites first.
-        for name in cx.notes[cx.printed..].to_vec() {
-            if let Some((_, body)) = bodies.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                md.push_str(&format!("\n\n[^{}]: {body}", cx.label(&name)));
+        for name in &cx.notes[cx.printed..] {
+            if let Some((_, body)) = bodies.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                md.push_str(&format!("\n\n[^{}]: {body}", cx.label(name)));
             }
         }
         cx.printed = cx.notes.len();

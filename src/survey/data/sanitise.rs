@@ -108,11 +108,11 @@ pub(super) fn text_field_paths(top: &Yaml) -> Vec<(String, bool)> {
     paths.push(("closing".into(), false));
     for list in ["findings", "recommendations"] {
         if let Some(Yaml::Sequence(items)) = top.get(list) {
-            for i in 0..items.len() {
+            for (i, item) in items.iter().enumerate() {
                 paths.push((format!("{list}.{i}.title"), true));
                 paths.push((format!("{list}.{i}.text"), true));
                 paths.push((format!("{list}.{i}.topic"), false));
-                point_paths(&items[i], &format!("{list}.{i}"), 0, &mut paths);
+                point_paths(item, &format!("{list}.{i}"), 0, &mut paths);
             }
         }
     }

@@ -295,8 +295,7 @@ fn markdown_at(ck: &mut Checker<'_>, at: &str, text: &str) {
         .and_then(|(l, c)| ck.lines.get(l - 1).map(|src| (src, c)))
         .is_some_and(|(src, c)| {
             src.chars()
-                .skip(c.saturating_sub(1))
-                .next()
+                .nth(c.saturating_sub(1))
                 .is_some_and(|ch| ch == '|' || ch == '>')
         });
     // Leading blank lines of a block scalar are kept by YAML; `text` has them too.
