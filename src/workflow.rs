@@ -85,7 +85,11 @@ pub fn init_data_file(
     let pack = choose_pack(template)?;
     let file = file.unwrap_or_else(|| PathBuf::from("survey.yaml"));
     refuse_overwrite(&file, force)?;
-    crate::write::write_file(&file, survey::skeleton::data_file(&pack).as_bytes())?;
+    // The `template:` line `check` resolves to this same pack from the file's folder: the
+    // name when it finds the pack there, else the pack folder's relative path.
+    let reference = pack.reference_from(&file);
+    let text = survey::skeleton::data_file_naming(&pack, &reference);
+    crate::write::write_file(&file, text.as_bytes())?;
     Ok(file)
 }
 

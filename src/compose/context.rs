@@ -19,6 +19,8 @@ pub struct ProseView<'a> {
     pub topic: Option<&'a str>,
     /// Its paragraphs (split at blank lines, trimmed).
     pub paragraphs: Vec<&'a str>,
+    /// Its points (`points:`), each `{title, text, points}`.
+    pub points: &'a [crate::survey::Point],
 }
 
 /// Everything a template sees, by the name it sees it under (field order = the order
@@ -68,6 +70,7 @@ fn prose_view(p: &Prose) -> ProseView<'_> {
         title: p.title.trim(),
         topic: p.topic.as_deref(),
         paragraphs: split_paragraphs(&p.text),
+        points: &p.points,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod context;
 mod errors;
 mod escape;
 mod filters;
+mod prose;
 mod table;
 
 pub use chart::{build as build_chart, pie_shares, ChartArgs};
@@ -80,6 +81,16 @@ impl Composer {
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(TABLE_DIRECTIVE, &table)
+            },
+        );
+        // `{{ f.points | points(level=3) }}`: a finding's points as numbered headings or
+        // numbered paragraphs (compose::prose::points_markdown), safe Markdown.
+        tera.register_filter(
+            "points",
+            |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
+                check_time()?;
+                let level = kw.get::<usize>("level")?.unwrap_or(3);
+                Ok(Value::safe_string(&prose::points_markdown(v, level)))
             },
         );
         tera.register_function(
@@ -232,12 +243,33 @@ impl Composer {
 
     /// The variables every template of the pack sees: [`context::context`], the one
     /// builder `stats --json` prints too.
+    ///
+    /// The writer's prose (findings, recommendations, closing) is then replaced by its
+    /// Markdown rendered to safe report Markdown ([`prose`]): the same names, each
+    /// paragraph a block `{{ p }}` prints unescaped.
     fn context(&self, survey: &Survey, figures: &Figures) -> Result<Context> {
-        Context::from_serialize(&context::context(survey, figures, &self.schema)).map_err(|e| {
-            TemplateError::new(format!("模板变量无法生成：{e}"))
-                .pack(&self.origin)
-                .into()
-        })
+        let mut ctx = Context::from_serialize(&context::context(survey, figures, &self.schema))
+            .map_err(|e| -> Error {
+                TemplateError::new(format!("模板变量无法生成：{e}"))
+                    .pack(&self.origin)
+                    .into()
+            })?;
+        let mut piece = 0;
+        let findings: Vec<Value> = survey
+            .findings
+            .iter()
+            .map(|p| prose::item_value(p, &mut piece))
+            .collect();
+        let recs: Vec<Value> = survey
+            .recommendations
+            .iter()
+            .map(|p| prose::item_value(p, &mut piece))
+            .collect();
+        ctx.insert_value("findings", Value::from(findings));
+        ctx.insert_value("recommendations", Value::from(recs));
+        let closing = prose::paragraphs_value(survey.closing.as_deref().unwrap_or(""), &mut piece);
+        ctx.insert_value("closing", closing);
+        Ok(ctx)
     }
 
     /// Render template `name` with `ctx` within the budget (see [`Composer::render`]).

@@ -1,6 +1,7 @@
 //! The data file a writer fills in, loaded and checked against the pack's schema.
 
 mod messages;
+mod prose;
 mod raw;
 mod rules;
 mod sanitise;
@@ -13,6 +14,7 @@ mod values;
 pub use messages::early_diagnostics;
 pub(super) use messages::yaml_message;
 use messages::{label_of, problem_diagnostics};
+pub use prose::markdown_options as prose_markdown_options;
 pub(super) use raw::duplicate_key;
 pub use raw::parse_raw;
 use raw::quoted_field;
@@ -64,16 +66,43 @@ pub struct ReportMeta {
 }
 
 /// A piece of the writer's own prose: a finding or a recommendation.
+///
+/// `text` is Markdown (issue 18): paragraphs separated by blank lines, `*emphasis*`,
+/// `**strong**`, footnotes (`[^a]` with `[^a]: …`), numbered and bulleted lists. What
+/// would change the report's structure — a heading line, raw HTML, a code block or
+/// directive, a link or image, a thematic break — is refused with its line by
+/// [`validate()`] (see `data/prose.rs`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Prose {
     /// The finding's or recommendation's heading.
     pub title: String,
-    /// Paragraphs separated by blank lines.
+    /// The writer's Markdown: paragraphs separated by blank lines.
     pub text: String,
     /// Lets the template attach computed evidence (e.g. `office`, `pay`, `staff`).
     #[serde(default)]
     pub topic: Option<String>,
+    /// Sub-points under the heading (numbered 1. and （1） in the report), each with an
+    /// optional title, its own Markdown text and its own sub-points; how deep they may go
+    /// is the pack's `prose.<section>.points` (default 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Point>,
+}
+
+/// A sub-point of a finding or recommendation (`points:`), see [`Prose::points`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Point {
+    /// The point's own short heading, if any.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The point's Markdown text (as [`Prose::text`]); may be empty when the point has a
+    /// title.
+    #[serde(default)]
+    pub text: String,
+    /// Its own sub-points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<Point>,
 }
 
 /// The raw shape of a data file, before schema checks.

@@ -62,43 +62,56 @@ pub fn builtin_names() -> impl Iterator<Item = &'static str> {
 }
 
 impl Pack {
-    /// Find pack `name`: in `template_dir` (the pack itself, or a folder of packs), else in
-    /// `templates/<name>/` under the current folder, else among the built-in packs.
+    /// Find the pack a data file's `template:` names.
     ///
-    /// A pack found in a folder must be called `name` (its `template.yaml` `name:`): a data
-    /// file is never rendered with a pack other than the one it names. `init --template DIR`
-    /// writes the pack's `name:` into the data file, so the same `--template DIR` finds it.
+    /// - `./path` or `../path` (also with `\\`): the pack folder at that path, relative to
+    ///   the data file's folder.
+    /// - a name: looked for, in this order, in `template_dir` (the pack itself, or a folder
+    ///   of packs), in `templates/` under the current folder, in `templates/` beside the data
+    ///   file, then among the built-in packs. In a folder of packs, a pack is found by its
+    ///   folder name (`templates/NAME/`) or, failing that, by the `name:` of its
+    ///   `template.yaml`; a mismatch between the two is no error (`init --template DIR`
+    ///   writes a `template:` line [`Pack::reference_from`] makes resolvable). A pack given
+    ///   as `template_dir` itself is used when its folder name or its `name:` is `name`.
     ///
     /// # Errors
-    /// [`Error::Input`] for an invalid name; a `template_dir` that does not exist, is not a
-    /// folder, or holds no pack at all; a pack whose `name:` differs from `name` (naming
-    /// both); a pack that cannot be loaded ([`Pack::from_dir`]); no pack called `name`.
+    /// [`Error::Input`] for an invalid name (a path not starting with `./` or `../`); a
+    /// `template_dir` that does not exist, is not a folder, holds no pack at all, or is a
+    /// pack of another name; a pack that cannot be loaded ([`Pack::from_dir`]); no pack
+    /// found, listing every place looked, in order.
     pub fn resolve(name: &str, template_dir: Option<&Path>, data_file: &Path) -> Result<Pack> {
+        let base = data_file.parent().unwrap_or(Path::new(""));
+        if let Some(rel) = relative_reference(name) {
+            let dir = base.join(rel);
+            if has_schema(&dir) {
+                return Pack::from_dir(&dir);
+            }
+            let why = if !dir.exists() {
+                "不存在"
+            } else if !dir.is_dir() {
+                "不是文件夹"
+            } else {
+                "不是模板包（缺少 template.yaml）"
+            };
+            return Err(Error::input(Diagnostic::new(
+                data_file,
+                format!(
+                    "找不到模板“{}”：按数据文件所在文件夹解释为 {}，该文件夹{why}",
+                    crate::excerpt::quote(name),
+                    dir.display()
+                ),
+            )));
+        }
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(Error::input(Diagnostic::new(
                 data_file,
                 format!(
-                    "模板名称“{}”无效：只能是模板包的名称，不能是路径",
+                    "模板名称“{}”无效：应为模板包的名称（templates/ 下的文件夹名或内置模板名），或以 ./ 、../ 开头的模板包文件夹路径（相对于数据文件）",
                     crate::excerpt::quote(name)
                 ),
             )));
         }
-        // The pack in `dir`, which must be called `name`.
-        let named = |dir: &Path| -> Result<Pack> {
-            let pack = Pack::from_dir(dir)?;
-            if pack.schema.name != name {
-                return Err(Error::input(Diagnostic::new(
-                    data_file,
-                    format!(
-                        "数据文件使用模板“{}”，但模板包 {} 的名称是“{}”（template.yaml 的 name）：请改正数据文件的 template 或换用对应的模板包",
-                        crate::excerpt::quote(name),
-                        dir.display(),
-                        pack.schema.name
-                    ),
-                )));
-            }
-            Ok(pack)
-        };
+        let mut looked: Vec<String> = Vec::new();
         if let Some(dir) = template_dir {
             if !dir.is_dir() {
                 let what = if dir.exists() {
@@ -112,11 +125,22 @@ impl Pack {
                 )));
             }
             if has_schema(dir) {
-                return named(dir);
+                let pack = Pack::from_dir(dir)?;
+                if folder_name(dir).as_deref() == Some(name) || pack.schema.name == name {
+                    return Ok(pack);
+                }
+                return Err(Error::input(Diagnostic::new(
+                    data_file,
+                    format!(
+                        "数据文件使用模板“{}”，但 --template 指定的模板包 {} 的文件夹名和名称（template.yaml 的 name：“{}”）都不是它：请改正数据文件的 template 或换用对应的模板包",
+                        crate::excerpt::quote(name),
+                        dir.display(),
+                        pack.schema.name
+                    ),
+                )));
             }
-            let sub = dir.join(name);
-            if has_schema(&sub) {
-                return named(&sub);
+            if let Some(pack) = find_in(dir, name, &mut looked)? {
+                return Ok(pack);
             }
             // A folder of packs without this one: the search goes on (`batch` may render
             // data files naming different packs), but a folder with no pack at all is a
@@ -128,22 +152,65 @@ impl Pack {
                 )));
             }
         }
-        let local = Path::new("templates").join(name);
-        if has_schema(&local) {
-            return named(&local);
+        let local = PathBuf::from("templates");
+        if let Some(pack) = find_in(&local, name, &mut looked)? {
+            return Ok(pack);
+        }
+        let beside = base.join("templates");
+        if !same_dir(&beside, &local) {
+            if let Some(pack) = find_in(&beside, name, &mut looked)? {
+                return Ok(pack);
+            }
         }
         if let Some(pack) = Pack::builtin(name)? {
             return Ok(pack);
         }
         let known: Vec<&str> = builtin_names().collect();
+        looked.push(format!("内置模板（{}）", known.join("、")));
+        let list: Vec<String> = looked
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{}. {l}", i + 1))
+            .collect();
         Err(Error::input(Diagnostic::new(
             data_file,
             format!(
-                "找不到模板“{}”（可用的内置模板：{}）",
+                "找不到模板“{}”（依次查找了：{}）",
                 crate::excerpt::quote(name),
-                known.join("、")
+                list.join("；")
             ),
         )))
+    }
+
+    /// What a data file at `data_file` should write as its `template:` line to use this
+    /// pack: the pack's name when [`Pack::resolve`] (without `--template`) finds this very
+    /// pack from there (a built-in pack, `templates/NAME/`), else the pack folder's path
+    /// relative to the data file's folder, starting with `./` or `../` (`/` separators).
+    /// An absolute path when no relative one exists (another drive on Windows).
+    pub fn reference_from(&self, data_file: &Path) -> String {
+        let Some(dir) = &self.dir else {
+            return self.schema.name.clone();
+        };
+        for name in [folder_name(dir), Some(self.schema.name.clone())]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(found) = Pack::resolve(&name, None, data_file) {
+                if found.dir.as_deref().is_some_and(|d| same_dir(d, dir)) {
+                    return name;
+                }
+            }
+        }
+        let base = data_file.parent().unwrap_or(Path::new(""));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        match (base.canonicalize(), dir.canonicalize()) {
+            (Ok(from), Ok(to)) => relative_path(&from, &to),
+            _ => dir.display().to_string(),
+        }
     }
 
     /// A pack compiled into the binary.
@@ -242,6 +309,84 @@ impl Pack {
             None => format!("<内置>/{}", self.schema.name),
         }
     }
+}
+
+/// The path a `template:` value names relative to the data file (`./x`, `../x`, `.`, `..`,
+/// with `/` or `\\`), or `None` for a pack name.
+fn relative_reference(name: &str) -> Option<&str> {
+    let is_rel = name == "."
+        || name == ".."
+        || ["./", ".\\", "../", "..\\"]
+            .iter()
+            .any(|p| name.starts_with(p));
+    is_rel.then_some(name)
+}
+
+/// The last component of `dir`, as text.
+fn folder_name(dir: &Path) -> Option<String> {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// Whether two paths name the same folder (after every symlink), or are equal when either
+/// cannot be resolved.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// `to` relative to `from` (both absolute, resolved), as `./a/b` or `../a`, with `/`.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return to.display().to_string();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for _ in common..f.len() {
+        parts.push("..".into());
+    }
+    for c in &t[common..] {
+        parts.push(c.as_os_str().to_string_lossy().into_owned());
+    }
+    if parts.first().is_none_or(|p| p != "..") {
+        parts.insert(0, ".".into());
+    }
+    parts.join("/")
+}
+
+/// The pack called `name` in the folder of packs `root`: `root/name/` (by folder name),
+/// else the one sub-folder whose `template.yaml` says `name: name`. Each place tried is
+/// added to `looked`.
+///
+/// # Errors
+/// [`Pack::from_dir`]'s, for the pack found.
+fn find_in(root: &Path, name: &str, looked: &mut Vec<String>) -> Result<Option<Pack>> {
+    let sub = root.join(name);
+    looked.push(sub.display().to_string());
+    if has_schema(&sub) {
+        return Pack::from_dir(&sub).map(Some);
+    }
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Ok(None);
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && has_schema(p))
+        .collect();
+    dirs.sort();
+    looked.push(format!("{} 下 name 为“{}”的模板包", root.display(), name));
+    for dir in dirs {
+        // Only the `name:` line is needed; a pack that does not parse is not this one.
+        if let Ok(pack) = Pack::from_dir(&dir) {
+            if pack.schema.name == name {
+                return Ok(Some(pack));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Whether `dir` has a `template.yaml` entry of any kind: a FIFO, a dangling symlink or

@@ -50,6 +50,68 @@ pub struct Schema {
     /// How the pack's reports look: table rules, the 落款 ([`super::style::Style`]).
     #[serde(default)]
     pub style: super::style::Style,
+    /// The writer's prose sections a data file may hold at its top level (issue 18), by key,
+    /// in order. Without `prose:` in `template.yaml`: [`ProseSection::defaults`]
+    /// (`findings`, `recommendations`, `closing`).
+    #[serde(default = "ProseSection::defaults")]
+    pub prose: IndexMap<String, ProseSection>,
+}
+
+/// One prose section of a pack (`prose:` in `template.yaml`): what the data file's key of
+/// that name holds and how deep it may go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProseSection {
+    /// What the section is called in the report and in messages (存在的主要问题).
+    pub label: String,
+    /// How many levels of `points:` an item may have (0 = none; at most 4).
+    #[serde(default)]
+    pub points: usize,
+    /// Whether items may name a `topic:` (one of the pack's `topics`).
+    #[serde(default)]
+    pub topics: bool,
+    /// `items` (a list of {title, text, topic?, points?}) or `paragraphs` (one Markdown
+    /// text, like `closing`).
+    #[serde(default)]
+    pub kind: ProseKind,
+}
+
+/// The shape of a prose section's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProseKind {
+    /// A list of items, each {title, text, topic?, points?}.
+    #[default]
+    Items,
+    /// One Markdown text of paragraphs.
+    Paragraphs,
+}
+
+impl ProseSection {
+    /// The sections of a pack without `prose:` — today's: findings (topics, two levels of
+    /// points), recommendations (two levels of points), closing (paragraphs).
+    pub fn defaults() -> IndexMap<String, ProseSection> {
+        let s = |label: &str, points, topics, kind| ProseSection {
+            label: label.to_string(),
+            points,
+            topics,
+            kind,
+        };
+        IndexMap::from([
+            (
+                "findings".to_string(),
+                s("存在的主要问题", 2, true, ProseKind::Items),
+            ),
+            (
+                "recommendations".to_string(),
+                s("对策建议", 2, true, ProseKind::Items),
+            ),
+            (
+                "closing".to_string(),
+                s("结束语", 0, false, ProseKind::Paragraphs),
+            ),
+        ])
+    }
 }
 
 fn default_report() -> String {

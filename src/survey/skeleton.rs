@@ -11,8 +11,14 @@ use super::emit::{self, UnitRow};
 use super::pack::Pack;
 use super::schema::Kind;
 
-/// The text of a new data file for `pack`.
+/// The text of a new data file for `pack`, naming it by its `name:`.
 pub fn data_file(pack: &Pack) -> String {
+    data_file_naming(pack, &pack.schema.name)
+}
+
+/// The text of a new data file for `pack`, its `template:` line reading `reference` (what
+/// [`Pack::reference_from`] gives for the file's place, so `check` finds the same pack).
+pub fn data_file_naming(pack: &Pack, reference: &str) -> String {
     let schema = &pack.schema;
     let unit = &schema.unit_label;
     let mut out = String::new();
@@ -31,7 +37,7 @@ pub fn data_file(pack: &Pack) -> String {
         out,
         "#   * 填好后运行 diaoyan check 本文件：所有问题一次列出，并指明行号。"
     );
-    let _ = writeln!(out, "template: {}\n", emit::scalar(&schema.name));
+    let _ = writeln!(out, "template: {}\n", emit::scalar(reference));
     emit::report(&mut out, &ReportMeta::default(), true);
     out.push('\n');
     let example = UnitRow {

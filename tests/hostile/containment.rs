@@ -345,12 +345,14 @@ fn a_pack_of_another_name_is_an_error_naming_both() {
     assert_eq!(r.code, Some(2));
     assert!(files_under(&out).is_empty());
 
-    // What `init --template DIR` writes names the pack, so the same --template accepts it.
+    // What `init --template DIR` writes finds the pack from the data file's folder (issue
+    // 18: a path relative to the data file when its name would not find it).
     let fresh = tmp.path().join("fresh.yaml");
     let init = diaoyan(&["init", s(&fresh), "--template", s(&pack)]);
     assert!(init.status.success(), "{init:?}");
     let written = std::fs::read_to_string(&fresh).unwrap();
-    assert!(written.contains("template: my-survey"), "{written}");
+    assert!(written.contains("template: ./mine\n"), "{written}");
+    // The pack's `name:` with the same --template is accepted too.
     let data = tmp.path().join("d.yaml");
     let seed_text = std::fs::read_to_string(seed()).unwrap();
     std::fs::write(

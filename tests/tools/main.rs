@@ -22,6 +22,7 @@ mod hostile;
 mod inlines;
 mod issue16;
 mod pdf;
+mod prose;
 mod signals;
 mod text;
 mod township;
@@ -33,6 +34,11 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "prose::points_and_notes_are_numbered_in_pdf_and_docx",
+            &["pdftotext", "soffice"],
+            prose::points_and_notes_are_numbered_in_pdf_and_docx,
+        ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",
             &["pdftotext", "pdfinfo", "soffice"],

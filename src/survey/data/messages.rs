@@ -58,6 +58,33 @@ pub(super) fn label_of(path: &str, schema: Option<&Schema>) -> String {
         ["closing"] => "结束语（closing）".into(),
         ["findings", i, k] => format!("第 {} 个问题的{}", nth(i), prose_part(k)),
         ["recommendations", i, k] => format!("第 {} 条建议的{}", nth(i), prose_part(k)),
+        [list @ ("findings" | "recommendations"), i, "points", rest @ ..] if !rest.is_empty() => {
+            // 第 1 个问题的第 2 个要点的第 1 个要点的正文
+            let mut out = if *list == "findings" {
+                format!("第 {} 个问题", nth(i))
+            } else {
+                format!("第 {} 条建议", nth(i))
+            };
+            let mut rest = rest;
+            loop {
+                match rest {
+                    [j, "points", tail @ ..] if !tail.is_empty() => {
+                        out.push_str(&format!("的第 {} 个要点", nth(j)));
+                        rest = tail;
+                    }
+                    [j, k] => {
+                        out.push_str(&format!("的第 {} 个要点的{}", nth(j), prose_part(k)));
+                        break;
+                    }
+                    [j] => {
+                        out.push_str(&format!("的第 {} 个要点", nth(j)));
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            out
+        }
         ["units", _, rest @ ..] if !rest.is_empty() => unit_field(rest),
         ["previous", "units", _, rest @ ..] if !rest.is_empty() => {
             format!("上一期{}", unit_field(rest))

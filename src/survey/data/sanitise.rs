@@ -6,10 +6,18 @@ use super::*;
 /// Which strings are prose, where U+2028/U+2029 are line and paragraph breaks.
 pub(super) fn is_prose(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
-    matches!(
-        parts.as_slice(),
-        ["closing"] | ["findings" | "recommendations", _, "text"]
-    )
+    match parts.as_slice() {
+        ["closing"] => true,
+        ["findings" | "recommendations", _, rest @ ..] => {
+            // `text`, or `points.N.` … `text` at any depth.
+            let mut rest = rest;
+            while let ["points", _, tail @ ..] = rest {
+                rest = tail;
+            }
+            rest == ["text"]
+        }
+        _ => false,
+    }
 }
 
 /// Clean every string of the document, keys included (see [`text`]): default-ignorable
@@ -100,10 +108,11 @@ pub(super) fn text_field_paths(top: &Yaml) -> Vec<(String, bool)> {
     paths.push(("closing".into(), false));
     for list in ["findings", "recommendations"] {
         if let Some(Yaml::Sequence(items)) = top.get(list) {
-            for i in 0..items.len() {
+            for (i, item) in items.iter().enumerate() {
                 paths.push((format!("{list}.{i}.title"), true));
                 paths.push((format!("{list}.{i}.text"), true));
                 paths.push((format!("{list}.{i}.topic"), false));
+                point_paths(item, &format!("{list}.{i}"), 0, &mut paths);
             }
         }
     }
@@ -186,5 +195,22 @@ pub(super) fn normalise_text_fields(
             });
             *v = Yaml::Null;
         }
+    }
+}
+
+/// The text paths of the sub-points under `item` (at `at`): each point's `title` and
+/// `text`, recursively (at most 8 levels: deeper ones are refused by validation anyway).
+fn point_paths(item: &Yaml, at: &str, depth: usize, paths: &mut Vec<(String, bool)>) {
+    let Some(Yaml::Sequence(points)) = item.get("points") else {
+        return;
+    };
+    if depth > 8 {
+        return;
+    }
+    for (j, p) in points.iter().enumerate() {
+        let here = format!("{at}.points.{j}");
+        paths.push((format!("{here}.title"), false));
+        paths.push((format!("{here}.text"), false));
+        point_paths(p, &here, depth + 1, paths);
     }
 }

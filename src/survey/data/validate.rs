@@ -73,10 +73,16 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
             let Some(topic) = item.topic.as_deref().map(str::trim) else {
                 continue;
             };
-            if schema.topics.contains_key(topic) {
+            let topics_allowed = schema.prose.get(list).is_none_or(|s| s.topics);
+            if topics_allowed && schema.topics.contains_key(topic) {
                 continue;
             }
-            let msg = if schema.topics.is_empty() {
+            let msg = if !topics_allowed {
+                format!(
+                    "第 {} 个{what}的 topic “{topic}”：此模板的这一部分不使用 topic（template.yaml 的 prose.{list}.topics），请删除",
+                    i + 1
+                )
+            } else if schema.topics.is_empty() {
                 format!(
                     "第 {} 个{what}的 topic “{topic}”：此模板不使用 topic，请删除",
                     i + 1
@@ -106,6 +112,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
             crate::error::push_capped(&mut ck.diags, d);
         }
     }
+    prose_problems(&mut ck, &raw, schema);
     let previous = match &raw.previous {
         None => None,
         Some(RawPrevious::Inline(p)) => {
@@ -258,5 +265,89 @@ impl<'a> Checker<'a> {
     ) -> std::result::Result<String, String> {
         number_as_text(n, written_at(&self.lines, self.pos.find(at)))
             .map_err(|(w, r)| spelling_message(&w, &r))
+    }
+}
+
+/// The writer's prose checked as Markdown ([`super::prose::markdown_problems`]) and its
+/// points against the pack's `prose:` sections (depth), each problem at its line.
+fn prose_problems(ck: &mut Checker<'_>, raw: &RawSurvey, schema: &Schema) {
+    if let Some(text) = &raw.closing {
+        markdown_at(ck, "closing", text);
+    }
+    for (list, items) in [
+        ("findings", &raw.findings),
+        ("recommendations", &raw.recommendations),
+    ] {
+        let depth = schema.prose.get(list).map_or(0, |s| s.points);
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{list}.{i}");
+            markdown_at(ck, &format!("{at}.text"), &item.text);
+            points_problems(ck, &at, &item.points, 1, depth);
+        }
+    }
+}
+
+/// The points under `at` (at level `level`, 1 for an item's own points), at most `max`
+/// levels deep.
+fn points_problems(ck: &mut Checker<'_>, at: &str, points: &[Point], level: usize, max: usize) {
+    if points.is_empty() {
+        return;
+    }
+    if level > max {
+        let msg = if max == 0 {
+            format!(
+                "{}：此模板的这一部分不分要点（points），请删除",
+                label_of(at, None)
+            )
+        } else {
+            format!(
+                "{}的要点（points）最多 {max} 层，这里是第 {level} 层：请并入上一层",
+                label_of(at, None)
+            )
+        };
+        let d = ck.at(&format!("{at}.points"), msg);
+        crate::error::push_capped(&mut ck.diags, d);
+        return;
+    }
+    for (j, p) in points.iter().enumerate() {
+        let here = format!("{at}.points.{j}");
+        let untitled = p.title.as_deref().is_none_or(|t| t.trim().is_empty());
+        if p.text.trim().is_empty() && untitled && p.points.is_empty() {
+            let d = ck.at(
+                &here,
+                format!("{}是空的：请写 text（或 title）", label_of(&here, None)),
+            );
+            crate::error::push_capped(&mut ck.diags, d);
+        }
+        markdown_at(ck, &format!("{here}.text"), &p.text);
+        points_problems(ck, &here, &p.points, level + 1, max);
+    }
+}
+
+/// [`super::prose::markdown_problems`] of the prose `text` at `at`, each at the data file's
+/// line: a block scalar (`|`, `>`) starts on the line after its key, a plain or quoted
+/// one on the key's line (its later lines are then approximate: YAML folds them).
+fn markdown_at(ck: &mut Checker<'_>, at: &str, text: &str) {
+    let problems = super::prose::markdown_problems(text);
+    if problems.is_empty() {
+        return;
+    }
+    let start = ck.pos.find(at);
+    let block = start
+        .and_then(|(l, c)| ck.lines.get(l - 1).map(|src| (src, c)))
+        .is_some_and(|(src, c)| {
+            src.chars()
+                .nth(c.saturating_sub(1))
+                .is_some_and(|ch| ch == '|' || ch == '>')
+        });
+    // Leading blank lines of a block scalar are kept by YAML; `text` has them too.
+    for (line, msg) in problems {
+        let file_line = start.map(|(l, _)| if block { l + line } else { l + line - 1 });
+        let mut d =
+            Diagnostic::new(ck.path, format!("{}：{msg}", label_of(at, None))).at(file_line, None);
+        if !crate::error::is_full(&ck.diags) {
+            d.set_source(file_line.and_then(|l| ck.lines.get(l - 1)).copied());
+        }
+        crate::error::push_capped(&mut ck.diags, d);
     }
 }

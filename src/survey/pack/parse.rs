@@ -141,6 +141,55 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
     if s.fields.is_empty() {
         push("fields", "fields 为空：至少需要一个字段".into());
     }
+    // `prose:` (issue 18): the sections a data file's own text may hold. The data file
+    // reads findings, recommendations and closing; other names are not supported yet.
+    for (name, sec) in &s.prose {
+        let at = format!("prose.{name}");
+        let kind = match name.as_str() {
+            "findings" | "recommendations" => Some(super::super::schema::ProseKind::Items),
+            "closing" => Some(super::super::schema::ProseKind::Paragraphs),
+            _ => None,
+        };
+        match kind {
+            None => push(
+                &at,
+                format!(
+                    "prose.{name}：目前只支持 findings、recommendations、closing 三个部分{}",
+                    ["findings", "recommendations", "closing"]
+                        .into_iter()
+                        .map(|k| (strsim::levenshtein(name, k), k))
+                        .filter(|(d, _)| *d <= 2)
+                        .min_by_key(|(d, _)| *d)
+                        .map(|(_, k)| format!("，是否应为 {k}？"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Some(k) if k != sec.kind => push(
+                &at,
+                format!(
+                    "prose.{name}.kind 应为 {}",
+                    if k == super::super::schema::ProseKind::Items {
+                        "items（一条条带标题的文字）"
+                    } else {
+                        "paragraphs（一段或几段文字）"
+                    }
+                ),
+            ),
+            _ => {}
+        }
+        if sec.points > 4 {
+            push(
+                &at,
+                format!(
+                    "prose.{name}.points 最多为 4（要点最多四层），实际为 {}",
+                    sec.points
+                ),
+            );
+        }
+        if sec.label.trim().is_empty() {
+            push(&at, format!("prose.{name}.label 不能为空"));
+        }
+    }
     for (name, f) in &s.fields {
         let at = format!("fields.{name}");
         if f.kind == Kind::Text {
