@@ -107,12 +107,16 @@ pub fn markdown_problems(text: &str) -> Vec<(usize, String)> {
             rest = &tail[end..];
         }
     }
-    for d in &defined {
+    // Definitions read from the text: comrak drops a definition nothing cites from its
+    // tree, so the tree alone would never show an unused one.
+    let written = text.lines().enumerate().filter_map(|(i, l)| {
+        let tail = l.trim_start().strip_prefix("[^")?;
+        let end = tail.find("]:")?;
+        let name = &tail[..end];
+        (!name.is_empty() && !name.contains(char::is_whitespace)).then_some((i + 1, name))
+    });
+    for (line, d) in written {
         if !used.iter().any(|u| u.eq_ignore_ascii_case(d)) {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(&format!("[^{d}]:")))
-                .map_or(1, |i| i + 1);
             out.push((
                 line,
                 format!(
