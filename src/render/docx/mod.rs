@@ -8,6 +8,7 @@ mod fonts;
 mod normalize;
 mod package;
 mod page;
+mod reference;
 mod styles;
 mod table;
 
@@ -19,14 +20,11 @@ use styles::fonts;
 
 /// Render `doc` to .docx bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
-    let mut d = Docx::new()
-        .page_size(page::PAGE_W as u32, page::PAGE_H as u32)
-        .page_margin(page::margins())
+    let d = Docx::new()
         .default_fonts(fonts(styles::FANGSONG))
-        .default_size(styles::BODY)
-        .footer(page::folio(page::Side::Odd))
-        .even_footer(page::folio(page::Side::Even));
-    d.document = d.document.doc_grid(page::grid());
+        .default_size(styles::BODY);
+    // The page, header and footer: GB/T 9704's, or the pack's reference DOCX's.
+    let (mut d, plan) = reference::setup(d, doc.meta.reference.as_deref());
     d.styles.styles = styles::styles();
     let (abs, num) = styles::heading_numbering();
     d = d.add_abstract_numbering(abs).add_numbering(num);
@@ -76,7 +74,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         }
     }
     let xml = d.build();
-    package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::render)
+    package::normalise_and_zip(xml, &doc.meta, &w.hints, plan).map_err(Error::render)
 }
 
 /// Characters of 二号 type on one line of the 156 mm text block.
