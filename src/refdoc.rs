@@ -335,7 +335,9 @@ fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
         .find(|a| local(a.key.as_ref()) == key)
         .and_then(|a| {
             let raw = String::from_utf8_lossy(&a.value).into_owned();
-            quick_xml::escape::unescape(&raw).ok().map(|v| v.into_owned())
+            quick_xml::escape::unescape(&raw)
+                .ok()
+                .map(|v| v.into_owned())
         })
 }
 
@@ -446,7 +448,10 @@ fn twips(e: &BytesStart<'_>, key: &[u8]) -> Option<i32> {
     let v = attr(e, key)?;
     // Twips are integers; Word 2010+ may write a measure with a unit ("2.5cm") — such a
     // value is not taken (the report's own value stays).
-    v.trim().parse::<i64>().ok().map(|x| x.clamp(-31_680, 31_680) as i32)
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .map(|x| x.clamp(-31_680, 31_680) as i32)
 }
 
 fn on(e: &BytesStart<'_>) -> bool {
@@ -639,11 +644,7 @@ fn last_section(document: &str) -> Section {
     let mut current: Option<Section> = None;
     let mut page = PageSetup::default();
     let mut has_size = false;
-    loop {
-        let ev = match reader.read_event() {
-            Ok(ev) => ev,
-            Err(_) => break,
-        };
+    while let Ok(ev) = reader.read_event() {
         match ev {
             Event::Empty(e) if e.name().as_ref() == b"w:sectPr" => {
                 last = Section::default();
@@ -726,7 +727,10 @@ mod tests {
     #[test]
     fn resolves_targets() {
         assert_eq!(resolve("word", "header1.xml"), "word/header1.xml");
-        assert_eq!(resolve("word", "../customXml/item1.xml"), "customXml/item1.xml");
+        assert_eq!(
+            resolve("word", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
         assert_eq!(resolve("word", "/word/media/a.png"), "word/media/a.png");
         assert_eq!(resolve("", "word/document.xml"), "word/document.xml");
     }

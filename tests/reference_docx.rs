@@ -87,6 +87,9 @@ fn the_reference_gives_styles_page_header_and_footer() {
         );
     }
     assert!(document.contains(r#"w:linePitch="312""#));
+    // Tables fill the reference's text block (11906 − 2 × 1800 twips), not 156 mm.
+    assert!(document.contains(r#"<w:tblW w:w="8306""#), "{document}");
+    assert!(!document.contains(r#"<w:tblW w:w="8844""#));
     // The headings still carry our numbering (the style's), so 一、 stays.
     assert!(document.contains(r#"<w:pStyle w:val="Heading1""#));
 }
@@ -278,7 +281,10 @@ fn a_named_reference_that_does_not_exist_is_an_error() {
     let out = refdocx::render_with(&pack, dir.path());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("office.docx") && err.contains("不存在"), "{err}");
+    assert!(
+        err.contains("office.docx") && err.contains("不存在"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod hostile;
 mod inlines;
 mod issue16;
 mod pdf;
+mod reference_docx;
 mod signals;
 mod text;
 
@@ -32,6 +33,16 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "reference_docx::reference_docx_output_is_valid",
+            &["validate-docx"],
+            reference_docx::reference_docx_output_is_valid,
+        ),
+        (
+            "reference_docx::reference_header_and_footer_print_on_every_page",
+            &["soffice", "pdftotext"],
+            reference_docx::reference_header_and_footer_print_on_every_page,
+        ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",
             &["pdftotext", "pdfinfo", "soffice"],

@@ -52,6 +52,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     }
     d = d.add_paragraph(Paragraph::new());
     let mut w = Writer {
+        text_width: reference::text_width(doc.meta.reference.as_deref()).max(1) as usize,
         notes: &doc.notes,
         hints: normalize::Hints::default(),
         referenced: Vec::new(),
@@ -102,6 +103,8 @@ fn title_lines(title: &str, max: usize) -> Vec<String> {
 }
 
 struct Writer<'a> {
+    /// The text block's width in twips: tables fill it, charts are at most as wide.
+    text_width: usize,
     notes: &'a [Vec<Run>],
     hints: normalize::Hints,
     /// Footnotes whose `w:footnoteReference` is written: a later mark of the same note is
@@ -155,6 +158,7 @@ impl Writer<'_> {
         let body = self.notes.get(n - 1).map(Vec::as_slice).unwrap_or(&[]);
         let mark = DRun::new().style("FootnoteReference");
         let content = Writer {
+            text_width: self.text_width,
             notes: &[],
             hints: normalize::Hints::default(),
             referenced: Vec::new(),
@@ -266,7 +270,11 @@ impl Writer<'_> {
     /// normalisation pass puts chart k's drawing into the k-th such paragraph (docx-rs has
     /// no charts). The anchor is structure, not text, so no data can draw a chart.
     fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
-        let Some(part) = chart::part(c) else {
+        // The text block's width (156 mm, or a reference page's narrower block).
+        let width = CHART_EMU
+            .0
+            .min((self.text_width as u32).saturating_mul(635));
+        let Some(part) = chart::part(c, width) else {
             // Nothing to draw: say so where the chart would be.
             return d
                 .add_paragraph(

@@ -185,14 +185,13 @@ pub fn normalise_and_zip(
     // docx-rs emits a rels part for every possible header and footer; keep only those
     // whose part exists. A header or footer of the reference DOCX takes the place of
     // docx-rs's placeholder, with its own relationships and the parts they name.
-    let mut carried: Vec<(String, String, Vec<u8>)> = Vec::new();
+    let mut carried: Vec<super::reference::CarriedPart> = Vec::new();
     let mut next = 0;
     let mut stories = |kind: &str,
                        xmls: Vec<Vec<u8>>,
                        rels: Vec<Vec<u8>>,
                        plan: &[Option<&crate::refdoc::Story>],
                        parts: &mut Vec<(String, Vec<u8>)>| {
-        let count = xmls.len();
         let mut rels = rels.into_iter();
         for (i, x) in xmls.into_iter().enumerate() {
             let r = rels.next();
@@ -205,7 +204,7 @@ pub fn normalise_and_zip(
                 None => (x, r),
             };
             parts.push((format!("word/{kind}{}.xml", i + 1), x));
-            if let Some(r) = r.filter(|_| i < count) {
+            if let Some(r) = r {
                 parts.push((format!("word/_rels/{kind}{}.xml.rels", i + 1), r));
             }
         }
@@ -224,7 +223,11 @@ pub fn normalise_and_zip(
         &plan.footers,
         &mut parts,
     );
-    add_carried(&mut parts, carried, reference.and_then(|r| r.theme.as_deref()));
+    add_carried(
+        &mut parts,
+        carried,
+        reference.and_then(|r| r.theme.as_deref()),
+    );
     for (name, bytes) in xml.media {
         parts.push((format!("word/media/{name}.png"), bytes));
     }
@@ -303,7 +306,7 @@ pub fn normalise_and_zip(
 /// its theme, with their content types (and the theme's relationship from the document).
 fn add_carried(
     parts: &mut Vec<(String, Vec<u8>)>,
-    carried: Vec<(String, String, Vec<u8>)>,
+    carried: Vec<super::reference::CarriedPart>,
     theme: Option<&str>,
 ) {
     let esc = |s: &str| quick_xml::escape::escape(s).into_owned();

@@ -161,7 +161,9 @@ fn children<'n, 'a>(n: &'n Node<'a>) -> impl Iterator<Item = &'n Node<'a>> {
 }
 
 fn child_val<'n>(n: &'n Node<'_>, name: &str) -> Option<&'n str> {
-    children(n).find(|e| e.name == name).and_then(|e| e.attr("w:val"))
+    children(n)
+        .find(|e| e.name == name)
+        .and_then(|e| e.attr("w:val"))
 }
 
 /// (type, id, name) of a `w:style`.
@@ -268,7 +270,9 @@ pub fn merge_styles(ours: &str, theirs: &str) -> Option<(String, Vec<(String, St
             Child::Elem(e) if e.name == "w:docDefaults" => our_defaults = Some(e),
             Child::Elem(e)
                 if e.name == "w:style"
-                    && !taken.iter().any(|t| Some(t.as_str()) == e.attr("w:styleId")) =>
+                    && !taken
+                        .iter()
+                        .any(|t| Some(t.as_str()) == e.attr("w:styleId")) =>
             {
                 ours_left.push(Child::Elem(e))
             }
@@ -288,6 +292,10 @@ pub fn merge_styles(ours: &str, theirs: &str) -> Option<(String, Vec<(String, St
     Some((out, renames))
 }
 
+/// A part a header or footer uses, carried into the report: (part name, content type,
+/// bytes).
+pub type CarriedPart = (String, String, Vec<u8>);
+
 /// A header or footer of the reference as a part of the report: style ids renamed as
 /// the styles were, and its relationships' targets `media/reference{k}…` (k counting
 /// `next` on), returned with their bytes and content types as parts.
@@ -295,7 +303,7 @@ pub fn story_part(
     story: &Story,
     renames: &[(String, String)],
     next: &mut usize,
-) -> (String, String, Vec<(String, String, Vec<u8>)>) {
+) -> (String, String, Vec<CarriedPart>) {
     let xml = match parse(&story.xml) {
         Some((prolog, mut root)) => {
             root.visit(&mut |n| {
@@ -372,9 +380,8 @@ pub fn merge_fonts(ours: &str, theirs: Option<&str>) -> String {
         if ours.contains(&entry) || extra.contains(&entry) {
             continue;
         }
-        f.children.retain(|c| {
-            !matches!(c, Child::Elem(e) if e.name.starts_with("w:embed"))
-        });
+        f.children
+            .retain(|c| !matches!(c, Child::Elem(e) if e.name.starts_with("w:embed")));
         write(f, &mut extra);
     }
     let mut out = ours.to_string();

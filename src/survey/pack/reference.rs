@@ -52,7 +52,9 @@ pub(super) fn load(
     let doc = ReferenceDoc::from_docx(&bytes, style.reference_page_setup).map_err(|why| {
         Error::input(Diagnostic::new(
             &path,
-            format!("参考文档（reference.docx）{why}；请换用 Word 或 WPS 保存的 .docx 文件，或删去它"),
+            format!(
+                "参考文档（reference.docx）{why}；请换用 Word 或 WPS 保存的 .docx 文件，或删去它"
+            ),
         ))
     })?;
     Ok(Some(Arc::new(doc)))
