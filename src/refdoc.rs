@@ -360,6 +360,10 @@ pub fn check_xml(xml: &str) -> Result<(), String> {
     if let Some(c) = xml.chars().find(|c| !xml_char(*c)) {
         return Err(format!("含 XML 不允许的字符 U+{:04X}", c as u32));
     }
+    // In text and attribute values alike (as the DOCX writer's own check scans parts).
+    if let Some(c) = bad_reference(xml.as_bytes()) {
+        return Err(format!("含 XML 不允许的字符引用 &#{c};"));
+    }
     let mut reader = Reader::from_str(xml);
     let mut depth = 0usize;
     let mut roots = 0usize;
@@ -383,11 +387,6 @@ pub fn check_xml(xml: &str) -> Result<(), String> {
             Event::Empty(_) if depth == 0 => roots += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
             Event::DocType(_) => return Err("含 DTD（DOCTYPE），拒绝使用".to_string()),
-            Event::Text(t) => {
-                if let Some(c) = bad_reference(&t) {
-                    return Err(format!("含 XML 不允许的字符引用 &#{c};"));
-                }
-            }
             Event::Eof => break,
             _ => {}
         }
