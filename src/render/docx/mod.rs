@@ -271,9 +271,11 @@ impl Writer<'_> {
     /// no charts). The anchor is structure, not text, so no data can draw a chart.
     fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
         // The text block's width (156 mm, or a reference page's narrower block).
-        let width = CHART_EMU
-            .0
-            .min((self.text_width as u32).saturating_mul(635));
+        let width = if self.text_width >= page::TEXT_WIDTH as usize {
+            CHART_EMU.0
+        } else {
+            (self.text_width as u32).saturating_mul(635)
+        };
         let Some(part) = chart::part(c, width) else {
             // Nothing to draw: say so where the chart would be.
             return d
