@@ -19,6 +19,7 @@ pub mod fsio;
 pub mod limits;
 pub mod names;
 pub mod number;
+pub mod refdoc;
 pub mod render;
 pub mod sample;
 pub mod sheet;
@@ -366,6 +367,7 @@ fn meta_of(r: &survey::ReportMeta) -> doc::Meta {
         organisation: r.organisation.clone(),
         date: r.date,
         subject: Some(format!("{}{}年调研报告", r.region, r.period)),
+        reference: None,
     }
 }
 

@@ -21,12 +21,18 @@ fn relevant(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if name.starts_with('.') || name.ends_with('~') || name.contains(".tmp") {
+    // `~$x.docx` is Word's lock file beside an open document.
+    if name.starts_with('.')
+        || name.starts_with('~')
+        || name.ends_with('~')
+        || name.contains(".tmp")
+    {
         return false;
     }
+    // A pack's reference DOCX is read by the render too.
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "md")
+        Some("yaml" | "yml" | "md" | "docx")
     )
 }
 
@@ -170,6 +176,8 @@ mod tests {
     fn only_sources_matter() {
         assert!(relevant(Path::new("data/a.yaml")));
         assert!(relevant(Path::new("templates/x/report.md")));
+        assert!(relevant(Path::new("templates/x/reference.docx")));
+        assert!(!relevant(Path::new("templates/x/~$reference.docx")));
         assert!(!relevant(Path::new("output/a.pdf")));
         assert!(!relevant(Path::new("data/.a.yaml.swp")));
         assert!(!relevant(Path::new("data/a.yaml~")));

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 /// date formatting, character classes, excerpts for messages, file reading and atomic
 /// writing, output names). They may use each other, and nothing else.
 const LOW: &[&str] = &[
-    "error", "limits", "number", "chars", "date", "excerpt", "fsio", "names", "write",
+    "error", "limits", "number", "chars", "date", "excerpt", "fsio", "names", "refdoc", "write",
 ];
 
 /// The crate root (`src/lib.rs`): `build`, `render`, `Format`, `output_name`, … Named here

@@ -266,7 +266,9 @@ fn unknown_style_keys_are_refused_in_chinese_listing_the_valid_ones() {
     let (code, err) = check_with(&pack);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("未知字段 rules（可用：table_rules、signature）"),
+        err.contains(
+            "未知字段 rules（可用：table_rules、signature、reference_docx、reference_page_setup）"
+        ),
         "{err}"
     );
 

@@ -46,6 +46,8 @@ pub struct Composer {
     /// The sources Tera compiled (loop bodies instrumented) and where the calls went, to
     /// map Tera's spans back to the pack's files.
     instrumented: Arc<HashMap<String, (String, Vec<Injection>)>>,
+    /// The pack's reference DOCX, handed to the Document ([`Composer::finish`]).
+    reference: Option<Arc<crate::refdoc::ReferenceDoc>>,
 }
 
 /// The template name of the pack's further 落款 line `i` (0-based), as errors show it.
@@ -147,6 +149,7 @@ impl Composer {
         )
         .map_err(|e| syntax_error(&origin, &e, &instrumented, &sources))?;
         Ok(Composer {
+            reference: pack.reference.clone(),
             tera,
             report: pack.schema.report.clone(),
             origin,
@@ -220,12 +223,14 @@ impl Composer {
     }
 
     /// What the pack decides for the parsed report as a whole: its 落款
-    /// ([`Composer::closing`]) and one table style for every table
+    /// ([`Composer::closing`]), its reference DOCX (`doc.meta.reference`, for the DOCX
+    /// only) and one table style for every table
     /// (`style.table_rules`, also for a table directive written by hand).
     ///
     /// Errors: as [`Composer::closing`].
     pub fn finish(&self, doc: &mut Document, survey: &Survey, figures: &Figures) -> Result<()> {
         doc.closing = self.closing(survey, figures)?;
+        doc.meta.reference = self.reference.clone();
         let rules = table::rules(self.schema.style.table_rules);
         // Iterative: the Document's nesting is bounded by the parser, but no recursion
         // follows it anyway.

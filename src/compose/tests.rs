@@ -54,6 +54,7 @@ groups:
 
 fn pack(templates: &[(&str, &str)]) -> Pack {
     Pack {
+        reference: None,
         dir: None,
         schema: serde_yaml::from_str(SCHEMA).expect("schema"),
         templates: templates

@@ -21,6 +21,11 @@ pub struct Meta {
     pub date: Option<crate::date::Date>,
     /// The properties' subject line (region and period), if any.
     pub subject: Option<String>,
+    /// The template pack's reference DOCX, whose styles, page setup, header and footer the
+    /// DOCX takes ([`crate::refdoc`]); the PDF ignores it. Set at compose from the pack,
+    /// never serialised (the Document's JSON holds the report, not the pack).
+    #[serde(skip)]
+    pub reference: Option<std::sync::Arc<crate::refdoc::ReferenceDoc>>,
 }
 
 /// A whole report: metadata and a flat list of blocks, with its footnotes and 落款.

@@ -191,6 +191,7 @@ fn the_pack_fuzz_corpus_loads_without_panicking() {
             dir: None,
             schema,
             templates: Vec::new(),
+            reference: None,
         };
         if let Ok(s) =
             crate::survey::load_bytes_with(Path::new("d.yaml"), data_yaml.as_bytes(), &pack)

@@ -2,6 +2,7 @@
 
 mod list;
 mod parse;
+mod reference;
 
 pub use list::{list, starter_files, PackInfo};
 pub use parse::parse_schema;
@@ -22,6 +23,10 @@ pub struct Pack {
     pub schema: Schema,
     /// Every template file of the pack (name relative to the pack, content).
     pub templates: Vec<(String, String)>,
+    /// The pack's reference DOCX (`style.reference_docx`, else `reference.docx` in the
+    /// folder), read and checked: its styles, page setup, header and footer are the
+    /// DOCX's ([`crate::refdoc`]). `None` for a built-in pack or a pack without one.
+    pub reference: Option<std::sync::Arc<crate::refdoc::ReferenceDoc>>,
 }
 
 /// A pack compiled into the binary: name, template.yaml, and its template files.
@@ -228,6 +233,7 @@ impl Pack {
             dir: None,
             schema,
             templates,
+            reference: None,
         }))
     }
 
@@ -295,10 +301,12 @@ impl Pack {
                 format!("模板包中缺少报告模板文件 {}", schema.report),
             )));
         }
+        let reference = reference::load(dir, &schema, &mut budget)?;
         Ok(Pack {
             dir: Some(dir.to_path_buf()),
             schema,
             templates,
+            reference,
         })
     }
 
@@ -420,6 +428,22 @@ impl PackBudget {
     /// Read `path`, a file of the pack in `root`, as UTF-8 text: only a regular file inside
     /// the pack ([`crate::fsio::contained`]), within what is left of the pack's budget.
     fn read(&mut self, root: &Path, path: &Path) -> Result<String> {
+        let bytes = self.read_bytes(root, path)?;
+        String::from_utf8(bytes).map_err(|e| {
+            let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Error::input(
+                Diagnostic::new(path, "模板文件不是 UTF-8 编码，请用 UTF-8 编码另存后重试")
+                    .at(Some(line), None),
+            )
+        })
+    }
+
+    /// [`PackBudget::read`]'s bytes, not decoded.
+    fn read_bytes(&mut self, root: &Path, path: &Path) -> Result<Vec<u8>> {
         let real = crate::fsio::contained(root, path).map_err(|e| named(e, path))?;
         let size = std::fs::metadata(&real)
             .map_err(|e| Error::io(path, e))?
@@ -437,17 +461,7 @@ impl PackBudget {
         let bytes = crate::fsio::read_bounded(&real, self.limit_mb, "DIAOYAN_MAX_FILE_MB")
             .map_err(|e| named(e, path))?;
         self.left = self.left.saturating_sub(bytes.len() as u64);
-        String::from_utf8(bytes).map_err(|e| {
-            let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            Error::input(
-                Diagnostic::new(path, "模板文件不是 UTF-8 编码，请用 UTF-8 编码另存后重试")
-                    .at(Some(line), None),
-            )
-        })
+        Ok(bytes)
     }
 }
 

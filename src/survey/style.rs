@@ -7,7 +7,12 @@
 //!     show: true               # false：不排落款
 //!     lines:                   # 成文日期之后另起的行（Tera 模板，可引用 report、facts 等）
 //!       - "执笔人：{{ report.author }}"
+//!   reference_docx: reference.docx   # 单位自己的 Word 文件：DOCX 用其样式、页面设置、页眉页脚
+//!   reference_page_setup: true       # false：DOCX 不用参考文件的页面设置（纸张、页边距、网格）
 //! ```
+//!
+//! The reference DOCX is used as pandoc's `--reference-doc` is, for the DOCX only; the PDF
+//! follows these settings (and GB/T 9704), never the reference file.
 //!
 //! Unknown keys are refused at their line with the list of valid ones (`deny_unknown_fields`,
 //! translated by the schema loader).
@@ -15,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `template.yaml` `style:`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Style {
     /// How every table of the report is ruled: one style per report (`grid`, the default,
@@ -25,6 +30,27 @@ pub struct Style {
     /// The 落款 at the end of the report.
     #[serde(default)]
     pub signature: Signature,
+    /// The office's own Word file whose styles, page setup, header and footer the DOCX
+    /// takes ([`crate::refdoc`]): a file name inside the pack's folder. Absent: the pack's
+    /// `reference.docx` if the folder has one. An empty string: none, even if the file
+    /// exists. The PDF never follows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_docx: Option<String>,
+    /// Whether the DOCX takes the reference file's page setup (`w:pgSz`, `w:pgMar`,
+    /// `w:docGrid`) too; default `true`. `false` keeps the GB/T 9704 page.
+    #[serde(default = "yes")]
+    pub reference_page_setup: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            table_rules: TableRules::default(),
+            signature: Signature::default(),
+            reference_docx: None,
+            reference_page_setup: true,
+        }
+    }
 }
 
 /// `style.signature:`: the 落款 (issuing organisation, date, further lines).

@@ -23,6 +23,7 @@ mod inlines;
 mod issue16;
 mod pdf;
 mod prose;
+mod reference_docx;
 mod signals;
 mod text;
 mod township;
@@ -38,6 +39,16 @@ fn checks() -> Vec<Check> {
             "prose::points_and_notes_are_numbered_in_pdf_and_docx",
             &["pdftotext", "soffice"],
             prose::points_and_notes_are_numbered_in_pdf_and_docx,
+        ),
+        (
+            "reference_docx::reference_docx_output_is_valid",
+            &["validate-docx"],
+            reference_docx::reference_docx_output_is_valid,
+        ),
+        (
+            "reference_docx::reference_header_and_footer_print_on_every_page",
+            &["soffice", "pdftotext"],
+            reference_docx::reference_header_and_footer_print_on_every_page,
         ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",

@@ -140,8 +140,9 @@ fn shows(val: bool, cat: bool, pct: bool) -> String {
 /// value axis' ticks ([`value_ticks`], as `c:max` and `c:majorUnit`), which labels are
 /// printed and at what size ([`bar_labels`], measured with [`estimate_width`] as there are
 /// no fonts here; never below [`MIN_LABEL_PT`]), a pie's direct labels ([`pie_labels`],
-/// outside the segments with leader lines, no legend) and the height ([`chart_height`]).
-pub fn part(chart: &Chart) -> Option<ChartPart> {
+/// outside the segments with leader lines, no legend) and the height ([`chart_height`]),
+/// for a chart `width_emu` wide (the text block's, at most [`super::CHART_EMU`]).
+pub fn part(chart: &Chart, width_emu: u32) -> Option<ChartPart> {
     let has_data = chart
         .series
         .iter()
@@ -150,7 +151,6 @@ pub fn part(chart: &Chart) -> Option<ChartPart> {
     if !has_data || chart.categories.is_empty() || chart.series.is_empty() {
         return None;
     }
-    let width_emu = super::CHART_EMU.0;
     let width_pt = width_emu as f32 / EMU_PER_PT;
     let height_pt = chart_height(chart, width_pt);
     let extent = (width_emu, (height_pt * EMU_PER_PT).round() as u32);

@@ -8,6 +8,7 @@ mod fonts;
 mod normalize;
 mod package;
 mod page;
+mod reference;
 mod styles;
 mod table;
 
@@ -19,14 +20,11 @@ use styles::fonts;
 
 /// Render `doc` to .docx bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>> {
-    let mut d = Docx::new()
-        .page_size(page::PAGE_W as u32, page::PAGE_H as u32)
-        .page_margin(page::margins())
+    let d = Docx::new()
         .default_fonts(fonts(styles::FANGSONG))
-        .default_size(styles::BODY)
-        .footer(page::folio(page::Side::Odd))
-        .even_footer(page::folio(page::Side::Even));
-    d.document = d.document.doc_grid(page::grid());
+        .default_size(styles::BODY);
+    // The page, header and footer: GB/T 9704's, or the pack's reference DOCX's.
+    let (mut d, plan) = reference::setup(d, doc.meta.reference.as_deref());
     d.styles.styles = styles::styles();
     let (abs, num) = styles::heading_numbering();
     d = d.add_abstract_numbering(abs).add_numbering(num);
@@ -54,6 +52,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
     }
     d = d.add_paragraph(Paragraph::new());
     let mut w = Writer {
+        text_width: reference::text_width(doc.meta.reference.as_deref()).max(1) as usize,
         notes: &doc.notes,
         hints: normalize::Hints::default(),
         referenced: Vec::new(),
@@ -76,7 +75,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         }
     }
     let xml = d.build();
-    package::normalise_and_zip(xml, &doc.meta, &w.hints).map_err(Error::render)
+    package::normalise_and_zip(xml, &doc.meta, &w.hints, plan).map_err(Error::render)
 }
 
 /// Characters of 二号 type on one line of the 156 mm text block.
@@ -104,6 +103,8 @@ fn title_lines(title: &str, max: usize) -> Vec<String> {
 }
 
 struct Writer<'a> {
+    /// The text block's width in twips: tables fill it, charts are at most as wide.
+    text_width: usize,
     notes: &'a [Vec<Run>],
     hints: normalize::Hints,
     /// Footnotes whose `w:footnoteReference` is written: a later mark of the same note is
@@ -157,6 +158,7 @@ impl Writer<'_> {
         let body = self.notes.get(n - 1).map(Vec::as_slice).unwrap_or(&[]);
         let mark = DRun::new().style("FootnoteReference");
         let content = Writer {
+            text_width: self.text_width,
             notes: &[],
             hints: normalize::Hints::default(),
             referenced: Vec::new(),
@@ -268,7 +270,13 @@ impl Writer<'_> {
     /// normalisation pass puts chart k's drawing into the k-th such paragraph (docx-rs has
     /// no charts). The anchor is structure, not text, so no data can draw a chart.
     fn chart(&mut self, d: Docx, c: &crate::doc::Chart) -> Docx {
-        let Some(part) = chart::part(c) else {
+        // The text block's width (156 mm, or a reference page's narrower block).
+        let width = if self.text_width >= page::TEXT_WIDTH as usize {
+            CHART_EMU.0
+        } else {
+            (self.text_width as u32).saturating_mul(635)
+        };
+        let Some(part) = chart::part(c, width) else {
             // Nothing to draw: say so where the chart would be.
             return d
                 .add_paragraph(

@@ -190,7 +190,14 @@ pub struct Hints {
 #[derive(Debug, Default)]
 pub struct Normaliser {
     next_para_id: u32,
+    /// Drawings of the headers and footers (a reference DOCX's) numbered so far: their
+    /// `wp:docPr` ids must not repeat the body's (unique across the package's stories).
+    next_doc_pr: u32,
 }
+
+/// The first `wp:docPr` id of a drawing in a header or footer (the body's charts count
+/// from 1).
+const STORY_DOC_PR: u32 = 100_000;
 
 impl Normaliser {
     /// Normalise the part `name`. Input that is not well-formed XML is returned unchanged
@@ -224,6 +231,17 @@ impl Normaliser {
                 super::styles::default_styles(&mut root);
             }
             "word/footnotes.xml" => super::add_footnote_refs(&mut root),
+            _ if name.starts_with("word/header") || name.starts_with("word/footer") => {
+                let mut id = String::new();
+                root.visit(&mut |n| {
+                    if n.name == "wp:docPr" {
+                        self.next_doc_pr += 1;
+                        id.clear();
+                        let _ = write!(id, "{}", STORY_DOC_PR + self.next_doc_pr);
+                        n.set_attr("id", &id);
+                    }
+                });
+            }
             _ => {}
         }
         if matches!(name, "word/document.xml" | "word/footnotes.xml")
@@ -390,7 +408,8 @@ fn reorder(node: &mut Node<'_>) {
     node.children.extend(keyed.into_iter().map(|(_, c)| c));
 }
 
-fn write(node: &Node<'_>, out: &mut String) {
+/// Write `node` (and its subtree) as XML to `out`.
+pub(super) fn write(node: &Node<'_>, out: &mut String) {
     out.push('<');
     out.push_str(&node.name);
     if !node.attrs.is_empty() {

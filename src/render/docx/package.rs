@@ -145,7 +145,24 @@ pub fn normalise_and_zip(
     xml: XMLDocx,
     meta: &Meta,
     hints: &normalize::Hints,
+    plan: super::reference::Plan<'_>,
 ) -> Result<Vec<u8>, String> {
+    let reference = plan.reference;
+    // The reference's styles, with ours for the rest (see docx/reference.rs).
+    let mut renames = Vec::new();
+    let mut styles = xml.styles;
+    if let Some(theirs) = reference.and_then(|r| r.styles.as_deref()) {
+        if let Some((merged, r)) =
+            super::reference::merge_styles(&String::from_utf8_lossy(&styles), theirs)
+        {
+            styles = merged.into_bytes();
+            renames = r;
+        }
+    }
+    let font_table = super::reference::merge_fonts(
+        &super::styles::font_table(),
+        reference.and_then(|r| r.font_table.as_deref()),
+    );
     let mut parts: Vec<(String, Vec<u8>)> = vec![
         ("[Content_Types].xml".into(), xml.content_type),
         ("_rels/.rels".into(), xml.rels),
@@ -157,33 +174,60 @@ pub fn normalise_and_zip(
         ("docProps/custom.xml".into(), xml.doc_props.custom),
         ("word/_rels/document.xml.rels".into(), xml.document_rels),
         ("word/document.xml".into(), xml.document),
-        ("word/styles.xml".into(), xml.styles),
+        ("word/styles.xml".into(), styles),
         ("word/settings.xml".into(), xml.settings),
-        (
-            "word/fontTable.xml".into(),
-            super::styles::font_table().into_bytes(),
-        ),
+        ("word/fontTable.xml".into(), font_table.into_bytes()),
         ("word/comments.xml".into(), xml.comments),
         ("word/numbering.xml".into(), xml.numberings),
         ("word/commentsExtended.xml".into(), xml.comments_extended),
         ("word/footnotes.xml".into(), xml.footnotes),
     ];
     // docx-rs emits a rels part for every possible header and footer; keep only those
-    // whose part exists.
-    let headers = xml.headers.len();
-    for (i, h) in xml.headers.into_iter().enumerate() {
-        parts.push((format!("word/header{}.xml", i + 1), h));
-    }
-    for (i, r) in xml.header_rels.into_iter().enumerate().take(headers) {
-        parts.push((format!("word/_rels/header{}.xml.rels", i + 1), r));
-    }
-    let footers = xml.footers.len();
-    for (i, f) in xml.footers.into_iter().enumerate() {
-        parts.push((format!("word/footer{}.xml", i + 1), f));
-    }
-    for (i, r) in xml.footer_rels.into_iter().enumerate().take(footers) {
-        parts.push((format!("word/_rels/footer{}.xml.rels", i + 1), r));
-    }
+    // whose part exists. A header or footer of the reference DOCX takes the place of
+    // docx-rs's placeholder, with its own relationships and the parts they name.
+    let mut carried: Vec<super::reference::CarriedPart> = Vec::new();
+    let mut next = 0;
+    let mut stories = |kind: &str,
+                       xmls: Vec<Vec<u8>>,
+                       rels: Vec<Vec<u8>>,
+                       plan: &[Option<&crate::refdoc::Story>],
+                       parts: &mut Vec<(String, Vec<u8>)>| {
+        let mut rels = rels.into_iter();
+        for (i, x) in xmls.into_iter().enumerate() {
+            let r = rels.next();
+            let (x, r) = match plan.get(i).copied().flatten() {
+                Some(story) => {
+                    let (x, r, p) = super::reference::story_part(story, &renames, &mut next);
+                    carried.extend(p);
+                    (x.into_bytes(), Some(r.into_bytes()))
+                }
+                None => (x, r),
+            };
+            parts.push((format!("word/{kind}{}.xml", i + 1), x));
+            if let Some(r) = r {
+                parts.push((format!("word/_rels/{kind}{}.xml.rels", i + 1), r));
+            }
+        }
+    };
+    stories(
+        "header",
+        xml.headers,
+        xml.header_rels,
+        &plan.headers,
+        &mut parts,
+    );
+    stories(
+        "footer",
+        xml.footers,
+        xml.footer_rels,
+        &plan.footers,
+        &mut parts,
+    );
+    add_carried(
+        &mut parts,
+        carried,
+        reference.and_then(|r| r.theme.as_deref()),
+    );
     for (name, bytes) in xml.media {
         parts.push((format!("word/media/{name}.png"), bytes));
     }
@@ -256,6 +300,45 @@ pub fn normalise_and_zip(
         zip.write_all(&bytes).map_err(|e| fail(&e))?;
     }
     Ok(zip.finish().map_err(|e| format!("DOCX: {e}"))?.into_inner())
+}
+
+/// The parts a reference DOCX's headers and footers use (name, content type, bytes) and
+/// its theme, with their content types (and the theme's relationship from the document).
+fn add_carried(
+    parts: &mut Vec<(String, Vec<u8>)>,
+    carried: Vec<super::reference::CarriedPart>,
+    theme: Option<&str>,
+) {
+    let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
+    let mut overrides = String::new();
+    for (name, content_type, bytes) in carried {
+        overrides.push_str(&format!(
+            r#"<Override PartName="/{name}" ContentType="{}"/>"#,
+            esc(&content_type)
+        ));
+        parts.push((name, bytes));
+    }
+    let mut rels = String::new();
+    if let Some(theme) = theme {
+        overrides.push_str(r#"<Override PartName="/word/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>"#);
+        rels.push_str(r#"<Relationship Id="rIdTheme1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>"#);
+        parts.push(("word/theme/theme1.xml".into(), theme.as_bytes().to_vec()));
+    }
+    for (name, bytes) in parts.iter_mut() {
+        let (what, before) = match name.as_str() {
+            "[Content_Types].xml" => (&overrides, "</Types>"),
+            "word/_rels/document.xml.rels" => (&rels, "</Relationships>"),
+            _ => continue,
+        };
+        if what.is_empty() {
+            continue;
+        }
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if let Some(i) = text.rfind(before) {
+            text.insert_str(i, what);
+            *bytes = text.into_bytes();
+        }
+    }
 }
 
 /// docx-rs always writes `word/comments.xml` but links it only when there are comments: an

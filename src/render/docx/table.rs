@@ -11,9 +11,6 @@ use super::normalize::Node;
 use super::Writer;
 use crate::doc::{Align, Run, Table, TableRules};
 
-/// Text width: 210 − 28 − 26 = 156 mm in twips.
-const TEXT_WIDTH: usize = super::page::TEXT_WIDTH as usize;
-
 impl Writer<'_> {
     /// A paragraph holding `runs` (footnote marks and line breaks included), aligned as the
     /// Document's cell says (numbers right): in the table heading style (黑体, as the PDF
@@ -39,15 +36,17 @@ impl Writer<'_> {
             let p = self.cell_paragraph(&[Run::plain(u.as_str())], Align::Right, false);
             d = d.add_paragraph(p.keep_next(true));
         }
+        // The text block: 210 − 28 − 26 = 156 mm, or a reference page's.
+        let text_width = self.text_width;
         let cols = t.columns.max(1) as usize;
         let total: f32 = t.widths.iter().sum::<f32>().max(1.0);
         let grid: Vec<usize> = if t.widths.len() == cols {
             t.widths
                 .iter()
-                .map(|w| (w / total * TEXT_WIDTH as f32) as usize)
+                .map(|w| (w / total * text_width as f32) as usize)
                 .collect()
         } else {
-            vec![TEXT_WIDTH / cols; cols]
+            vec![text_width / cols; cols]
         };
         let three_line = t.rules == TableRules::ThreeLine;
         let head_rows = t.head.len();
@@ -134,7 +133,7 @@ impl Writer<'_> {
                     .margin_right(twips(crate::render::TABLE_PAD_X), WidthType::Dxa),
             )
             .align(docx_rs::TableAlignmentType::Center)
-            .width(TEXT_WIDTH, WidthType::Dxa);
+            .width(text_width, WidthType::Dxa);
         let rule = |pos, size| {
             TableBorder::new(pos)
                 .border_type(BorderType::Single)
