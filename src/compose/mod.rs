@@ -99,7 +99,7 @@ impl Composer {
             "table",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
-                let args: TableArgs = kwargs.deserialize()?;
+                let args: TableArgs = kwargs.deserialize().map_err(|e| in_chinese("table", &e))?;
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(TABLE_DIRECTIVE, &table)
@@ -125,7 +125,7 @@ impl Composer {
             "chart",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
-                let args: ChartArgs = kwargs.deserialize()?;
+                let args: ChartArgs = kwargs.deserialize().map_err(|e| in_chinese("chart", &e))?;
                 let chart = with_figures(state, |figs| chart::build(&args, &chart_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(CHART_DIRECTIVE, &chart)
@@ -347,3 +347,39 @@ impl Composer {
 
 #[cfg(test)]
 mod tests;
+
+/// A directive's argument error from serde (English: "unknown variant `donut`, expected
+/// one of `bar`, …") said in Chinese, with the valid values listed (attacker finding F11,
+/// issue 18). Anything else keeps serde's detail after a Chinese lead.
+fn in_chinese(directive: &str, e: &tera::Error) -> tera::Error {
+    let msg = e.to_string();
+    // The back-quoted words after `from` in `msg`.
+    let quoted = |from: usize| -> Vec<String> {
+        msg[from..]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    for (what, lead) in [
+        ("unknown variant `", "未知的取值"),
+        ("unknown field `", "未知参数"),
+    ] {
+        if let Some(a) = msg.find(what) {
+            let words = quoted(a);
+            if let Some((given, valid)) = words.split_first() {
+                let valid = if valid.is_empty() {
+                    String::new()
+                } else {
+                    format!("（可用：{}）", valid.join("、"))
+                };
+                return tera::Error::message(format!("{directive}(): {lead} {given}{valid}"));
+            }
+        }
+    }
+    let detail = msg
+        .split_once("deserialization failed: ")
+        .map_or(msg.as_str(), |(_, d)| d);
+    tera::Error::message(format!("{directive}(): 参数无法读取（{detail}）"))
+}

@@ -126,6 +126,7 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
         let names: std::collections::HashSet<&str> =
             units.iter().map(|u| u.name.as_str()).collect();
         Period {
+            file: prev.file.clone(),
             period: prev.period.clone(),
             units: prev
                 .units
