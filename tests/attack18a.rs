@@ -88,7 +88,11 @@ fn f1_no_orphan_footnotes_part() {
 #[test]
 fn f6_docx_axis_goes_below_zero_for_negative_values() {
     let d = tempfile::tempdir().unwrap();
-    ok(&render(&fixture("F6/c10.yaml"), &fixture("F6/pack"), d.path()));
+    ok(&render(
+        &fixture("F6/c10.yaml"),
+        &fixture("F6/pack"),
+        d.path(),
+    ));
     let docx = output(d.path(), "docx");
     let f = std::fs::File::open(&docx).unwrap();
     let names: Vec<String> = zip::ZipArchive::new(f)
@@ -220,7 +224,11 @@ fn f_lead_batch_jobs_are_capped() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
     let opts = |jobs: usize, split: bool| diaoyan::batch::Options {
         inputs: Vec::new(),
         output: PathBuf::new(),
@@ -244,7 +252,7 @@ fn f_lead_batch_jobs_are_capped() {
 fn f11_template_mistakes_are_refused_in_chinese() {
     for (data, pack, want) in [
         ("F11/d7.yaml", "F11/p7", "nosuch"),
-        ("F11/d9.yaml", "F11/p9", "用了两次"),
+        ("F11/d9.yaml", "F11/p9", "id “x” 已给了前面的表或图"),
         ("F11/d1.yaml", "F11/p1", "donut"),
     ] {
         let d = tempfile::tempdir().unwrap();
@@ -265,6 +273,10 @@ fn f11_template_mistakes_are_refused_in_chinese() {
         assert!(err.contains(kind), "{err}");
     }
     assert!(err.contains("report.md"), "{err}");
+    // The duplicate id is named at its line (the second table(), line 3).
+    let out = render(&fixture("F11/d9.yaml"), &fixture("F11/p9"), d.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("report.md:3"), "{err}");
 }
 
 /// F13: values near 2^53 whose sum is beyond it are refused with a Chinese message (their

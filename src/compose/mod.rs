@@ -31,7 +31,7 @@ use crate::stats::Figures;
 use crate::survey::{Pack, Prose, Schema, Survey};
 use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 use errors::{syntax_error, UNDEFINED_NUMBER};
-use filters::{directive, register_filters, share_of, with_figures, CURRENT};
+use filters::{claim_id, directive, register_filters, share_of, with_figures, CURRENT, IDS};
 
 /// A template pack ready to render reports; build once, render many.
 #[derive(Clone)]
@@ -100,6 +100,7 @@ impl Composer {
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
                 let args: TableArgs = kwargs.deserialize().map_err(|e| in_chinese("table", &e))?;
+                claim_id("table", args.id.as_ref())?;
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(TABLE_DIRECTIVE, &table)
@@ -126,6 +127,7 @@ impl Composer {
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
                 let args: ChartArgs = kwargs.deserialize().map_err(|e| in_chinese("chart", &e))?;
+                claim_id("chart", args.id.as_ref())?;
                 let chart = with_figures(state, |figs| chart::build(&args, &chart_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(CHART_DIRECTIVE, &chart)
@@ -284,6 +286,7 @@ impl Composer {
     /// Render template `name` with `ctx` within the budget (see [`Composer::render`]).
     fn run(&self, name: &str, ctx: &Context, survey: &Survey, figures: &Figures) -> Result<String> {
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
+        IDS.with(|ids| ids.borrow_mut().clear());
         let limits = crate::limits::current();
         let budget = Budget::new(limits);
         let deadline = budget.deadline;

@@ -114,7 +114,12 @@ pub fn f2_f3_closing_keeps_text_and_blank_line_and_pages_match() {
 /// F4: a spanned group of 45 / 33 rows after 8, 16 or 17 lines: every page's part of the
 /// table has at least 3 rows, and a 续表 always holds data rows (never the 平均 row alone).
 pub fn f4_grouped_table_parts_keep_three_rows() {
-    for data in ["g45-p8.yaml", "g45-p17.yaml", "g33-p16.yaml", "g33-p17.yaml"] {
+    for data in [
+        "g45-p8.yaml",
+        "g45-p17.yaml",
+        "g33-p16.yaml",
+        "g33-p17.yaml",
+    ] {
         let (_d, pdf, _) = render(&fixture(&format!("F4/{data}")), &fixture("F4/pack"));
         let mut parts = Vec::new();
         for page in pages(&pdf) {

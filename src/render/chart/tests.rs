@@ -308,9 +308,16 @@ fn zeros_are_data_and_negatives_go_below_zero() {
         );
         assert_eq!(value_ticks(&c), vec![0.0, 1.0]);
     }
-    let c = chart(ChartKind::Bar, &["甲", "乙", "丙"], &[("a", &[10.0, -52.0, -9.0])]);
+    let c = chart(
+        ChartKind::Bar,
+        &["甲", "乙", "丙"],
+        &[("a", &[10.0, -52.0, -9.0])],
+    );
     let ticks = value_ticks(&c);
-    assert!(ticks[0] <= -52.0 && *ticks.last().unwrap() >= 10.0, "{ticks:?}");
+    assert!(
+        ticks[0] <= -52.0 && *ticks.last().unwrap() >= 10.0,
+        "{ticks:?}"
+    );
     assert!(ticks.contains(&0.0), "{ticks:?}");
     let t = texts(&scene(&c, 300.0, 150.0, &measure));
     for want in ["-52", "-9", "10"] {

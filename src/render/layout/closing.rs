@@ -142,7 +142,10 @@ mod tests {
                 .fold(f32::NAN, f32::max);
             // Never alone on a page (the last paragraph comes with it: F2) and never
             // closed up to the text (空一行 always: F3).
-            assert!(!last_text.is_nan(), "{n} lines: the 落款 is alone on page {sp}");
+            assert!(
+                !last_text.is_nan(),
+                "{n} lines: the 落款 is alone on page {sp}"
+            );
             assert!(
                 (sy - last_text - 2.0 * pitch).abs() < 0.01,
                 "{n}: {sy} {last_text}"

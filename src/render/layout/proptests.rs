@@ -421,7 +421,9 @@ fn grouped_table_parts_keep_three_rows_over_sizes_and_offsets() {
             }
             let total = t.body.len() + t.foot.len();
             if placed != total {
-                bad.push(format!("{sizes:?} after {before}: {placed} of {total} rows"));
+                bad.push(format!(
+                    "{sizes:?} after {before}: {placed} of {total} rows"
+                ));
             }
             if parts.len() > 1
                 && parts
