@@ -337,6 +337,15 @@ impl Typesetter<'_> {
                     ri = k;
                     continue;
                 }
+                // A block too short to give rows goes over whole with the tail, when this
+                // page keeps MIN_PART_ROWS without it.
+                if k <= ri && on_page && carried.is_empty() && here >= MIN_PART_ROWS {
+                    segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
+                    breaks.retain(|&b| b <= ri);
+                    on_page = false;
+                    here = 0;
+                    continue;
+                }
             }
             if seg.height() <= self.room() + 0.01 {
                 self.draw_segment(&g, &seg, tid, false);
