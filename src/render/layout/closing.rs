@@ -53,12 +53,17 @@ impl Typesetter<'_> {
         let block = lines as f32 * pitch;
         let page = self.p.page_h - self.p.top - self.p.bottom;
         if !self.at_page_top() {
-            // The blank line is never closed up (the DOCX keeps its empty paragraph, and
-            // both formats must give the same pages: attacker finding F3, issue 18); the
-            // report's last paragraph has already carried its last lines over when the
-            // 落款 would not fit after it (`Typesetter::tail`).
+            // After a paragraph the blank line is never closed up (the DOCX keeps its
+            // empty paragraph, and both formats must give the same pages: attacker finding
+            // F3, issue 18): the report's last paragraph has already carried its last
+            // lines over when the 落款 would not fit after it (`Typesetter::tail`).
             if self.room() + FIT_EPS >= blank + block {
                 self.y += blank;
+            } else if self.room() + FIT_EPS >= block {
+                // After a last block that is not a paragraph (a table, a list): GB/T
+                // 9704-2012 §7.3.5.4, rather than carry the 落款 alone to a new page, close
+                // up the space above it. (After a paragraph this never happens: the
+                // paragraph has carried its last lines over.)
             } else if block <= page + FIT_EPS {
                 self.new_page();
             } else {
