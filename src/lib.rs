@@ -71,6 +71,10 @@ pub struct Report {
     /// `level: warning`; units new or gone since the previous period); [`render_formats`]
     /// passes them on before the renderers' own.
     pub warnings: Vec<Diagnostic>,
+    /// Every file the report is made from besides `source`: the previous period's data
+    /// file and the template pack's files (when the pack is a folder). No output may
+    /// replace one of them ([`write_report`] refuses).
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Every requested format rendered in memory; nothing written yet.
@@ -207,11 +211,30 @@ fn refuse_overwriting_inputs(
         )));
     }
     let source = report.source.canonicalize().ok();
+    let others: Vec<(&PathBuf, PathBuf)> = report
+        .inputs
+        .iter()
+        .filter_map(|p| Some((p, p.canonicalize().ok()?)))
+        .collect();
     for (path, _) in files {
-        if source.is_some() && path.canonicalize().ok() == source {
+        let Some(out) = path.canonicalize().ok() else {
+            continue;
+        };
+        if Some(&out) == source.as_ref() {
             return Err(Error::input(Diagnostic::new(
                 path,
                 "输出文件就是数据文件本身，拒绝覆盖；请换一个输出目录或 report.output",
+            )));
+        }
+        // The previous period's data file, a pack's template (attacker finding F9,
+        // issue 18: `previous: b.docx` with `report.output: b` replaced the data).
+        if let Some(input) = others.iter().find(|(_, c)| *c == out) {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                format!(
+                    "输出文件就是报告的输入文件 {}（上一期数据或模板文件），拒绝覆盖；请换一个输出目录或 report.output",
+                    input.0.display()
+                ),
             )));
         }
     }
@@ -222,7 +245,19 @@ fn refuse_overwriting_inputs(
 pub fn build(data: &Path, template_dir: Option<&Path>) -> Result<Report> {
     let (survey, pack) = survey::load(data, template_dir)?;
     let composer = compose::Composer::new(&pack)?;
-    build_from(&survey, &pack.schema, &composer)
+    let mut report = build_from(&survey, &pack.schema, &composer)?;
+    report.inputs.extend(pack_files(&pack));
+    Ok(report)
+}
+
+/// The files of a pack read from a folder: its `template.yaml` and template files.
+pub fn pack_files(pack: &survey::Pack) -> Vec<PathBuf> {
+    let Some(dir) = &pack.dir else {
+        return Vec::new();
+    };
+    std::iter::once(dir.join("template.yaml"))
+        .chain(pack.templates.iter().map(|(name, _)| dir.join(name)))
+        .collect()
 }
 
 /// Compute, compose and parse an already loaded survey with a ready composer.
@@ -243,6 +278,12 @@ pub fn build_from(
         source: survey.source.clone(),
         units: survey.units.iter().map(|u| u.name.clone()).collect(),
         warnings: survey.warnings.clone(),
+        inputs: survey
+            .previous
+            .as_ref()
+            .and_then(|p| p.file.clone())
+            .into_iter()
+            .collect(),
     })
 }
 

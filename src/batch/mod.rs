@@ -28,7 +28,8 @@ pub struct Options {
     pub inputs: Vec<PathBuf>,
     /// The folder every report's files are written to (created if missing).
     pub output: PathBuf,
-    /// Worker threads (at least 1; 0 is taken as 1).
+    /// Worker threads asked for: the run uses at least 1 and at most [`MAX_JOBS`], and no
+    /// more than there are data files when each file is one report (see [`threads`]).
     pub jobs: usize,
     /// The formats each report is written in, in the order they are rendered (sorted and
     /// without repeats, as the command line gives them).
@@ -263,6 +264,22 @@ fn load_job(job: &Job, opts: &Options) -> Result<(Survey, Pack)> {
     }
 }
 
+/// The most worker threads a batch runs (`-j` above it is capped): beyond a few per core
+/// threads only add memory and scheduling (attacker note F-lead, issue 18: `-j 99999`
+/// spawned thousands of threads for one file).
+pub const MAX_JOBS: usize = 64;
+
+/// The worker threads a run of `opts` over `files` data files uses: `opts.jobs` (0 taken
+/// as 1), at most [`MAX_JOBS`], and at most `files` when each file makes one report (with
+/// `split_by` a file makes several).
+pub fn threads(opts: &Options, files: usize) -> usize {
+    let mut n = opts.jobs.clamp(1, MAX_JOBS);
+    if opts.split_by.is_none() {
+        n = n.min(files.max(1));
+    }
+    n
+}
+
 /// Render every job; `progress` is told of each finished report (from worker threads),
 /// with how many have finished so far.
 ///
@@ -283,7 +300,7 @@ pub fn run(
         )]));
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(threads(opts, inputs.entries.len()))
         .build()
         .map_err(|e| Error::render_caused(e.to_string(), e))?;
     let gate = Admission::new(memory_budget());
@@ -356,6 +373,7 @@ fn render_one(
     };
     let mut report = crate::build_from(s, &pack.schema, &composer)?;
     report.name = name.to_string();
+    report.inputs.extend(crate::pack_files(pack));
     let glyphs = if opts.allow_missing_glyphs {
         crate::MissingGlyphs::Allow
     } else {

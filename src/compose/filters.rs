@@ -9,6 +9,31 @@ thread_local! {
     /// reading them back from the template context meant a JSON round trip of every figure
     /// per call (a tenth of a report's CPU time).
     pub(super) static CURRENT: RefCell<Option<Rc<Figures>>> = const { RefCell::new(None) };
+    /// The ids given to `table()` and `chart()` so far in the template being rendered: a
+    /// second use is an error at its line (attacker finding F11, issue 18).
+    pub(super) static IDS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Record `id` (of a `directive()` call); an id already used is an error.
+pub(super) fn claim_id(directive: &str, id: Option<&String>) -> tera::TeraResult<()> {
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let taken = IDS.with(|ids| {
+        let mut ids = ids.borrow_mut();
+        if ids.contains(id) {
+            true
+        } else {
+            ids.push(id.clone());
+            false
+        }
+    });
+    if taken {
+        return Err(tera::Error::message(format!(
+            "{directive}(): id “{id}” 已给了前面的表或图；每个 id 只能给一个表或图"
+        )));
+    }
+    Ok(())
 }
 
 /// Run `f` on the figures of the report being rendered (read back from the template

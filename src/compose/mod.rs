@@ -32,7 +32,7 @@ use crate::stats::Figures;
 use crate::survey::{Pack, Schema, Survey};
 use budget::{check_time, latest_literal, time_message, Bounded, Budget, Injection, Trip, BUDGET};
 use errors::{syntax_error, UNDEFINED_NUMBER};
-use filters::{directive, register_filters, share_of, with_figures, CURRENT};
+use filters::{claim_id, directive, register_filters, share_of, with_figures, CURRENT, IDS};
 
 /// A template pack ready to render reports; build once, render many.
 #[derive(Clone)]
@@ -79,7 +79,8 @@ impl Composer {
             "table",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
-                let args: TableArgs = kwargs.deserialize()?;
+                let args: TableArgs = kwargs.deserialize().map_err(|e| in_chinese("table", &e))?;
+                claim_id("table", args.id.as_ref())?;
                 let table = with_figures(state, |figs| table::build(&args, &table_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(TABLE_DIRECTIVE, &table)
@@ -115,7 +116,8 @@ impl Composer {
             "chart",
             move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
                 check_time()?;
-                let args: ChartArgs = kwargs.deserialize()?;
+                let args: ChartArgs = kwargs.deserialize().map_err(|e| in_chinese("chart", &e))?;
+                claim_id("chart", args.id.as_ref())?;
                 let chart = with_figures(state, |figs| chart::build(&args, &chart_schema, figs))?
                     .map_err(tera::Error::message)?;
                 directive(CHART_DIRECTIVE, &chart)
@@ -280,6 +282,7 @@ impl Composer {
     /// Render template `name` with `ctx` within the budget (see [`Composer::render`]).
     fn run(&self, name: &str, ctx: &Context, survey: &Survey, figures: &Figures) -> Result<String> {
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(figures.clone())));
+        IDS.with(|ids| ids.borrow_mut().clear());
         let limits = crate::limits::current();
         let budget = Budget::new(limits);
         let deadline = budget.deadline;
@@ -343,3 +346,39 @@ impl Composer {
 
 #[cfg(test)]
 mod tests;
+
+/// A directive's argument error from serde (English: "unknown variant `donut`, expected
+/// one of `bar`, …") said in Chinese, with the valid values listed (attacker finding F11,
+/// issue 18). Anything else keeps serde's detail after a Chinese lead.
+fn in_chinese(directive: &str, e: &tera::Error) -> tera::Error {
+    let msg = e.to_string();
+    // The back-quoted words after `from` in `msg`.
+    let quoted = |from: usize| -> Vec<String> {
+        msg[from..]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    for (what, lead) in [
+        ("unknown variant `", "未知的取值"),
+        ("unknown field `", "未知参数"),
+    ] {
+        if let Some(a) = msg.find(what) {
+            let words = quoted(a);
+            if let Some((given, valid)) = words.split_first() {
+                let valid = if valid.is_empty() {
+                    String::new()
+                } else {
+                    format!("（可用：{}）", valid.join("、"))
+                };
+                return tera::Error::message(format!("{directive}(): {lead} {given}{valid}"));
+            }
+        }
+    }
+    let detail = msg
+        .split_once("deserialization failed: ")
+        .map_or(msg.as_str(), |(_, d)| d);
+    tera::Error::message(format!("{directive}(): 参数无法读取（{detail}）"))
+}

@@ -74,6 +74,16 @@ pub(super) fn rules(r: crate::survey::style::TableRules) -> TableRules {
 /// line up; a missing value is a centred "—". The table is ruled as the pack's
 /// `style.table_rules` says; `rules=` is an error (one table style per report).
 pub fn build(args: &TableArgs, schema: &Schema, figures: &Figures) -> Result<Table, String> {
+    // group_by names one of the table's columns (attacker finding F11, issue 18: an
+    // unknown one printed the table ungrouped without a word).
+    if let Some(g) = &args.group_by {
+        if !args.columns.contains(g) {
+            return Err(format!(
+                "table(): group_by 的列 {g} 不在 columns 中（可用：{}）",
+                args.columns.join("、")
+            ));
+        }
+    }
     if args.rules.is_some() {
         return Err(format!(
             "table() 不能按表设置 rules：一份报告的表格统一用一种样式，请在模板包 template.yaml 的 style.table_rules 中设置（grid 或 three-line，当前为 {}）",

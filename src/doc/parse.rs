@@ -177,27 +177,39 @@ impl Cx<'_> {
 }
 
 /// Number tables (表N) and charts (图N) in document order and give each cross-reference
-/// run its label. An unknown id is an error.
+/// run its label. An unknown id is an error, and so is an id given to two tables or charts
+/// (attacker finding F11, issue 18: `[@x]` silently went to the second).
 fn number_captions(doc: &mut Document) -> Result<()> {
     let mut labels: HashMap<String, String> = HashMap::new();
+    let mut twice: Option<(String, String, String)> = None;
+    let mut label = |labels: &mut HashMap<String, String>, id: &String, l: String| {
+        if let Some(first) = labels.insert(id.clone(), l.clone()) {
+            twice.get_or_insert((id.clone(), first, l));
+        }
+    };
     let (mut tables, mut charts) = (0, 0);
     visit_blocks(&mut doc.blocks, &mut |b| match b {
         Block::Table(t) if t.caption.is_some() => {
             tables += 1;
             t.number = Some(tables);
             if let Some(id) = &t.id {
-                labels.insert(id.clone(), format!("表{tables}"));
+                label(&mut labels, id, format!("表{tables}"));
             }
         }
         Block::Chart(c) => {
             charts += 1;
             c.number = Some(charts);
             if let Some(id) = &c.id {
-                labels.insert(id.clone(), format!("图{charts}"));
+                label(&mut labels, id, format!("图{charts}"));
             }
         }
         _ => {}
     });
+    if let Some((id, first, second)) = twice {
+        return Err(Error::template(format!(
+            "表或图的 id “{id}” 用了两次（{first}与{second}）；每个 id 只能给一个表或图"
+        )));
+    }
     let mut missing = None;
     let mut fix = |runs: &mut Vec<Run>| {
         for r in runs.iter_mut() {

@@ -215,7 +215,8 @@ pub struct BatchArgs {
     pub inputs: Vec<PathBuf>,
     #[arg(short, long, default_value = "output")]
     pub output: PathBuf,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, and 0: all cores; at most 64 and at most one per data
+    /// file).
     #[arg(short, long)]
     pub jobs: Option<usize>,
     #[arg(long, value_enum, value_delimiter = ',', default_values = ["docx", "pdf"])]
@@ -321,7 +322,11 @@ impl BatchArgs {
         Ok(diaoyan::batch::Options {
             inputs: self.inputs.clone(),
             output: self.output.clone(),
-            jobs: self.jobs.unwrap_or_else(cores),
+            // 0 means every core, as the help says; the library caps the count.
+            jobs: match self.jobs {
+                None | Some(0) => cores(),
+                Some(n) => n,
+            },
             formats: formats_of(&self.format),
             split_by: self.split_by.clone(),
             shard,

@@ -159,6 +159,7 @@ fn empty_survey_has_no_values_not_nan() {
 fn change_against_the_previous_period() {
     let mut s = survey(vec![unit("一", 6.0, 0.0), unit("二", 6.0, 0.0)]);
     s.previous = Some(Period {
+        file: None,
         period: "去年".into(),
         units: vec![unit("一", 4.0, 0.0), unit("二", 6.0, 0.0)],
         tables: IndexMap::new(),

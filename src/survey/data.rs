@@ -221,6 +221,10 @@ pub struct Period {
     pub units: Vec<Unit>,
     /// Its other tables, by table name.
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
+    /// The file it was read from (`previous: FILE`), `None` when written inline: an input
+    /// no output may replace.
+    #[serde(skip)]
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// One surveyed unit with its numeric values by dotted path.

@@ -129,6 +129,7 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
         // The previous units matched to this part's units (by id or name, as the whole).
         let m = match_units(&units, &prev.units);
         Period {
+            file: prev.file.clone(),
             period: prev.period.clone(),
             units: m
                 .pairs

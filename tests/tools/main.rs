@@ -7,6 +7,7 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod attack18a;
 mod bbox;
 mod charts;
 mod closing;
@@ -49,6 +50,26 @@ fn checks() -> Vec<Check> {
             "reference_docx::reference_header_and_footer_print_on_every_page",
             &["soffice", "pdftotext"],
             reference_docx::reference_header_and_footer_print_on_every_page,
+        ),
+        (
+            "attack18a::f1_docx_with_and_without_footnotes_validate_clean",
+            &["validate-docx"],
+            attack18a::f1_docx_with_and_without_footnotes_validate_clean,
+        ),
+        (
+            "attack18a::f2_f3_closing_keeps_text_and_blank_line_and_pages_match",
+            &["pdftotext", "soffice"],
+            attack18a::f2_f3_closing_keeps_text_and_blank_line_and_pages_match,
+        ),
+        (
+            "attack18a::f4_grouped_table_parts_keep_three_rows",
+            &["pdftotext"],
+            attack18a::f4_grouped_table_parts_keep_three_rows,
+        ),
+        (
+            "attack18a::f6_pdf_prints_negative_chart_values",
+            &["pdftotext"],
+            attack18a::f6_pdf_prints_negative_chart_values,
         ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",

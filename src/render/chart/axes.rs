@@ -38,8 +38,32 @@ pub(super) fn fmt_value(v: f64) -> String {
     }
 }
 
-/// The value axis of a bar, stacked or line chart: its ticks (0 first, 1-2-5 steps, the
-/// last at or above the largest bar). Both backends print exactly these ticks.
+/// Ticks from `min` (≤ 0) to `max` (≥ 0) with a 1-2-5 step, about `target` intervals in
+/// all, 0 among them: the axis of a chart with negative values (attacker finding F6,
+/// issue 18). With `min` = 0 it is [`nice_ticks`].
+pub fn nice_ticks_between(min: f64, max: f64, target: usize) -> Vec<f64> {
+    if !(min.is_finite() && min < 0.0) {
+        return nice_ticks(max, target);
+    }
+    let max = if max.is_finite() { max.max(0.0) } else { 0.0 };
+    let raw = (max - min) / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let below = (-min / step - 1e-9).ceil().max(1.0) as i64;
+    let above = (max / step - 1e-9).ceil().max(0.0) as i64;
+    let scale = 10f64.powi((-step.log10().floor()).max(0.0) as i32);
+    (-below..=above)
+        .map(|i| (i as f64 * step * scale).round() / scale)
+        .collect()
+}
+
+/// The value axis of a bar, stacked or line chart: its ticks (1-2-5 steps, from 0 — or
+/// from below the lowest value when a bar or line chart has negative values — to at or
+/// above the largest bar). Both backends print exactly these ticks.
 pub fn value_ticks(chart: &Chart) -> Vec<f64> {
     let n = chart.categories.len();
     let stacked = chart.kind == ChartKind::Stacked;
@@ -53,17 +77,26 @@ pub fn value_ticks(chart: &Chart) -> Vec<f64> {
             }
         })
         .fold(0.0, f64::max);
-    nice_ticks(max, 5)
+    let min = (0..n)
+        .flat_map(|ci| (0..chart.series.len()).map(move |si| (si, ci)))
+        .map(|(si, ci)| value(chart, si, ci))
+        .fold(0.0, f64::min);
+    nice_ticks_between(min, max, 5)
 }
 
-/// Series `si`'s value for category `ci` as drawn: missing, negative or non-finite → 0.
+/// Series `si`'s value for category `ci` as drawn: missing or non-finite → 0; negative
+/// values are drawn below the axis' 0 in bar and line charts, and as 0 in stacked bars
+/// and pies (a share or a stack has no negative part).
 pub(super) fn value(chart: &Chart, si: usize, ci: usize) -> f64 {
-    chart.series[si]
+    let v = chart.series[si]
         .values
         .get(ci)
         .copied()
         .flatten()
         .filter(|x| x.is_finite())
-        .unwrap_or(0.0)
-        .max(0.0)
+        .unwrap_or(0.0);
+    match chart.kind {
+        ChartKind::Bar | ChartKind::Line => v,
+        _ => v.max(0.0),
+    }
 }

@@ -32,12 +32,18 @@ pub(super) fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
     let line = chart.kind == ChartKind::Line;
     let ticks = value_ticks(chart);
     let top_val = *ticks.last().unwrap_or(&1.0);
+    let low_val = ticks.first().copied().unwrap_or(0.0).min(0.0);
+    let span = if top_val - low_val > 0.0 {
+        top_val - low_val
+    } else {
+        1.0
+    };
     let labels = bar_labels(chart, s.width);
     let names: Vec<String> = chart.series.iter().map(|se| se.name.clone()).collect();
     let [left, top, plot_w, plot_h] = plot_area(chart, s.width, s.height);
     let band = labels.band;
     let cat_size = labels.category_pt;
-    let y_of = |v: f64| top + plot_h - (v / top_val) as f32 * plot_h;
+    let y_of = |v: f64| top + plot_h - ((v - low_val) / span) as f32 * plot_h;
     let value = |si: usize, ci: usize| value(chart, si, ci);
 
     if let Some(u) = &chart.unit {
@@ -106,7 +112,9 @@ pub(super) fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
                 base += v;
                 r
             } else {
-                (x0 + bar_w * si as f32, y_of(v), y_of(0.0))
+                // A negative bar hangs from 0 down to its value.
+                let (a, b) = (y_of(v), y_of(0.0));
+                (x0 + bar_w * si as f32, a.min(b), a.max(b))
             };
             if y_bot - y_top > 0.0 {
                 hatched_rect(s, x, y_top, bar_w, y_bot - y_top, (color, hatch));
@@ -114,10 +122,16 @@ pub(super) fn bars_or_lines(chart: &Chart, s: &mut Scene, measure: Measure) {
         }
         if labels.values {
             let v = value(0, ci);
+            // Above a bar, below a negative one: the value as it is (never clipped to 0).
+            let y = if v < 0.0 {
+                y_of(v) + MIN_LABEL_PT + 1.0
+            } else {
+                y_of(v) - 3.0
+            };
             text(
                 s,
                 x0 + bar_w / 2.0,
-                y_of(v) - 3.0,
+                y,
                 MIN_LABEL_PT,
                 fmt_value(v),
                 measure,

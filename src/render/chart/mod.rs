@@ -286,14 +286,23 @@ pub fn plot_area(chart: &Chart, width: f32, height: f32) -> [f32; 4] {
     ]
 }
 
-/// Whether `chart` has anything to draw: a category and a finite non-zero value.
-fn has_data(chart: &Chart) -> bool {
-    !chart.categories.is_empty()
-        && chart
+/// Whether `chart` has anything to draw: a category and, in a pie, a positive value; in a
+/// bar, stacked or line chart any finite value (zeros are data: a chart at 0, attacker
+/// finding F7, issue 18). Both backends decide "无数据" by it.
+pub fn has_data(chart: &Chart) -> bool {
+    let any = |f: &dyn Fn(f64) -> bool| {
+        chart
             .series
             .iter()
             .flat_map(|se| se.values.iter())
-            .any(|v| v.is_some_and(|x| x != 0.0 && x.is_finite()))
+            .any(|v| v.is_some_and(|x| x.is_finite() && f(x)))
+    };
+    !chart.categories.is_empty()
+        && !chart.series.is_empty()
+        && match chart.kind {
+            ChartKind::Pie => any(&|x| x > 0.0),
+            _ => any(&|_| true),
+        }
 }
 
 /// Lay out `chart` in a `width` × `height` box (pt; give it [`chart_height`]).

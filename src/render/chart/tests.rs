@@ -276,7 +276,7 @@ fn pie_labels_print_the_documents_shares() {
 #[test]
 fn empty_or_zero_data_draws_no_data() {
     for c in [
-        chart(ChartKind::Bar, &["甲", "乙"], &[("a", &[0.0, 0.0])]),
+        chart(ChartKind::Pie, &["甲", "乙"], &[("a", &[0.0, 0.0])]),
         chart(ChartKind::Pie, &[], &[("a", &[])]),
         Chart {
             kind: ChartKind::Line,
@@ -292,6 +292,38 @@ fn empty_or_zero_data_draws_no_data() {
             c.kind
         );
     }
+}
+
+/// Attacker finding F7 (issue 18): a bar or line chart of zeros is a chart at 0, not
+/// "无数据"; F6: negative values extend the axis below 0 and print as they are.
+#[test]
+fn zeros_are_data_and_negatives_go_below_zero() {
+    for kind in [ChartKind::Bar, ChartKind::Line, ChartKind::Stacked] {
+        let c = chart(kind, &["甲", "乙"], &[("a", &[0.0, 0.0])]);
+        let s = scene(&c, 300.0, 150.0, &measure);
+        assert!(
+            !texts(&s).iter().any(|(_, t)| t == "无数据"),
+            "{kind:?}: {:?}",
+            texts(&s)
+        );
+        assert_eq!(value_ticks(&c), vec![0.0, 1.0]);
+    }
+    let c = chart(
+        ChartKind::Bar,
+        &["甲", "乙", "丙"],
+        &[("a", &[10.0, -52.0, -9.0])],
+    );
+    let ticks = value_ticks(&c);
+    assert!(
+        ticks[0] <= -52.0 && *ticks.last().unwrap() >= 10.0,
+        "{ticks:?}"
+    );
+    assert!(ticks.contains(&0.0), "{ticks:?}");
+    let t = texts(&scene(&c, 300.0, 150.0, &measure));
+    for want in ["-52", "-9", "10"] {
+        assert!(t.iter().any(|(_, x)| x == want), "{want}: {t:?}");
+    }
+    assert_eq!(nice_ticks_between(0.0, 7.0, 5), nice_ticks(7.0, 5));
 }
 
 fn texts(s: &Scene) -> Vec<(f32, String)> {

@@ -143,12 +143,7 @@ fn shows(val: bool, cat: bool, pct: bool) -> String {
 /// outside the segments with leader lines, no legend) and the height ([`chart_height`]),
 /// for a chart `width_emu` wide (the text block's, at most [`super::CHART_EMU`]).
 pub fn part(chart: &Chart, width_emu: u32) -> Option<ChartPart> {
-    let has_data = chart
-        .series
-        .iter()
-        .flat_map(|s| s.values.iter())
-        .any(|v| v.is_some_and(|x| x != 0.0 && x.is_finite()));
-    if !has_data || chart.categories.is_empty() || chart.series.is_empty() {
+    if !crate::render::chart::has_data(chart) {
         return None;
     }
     let width_pt = width_emu as f32 / EMU_PER_PT;
@@ -332,11 +327,19 @@ pub fn part(chart: &Chart, width_emu: u32) -> Option<ChartPart> {
         // The PDF's ticks: same maximum, same step.
         let ticks = value_ticks(chart);
         let max = ticks.last().copied().unwrap_or(1.0);
-        let step = ticks.get(1).copied().unwrap_or(max);
+        // From the lowest tick: below 0 when a bar or line chart has negative values (the
+        // PDF draws them there too; attacker finding F6, issue 18).
+        let min = ticks.first().copied().unwrap_or(0.0).min(0.0);
+        let step = match ticks.as_slice() {
+            [a, b, ..] => b - a,
+            _ => max,
+        };
+        // Category labels under the plot, as in the PDF, also when 0 is above its foot.
+        let cat_pos = if min < 0.0 { "low" } else { "nextTo" };
         let skip = labels.step;
         format!(
-            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="{skip}"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
-            "nextTo",
+            r#"<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="{}"/><c:spPr>{}</c:spPr>{}<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:tickLblSkip val="{skip}"/><c:noMultiLvlLbl val="0"/></c:catAx><c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:max val="{max}"/><c:min val="{min}"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines><c:spPr>{}</c:spPr></c:majorGridlines>{title}<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{}<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/><c:majorUnit val="{step}"/></c:valAx>"#,
+            cat_pos,
             line(INK, 9525),
             // Category labels stay horizontal, at the PDF's size, on one line or wrapped
             // onto two as the PDF (`bar_labels` has checked that they fit their spans).

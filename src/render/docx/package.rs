@@ -232,6 +232,7 @@ pub fn normalise_and_zip(
         parts.push((format!("word/media/{name}.png"), bytes));
     }
     drop_orphan_comments(&mut parts);
+    drop_unlinked_parts(&mut parts);
     add_charts(&mut parts, &hints.chart_parts);
     // Normalise every XML part in order, except those the font embedding edits (they
     // hold no paragraph ids, so the ids are numbered as if in order); the characters set
@@ -381,6 +382,53 @@ fn drop_orphan_comments(parts: &mut Vec<(String, Vec<u8>)>) {
                 }
             }
             _ => continue,
+        }
+        *bytes = text.into_bytes();
+    }
+}
+
+/// Every part directly under `word/` (other than the main document) that
+/// `word/_rels/document.xml.rels` does not target is dropped with its content-type override:
+/// docx-rs writes `word/footnotes.xml` (and may write other parts) whether or not the
+/// document links it, and validators report an unlinked part as an orphan (Word ignores
+/// it). Attacker finding F1 (issue 18): a report without footnotes had an orphan
+/// footnotes part.
+fn drop_unlinked_parts(parts: &mut Vec<(String, Vec<u8>)>) {
+    let rels = parts
+        .iter()
+        .find(|(name, _)| name == "word/_rels/document.xml.rels")
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    let orphan = |name: &str| -> bool {
+        let Some(file) = name.strip_prefix("word/") else {
+            return false;
+        };
+        !file.contains('/')
+            && file.ends_with(".xml")
+            && file != "document.xml"
+            && !rels.contains(&format!("Target=\"{file}\""))
+    };
+    let dropped: Vec<String> = parts
+        .iter()
+        .filter(|(name, _)| orphan(name))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    parts.retain(|(name, _)| !dropped.contains(name));
+    for (name, bytes) in parts.iter_mut() {
+        if name != "[Content_Types].xml" {
+            continue;
+        }
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        for part in &dropped {
+            let start = format!("<Override PartName=\"/{part}\"");
+            if let Some(a) = text.find(&start) {
+                if let Some(len) = text[a..].find("/>") {
+                    text.replace_range(a..a + len + 2, "");
+                }
+            }
         }
         *bytes = text.into_bytes();
     }

@@ -117,6 +117,9 @@ impl Typesetter<'_> {
         for (k, r) in ranges.iter().enumerate() {
             let notes = s.notes_in(r);
             let fits = |ts: &Self, lines: f32| ts.room_with(&notes) >= st.pitch * lines - 0.01;
+            let fits_tail = |ts: &Self, lines: f32, tail: f32| {
+                ts.room_with(&notes) + FIT_EPS >= st.pitch * lines + tail
+            };
             let mut new_page = !fits(self, 1.0);
             // Orphan: the first line alone at the foot, with more to come.
             if k == 0 && total > 1 && !fits(self, 2.0) {
@@ -125,6 +128,26 @@ impl Typesetter<'_> {
             // Widow: the last line alone on the next page; carry the one before with it.
             if k + 2 == total && on_this_page >= 2 && fits(self, 1.0) && !fits(self, 2.0) {
                 new_page = true;
+            }
+            // Keep with the 落款 (`self.tail`): when the rest of the paragraph fits here
+            // but not with the 落款 after it, carry its last lines over — two, so no widow,
+            // or all of it rather than leave its first line alone (an orphan).
+            if self.tail > 0.0 && !new_page {
+                let page = self.p.page_h - self.p.top - self.p.bottom;
+                let rest = (total - k) as f32;
+                if fits(self, rest) && !fits_tail(self, rest, self.tail) {
+                    let mut carry_from = total - 1;
+                    if total >= 2 {
+                        carry_from = total - 2;
+                    }
+                    if carry_from == 1 {
+                        carry_from = 0;
+                    }
+                    let carried = (total - carry_from) as f32 * st.pitch + self.tail;
+                    if carry_from <= k && carried <= page + FIT_EPS {
+                        new_page = true;
+                    }
+                }
             }
             if new_page && !self.at_page_top() {
                 self.new_page();

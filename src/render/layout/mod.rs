@@ -18,7 +18,7 @@ mod tables;
 
 use std::ops::Range;
 
-use crate::doc::Document;
+use crate::doc::{Block, Document};
 use crate::render::pdf::fonts::{FontIdx, FontSet, Glyphs, Role};
 use inline::Shaped;
 use linebreak::break_lines;
@@ -252,6 +252,9 @@ pub(crate) struct Typesetter<'f> {
     after_heading: bool,
     /// Height of the 落款 block that ends the report (pt; 0 without one).
     closing_h: f32,
+    /// Height (pt) the paragraph being set must keep its last lines with: the 落款 block
+    /// (its blank line included) while the report's last block is set, else 0.
+    tail: f32,
 }
 
 impl<'f> Typesetter<'f> {
@@ -343,6 +346,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
                 (crate::doc::CLOSING_BLANK_LINES + lines) as f32 * preset.pitch
             }
         }),
+        tail: 0.0,
     };
     let w = preset.text_width() - preset.note;
     ts.notes = doc
@@ -356,7 +360,14 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         .collect();
     ts.title(doc);
     for (i, b) in doc.blocks.iter().enumerate() {
+        // The report's last paragraph keeps its last lines with the 落款 (as the DOCX's
+        // `w:keepNext` does): the 落款 never stands alone on a page after text, and keeps
+        // its blank line (attacker findings F2/F3, issue 18).
+        if i + 1 == doc.blocks.len() && matches!(b, Block::Paragraph(_)) {
+            ts.tail = ts.closing_h;
+        }
         ts.block(b, &doc.blocks[i + 1..]);
+        ts.tail = 0.0;
     }
     ts.closing(doc.closing.as_ref());
     ts.finish();

@@ -323,3 +323,116 @@ proptest! {
         }
     }
 }
+
+/// A `group_by` table as compose builds it: a header row, groups of `sizes` rows whose
+/// label spans the group in the first column, and an 平均 row at the foot.
+fn grouped_table(sizes: &[usize]) -> Table {
+    let head = vec![vec![
+        TableCell::new("类别", Align::Center),
+        TableCell::new("岗位", Align::Center),
+        TableCell::new("月薪", Align::Center),
+    ]];
+    let mut body = Vec::new();
+    let mut n = 0;
+    for (gi, &size) in sizes.iter().enumerate() {
+        for k in 0..size {
+            n += 1;
+            let mut row = Vec::new();
+            if k == 0 {
+                let mut cell = TableCell::new(format!("类{}", gi + 1), Align::Left);
+                cell.rowspan = size as u16;
+                row.push(cell);
+            }
+            row.push(TableCell::new(format!("岗{n}"), Align::Left));
+            row.push(TableCell::new(format!("{}", 1000 + n), Align::Right));
+            body.push(row);
+        }
+    }
+    let foot = vec![vec![
+        {
+            let mut c = TableCell::new("平均", Align::Center);
+            c.colspan = 2;
+            c
+        },
+        TableCell::new("1023", Align::Right),
+    ]];
+    Table {
+        caption: Some("类别及月薪".to_string()),
+        number: Some(1),
+        columns: 3,
+        rules: TableRules::ThreeLine,
+        head,
+        body,
+        foot,
+        ..Table::default()
+    }
+}
+
+/// Attacker finding F4 (issue 18), generalised as the tester's gsweep.py: a grouped table
+/// (one or more spanning groups and an 平均 row) after 0–40 lines of text, for group sizes
+/// that straddle a page. When the table is split, every page's part holds at least
+/// [`tables::MIN_PART_ROWS`] of its body and foot rows, and at least one data (body) row
+/// (never a 续表 of the 平均 row alone); every row is placed exactly once.
+#[test]
+fn grouped_table_parts_keep_three_rows_over_sizes_and_offsets() {
+    let specs: Vec<Vec<usize>> = vec![
+        vec![33],
+        vec![34],
+        vec![35],
+        vec![40],
+        vec![45],
+        vec![60],
+        vec![3, 40, 2],
+        vec![1; 40],
+        vec![20, 25],
+    ];
+    let p = Preset::gbt9704();
+    let fonts = FontSet::bundled();
+    let mut bad = Vec::new();
+    for sizes in &specs {
+        let t = grouped_table(sizes);
+        for before in 0..=40 {
+            let mut blocks: Vec<Block> = (0..before)
+                .map(|_| Block::Paragraph(vec![Run::plain("前文")]))
+                .collect();
+            blocks.push(Block::Table(t.clone()));
+            let doc = Document {
+                blocks,
+                ..Document::default()
+            };
+            let l = layout(&doc, fonts, p);
+            let mut placed = 0;
+            let mut parts: Vec<(usize, usize)> = Vec::new();
+            for page in &l.pages {
+                let body = page
+                    .rows
+                    .iter()
+                    .filter(|m| !m.repeat && m.part == RowPart::Body)
+                    .count();
+                let foot = page
+                    .rows
+                    .iter()
+                    .filter(|m| !m.repeat && m.part == RowPart::Foot)
+                    .count();
+                placed += body + foot;
+                if body + foot > 0 {
+                    parts.push((body, foot));
+                }
+            }
+            let total = t.body.len() + t.foot.len();
+            if placed != total {
+                bad.push(format!(
+                    "{sizes:?} after {before}: {placed} of {total} rows"
+                ));
+            }
+            if parts.len() > 1
+                && parts
+                    .iter()
+                    .any(|&(b, f)| b + f < tables::MIN_PART_ROWS || b == 0)
+            {
+                bad.push(format!("{sizes:?} after {before}: parts {parts:?}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -298,7 +298,7 @@ impl Typesetter<'_> {
         if self.room() < first - cap_h - note_h - 0.01 && !self.at_page_top() {
             self.new_page();
         }
-        let breaks = Self::plan_breaks(&g, start, self.room() - head_h, fresh);
+        let mut breaks = Self::plan_breaks(&g, start, self.room() - head_h, fresh);
         let mut segment_top = self.y;
         if let Some(h) = &head {
             self.draw_segment(&g, h, tid, false);
@@ -316,6 +316,37 @@ impl Typesetter<'_> {
                 here = 0;
             }
             let seg = Self::segment(&g, ri..end, &carried);
+            // A block that fits here but leaves the table's last one or two rows (a
+            // 平均/合计 row) to a page of their own gives its last rows to that page, as
+            // long as this page's part keeps MIN_PART_ROWS (attacker finding F4).
+            let rest = n - end;
+            if seg.height() <= self.room() + 0.01
+                && rest > 0
+                && rest < MIN_PART_ROWS
+                && seg.height() + Self::segment(&g, end..n, &[]).height() > self.room() + 0.01
+            {
+                let k = n - MIN_PART_ROWS;
+                if k > ri && k < end && here + (k - ri) >= MIN_PART_ROWS {
+                    let part = Self::segment(&g, ri..k, &carried);
+                    self.draw_segment(&g, &part, tid, false);
+                    carried = self.continuations(&g, &part, k);
+                    segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
+                    breaks.retain(|&b| b <= k);
+                    on_page = false;
+                    here = 0;
+                    ri = k;
+                    continue;
+                }
+                // A block too short to give rows goes over whole with the tail, when this
+                // page keeps MIN_PART_ROWS without it.
+                if k <= ri && on_page && carried.is_empty() && here >= MIN_PART_ROWS {
+                    segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
+                    breaks.retain(|&b| b <= ri);
+                    on_page = false;
+                    here = 0;
+                    continue;
+                }
+            }
             if seg.height() <= self.room() + 0.01 {
                 self.draw_segment(&g, &seg, tid, false);
                 here += end - ri;

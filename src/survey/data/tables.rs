@@ -166,6 +166,7 @@ impl Checker<'_> {
                 let period = raw.report.period.clone();
                 let s = validate(&file, &text, raw, self.schema)?;
                 Ok(Period {
+                    file: Some(file.clone()),
                     period,
                     units: s.units,
                     tables: s.tables,

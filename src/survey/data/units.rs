@@ -256,6 +256,32 @@ impl Checker<'_> {
                 tags,
             });
         }
+        self.sums_in_range(&units, base);
         units
+    }
+
+    /// Refuse a field whose values over the units add up (in magnitude) beyond
+    /// `MAX_MAGNITUDE` (2^53): its 合计 and 平均 could not be computed exactly as `f64`
+    /// and the table, the text and `stats` would print different wrong figures (attacker
+    /// finding F13, issue 18). Each value alone is already within the range.
+    fn sums_in_range(&mut self, units: &[Unit], base: &str) {
+        let mut sums: IndexMap<&str, f64> = IndexMap::new();
+        for u in units {
+            for (path, v) in &u.values {
+                *sums.entry(path.as_str()).or_insert(0.0) += v.abs();
+            }
+        }
+        for (path, sum) in sums {
+            if sum > super::values::MAX_MAGNITUDE {
+                let d = self.at(
+                    base,
+                    format!(
+                        "字段 {path} 各{}之和超出可精确计算的范围（绝对值之和不能超过 9007199254740992），合计与平均无法精确给出；请核对，或改用更大的计量单位（如万元）",
+                        self.schema.unit_label
+                    ),
+                );
+                crate::error::push_capped(&mut self.diags, d);
+            }
+        }
     }
 }

@@ -119,6 +119,7 @@ pub fn validate(path: &Path, text: &str, mut raw: RawSurvey, schema: &Schema) ->
             let units = ck.units(&p.units, "previous.units");
             let tables = ck.tables(&p.tables, "previous.tables");
             Some(Period {
+                file: None,
                 period: p.period.clone(),
                 units,
                 tables,

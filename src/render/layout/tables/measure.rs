@@ -249,7 +249,7 @@ impl Typesetter<'_> {
             .map_or(0.0, |u| lines(self, u, Role::Body, size) * lh);
         let fresh = self.block_height() - head_h - cont_h;
         // The first rows that must start together: whole blocks until MIN_PART_ROWS rows;
-        // a first block taller than a page needs only its first row here.
+        // of a first block taller than a page, its first MIN_PART_ROWS rows.
         let mut end = start;
         while end < n && end - start < MIN_PART_ROWS {
             end = g.block_end[end];
@@ -259,7 +259,16 @@ impl Typesetter<'_> {
             if rows <= fresh {
                 rows
             } else {
-                Self::segment(&g, start..start + 1, &[]).height().min(fresh)
+                // A first block taller than a page still starts with MIN_PART_ROWS of its
+                // rows on this page (attacker finding F4, issue 18: never a first part of
+                // one or two rows); only a few rows taller than a page need fewer.
+                let k = (start + MIN_PART_ROWS).min(end);
+                let part = Self::segment(&g, start..k, &[]).height();
+                if part <= fresh {
+                    part
+                } else {
+                    Self::segment(&g, start..start + 1, &[]).height().min(fresh)
+                }
             }
         } else {
             0.0
