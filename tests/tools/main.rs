@@ -7,6 +7,7 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
+mod attack18;
 mod bbox;
 mod charts;
 mod closing;
@@ -32,6 +33,11 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "attack18::footnotes_in_table_cells_never_overlap_the_rows",
+            &["pdftotext"],
+            attack18::footnotes_in_table_cells_never_overlap_the_rows,
+        ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",
             &["pdftotext", "pdfinfo", "soffice"],
