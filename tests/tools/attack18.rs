@@ -56,7 +56,8 @@ pub fn footnotes_in_table_cells_never_overlap_the_rows() {
             let rows: Vec<_> = on()
                 .filter(|w| {
                     row_no(&w.text).is_some()
-                        || w.text.starts_with("内容") && w.text[6..].chars().all(|c| c.is_ascii_digit())
+                        || w.text.starts_with("内容")
+                            && w.text[6..].chars().all(|c| c.is_ascii_digit())
                 })
                 .collect();
             let notes: Vec<_> = on()
@@ -76,8 +77,18 @@ pub fn footnotes_in_table_cells_never_overlap_the_rows() {
                 );
             }
             for n in &notes {
-                let k: usize = n.text.trim_start_matches('第').split('行').next().unwrap().parse().unwrap();
-                assert!(numbers.contains(&k), "{case}: note of row {k} on page {p}, its row is not");
+                let k: usize = n
+                    .text
+                    .trim_start_matches('第')
+                    .split('行')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(
+                    numbers.contains(&k),
+                    "{case}: note of row {k} on page {p}, its row is not"
+                );
             }
             if !numbers.is_empty() {
                 assert!(
@@ -88,6 +99,10 @@ pub fn footnotes_in_table_cells_never_overlap_the_rows() {
             }
         }
         seen.sort_unstable();
-        assert_eq!(seen, (1..=45).collect::<Vec<_>>(), "{case}: rows lost or doubled");
+        assert_eq!(
+            seen,
+            (1..=45).collect::<Vec<_>>(),
+            "{case}: rows lost or doubled"
+        );
     }
 }

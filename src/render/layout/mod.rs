@@ -355,6 +355,9 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         })
         .collect();
     ts.title(doc);
+    // The title keeps with what follows as a heading does: the first block is never
+    // carried away from it whole (a table then starts on page 1 and splits; F22).
+    ts.after_heading = true;
     for (i, b) in doc.blocks.iter().enumerate() {
         ts.block(b, &doc.blocks[i + 1..]);
     }
