@@ -106,3 +106,52 @@ pub fn footnotes_in_table_cells_never_overlap_the_rows() {
         );
     }
 }
+
+/// F22: a report that starts with a 27-row table (it would fit a page of its own): the
+/// title is not left alone on page 1. The table starts under the title and splits, in the
+/// PDF and in the DOCX as LibreOffice paginates it, at the same row.
+pub fn the_title_is_never_alone_on_page_one() {
+    let data = fixture("F22/u26-p0-q0.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = diaoyan(&[
+        "render",
+        data.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--no-system-fonts",
+        "--template",
+        fixture("F22/pack").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("u26-p0-q0.pdf");
+    let lo = libreoffice_pdf(&dir.path().join("u26-p0-q0.docx"), dir.path());
+    let mut firsts = Vec::new();
+    for f in [&pdf, &lo] {
+        let ws = words(f);
+        let p1: String = ws
+            .iter()
+            .filter(|w| w.page == 1)
+            .map(|w| w.text.as_str())
+            .collect();
+        assert!(p1.contains("测试报告"), "{f:?}: {p1}");
+        assert!(
+            p1.contains("第1单位"),
+            "{f:?}: page 1 holds the title alone: {p1}"
+        );
+        let p2: String = ws
+            .iter()
+            .filter(|w| w.page == 2)
+            .map(|w| w.text.as_str())
+            .collect();
+        let at = p2.find('第').expect("rows on page 2");
+        firsts.push(p2[at..].chars().take(5).collect::<String>());
+    }
+    assert_eq!(
+        firsts[0], firsts[1],
+        "PDF and DOCX split the table at different rows"
+    );
+}

@@ -39,6 +39,11 @@ fn checks() -> Vec<Check> {
             attack18::footnotes_in_table_cells_never_overlap_the_rows,
         ),
         (
+            "attack18::the_title_is_never_alone_on_page_one",
+            &["pdftotext", "soffice"],
+            attack18::the_title_is_never_alone_on_page_one,
+        ),
+        (
             "issue16::long_organisation_keeps_the_date_on_one_line",
             &["pdftotext", "pdfinfo", "soffice"],
             issue16::long_organisation_keeps_the_date_on_one_line,
