@@ -8,6 +8,7 @@
 //! tools it needs.
 
 mod attack18a;
+mod attack18;
 mod bbox;
 mod charts;
 mod closing;
@@ -70,6 +71,16 @@ fn checks() -> Vec<Check> {
             "attack18a::f6_pdf_prints_negative_chart_values",
             &["pdftotext"],
             attack18a::f6_pdf_prints_negative_chart_values,
+        ),
+        (
+            "attack18::footnotes_in_table_cells_never_overlap_the_rows",
+            &["pdftotext"],
+            attack18::footnotes_in_table_cells_never_overlap_the_rows,
+        ),
+        (
+            "attack18::the_title_is_never_alone_on_page_one",
+            &["pdftotext", "soffice"],
+            attack18::the_title_is_never_alone_on_page_one,
         ),
         (
             "issue16::long_organisation_keeps_the_date_on_one_line",

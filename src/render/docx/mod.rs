@@ -57,9 +57,12 @@ pub fn render(doc: &Document) -> Result<Vec<u8>> {
         hints: normalize::Hints::default(),
         referenced: Vec::new(),
         lists: Vec::new(),
+        first_block: true,
     };
     for b in &doc.blocks {
         d = w.block(d, b);
+        // Headings under the title keep with the block after them, which is still "first".
+        w.first_block &= matches!(b, Block::Heading { .. });
     }
     d = closing::add(d, doc.closing.as_ref());
     if !w.lists.is_empty() {
@@ -113,6 +116,9 @@ struct Writer<'a> {
     /// The lists written so far, in order: (ordered, start). List k is Word numbering
     /// instance [`styles::FIRST_LIST_NUM`] + k.
     lists: Vec<(bool, usize)>,
+    /// The block being written is the report's first (after any headings), right under
+    /// the title: a table there starts on page 1 and splits rather than leave the title alone (as the PDF).
+    first_block: bool,
 }
 
 impl Writer<'_> {
@@ -163,6 +169,7 @@ impl Writer<'_> {
             hints: normalize::Hints::default(),
             referenced: Vec::new(),
             lists: Vec::new(),
+            first_block: false,
         }
         .runs(
             Paragraph::new()

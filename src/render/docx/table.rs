@@ -116,7 +116,7 @@ impl Writer<'_> {
         // A table that fits on a page of its own is kept on one page (each row keeps with
         // the next, as the PDF never splits such a table); a longer one keeps its first
         // and last three rows together (the PDF's parts hold at least three rows).
-        let keep = keep_rows(t, &grid, rows.len());
+        let keep = keep_rows(t, &grid, rows.len(), self.first_block);
         let rows: Vec<TableRow> = rows
             .into_iter()
             .enumerate()
@@ -190,8 +190,9 @@ fn keep_row(row: TableRow) -> TableRow {
 /// table, measured as the PDF sets it (rows of [`crate::render::TABLE_LINE`] lines padded
 /// by [`crate::render::TABLE_PAD_Y`], text widths by [`crate::doc::nominal_width`]), fits in
 /// the text block; else the first three and the three before the last, so no part of a
-/// split table holds fewer than three rows.
-fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
+/// split table holds fewer than three rows. A table right under the report's title
+/// (`under_title`) is never carried away from it whole: it keeps as a long table does.
+fn keep_rows(t: &Table, grid: &[usize], n: usize, under_title: bool) -> impl Fn(usize) -> bool {
     let line = crate::render::TABLE_LINE;
     let size = 12.0_f32;
     let cols = grid.len();
@@ -213,7 +214,7 @@ fn keep_rows(t: &Table, grid: &[usize], n: usize) -> impl Fn(usize) -> bool {
             height += lines * line + 2.0 * crate::render::TABLE_PAD_Y;
         }
     }
-    let fits = height <= super::page::TEXT_HEIGHT as f32 / 20.0;
+    let fits = height <= super::page::TEXT_HEIGHT as f32 / 20.0 && !under_title;
     move |i| i + 1 < n && (fits || i < 2 || i + 3 >= n)
 }
 

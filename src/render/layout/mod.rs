@@ -359,6 +359,9 @@ pub fn layout(doc: &Document, fonts: &FontSet, preset: Preset) -> Layout {
         })
         .collect();
     ts.title(doc);
+    // The title keeps with what follows as a heading does: the first block is never
+    // carried away from it whole (a table then starts on page 1 and splits; F22).
+    ts.after_heading = true;
     for (i, b) in doc.blocks.iter().enumerate() {
         // The report's last paragraph keeps its last lines with the 落款 (as the DOCX's
         // `w:keepNext` does): the 落款 never stands alone on a page after text, and keeps

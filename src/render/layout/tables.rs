@@ -83,6 +83,11 @@ struct Grid {
     head_rows: usize,
     /// The caption drawn above each continuation ("续表N"), if the table is numbered.
     continued: Option<String>,
+    /// For each row, the footnote area its cells' notes need on a page of their own (pt;
+    /// rule included, 0 for a row without notes): an upper bound of what the row adds to
+    /// its page's footnotes: what [`Typesetter::plan_breaks`]
+    /// reserves so that a planned part never runs into its page's footnotes.
+    note_h: Vec<f32>,
 }
 
 /// A table measured before it is placed: its grid and the heights that decide where it
@@ -191,18 +196,96 @@ fn column_widths(weights: &[f32], total: f32, min: f32) -> Vec<f32> {
     }
 }
 
+impl Grid {
+    /// The footnotes referenced in the cells of `rows`, in order, each once.
+    fn notes(&self, rows: Range<usize>) -> Vec<usize> {
+        let mut out = Vec::new();
+        for r in &self.rows[rows] {
+            for c in &r.cells {
+                for n in c.cell.runs.iter().filter_map(Run::note) {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The footnote area `rows` may add to a page at most (pt): see [`Grid::note_h`].
+    fn notes_h(&self, rows: Range<usize>) -> f32 {
+        self.note_h.get(rows).map_or(0.0, |h| h.iter().sum())
+    }
+}
+
+impl Segment {
+    /// The footnotes referenced in the segment's cells (what drawing it adds to the page).
+    fn notes(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for c in &self.cells {
+            for n in c.g.cell.runs.iter().filter_map(Run::note) {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+}
+
 impl Typesetter<'_> {
+    /// Each row's footnote area bound ([`Grid::note_h`]): the separator rule and the
+    /// lines of the notes its cells reference.
+    fn row_notes_h(&self, g: &Grid) -> Vec<f32> {
+        (0..g.rows.len())
+            .map(|r| {
+                let notes = g.notes(r..r + 1);
+                if notes.is_empty() {
+                    0.0
+                } else {
+                    self.notes_height(&notes)
+                }
+            })
+            .collect()
+    }
+
+    /// The space left above the footnote area once `seg`'s own notes join the page (pt).
+    fn room_for(&self, seg: &Segment) -> f32 {
+        self.room_with(&seg.notes())
+    }
+
+    /// The body rows that must start on the table's first page: whole blocks until
+    /// [`MIN_PART_ROWS`] rows (as [`Self::measure`] counts `Measured::first`).
+    fn first_rows(g: &Grid, head: bool) -> Range<usize> {
+        let start = if head { g.head_rows } else { 0 };
+        let mut end = start;
+        while end < g.rows.len() && end - start < MIN_PART_ROWS {
+            end = g.block_end[end];
+        }
+        start..end
+    }
+
     /// The height that must be free for `t` to start on this page: the whole table when
     /// it fits on a page of its own (it is split only when it does not), else its caption,
     /// header and first rows. What a heading before it keeps with (pt);
     /// `above` is what must stay on the page with it (a chain of headings): when the two
     /// together would not fit on a page, the table starts under them and is split instead.
     pub(super) fn table_start(&mut self, t: &Table, above: f32) -> f32 {
-        let m = self.measure(t);
-        if above + m.whole <= self.block_height() + FIT_EPS {
-            m.whole
+        let mut m = self.measure(t);
+        m.g.note_h = self.row_notes_h(&m.g);
+        let notes = |g: &Grid, rows: Range<usize>| {
+            let ns = g.notes(rows);
+            if ns.is_empty() {
+                0.0
+            } else {
+                self.notes_height(&ns)
+            }
+        };
+        let whole = m.whole + notes(&m.g, 0..m.g.rows.len());
+        if above + whole <= self.block_height() + FIT_EPS {
+            whole
         } else {
-            m.first
+            m.first + notes(&m.g, Self::first_rows(&m.g, m.head.is_some()))
         }
     }
 
@@ -219,7 +302,7 @@ impl Typesetter<'_> {
         let mut ri = start;
         while ri < n {
             let end = g.block_end[ri];
-            let h = Self::segment(g, ri..end, &[]).height();
+            let h = Self::segment(g, ri..end, &[]).height() + g.notes_h(ri..end);
             if h > fresh + FIT_EPS {
                 break;
             }
@@ -243,7 +326,8 @@ impl Typesetter<'_> {
                         break;
                     };
                     if prev_start - before < MIN_PART_ROWS
-                        || Self::segment(g, prev_start..n, &[]).height() > fresh + FIT_EPS
+                        || Self::segment(g, prev_start..n, &[]).height() + g.notes_h(prev_start..n)
+                            > fresh + FIT_EPS
                     {
                         break;
                     }
@@ -259,7 +343,8 @@ impl Typesetter<'_> {
 
     pub(super) fn table(&mut self, t: &Table) {
         let (_, lh) = self.table_size();
-        let m = self.measure(t);
+        let mut m = self.measure(t);
+        m.g.note_h = self.row_notes_h(&m.g);
         self.tables += 1;
         let tid = self.tables;
         let Measured {
@@ -280,9 +365,20 @@ impl Typesetter<'_> {
         // here when its caption, header and first rows fit.
         // Right under a heading, the heading's keep-with-next has already made room for
         // as much as can go with it: the table is never carried away from its heading.
-        let own_page = whole <= self.block_height() + FIT_EPS && !self.after_heading;
-        let need = if own_page { whole } else { first };
-        if self.room() + FIT_EPS < need && !self.at_page_top() {
+        // Footnotes referenced in the rows take their share of the page (issue 18 F16).
+        let all_notes = g.notes(0..n);
+        let whole_notes = if all_notes.is_empty() {
+            0.0
+        } else {
+            self.notes_height(&all_notes)
+        };
+        let own_page = whole + whole_notes <= self.block_height() + FIT_EPS && !self.after_heading;
+        let (need, need_notes) = if own_page {
+            (whole, all_notes)
+        } else {
+            (first, g.notes(Self::first_rows(&g, head.is_some())))
+        };
+        if self.room_with(&need_notes) + FIT_EPS < need && !self.at_page_top() {
             self.new_page();
         }
         if let Some(label) = t.label() {
@@ -295,10 +391,17 @@ impl Typesetter<'_> {
         }
         // A caption or unit note too long to stay with the table leaves the header and
         // first rows on the next page rather than below the text block.
-        if self.room() < first - cap_h - note_h - 0.01 && !self.at_page_top() {
+        if self.room_with(&need_notes) < first - cap_h - note_h - 0.01 && !self.at_page_top() {
             self.new_page();
         }
-        let mut breaks = Self::plan_breaks(&g, start, self.room() - head_h, fresh);
+        // The plan reserves each noted row's footnote area (an upper bound: the placement
+        // below checks the exact one, so a planned part always fits with its notes). A
+        // table kept whole fits here with all its notes: no break to plan.
+        let mut breaks = if own_page {
+            Vec::new()
+        } else {
+            Self::plan_breaks(&g, start, self.room() - head_h, fresh)
+        };
         let mut segment_top = self.y;
         if let Some(h) = &head {
             self.draw_segment(&g, h, tid, false);
@@ -320,7 +423,7 @@ impl Typesetter<'_> {
             // 平均/合计 row) to a page of their own gives its last rows to that page, as
             // long as this page's part keeps MIN_PART_ROWS (attacker finding F4).
             let rest = n - end;
-            if seg.height() <= self.room() + 0.01
+            if seg.height() <= self.room_for(&seg) + 0.01
                 && rest > 0
                 && rest < MIN_PART_ROWS
                 && seg.height() + Self::segment(&g, end..n, &[]).height() > self.room() + 0.01
@@ -347,7 +450,7 @@ impl Typesetter<'_> {
                     continue;
                 }
             }
-            if seg.height() <= self.room() + 0.01 {
+            if seg.height() <= self.room_for(&seg) + 0.01 {
                 self.draw_segment(&g, &seg, tid, false);
                 here += end - ri;
                 carried.clear();
@@ -356,19 +459,20 @@ impl Typesetter<'_> {
                 continue;
             }
             // A whole block that fits on a page moves to the next one.
-            if on_page && carried.is_empty() && seg.height() <= fresh + 0.01 {
+            if on_page && carried.is_empty() && seg.height() + g.notes_h(ri..end) <= fresh + 0.01 {
                 segment_top = self.table_page_break(&g, head.as_ref(), segment_top, tid);
                 on_page = false;
                 here = 0;
+                // The plan assumed this block fitted here: plan the rest from this page.
+                breaks = Self::plan_breaks(&g, ri, self.room(), fresh);
                 continue;
             }
             // A block taller than the space left is split at the last row boundary that
             // fits (rows are added while they fit: the cost is the rows of one page).
-            let room = self.room() + 0.01;
             let mut cut = None;
             for k in ri + 1..end {
                 let s = Self::segment(&g, ri..k, &carried);
-                if s.height() > room {
+                if s.height() > self.room_for(&s) + 0.01 {
                     break;
                 }
                 cut = Some(s);

@@ -143,6 +143,7 @@ impl Typesetter<'_> {
             block_end,
             head_rows,
             continued: None,
+            note_h: Vec::new(),
         }
     }
 
