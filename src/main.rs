@@ -49,8 +49,9 @@ fn main() -> ExitCode {
             Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| emit(&t))
         }
         Command::Check(a) => check(a),
-        Command::Stats(a) => workflow::stats_text(&a.data, a.template.as_deref(), a.json, a.names)
-            .map(|t| emit(&t)),
+        Command::Stats(a) => {
+            workflow::stats_text(&a.data, a.template.as_deref(), a.json, a.names).map(|t| emit(&t))
+        }
     };
     exit_code(result)
 }

@@ -86,10 +86,11 @@ impl Composer {
                 directive(TABLE_DIRECTIVE, &table)
             },
         );
-        // `{{ f.points | points(level=3) }}`: a finding's points as numbered headings or
+        // `{{ f.points | outline(level=3) }}` (not `points`: that filter reads a change in
+        // percentage points): a finding's points as numbered headings or
         // numbered paragraphs (compose::prose::points_markdown), safe Markdown.
         tera.register_filter(
-            "points",
+            "outline",
             |v: &Value, kw: Kwargs, _: &State| -> tera::TeraResult<Value> {
                 check_time()?;
                 let level = kw.get::<usize>("level")?.unwrap_or(3);

@@ -5,8 +5,8 @@ use indexmap::IndexMap;
 
 use super::{
     largest_remainder, BandCount, BandStats, Change, Derived, FieldStats, Figures, GroupStats,
-    PartChange, PartStats, PreviousInfo, Selection, StandardStats, TableStats, TagField,
-    TagStats, TagValue, UnitFigures,
+    PartChange, PartStats, PreviousInfo, Selection, StandardStats, TableStats, TagField, TagStats,
+    TagValue, UnitFigures,
 };
 use crate::survey::schema::{Aggregate, AggregateKind};
 use crate::survey::{Cell, Schema, Survey};

@@ -7,8 +7,8 @@
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
 //! tools it needs.
 
-mod attack18a;
 mod attack18;
+mod attack18a;
 mod bbox;
 mod charts;
 mod closing;
