@@ -94,9 +94,12 @@ fn check_and_render_agree_on_hostile_input_and_refusals_name_line_and_column() {
             _ => panic!("neither rendered nor refused: {}", why()),
         }
     }
-    // The generator must exercise both outcomes, or it tests nothing.
+    // The generator must exercise both outcomes, or it tests nothing. Since issue 18 the
+    // writer's prose is Markdown: generated prose holding raw HTML, a link or an undefined
+    // footnote is refused (with its line and column, asserted above), so about 15 in 200
+    // render.
     assert!(
-        rendered >= 20 && refused >= 20,
+        rendered >= 10 && refused >= 20,
         "{rendered} rendered, {refused} refused"
     );
 }

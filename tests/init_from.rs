@@ -111,7 +111,7 @@ fn the_new_file_passes_check_once_filled() {
     );
     let out = diaoyan(&["stats", "--json", to.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["previous_period"], "2019");
+    assert_eq!(v["previous"]["period"], "2019");
 }
 
 #[test]

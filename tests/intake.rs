@@ -784,7 +784,13 @@ fn numbers_beyond_two_to_the_53_are_refused() {
             ],
         );
     }
-    let (_dir, _stem) = renders(&edited(&[("caseload: 4000", "caseload: 9007199254740992")]));
+    // A value of 2^53 is exact, but the field's sum over the units would not be: refused
+    // for the sum (attacker finding F13); a large value whose sum stays exact renders.
+    refused(
+        &edited(&[("caseload: 4000", "caseload: 9007199254740992")]),
+        &["字段 caseload 各社区之和超出可精确计算的范围"],
+    );
+    let (_dir, _stem) = renders(&edited(&[("caseload: 4000", "caseload: 9007199254000000")]));
 }
 
 #[test]

@@ -183,7 +183,7 @@ fn not_found_lists_every_place_looked() {
     let err = stderr(&out);
     let d = tmp.path().join("d");
     let want = format!(
-        "a.yaml:3:11: 找不到模板“nope”（依次查找了：1. {p}/nope；2. {p} 下 name 为“nope”的模板包；3. templates/nope；4. {d}/templates/nope；5. 内置模板（community-survey））",
+        "a.yaml:3:11: 找不到模板“nope”（依次查找了：1. {p}/nope；2. {p} 下 name 为“nope”的模板包；3. templates/nope；4. {d}/templates/nope；5. 内置模板（community-survey、township-villages））",
         p = packs.display(),
         d = d.display()
     );

@@ -68,9 +68,10 @@ fn template_paths(src: &str) -> Vec<String> {
         if let Some(r) = tag.strip_prefix("set ") {
             let (name, value) = r.split_once('=').unwrap();
             let v = tokens.last().cloned().unwrap_or_default();
-            assert!(value
-                .trim()
-                .starts_with(v.split(['.', '[']).next().unwrap()));
+            // `set x = path` or `set x = not path`: the path is the last token.
+            let value = value.trim();
+            let value = value.strip_prefix("not ").unwrap_or(value).trim();
+            assert!(value.starts_with(v.split(['.', '[']).next().unwrap()));
             alias.insert(name.trim().to_string(), resolve(&v, &alias));
             continue;
         }

@@ -31,8 +31,11 @@ pub fn every_rendered_hostile_case_is_valid_and_keeps_its_text() {
             docs.push((i, out_dir.join("qingnianlu-2019")));
         }
     }
+    // The writer's prose is Markdown since issue 18: generated prose holding raw HTML, a
+    // link or an undefined footnote is refused (tests/hostile.rs checks those refusals), so
+    // fewer cases render than before; the property below holds for every one that does.
     assert!(
-        docs.len() >= 20,
+        docs.len() >= 10,
         "only {} of {CASES} cases rendered",
         docs.len()
     );

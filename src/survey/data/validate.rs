@@ -344,8 +344,17 @@ fn markdown_at(ck: &mut Checker<'_>, at: &str, text: &str) {
     // Leading blank lines of a block scalar are kept by YAML; `text` has them too.
     for (line, msg) in problems {
         let file_line = start.map(|(l, _)| if block { l + line } else { l + line - 1 });
-        let mut d =
-            Diagnostic::new(ck.path, format!("{}：{msg}", label_of(at, None))).at(file_line, None);
+        // The column: the value's own on its key's line; else where the line's text starts.
+        let column = match (start, file_line) {
+            (Some((_, c)), _) if !block && line == 1 => Some(c),
+            (_, Some(l)) => ck
+                .lines
+                .get(l - 1)
+                .map(|src| src.chars().take_while(|c| *c == ' ').count() + 1),
+            _ => None,
+        };
+        let mut d = Diagnostic::new(ck.path, format!("{}：{msg}", label_of(at, None)))
+            .at(file_line, column);
         if !crate::error::is_full(&ck.diags) {
             d.set_source(file_line.and_then(|l| ck.lines.get(l - 1)).copied());
         }
