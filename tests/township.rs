@@ -782,3 +782,29 @@ fn spec18_cross_field_checks_name_the_village() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("河口村：党员数不能多于常住人口"), "{err}");
 }
+
+/// Attacker finding F17: a ratio field's previous-year figure is the ratio of the previous
+/// year's sums (人均集体收入 = Σ收入 × 10000 / Σ常住人口), never the sum of the villages'
+/// ratios; its change is this year's ratio of sums minus that.
+#[test]
+fn a_ratio_field_s_previous_figure_is_the_ratio_of_the_previous_sums() {
+    let (now, before) = (this_year(), last_year());
+    let per_capita = |vs: &[Village]| sum(vs, |v| v.income) * 10000.0 / sum(vs, |v| v.resident);
+    let out = diaoyan(&[
+        "stats",
+        "--json",
+        root().join("data/township-2020.yaml").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["fields"]["income.per_capita"];
+    let close = |a: &serde_json::Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-6;
+    assert!(close(&f["value"], per_capita(&now)), "{}", f["value"]);
+    let p = &f["previous"];
+    assert!(close(&p["value"], per_capita(&before)), "{}", p["value"]);
+    assert!(
+        close(&p["value_change"], per_capita(&now) - per_capita(&before)),
+        "{}",
+        p["value_change"]
+    );
+}

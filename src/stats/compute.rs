@@ -214,9 +214,18 @@ fn field_figures(
                 let psum: f64 = pv.iter().sum();
                 let pmean = ratio(psum, pv.len() as f64);
                 let mean_change = st.mean.zip(pmean).map(|(m, p)| m - p);
-                // The whole-survey figure: the sum, until fields declare their aggregate.
-                let value = Some(psum);
-                let now = (st.count > 0).then_some(st.sum);
+                // The whole-survey figure by the field's aggregate rule, as `st.value` is
+                // this period's (a ratio's is the ratio of the previous sums, never the
+                // sum of the units' ratios: attacker finding F17).
+                let prows: Vec<&Values> = prev.values.iter().collect();
+                let value = match schema.aggregate(path) {
+                    Some(rule) => aggregate_value(&rule, path, &prows),
+                    None => Some(psum),
+                };
+                let now = match schema.aggregate(path) {
+                    Some(_) => st.value,
+                    None => (st.count > 0).then_some(st.sum),
+                };
                 let value_change = now.zip(value).map(|(a, b)| a - b);
                 st.previous = Some(Change {
                     sum: psum,
