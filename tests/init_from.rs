@@ -135,3 +135,46 @@ fn init_from_refuses_to_overwrite_and_names_a_bad_file() {
     );
     assert!(!dir.path().join("bad-next.yaml").exists());
 }
+
+/// Attacker finding F9: year two of the yearly workflow. 2021's file, started from 2020's
+/// (which names 2019 as its `previous:`), passes `check` once filled: only the adjacent
+/// period is read, never the previous file's own `previous:`.
+#[test]
+fn year_two_started_from_a_file_with_its_own_previous_passes_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in ["township-2019.yaml", "township-2020.yaml"] {
+        std::fs::copy(root.join("data").join(f), dir.path().join(f)).unwrap();
+    }
+    let from = dir.path().join("township-2020.yaml");
+    let to = dir.path().join("township-2021.yaml");
+    let out = diaoyan(&[
+        "init",
+        "--from",
+        from.to_str().unwrap(),
+        "-o",
+        to.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Fill 2021 with 2020's numbers and prose.
+    let old: Value = serde_yaml::from_str(&std::fs::read_to_string(&from).unwrap()).unwrap();
+    let mut new: Value = serde_yaml::from_str(&std::fs::read_to_string(&to).unwrap()).unwrap();
+    assert_eq!(new["previous"], "township-2020.yaml");
+    for key in ["units", "facts", "findings", "recommendations"] {
+        new[key] = old[key].clone();
+    }
+    std::fs::write(&to, serde_yaml::to_string(&new).unwrap()).unwrap();
+    let out = diaoyan(&["check", to.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = diaoyan(&["stats", "--json", to.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["previous"]["period"], "2020");
+}

@@ -795,7 +795,11 @@ fn a_ratio_field_s_previous_figure_is_the_ratio_of_the_previous_sums() {
         "--json",
         root().join("data/township-2020.yaml").to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &v["fields"]["income.per_capita"];
     let close = |a: &serde_json::Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-6;
