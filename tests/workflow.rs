@@ -510,6 +510,7 @@ fn fill(skeleton: &str) -> String {
         .replace("  region: ''", "  region: 测试街道")
         .replace("  period: ''", "  period: '2020'")
         .replace("name: 示例", "name: 甲")
+        .replace("area: ''", "area: 东片")
         .replace("households: 0", "households: 2000")
         .replace("residents: 0", "residents: 6000")
         .replace("total: 0 ", "total: 10 ")

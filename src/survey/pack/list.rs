@@ -86,9 +86,12 @@ pub fn list(template_dir: Option<&Path>) -> Vec<PackInfo> {
 
 pub(super) const STARTER_SCHEMA: &str = include_str!("../starter/template.yaml");
 pub(super) const STARTER_REPORT: &str = include_str!("../starter/report.md");
+/// The scaffold's reusable snippets: Tera components that `report.md` calls.
+pub(super) const STARTER_COMPONENTS: &str = include_str!("../starter/components.md");
 
 /// The files of a new pack for `dir`: a commented schema (`template.yaml`, named after the
-/// folder) and a report template (`report.md`) that use every kind of statistic, as
+/// folder), a report template (`report.md`) and its components (`components.md`) that
+/// show each feature of the pack language once, as
 /// (path inside `dir`, text). Nothing is written: the caller writes them (the CLI's
 /// `init --pack`, through [`crate::scaffold_pack`]).
 ///
@@ -111,6 +114,7 @@ pub fn starter_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
             STARTER_SCHEMA.replace("__PACK_NAME__", &name),
         ),
         (dir.join("report.md"), STARTER_REPORT.to_string()),
+        (dir.join("components.md"), STARTER_COMPONENTS.to_string()),
     ];
     for (p, _) in &files {
         if p.exists() {
