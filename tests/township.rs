@@ -812,3 +812,46 @@ fn a_ratio_field_s_previous_figure_is_the_ratio_of_the_previous_sums() {
         p["value_change"]
     );
 }
+
+/// Attacker finding F33: `batch --split-by area` with `previous:` keeps a village removed
+/// since last year in its area's previous figures: the 西片 report names it as 撤并 and
+/// states the area's true change (Σ常住人口 of this year's 西片 minus last year's, the
+/// removed village included), computed here from the two files.
+#[test]
+fn split_by_area_keeps_a_removed_village_in_its_area_s_previous_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("data");
+    std::fs::copy(
+        data.join("township-2019.yaml"),
+        dir.path().join("township-2019.yaml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(data.join("township-2020.yaml")).unwrap();
+    let at = text.find("  - name: 西庄村").unwrap();
+    let next = at + text[at + 5..].find("  - name:").unwrap() + 5;
+    let cut = format!("{}{}", &text[..at], &text[next..]);
+    let now_file = dir.path().join("township-2020.yaml");
+    std::fs::write(&now_file, cut).unwrap();
+    let now: Vec<Village> = villages(&now_file)
+        .into_iter()
+        .filter(|v| v.area == "西片")
+        .collect();
+    let before: Vec<Village> = last_year()
+        .into_iter()
+        .filter(|v| v.area == "西片")
+        .collect();
+    assert!(before.iter().any(|v| v.name == "西庄村") && !now.iter().any(|v| v.name == "西庄村"));
+    // The split `batch --split-by area` renders (survey::split), composed as it does.
+    let (survey, pack) = diaoyan::survey::load(&now_file, None).unwrap();
+    let composer = diaoyan::compose::Composer::new(&pack).unwrap();
+    let (_, west) = diaoyan::survey::split(&survey, "area")
+        .into_iter()
+        .find(|(v, _)| v == "西片")
+        .unwrap();
+    let figures = diaoyan::stats::compute(&west, &pack.schema);
+    let md = composer.render(&west, &figures).unwrap().replace('\\', "");
+    let d = sum(&now, |v| v.resident) - sum(&before, |v| v.resident);
+    assert!(d < 0.0);
+    assert_has(&md, "撤并西庄村");
+    assert_has(&md, &format!("常住人口{}", change(d, 0, "人")));
+}

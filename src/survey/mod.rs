@@ -126,16 +126,36 @@ pub fn split_part(survey: &Survey, tag: &str, value: &str) -> Survey {
         .cloned()
         .collect();
     let previous = survey.previous.as_ref().map(|prev| {
-        // The previous units matched to this part's units (by id or name, as the whole).
-        let m = match_units(&units, &prev.units);
+        // The previous units matched to this part's units (by id or name, as the whole),
+        // and those of this part's tag value that are gone from the whole survey: a unit
+        // removed since last year stays in its part's previous figures and is named as
+        // removed there (attacker finding F33: it vanished, and the part's change was
+        // wrong).
+        let part: std::collections::HashSet<usize> = match_units(&units, &prev.units)
+            .pairs
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        let whole: std::collections::HashSet<usize> = match_units(&survey.units, &prev.units)
+            .pairs
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
         Period {
             file: prev.file.clone(),
             period: prev.period.clone(),
-            units: m
-                .pairs
+            units: prev
+                .units
                 .iter()
-                .flatten()
-                .map(|j| prev.units[*j].clone())
+                .enumerate()
+                .filter(|(j, u)| {
+                    part.contains(j)
+                        || (!whole.contains(j)
+                            && u.tags.get(tag).map(String::as_str) == Some(value))
+                })
+                .map(|(_, u)| u.clone())
                 .collect(),
             tables: prev.tables.clone(),
         }
