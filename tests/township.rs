@@ -855,3 +855,30 @@ fn split_by_area_keeps_a_removed_village_in_its_area_s_previous_year() {
     assert_has(&md, "撤并西庄村");
     assert_has(&md, &format!("常住人口{}", change(d, 0, "人")));
 }
+
+/// Attacker finding F3: a point's `text` (the data file's key, shown by `stats --json`) is
+/// defined in templates too, as its paragraphs joined.
+#[test]
+fn a_point_s_text_is_defined_in_templates() {
+    let (dir, _) = spec18_setup();
+    let report = dir.path().join("templates/township-villages/report.md");
+    let mut t = std::fs::read_to_string(&report).unwrap();
+    t.push_str("\n{% for f in findings %}{% for pt in f.points %}PT[{{ pt.text }}]\n\n{% endfor %}{% endfor %}\n");
+    std::fs::write(&report, t).unwrap();
+    let out = run_in(
+        dir.path(),
+        &["render", "township-2020.yaml", "-o", "out", "--markdown"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/township-2020.md")).unwrap();
+    let yaml: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("data/township-2020.yaml")).unwrap(),
+    )
+    .unwrap();
+    let first = text(&yaml["findings"][0]["points"][0], "text");
+    assert_has(&md, &format!("PT[{}]", first.trim()));
+}

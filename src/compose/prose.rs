@@ -297,7 +297,19 @@ fn points_value(points: &[Point], next: &mut usize) -> Value {
                     .filter(|t| !t.is_empty())
                     .map_or_else(Value::none, Value::from),
             );
-            m.insert("paragraphs".into(), paragraphs_value(&p.text, next));
+            let paragraphs = paragraphs_value(&p.text, next);
+            // `text` as the data file names it (and `stats --json` shows it): the same
+            // blocks, joined as paragraphs, safe (attacker finding F3: it was undefined).
+            let text: Vec<String> = paragraphs
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|b| b.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            m.insert("text".into(), Value::safe_string(&text.join("\n\n")));
+            m.insert("paragraphs".into(), paragraphs);
             m.insert("points".into(), points_value(&p.points, next));
             Value::from(m)
         })
