@@ -144,3 +144,38 @@ fn negative_zero_is_zero() {
         .unwrap()
         .is_sign_positive());
 }
+
+/// Attacker finding F5: an infinite result without a division (an overflow) is an error
+/// naming the unit and the expression, never a value that silently vanishes; a division
+/// by zero still gives no value (李村 has no grids).
+#[test]
+fn an_overflow_is_an_error_and_a_division_by_zero_no_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pack_variant(
+        dir.path(),
+        "expressions",
+        "if(income >= 3000, 500, 300)",
+        "income * 1e307",
+    );
+    let file = data(dir.path(), "expressions", UNITS);
+    let out = run(&p, &["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "张村：派生字段 补贴（derived.subsidy）的表达式“income * 1e307”无法计算：结果是无穷大"
+        ),
+        "{err}"
+    );
+    // The same expression with a division: a zero divisor is no value, not an error.
+    let dir = tempfile::tempdir().unwrap();
+    let p = pack_variant(
+        dir.path(),
+        "expressions",
+        "if(income >= 3000, 500, 300)",
+        "income / grids",
+    );
+    let file = data(dir.path(), "expressions", UNITS);
+    let out = run(&p, &["check", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -7,14 +7,16 @@
 //! - a variable the unit has no value for (an optional field left empty, a derived field
 //!   that is itself missing) makes the result **missing** (printed "—", left out of
 //!   aggregates; a check is skipped);
-//! - a division by zero (a result that is infinite or NaN) is missing;
+//! - a division by zero (an infinite or NaN result of an expression that divides) is
+//!   missing; an infinite or NaN result without a division (an overflow, `math::sqrt` of a
+//!   negative) is an [`EvalError::Invalid`];
 //! - anything else that fails (adding a boolean to a number, `(x >= 3000) * 200`) is an
 //!   [`EvalError::Invalid`], which the data check reports naming the unit and expression;
 //! - `-0.0` is returned as `0.0`.
 
 use evalexpr::{
     build_operator_tree, ContextWithMutableVariables, DefaultNumericTypes, EvalexprError,
-    HashMapContext, Node, Value,
+    HashMapContext, Node, Operator, Value,
 };
 use indexmap::IndexMap;
 
@@ -121,12 +123,30 @@ pub fn context(
 pub fn number(tree: &Tree, ctx: &HashMapContext<DefaultNumericTypes>) -> Result<f64, EvalError> {
     match tree.eval_with_context(ctx) {
         Ok(Value::Float(x)) if x.is_finite() => Ok(x + 0.0),
-        Ok(Value::Float(_)) => Err(EvalError::Missing),
+        // Infinite or NaN: a division by zero gives no value (documented); with no
+        // division in the expression it is an overflow or an undefined function value,
+        // told as an error (attacker finding F5: such values vanished silently).
+        Ok(Value::Float(_)) if divides(tree) => Err(EvalError::Missing),
+        Ok(Value::Float(x)) => Err(EvalError::Invalid(format!(
+            "结果是{}：超出数值范围（溢出）或无定义（如负数开方）",
+            if x.is_nan() {
+                "非数值（NaN）"
+            } else {
+                "无穷大"
+            }
+        ))),
         Ok(Value::Int(i)) => Ok(i as f64 + 0.0),
         Ok(Value::Boolean(b)) => Ok(f64::from(u8::from(b))),
         Ok(other) => Err(EvalError::Invalid(format!("结果 {other} 不是数值"))),
         Err(e) => Err(classify(&e)),
     }
+}
+
+/// Whether `tree` divides anywhere (`/` or `%`): where an infinite or NaN result can be a
+/// division by zero.
+fn divides(tree: &Tree) -> bool {
+    tree.iter()
+        .any(|n| matches!(n.operator(), Operator::Div | Operator::Mod))
 }
 
 /// Evaluate `tree` as a boolean (a `checks:` rule), by the rules of this module.
