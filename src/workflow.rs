@@ -26,13 +26,7 @@ pub fn choose_pack(arg: Option<&str>) -> Result<survey::Pack> {
         Some(a) if a.contains(['/', '\\']) || Path::new(a).join("template.yaml").exists() => {
             let dir = Path::new(a);
             if !dir.join("template.yaml").exists() {
-                let why = if !dir.exists() {
-                    "不存在"
-                } else if !dir.is_dir() {
-                    "不是文件夹"
-                } else {
-                    "不是模板包（缺少 template.yaml）"
-                };
+                let why = survey::not_a_pack(dir);
                 return Err(Error::input(Diagnostic::new(
                     dir,
                     format!("--template 指定的模板包文件夹{why}"),

@@ -189,8 +189,10 @@ fn structure_in_prose_is_refused_with_its_line() {
             };
             assert_eq!(r.status.code(), Some(2), "{cmd} {text}: {}", stderr(&r));
             let err = stderr(&r);
-            let want = format!("prose.yaml:{line}: 第 1 个问题的正文：");
+            let want = format!("prose.yaml:{line}:");
             assert!(err.contains(&want), "{text}\n{err}\nwant {want}");
+            let want = "第 1 个问题的正文：";
+            assert!(err.contains(want), "{text}\n{err}\nwant {want}");
             assert!(err.contains(msg), "{text}\n{err}");
             assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
         }

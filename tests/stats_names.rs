@@ -162,7 +162,28 @@ fn tokens(tag: &str) -> Vec<String> {
 
 #[test]
 fn every_name_the_flagship_report_uses_is_listed() {
-    let names = names();
+    // The seed, and the seed with a previous year (the report's 同比 section reads
+    // `previous` and `fields.X.previous.…`, null without one).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/qingnianlu-2018.yaml"),
+        dir.path().join("qingnianlu-2018.yaml"),
+    )
+    .unwrap();
+    let with_previous = dir.path().join("qingnianlu-2019.yaml");
+    let seed_text = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(
+        &with_previous,
+        seed_text.replacen("\nunits:", "\nprevious: qingnianlu-2018.yaml\nunits:", 1),
+    )
+    .unwrap();
+    let out = diaoyan(&["stats", "--names", with_previous.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = names() + &String::from_utf8(out.stdout).unwrap();
     let listed: Vec<String> = names
         .lines()
         .map(|l| blank_indexes(l.split(" = ").next().unwrap()))

@@ -16,7 +16,7 @@ pub mod text;
 pub use crate::date::{self, Date};
 pub use data::{prose_markdown_options, Cell, Period, Point, Prose, ReportMeta, Survey, Unit};
 pub use matching::{match_units, MatchBy, Matching};
-pub use pack::{builtin_names, list, parse_schema, starter_files, Pack, PackInfo};
+pub use pack::{builtin_names, list, not_a_pack, parse_schema, starter_files, Pack, PackInfo};
 pub use positions::Positions;
 pub use schema::Schema;
 

@@ -91,13 +91,7 @@ impl Pack {
             if has_schema(&dir) {
                 return Pack::from_dir(&dir);
             }
-            let why = if !dir.exists() {
-                "不存在"
-            } else if !dir.is_dir() {
-                "不是文件夹"
-            } else {
-                "不是模板包（缺少 template.yaml）"
-            };
+            let why = not_a_pack(&dir);
             return Err(Error::input(Diagnostic::new(
                 data_file,
                 format!(
@@ -399,6 +393,18 @@ fn find_in(root: &Path, name: &str, looked: &mut Vec<String>) -> Result<Option<P
 
 /// Whether `dir` has a `template.yaml` entry of any kind: a FIFO, a dangling symlink or
 /// a folder there is then refused by [`Pack::from_dir`] with its name, not skipped.
+/// Why `dir` is not a template pack, in Chinese: 不存在, 不是文件夹, or 不是模板包（缺少
+/// template.yaml）.
+pub fn not_a_pack(dir: &Path) -> &'static str {
+    if !dir.exists() {
+        "不存在"
+    } else if !dir.is_dir() {
+        "不是文件夹"
+    } else {
+        "不是模板包（缺少 template.yaml）"
+    }
+}
+
 fn has_schema(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir.join("template.yaml")).is_ok()
 }
