@@ -41,3 +41,53 @@ fn docx_tables_have_merged_header_cells() {
         .unwrap();
     assert!(notes.contains("数据来源"));
 }
+
+/// Tera's `trim`, `trim_start` and `trim_end` (one budgeted implementation), with and
+/// without `pat`, as the report prints them.
+#[test]
+fn trim_filters_trim_the_ends_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = copy_builtin_pack(dir.path());
+    std::fs::write(
+        pack.join("report.md"),
+        concat!(
+            "T1=[{{ \"  甲乙  \" | trim }}]\n\n",
+            "T2=[{{ \"  甲乙  \" | trim_start }}]\n\n",
+            "T3=[{{ \"  甲乙  \" | trim_end }}]\n\n",
+            "T4=[{{ \"--甲乙--\" | trim(pat=\"-\") }}]\n\n",
+            "T5=[{{ \"--甲乙--\" | trim_start(pat=\"-\") }}]\n\n",
+            "T6=[{{ \"--甲乙--\" | trim_end(pat=\"-\") }}]\n",
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = diaoyan(&[
+        "render",
+        seed().to_str().unwrap(),
+        "--template",
+        pack.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--markdown",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(out_dir.join("qingnianlu-2019.md")).unwrap();
+    for want in [
+        "T1=[甲乙]",
+        "T2=[甲乙  ]",
+        "T3=[  甲乙]",
+        "T4=[甲乙]",
+        "T5=[甲乙--]",
+        "T6=[--甲乙]",
+    ] {
+        let key = &want[..3];
+        let got = md.lines().find(|l| l.starts_with(key)).unwrap_or("");
+        assert_eq!(got.replace('\\', ""), want);
+    }
+}

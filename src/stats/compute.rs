@@ -194,14 +194,16 @@ fn field_figures(
             &who.names,
             &who.shorts,
         );
-        if let Some(rule) = schema.aggregate(path) {
+        // The field's aggregate rule, for this period's figure and the previous one's.
+        let rule = schema.aggregate(path);
+        if let Some(rule) = &rule {
             let rows: Vec<&Values> = values.iter().collect();
             st.aggregate = rule.kind();
             st.value = if st.count == 0 && rule.kind() != AggregateKind::Ratio {
                 // No unit has a value: as the sum has always been, 0 for a sum.
                 (rule.kind() == AggregateKind::Sum).then_some(0.0)
             } else {
-                aggregate_value(&rule, path, &rows)
+                aggregate_value(rule, path, &rows)
             };
         }
         if let Some(prev) = previous {
@@ -218,13 +220,9 @@ fn field_figures(
                 // this period's (a ratio's is the ratio of the previous sums, never the
                 // sum of the units' ratios: attacker finding F17).
                 let prows: Vec<&Values> = prev.values.iter().collect();
-                let value = match schema.aggregate(path) {
-                    Some(rule) => aggregate_value(&rule, path, &prows),
-                    None => Some(psum),
-                };
-                let now = match schema.aggregate(path) {
-                    Some(_) => st.value,
-                    None => (st.count > 0).then_some(st.sum),
+                let (value, now) = match &rule {
+                    Some(rule) => (aggregate_value(rule, path, &prows), st.value),
+                    None => (Some(psum), (st.count > 0).then_some(st.sum)),
                 };
                 let value_change = now.zip(value).map(|(a, b)| a - b);
                 st.previous = Some(Change {

@@ -303,21 +303,37 @@ pub(in crate::compose) fn as_str(val: Value, _: Kwargs, _: &State) -> tera::Tera
     Ok(format!("{val}"))
 }
 
+/// Which ends Tera's `trim` filters trim.
+#[derive(Clone, Copy)]
+enum Ends {
+    Both,
+    Start,
+    End,
+}
+
+/// Tera's `trim`, `trim_start` and `trim_end` (with `pat`: that pattern repeated, else
+/// whitespace), within the time budget, keeping the input's safety.
+fn trimmed(val: StringInput, kwargs: Kwargs, ends: Ends) -> tera::TeraResult<Value> {
+    check_time()?;
+    let s = val.as_str();
+    let res = match (kwargs.get::<&str>("pat")?, ends) {
+        (Some(p), Ends::Both) => s.trim_start_matches(p).trim_end_matches(p),
+        (Some(p), Ends::Start) => s.trim_start_matches(p),
+        (Some(p), Ends::End) => s.trim_end_matches(p),
+        (None, Ends::Both) => s.trim(),
+        (None, Ends::Start) => s.trim_start(),
+        (None, Ends::End) => s.trim_end(),
+    }
+    .to_string();
+    Ok(val.inherit_safety(res))
+}
+
 pub(in crate::compose) fn trim(
     val: StringInput,
     kwargs: Kwargs,
     _: &State,
 ) -> tera::TeraResult<Value> {
-    check_time()?;
-    let res = match kwargs.get::<&str>("pat")? {
-        Some(pat) => val
-            .as_str()
-            .trim_start_matches(pat)
-            .trim_end_matches(pat)
-            .to_string(),
-        None => val.as_str().trim().to_string(),
-    };
-    Ok(val.inherit_safety(res))
+    trimmed(val, kwargs, Ends::Both)
 }
 
 pub(in crate::compose) fn trim_start(
@@ -325,12 +341,7 @@ pub(in crate::compose) fn trim_start(
     kwargs: Kwargs,
     _: &State,
 ) -> tera::TeraResult<Value> {
-    check_time()?;
-    let res = match kwargs.get::<&str>("pat")? {
-        Some(pat) => val.as_str().trim_start_matches(pat).to_string(),
-        None => val.as_str().trim_start().to_string(),
-    };
-    Ok(val.inherit_safety(res))
+    trimmed(val, kwargs, Ends::Start)
 }
 
 pub(in crate::compose) fn trim_end(
@@ -338,10 +349,5 @@ pub(in crate::compose) fn trim_end(
     kwargs: Kwargs,
     _: &State,
 ) -> tera::TeraResult<Value> {
-    check_time()?;
-    let res = match kwargs.get::<&str>("pat")? {
-        Some(pat) => val.as_str().trim_end_matches(pat).to_string(),
-        None => val.as_str().trim_end().to_string(),
-    };
-    Ok(val.inherit_safety(res))
+    trimmed(val, kwargs, Ends::End)
 }
