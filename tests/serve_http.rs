@@ -521,7 +521,7 @@ fn preview_of_the_seed_and_downloads_equal_the_cli() {
 #[test]
 fn a_failing_preview_lists_its_problems_with_unit_and_field() {
     let s = Server::start();
-    let p = seeded(&s, "甲");
+    seeded(&s, "甲");
     let path = s.dir.join("甲/survey.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     // One unit's total no longer matches its parts.
@@ -562,7 +562,7 @@ fn a_failing_preview_lists_its_problems_with_unit_and_field() {
 #[test]
 fn a_spreadsheet_upload_is_checked_alone_then_merged() {
     let s = Server::start();
-    let p = seeded(&s, "甲");
+    seeded(&s, "甲");
     let xlsx = s
         .get(&format!("/api/projects/{}/download/xlsx", encode("甲")))
         .bytes;
@@ -579,7 +579,6 @@ fn a_spreadsheet_upload_is_checked_alone_then_merged() {
     assert_eq!(merged["units"], 12);
     assert!(s.dir.join("乙/uploads/社区统计.xlsx").is_file());
     assert_ne!(merged["version"], q["version"]);
-    let _ = p;
     // A broken spreadsheet is refused with the CLI's problems and changes nothing.
     let before = std::fs::read(s.dir.join("乙/survey.yaml")).unwrap();
     let r = upload(
