@@ -658,3 +658,87 @@ fn markdown_preview_is_safe_and_names_what_check_refuses() {
         .unwrap()
         .starts_with("请求内容不是有效的 JSON"));
 }
+
+/// `xlsx` with the cell `D3` of its first sheet (the first unit's 居民户数) made the text
+/// `两千多`.
+fn with_text_in_d3(xlsx: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut changed = false;
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            let cell = text
+                .split("<c r=\"D3\"")
+                .nth(1)
+                .and_then(|rest| rest.split("</c>").next())
+                .map(|inner| format!("<c r=\"D3\"{inner}</c>"))
+                .expect("a D3 cell");
+            let new = text.replacen(
+                &cell,
+                "<c r=\"D3\" t=\"inlineStr\"><is><t>两千多</t></is></c>",
+                1,
+            );
+            changed = new != text;
+            bytes = new.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    assert!(changed);
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_text_in_a_number_cell_is_shown_with_its_cell_then_fixed() {
+    let s = Server::start();
+    seeded(&s, "甲");
+    let good = s
+        .get(&format!("/api/projects/{}/download/xlsx", encode("甲")))
+        .bytes;
+    let bad = with_text_in_d3(&good);
+    let q = create(&s, "乙");
+    let v = q["version"].as_str().unwrap();
+    let r = upload(&s, "乙", v, "社区统计.xlsx", &bad);
+    assert_eq!(r.status, 422, "{}", r.text());
+    let body = r.json();
+    let first = &body["problems"][0];
+    assert_eq!(
+        first["text"],
+        "乙/uploads/社区统计.xlsx: 青年路第一社区：工作表“社区数据”D3：居民户数（户）应是数字，不是“两千多”"
+    );
+    assert_eq!(first["unit"], "青年路第一社区");
+    assert_eq!(first["file"], "乙/uploads/社区统计.xlsx");
+    // Exactly what `diaoyan import` says, run in the workspace on the stored file.
+    let out = cli_in(
+        &s.dir,
+        &[
+            "import",
+            "乙/uploads/社区统计.xlsx",
+            "--template",
+            "community-survey",
+            "-o",
+            "x.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let texts: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(stderr.trim_end().lines().collect::<Vec<_>>(), texts);
+    // Fixed: the same version (nothing changed) takes the good workbook.
+    let r = upload(&s, "乙", v, "社区统计.xlsx", &good);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let p = r.json();
+    assert_eq!(p["units"], 12);
+}
