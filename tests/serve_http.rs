@@ -742,3 +742,23 @@ fn a_text_in_a_number_cell_is_shown_with_its_cell_then_fixed() {
     let p = r.json();
     assert_eq!(p["units"], 12);
 }
+
+#[test]
+fn a_yaml_upload_must_name_a_known_pack() {
+    let s = Server::start();
+    let p = create(&s, "甲");
+    let v = p["version"].as_str().unwrap();
+    let before = std::fs::read(s.dir.join("甲/survey.yaml")).unwrap();
+    let r = upload(&s, "甲", v, "x.yaml", b"report:\n  title: t\n");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(
+        r.json()["problems"][0]["text"],
+        "甲/uploads/x.yaml: 这不是 diaoyan 的数据文件：缺少 template:（模板名称）"
+    );
+    let r = upload(&s, "甲", v, "y.yml", b"template: no-such-pack\n");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(std::fs::read(s.dir.join("甲/survey.yaml")).unwrap(), before);
+    let r = upload(&s, "甲", v, "z.yaml", &[0xff, 0xfe, 0x00]);
+    assert_eq!(r.status, 422);
+    assert_eq!(std::fs::read(s.dir.join("甲/survey.yaml")).unwrap(), before);
+}
