@@ -186,7 +186,17 @@ pub fn run(work: &Work, intake: Intake, progress: &Mutex<Progress>) {
     let mut data_files = 0usize;
     for input in &intake.inputs {
         if input.kind == Kind::Data {
-            data_files += 1;
+            if let Some(d) = outside_reference(&input.path, &input.name) {
+                // Not rendered: out of the folder `batch::run` walks.
+                let _ = std::fs::remove_file(&input.path);
+                let failure = places.failure(&input.name, Error::input(d));
+                update(&mut |p| {
+                    p.failures.push(failure.clone());
+                    p.done += 1;
+                });
+            } else {
+                data_files += 1;
+            }
             continue;
         }
         let failed = match &work.pack {
@@ -309,4 +319,54 @@ pub fn failure_list(ok: usize, failures: &[Failure], files: usize) -> String {
         }
     }
     out
+}
+
+/// A data file whose `previous:` or `template:` points outside the files uploaded with it
+/// (an absolute path, a folder, `..`): refused in a batch, whose files live in a folder of
+/// the server — the CLI reads such paths on the writer's own machine, the server must not
+/// open its own files for whoever uploads. `previous: 2018.yaml` (a file uploaded in the
+/// same batch) and a pack's name are kept. A file that is no YAML mapping is left to the
+/// loader's own messages.
+fn outside_reference(path: &Path, name: &str) -> Option<Diagnostic> {
+    use serde_yaml::Value;
+    let text = crate::survey::read_text(path).ok()?;
+    let doc: Value = serde_yaml::from_str(&text).ok()?;
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.starts_with(&format!("{key}:")))
+            .map(|i| i + 1)
+    };
+    let bad = |key: &str, v: &str| {
+        let mut d = Diagnostic::new(
+            name,
+            format!(
+                "“{key}: {}”指向上传的文件以外的位置；批量处理只读取一起上传的文件：\
+                 上一期数据请一起上传并只写文件名，模板请写模板名称",
+                crate::excerpt::quote(v)
+            ),
+        )
+        .field(key);
+        if let Some(line) = line_of(key) {
+            d = d.at(Some(line), Some(1));
+            d.set_source(text.lines().nth(line - 1));
+        }
+        Some(d)
+    };
+    let escapes = |v: &str| {
+        v.contains(['/', '\\'])
+            || v.starts_with('.')
+            || Path::new(v).is_absolute()
+            || v.contains(':')
+    };
+    if let Some(Value::String(v)) = doc.get("previous") {
+        if escapes(v) {
+            return bad("previous", v);
+        }
+    }
+    if let Some(Value::String(v)) = doc.get("template") {
+        if escapes(v) {
+            return bad("template", v);
+        }
+    }
+    None
 }
