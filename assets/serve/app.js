@@ -1,0 +1,2 @@
+// Placeholder: web19 owns the page's script.
+"use strict";
