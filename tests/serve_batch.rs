@@ -30,7 +30,7 @@ fn cli_in(dir: &Path, args: &[&str], code: i32) -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
-/// The seed with one number written as text: the CLI's problem is on line 26 (the first
+/// The seed with one number written as text: the CLI's problem is on line 25 (the first
 /// unit's `caseload`).
 fn bad_seed() -> Vec<u8> {
     let seed = std::fs::read_to_string(common::seed()).unwrap();
@@ -64,7 +64,10 @@ fn wait(s: &Server, id: &str) -> (Value, Vec<u64>) {
             return (v, seen);
         }
         assert_eq!(v["state"], "running");
-        assert!(t.elapsed() < Duration::from_secs(240), "job never finished: {v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(240),
+            "job never finished: {v}"
+        );
         std::thread::sleep(Duration::from_millis(150));
     }
 }
@@ -142,7 +145,9 @@ fn many_data_files_and_a_bad_one_give_the_clis_reports_and_failure_list() {
     assert_eq!(job["total"], 4);
     let id = job["id"].as_str().unwrap();
     assert_eq!(id.len(), 32, "{id}");
-    assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     let (status, seen) = wait(&s, id);
     // Progress only grows, and reaches the total.
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
@@ -178,7 +183,7 @@ fn many_data_files_and_a_bad_one_give_the_clis_reports_and_failure_list() {
     let check = String::from_utf8(check.stderr).unwrap();
     let first = check.lines().next().unwrap();
     assert!(
-        first.starts_with("bad.yaml:26:15: 青年路第一社区："),
+        first.starts_with("bad.yaml:25:15: 青年路第一社区："),
         "{check}"
     );
 
@@ -189,7 +194,7 @@ fn many_data_files_and_a_bad_one_give_the_clis_reports_and_failure_list() {
     let p = &f["problems"][0];
     assert_eq!(p["text"], first);
     assert_eq!(p["file"], "bad.yaml");
-    assert_eq!(p["line"], 26);
+    assert_eq!(p["line"], 25);
     assert_eq!(p["unit"], "青年路第一社区");
     assert_eq!(p["severity"], "error");
     assert!(p["source"].as_str().unwrap().contains("caseload: 四千"));
@@ -235,46 +240,107 @@ fn many_data_files_and_a_bad_one_give_the_clis_reports_and_failure_list() {
     ] {
         let r = s.get(&format!("/api/batch/{bad}"));
         assert_eq!(r.status, 404, "{bad}: {}", r.text());
-        assert!(r.json()["error"].as_str().unwrap().contains("找不到这个批量任务"));
+        assert!(r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("找不到这个批量任务"));
         let r = s.get(&format!("/api/batch/{bad}/reports.zip"));
         assert_eq!(r.status, 404, "{bad}");
     }
 }
 
+/// A data file of the `aggregate` test pack (no facts to fill, so its exported workbook
+/// imports into a complete data file).
+const AGGREGATE: &str = "template: aggregate
+report:
+  title: 网格化管理调研报告
+  region: 青年路街道
+  period: \"2024\"
+units:
+  - name: 甲社区
+    households: 1200
+    grids: 4
+    income: 35.5
+    residents: 3600
+    score: 88.5
+  - name: 乙社区
+    households: 900
+    grids: 3
+    income: 20
+    residents: 2500
+    score: 91
+";
+
 #[test]
-fn a_zip_of_spreadsheets_is_imported_with_the_chosen_pack() {
-    let ods = read("tests/fixtures/sheets/seed.ods");
-    let inner = zip_of(&[("x.yaml", b"template: community-survey\n")]);
+fn a_zip_of_spreadsheets_is_imported_with_a_workspace_pack() {
+    // A workspace with its own pack, and that pack's filled workbook (`export`).
+    let temp = tempfile::tempdir().unwrap();
+    let ws = temp.path().join("ws");
+    let pack = ws.join("templates/aggregate");
+    std::fs::create_dir_all(&pack).unwrap();
+    for f in ["template.yaml", "report.md"] {
+        std::fs::copy(
+            common::root()
+                .join("tests/fixtures/packs/aggregate")
+                .join(f),
+            pack.join(f),
+        )
+        .unwrap();
+    }
+    let cli = tempfile::tempdir().unwrap();
+    std::fs::write(cli.path().join("agg.yaml"), AGGREGATE).unwrap();
+    let templates = ws.join("templates");
+    let templates = templates.to_str().unwrap();
+    cli_in(
+        cli.path(),
+        &[
+            "export",
+            "agg.yaml",
+            "--template",
+            templates,
+            "-o",
+            "sheet/agg.xlsx",
+        ],
+        0,
+    );
+    let xlsx = std::fs::read(cli.path().join("sheet/agg.xlsx")).unwrap();
+    let inner = zip_of(&[("x.yaml", b"template: aggregate\n")]);
     let upload = zip_of(&[
-        ("东城/seed.ods", &ods),
-        ("西城/seed.ods", &ods),
-        ("__MACOSX/东城/._seed.ods", b"\0\x05\x16\x07junk"),
+        ("东城/agg.xlsx", &xlsx),
+        ("西城/agg.xlsx", &xlsx),
+        ("__MACOSX/东城/._agg.xlsx", b"\0\x05\x16\x07junk"),
         (".DS_Store", b"junk"),
         ("inner.zip", &inner),
     ]);
-    let s = Server::start();
-    // A spreadsheet needs a pack.
-    let r = s.upload("/api/batch", &[Part::file("files", "districts.zip", &upload)]);
+    let s = Server::start_in(&ws, &[]);
+    // A spreadsheet needs a pack, and a pack that exists.
+    let r = s.upload(
+        "/api/batch",
+        &[Part::file("files", "districts.zip", &upload)],
+    );
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(
         r.json()["error"],
         "上传表格时请选择模板：表格按所选模板导入为数据文件"
     );
-    assert!(job_dirs(&s.dir).is_empty());
+    assert!(job_dirs(&ws).is_empty());
     let r = s.upload(
         "/api/batch",
         &[
-            Part::text("template", "../community-survey"),
+            Part::text("template", "../templates/aggregate"),
             Part::file("files", "districts.zip", &upload),
         ],
     );
     assert_eq!(r.status, 422, "{}", r.text());
-    assert!(r.json()["error"].as_str().unwrap().starts_with("找不到模板"));
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("找不到模板"));
 
     let job = start(
         &s,
         &[
-            Part::text("template", "community-survey"),
+            Part::text("template", "aggregate"),
             Part::file("files", "districts.zip", &upload),
         ],
     );
@@ -289,32 +355,55 @@ fn a_zip_of_spreadsheets_is_imported_with_the_chosen_pack() {
         "inner.zip: 压缩包中的压缩包不会被打开：请先解压，再上传其中的文件"
     );
 
-    // The CLI: import, then render.
-    let cli = tempfile::tempdir().unwrap();
-    std::fs::write(cli.path().join("seed.ods"), &ods).unwrap();
+    // The CLI: import with the workspace pack, then render as the server does.
+    std::fs::copy(
+        cli.path().join("sheet/agg.xlsx"),
+        cli.path().join("agg.xlsx"),
+    )
+    .unwrap();
+    std::fs::remove_file(cli.path().join("agg.yaml")).unwrap();
+    let pack = pack.to_str().unwrap();
+    cli_in(cli.path(), &["import", "agg.xlsx", "--template", pack], 0);
     cli_in(
         cli.path(),
-        &["import", "seed.ods", "--template", "community-survey"],
-        0,
-    );
-    cli_in(
-        cli.path(),
-        &["render", "seed.yaml", "-o", "out", "--no-system-fonts"],
+        &[
+            "render",
+            "agg.yaml",
+            "--template",
+            templates,
+            "-o",
+            "out",
+            "--no-system-fonts",
+        ],
         0,
     );
     let want = files_of(&cli.path().join("out"));
     assert_eq!(want.len(), 2);
     let got = results(&s, &status);
+    let names: Vec<&str> = got.iter().map(|(m, _)| m.as_str()).collect();
+    // The second district's workbook is the same report under a distinct name.
+    assert_eq!(
+        names,
+        [
+            "agg-2.docx",
+            "agg-2.pdf",
+            "agg.docx",
+            "agg.pdf",
+            "失败清单.txt"
+        ]
+    );
     for (n, b) in &want {
         let found = got.iter().find(|(m, _)| m == n);
         assert!(
             found.is_some_and(|(_, a)| a == b),
-            "{n} missing or different from the CLI's; zip has {:?}",
-            got.iter().map(|(m, _)| m).collect::<Vec<_>>()
+            "{n} differs from the CLI's"
         );
     }
-    // The second district's copy is the same report under a distinct name.
-    assert_eq!(got.len(), 5, "{:?}", got.iter().map(|(m, _)| m).collect::<Vec<_>>());
+    let list = String::from_utf8(got[4].1.clone()).unwrap();
+    assert!(
+        list.starts_with("完成 2 份报告，失败 1 份，写出 4 个文件\n  失败：inner.zip：inner.zip: 压缩包中的压缩包不会被打开"),
+        "{list}"
+    );
 }
 
 #[test]
