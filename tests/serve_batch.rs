@@ -452,10 +452,7 @@ fn limits_and_hostile_names_are_refused_or_neutralised() {
     let big = vec![b'#'; (1 << 20) + 1];
     let r = s.upload("/api/batch", &[Part::file("files", "big.yaml", &big)]);
     assert_eq!(r.status, 413, "{}", r.text());
-    assert_eq!(
-        error(&r),
-        "上传的内容超过上限 1 MiB（--max-upload-mb）：请分几次上传"
-    );
+    assert_eq!(error(&r), "上传的文件太大：每次上传最多 1 MB");
     // Nothing was left of the refused uploads.
     assert!(job_dirs(&ws).is_empty(), "{:?}", job_dirs(&ws));
 

@@ -139,12 +139,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/batch/{id}/reports.zip", get(download))
 }
 
-/// The 413 of a body over the upload limit.
+/// The 413 of a body over the upload limit (the security middleware's words, which
+/// answer first when the body's length is declared).
 fn too_large(state: &AppState) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!(
-            "上传的内容超过上限 {} MiB（--max-upload-mb）：请分几次上传",
+            "上传的文件太大：每次上传最多 {} MB",
             state.limits.max_upload_mb
         ),
     )
