@@ -509,6 +509,29 @@ mod tests {
 
     #[test]
     fn declared_sizes_that_lie_are_caught_while_inflating() {
+        // 3 MiB of zeros declared as 10 bytes, in the local and the central header.
+        let dir = tempfile::tempdir().unwrap();
+        let mut z = zip_of(&[("a.yaml", &vec![0u8; 3 << 20])]);
+        let mut patched = 0;
+        for (sig, at) in [(&b"PK\x03\x04"[..], 22), (&b"PK\x01\x02"[..], 24)] {
+            let i = memchr::memmem::find(&z, sig).unwrap();
+            z[i + at..i + at + 4].copy_from_slice(&10u32.to_le_bytes());
+            patched += 1;
+        }
+        assert_eq!(patched, 2);
+        let mut i = Intake::new(dir.path(), limits());
+        match i.add("liar.zip", &z) {
+            Err(Refusal::TooLarge(_)) => {}
+            // Read only as far as declared, or refused as corrupt: never past the budget.
+            Ok(()) => assert!(walk(dir.path())
+                .iter()
+                .all(|p| std::fs::metadata(p).unwrap().len() <= 10)),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn entries_over_the_budget_together_are_refused() {
         // Several entries, each under the budget on its own, over it together.
         let dir = tempfile::tempdir().unwrap();
         let mut i = Intake::new(dir.path(), limits());
