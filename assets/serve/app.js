@@ -15,6 +15,14 @@ const BATCH_POLL_MS = 500;
 
 const $ = (id) => document.getElementById(id);
 
+// Milestones of the last edit → save → render → draw, for the browser test and curious
+// writers (window.diaoyanTiming in the console): [name, ms since the last keystroke].
+const timing = [];
+window.diaoyanTiming = timing;
+function mark(name) {
+  timing.push([name, Math.round(performance.now() - state.lastInputAt)]);
+}
+
 // ---------------------------------------------------------------------------------------
 // State
 
@@ -217,7 +225,6 @@ function go(step) {
     p.hidden = Number(p.dataset.panel) !== step;
   }
   $("work").classList.toggle("wide", step === 6);
-  $("work").classList.toggle("focus-preview", step === 4 || step === 5);
   if (step === 4 && state.project) requestPreview();
 }
 
@@ -360,6 +367,13 @@ function showDataSummary() {
     el("p", {}, p.units != null ? `已有 ${p.units} 个${label}的数据。重新上传会替换这些数据。` : "还没有数据：请上传填好的表格。"),
   );
   showProblems($("data-problems"), { problems: p.problems, warnings: p.warnings, notes: p.notes }, p.units ? "数据检查通过，没有发现问题。" : "");
+  const outsideSheet = (p.problems || []).some((q) => (q.field || "").startsWith("facts") || /\bfacts\./.test(q.text || ""));
+  if (outsideSheet) {
+    $("data-problems").append(
+      el("p", { class: "hint" },
+        "报告用到的其他数字（facts，如经费标准）不在表格里：请在第五步下载数据文件（YAML），用记事本在 facts 部分填写后，在这里上传该文件。"),
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -476,9 +490,12 @@ function wireDrop(zone, onFiles) {
 
 const REPORT_KEYS = ["title", "subtitle", "region", "period", "organisation", "author", "date", "output"];
 
+let reportExtra = {};
+
 function fillForm(form) {
   form = form || {};
   const report = form.report || {};
+  reportExtra = report.extra || {};
   for (const key of REPORT_KEYS) $(`f-${key}`).value = report[key] || "";
   renderItems("findings", form.findings || []);
   renderItems("recommendations", form.recommendations || []);
@@ -487,7 +504,7 @@ function fillForm(form) {
 }
 
 function readForm() {
-  const report = {};
+  const report = { extra: reportExtra };
   for (const key of REPORT_KEYS) report[key] = $(`f-${key}`).value;
   return {
     report,
@@ -609,6 +626,7 @@ function formChanged() {
   if (!state.project) return;
   state.dirty = true;
   state.lastInputAt = performance.now();
+  timing.length = 0;
   if (state.conflict) {
     saveStatus("未保存（修改冲突）", "bad");
     return;
@@ -631,9 +649,11 @@ async function save() {
   savePromise = (async () => {
     state.dirty = false;
     saveStatus("保存中……", "busy");
+    mark("save");
     const id = state.project.id;
     const r = await api("PUT", projectUrl(id, "/form"), { base_version: state.version, form: readForm() });
     if (r.ok) {
+      mark("saved");
       setProject(r.data);
       if (!state.dirty) saveStatus(`已保存 ${clock()}`, "ok");
       requestPreview();
@@ -695,6 +715,7 @@ function keepMine() {
 // new ones are drawn.
 
 let pdfjs = null;
+let pdfWorker = null;
 async function loadPdfjs() {
   if (!pdfjs) {
     pdfjs = await import(PDFJS_URL);
@@ -747,7 +768,9 @@ async function previewOnce(id, version) {
   pages.classList.add("stale");
   previewStatus("正在更新……", true);
   const started = performance.now();
+  mark("preview");
   const r = await api("POST", projectUrl(id, "/preview"), { base_version: version });
+  mark("rendered");
   if (!state.project || state.project.id !== id) return;
   if (r.status === 409 && r.data && r.data.current) {
     // Changed on disk (another tab, the CLI): the form decides what happens next.
@@ -798,46 +821,81 @@ function showNote(text) {
   n.hidden = !text;
 }
 
-/// Draws every page of the PDF at `url` on new canvases, then swaps them in for the old
-/// ones (keeping the scroll position). Returns the page count, or 0 if superseded.
+/// Draws the PDF at `url` on new canvases and swaps them in for the old ones (keeping the
+/// scroll position) as soon as the pages in view are drawn; the other pages are drawn
+/// right after, in place. Returns the page count, or 0 if a newer preview superseded it.
 async function drawPdf(url, version) {
   const seq = ++state.preview.seq;
   const lib = await loadPdfjs();
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`读取预览失败（${response.status}）`);
   const data = new Uint8Array(await response.arrayBuffer());
-  const doc = await lib.getDocument({ data, isEvalSupported: false, useWasm: false, enableXfa: false }).promise;
+  mark("fetched");
+  if (!pdfWorker) pdfWorker = new lib.PDFWorker({ name: "diaoyan-preview" });
+  const doc = await lib.getDocument({ data, worker: pdfWorker, isEvalSupported: false, useWasm: false, enableXfa: false }).promise;
+  mark("opened");
+  let handedOver = false;
   try {
-    const pages = $("pages");
-    const width = Math.max(320, pages.clientWidth - 40);
+    if (seq !== state.preview.seq) return 0;
+    const box = $("pages");
+    const width = Math.max(320, box.clientWidth - 40);
     const ratio = window.devicePixelRatio || 1;
-    const canvases = [];
-    for (let n = 1; n <= doc.numPages; n++) {
-      const page = await doc.getPage(n);
+    const pdfPages = await Promise.all(Array.from({ length: doc.numPages }, (_, i) => doc.getPage(i + 1)));
+    const slots = pdfPages.map((page, i) => {
       const base = page.getViewport({ scale: 1 });
-      const scale = Math.min(width / base.width, 2);
-      const viewport = page.getViewport({ scale: scale * ratio });
-      const canvas = el("canvas", { "aria-label": `第 ${n} 页`, role: "img", "data-page": n });
+      const viewport = page.getViewport({ scale: Math.min(width / base.width, 2) * ratio });
+      const canvas = el("canvas", { "aria-label": `第 ${i + 1} 页`, role: "img", "data-page": i + 1 });
       canvas.width = Math.floor(viewport.width);
       canvas.height = Math.floor(viewport.height);
       canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
       canvas.style.height = `${Math.floor(viewport.height / ratio)}px`;
-      await page.render({ canvas, viewport }).promise;
-      page.cleanup();
-      canvases.push(canvas);
+      return { page, viewport, canvas, drawn: false };
+    });
+    // The pages in view at the current scroll position (the new pages have the old ones'
+    // sizes as long as the page format did not change).
+    const top = box.scrollTop;
+    const inView = [];
+    let y = 16;
+    for (const s of slots) {
+      const h = s.viewport.height / ratio;
+      if (y + h >= top && y <= top + box.clientHeight) inView.push(s);
+      y += h + 14;
+    }
+    if (inView.length === 0) inView.push(slots[0]);
+    const draw = async (s) => {
+      await s.page.render({ canvas: s.canvas, viewport: s.viewport }).promise;
+      s.drawn = true;
+    };
+    for (const s of inView) {
+      await draw(s);
       if (seq !== state.preview.seq) return 0;
     }
-    const top = pages.scrollTop;
-    pages.replaceChildren(...canvases);
-    pages.scrollTop = top;
-    pages.classList.remove("stale");
-    pages.dataset.version = version;
-    pages.dataset.drawnAt = String(performance.now());
-    pages.dataset.pages = String(canvases.length);
-    delete pages.dataset.failedVersion;
-    return canvases.length;
+    mark("drawn");
+    box.replaceChildren(...slots.map((s) => s.canvas));
+    box.scrollTop = top;
+    box.classList.remove("stale");
+    box.dataset.version = version;
+    box.dataset.drawnAt = String(performance.now());
+    box.dataset.pages = String(slots.length);
+    delete box.dataset.failedVersion;
+    // The rest, in place, unless a newer version takes over.
+    handedOver = true;
+    (async () => {
+      try {
+        for (const s of slots) {
+          if (seq !== state.preview.seq) break;
+          if (!s.drawn) await draw(s);
+        }
+        if (seq === state.preview.seq) box.dataset.allDrawn = version;
+      } catch (e) {
+        /* superseded or destroyed: the next version draws its own pages */
+      } finally {
+        doc.destroy();
+      }
+    })();
+    return slots.length;
   } finally {
-    doc.destroy();
+    if (!handedOver) doc.destroy();
   }
 }
 
