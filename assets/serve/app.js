@@ -312,6 +312,7 @@ async function createProject(ev) {
   }
   setMsg(msg, "", "");
   $("project-name-input").value = "";
+  clearPreview("上传数据后，报告会显示在这里。");
   setProject(r.data, { form: true });
   loadProjects();
   go(2);
@@ -328,9 +329,10 @@ async function openProject(id, step) {
     return false;
   }
   banner("");
-  clearPreview();
+  clearPreview(r.data.units ? "正在生成报告……" : "上传数据后，报告会显示在这里。");
   setProject(r.data, { form: true });
   go(step || (r.data.units ? 3 : 2));
+  if (r.data.units) requestPreview();
   return true;
 }
 
@@ -730,9 +732,9 @@ function previewStatus(text, busy) {
   s.classList.toggle("busy", !!busy);
 }
 
-function clearPreview() {
+function clearPreview(text) {
   const pages = $("pages");
-  pages.replaceChildren(el("p", { class: "empty", id: "pages-empty", text: "正在生成报告……" }));
+  pages.replaceChildren(el("p", { class: "empty", id: "pages-empty", text: text || "正在生成报告……" }));
   delete pages.dataset.version;
   state.preview.shownVersion = null;
   $("preview-note").hidden = true;
