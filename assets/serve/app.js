@@ -532,7 +532,7 @@ function itemCard(kind, item, i, count) {
   text.value = item.text || "";
   const title = el("input", { id: `${id}-title`, type: "text", "data-field": "title" });
   title.value = item.title || "";
-  const topic = el("input", { id: `${id}-topic`, type: "text", "data-field": "topic", placeholder: "可不填" });
+  const topic = el("input", { id: `${id}-topic`, type: "text", "data-field": "topic", placeholder: "如 office" });
   topic.value = item.topic || "";
   const preview = el("div", { class: "md-preview", id: `${id}-preview`, "aria-live": "polite" });
   card.append(
@@ -544,7 +544,7 @@ function itemCard(kind, item, i, count) {
     ),
     el("div", { class: "grid-topic" },
       el("div", {}, el("label", { for: `${id}-title`, text: "标题" }), title),
-      el("div", {}, el("label", { for: `${id}-topic`, text: "主题代码" }), topic),
+      el("div", {}, el("label", { for: `${id}-topic`, text: "主题（可不填）" }), topic),
     ),
     el("label", { for: `${id}-text`, text: "正文" }),
     text,
