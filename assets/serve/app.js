@@ -718,6 +718,7 @@ function keepMine() {
 
 let pdfjs = null;
 let pdfWorker = null;
+let drawnWidth = 0;
 async function loadPdfjs() {
   if (!pdfjs) {
     pdfjs = await import(PDFJS_URL);
@@ -840,7 +841,8 @@ async function drawPdf(url, version) {
   try {
     if (seq !== state.preview.seq) return 0;
     const box = $("pages");
-    const width = Math.max(320, box.clientWidth - 40);
+    const width = Math.min(900, Math.max(320, box.clientWidth - 40));
+    drawnWidth = box.clientWidth;
     const ratio = window.devicePixelRatio || 1;
     const pdfPages = await Promise.all(Array.from({ length: doc.numPages }, (_, i) => doc.getPage(i + 1)));
     const slots = pdfPages.map((page, i) => {
@@ -1012,6 +1014,18 @@ function wire() {
   $("batch-form").addEventListener("submit", startBatch);
   $("batch-input").addEventListener("change", (e) => setBatchFiles([...e.target.files]));
   wireDrop($("batch-drop"), setBatchFiles);
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const w = $("pages").clientWidth;
+      if (drawnWidth && w && Math.abs(w - drawnWidth) > 40 && $("pages").dataset.version) {
+        state.preview.shownVersion = null;
+        delete $("pages").dataset.version;
+        requestPreview();
+      }
+    }, 300);
+  });
   window.addEventListener("beforeunload", (e) => {
     if (state.dirty || savePromise) {
       save();
