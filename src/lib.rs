@@ -22,6 +22,7 @@ pub mod number;
 pub mod refdoc;
 pub mod render;
 pub mod sample;
+pub mod serve;
 pub mod sheet;
 pub mod stats;
 pub mod survey;

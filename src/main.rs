@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             Ok(diaoyan::render::pdf::describe_fonts(&fonts.load())).map(|t| emit(&t))
         }
         Command::Check(a) => check(a),
+        Command::Serve(a) => serve(&a),
         Command::Stats(a) => {
             workflow::stats_text(&a.data, a.template.as_deref(), a.json, a.names).map(|t| emit(&t))
         }
@@ -77,6 +78,15 @@ fn on_interrupt_stop_writing() {
         eprintln!("已中断：已写出的报告完整，未写完的没有留下任何文件");
         std::process::exit(130);
     });
+}
+
+/// `serve`: bind, print the address and the workspace, serve until Ctrl-C.
+fn serve(a: &flags::ServeArgs) -> Result<(), Error> {
+    let server = diaoyan::serve::start(a.config())?;
+    println!("diaoyan 工作台已启动：{}", server.url());
+    println!("工作区：{}", server.workspace().display());
+    println!("Ctrl-C 退出");
+    server.run()
 }
 
 /// `render`: prepare every format in memory, then write the report's files together;

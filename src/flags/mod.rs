@@ -136,6 +136,61 @@ pub enum Command {
     Check(CheckArgs),
     /// Print every computed figure of a data file.
     Stats(StatsArgs),
+    /// Open the browser workspace: upload a spreadsheet, write the findings, watch the
+    /// report appear, download DOCX and PDF (served on this computer only by default).
+    #[command(after_help = "\
+例 / Examples:
+  diaoyan serve                                          打开 http://127.0.0.1:8080/
+  diaoyan serve --dir 调研工作区 --port 9000
+  diaoyan serve --bind 0.0.0.0 --token 口令              局域网内访问（必须设置访问令牌）")]
+    Serve(ServeArgs),
+}
+
+// `serve`'s arguments.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on; anything but loopback requires --token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The port (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The workspace folder (created): one folder per project, optional templates/.
+    #[arg(long, default_value = "diaoyan-workspace")]
+    pub dir: PathBuf,
+    /// Access token every request must carry (required to bind beyond this computer).
+    #[arg(long, env = "DIAOYAN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Largest upload, in MiB.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_upload_mb: u64,
+    /// Most files in one batch (or one zip).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_files: u64,
+    /// Longest one render may take, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub render_timeout: u64,
+    #[command(flatten)]
+    pub fonts: FontArgs,
+    #[command(flatten)]
+    pub glyphs: GlyphArgs,
+}
+
+impl ServeArgs {
+    /// The library's server configuration (fonts loaded now, once).
+    pub fn config(&self) -> diaoyan::serve::ServeConfig {
+        diaoyan::serve::ServeConfig {
+            bind: self.bind,
+            port: self.port,
+            dir: self.dir.clone(),
+            token: self.token.clone(),
+            max_upload_mb: self.max_upload_mb,
+            max_files: usize::try_from(self.max_files).unwrap_or(usize::MAX),
+            render_timeout: std::time::Duration::from_secs(self.render_timeout),
+            fonts: self.fonts.load(),
+            glyphs: self.glyphs.allow(),
+        }
+    }
 }
 
 // `render`'s arguments.

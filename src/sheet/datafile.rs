@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::import::Imported;
+use crate::survey::edit::replace_section;
 use crate::survey::emit;
 use crate::survey::skeleton;
 use crate::survey::{Pack, ReportMeta};
@@ -21,11 +22,11 @@ pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&
     let mut units = String::new();
     emit::units(&mut units, schema, &imported.units, false);
     if let Some(text) = into {
-        let mut out = replace_section(text, "units", &units);
+        let mut out = replace_section(text, "units", Some(&units));
         if !imported.tables.is_empty() {
             let mut tables = String::new();
             emit::tables(&mut tables, schema, &imported.tables, false);
-            out = replace_section(&out, "tables", &tables);
+            out = replace_section(&out, "tables", Some(&tables));
         }
         return out;
     }
@@ -86,46 +87,6 @@ pub fn checked_text(pack: &Pack, imported: &Imported) -> String {
     if !imported.tables.is_empty() {
         out.push('\n');
         emit::tables(&mut out, schema, &imported.tables, false);
-    }
-    out
-}
-
-/// `text` with its top-level `key:` section replaced by `section` (appended when absent).
-pub(super) fn replace_section(text: &str, key: &str, section: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let head = format!("{key}:");
-    let Some(start) = lines.iter().position(|l| l.starts_with(&head)) else {
-        let mut out = text.trim_end().to_string();
-        out.push_str("\n\n");
-        out.push_str(section);
-        return out;
-    };
-    let top_level = |l: &&str| {
-        l.chars()
-            .next()
-            .is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#')
-    };
-    let end = lines[start + 1..]
-        .iter()
-        .position(top_level)
-        .map(|i| start + 1 + i)
-        .unwrap_or(lines.len());
-    // Comments just above the next key belong to it.
-    let mut cut = end;
-    while cut > start + 1 && (lines[cut - 1].starts_with('#') || lines[cut - 1].trim().is_empty()) {
-        cut -= 1;
-    }
-    let mut out = lines[..start].join("\n");
-    if start > 0 {
-        out.push('\n');
-    }
-    out.push_str(section);
-    if cut < lines.len() {
-        if !lines[cut].trim().is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&lines[cut..].join("\n"));
-        out.push('\n');
     }
     out
 }

@@ -540,8 +540,8 @@ impl State<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::datafile::replace_section;
     use super::*;
+    use crate::survey::edit::replace_section;
 
     #[test]
     fn numbers_written_as_text() {
@@ -556,7 +556,7 @@ mod tests {
     fn sections_are_replaced_in_place() {
         let text =
             "template: a\n# units\nunits:\n  - name: x\n    n: 1\n\n# the tables\ntables: {}\n";
-        let out = replace_section(text, "units", "units:\n  - name: y\n");
+        let out = replace_section(text, "units", Some("units:\n  - name: y\n"));
         assert_eq!(
             out,
             "template: a\n# units\nunits:\n  - name: y\n\n# the tables\ntables: {}\n"

@@ -2,6 +2,7 @@
 
 mod bounds;
 mod data;
+pub mod edit;
 pub mod emit;
 pub mod expr;
 mod matching;

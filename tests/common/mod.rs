@@ -232,6 +232,7 @@ pub fn validate_docx_all(docx: &[PathBuf]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 pub mod hostile;
+pub mod http;
 pub mod refdocx;
 
 /// Run a poppler/qpdf tool on `pdf` (pdftotext writes to stdout) and return its output;
