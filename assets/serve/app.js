@@ -9,7 +9,7 @@
 
 const PDFJS_URL = "/assets/vendor/pdfjs/pdf.min.mjs";
 const PDFJS_WORKER_URL = "/assets/vendor/pdfjs/pdf.worker.min.mjs";
-const SAVE_DELAY_MS = 450;
+const SAVE_DELAY_MS = 400;
 const MARKDOWN_DELAY_MS = 350;
 const BATCH_POLL_MS = 500;
 
