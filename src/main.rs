@@ -168,9 +168,20 @@ fn init(a: flags::InitArgs) -> Result<(), Error> {
         );
         return Ok(());
     }
+    let template = a.template.clone();
     let file = workflow::init_data_file(a.file, a.template.as_deref(), a.force)?;
     println!("{}", file.display());
-    println!("请填写后运行：diaoyan check {}", file.display());
+    if workflow::is_form_workbook(&file) {
+        println!(
+            "空白表格已生成：填好后运行 diaoyan import {}{}",
+            file.display(),
+            template
+                .map(|t| format!(" --template {t}"))
+                .unwrap_or_default()
+        );
+    } else {
+        println!("请填写后运行：diaoyan check {}", file.display());
+    }
     Ok(())
 }
 

@@ -65,8 +65,18 @@ pub fn refuse_overwrite(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Whether `init` writes `file` as the pack's empty form workbook: its name ends in
+/// `.xlsx` (any case).
+pub fn is_form_workbook(file: &Path) -> bool {
+    file.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
 /// `init`: write `file` (default `survey.yaml`), a data file to fill for the pack
-/// `template` names ([`choose_pack`]); returns the path written.
+/// `template` names ([`choose_pack`]); returns the path written. A `file` ending in
+/// `.xlsx` gets the pack's empty form workbook instead ([`crate::sheet::form_workbook`]:
+/// the `export` workbook with no units, its input rules and prompts), to hand out and
+/// read back with `import`.
 ///
 /// # Errors
 /// The pack's errors; [`Error::Input`] when `file` exists and `force` is false; an
@@ -79,6 +89,11 @@ pub fn init_data_file(
     let pack = choose_pack(template)?;
     let file = file.unwrap_or_else(|| PathBuf::from("survey.yaml"));
     refuse_overwrite(&file, force)?;
+    if is_form_workbook(&file) {
+        let bytes = crate::sheet::form_workbook(&pack)?;
+        crate::write::write_file(&file, &bytes)?;
+        return Ok(file);
+    }
     // The `template:` line `check` resolves to this same pack from the file's folder: the
     // name when it finds the pack there, else the pack folder's relative path.
     let reference = pack.reference_from(&file);
@@ -185,6 +200,32 @@ impl Import {
     pub fn write(&self) -> Result<()> {
         crate::write::write_file(&self.output, self.text.as_bytes())
     }
+}
+
+/// The spreadsheet `file` (xlsx, xls, ods or CSV) merged into a data file for `diaoyan
+/// serve`: `into` is the data file's path (for messages) and text. The spreadsheet is
+/// checked alone, exactly as a new `diaoyan import --template` checks it (the same
+/// problems, by sheet and cell, with the same messages); on success the result is `into`'s
+/// text with its `units:` (and the tables the spreadsheet has) replaced, as `import
+/// --into` writes it, every other line and comment kept, and the notes `import` prints
+/// ([`crate::Severity::Note`]: skipped 合计 rows, hidden rows, …).
+///
+/// Unlike `import --into`, the rest of the data file is not checked, so a fresh `init`
+/// skeleton whose findings are still empty takes the spreadsheet; `check` of the result
+/// tells what is left to fill.
+///
+/// # Errors
+/// [`Error::Input`] naming `into` when its `template:` names another pack than `pack`
+/// (the message `import --into` gives); the spreadsheet's read errors and every problem
+/// of its content, as `import` gives them.
+pub fn merge_spreadsheet(
+    file: &Path,
+    pack: &survey::Pack,
+    into: (&Path, &str),
+) -> Result<(String, Vec<Diagnostic>)> {
+    let (text, imported) = crate::sheet::merge_file(file, pack, into)?;
+    let notes = imported.notes.into_iter().map(Diagnostic::note).collect();
+    Ok((text, notes))
 }
 
 /// `export`: the data file's units, statistics, tables and report information as an Excel

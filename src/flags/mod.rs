@@ -88,6 +88,7 @@ pub enum Command {
     #[command(after_help = "\
 例 / Examples:
   diaoyan init --template community-survey 青年路-2020.yaml
+  diaoyan init --template community-survey 表格.xlsx     空白 Excel 表格 / empty form workbook
   diaoyan init --pack templates/my-survey")]
     Init(InitArgs),
     /// List the template packs found (./templates, --template folder, built-in).
@@ -222,7 +223,8 @@ pub struct RenderArgs {
 // `init`'s arguments.
 #[derive(clap::Args)]
 pub struct InitArgs {
-    /// The data file to write (default: survey.yaml).
+    /// The data file to write (default: survey.yaml); a name ending in .xlsx gets the
+    /// pack's empty form workbook (Excel, with input rules) to hand out and `import`.
     pub file: Option<PathBuf>,
     /// Template pack: a name (see `diaoyan templates`) or a pack folder.
     #[arg(long)]

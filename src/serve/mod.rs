@@ -19,15 +19,21 @@
 
 pub mod assets;
 pub mod batch;
+pub mod check;
+pub mod form;
+pub mod packs;
+pub mod projects;
+pub mod security;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -109,6 +115,10 @@ pub struct Shared {
     pub renders: Arc<tokio::sync::Semaphore>,
     /// Batch jobs (owned by [`batch`]).
     pub batch: batch::Jobs,
+    /// Recent renders (previews, checks) by project and version.
+    pub previews: check::Previews,
+    /// One async mutex per project, serialising its writes.
+    pub locks: projects::Locks,
 }
 
 /// The state every handler receives: cheap to clone (one `Arc`), dereferences to
@@ -346,14 +356,43 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every route of the server, with `state`.
+/// Every route of the server, with `state`, behind the security middleware
+/// ([`security::guard`]) and the body limit (the upload limit plus room for the multipart
+/// framing; JSON bodies are limited to [`MAX_JSON_BYTES`] where they are read).
 pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_upload_bytes().saturating_add(64 << 10);
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .route("/api/session", get(session))
+        .route("/api/packs", get(packs::list))
+        .route("/api/packs/{pack}/form.xlsx", get(packs::form_xlsx))
+        .route("/api/projects", get(projects::list).post(projects::create))
+        .route("/api/projects/{id}", get(projects::get_one))
+        .route("/api/projects/{id}/form", put(form::put_form))
+        .route("/api/projects/{id}/preview", post(projects::preview))
+        .route(
+            "/api/projects/{id}/preview/{file}",
+            get(projects::preview_pdf),
+        )
+        .route(
+            "/api/projects/{id}/download/{kind}",
+            get(projects::download),
+        )
+        .route("/api/markdown", post(form::markdown))
         .merge(batch::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .with_state(state)
+}
+
+/// Any other path: 404 (JSON).
+async fn not_found() -> ApiError {
+    ApiError::not_found("没有这个地址")
 }
 
 /// `GET /api/session`: `{csrf, version, limits}`.
@@ -383,7 +422,11 @@ impl Server {
             IpAddr::V4(v4) => v4.to_string(),
         };
         match &self.state.token {
-            Some(t) => format!("http://{host}:{}/?token={t}", addr.port()),
+            Some(t) => format!(
+                "http://{host}:{}/?token={}",
+                addr.port(),
+                projects::encode(t)
+            ),
             None => format!("http://{host}:{}/", addr.port()),
         }
     }
@@ -495,6 +538,8 @@ pub fn start(config: ServeConfig) -> crate::Result<Server> {
         addr,
         renders: Arc::new(tokio::sync::Semaphore::new(cores)),
         batch: batch::Jobs::default(),
+        previews: check::Previews::default(),
+        locks: projects::Locks::default(),
     }));
     Ok(Server { listener, state })
 }

@@ -33,14 +33,41 @@ enum Col {
 
 /// The workbook bytes for `survey`.
 pub fn export(survey: &Survey, pack: &Pack, figures: &Figures) -> Result<Vec<u8>> {
-    build(survey, pack, figures)
+    build(survey, pack, Some(figures))
+        .map_err(|e| Error::render_caused(format!("写 Excel 文件失败：{e}"), e))
+}
+
+/// The pack's empty form workbook: what `export` writes for a data file, with no units and
+/// no statistics — the units sheet's two-row header with its input rules (data
+/// validation) and prompts on 200 spare rows, a sheet with the header of each of the
+/// pack's other tables, and the report items sheet with its items to fill. `import`
+/// reads it back once filled (`diaoyan init --template NAME 表格.xlsx` writes it; `diaoyan
+/// serve` offers it for download). Same pack, same bytes.
+///
+/// # Errors
+/// [`Error::Render`] if the workbook cannot be built.
+pub fn form_workbook(pack: &Pack) -> Result<Vec<u8>> {
+    let empty = Survey {
+        source: std::path::PathBuf::new(),
+        template: pack.schema.name.clone(),
+        report: crate::survey::ReportMeta::default(),
+        units: Vec::new(),
+        tables: Default::default(),
+        facts: serde_json::Value::Null,
+        findings: Vec::new(),
+        recommendations: Vec::new(),
+        closing: None,
+        previous: None,
+        warnings: Vec::new(),
+    };
+    build(&empty, pack, None)
         .map_err(|e| Error::render_caused(format!("写 Excel 文件失败：{e}"), e))
 }
 
 fn build(
     survey: &Survey,
     pack: &Pack,
-    figures: &Figures,
+    figures: Option<&Figures>,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let schema = &pack.schema;
     let mut wb = Workbook::new();
@@ -75,9 +102,11 @@ fn build(
     ws.set_name(format!("{}数据", schema.unit_label))?;
     units_sheet(ws, survey, schema, &head, &int, &dec, &text)?;
 
-    let ws = wb.add_worksheet();
-    ws.set_name(STATS_SHEET)?;
-    stats_sheet(ws, figures, schema, &head, &dec, &text)?;
+    if let Some(figures) = figures {
+        let ws = wb.add_worksheet();
+        ws.set_name(STATS_SHEET)?;
+        stats_sheet(ws, figures, schema, &head, &dec, &text)?;
+    }
 
     for (key, def) in &schema.tables {
         let ws = wb.add_worksheet();

@@ -25,7 +25,8 @@ pub struct Imported {
     /// The pack's other tables found in the workbook: table name → rows, each a column
     /// key → cell (in the pack's column order).
     pub tables: IndexMap<String, Vec<IndexMap<String, Cell>>>,
-    /// The report items of the [`super::REPORT_SHEET`] sheet, if the workbook has one.
+    /// The report items of the [`super::REPORT_SHEET`] sheet, if the workbook has one with
+    /// any item filled.
     pub report: Option<ReportMeta>,
     /// Things passed over that the user should know about (unmatched columns, 合计 rows …).
     pub notes: Vec<String>,
@@ -488,7 +489,23 @@ impl State<'_> {
                 *opt = None;
             }
         }
-        self.out.report = Some(meta);
+        // A report sheet left as the empty form has it (every item blank) gives no
+        // report items: the data file's own (or, new, placeholders) stand.
+        let blank = meta.title.is_empty()
+            && meta.region.is_empty()
+            && meta.period.is_empty()
+            && meta.date.is_none()
+            && [
+                &meta.subtitle,
+                &meta.organisation,
+                &meta.author,
+                &meta.output,
+            ]
+            .iter()
+            .all(|o| o.is_none());
+        if !blank {
+            self.out.report = Some(meta);
+        }
     }
 }
 

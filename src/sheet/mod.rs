@@ -18,7 +18,7 @@ mod xmlscan;
 
 pub use datafile::{checked_text, data_file};
 pub use delimited::read_csv;
-pub use export::export;
+pub use export::{export, form_workbook};
 pub use export::{REPORT_SHEET, STATS_SHEET};
 pub use import::{import, Imported};
 
@@ -34,6 +34,31 @@ pub fn import_file(
     file: &Path,
     pack: &Pack,
     into: Option<(&Path, &str)>,
+) -> Result<(String, Imported)> {
+    import_checked(file, pack, into, true)
+}
+
+/// A spreadsheet merged into a data file (`into`: its path and text, which must use the
+/// same pack): the spreadsheet is checked alone, exactly as a new `import` checks it
+/// (the same problems by sheet and cell), and on success `into`'s text is returned with
+/// its `units:` (and the tables the spreadsheet has) replaced, everything else kept.
+/// Unlike [`import_file`] with `into`, the rest of the data file is not checked: a fresh
+/// `init` skeleton whose findings are still empty takes a spreadsheet.
+///
+/// # Errors
+/// [`Error::Input`] naming `into` when its `template:` is another pack; the spreadsheet's
+/// read errors and problems, as `import` gives them.
+pub fn merge_file(file: &Path, pack: &Pack, into: (&Path, &str)) -> Result<(String, Imported)> {
+    import_checked(file, pack, Some(into), false)
+}
+
+/// [`import_file`] (`whole`: a file imported into is checked whole) or [`merge_file`]
+/// (the spreadsheet checked alone).
+fn import_checked(
+    file: &Path,
+    pack: &Pack,
+    into: Option<(&Path, &str)>,
+    whole: bool,
 ) -> Result<(String, Imported)> {
     if let Some((path, text)) = into {
         let named = text
@@ -58,10 +83,12 @@ pub fn import_file(
         import(file, &sheets, pack)?
     };
     let into_text = into.map(|(_, t)| data_file(pack, &imported, file, Some(t)));
+    // Checked alone, the spreadsheet is told as a new import tells it.
+    let into = into.filter(|_| whole);
     let as_file = into.map_or_else(|| file.with_extension("yaml"), |(p, _)| p.to_path_buf());
     // A new file is checked without its skeleton (what is left to fill is `check`'s to
     // list); a file imported into is checked whole. The survey loaded is dropped at once.
-    let checked = match &into_text {
+    let checked = match into_text.as_ref().filter(|_| whole) {
         Some(text) => {
             crate::survey::load_bytes(&as_file, text.as_bytes(), pack.dir.as_deref()).map(drop)
         }

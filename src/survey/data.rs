@@ -15,6 +15,7 @@ pub use messages::early_diagnostics;
 pub(super) use messages::yaml_message;
 use messages::{label_of, problem_diagnostics};
 pub use prose::markdown_options as prose_markdown_options;
+pub use prose::markdown_problems as prose_markdown_problems;
 pub(super) use raw::duplicate_key;
 pub use raw::parse_raw;
 use raw::quoted_field;

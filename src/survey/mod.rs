@@ -15,7 +15,10 @@ pub mod text;
 
 /// Calendar dates of data files (moved to [`crate::date`], shared with the Document model).
 pub use crate::date::{self, Date};
-pub use data::{prose_markdown_options, Cell, Period, Point, Prose, ReportMeta, Survey, Unit};
+pub use data::{
+    prose_markdown_options, prose_markdown_problems, Cell, Period, Point, Prose, ReportMeta,
+    Survey, Unit,
+};
 pub use matching::{match_units, MatchBy, Matching};
 pub use pack::{builtin_names, list, not_a_pack, parse_schema, starter_files, Pack, PackInfo};
 pub use positions::Positions;
