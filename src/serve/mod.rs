@@ -24,6 +24,7 @@ pub mod form;
 pub mod packs;
 pub mod projects;
 pub mod security;
+pub mod upload;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -216,7 +217,7 @@ impl Problem {
         if let Ok(rel) = d.file.strip_prefix(workspace) {
             shown.file = rel.to_path_buf();
         }
-        let full = shown.to_string();
+        let full = strip_workspace(&shown.to_string(), workspace);
         let (text, source) = match full.split_once('\n') {
             Some((first, rest)) => (first.to_string(), Some(rest.to_string())),
             None => (full, None),
@@ -370,6 +371,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/projects", get(projects::list).post(projects::create))
         .route("/api/projects/{id}", get(projects::get_one))
         .route("/api/projects/{id}/form", put(form::put_form))
+        .route("/api/projects/{id}/upload", post(upload::upload))
         .route("/api/projects/{id}/preview", post(projects::preview))
         .route(
             "/api/projects/{id}/preview/{file}",

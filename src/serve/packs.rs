@@ -77,7 +77,7 @@ pub async fn form_xlsx(State(s): State<AppState>, p: Params) -> Result<Response,
     let made = s
         .blocking(move || {
             let pack = resolve(&st, &n2)?;
-            form_workbook(&pack)
+            crate::sheet::form_workbook(&pack)
         })
         .await?;
     let bytes = made.map_err(|e| match e {
@@ -89,9 +89,4 @@ pub async fn form_xlsx(State(s): State<AppState>, p: Params) -> Result<Response,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes,
     ))
-}
-
-/// The pack's empty form workbook (edit19's `sheet::form_workbook`, until merged: refused).
-fn form_workbook(_pack: &Pack) -> crate::Result<Vec<u8>> {
-    Err(crate::Error::render("空白表格尚不可用"))
 }
