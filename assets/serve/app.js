@@ -342,6 +342,9 @@ function setProject(project, { form = false } = {}) {
   state.project = project;
   state.version = project.version;
   if (form) {
+    state.formUnavailable = !project.form;
+    $("form-unavailable").hidden = !state.formUnavailable;
+    $("form").hidden = state.formUnavailable;
     fillForm(project.form);
     state.dirty = false;
     setConflict(null);
@@ -625,7 +628,7 @@ function saveStatus(text, kind) {
 }
 
 function formChanged() {
-  if (!state.project) return;
+  if (!state.project || state.formUnavailable) return;
   state.dirty = true;
   state.lastInputAt = performance.now();
   timing.length = 0;
@@ -642,7 +645,7 @@ let savePromise = null;
 
 async function save() {
   clearTimeout(state.saveTimer);
-  if (!state.project || !state.dirty || state.conflict) return;
+  if (!state.project || !state.dirty || state.conflict || state.formUnavailable) return;
   if (savePromise) {
     // One save at a time: save again when the running one is done.
     await savePromise;
