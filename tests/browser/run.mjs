@@ -96,8 +96,9 @@ function workbooks(dir) {
 }
 
 async function main() {
-  const ws = path.join(opts.work, "workspace");
-  const tmp = path.join(opts.work, "files");
+  // Fresh folders even when --work is reused.
+  const ws = fs.mkdtempSync(path.join(opts.work, "workspace-"));
+  const tmp = fs.mkdtempSync(path.join(opts.work, "files-"));
   fs.mkdirSync(tmp, { recursive: true });
   const { good, bad } = workbooks(tmp);
 
@@ -170,7 +171,10 @@ async function main() {
   step = "upload the fixed workbook";
   await page.setInputFiles("#upload-input", good);
   await page.waitForFunction(() => document.querySelector("#upload-msg").className.includes("ok"));
-  assert.match(await page.textContent("#upload-msg"), /已导入“青年路-社区数据\.xlsx”：12 个社区/);
+  assert.match(await page.textContent("#upload-msg"), /^已导入“青年路-社区数据\.xlsx”/);
+  const merged = fs.readFileSync(path.join(ws, PROJECT, "survey.yaml"), "utf8");
+  assert.equal(merged.match(/^  - name: /gm)?.length, 12, "the 12 communities are merged into survey.yaml");
+  await page.screenshot({ path: path.join(opts.work, "after-upload.png") });
   assert.equal(await page.locator("#upload-problems .problems li.error").count(), 0);
 
   // The facts the report needs are not in the workbook: the page says where to fill them
@@ -211,6 +215,7 @@ async function main() {
   step = "edit a finding: the preview refreshes";
   await page.click("#nav-3");
   const latencies = [];
+  const timings = [];
   for (let round = 0; round < 3; round++) {
     const before = await page.getAttribute("#pages", "data-version");
     const box = page.locator("#findings .item").first().locator('[data-field="text"]');
@@ -224,10 +229,12 @@ async function main() {
     }, before, { timeout: 60_000 });
     const drawnAt = Number(await page.getAttribute("#pages", "data-drawn-at"));
     latencies.push(Math.round(drawnAt - lastKey));
+    timings.push(Object.fromEntries(await page.evaluate(() => window.diaoyanTiming)));
   }
   const status = await page.textContent("#preview-status");
   const serverMs = Number((/服务器生成 (\d+) 毫秒/.exec(status) || [])[1]);
   log("refresh latency (last keystroke → new pages drawn), ms:", latencies.join(", "), "· server", serverMs, "ms");
+  log("milestones after the last keystroke, ms:", JSON.stringify(timings));
   const yamlOnDisk = fs.readFileSync(path.join(ws, PROJECT, "survey.yaml"), "utf8");
   assert.ok(yamlOnDisk.includes("第3次修改。"), "the edit is saved in survey.yaml");
 
@@ -295,7 +302,7 @@ async function main() {
   step = "no script errors";
   assert.deepEqual(pageErrors, [], "the page logged no errors");
 
-  console.log(JSON.stringify({ ok: true, refresh_ms: latencies, server_ms: serverMs, pages: pagesShown }));
+  console.log(JSON.stringify({ ok: true, refresh_ms: latencies, milestones_ms: timings, server_ms: serverMs, pages: pagesShown }));
 }
 
 /// Clicks and waits for the download; returns {name, path}.
