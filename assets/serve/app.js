@@ -354,7 +354,8 @@ function setProject(project, { form = false } = {}) {
   $("project-name").textContent = project.id;
   const pack = packOf(project.template);
   const bits = [pack && pack.description ? pack.description : `模板 ${project.template}`];
-  bits.push(project.units != null ? `${project.units} 个${project.unit_label || "单位"}` : "还没有数据");
+  const hasProblems = (project.problems || []).length > 0;
+  bits.push(project.units != null ? `${project.units} 个${project.unit_label || "单位"}` : hasProblems ? "数据待改正" : "还没有数据");
   $("project-meta").textContent = bits.join(" · ");
   localStorage.setItem("diaoyan.project", project.id);
   const hash = "#project=" + enc(project.id);
@@ -369,7 +370,11 @@ function showDataSummary() {
   if (!p) return;
   const label = p.unit_label || "单位";
   $("data-summary").replaceChildren(
-    el("p", {}, p.units != null ? `已有 ${p.units} 个${label}的数据。重新上传会替换这些数据。` : "还没有数据：请上传填好的表格。"),
+    el("p", {}, p.units != null
+      ? `已有 ${p.units} 个${label}的数据。重新上传会替换这些数据。`
+      : (p.problems || []).length
+        ? "数据或报告信息有问题，改正后才能生成报告（见下；报告标题等在第三步填写）。"
+        : "还没有数据：请上传填好的表格。"),
   );
   showProblems($("data-problems"), { problems: p.problems, warnings: p.warnings, notes: p.notes }, p.units ? "数据检查通过，没有发现问题。" : "");
   const outsideSheet = (p.problems || []).some((q) => (q.field || "").startsWith("facts") || /\bfacts\./.test(q.text || ""));
@@ -801,7 +806,7 @@ async function previewOnce(id, version) {
     showNote(pages.dataset.version ? "数据或文字有问题，报告未能更新；下面仍是上一次生成的报告。问题列在左侧“预览”步骤中。" : "数据或文字有问题，报告未能生成。问题列在左侧“预览”步骤中。");
     showProblems($("preview-problems"), { problems: d.problems, warnings: d.warnings }, "");
     if (!pages.querySelector("canvas")) {
-      pages.replaceChildren(el("div", { class: "empty" }, el("p", { text: "报告未能生成，请先改正这些问题：" }), problemList(d.problems)));
+      pages.replaceChildren(el("div", { class: "failed" }, el("p", { class: "problems-head bad", text: "报告未能生成，请先改正这些问题：" }), problemList(d.problems)));
     }
     pages.dataset.failedVersion = d.version || version;
     return;
