@@ -963,6 +963,7 @@ function showBatch(job) {
   p.max = Math.max(1, job.total || 0);
   p.value = job.done || 0;
   const doneText = job.state === "done" ? "全部完成" : "正在生成";
+  if (job.error) setMsg($("batch-msg"), `批量生成出错：${job.error}`, "bad");
   $("batch-count").textContent = `${doneText}：${job.done || 0} / ${job.total || 0}，成功 ${job.ok || 0} 份，失败 ${job.failed || 0} 份。`;
   const dl = $("batch-download");
   dl.hidden = !job.download;
