@@ -974,7 +974,9 @@ function showBatch(job) {
     box.append(el("h3", { text: `失败的文件（${job.failures.length} 个，已写入 zip 中的“失败清单.txt”）` }));
     const ul = el("ul", { class: "failures" });
     for (const f of job.failures) {
-      ul.append(el("li", {}, el("strong", { text: f.file }), "：", f.error || "", f.problems && f.problems.length ? problemList(f.problems) : null));
+      const problems = f.problems || [];
+      const shown = problems.some((p) => p.text === f.error);
+      ul.append(el("li", {}, el("strong", { text: f.file }), shown || !f.error ? null : `：${f.error}`, problems.length ? problemList(problems) : null));
     }
     box.append(ul);
   } else if (job.state === "done") {
