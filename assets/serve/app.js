@@ -818,6 +818,8 @@ async function previewOnce(id, version) {
     state.preview.shownVersion = d.version || version;
     $("preview-note").hidden = true;
     previewStatus(`已更新 ${clock()} · 共 ${drawn} 页 · 服务器生成 ${d.server_ms ?? "?"} 毫秒，共 ${total} 毫秒`, false);
+    const p = state.project;
+    $("preview-summary").textContent = `共 ${drawn} 页${p && p.units != null ? `，${p.units} 个${p.unit_label || "单位"}` : ""}。${clock()} 生成，下载的文件与预览完全相同。`;
     showProblems($("preview-problems"), { warnings: d.warnings }, "没有发现问题，报告可以下载。");
   } catch (e) {
     pages.classList.remove("stale");
@@ -1019,7 +1021,10 @@ function wire() {
       if (!state.project) return;
       await flushSave();
       const kind = b.dataset.download;
-      download(projectUrl(state.project.id, `/download/${kind}`), `${state.project.id}.${kind}`, $("download-msg"), $("download-problems"));
+      const card = b.closest(".card");
+      const msg = (card && card.querySelector(".msg")) || $("download-msg");
+      const problems = msg.id === "download-msg" ? $("download-problems") : null;
+      download(projectUrl(state.project.id, `/download/${kind}`), `${state.project.id}.${kind}`, msg, problems);
     });
   }
   $("batch-form").addEventListener("submit", startBatch);

@@ -287,7 +287,12 @@ async function main() {
   const good2 = path.join(ROOT, "data/township-2019.yaml");
   await page.setInputFiles("#batch-input", [SEED, good2, bad]);
   await page.click("#batch-start");
-  await page.waitForFunction(() => document.querySelector("#batch-count").textContent.startsWith("全部完成"), null, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => document.querySelector("#batch-count").textContent.startsWith("全部完成") || document.querySelector("#batch-msg").className.includes("bad"),
+    null,
+    { timeout: 120_000 },
+  );
+  assert.doesNotMatch(await page.getAttribute("#batch-msg", "class"), /bad/, `the batch started: ${await page.textContent("#batch-msg")}`);
   assert.equal(await page.textContent("#batch-count"), "全部完成：3 / 3，成功 2 份，失败 1 份。");
   const failure = page.locator("#batch-failures .failures > li");
   assert.equal(await failure.count(), 1);
