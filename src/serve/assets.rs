@@ -53,7 +53,11 @@ pub const APP: &[Asset] = &[app!("app.js"), app!("app.css")];
 
 /// The vendored pdf.js files: add one `vendor!("name")` line per file (see the module
 /// docs).
-pub const VENDOR: &[Asset] = &[];
+pub const VENDOR: &[Asset] = &[
+    vendor!("pdf.min.mjs"),
+    vendor!("pdf.worker.min.mjs"),
+    vendor!("LICENSE"),
+];
 
 /// `index.html`, with `{{CSRF}}` still in it.
 pub const INDEX: &[u8] = include_bytes!("../../assets/serve/index.html");

@@ -1,6 +1,7 @@
 //! Checks that need external tools: poppler (`pdftotext`, `pdffonts`, `pdfinfo`,
-//! `pdfimages`), `qpdf`, LibreOffice (`soffice`) and `validate-docx` (with a Python that
-//! has lxml). A check whose tool is missing is reported **ignored**, never passed; with
+//! `pdfimages`), `qpdf`, LibreOffice (`soffice`), `validate-docx` (with a Python that
+//! has lxml), and for the browser check `node`, `chromium` and the npm packages of
+//! `tests/browser` (`npm ci --prefix tests/browser`). A check whose tool is missing is reported **ignored**, never passed; with
 //! `DIAOYAN_REQUIRE_TOOLS=1` (as `.ci/run` sets) it fails instead.
 //!
 //! A custom harness (libtest-mimic) because the built-in one cannot ignore a test at run
@@ -10,6 +11,7 @@
 mod attack18;
 mod attack18a;
 mod bbox;
+mod browser;
 mod charts;
 mod closing;
 #[path = "../common/mod.rs"]
@@ -37,6 +39,11 @@ type Check = (&'static str, &'static [&'static str], fn());
 /// Every check with the tools it needs.
 fn checks() -> Vec<Check> {
     vec![
+        (
+            "browser::the_writer_goes_from_the_form_to_the_report_in_chromium",
+            &["node", "chromium", browser::PLAYWRIGHT],
+            browser::the_writer_goes_from_the_form_to_the_report_in_chromium,
+        ),
         (
             "prose::points_and_notes_are_numbered_in_pdf_and_docx",
             &["pdftotext", "soffice"],
@@ -290,11 +297,20 @@ fn checks() -> Vec<Check> {
     ]
 }
 
+/// Whether a tool is usable: the npm packages of `tests/browser`, or what
+/// [`common::available`] knows.
+fn available(tool: &str) -> bool {
+    match tool {
+        browser::PLAYWRIGHT => browser::playwright_installed(),
+        _ => common::available(tool),
+    }
+}
+
 fn trial((name, tools, check): Check) -> Trial {
     let missing: Vec<&str> = tools
         .iter()
         .copied()
-        .filter(|t| !common::available(t))
+        .filter(|t| !available(t))
         .collect();
     let required = std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_some();
     if missing.is_empty() {
