@@ -428,6 +428,13 @@ fn limits_and_hostile_names_are_refused_or_neutralised() {
     assert_eq!(r.status, 413, "{}", r.text());
     assert!(error(&r).starts_with("解压后的总大小超过上限 8 MiB"));
 
+    // A cross-site request (no CSRF header) starts nothing.
+    let r = s
+        .req("POST", "/api/batch")
+        .multipart(&[Part::file("files", "a.yaml", b"x")])
+        .send();
+    assert_eq!(r.status, 403, "{}", r.text());
+
     // Too many files: in a zip, and uploaded one by one.
     let many = zip_of(&[
         ("1.yaml", b"x"),

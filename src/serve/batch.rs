@@ -468,13 +468,59 @@ async fn download(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn job(root: &Path, k: usize, finished: bool) -> Arc<Job> {
+        let dir = root.join(format!("{k:032x}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Arc::new(Job {
+            id: format!("{k:032x}"),
+            dir,
+            progress: Mutex::new(Progress {
+                finished,
+                ..Progress::default()
+            }),
+        })
+    }
+
+    #[test]
+    fn only_the_last_jobs_are_kept_and_running_ones_never_dropped() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        // A folder left by an earlier run of the server.
+        std::fs::create_dir_all(root.join("old")).unwrap();
+        let jobs = Jobs::default();
+        // The first job still runs; the others finished.
+        for k in 0..KEEP + 5 {
+            jobs.add(job(root, k, k != 0), root);
+        }
+        let ids: Vec<String> = jobs
+            .list
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|j| j.id.clone())
+            .collect();
+        assert_eq!(ids.len(), KEEP);
+        assert_eq!(ids[0], format!("{:032x}", 0));
+        assert_eq!(ids[1], format!("{:032x}", 6));
+        let mut on_disk: Vec<String> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        assert_eq!(on_disk, ids);
+        assert!(jobs.get(&format!("{:032x}", 3)).is_none());
+        assert!(jobs.get(&format!("{:032x}", 24)).is_some());
+    }
+
     #[test]
     fn ids_are_32_lowercase_hex_digits() {
-        assert!(super::valid_id("0123456789abcdef0123456789abcdef"));
-        assert!(!super::valid_id("0123456789ABCDEF0123456789abcdef"));
-        assert!(!super::valid_id("../../etc/passwd"));
-        assert!(!super::valid_id("0123456789abcdef0123456789abcde"));
-        let id = super::new_id().unwrap();
-        assert!(super::valid_id(&id), "{id}");
+        assert!(valid_id("0123456789abcdef0123456789abcdef"));
+        assert!(!valid_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!valid_id("../../etc/passwd"));
+        assert!(!valid_id("0123456789abcdef0123456789abcde"));
+        let id = new_id().unwrap();
+        assert!(valid_id(&id), "{id}");
     }
 }
