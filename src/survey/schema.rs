@@ -39,6 +39,12 @@ pub struct Schema {
     /// Other tables a data file carries (the pay scale).
     #[serde(default)]
     pub tables: IndexMap<String, TableDef>,
+    /// The report's other figures (`facts:` of a data file, not any unit's), by dotted path
+    /// (`funding.office`), with the label a writer sees in the workbook, the browser form
+    /// and the data file's comments. Facts the templates use without a declaration are
+    /// still asked for, labelled by their path ([`super::skeleton::fact_slots`]).
+    #[serde(default)]
+    pub facts: IndexMap<String, FactDef>,
     /// The topics a finding or recommendation may name in `topic:` (name → what it is
     /// about). When a pack declares none, they are read from its templates
     /// (`topic == "office"`); a data file naming another topic is refused.
@@ -451,6 +457,17 @@ pub enum CheckLevel {
     Error,
     /// Reported as a warning; the report renders.
     Warning,
+}
+
+/// One of the report's other figures (`facts:` in `template.yaml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactDef {
+    /// What it is (每个社区每年的办公经费).
+    pub label: String,
+    /// Its unit (元), if any.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 /// A per-unit text attribute.

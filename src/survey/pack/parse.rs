@@ -141,6 +141,29 @@ fn check_schema(path: &Path, yaml: &str, s: &Schema) -> Result<()> {
     if s.fields.is_empty() {
         push("fields", "fields 为空：至少需要一个字段".into());
     }
+    // `facts:`: dotted names of identifiers (they become keys of the data file's `facts:`
+    // and names in templates); no path may be a prefix of another (a figure is not a map).
+    for path in s.facts.keys() {
+        let ident = |p: &str| {
+            let mut cs = p.chars();
+            cs.next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if !path.split('.').all(ident) {
+            push(
+                &format!("facts.{path}"),
+                format!(
+                    "facts 中的名称“{path}”无效：应为以点分隔的英文标识符（如 funding.office）"
+                ),
+            );
+        } else if let Some(longer) = s.facts.keys().find(|o| o.starts_with(&format!("{path}."))) {
+            push(
+                &format!("facts.{path}"),
+                format!("facts 中的 {path} 既是一个数字又含有 {longer}：请只保留其中之一"),
+            );
+        }
+    }
     // `prose:` (issue 18): the sections a data file's own text may hold. The data file
     // reads findings, recommendations and closing; other names are not supported yet.
     for (name, sec) in &s.prose {
