@@ -521,7 +521,7 @@ fn preview_of_the_seed_and_downloads_equal_the_cli() {
 #[test]
 fn a_failing_preview_lists_its_problems_with_unit_and_field() {
     let s = Server::start();
-    let p = seeded(&s, "甲");
+    seeded(&s, "甲");
     let path = s.dir.join("甲/survey.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     // One unit's total no longer matches its parts.
@@ -562,7 +562,7 @@ fn a_failing_preview_lists_its_problems_with_unit_and_field() {
 #[test]
 fn a_spreadsheet_upload_is_checked_alone_then_merged() {
     let s = Server::start();
-    let p = seeded(&s, "甲");
+    seeded(&s, "甲");
     let xlsx = s
         .get(&format!("/api/projects/{}/download/xlsx", encode("甲")))
         .bytes;
@@ -579,7 +579,6 @@ fn a_spreadsheet_upload_is_checked_alone_then_merged() {
     assert_eq!(merged["units"], 12);
     assert!(s.dir.join("乙/uploads/社区统计.xlsx").is_file());
     assert_ne!(merged["version"], q["version"]);
-    let _ = p;
     // A broken spreadsheet is refused with the CLI's problems and changes nothing.
     let before = std::fs::read(s.dir.join("乙/survey.yaml")).unwrap();
     let r = upload(
@@ -658,4 +657,108 @@ fn markdown_preview_is_safe_and_names_what_check_refuses() {
         .as_str()
         .unwrap()
         .starts_with("请求内容不是有效的 JSON"));
+}
+
+/// `xlsx` with the cell `D3` of its first sheet (the first unit's 居民户数) made the text
+/// `两千多`.
+fn with_text_in_d3(xlsx: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut changed = false;
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            let cell = text
+                .split("<c r=\"D3\"")
+                .nth(1)
+                .and_then(|rest| rest.split("</c>").next())
+                .map(|inner| format!("<c r=\"D3\"{inner}</c>"))
+                .expect("a D3 cell");
+            let new = text.replacen(
+                &cell,
+                "<c r=\"D3\" t=\"inlineStr\"><is><t>两千多</t></is></c>",
+                1,
+            );
+            changed = new != text;
+            bytes = new.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    assert!(changed);
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_text_in_a_number_cell_is_shown_with_its_cell_then_fixed() {
+    let s = Server::start();
+    seeded(&s, "甲");
+    let good = s
+        .get(&format!("/api/projects/{}/download/xlsx", encode("甲")))
+        .bytes;
+    let bad = with_text_in_d3(&good);
+    let q = create(&s, "乙");
+    let v = q["version"].as_str().unwrap();
+    let r = upload(&s, "乙", v, "社区统计.xlsx", &bad);
+    assert_eq!(r.status, 422, "{}", r.text());
+    let body = r.json();
+    let first = &body["problems"][0];
+    assert_eq!(
+        first["text"],
+        "乙/uploads/社区统计.xlsx: 青年路第一社区：工作表“社区数据”D3：居民户数（户）应是数字，不是“两千多”"
+    );
+    assert_eq!(first["unit"], "青年路第一社区");
+    assert_eq!(first["file"], "乙/uploads/社区统计.xlsx");
+    // Exactly what `diaoyan import` says, run in the workspace on the stored file.
+    let out = cli_in(
+        &s.dir,
+        &[
+            "import",
+            "乙/uploads/社区统计.xlsx",
+            "--template",
+            "community-survey",
+            "-o",
+            "x.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let texts: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(stderr.trim_end().lines().collect::<Vec<_>>(), texts);
+    // Fixed: the same version (nothing changed) takes the good workbook.
+    let r = upload(&s, "乙", v, "社区统计.xlsx", &good);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let p = r.json();
+    assert_eq!(p["units"], 12);
+}
+
+#[test]
+fn a_yaml_upload_must_name_a_known_pack() {
+    let s = Server::start();
+    let p = create(&s, "甲");
+    let v = p["version"].as_str().unwrap();
+    let before = std::fs::read(s.dir.join("甲/survey.yaml")).unwrap();
+    let r = upload(&s, "甲", v, "x.yaml", b"report:\n  title: t\n");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(
+        r.json()["problems"][0]["text"],
+        "甲/uploads/x.yaml: 这不是 diaoyan 的数据文件：缺少 template:（模板名称）"
+    );
+    let r = upload(&s, "甲", v, "y.yml", b"template: no-such-pack\n");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(std::fs::read(s.dir.join("甲/survey.yaml")).unwrap(), before);
+    let r = upload(&s, "甲", v, "z.yaml", &[0xff, 0xfe, 0x00]);
+    assert_eq!(r.status, 422);
+    assert_eq!(std::fs::read(s.dir.join("甲/survey.yaml")).unwrap(), before);
 }

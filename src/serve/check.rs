@@ -235,3 +235,41 @@ pub fn packs_stamp(templates: Option<&Path>) -> String {
     let text = format!("{parts:?}");
     super::projects::version_of(text.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(v: &str) -> Arc<Checked> {
+        Arc::new(Checked {
+            version: v.to_string(),
+            pdf: Some(Arc::new(v.as_bytes().to_vec())),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            name: None,
+            units: None,
+            unit_label: None,
+            loads: true,
+            server_ms: 0,
+        })
+    }
+
+    #[test]
+    fn the_cache_keeps_two_versions_per_project_and_64_in_all() {
+        let c = Previews::default();
+        for v in ["v1", "v2", "v3"] {
+            c.put("p", v, checked(v));
+        }
+        assert!(c.get("p", "v1").is_none());
+        assert_eq!(c.pdf("p", "v3").unwrap().as_slice(), b"v3");
+        assert_eq!(c.len(), 2);
+        for i in 0..100 {
+            c.put(&format!("q{i}"), "v", checked("v"));
+        }
+        assert_eq!(c.len(), Previews::TOTAL);
+        assert!(c.get("q99", "v").is_some());
+        assert!(c.get("q0", "v").is_none());
+        c.forget("q99");
+        assert!(c.get("q99", "v").is_none());
+    }
+}

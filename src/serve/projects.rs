@@ -215,13 +215,26 @@ pub async fn project(s: &AppState, id: &str, notes: Vec<Problem>) -> Result<Proj
     let form = super::form::form_json(&dir.join(DATA_FILE), &text);
     let c = checked(s, id, &dir, bytes, &version).await?;
     let ok = c.pdf.is_some();
+    // A data file `check` refuses still shows its units and the pack's unit label.
+    let units = c.units.or_else(|| {
+        serde_yaml::from_str::<serde_yaml::Value>(&text)
+            .ok()?
+            .get("units")?
+            .as_sequence()
+            .map(Vec::len)
+    });
+    let unit_label = c.unit_label.clone().or_else(|| {
+        super::packs::resolve(s, &template)
+            .ok()
+            .map(|p| p.schema.unit_label.clone())
+    });
     Ok(Project {
         id: id.to_string(),
         template,
         version,
         form,
-        units: c.units,
-        unit_label: c.unit_label.clone(),
+        units,
+        unit_label,
         problems: c.problems.clone(),
         warnings: c.warnings.clone(),
         notes,

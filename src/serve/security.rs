@@ -40,20 +40,19 @@ frame-ancestors 'self'";
 /// The middleware: checks, then the handler, then the security headers.
 pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = match check(&s, &req) {
-        Err(r) => r,
-        Ok(Some(r)) => r,
-        Ok(None) => next.run(req).await,
+        Some(r) => r,
+        None => next.run(req).await,
     };
     add_headers(resp.headers_mut());
     resp
 }
 
-/// `Err` a refusal, `Ok(Some)` an answer made here (the token redirect), `Ok(None)` go on.
-fn check(s: &AppState, req: &Request) -> Result<Option<Response>, Response> {
+/// `Some` the answer made here (a refusal, the token redirect), `None` to go on.
+fn check(s: &AppState, req: &Request) -> Option<Response> {
     let api = req.uri().path().starts_with("/api/");
     let headers = req.headers();
     if s.addr.ip().is_loopback() && !host_allowed(headers, s.addr.port()) {
-        return Err(refuse(
+        return Some(refuse(
             api,
             StatusCode::FORBIDDEN,
             "拒绝访问：请求的主机名不是本机地址（请用启动时显示的地址打开）",
@@ -65,16 +64,16 @@ fn check(s: &AppState, req: &Request) -> Result<Option<Response>, Response> {
             .flatten();
         if let Some(given) = query_token {
             if !same(&given, token) {
-                return Err(refuse(
+                return Some(refuse(
                     api,
                     StatusCode::UNAUTHORIZED,
                     "访问令牌不正确：请使用启动时显示的完整地址",
                 ));
             }
-            return Ok(Some(token_redirect(token)));
+            return Some(token_redirect(token));
         }
         if !carries_token(headers, token) {
-            return Err(refuse(
+            return Some(refuse(
                 api,
                 StatusCode::UNAUTHORIZED,
                 "需要访问令牌：请使用启动时显示的完整地址（含 ?token=…）打开",
@@ -82,7 +81,9 @@ fn check(s: &AppState, req: &Request) -> Result<Option<Response>, Response> {
         }
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        csrf(s, headers).map_err(|why| refuse(api, StatusCode::FORBIDDEN, why))?;
+        if let Err(why) = csrf(s, headers) {
+            return Some(refuse(api, StatusCode::FORBIDDEN, why));
+        }
         let multipart = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -101,10 +102,10 @@ fn check(s: &AppState, req: &Request) -> Result<Option<Response>, Response> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if length.is_some_and(|n| n > limit as u64) {
-            return Err(too_large(multipart, s.limits.max_upload_mb));
+            return Some(too_large(multipart, s.limits.max_upload_mb));
         }
     }
-    Ok(None)
+    None
 }
 
 /// 413 with the limit named in Chinese.
