@@ -307,11 +307,7 @@ fn available(tool: &str) -> bool {
 }
 
 fn trial((name, tools, check): Check) -> Trial {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| !available(t))
-        .collect();
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !available(t)).collect();
     let required = std::env::var_os("DIAOYAN_REQUIRE_TOOLS").is_some();
     if missing.is_empty() {
         Trial::test(name, move || {
