@@ -448,3 +448,47 @@ proptest! {
         prop_assert_eq!(s.closing.unwrap_or_default(), form.closing);
     }
 }
+
+/// A fresh `init` skeleton: filling the report in the form keeps each item's line
+/// comment (at its column) and the placeholders left empty; the rest is unchanged.
+#[test]
+fn skeleton_report_keeps_its_comments() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("survey.yaml");
+    let out = common::diaoyan(&[
+        "init",
+        "--template",
+        "community-survey",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&file).expect("skeleton");
+    let mut form = read_form(&text).expect("form");
+    assert_eq!(form.report.title, "");
+    form.report.title = "青年路街道社区调研".into();
+    form.report.period = "2020".into();
+    form.report
+        .extra
+        .insert("sponsor".into(), Yaml::from("某单位"));
+    let written = write_form(&text, &form).expect("written");
+    assert_eq!(read_form(&written).expect("back"), form);
+    let old: Vec<&str> = text.lines().collect();
+    let new: Vec<&str> = written.lines().collect();
+    let title = old
+        .iter()
+        .position(|l| l.starts_with("  title:"))
+        .expect("title");
+    assert_eq!(
+        new[title],
+        "  title: 青年路街道社区调研       # 报告标题（必填）"
+    );
+    assert_eq!(new[title + 1], old[title + 1]); // subtitle: '' kept
+    assert_eq!(
+        new[title + 3],
+        "  period: '2020'                  # 调研期，如“2019”（必填）"
+    );
+    assert_eq!(new[title + 7], old[title + 7]); // output: '' kept
+    assert_eq!(new[title + 8], "  sponsor: 某单位");
+    assert_eq!(new[..title], old[..title]);
+    assert_eq!(new[title + 9..], old[title + 8..]);
+}

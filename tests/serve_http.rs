@@ -217,6 +217,26 @@ fn traversal_attempts_never_leave_the_workspace() {
             assert!(!r.text().contains(s.dir.to_str().unwrap()));
         }
     }
+    // A real project folder whose data file is a symlink to a file outside.
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(s.dir.join("乙")).unwrap();
+        std::os::unix::fs::symlink(outside.join("survey.yaml"), s.dir.join("乙/survey.yaml"))
+            .unwrap();
+        for path in [
+            "/api/projects/%E4%B9%99",
+            "/api/projects/%E4%B9%99/download/yaml",
+        ] {
+            let r = s.get(path);
+            assert_eq!(r.status, 404, "{path}: {}", r.text());
+        }
+        let listed = s.get("/api/projects").json();
+        assert!(listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != "乙" && p["id"] != "link"));
+    }
     // A raw `..` segment in the request target.
     let raw = s.req("GET", "/api/projects/../../etc/passwd").send();
     assert_eq!(raw.status, 404);

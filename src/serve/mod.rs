@@ -557,3 +557,74 @@ fn random_hex() -> crate::Result<String> {
     })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(timeout_s: u64) -> (tempfile::TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServeConfig {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            dir: dir.path().join("ws"),
+            token: None,
+            max_upload_mb: 1,
+            max_files: 5,
+            render_timeout: Duration::from_secs(timeout_s),
+            fonts: FontSet::discover(&[], false),
+            glyphs: MissingGlyphs::Refuse,
+        };
+        let s = start(config).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn a_slow_render_is_503_and_a_panicking_one_500_and_the_server_goes_on() {
+        let (_dir, s) = server(1);
+        let state = s.state().clone();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let slow = state
+                .blocking(|| std::thread::sleep(Duration::from_millis(1500)))
+                .await
+                .unwrap_err();
+            assert_eq!(slow.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(slow.error, "生成超时（超过 1 秒），请稍后再试或减少数据量");
+            let panicked = state
+                .blocking(|| -> u8 { panic!("boom") })
+                .await
+                .unwrap_err();
+            assert_eq!(panicked.status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(state.blocking(|| 7).await.unwrap(), 7);
+        });
+    }
+
+    #[test]
+    fn problems_show_workspace_paths_relative_and_split_the_excerpt() {
+        let ws = Path::new("/srv/ws");
+        let mut d = Diagnostic::new("/srv/ws/甲/survey.yaml", "应是数字")
+            .at(Some(3), Some(5))
+            .unit("安定社区")
+            .field("staff.total");
+        d.set_source(Some("    total: 很多"));
+        let p = Problem::from_diagnostic(&d, ws);
+        assert_eq!(p.text, "甲/survey.yaml:3:5: 安定社区：应是数字");
+        assert_eq!(p.file, "甲/survey.yaml");
+        assert_eq!(
+            p.source.as_deref(),
+            Some("  |\n3 |     total: 很多\n  |     ^")
+        );
+        assert_eq!(
+            (p.line, p.column, p.unit.as_deref(), p.field.as_deref()),
+            (Some(3), Some(5), Some("安定社区"), Some("staff.total"))
+        );
+        assert_eq!(
+            strip_workspace("见 /srv/ws/甲/a.yaml 与 /srv/ws", ws),
+            "见 甲/a.yaml 与 ."
+        );
+    }
+}

@@ -164,6 +164,11 @@ pub struct Project {
 /// The data file's bytes and version.
 pub fn read_data(s: &AppState, dir: &Path) -> Result<(Vec<u8>, String), ApiError> {
     let path = dir.join(DATA_FILE);
+    // The data file itself must not lead elsewhere (a symlink to a file outside).
+    match std::fs::symlink_metadata(&path) {
+        Ok(md) if md.is_file() => {}
+        _ => return Err(ApiError::not_found("项目中没有数据文件 survey.yaml")),
+    }
     let bytes = crate::fsio::read_data(&path)
         .map_err(|e| ApiError::from_error("无法读取项目的数据文件", &e, &s.workspace))?;
     let v = version_of(&bytes);
@@ -329,6 +334,9 @@ pub async fn list(State(s): State<AppState>) -> Result<Response, ApiError> {
                     continue;
                 }
                 let path = ent.path().join(DATA_FILE);
+                if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                    continue;
+                }
                 let Ok(bytes) = crate::fsio::read_data(&path) else {
                     continue;
                 };

@@ -61,18 +61,44 @@ impl<'a> Matcher<'a> {
 
     /// Resolve a column whose header is `bottom`, under the group header `top` (a two-row
     /// header), or `None` for a one-row header. `Err` says why nothing matched.
+    ///
+    /// A label may itself end in brackets (`高中（中专）`, which `export` writes under its
+    /// group's `…（人）`): a header is first matched whole, as a label without a unit, and
+    /// only then as a label followed by its unit in brackets.
     pub fn resolve(&self, top: Option<&str>, bottom: &str) -> Result<Target, String> {
-        let (label, unit) = split_unit(&fold(bottom));
+        let bottom = fold(bottom);
+        let split = split_unit(&bottom);
+        if split.1.is_some() {
+            if let Ok(t) = self.resolve_split(top, &bottom, None) {
+                return Ok(t);
+            }
+        }
+        self.resolve_split(top, &split.0, split.1.as_deref())
+    }
+
+    /// [`Matcher::resolve`] for a folded bottom header already split into its label and
+    /// unit.
+    fn resolve_split(
+        &self,
+        top: Option<&str>,
+        label: &str,
+        unit: Option<&str>,
+    ) -> Result<Target, String> {
         if let Some(top) = top {
-            let (group, group_unit) = split_unit(&fold(top));
-            if let Some(path) = self.in_group(&group, &label) {
-                self.check_unit(&path, unit.as_deref().or(group_unit.as_deref()))?;
+            let top = fold(top);
+            let (group, group_unit) = split_unit(&top);
+            let found = self
+                .in_group(&top, label)
+                .map(|p| (p, None))
+                .or_else(|| self.in_group(&group, label).map(|p| (p, group_unit)));
+            if let Some((path, group_unit)) = found {
+                self.check_unit(&path, unit.or(group_unit.as_deref()))?;
                 return Ok(Target::Field(path));
             }
         }
-        let t = self.single(&label)?;
+        let t = self.single(label)?;
         if let Target::Field(path) = &t {
-            self.check_unit(path, unit.as_deref())?;
+            self.check_unit(path, unit)?;
         }
         Ok(t)
     }
@@ -211,6 +237,21 @@ mod tests {
             Ok(Target::Tag("region".into()))
         );
         assert!(m.resolve(None, "常住人口（万人）").is_err());
+        // A label ending in brackets itself (the township pack's 高中（中专）): under its
+        // group with the unit, and alone with its unit after it.
+        let t = crate::survey::Pack::builtin("township-villages")
+            .expect("builtin parses")
+            .expect("builtin exists")
+            .schema;
+        let mt = Matcher::new(&t);
+        let high = Ok(Target::Field("committee.edu.high".into()));
+        assert_eq!(
+            mt.resolve(Some("村两委成员学历（人）"), "高中（中专）"),
+            high
+        );
+        assert_eq!(mt.resolve(None, "高中（中专）（人）"), high);
+        assert_eq!(mt.resolve(None, "高中（中专）"), high);
+        assert!(mt.resolve(None, "高中（中专）（户）").is_err());
         assert!(m.resolve(None, "备注").is_err());
         assert!(m
             .resolve(None, "每名工作人员服务常住人口")

@@ -50,6 +50,7 @@ pub fn import(path: &Path, sheets: &[Sheet], pack: &Pack) -> Result<Imported> {
         sheets: Vec::new(),
         max_units: crate::limits::current().units,
         too_many: None,
+        refused: Default::default(),
     };
     for sheet in sheets {
         if sheet.rows.iter().all(|r| r.iter().all(Value::is_empty)) {
@@ -103,6 +104,9 @@ struct State<'a> {
     max_units: u64,
     /// The refusal of the first unit over `max_units`, which stops the import.
     too_many: Option<Diagnostic>,
+    /// (unit position, field position) of each value whose cell was refused (text in a
+    /// number cell …): the unit is not told again that it lacks the value.
+    refused: std::collections::HashSet<(usize, usize)>,
 }
 
 /// A cell's place for messages: `工作表“数据”B7`, or `隐藏的工作表“旧数据”B7`.
@@ -323,6 +327,8 @@ impl State<'_> {
                                 let here = at(sheet, r, *c);
                                 let msg = format!("{here}：{}{why}", def.label_with_unit());
                                 self.problem(Some(&name), msg);
+                                // Told once: not again as missing.
+                                self.refused.insert((idx, f));
                             }
                         }
                     }
@@ -364,14 +370,20 @@ impl State<'_> {
             .map(|(p, d)| (p.clone(), d.clone()))
             .collect();
         for (path, def) in fields {
+            let f = self.schema.fields.get_index_of(&path).unwrap_or(usize::MAX);
+            let lacking =
+                |(_, u): &(usize, &crate::survey::emit::UnitRow)| !u.values.contains_key(&path);
+            let all = self.out.units.iter().enumerate().filter(lacking).count();
             let without: Vec<String> = self
                 .out
                 .units
                 .iter()
-                .filter(|u| !u.values.contains_key(&path))
-                .map(|u| u.name.clone())
+                .enumerate()
+                .filter(lacking)
+                .filter(|(i, _)| !self.refused.contains(&(*i, f)))
+                .map(|(_, u)| u.name.clone())
                 .collect();
-            if without.len() == self.out.units.len() {
+            if all == self.out.units.len() && without.len() == all {
                 let msg = format!("没有找到“{}”列（字段 {path}）", def.label_with_unit());
                 self.problem(None, msg);
             } else {

@@ -446,9 +446,34 @@ pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> 
         // Nothing changed: the text as it was (no BOM, LF line ends).
         return Ok(unprotect(&original));
     }
-    let mut out = original.clone();
+    // In place first (unchanged report keys and items keep their lines and comments);
+    // if that does not read back exactly, the changed sections written afresh.
+    let mut last = None;
+    for careful in [true, false] {
+        let out = compose(&original, &old, &new, careful);
+        match verify(path, &out, &old_top, &new) {
+            Ok(()) => return Ok(unprotect(&out)),
+            Err(why) => last = Some(why),
+        }
+    }
+    Err(Error::input(Diagnostic::new(
+        path,
+        format!(
+            "无法在保留原文的前提下写入表单（{}）；请用文本编辑器修改此数据文件",
+            last.unwrap_or("")
+        ),
+    )))
+}
+
+/// `original` with the sections of `new` that differ from `old` replaced; with `careful`,
+/// unchanged report keys and items keep their own lines.
+fn compose(original: &str, old: &Form, new: &Form, careful: bool) -> String {
+    let mut out = original.to_string();
     if new.report != old.report {
-        let section = report_section(&new.report);
+        let in_place = careful
+            .then(|| report_in_place(original, &new.report))
+            .flatten();
+        let section = in_place.unwrap_or_else(|| report_section(&new.report));
         out = replace_section(&out, "report", Some(&section));
     }
     for (key, old_items, new_items) in [
@@ -460,7 +485,11 @@ pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> 
         ),
     ] {
         if old_items != new_items {
-            let kept = item_texts(&original, key, old_items);
+            let kept = if careful {
+                item_texts(original, key, old_items)
+            } else {
+                (String::new(), vec![None; old_items.len()])
+            };
             let section = items_section(key, new_items, old_items, &kept);
             out = replace_section(&out, key, Some(&section));
         }
@@ -469,20 +498,24 @@ pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> 
         let section = (!new.closing.is_empty()).then(|| keyed("closing", &new.closing, true));
         out = replace_section(&out, "closing", section.as_deref());
     }
-    // Read back: the form as written, every other section as it was.
-    let refused = |why: &str| {
-        Error::input(Diagnostic::new(
-            path,
-            format!("无法在保留原文的前提下写入表单（{why}）；请用文本编辑器修改此数据文件"),
-        ))
-    };
-    let reread = prepare(&out);
+    out
+}
+
+/// Whether `out` reads back as `new` with every other top-level key as in `old_top`; else
+/// why not.
+fn verify(
+    path: &Path,
+    out: &str,
+    old_top: &serde_yaml::Mapping,
+    new: &Form,
+) -> std::result::Result<(), &'static str> {
+    let reread = prepare(out);
     let back_top = parse_top(path, &reread)
-        .map_err(|_| refused("写出的文件无法读回"))?
+        .map_err(|_| "写出的文件无法读回")?
         .unwrap_or_default();
-    let back = form_of(path, &reread, &back_top).map_err(|_| refused("写出的文件无法读回"))?;
-    if back != new {
-        return Err(refused("写出的内容读回后与表单不一致"));
+    let back = form_of(path, &reread, &back_top).map_err(|_| "写出的文件无法读回")?;
+    if back != *new {
+        return Err("写出的内容读回后与表单不一致");
     }
     let sections = ["report", "findings", "recommendations", "closing"];
     let others = |m: &serde_yaml::Mapping| -> Vec<(Yaml, Yaml)> {
@@ -491,10 +524,192 @@ pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> 
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     };
-    if others(&back_top) != others(&old_top) {
-        return Err(refused("其他部分会被改变"));
+    if others(&back_top) != others(old_top) {
+        return Err("其他部分会被改变");
     }
-    Ok(unprotect(&out))
+    Ok(())
+}
+
+/// The `report:` section of `original` (a block mapping) with `r` written in place: each
+/// key whose value is unchanged keeps its line(s); a changed one-line key keeps its
+/// trailing comment (at its column); an emptied key is removed; new keys follow the last
+/// one. `None` when the section is not a block mapping this can edit.
+fn report_in_place(original: &str, r: &FormReport) -> Option<String> {
+    let (start, end) = section_lines(original, "report")?;
+    let lines: Vec<&str> = original.lines().collect();
+    let head = lines[start];
+    // `report:` alone on its line (a comment after it allowed).
+    let after = head.split_once(':')?.1.trim_start();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return None;
+    }
+    let body = &lines[start + 1..end];
+    let indent = body
+        .iter()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| l.len() - l.trim_start().len())
+        .filter(|&n| n > 0)?;
+    // Entries: (key, first line, end line) within `body`.
+    let mut entries: Vec<(String, usize, usize)> = Vec::new();
+    for (i, l) in body.iter().enumerate() {
+        let lead = l.len() - l.trim_start().len();
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') || lead > indent {
+            continue;
+        }
+        if lead < indent {
+            return None;
+        }
+        let key = top_level_key(t)?.to_string();
+        if let Some(last) = entries.last_mut() {
+            last.2 = i;
+        }
+        entries.push((key, i, body.len()));
+    }
+    let first = entries.first().map_or(body.len(), |e| e.1);
+    // What each key should hold: its text, or an `extra` value.
+    let wanted = |key: &str| -> Option<Yaml> {
+        match r.field(key) {
+            "" => r.extra.get(key).cloned(),
+            v => Some(Yaml::String(v.to_string())),
+        }
+    };
+    let pad = " ".repeat(indent);
+    let written = |key: &str, v: &Yaml| -> String {
+        let text = match v {
+            Yaml::String(s) => keyed(key, s, false),
+            other => keyed_value(key, other),
+        };
+        indent_lines(&text, indent)
+    };
+    let mut out = String::new();
+    out.push_str(head);
+    out.push('\n');
+    for l in &body[..first] {
+        out.push_str(l);
+        out.push('\n');
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, s, e) in &entries {
+        seen.push(key);
+        let chunk: Vec<&str> = body[*s..*e].to_vec();
+        // The entry's own lines, trailing comments and blank lines apart.
+        let content = chunk
+            .iter()
+            .rposition(|l| !(l.trim().is_empty() || l.trim_start().starts_with('#')))
+            .map_or(1, |p| p + 1);
+        let alone = chunk[..content]
+            .iter()
+            .map(|l| l.strip_prefix(pad.as_str()).unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let current = serde_yaml::from_str::<serde_yaml::Mapping>(&alone)
+            .ok()
+            .and_then(|m| m.get(key.as_str()).cloned());
+        let want = wanted(key);
+        let rest = &chunk[content..];
+        // Unchanged (an empty placeholder such as `subtitle: ''` left empty included).
+        let keep = match (&current, &want) {
+            (Some(c), Some(w)) => c == w || same_text(Some(c), w),
+            (Some(c), None) => {
+                REPORT_KEYS.contains(&key.as_str())
+                    && !r.extra.contains_key(key)
+                    && scalar_text(c).is_some_and(|t| t.is_empty())
+            }
+            (None, _) => false,
+        };
+        match want {
+            _ if keep => {
+                for l in &chunk[..content] {
+                    out.push_str(l);
+                    out.push('\n');
+                }
+            }
+            None => {}
+            Some(v) => {
+                let new = written(key, &v);
+                match (content, trailing_comment(chunk[0], key)) {
+                    (1, Some((column, comment))) if new.lines().count() == 1 => {
+                        let line = new.trim_end_matches('\n');
+                        let width = display_width(line);
+                        out.push_str(line);
+                        out.push_str(&" ".repeat(column.saturating_sub(width).max(2)));
+                        out.push_str(comment);
+                        out.push('\n');
+                    }
+                    _ => out.push_str(&new),
+                }
+            }
+        }
+        for l in rest {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    // Keys the section does not have yet, in the form's order.
+    let missing: Vec<(String, Yaml)> = REPORT_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .chain(r.extra.keys().cloned())
+        .filter(|k| !seen.contains(&k.as_str()))
+        .filter_map(|k| wanted(&k).map(|v| (k, v)))
+        .collect();
+    if !missing.is_empty() {
+        // After the last entry's own lines, before its trailing comments.
+        let tail_start = out
+            .trim_end_matches('\n')
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| !(l.trim().is_empty() || l.trim_start().starts_with('#')))
+            .map_or(0, |p| p + 1);
+        let all: Vec<String> = out.lines().map(str::to_string).collect();
+        let mut rebuilt: String = all[..tail_start.min(all.len())]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for (k, v) in &missing {
+            rebuilt.push_str(&written(k, v));
+        }
+        for l in &all[tail_start.min(all.len())..] {
+            rebuilt.push_str(l);
+            rebuilt.push('\n');
+        }
+        out = rebuilt;
+    }
+    Some(out)
+}
+
+/// A text value read from the file (`period: 2019`) counts as unchanged when the form
+/// holds its text.
+fn same_text(current: Option<&Yaml>, want: &Yaml) -> bool {
+    match (current.and_then(scalar_text), want) {
+        (Some(c), Yaml::String(w)) => c == *w && !matches!(current, Some(Yaml::Null)),
+        _ => false,
+    }
+}
+
+/// The comment after a one-line `key: value` (its display column and text from `#`), if
+/// the line has one.
+fn trailing_comment<'a>(line: &'a str, key: &str) -> Option<(usize, &'a str)> {
+    let whole = serde_yaml::from_str::<serde_yaml::Mapping>(line.trim_start()).ok()?;
+    let value = whole.get(key)?;
+    for (i, _) in line.match_indices(" #") {
+        let before = &line[..i];
+        let ok = serde_yaml::from_str::<serde_yaml::Mapping>(before.trim_start())
+            .ok()
+            .is_some_and(|m| m.get(key) == Some(value));
+        if ok {
+            let hash = i + line[i..].find('#')?;
+            return Some((display_width(&line[..hash]), &line[hash..]));
+        }
+    }
+    None
+}
+
+/// Columns a text takes in a monospaced editor (CJK two), as `emit` aligns comments.
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
 /// The stand-ins of a [`prepare`]d text turned back (the user's own characters).
