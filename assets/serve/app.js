@@ -664,6 +664,7 @@ async function save() {
     const r = await api("PUT", projectUrl(id, "/form"), { base_version: state.version, form: readForm() });
     if (r.ok) {
       mark("saved");
+      if ($("banner").textContent.startsWith("保存失败")) banner("");
       setProject(r.data);
       if (!state.dirty) saveStatus(`已保存 ${clock()}`, "ok");
       requestPreview();

@@ -1,8 +1,9 @@
 //! Checks that need external tools: poppler (`pdftotext`, `pdffonts`, `pdfinfo`,
 //! `pdfimages`), `qpdf`, LibreOffice (`soffice`), `validate-docx` (with a Python that
 //! has lxml), and for the browser check `node`, `chromium` and the npm packages of
-//! `tests/browser` (`npm ci --prefix tests/browser`). A check whose tool is missing is reported **ignored**, never passed; with
-//! `DIAOYAN_REQUIRE_TOOLS=1` (as `.ci/run` sets) it fails instead.
+//! `tests/browser` (`npm ci --prefix tests/browser`). A check whose tool is missing is
+//! reported **ignored**, never passed; with `DIAOYAN_REQUIRE_TOOLS=1` (as `.ci/run` sets)
+//! it fails instead.
 //!
 //! A custom harness (libtest-mimic) because the built-in one cannot ignore a test at run
 //! time. Each check is a plain `fn()` that panics on failure, listed in [`checks`] with the
