@@ -128,7 +128,14 @@ pub fn check(
 #[derive(Default)]
 pub struct Previews {
     entries: Mutex<VecDeque<Entry>>,
+    /// Renders under way, by project and key: a request for a version already being
+    /// rendered waits for that render instead of starting another (issue 19, attacker F7:
+    /// a render past the time limit went on while each reopening started a new one).
+    running: Mutex<std::collections::HashMap<(String, String), Running>>,
 }
+
+/// A render under way: its result, once there is one.
+pub type Running = tokio::sync::watch::Receiver<Option<Arc<Checked>>>;
 
 struct Entry {
     project: String,
@@ -180,6 +187,50 @@ impl Previews {
         }
         while e.len() > Self::TOTAL {
             e.pop_front();
+        }
+    }
+
+    /// The render of `project` under `key` under way, or `None` after registering `start`'s
+    /// as under way (the caller must then run it and call [`Previews::finish`]).
+    pub fn join_or_start(
+        &self,
+        project: &str,
+        key: &str,
+        start: impl FnOnce() -> Running,
+    ) -> Option<Running> {
+        let mut r = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let k = (project.to_string(), key.to_string());
+        if let Some(rx) = r.get(&k) {
+            return Some(rx.clone());
+        }
+        r.insert(k, start());
+        None
+    }
+
+    /// The render of `project` under `key` is done: keep it and stop listing it as under
+    /// way.
+    pub fn finish(&self, project: &str, key: &str, checked: Arc<Checked>) {
+        self.put(project, key, checked);
+        let mut r = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        r.remove(&(project.to_string(), key.to_string()));
+    }
+
+    /// A [`Checked`] standing for a render that did not finish in time: no PDF, one
+    /// problem saying so (the render goes on; its result is kept when it ends).
+    pub fn timed_out(version: &str, limit: std::time::Duration) -> Checked {
+        Checked {
+            version: version.to_string(),
+            pdf: None,
+            problems: vec![Problem::message(format!(
+                "生成超时（超过 {} 秒）：报告仍在后台生成，稍后刷新即可看到结果；数据量过大时请减少单位数或拆分文件",
+                limit.as_secs()
+            ))],
+            warnings: Vec::new(),
+            name: None,
+            units: None,
+            unit_label: None,
+            loads: false,
+            server_ms: limit.as_millis() as u64,
         }
     }
 

@@ -238,6 +238,20 @@ impl Problem {
         }
     }
 
+    /// An error about no file or place (a render that timed out).
+    pub fn message(text: String) -> Problem {
+        Problem {
+            severity: "error",
+            text,
+            source: None,
+            file: String::new(),
+            line: None,
+            column: None,
+            unit: None,
+            field: None,
+        }
+    }
+
     /// Every problem an error carries: its diagnostics, or one problem with the error's
     /// text (a template error, a file that cannot be read), with workspace paths made
     /// relative.
@@ -365,6 +379,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
+        // Browsers ask for it on every page load; no icon, and no 404 in their console.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/session", get(session))
         .route("/api/packs", get(packs::list))
         .route("/api/packs/{pack}/form.xlsx", get(packs::form_xlsx))

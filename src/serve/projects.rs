@@ -91,9 +91,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonIn<T> {
             .map_err(|_| {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "请求内容太大（最多 2 MB）")
             })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonIn)
-            .map_err(|e| ApiError::bad_request(format!("请求内容不是有效的 JSON：{e}")))
+        serde_json::from_slice(&bytes).map(JsonIn).map_err(|_| {
+            ApiError::bad_request("请求内容不是有效的 JSON，或缺少必需的项（请刷新页面后重试）")
+        })
     }
 }
 
@@ -176,10 +176,13 @@ pub fn read_data(s: &AppState, dir: &Path) -> Result<(Vec<u8>, String), ApiError
 }
 
 /// The check of `bytes` (version `version`) of project `id`, from the cache or rendered
-/// now (behind the render semaphore, with the time limit).
+/// now (behind the render semaphore). One render per version: a request for a version
+/// being rendered waits for that render. A render that does not end within the time
+/// limit answers a [`check::Previews::timed_out`] check (no PDF, one problem saying so),
+/// never an error: the project stays usable and the render's result is kept when it ends.
 ///
 /// # Errors
-/// 503 busy or timed out; 500 when the render panicked.
+/// 500 when the render panicked.
 pub async fn checked(
     s: &AppState,
     id: &str,
@@ -192,23 +195,62 @@ pub async fn checked(
     if let Some(c) = s.previews.get(id, &key) {
         return Ok(c);
     }
-    let (st, path, v) = (s.clone(), dir.join(DATA_FILE), version.to_string());
-    let c = s
-        .blocking(move || {
-            check::check(
-                &path,
-                &bytes,
-                v,
-                tdir.as_deref(),
-                &st.fonts,
-                st.glyphs,
-                &st.workspace,
-            )
-        })
-        .await?;
-    let c = Arc::new(c);
-    s.previews.put(id, &key, c.clone());
-    Ok(c)
+    let mut made = None;
+    let joined = s.previews.join_or_start(id, &key, || {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        made = Some(tx);
+        rx
+    });
+    let mut rx = match (joined, made) {
+        (Some(rx), _) => rx,
+        (None, Some(tx)) => {
+            let rx = tx.subscribe();
+            let (st, path, v) = (s.clone(), dir.join(DATA_FILE), version.to_string());
+            let (id, key) = (id.to_string(), key.clone());
+            tokio::spawn(async move {
+                let permit = st.renders.clone().acquire_owned().await;
+                let (st2, v2) = (st.clone(), v.clone());
+                let task = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    check::check(
+                        &path,
+                        &bytes,
+                        v2,
+                        tdir.as_deref(),
+                        &st2.fonts,
+                        st2.glyphs,
+                        &st2.workspace,
+                    )
+                });
+                let c = match task.await {
+                    Ok(c) => c,
+                    Err(_) => {
+                        let mut c = check::Previews::timed_out(&v, st.render_timeout);
+                        c.problems = vec![Problem::message(
+                            "生成时发生内部错误（程序缺陷），请报告此问题".to_string(),
+                        )];
+                        c
+                    }
+                };
+                let c = Arc::new(c);
+                st.previews.finish(&id, &key, c.clone());
+                let _ = tx.send(Some(c));
+            });
+            rx
+        }
+        (None, None) => return Err(ApiError::internal("生成任务未能启动")),
+    };
+    let limit = s.render_timeout;
+    let waited = tokio::time::timeout(limit, rx.wait_for(Option::is_some))
+        .await
+        .map(|r| r.map(|c| c.clone()));
+    match waited {
+        Ok(Ok(Some(c))) => Ok(c),
+        Ok(Err(_)) => Err(ApiError::internal(
+            "生成时发生内部错误（程序缺陷），请报告此问题",
+        )),
+        Ok(Ok(None)) | Err(_) => Ok(Arc::new(check::Previews::timed_out(version, limit))),
+    }
 }
 
 /// The `<Project>` of `id` now (its data file checked, from the cache when it can be).
@@ -412,14 +454,22 @@ pub async fn create(
         }
         return Err(e);
     }
-    // A workspace pack is named by its folder (the data file then says
-    // `template: ../templates/NAME`), a built-in one by its name.
+    // A workspace pack, named by its folder or by its `name:` (what `GET /api/packs`
+    // lists), is referred to by its folder (the data file then says
+    // `template: ../templates/FOLDER`); a built-in one by its name.
     let template = req.template.trim().to_string();
     let pack_ref = match s.templates_dir() {
         Some(t) if id_is_safe(&template) && t.join(&template).join("template.yaml").is_file() => {
             t.join(&template).display().to_string()
         }
-        _ => template,
+        Some(t) => match super::packs::resolve(&s, &template) {
+            Ok(pack) => match pack.dir {
+                Some(d) if d.starts_with(&t) => d.display().to_string(),
+                _ => template,
+            },
+            Err(_) => template,
+        },
+        None => template,
     };
     let (ws, d2) = (s.workspace.clone(), dir.clone());
     let made = s

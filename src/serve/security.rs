@@ -80,6 +80,27 @@ fn check(s: &AppState, req: &Request) -> Option<Response> {
             ));
         }
     }
+    // A read of the API from another site is refused too (issue 19, attacker F8: an
+    // `<img src=…/api/projects/x>` on any page made the server render); a browser names
+    // the requesting site in `Sec-Fetch-Site`. Navigations (the page itself, downloads
+    // opened from elsewhere) are not API reads.
+    if api && matches!(*req.method(), Method::GET | Method::HEAD) {
+        let site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        let navigate = headers
+            .get("sec-fetch-mode")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|m| m == "navigate");
+        if !navigate && site != "same-origin" && site != "none" {
+            return Some(refuse(
+                api,
+                StatusCode::FORBIDDEN,
+                "拒绝跨站请求：请求来自其他网站",
+            ));
+        }
+    }
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         if let Err(why) = csrf(s, headers) {
             return Some(refuse(api, StatusCode::FORBIDDEN, why));

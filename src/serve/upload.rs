@@ -86,7 +86,7 @@ pub async fn upload(
     let data_path = dir.join(DATA_FILE);
     let st = s.clone();
     let merged = s
-        .blocking(move || merge(&st, &stored, &ext, &bytes, &data_path, &data))
+        .blocking(move || merge(&st, &stored, &ext, &data_path, &data))
         .await?;
     let (text, notes) = merged
         .map_err(|e| ApiError::from_error("上传的文件有问题，数据文件未改动", &e, &s.workspace))?;
@@ -107,20 +107,17 @@ fn merge(
     s: &AppState,
     stored: &Path,
     ext: &str,
-    bytes: &[u8],
     data_path: &Path,
     data: &[u8],
 ) -> crate::Result<(String, Vec<crate::Diagnostic>)> {
     let tdir = s.templates_dir();
     if ext == "yaml" || ext == "yml" {
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-            crate::Error::input(crate::Diagnostic::new(
-                stored,
-                "数据文件不是 UTF-8 编码的文本",
-            ))
-        })?;
+        // Decoded and read as `diaoyan check` reads a data file, so an undecodable file or
+        // a YAML syntax error is told in the CLI's words, at its line (attacker F1).
+        let text = crate::survey::read_text(stored)?;
         let template = template_of(&text);
         if template.is_empty() {
+            crate::survey::load_bytes(stored, text.as_bytes(), tdir.as_deref())?;
             return Err(crate::Error::input(crate::Diagnostic::new(
                 stored,
                 "这不是 diaoyan 的数据文件：缺少 template:（模板名称）",
