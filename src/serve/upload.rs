@@ -117,7 +117,10 @@ fn merge(
         let text = crate::survey::read_text(stored)?;
         let template = template_of(&text);
         if template.is_empty() {
-            crate::survey::load_bytes(stored, text.as_bytes(), tdir.as_deref())?;
+            // Not YAML at all: the loader's message, at its line.
+            if serde_yaml::from_str::<serde_yaml::Value>(&text).is_err() {
+                crate::survey::load_bytes(stored, text.as_bytes(), tdir.as_deref())?;
+            }
             return Err(crate::Error::input(crate::Diagnostic::new(
                 stored,
                 "这不是 diaoyan 的数据文件：缺少 template:（模板名称）",
