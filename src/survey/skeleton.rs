@@ -90,12 +90,18 @@ pub fn example_tables(pack: &Pack) -> IndexMap<String, Vec<IndexMap<String, Cell
 /// refers to (0, to be filled in), then empty findings, recommendations and closing, each
 /// with a comment on how to fill it.
 pub fn rest(out: &mut String, pack: &Pack) {
+    rest_with_facts(out, pack, &IndexMap::new());
+}
+
+/// [`rest`] with the facts already known: `facts` maps a dotted path to the YAML scalar
+/// text to write (as [`facts_section`]'s `values`); the other slots are left to fill.
+pub fn rest_with_facts(out: &mut String, pack: &Pack, facts: &IndexMap<String, String>) {
     let slots = fact_slots(pack);
     out.push('\n');
     if !slots.is_empty() {
         out.push_str("# 报告模板用到的其他数字（不属于任何单位），请按实际填写：\n");
     }
-    out.push_str(&facts_section(&slots, &IndexMap::new(), None));
+    out.push_str(&facts_section(&slots, facts, None));
     out.push_str("\n# 调研发现的问题，每项一段：\n");
     if !pack.schema.topics.is_empty() {
         let names: Vec<&str> = pack.schema.topics.keys().map(String::as_str).collect();
