@@ -113,7 +113,11 @@ fn the_form_has_a_row_per_fact() {
     // The township pack has no facts: its report sheet is the eight items only.
     let township = choose_pack(Some("township-villages")).expect("pack");
     let path = dir.path().join("township.xlsx");
-    std::fs::write(&path, diaoyan::sheet::form_workbook(&township).expect("form")).expect("w");
+    std::fs::write(
+        &path,
+        diaoyan::sheet::form_workbook(&township).expect("form"),
+    )
+    .expect("w");
     let sheets = read(&path).expect("reads");
     assert_eq!(sheets.last().expect("report").rows.len(), 9);
 }
@@ -140,7 +144,11 @@ fn filled_form_merged_into_a_skeleton_renders_the_facts() {
     for sheet in read(&form).expect("form reads") {
         if sheet.name == REPORT_SHEET {
             let mut report = sheet.clone();
-            fill(&mut report, "报告标题", Value::Text("测试街道社区调研报告".into()));
+            fill(
+                &mut report,
+                "报告标题",
+                Value::Text("测试街道社区调研报告".into()),
+            );
             fill(&mut report, "调研地区", Value::Text("测试街道".into()));
             fill(&mut report, "调研期", Value::Text("2021".into()));
             fill(&mut report, "执笔人", Value::Text("王五".into()));
@@ -179,8 +187,14 @@ fn filled_form_merged_into_a_skeleton_renders_the_facts() {
     let text = std::fs::read_to_string(&data).expect("skeleton");
     let (merged, _) = merge_spreadsheet(&xlsx, &pack, (&data, &text)).expect("merged");
     let v: serde_yaml::Value = serde_yaml::from_str(&merged).expect("yaml");
-    assert_eq!(v["facts"]["funding"]["office"], serde_yaml::Value::from(12000));
-    assert_eq!(v["facts"]["funding"]["party"], serde_yaml::Value::from(30000));
+    assert_eq!(
+        v["facts"]["funding"]["office"],
+        serde_yaml::Value::from(12000)
+    );
+    assert_eq!(
+        v["facts"]["funding"]["party"],
+        serde_yaml::Value::from(30000)
+    );
     assert_eq!(v["facts"]["seniority_raise"], serde_yaml::Value::from(20));
     assert_eq!(
         v["report"]["title"],
@@ -246,8 +260,14 @@ fn seed_export_round_trips_the_facts() {
     ]);
     let text = std::fs::read_to_string(&new).expect("new");
     let v: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
-    assert_eq!(v["facts"]["funding"]["office"], serde_yaml::Value::from(15000));
-    assert_eq!(v["facts"]["funding"]["party"], serde_yaml::Value::from(20000));
+    assert_eq!(
+        v["facts"]["funding"]["office"],
+        serde_yaml::Value::from(15000)
+    );
+    assert_eq!(
+        v["facts"]["funding"]["party"],
+        serde_yaml::Value::from(20000)
+    );
     assert_eq!(v["facts"]["seniority_raise"], serde_yaml::Value::from(15));
     let seed = std::fs::read_to_string(common::seed()).expect("seed");
     let sv: serde_yaml::Value = serde_yaml::from_str(&seed).expect("yaml");
@@ -325,7 +345,11 @@ fn text_in_a_fact_cell_is_told_by_sheet_and_cell() {
         .iter_mut()
         .find(|s| s.name == REPORT_SHEET)
         .expect("report");
-    fill(report, "每个社区每年的办公经费（元）", Value::Number(16000.0));
+    fill(
+        report,
+        "每个社区每年的办公经费（元）",
+        Value::Number(16000.0),
+    );
     fill(report, "每个社区每年的党建经费（元）", Value::Empty);
     let part = dir.path().join("part.xlsx");
     write_workbook(&part, &sheets);
@@ -333,8 +357,14 @@ fn text_in_a_fact_cell_is_told_by_sheet_and_cell() {
     let seed = std::fs::read_to_string(common::seed()).expect("seed");
     let (merged, _) = merge_spreadsheet(&part, &pack, (&common::seed(), &seed)).expect("merged");
     let v: serde_yaml::Value = serde_yaml::from_str(&merged).expect("yaml");
-    assert_eq!(v["facts"]["funding"]["office"], serde_yaml::Value::from(16000));
-    assert_eq!(v["facts"]["funding"]["party"], serde_yaml::Value::from(20000));
+    assert_eq!(
+        v["facts"]["funding"]["office"],
+        serde_yaml::Value::from(16000)
+    );
+    assert_eq!(
+        v["facts"]["funding"]["party"],
+        serde_yaml::Value::from(20000)
+    );
     assert_eq!(v["facts"]["seniority_raise"], serde_yaml::Value::from(15));
     // A fact the pack does not ask for stays.
     assert_eq!(v["facts"]["admin_share"], serde_yaml::Value::from(0.6));

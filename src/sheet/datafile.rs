@@ -6,12 +6,12 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::import::Imported;
-use crate::survey::edit::replace_section;
-use crate::survey::emit;
-use crate::survey::skeleton;
 use crate::error::{Diagnostic, Error, Result};
 use crate::survey::edit;
+use crate::survey::edit::replace_section;
+use crate::survey::emit;
 use crate::survey::schema::Kind;
+use crate::survey::skeleton;
 use crate::survey::{Pack, ReportMeta};
 
 /// The data file for what was imported. With `into` (an existing data file's path and
