@@ -290,7 +290,10 @@ fn flatten_yaml(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Stri
 
 /// A nested map of fact paths, each leaf with its slot and value, in first-seen order.
 #[derive(Debug, Default)]
-struct Facts(IndexMap<String, (Option<(FactSlot, Option<String>)>, Facts)>);
+struct Facts(IndexMap<String, (Option<FactLeaf>, Facts)>);
+
+/// A fact slot with the value text to write, if any.
+type FactLeaf = (FactSlot, Option<String>);
 
 fn facts_tree(leaves: &[(FactSlot, Option<String>)]) -> Facts {
     let mut root = Facts::default();
