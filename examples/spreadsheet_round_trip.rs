@@ -24,10 +24,10 @@ fn round_trip() -> Result<bool, diaoyan::Error> {
     let sheets = diaoyan::sheet::read(&xlsx)?;
     let imported = diaoyan::sheet::import(&xlsx, &sheets, &pack)?;
     println!("{} units read back", imported.units.len());
-    // Into the original data file (`diaoyan import --into`): only its units and tables are
-    // replaced; the facts and prose a spreadsheet does not carry are kept.
+    // Into the original data file (`diaoyan import --into`): its units and tables are
+    // replaced, and the facts and report items the spreadsheet gives; the prose is kept.
     let original = diaoyan::survey::read_text(&data)?;
-    let yaml = diaoyan::sheet::data_file(&pack, &imported, &xlsx, Some(&original));
+    let yaml = diaoyan::sheet::data_file(&pack, &imported, &xlsx, Some((&data, &original)))?;
     let (again, _) =
         diaoyan::survey::load_bytes(Path::new("imported.yaml"), yaml.as_bytes(), None)?;
     let same = diaoyan::stats::to_json(&diaoyan::stats::compute(&again, &pack.schema))

@@ -156,7 +156,7 @@ fn fifty_thousand_units_over_two_sheets_arrive_once_in_order() {
         format!("工作表“基本”第 {} 行", N + 1)
     );
 
-    let yaml = data_file(&pack, &imported, file, None);
+    let yaml = data_file(&pack, &imported, file, None).expect("data file");
     let names: Vec<&str> = yaml
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("- name: "))

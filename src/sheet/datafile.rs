@@ -3,32 +3,56 @@
 
 use std::path::Path;
 
+use indexmap::IndexMap;
+
 use super::import::Imported;
+use crate::error::{Diagnostic, Error, Result};
+use crate::survey::edit;
 use crate::survey::edit::replace_section;
 use crate::survey::emit;
+use crate::survey::schema::Kind;
 use crate::survey::skeleton;
 use crate::survey::{Pack, ReportMeta};
 
-/// The data file for what was imported. With `into` (an existing data file's text), only its
-/// `units:` section (and tables the spreadsheet had) are replaced; everything else, comments
-/// included, is kept.
+/// The data file for what was imported. With `into` (an existing data file's path and
+/// text), its `units:` section (and the tables the spreadsheet had) are replaced, the facts
+/// the spreadsheet gives replace those of `facts:` (the others kept, the section written by
+/// [`skeleton::facts_section`] with labels as comments), and the report items its report
+/// sheet fills replace those of `report:` (edited in place by [`crate::survey::edit`]:
+/// other report keys and comments kept); everything else, comments included, is kept.
+/// A spreadsheet without facts or report items leaves those sections byte for byte.
 ///
 /// Without `into`, the whole data file as `init` writes it — report items, units, every
 /// table (an example row for each the spreadsheet lacks), the facts the report template
-/// uses, findings, recommendations and closing — so `check` lists what is left to fill.
-/// Report items the spreadsheet does not give are left empty.
-pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&str>) -> String {
+/// uses (with the spreadsheet's values), findings, recommendations and closing — so `check`
+/// lists what is left to fill. Report items the spreadsheet does not give are left empty.
+///
+/// # Errors
+/// With `into`: [`crate::error::Error::Input`] naming it when its text is not YAML or its
+/// `report:` cannot be edited in place (as [`crate::survey::edit::write_form_named`]).
+pub fn data_file(
+    pack: &Pack,
+    imported: &Imported,
+    source: &Path,
+    into: Option<(&Path, &str)>,
+) -> Result<String> {
     let schema = &pack.schema;
     let mut units = String::new();
     emit::units(&mut units, schema, &imported.units, false);
-    if let Some(text) = into {
+    if let Some((path, text)) = into {
         let mut out = replace_section(text, "units", Some(&units));
         if !imported.tables.is_empty() {
             let mut tables = String::new();
             emit::tables(&mut tables, schema, &imported.tables, false);
             out = replace_section(&out, "tables", Some(&tables));
         }
-        return out;
+        if !imported.facts.is_empty() {
+            out = merge_facts(pack, imported, path, &out)?;
+        }
+        if let Some(meta) = &imported.report {
+            out = merge_report(meta, path, &out)?;
+        }
+        return Ok(out);
     }
     let mut out = String::new();
     out.push_str(&format!(
@@ -64,8 +88,8 @@ pub fn data_file(pack: &Pack, imported: &Imported, source: &Path, into: Option<&
         out.push('\n');
         emit::tables(&mut out, schema, tables, true);
     }
-    skeleton::rest(&mut out, pack);
-    out
+    skeleton::rest_with_facts(&mut out, pack, &fact_texts(imported));
+    Ok(out)
 }
 
 /// The text `import` checks: the spreadsheet's own content, with placeholders for the
@@ -89,4 +113,79 @@ pub fn checked_text(pack: &Pack, imported: &Imported) -> String {
         emit::tables(&mut out, schema, &imported.tables, false);
     }
     out
+}
+
+/// The imported facts as the YAML scalar texts [`skeleton::facts_section`] writes.
+fn fact_texts(imported: &Imported) -> IndexMap<String, String> {
+    imported
+        .facts
+        .iter()
+        .map(|(p, x)| (p.clone(), emit::number(*x, Kind::Decimal)))
+        .collect()
+}
+
+/// `text` (the data file at `path`) with the imported facts written into `facts:`: each
+/// slot keeps the file's value unless the spreadsheet gives one; facts that are not slots
+/// are kept as they were.
+fn merge_facts(pack: &Pack, imported: &Imported, path: &Path, text: &str) -> Result<String> {
+    let top: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        Error::input(Diagnostic::new(
+            path,
+            format!("数据文件不是有效的 YAML，无法写入表格中的数字：{e}"),
+        ))
+    })?;
+    let existing = top.get("facts").filter(|v| v.is_mapping());
+    let slots = skeleton::fact_slots(pack);
+    let mut values = IndexMap::new();
+    for slot in &slots {
+        let old = existing.and_then(|e| slot.path.split('.').try_fold(e, |v, k| v.get(k)));
+        let old = match old {
+            Some(serde_yaml::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_yaml::Value::String(t)) => Some(emit::scalar(t)),
+            Some(serde_yaml::Value::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        };
+        if let Some(old) = old {
+            values.insert(slot.path.clone(), old);
+        }
+    }
+    // The same figures as the file's: the section is left as it was (comments and all).
+    let given = fact_texts(imported);
+    if given.iter().all(|(p, v)| {
+        values
+            .get(p)
+            .and_then(|old| old.parse::<f64>().ok())
+            .zip(v.parse::<f64>().ok())
+            .is_some_and(|(a, b)| a == b)
+    }) {
+        return Ok(text.to_string());
+    }
+    values.extend(given);
+    let section = skeleton::facts_section(&slots, &values, existing);
+    Ok(replace_section(text, "facts", Some(&section)))
+}
+
+/// `text` (the data file at `path`) with the report items `meta` fills (non-empty ones
+/// only) written into `report:`, its other keys and comments kept.
+fn merge_report(meta: &ReportMeta, path: &Path, text: &str) -> Result<String> {
+    let mut form = edit::read_form_named(path, text)?;
+    let r = &mut form.report;
+    let given = [
+        (&mut r.title, Some(meta.title.as_str())),
+        (&mut r.region, Some(meta.region.as_str())),
+        (&mut r.period, Some(meta.period.as_str())),
+        (&mut r.subtitle, meta.subtitle.as_deref()),
+        (&mut r.organisation, meta.organisation.as_deref()),
+        (&mut r.author, meta.author.as_deref()),
+        (&mut r.output, meta.output.as_deref()),
+    ];
+    for (slot, value) in given {
+        if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
+            *slot = v.to_string();
+        }
+    }
+    if let Some(d) = meta.date {
+        r.date = crate::survey::date::ymd(d);
+    }
+    edit::write_form_named(path, text, &form)
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::stats::Figures;
 use crate::survey::emit::describe;
 use crate::survey::schema::{Kind, Schema};
+use crate::survey::skeleton::FactSlot;
 use crate::survey::{Cell, Pack, Survey};
 
 /// Rows below the data that still carry input rules, for units yet to be added.
@@ -19,8 +20,9 @@ const SPARE_ROWS: u32 = 200;
 
 /// The sheet of figures `export` writes after the units (import passes over it).
 pub const STATS_SHEET: &str = "统计";
-/// The sheet of report items (title, region, period, …) `export` writes; `import` reads
-/// the report items back from it and takes no units from it.
+/// The sheet of report items (title, region, period, …) `export` writes, followed by one
+/// row per fact the report uses (label with unit, value); `import` reads the report items
+/// and the facts back from it and takes no units from it.
 pub const REPORT_SHEET: &str = "报告信息";
 
 /// One column of the units sheet.
@@ -159,9 +161,78 @@ fn build(
         ws.write_string_with_format(r as u32 + 1, 0, *k, &text)?;
         ws.write_string_with_format(r as u32 + 1, 1, v.unwrap_or(""), &text)?;
     }
-    ws.set_column_width(0, 12)?;
+    fact_rows(ws, survey, pack, rows.len() as u32 + 1, &dec, &text)?;
+    // Column A fits the longest item (a fact's label with its unit; a CJK character is
+    // two units).
+    let widest = crate::survey::skeleton::fact_slots(pack)
+        .iter()
+        .map(|s| {
+            fact_label(s)
+                .chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum::<usize>()
+        })
+        .max()
+        .map_or(12.0, |w| (w as f64 + 2.0).clamp(12.0, 40.0));
+    ws.set_column_width(0, widest)?;
     ws.set_column_width(1, 60)?;
     wb.save_to_buffer()
+}
+
+/// The label a fact's row shows in column A of the report sheet: the slot's label with
+/// its unit (`每个社区每年的办公经费（元）`), as [`FieldDef::label_with_unit`] shows a
+/// field's. `import` matches it (or the bare label, or the dotted path) back to the slot.
+///
+/// [`FieldDef::label_with_unit`]: crate::survey::schema::FieldDef::label_with_unit
+pub(super) fn fact_label(slot: &FactSlot) -> String {
+    match &slot.unit {
+        Some(u) if !u.is_empty() => format!("{}（{u}）", slot.label),
+        _ => slot.label.clone(),
+    }
+}
+
+/// One row per fact slot of `pack` ([`crate::survey::skeleton::fact_slots`]) on the report
+/// sheet from 0-based row `first`: its label with unit, its value from the data file (a
+/// number; blank in the form or when the data file has none), and a number input rule
+/// whose prompt names the fact's path in the data file (`facts.funding.office`).
+fn fact_rows(
+    ws: &mut Worksheet,
+    survey: &Survey,
+    pack: &Pack,
+    first: u32,
+    dec: &Format,
+    text: &Format,
+) -> std::result::Result<(), XlsxError> {
+    for (i, slot) in crate::survey::skeleton::fact_slots(pack).iter().enumerate() {
+        let r = first + i as u32;
+        let label = fact_label(slot);
+        ws.write_string_with_format(r, 0, &label, text)?;
+        let value = slot
+            .path
+            .split('.')
+            .try_fold(&survey.facts, |v, k| v.get(k));
+        match value {
+            Some(serde_json::Value::Number(n)) => match n.as_f64() {
+                Some(x) => ws.write_number_with_format(r, 1, x, dec)?,
+                None => ws.write_blank(r, 1, dec)?,
+            },
+            Some(serde_json::Value::String(t)) => ws.write_string_with_format(r, 1, t, text)?,
+            _ => ws.write_blank(r, 1, dec)?,
+        };
+        let title: String = label.chars().take(30).collect();
+        let prompt: String = format!("填写数字。数据文件中为 facts.{}", slot.path)
+            .chars()
+            .take(250)
+            .collect();
+        let rule = DataValidation::new()
+            .allow_decimal_number(DataValidationRule::Between(f64::MIN, f64::MAX))
+            .set_input_title(title)?
+            .set_input_message(prompt)?
+            .set_error_title("数据不符合要求")?
+            .set_error_message(format!("{label}：请填写数字"))?;
+        ws.add_data_validation(r, 1, r, 1, &rule)?;
+    }
+    Ok(())
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.

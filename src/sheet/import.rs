@@ -28,6 +28,10 @@ pub struct Imported {
     /// The report items of the [`super::REPORT_SHEET`] sheet, if the workbook has one with
     /// any item filled.
     pub report: Option<ReportMeta>,
+    /// The facts the [`super::REPORT_SHEET`] sheet gives: dotted path under `facts:`
+    /// (`funding.office`) → number, in the pack's slot order; a blank fact cell is not
+    /// given.
+    pub facts: IndexMap<String, f64>,
     /// Things passed over that the user should know about (unmatched columns, 合计 rows …).
     pub notes: Vec<String>,
     /// Where each unit's row is: `工作表“数据”第 7 行`.
@@ -62,7 +66,7 @@ pub fn import(path: &Path, sheets: &[Sheet], pack: &Pack) -> Result<Imported> {
             continue;
         }
         if folded == fold(super::REPORT_SHEET) {
-            st.report_sheet(sheet);
+            st.report_sheet(sheet, pack);
         } else if let Some((key, def)) = schema
             .tables
             .iter()
@@ -459,11 +463,25 @@ impl State<'_> {
         self.out.tables.insert(key.to_string(), rows);
     }
 
-    fn report_sheet(&mut self, sheet: &Sheet) {
+    fn report_sheet(&mut self, sheet: &Sheet, pack: &Pack) {
         let mut meta = ReportMeta::default();
+        let slots = crate::survey::skeleton::fact_slots(pack);
         for (r, row) in sheet.rows.iter().enumerate() {
             let key = fold(&row.first().map(Value::text).unwrap_or_default());
             let value = row.get(1).map(Value::text).unwrap_or_default();
+            // A fact's row: its label with unit (as `export` writes it), its bare label, or
+            // its path (`funding.office`, `facts.funding.office`).
+            let fact = slots.iter().find(|s| {
+                !key.is_empty()
+                    && (key == fold(&super::export::fact_label(s))
+                        || key == fold(&s.label)
+                        || key == fold(&s.path)
+                        || key == fold(&format!("facts.{}", s.path)))
+            });
+            if let Some(slot) = fact {
+                self.fact_cell(sheet, r, slot);
+                continue;
+            }
             let slot = match key.as_str() {
                 "报告标题" | "标题" | "title" => &mut meta.title,
                 "调研地区" | "地区" | "region" => &mut meta.region,
@@ -522,6 +540,45 @@ impl State<'_> {
 }
 
 impl State<'_> {
+    /// A fact's value from column B of row `r`: a number (also written as text, `1,234`),
+    /// or nothing for a blank cell; anything else is a problem worded as a unit cell's
+    /// (`工作表“报告信息”B10：每个社区每年的办公经费（元）应是数字，不是“约两万”`).
+    fn fact_cell(&mut self, sheet: &Sheet, r: usize, slot: &crate::survey::skeleton::FactSlot) {
+        let def = FieldDef {
+            label: slot.label.clone(),
+            short: None,
+            unit: slot.unit.clone(),
+            kind: Kind::Decimal,
+            required: false,
+            min: None,
+            max: None,
+            aggregate: None,
+        };
+        match cell_number(sheet.get(r, 1), &def) {
+            Ok(Some(x)) => {
+                if let Some(old) = self.out.facts.get(&slot.path).copied() {
+                    if old != x {
+                        let msg = format!(
+                            "{}：{}填了两次（{} 与 {}），请只留一行",
+                            at(sheet, r, 1),
+                            def.label_with_unit(),
+                            emit::number(old, Kind::Decimal),
+                            emit::number(x, Kind::Decimal)
+                        );
+                        self.problem(None, msg);
+                    }
+                    return;
+                }
+                self.out.facts.insert(slot.path.clone(), x);
+            }
+            Ok(None) => {}
+            Err(why) => {
+                let msg = format!("{}：{}{why}", at(sheet, r, 1), def.label_with_unit());
+                self.problem(None, msg);
+            }
+        }
+    }
+
     /// The report date from its cell: a date-formatted cell, or text in a spelling
     /// [`crate::survey::date::parse`] accepts. A bare number (an Excel serial in a cell
     /// not formatted as a date, usually) and unreadable text are problems, never passed on.

@@ -82,7 +82,9 @@ fn import_checked(
         let sheets = read(file)?;
         import(file, &sheets, pack)?
     };
-    let into_text = into.map(|(_, t)| data_file(pack, &imported, file, Some(t)));
+    let into_text = into
+        .map(|into| data_file(pack, &imported, file, Some(into)))
+        .transpose()?;
     // Checked alone, the spreadsheet is told as a new import tells it.
     let into = into.filter(|_| whole);
     let as_file = into.map_or_else(|| file.with_extension("yaml"), |(p, _)| p.to_path_buf());
@@ -139,7 +141,10 @@ fn import_checked(
             .collect();
         return Err(Error::Input(mapped));
     }
-    let text = into_text.unwrap_or_else(|| data_file(pack, &imported, file, None));
+    let text = match into_text {
+        Some(text) => text,
+        None => data_file(pack, &imported, file, None)?,
+    };
     Ok((text, imported))
 }
 

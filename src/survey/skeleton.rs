@@ -90,12 +90,18 @@ pub fn example_tables(pack: &Pack) -> IndexMap<String, Vec<IndexMap<String, Cell
 /// refers to (0, to be filled in), then empty findings, recommendations and closing, each
 /// with a comment on how to fill it.
 pub fn rest(out: &mut String, pack: &Pack) {
+    rest_with_facts(out, pack, &IndexMap::new());
+}
+
+/// [`rest`] with the facts already known: `facts` maps a dotted path to the YAML scalar
+/// text to write (as [`facts_section`]'s `values`); the other slots are left to fill.
+pub fn rest_with_facts(out: &mut String, pack: &Pack, facts: &IndexMap<String, String>) {
     let slots = fact_slots(pack);
     out.push('\n');
     if !slots.is_empty() {
         out.push_str("# 报告模板用到的其他数字（不属于任何单位），请按实际填写：\n");
     }
-    out.push_str(&facts_section(&slots, &IndexMap::new(), None));
+    out.push_str(&facts_section(&slots, facts, None));
     out.push_str("\n# 调研发现的问题，每项一段：\n");
     if !pack.schema.topics.is_empty() {
         let names: Vec<&str> = pack.schema.topics.keys().map(String::as_str).collect();
@@ -284,7 +290,10 @@ fn flatten_yaml(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Stri
 
 /// A nested map of fact paths, each leaf with its slot and value, in first-seen order.
 #[derive(Debug, Default)]
-struct Facts(IndexMap<String, (Option<(FactSlot, Option<String>)>, Facts)>);
+struct Facts(IndexMap<String, (Option<FactLeaf>, Facts)>);
+
+/// A fact slot with the value text to write, if any.
+type FactLeaf = (FactSlot, Option<String>);
 
 fn facts_tree(leaves: &[(FactSlot, Option<String>)]) -> Facts {
     let mut root = Facts::default();
