@@ -495,8 +495,8 @@ fn skeleton_report_keeps_its_comments() {
 
 /// The flagship pack's fact slots.
 fn slots() -> Vec<diaoyan::survey::skeleton::FactSlot> {
-    let pack = diaoyan::survey::Pack::resolve("community-survey", None, &common::seed())
-        .expect("pack");
+    let pack =
+        diaoyan::survey::Pack::resolve("community-survey", None, &common::seed()).expect("pack");
     diaoyan::survey::skeleton::fact_slots(&pack)
 }
 
@@ -541,7 +541,10 @@ fn facts_read_as_the_packs_slots_with_the_files_values() {
             ("seniority_raise", "15", Some("元")),
         ]
     );
-    assert!(form.facts.iter().all(|f| !f.label.is_empty() && f.label != f.path));
+    assert!(form
+        .facts
+        .iter()
+        .all(|f| !f.label.is_empty() && f.label != f.path));
     let blank = read_facts(&blank_facts());
     assert!(blank.facts.iter().all(|f| f.value.is_empty()));
     // Unchanged facts (and an unchanged form) keep the file's bytes.
@@ -569,10 +572,7 @@ fn facts_round_trip_with_labels_as_comments_and_other_facts_kept() {
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{leaf}: ")))
             .unwrap_or_else(|| panic!("{leaf} in\n{out}"));
-        assert!(
-            line.contains(&format!("# {}（元）", f.label)),
-            "{line}"
-        );
+        assert!(line.contains(&format!("# {}（元）", f.label)), "{line}");
         assert!(line.contains(&format!("{leaf}: {}  #", f.value)), "{line}");
     }
     let survey = load(&out);
@@ -584,7 +584,14 @@ fn facts_round_trip_with_labels_as_comments_and_other_facts_kept() {
     // Every other section is as it was.
     let before: Yaml = serde_yaml::from_str(&text).unwrap();
     let after: Yaml = serde_yaml::from_str(&out).unwrap();
-    for key in ["template", "report", "units", "findings", "recommendations", "closing"] {
+    for key in [
+        "template",
+        "report",
+        "units",
+        "findings",
+        "recommendations",
+        "closing",
+    ] {
         assert_eq!(before.get(key), after.get(key), "{key}");
     }
     // Emptied again: `~` (left to fill), which `check` reports.

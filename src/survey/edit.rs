@@ -325,7 +325,9 @@ fn form_covers(facts: &[FormFact], path: &str) -> bool {
 
 /// Whether the form's facts differ from the file's `facts:` value.
 fn facts_changed(facts: &[FormFact], old: Option<&Yaml>) -> bool {
-    facts.iter().any(|f| !fact_is(fact_at(old, &f.path), &f.value))
+    facts
+        .iter()
+        .any(|f| !fact_is(fact_at(old, &f.path), &f.value))
 }
 
 /// The form's fact paths must be dotted names (no empty part), each once, none inside
