@@ -492,3 +492,166 @@ fn skeleton_report_keeps_its_comments() {
     assert_eq!(new[..title], old[..title]);
     assert_eq!(new[title + 9..], old[title + 8..]);
 }
+
+/// The flagship pack's fact slots.
+fn slots() -> Vec<diaoyan::survey::skeleton::FactSlot> {
+    let pack =
+        diaoyan::survey::Pack::resolve("community-survey", None, &common::seed()).expect("pack");
+    diaoyan::survey::skeleton::fact_slots(&pack)
+}
+
+/// The seed with its three declared facts left to fill.
+fn blank_facts() -> String {
+    let seed = seed_text();
+    let out = seed
+        .replace(
+            "funding: { office: 15000, party: 20000 }",
+            "funding: { office: ~, party: ~ }",
+        )
+        .replace("seniority_raise: 15", "seniority_raise: ~");
+    assert_ne!(out, seed);
+    out
+}
+
+fn read_facts(text: &str) -> Form {
+    diaoyan::survey::edit::read_form_facts(Path::new("survey.yaml"), text, &slots()).expect("form")
+}
+
+fn with_values(form: &Form, values: &[&str]) -> Form {
+    let mut f = form.clone();
+    for (fact, v) in f.facts.iter_mut().zip(values) {
+        fact.value = v.to_string();
+    }
+    f
+}
+
+#[test]
+fn facts_read_as_the_packs_slots_with_the_files_values() {
+    let form = read_facts(&seed_text());
+    let got: Vec<(&str, &str, Option<&str>)> = form
+        .facts
+        .iter()
+        .map(|f| (f.path.as_str(), f.value.as_str(), f.unit.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("funding.office", "15000", Some("元")),
+            ("funding.party", "20000", Some("元")),
+            ("seniority_raise", "15", Some("元")),
+        ]
+    );
+    assert!(form
+        .facts
+        .iter()
+        .all(|f| !f.label.is_empty() && f.label != f.path));
+    let blank = read_facts(&blank_facts());
+    assert!(blank.facts.iter().all(|f| f.value.is_empty()));
+    // Unchanged facts (and an unchanged form) keep the file's bytes.
+    assert_eq!(write_form(&seed_text(), &form).unwrap(), seed_text());
+    let mut retitled = form.clone();
+    retitled.report.title = "新标题".into();
+    let out = write_form(&seed_text(), &retitled).unwrap();
+    let facts_of = |t: &str| {
+        let i = t.find("\nfacts:").unwrap();
+        t[i..].lines().take(8).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(facts_of(&out), facts_of(&seed_text()));
+}
+
+#[test]
+fn facts_round_trip_with_labels_as_comments_and_other_facts_kept() {
+    let text = blank_facts();
+    let form = with_values(&read_facts(&text), &["15000", "20000", "15"]);
+    let out = write_form(&text, &form).expect("written");
+    // Labels are the comments; the other fact (admin_share) is kept.
+    for f in &form.facts {
+        let leaf = f.path.rsplit('.').next().unwrap();
+        let facts = &out[out.find("\nfacts:").expect("facts")..];
+        let line = facts
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{leaf}: ")))
+            .unwrap_or_else(|| panic!("{leaf} in\n{out}"));
+        assert!(line.contains(&format!("# {}（元）", f.label)), "{line}");
+        assert!(line.contains(&format!("{leaf}: {}  #", f.value)), "{line}");
+    }
+    let survey = load(&out);
+    let facts = serde_json::to_value(&survey.facts).unwrap();
+    assert_eq!(facts["funding"]["office"], 15000.0);
+    assert_eq!(facts["seniority_raise"], 15.0);
+    assert_eq!(facts["admin_share"], 0.6);
+    assert_eq!(read_facts(&out), form);
+    // Every other section is as it was.
+    let before: Yaml = serde_yaml::from_str(&text).unwrap();
+    let after: Yaml = serde_yaml::from_str(&out).unwrap();
+    for key in [
+        "template",
+        "report",
+        "units",
+        "findings",
+        "recommendations",
+        "closing",
+    ] {
+        assert_eq!(before.get(key), after.get(key), "{key}");
+    }
+    // Emptied again: `~` (left to fill), which `check` reports.
+    let emptied = with_values(&form, &["", "20000", "15"]);
+    let out2 = write_form(&out, &emptied).unwrap();
+    assert!(out2.contains("office: ~  # "), "{out2}");
+    assert_eq!(read_facts(&out2), emptied);
+}
+
+#[test]
+fn hostile_fact_values_are_written_as_quoted_text_and_read_back() {
+    let text = blank_facts();
+    let base = read_facts(&text);
+    for v in [
+        "1.5万",
+        "15,000",
+        "~",
+        "true",
+        "- 1",
+        "a: b",
+        "\"引号\" 与 \\ 反斜杠",
+        "两行\n# 注释",
+        "\u{2028}分隔\u{85}",
+        "{x: 1}",
+        "#",
+        "  ",
+        "1e400",
+    ] {
+        let form = with_values(&base, &[v, "20000", " 15 "]);
+        let out = write_form(&text, &form).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
+        let back = read_facts(&out);
+        let want = if v.trim().is_empty() { "" } else { v };
+        if v != "1e400" {
+            assert_eq!(back.facts[0].value, want, "{v:?}\n{out}");
+        }
+        assert_eq!(back.facts[2].value, "15", "{out}");
+        let top: Yaml = serde_yaml::from_str(&out).unwrap();
+        assert_eq!(top["facts"]["admin_share"], Yaml::from(0.6), "{out}");
+        assert_eq!(
+            top.get("units"),
+            serde_yaml::from_str::<Yaml>(&text).unwrap().get("units")
+        );
+        // `check` names the fact at its line (a text is not a figure), never panics.
+        let path = common::root().join("data/edited.yaml");
+        if let Err(e) = diaoyan::survey::load_bytes(&path, out.as_bytes(), None) {
+            let msg = format!("{e:?}");
+            assert!(msg.contains("line") || msg.contains("facts"), "{msg}");
+        }
+    }
+}
+
+#[test]
+fn bad_fact_paths_are_refused() {
+    let text = blank_facts();
+    let mut form = read_facts(&text);
+    form.facts[0].path = "funding..office".into();
+    form.facts[0].value = "1".into();
+    assert!(write_form(&text, &form).is_err());
+    let mut form = read_facts(&text);
+    form.facts[1].path = "funding".into();
+    form.facts[1].value = "1".into();
+    assert!(write_form(&text, &form).is_err());
+}

@@ -782,3 +782,69 @@ fn a_yaml_upload_must_name_a_known_pack() {
     assert_eq!(r.status, 422);
     assert_eq!(std::fs::read(s.dir.join("甲/survey.yaml")).unwrap(), before);
 }
+
+#[test]
+fn the_reports_facts_are_filled_through_the_form() {
+    let s = Server::start();
+    let p = create(&s, "丙");
+    // The seed with its three declared facts left to fill (as after a workbook upload).
+    let seed = std::fs::read_to_string(common::seed()).unwrap();
+    let blank = seed
+        .replace(
+            "funding: { office: 15000, party: 20000 }",
+            "funding: { office: ~, party: ~ }",
+        )
+        .replace("seniority_raise: 15", "seniority_raise: ~");
+    assert_ne!(blank, seed);
+    let r = upload(
+        &s,
+        "丙",
+        p["version"].as_str().unwrap(),
+        "丙.yaml",
+        blank.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let p = r.json();
+    let problems = p["problems"].to_string();
+    assert!(problems.contains("facts.funding.office"), "{problems}");
+    let facts = p["form"]["facts"].as_array().expect("facts in the form");
+    let paths: Vec<&str> = facts.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        ["funding.office", "funding.party", "seniority_raise"],
+        "{facts:?}"
+    );
+    assert!(facts.iter().all(|f| f["value"] == ""), "{facts:?}");
+    assert!(facts
+        .iter()
+        .all(|f| !f["label"].as_str().unwrap().is_empty() && f["unit"] == "元"));
+    let mut form = p["form"].clone();
+    for (i, v) in ["15000", "20000", "15"].into_iter().enumerate() {
+        form["facts"][i]["value"] = json!(v);
+        // A label sent by the client is not what is written: the pack's is.
+        form["facts"][i]["label"] = json!("客户端\n# 注入");
+    }
+    let r = s.put_json(
+        &format!("/api/projects/{}/form", encode("丙")),
+        &json!({"base_version": p["version"], "form": form}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let after = r.json();
+    assert_eq!(after["problems"], json!([]), "{}", after["problems"]);
+    assert_eq!(after["form"]["facts"][0]["value"], "15000");
+    let on_disk = std::fs::read_to_string(s.dir.join("丙/survey.yaml")).unwrap();
+    assert!(!on_disk.contains("客户端"), "{on_disk}");
+    let facts_yaml: Value = serde_yaml::from_str::<serde_yaml::Value>(&on_disk)
+        .map(|y| serde_json::to_value(&y["facts"]).unwrap())
+        .unwrap();
+    assert_eq!(
+        facts_yaml,
+        json!({"funding": {"office": 15000, "party": 20000}, "seniority_raise": 15, "admin_share": 0.6})
+    );
+    let out = cli_in(&s.dir, &["check", "丙/survey.yaml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

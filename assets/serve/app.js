@@ -377,13 +377,80 @@ function showDataSummary() {
         : "还没有数据：请上传填好的表格。"),
   );
   showProblems($("data-problems"), { problems: p.problems, warnings: p.warnings, notes: p.notes }, p.units ? "数据检查通过，没有发现问题。" : "");
-  const outsideSheet = (p.problems || []).some((q) => (q.field || "").startsWith("facts") || /\bfacts\./.test(q.text || ""));
-  if (outsideSheet) {
+  const factProblems = (p.problems || []).filter((q) => factOfProblem(q) != null);
+  if (factProblems.length) {
     $("data-problems").append(
       el("p", { class: "hint" },
-        "报告用到的其他数字（facts，如经费标准）不在表格里：请在第五步下载数据文件（YAML），用记事本在 facts 部分填写后，在这里上传该文件。"),
+        "报告用到的其他数字（如经费标准）不在表格里：请在第三步「报告用到的其他数字」中填写。 ",
+        el("button", { type: "button", class: "link", onclick: () => { go(3); focusFirstFact(); } }, "去填写")),
     );
   }
+  markFacts();
+}
+
+// ---------------------------------------------------------------------------------------
+// Facts: the report's figures no table gives (funding standards, …)
+
+let formFacts = [];
+
+/// The fact path a problem is about (`facts.funding.office` in its field or text), if
+/// it is one of the form's facts; "" for a problem about `facts` as a whole.
+function factOfProblem(q) {
+  const field = q.field || "";
+  const m = /^facts(?:\.(.+))?$/.exec(field) || /\bfacts\.([A-Za-z0-9_.]*[A-Za-z0-9_])/.exec(q.text || "");
+  if (!m) return null;
+  const path = m[1] || "";
+  if (!path) return "";
+  const hit = formFacts.find((f) => f.path === path || path.startsWith(f.path + ".") || f.path.startsWith(path + "."));
+  return hit ? hit.path : "";
+}
+
+function factId(path) {
+  return "fact-" + path.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+function fillFacts(facts) {
+  formFacts = facts || [];
+  $("facts-card").hidden = formFacts.length === 0;
+  $("facts").replaceChildren(...formFacts.map((f) => {
+    const id = factId(f.path);
+    const input = el("input", { id, type: "text", inputmode: "decimal", "data-fact": f.path, value: f.value || "" });
+    input.value = f.value || "";
+    return el("div", { class: "fact" },
+      el("label", { for: id, text: f.label || f.path }),
+      el("div", { class: "inline" }, input, f.unit ? el("span", { class: "unit", text: f.unit }) : null),
+      el("p", { class: "fact-problem", id: id + "-problem", hidden: true }));
+  }));
+  markFacts();
+}
+
+function readFacts() {
+  return formFacts.map((f) => {
+    const input = $(factId(f.path));
+    return { path: f.path, label: f.label, unit: f.unit, value: input ? input.value : f.value || "" };
+  });
+}
+
+/// Marks each fact input a problem of the project is about, with the problem's text.
+function markFacts() {
+  const p = state.project;
+  const problems = (p && p.problems) || [];
+  for (const f of formFacts) {
+    const input = $(factId(f.path));
+    const note = $(factId(f.path) + "-problem");
+    if (!input || !note) continue;
+    const mine = problems.filter((q) => factOfProblem(q) === f.path);
+    input.classList.toggle("missing", mine.length > 0);
+    if (mine.length) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    note.hidden = mine.length === 0;
+    note.textContent = mine.length ? "请填写这一项：" + mine.map((q) => q.text || "").join("；") : "";
+  }
+}
+
+function focusFirstFact() {
+  const first = document.querySelector("#facts input.missing") || document.querySelector("#facts input");
+  if (first) first.focus();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,7 +577,7 @@ function fillForm(form) {
   renderItems("findings", form.findings || []);
   renderItems("recommendations", form.recommendations || []);
   $("f-closing").value = form.closing || "";
-  markdownPreview($("f-closing"), $("f-closing-preview"));
+  markdownPreview($("f-closing"), $("f-closing-preview"));  fillFacts(form.facts || []);
 }
 
 function readForm() {
@@ -521,6 +588,7 @@ function readForm() {
     findings: readItems("findings"),
     recommendations: readItems("recommendations"),
     closing: $("f-closing").value,
+    facts: readFacts(),
   };
 }
 

@@ -10,12 +10,21 @@ use serde::Deserialize;
 
 use super::projects::{self, conflict, project, project_dir, read_data, JsonIn, Params, DATA_FILE};
 use super::{ApiError, AppState, Problem, MAX_FIELD_CHARS};
-use crate::survey::edit::{read_form_named, write_form_named, Form};
+use crate::survey::edit::{read_form_facts, write_form_named, Form};
+use crate::survey::skeleton::{fact_slots, FactSlot};
 
-/// The form of a data file's text as JSON, or null when the text cannot be read as one
-/// (its problems then show among the project's).
-pub fn form_json(path: &Path, text: &str) -> serde_json::Value {
-    read_form_named(path, text)
+/// The fact slots of the pack a data file names (`template:`), none when it cannot be
+/// resolved.
+pub fn slots_of(s: &AppState, text: &str) -> Vec<FactSlot> {
+    super::packs::resolve(s, &projects::template_of(text))
+        .map(|p| fact_slots(&p))
+        .unwrap_or_default()
+}
+
+/// The form of a data file's text as JSON (with one fact per slot of `slots`), or null
+/// when the text cannot be read as one (its problems then show among the project's).
+pub fn form_json(path: &Path, text: &str, slots: &[FactSlot]) -> serde_json::Value {
+    read_form_facts(path, text, slots)
         .ok()
         .and_then(|f| serde_json::to_value(f).ok())
         .unwrap_or(serde_json::Value::Null)
@@ -48,6 +57,7 @@ fn too_long(form: &Form) -> Option<usize> {
     ]
     .into_iter()
     .chain(items.flat_map(|i| [&i.title, &i.topic, &i.text]))
+    .chain(form.facts.iter().map(|f| &f.value))
     .map(|t| t.chars().count())
     .find(|&n| n > MAX_FIELD_CHARS)
 }
@@ -77,7 +87,22 @@ pub async fn put_form(
     }
     let path = dir.join(DATA_FILE);
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let written = write_form_named(&path, &text, &req.form)
+    // Facts: only the pack's slots, labelled by the pack (not by the client).
+    let mut form = req.form;
+    let slots = slots_of(&s, &text);
+    form.facts = slots
+        .iter()
+        .filter_map(|slot| {
+            let sent = form.facts.iter().find(|f| f.path == slot.path)?;
+            Some(crate::survey::edit::FormFact {
+                path: slot.path.clone(),
+                label: slot.label.clone(),
+                unit: slot.unit.clone(),
+                value: sent.value.clone(),
+            })
+        })
+        .collect();
+    let written = write_form_named(&path, &text, &form)
         .map_err(|e| ApiError::from_error("无法保存表单", &e, &s.workspace))?;
     if written != text {
         crate::write_file(&path, written.as_bytes())

@@ -259,7 +259,11 @@ pub async fn project(s: &AppState, id: &str, notes: Vec<Problem>) -> Result<Proj
     let (bytes, version) = read_data(s, &dir)?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let template = template_of(&text);
-    let form = super::form::form_json(&dir.join(DATA_FILE), &text);
+    let form = super::form::form_json(
+        &dir.join(DATA_FILE),
+        &text,
+        &super::form::slots_of(s, &text),
+    );
     let c = checked(s, id, &dir, bytes, &version).await?;
     let ok = c.pdf.is_some();
     // A data file `check` refuses still shows its units and the pack's unit label.

@@ -57,6 +57,28 @@ pub struct Form {
     pub recommendations: Vec<FormItem>,
     /// `closing:`: the closing paragraph(s), Markdown.
     pub closing: String,
+    /// `facts:`: the figures the report uses that no table gives (the pack's fact slots,
+    /// see [`read_form_facts`]); empty when the form was read without a pack, and then
+    /// [`write_form`] leaves `facts:` as it is.
+    pub facts: Vec<FormFact>,
+}
+
+/// One figure under `facts:` (`funding.office`): its dotted path, what it is (label and
+/// unit, from the pack's `template.yaml`), and its value as text (`""` when absent or
+/// `~`; a number as its text, e.g. `15000`). JSON `{path, label, unit, value}` (`unit`
+/// null when none).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FormFact {
+    /// Dotted path under `facts:`.
+    pub path: String,
+    /// What it is, for the writer (the comment written after the value).
+    pub label: String,
+    /// Its unit (元), if any.
+    pub unit: Option<String>,
+    /// The value as text; written as a number when it reads as one, else as a quoted
+    /// string (which `check` then names at its line); `""` is written `~` (left to fill).
+    pub value: String,
 }
 
 /// `report:` of a data file: its eight items as text (`date` as written, e.g.
@@ -173,6 +195,201 @@ pub fn read_form_named(path: &Path, text: &str) -> Result<Form> {
         return Ok(Form::default());
     };
     form_of(path, &text, &top)
+}
+
+/// The form of a data file's text with its facts: [`read_form_named`], and one
+/// [`FormFact`] per slot of the pack (`slots`, see
+/// [`super::skeleton::fact_slots`]) holding the file's current value, read leniently
+/// (absent, `~`, or a `facts:` that is not a mapping → `""`; a number or true/false as
+/// its text; a list or mapping as its flow text).
+///
+/// # Errors
+/// As [`read_form_named`].
+pub fn read_form_facts(
+    path: &Path,
+    text: &str,
+    slots: &[super::skeleton::FactSlot],
+) -> Result<Form> {
+    let prepared = prepare(text);
+    let top = parse_top(path, &prepared)?.unwrap_or_default();
+    let mut form = form_of(path, &prepared, &top)?;
+    let facts = top.get("facts");
+    form.facts = slots
+        .iter()
+        .map(|s| FormFact {
+            path: s.path.clone(),
+            label: s.label.clone(),
+            unit: s.unit.clone(),
+            value: fact_at(facts, &s.path).map(fact_text).unwrap_or_default(),
+        })
+        .collect();
+    Ok(form)
+}
+
+/// The value at dotted `path` under a `facts:` value, if it has one.
+fn fact_at<'a>(facts: Option<&'a Yaml>, path: &str) -> Option<&'a Yaml> {
+    let mut node = facts?;
+    for part in path.split('.') {
+        node = node.as_mapping()?.get(part)?;
+    }
+    Some(node)
+}
+
+/// A fact's value as the form's text (see [`FormFact::value`]).
+fn fact_text(v: &Yaml) -> String {
+    match v {
+        Yaml::Null => String::new(),
+        Yaml::String(s) => restore(s),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        other => serde_json::to_string(&restore_value(other)).unwrap_or_default(),
+    }
+}
+
+/// Whether the form's text `value` (trimmed) reads as a YAML number.
+fn numeric(value: &str) -> Option<&str> {
+    let t = value.trim();
+    matches!(serde_yaml::from_str::<Yaml>(t), Ok(Yaml::Number(_))).then_some(t)
+}
+
+/// Whether the file's value `v` (absent: `None`) is what the form's `value` says: both
+/// empty, the same number, or the same text.
+fn fact_is(v: Option<&Yaml>, value: &str) -> bool {
+    match (v, numeric(value)) {
+        (None | Some(Yaml::Null), _) => value.trim().is_empty(),
+        (Some(Yaml::Number(n)), Some(t)) => serde_yaml::from_str::<Yaml>(t)
+            .ok()
+            .and_then(|y| y.as_f64())
+            .is_some_and(|x| Some(x) == n.as_f64()),
+        (Some(other), _) => !value.is_empty() && fact_text(other) == value,
+    }
+}
+
+/// The YAML scalar text a fact is written as: the old value's own text when the form did
+/// not change it, a number as typed, any other text double-quoted; `None` for empty.
+fn fact_yaml(old: Option<&Yaml>, value: &str) -> Option<String> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    if fact_is(old, value) {
+        match old? {
+            Yaml::String(s) if !s.contains('\n') && !s.chars().any(needs_escape) => {
+                let plain = crate::survey::emit::scalar(s);
+                if reads_as(&format!("k: {plain}\n"), "k", s) {
+                    return Some(plain);
+                }
+                return Some(double_quoted(&restore(s)));
+            }
+            Yaml::String(s) => return Some(double_quoted(&restore(s))),
+            Yaml::Number(n) => return Some(n.to_string()),
+            Yaml::Bool(b) => return Some(b.to_string()),
+            other => {
+                if let Ok(t) = serde_json::to_string(&restore_value(other)) {
+                    return Some(t);
+                }
+            }
+        }
+    }
+    Some(match numeric(value) {
+        Some(t) => t.to_string(),
+        None => double_quoted(value),
+    })
+}
+
+/// The leaves of a `facts:` mapping as (dotted path, value), in file order.
+fn fact_leaves(prefix: &str, v: &Yaml, out: &mut Vec<(String, Yaml)>) {
+    match v {
+        Yaml::Mapping(m) if !m.is_empty() || prefix.is_empty() => {
+            for (k, v) in m {
+                let key = key_text(k);
+                let path = if prefix.is_empty() {
+                    key
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                fact_leaves(&path, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+/// Whether `path` is, is under, or is above one of the form's fact paths.
+fn form_covers(facts: &[FormFact], path: &str) -> bool {
+    facts.iter().any(|f| {
+        f.path == path
+            || path.starts_with(&format!("{}.", f.path))
+            || f.path.starts_with(&format!("{path}."))
+    })
+}
+
+/// Whether the form's facts differ from the file's `facts:` value.
+fn facts_changed(facts: &[FormFact], old: Option<&Yaml>) -> bool {
+    facts
+        .iter()
+        .any(|f| !fact_is(fact_at(old, &f.path), &f.value))
+}
+
+/// The form's fact paths must be dotted names (no empty part), each once, none inside
+/// another; a label or unit is one line.
+fn check_fact_paths(path: &Path, facts: &[FormFact]) -> Result<()> {
+    for (i, f) in facts.iter().enumerate() {
+        let bad = f.path.split('.').any(|p| p.trim().is_empty())
+            || f.path.chars().any(|c| c.is_control() || needs_escape(c))
+            || facts[..i].iter().any(|g| {
+                g.path == f.path
+                    || g.path.starts_with(&format!("{}.", f.path))
+                    || f.path.starts_with(&format!("{}.", g.path))
+            });
+        if bad {
+            return Err(Error::input(Diagnostic::new(
+                path,
+                format!("表单中的数字名称“{}”无效，无法保存", f.path),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A label or unit as one comment line (line breaks and control characters → spaces).
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || needs_escape(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The `facts:` section for the form's facts, every other fact of `old` kept.
+fn facts_section_of(facts: &[FormFact], old: Option<&Yaml>) -> String {
+    let slots: Vec<super::skeleton::FactSlot> = facts
+        .iter()
+        .map(|f| {
+            let label = one_line(&f.label);
+            super::skeleton::FactSlot {
+                path: f.path.clone(),
+                label: if label.is_empty() {
+                    f.path.clone()
+                } else {
+                    label
+                },
+                unit: f.unit.as_deref().map(one_line).filter(|u| !u.is_empty()),
+            }
+        })
+        .collect();
+    let values: IndexMap<String, String> = facts
+        .iter()
+        .filter_map(|f| Some((f.path.clone(), fact_yaml(fact_at(old, &f.path), &f.value)?)))
+        .collect();
+    // Stand-ins stay as they are: the written text is turned back as a whole.
+    let existing = old.filter(|v| v.is_mapping());
+    super::skeleton::facts_section(&slots, &values, existing)
 }
 
 /// A data file's text as the parser reads it: no BOM, LF line ends, U+2028/U+2029 as
@@ -440,8 +657,16 @@ pub fn write_form(text: &str, form: &Form) -> Result<String> {
 pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> {
     let original = prepare(text);
     let old_top = parse_top(path, &original)?.unwrap_or_default();
-    let old = form_of(path, &original, &old_top)?;
+    let mut old = form_of(path, &original, &old_top)?;
     let new = normalise(form);
+    check_fact_paths(path, &new.facts)?;
+    let old_facts = old_top.get("facts");
+    // The file's facts as the form's (labels as sent), equal when unchanged.
+    old.facts = if facts_changed(&new.facts, old_facts) {
+        Vec::new()
+    } else {
+        new.facts.clone()
+    };
     if new == old {
         // Nothing changed: the text as it was (no BOM, LF line ends).
         return Ok(unprotect(&original));
@@ -450,7 +675,11 @@ pub fn write_form_named(path: &Path, text: &str, form: &Form) -> Result<String> 
     // if that does not read back exactly, the changed sections written afresh.
     let mut last = None;
     for careful in [true, false] {
-        let out = compose(&original, &old, &new, careful);
+        let mut out = compose(&original, &old, &new, careful);
+        if old.facts != new.facts {
+            let section = facts_section_of(&new.facts, old_facts);
+            out = replace_section(&out, "facts", Some(&section));
+        }
         match verify(path, &out, &old_top, &new) {
             Ok(()) => return Ok(unprotect(&out)),
             Err(why) => last = Some(why),
@@ -513,11 +742,30 @@ fn verify(
     let back_top = parse_top(path, &reread)
         .map_err(|_| "写出的文件无法读回")?
         .unwrap_or_default();
-    let back = form_of(path, &reread, &back_top).map_err(|_| "写出的文件无法读回")?;
+    let mut back = form_of(path, &reread, &back_top).map_err(|_| "写出的文件无法读回")?;
+    back.facts = new.facts.clone();
     if back != *new {
         return Err("写出的内容读回后与表单不一致");
     }
-    let sections = ["report", "findings", "recommendations", "closing"];
+    // Facts: the form's read back as given, every other one as it was.
+    let (old_facts, back_facts) = (old_top.get("facts"), back_top.get("facts"));
+    if facts_changed(&new.facts, back_facts) {
+        return Err("写出的数字读回后与表单不一致");
+    }
+    if old_facts != back_facts {
+        let others = |v: Option<&Yaml>| -> Vec<(String, Yaml)> {
+            let mut out = Vec::new();
+            if let Some(v) = v.filter(|v| v.is_mapping()) {
+                fact_leaves("", v, &mut out);
+            }
+            out.retain(|(p, _)| !form_covers(&new.facts, p));
+            out
+        };
+        if others(old_facts) != others(back_facts) {
+            return Err("其他数字会被改变");
+        }
+    }
+    let sections = ["report", "findings", "recommendations", "closing", "facts"];
     let others = |m: &serde_yaml::Mapping| -> Vec<(Yaml, Yaml)> {
         m.iter()
             .filter(|(k, _)| !k.as_str().is_some_and(|k| sections.contains(&k)))

@@ -178,19 +178,27 @@ async function main() {
   assert.equal(await page.locator("#upload-problems .problems li.error").count(), 0);
 
   // The facts the report needs are not in the workbook: the page says where to fill them
-  // (in the data file), and the writer does so with the downloaded YAML.
+  // (step 3's 「报告用到的其他数字」), and the writer fills them there.
   const factProblems = await page.locator("#data-problems .problems li.error", { hasText: "facts." }).count();
   if (factProblems > 0) {
-    step = "fill the report's facts through the YAML download and upload";
-    assert.match(await page.textContent("#data-problems"), /请在第五步下载数据文件（YAML）/);
-    await page.click("#nav-5");
-    const yaml = await downloadOf(page, () => page.click("#dl-yaml"));
-    const filled = fillFacts(fs.readFileSync(yaml.path, "utf8"));
-    const filledPath = path.join(tmp, "青年路-数据.yaml");
-    fs.writeFileSync(filledPath, filled);
-    await page.click("#nav-2");
-    await page.setInputFiles("#upload-input", filledPath);
-    await page.waitForFunction(() => document.querySelector("#upload-msg").className.includes("ok"));
+    step = "fill the report's facts in the form";
+    const hint = await page.textContent("#data-problems");
+    assert.match(hint, /请在第三步「报告用到的其他数字」中填写/);
+    assert.doesNotMatch(hint, /记事本|下载数据文件/, "no YAML round trip asked of the writer");
+    await page.click("#nav-3");
+    assert.ok(await page.isVisible("#facts-card"), "the facts section is shown");
+    assert.ok((await page.locator("#facts input.missing").count()) > 0, "the facts to fill are marked");
+    const values = { seniority_raise: "15", "funding.office": "15000", "funding.party": "20000" };
+    for (const [fact, value] of Object.entries(values)) {
+      const input = page.locator(`#facts input[data-fact="${fact}"]`);
+      assert.equal(await input.count(), 1, `an input for ${fact}`);
+      await input.fill(value);
+    }
+    await page.waitForFunction(() => document.querySelector("#save-status").textContent.startsWith("已保存"));
+    await page.waitForFunction(() => document.querySelectorAll("#facts input.missing").length === 0);
+    const saved = fs.readFileSync(path.join(ws, PROJECT, "survey.yaml"), "utf8");
+    assert.match(saved, /^ {4}office: 15000 {2}# /m, `the office funding is in survey.yaml:\n${saved}`);
+    assert.match(saved, /^ {2}seniority_raise: 15 {2}# /m);
   }
 
   step = "write the report's metadata and a finding";
@@ -321,17 +329,6 @@ async function downloadOf(page, click) {
 
 async function fillIfEmpty(page, selector, value) {
   if (!(await page.inputValue(selector))) await page.fill(selector, value);
-}
-
-/// The seed's facts in place of `init`'s `~  # 待填写` placeholders.
-function fillFacts(yaml) {
-  const values = { seniority_raise: "15", office: "15000", party: "20000" };
-  let out = yaml;
-  for (const [key, value] of Object.entries(values)) {
-    out = out.replace(new RegExp(`^(\\s*${key}:) ~(.*)$`, "m"), `$1 ${value}$2`);
-  }
-  assert.ok(!/: ~\s+# 待填写/.test(out), `every fact filled:\n${out}`);
-  return out;
 }
 
 /// Whether the first page's canvas has dark pixels (text drawn).
