@@ -147,8 +147,20 @@ fn an_imported_workbook_without_facts_is_refused_by_check_naming_the_missing_val
         data.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // `import` writes the facts skeleton empty (issue 14 §2): check lists them as left to
-    // fill, with their lines, and render refuses identically (asserted by the helper).
+    // The workbook carries the facts (报告信息 sheet): empty them, as a writer who left
+    // those cells blank would have them, and check lists them as left to fill, with their
+    // lines; render refuses identically (asserted by the helper).
+    let imported = std::fs::read_to_string(&data).unwrap();
+    let emptied: Vec<String> = imported
+        .lines()
+        .map(|l| match (l.find(": "), l.find("  # ")) {
+            (Some(a), Some(b)) if a < b && (l.contains("经费") || l.contains("报酬")) => {
+                format!("{}: ~{}", &l[..a], &l[b..])
+            }
+            _ => l.to_string(),
+        })
+        .collect();
+    std::fs::write(&data, emptied.join("\n") + "\n").unwrap();
     let (render, _) = check_and_render(dir.path(), &data);
     let err = text(&render.stderr);
     assert_eq!(render.status.code(), Some(2), "{err}");

@@ -70,7 +70,7 @@ fn fill_imported(data: &Path) {
         .replace("    - category: ''", "    - category: 居委会")
         .replace("      post: ''", "      post: 主任")
         .replace("      monthly: 0 ", "      monthly: 2000 ")
-        .replace(": ~  # 待填写", ": 100");
+        .replace(": ~  # ", ": 100  # ");
     std::fs::write(data, t).unwrap();
 }
 
@@ -521,7 +521,7 @@ fn fill(skeleton: &str) -> String {
         .replace("caseload: 0", "caseload: 100")
         .replace("category: ''", "category: 居委会")
         .replace("monthly: 0", "monthly: 2000")
-        .replace(": ~  # 待填写", ": 100")
+        .replace(": ~  # ", ": 100  # ")
 }
 
 #[test]
@@ -541,7 +541,7 @@ fn init_writes_a_commented_file_that_checks_once_filled() {
         "30—40岁（人）",
         "findings: []",
         "recommendations: []",
-        "seniority_raise: ~  # 待填写",
+        "seniority_raise: ~  # 专职工作者每满一年次年起每月增加的报酬（元），待填写",
     ] {
         assert!(skeleton.contains(line), "{line} missing from:\n{skeleton}");
     }

@@ -40,6 +40,13 @@ pub fn data_file(
     let mut units = String::new();
     emit::units(&mut units, schema, &imported.units, false);
     if let Some((path, text)) = into {
+        // A data file that is not YAML is told as `check` tells it, at its own line
+        // (before any section is replaced, so the lines are the file's).
+        if (!imported.facts.is_empty() || imported.report.is_some())
+            && serde_yaml::from_str::<serde_yaml::Value>(text).is_err()
+        {
+            crate::survey::load_bytes(path, text.as_bytes(), pack.dir.as_deref())?;
+        }
         let mut out = replace_section(text, "units", Some(&units));
         if !imported.tables.is_empty() {
             let mut tables = String::new();
@@ -128,12 +135,17 @@ fn fact_texts(imported: &Imported) -> IndexMap<String, String> {
 /// slot keeps the file's value unless the spreadsheet gives one; facts that are not slots
 /// are kept as they were.
 fn merge_facts(pack: &Pack, imported: &Imported, path: &Path, text: &str) -> Result<String> {
-    let top: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        Error::input(Diagnostic::new(
-            path,
-            format!("数据文件不是有效的 YAML，无法写入表格中的数字：{e}"),
-        ))
-    })?;
+    let top: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        // Told as `check` tells it, at the data file's line (the loader's words).
+        Err(_) => {
+            crate::survey::load_bytes(path, text.as_bytes(), pack.dir.as_deref())?;
+            return Err(Error::input(Diagnostic::new(
+                path,
+                "数据文件不是有效的 YAML，无法写入表格中的数字",
+            )));
+        }
+    };
     let existing = top.get("facts").filter(|v| v.is_mapping());
     let slots = skeleton::fact_slots(pack);
     let mut values = IndexMap::new();
