@@ -268,14 +268,8 @@ impl Problem {
                     None => (text, None),
                 };
                 vec![Problem {
-                    severity: "error",
-                    text: first,
                     source,
-                    file: String::new(),
-                    line: None,
-                    column: None,
-                    unit: None,
-                    field: None,
+                    ..Problem::message(first)
                 }]
             }
         }

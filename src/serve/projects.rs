@@ -320,8 +320,15 @@ pub async fn conflict(s: &AppState, id: &str) -> ApiError {
 /// The `template:` of a data file's text (empty when absent or unreadable).
 pub fn template_of(text: &str) -> String {
     serde_yaml::from_str::<serde_yaml::Value>(text)
-        .ok()
-        .and_then(|v| v.get("template")?.as_str().map(str::to_string))
+        .map(|v| template_in(&v))
+        .unwrap_or_default()
+}
+
+/// The `template:` of a data file's parsed top level (empty when absent).
+pub fn template_in(top: &serde_yaml::Value) -> String {
+    top.get("template")
+        .and_then(|t| t.as_str())
+        .map(str::to_string)
         .unwrap_or_default()
 }
 

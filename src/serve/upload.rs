@@ -115,12 +115,16 @@ fn merge(
         // Decoded and read as `diaoyan check` reads a data file, so an undecodable file or
         // a YAML syntax error is told in the CLI's words, at its line (attacker F1).
         let text = crate::survey::read_text(stored)?;
-        let template = template_of(&text);
-        if template.is_empty() {
+        let Ok(top) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
             // Not YAML at all: the loader's message, at its line.
-            if serde_yaml::from_str::<serde_yaml::Value>(&text).is_err() {
-                crate::survey::load_bytes(stored, text.as_bytes(), tdir.as_deref())?;
-            }
+            crate::survey::load_bytes(stored, text.as_bytes(), tdir.as_deref())?;
+            return Err(crate::Error::input(crate::Diagnostic::new(
+                stored,
+                "数据文件不是有效的 YAML",
+            )));
+        };
+        let template = super::projects::template_in(&top);
+        if template.is_empty() {
             return Err(crate::Error::input(crate::Diagnostic::new(
                 stored,
                 "这不是 diaoyan 的数据文件：缺少 template:（模板名称）",

@@ -40,13 +40,22 @@ pub fn data_file(
     let mut units = String::new();
     emit::units(&mut units, schema, &imported.units, false);
     if let Some((path, text)) = into {
-        // A data file that is not YAML is told as `check` tells it, at its own line
-        // (before any section is replaced, so the lines are the file's).
-        if (!imported.facts.is_empty() || imported.report.is_some())
-            && serde_yaml::from_str::<serde_yaml::Value>(text).is_err()
-        {
-            crate::survey::load_bytes(path, text.as_bytes(), pack.dir.as_deref())?;
-        }
+        // Read once, before any section is replaced: a data file that is not YAML is told
+        // as `check` tells it, at its own line (the replaced sections do not touch facts).
+        let top = if imported.facts.is_empty() && imported.report.is_none() {
+            serde_yaml::Value::Null
+        } else {
+            match serde_yaml::from_str::<serde_yaml::Value>(text) {
+                Ok(v) => v,
+                Err(_) => {
+                    crate::survey::load_bytes(path, text.as_bytes(), pack.dir.as_deref())?;
+                    return Err(Error::input(Diagnostic::new(
+                        path,
+                        "数据文件不是有效的 YAML，无法写入表格中的数字",
+                    )));
+                }
+            }
+        };
         let mut out = replace_section(text, "units", Some(&units));
         if !imported.tables.is_empty() {
             let mut tables = String::new();
@@ -54,7 +63,7 @@ pub fn data_file(
             out = replace_section(&out, "tables", Some(&tables));
         }
         if !imported.facts.is_empty() {
-            out = merge_facts(pack, imported, path, &out)?;
+            out = merge_facts(pack, imported, &top, &out);
         }
         if let Some(meta) = &imported.report {
             out = merge_report(meta, path, &out)?;
@@ -131,21 +140,10 @@ fn fact_texts(imported: &Imported) -> IndexMap<String, String> {
         .collect()
 }
 
-/// `text` (the data file at `path`) with the imported facts written into `facts:`: each
+/// `text` (the data file whose parsed top level is `top`) with the imported facts written into `facts:`: each
 /// slot keeps the file's value unless the spreadsheet gives one; facts that are not slots
 /// are kept as they were.
-fn merge_facts(pack: &Pack, imported: &Imported, path: &Path, text: &str) -> Result<String> {
-    let top: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        // Told as `check` tells it, at the data file's line (the loader's words).
-        Err(_) => {
-            crate::survey::load_bytes(path, text.as_bytes(), pack.dir.as_deref())?;
-            return Err(Error::input(Diagnostic::new(
-                path,
-                "数据文件不是有效的 YAML，无法写入表格中的数字",
-            )));
-        }
-    };
+fn merge_facts(pack: &Pack, imported: &Imported, top: &serde_yaml::Value, text: &str) -> String {
     let existing = top.get("facts").filter(|v| v.is_mapping());
     let slots = skeleton::fact_slots(pack);
     let mut values = IndexMap::new();
@@ -170,11 +168,11 @@ fn merge_facts(pack: &Pack, imported: &Imported, path: &Path, text: &str) -> Res
             .zip(v.parse::<f64>().ok())
             .is_some_and(|(a, b)| a == b)
     }) {
-        return Ok(text.to_string());
+        return text.to_string();
     }
     values.extend(given);
     let section = skeleton::facts_section(&slots, &values, existing);
-    Ok(replace_section(text, "facts", Some(&section)))
+    replace_section(text, "facts", Some(&section))
 }
 
 /// `text` (the data file at `path`) with the report items `meta` fills (non-empty ones
